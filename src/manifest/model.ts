@@ -1,0 +1,55 @@
+/**
+ * The validated, defaults-applied job model. Raw parsed YAML never leaves `manifest/`;
+ * everything else in codex-run sees only these types.
+ */
+
+/** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+/** One problem found in a manifest, printed as `file:line:col: error: message`. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  location: SourceLocation;
+  /** What to do about it, e.g. a did-you-mean. */
+  hint?: string;
+}
+
+export type AgentKind = 'codex' | 'command';
+
+/** One job, ready to run. */
+export interface JobSpec {
+  /** The map key in `jobs:`, exactly as written. */
+  name: string;
+  agent: AgentKind;
+  /** The prompt for agent jobs; null for `agent: command`. */
+  prompt: string | null;
+  /** argv for `agent: command`; a string command is already `['/bin/sh', '-c', text]`. */
+  command: string[] | null;
+  /** Absolute working directory. */
+  workdir: string;
+  /** The job's own variables, `${VAR}` already expanded; merged over the runner's env at spawn. */
+  env: Record<string, string>;
+  /** Per-job time limit, or null for none. */
+  timeoutMs: number | null;
+  /** Where the job is declared, for runtime messages. */
+  location: SourceLocation;
+}
+
+/** A loaded manifest. */
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  file: string;
+  /** Its folder: the base for relative workdirs and the default run folder. */
+  dir: string;
+  version: 1;
+  /** Jobs at once. */
+  concurrency: number;
+  jobs: JobSpec[];
+}

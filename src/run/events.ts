@@ -1,0 +1,88 @@
+/**
+ * The event stream of a run. Components emit these; the UI, the log writers (events.jsonl)
+ * and the report consume the same stream. Library code never prints.
+ */
+
+/** Final status of a job, as written to report.json. */
+export type JobStatus = 'succeeded' | 'failed' | 'timed_out' | 'killed' | 'interrupted' | 'skipped';
+
+/** Where a job is in its life, as shown live. */
+export type JobPhase = 'pending' | 'starting' | 'running' | 'stopping' | 'finished';
+
+/** Why a job did not succeed (a tagged reason, never a free-form string). */
+export type FailureReason =
+  | 'workdir-missing'
+  | 'binary-missing'
+  | 'spawn-failed'
+  | 'exit-non-zero'
+  | 'killed-by-signal'
+  | 'timeout'
+  | 'interrupted'
+  | 'log-write-failed'
+  | 'not-selected';
+
+/** Which step of the stop ladder ended a job. */
+export type StopStep = 'ctrl-c' | 'term' | 'kill';
+
+export interface JobResult {
+  status: JobStatus;
+  reason: FailureReason | null;
+  /** Human-readable explanation of `reason`. */
+  message: string | null;
+  exitCode: number | null;
+  /** Signal name (e.g. 'SIGTERM') that ended the job, or null. */
+  signal: string | null;
+  /** Step of the stop ladder that ended the job when codex-run stopped it. */
+  stoppedBy: StopStep | null;
+  startedAt: number | null;
+  finishedAt: number;
+}
+
+/** What the report needs to know about a job before it starts. Env values are never included. */
+export interface JobPlanInfo {
+  name: string;
+  argv: string[];
+  workdir: string;
+  envKeys: string[];
+  timeoutMs: number | null;
+  /** Paths relative to the run folder. */
+  logFile: string;
+  transcriptFile: string;
+}
+
+export type RunEvent =
+  | {
+      type: 'run-started';
+      at: number;
+      runId: string;
+      runDir: string;
+      manifest: string;
+      jobs: JobPlanInfo[];
+    }
+  | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
+  /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */
+  | { type: 'job-output'; at: number; job: string; data: Buffer }
+  /** The job's last meaningful output line changed (throttled; for the live display). */
+  | { type: 'job-activity'; at: number; job: string; line: string }
+  | { type: 'job-finished'; at: number; job: string; result: JobResult }
+  | { type: 'warning'; at: number; job: string | null; message: string }
+  | { type: 'run-finished'; at: number; status: 'succeeded' | 'failed' | 'interrupted' };
+
+export type RunEventListener = (event: RunEvent) => void;
+
+/** A synchronous fan-out of run events. Listeners must be cheap: job-output is on the hot path. */
+export class EventBus {
+  private readonly listeners: RunEventListener[] = [];
+
+  on(listener: RunEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  emit(event: RunEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

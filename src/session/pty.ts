@@ -1,0 +1,41 @@
+/**
+ * The PTY seen by the rest of codex-run. Only `pty-host.ts` imports node-pty; tests inject
+ * a fake {@link PtyFactory}.
+ */
+
+export interface PtySpawnOptions {
+  file: string;
+  args: string[];
+  cwd: string;
+  /** The complete environment of the child (not merged with anything). */
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+export interface PtyExit {
+  exitCode: number;
+  /** Signal number that ended the child, or null. */
+  signal: number | null;
+}
+
+export interface PtyProcess {
+  readonly pid: number;
+  /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Fires once, after every byte the child wrote has been delivered to onData. */
+  onExit(listener: (exit: PtyExit) => void): void;
+  write(data: string | Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Stop reading from the master (backpressure); the child blocks when the kernel buffer fills. */
+  pause(): void;
+  resume(): void;
+  /** Signals the top process only; use process-tree.ts to stop a whole job. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+export type PtyFactory = (options: PtySpawnOptions) => PtyProcess;
+
+/** Default terminal size for jobs: wide enough that agent TUIs do not wrap their prompts. */
+export const DEFAULT_COLS = 120;
+export const DEFAULT_ROWS = 40;
