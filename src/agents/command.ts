@@ -1,0 +1,15 @@
+import type { AgentAdapter } from './adapter.js';
+import { ok } from '../util/result.js';
+
+/** `agent: command`: runs the job's argv as given (a string command is already `/bin/sh -c`). */
+export const commandAdapter: AgentAdapter = {
+  kind: 'command',
+  interruptFirst: false,
+  plan(job) {
+    const [file, ...args] = job.command ?? [];
+    if (file === undefined) {
+      throw new Error(`Internal error: command job '${job.name}' has no argv`);
+    }
+    return ok({ file, args, env: {} });
+  },
+};

@@ -1,0 +1,17 @@
+import type { AgentAdapter } from './adapter.js';
+import type { AgentKind } from '../manifest/model.js';
+import { codexAdapter } from './codex.js';
+import { commandAdapter } from './command.js';
+import { unreachable } from '../util/unreachable.js';
+
+/** The adapter for an agent kind. */
+export function adapterFor(kind: AgentKind): AgentAdapter {
+  switch (kind) {
+    case 'codex':
+      return codexAdapter;
+    case 'command':
+      return commandAdapter;
+    default:
+      return unreachable(kind);
+  }
+}

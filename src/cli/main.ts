@@ -1,0 +1,68 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readPackageVersion } from './version.js';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
+import { initCommand } from './init-command.js';
+import { exitWith } from './exit.js';
+
+/** Collects a repeatable option into an array. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CommanderError(2, 'codex-run.invalidArgument', `error: --concurrency expects a whole number >= 1, found '${value}'`);
+  }
+  return n;
+}
+
+const program = new Command()
+  .name('codex-run')
+  .description('Run coding-agent CLIs from a declarative jobs.yaml: parallel supervised PTY jobs, byte-exact logs, a JSON report.')
+  .version(readPackageVersion(), '-V, --version')
+  .exitOverride()
+  .showHelpAfterError('(run codex-run --help for usage)');
+
+program
+  .command('run', { isDefault: true })
+  .description('run the jobs of a manifest (the default command)')
+  .argument('[manifest]', 'the manifest file', 'jobs.yaml')
+  .option('-j, --job <name>', 'run only this job (repeatable)', collect, [])
+  .option('--dry-run', 'print the resolved plan (argv, workdir, env keys, limits) and start nothing')
+  .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
+  .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
+  .option('-q, --quiet', 'print only warnings and the final summary')
+  .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    exitWith(await runCommand(manifest, flags));
+  });
+
+program
+  .command('validate')
+  .description('check a manifest and print every problem with its location')
+  .argument('[manifest]', 'the manifest file', 'jobs.yaml')
+  .action(async (manifest: string) => {
+    exitWith(await validateCommand(manifest));
+  });
+
+program
+  .command('init')
+  .description('write a commented starter manifest (never overwrites)')
+  .argument('[file]', 'where to write it', 'jobs.yaml')
+  .action(async (file: string) => {
+    exitWith(await initCommand(file));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+    if (error.code === 'codex-run.invalidArgument') process.stderr.write(`codex-run: ${error.message}\n`);
+    exitWith(informational ? 0 : 2);
+  } else {
+    throw error;
+  }
+}

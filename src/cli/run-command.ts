@@ -1,0 +1,70 @@
+import { formatDiagnostics } from '../manifest/format-diagnostics.js';
+import { EventBus } from '../run/events.js';
+import { exitCodeOf, runManifest } from '../run/run-manifest.js';
+import type { RunHandle } from '../run/start-run.js';
+import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
+import { startDisplay } from '../ui/live-display.js';
+import { renderSummary } from '../ui/summary.js';
+import { systemClock } from '../util/clock.js';
+import { unreachable } from '../util/unreachable.js';
+
+/** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
+export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
+  const json = flags['json'] === true;
+  const mode = chooseDisplayMode({
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+    quiet: flags['quiet'] === true,
+    json,
+  });
+  const color = useColor({ isTTY: process.stdout.isTTY === true, env: process.env });
+  const bus = new EventBus();
+  let display: { done(): Promise<void> } | null = null;
+  let handle: RunHandle | null = null;
+  const outcome = await runManifest({
+    manifest,
+    only: (flags['job'] as string[] | undefined) ?? [],
+    ...(typeof flags['out'] === 'string' ? { outDir: flags['out'] } : {}),
+    ...(typeof flags['concurrency'] === 'number' ? { concurrency: flags['concurrency'] } : {}),
+    dryRun: flags['dryRun'] === true,
+    bus,
+    handleSignals: true,
+    onStarted: (h) => {
+      handle = h;
+      display = startDisplay(bus, { mode, stream: process.stdout, clock: systemClock, color });
+    },
+  });
+  if (display !== null) await (display as { done(): Promise<void> }).done();
+  switch (outcome.kind) {
+    case 'invalid-manifest':
+      process.stderr.write(
+        formatDiagnostics(outcome.failure.diagnostics, outcome.failure.sources, {
+          color: useColor({ isTTY: process.stderr.isTTY === true, env: process.env }),
+          cwd: process.cwd(),
+        }),
+      );
+      break;
+    case 'usage-error':
+      process.stderr.write(`codex-run: error: ${outcome.message}\n`);
+      break;
+    case 'setup-failed':
+      process.stderr.write(`codex-run: error: ${outcome.message}\n`);
+      break;
+    case 'planned':
+      process.stdout.write(outcome.text);
+      break;
+    case 'finished': {
+      const { outcome: run } = outcome;
+      if (json) {
+        process.stdout.write(run.reportJson);
+      } else {
+        process.stdout.write(renderSummary({ jobs: run.results, runDir: run.runDir, color }));
+      }
+      break;
+    }
+    default:
+      unreachable(outcome);
+  }
+  void handle;
+  return exitCodeOf(outcome);
+}

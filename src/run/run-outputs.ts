@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { EventsLog, EVENTS_FILE_NAME } from '../logs/events-log.js';
+import { JobFiles, jobFileNames, type JobFileNames } from '../logs/job-files.js';
+import { createRunFolder } from '../logs/run-folder.js';
+import { assignFileNames } from '../logs/safe-name.js';
+import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
+import { ReportWriter } from '../report/report-writer.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { err, ok, type Result } from '../util/result.js';
+import type { EventBus, JobPlanInfo } from './events.js';
+import type { RunPlan } from './plan.js';
+
+/** How often the live "last line" of each running job is sampled for the display and report. */
+const ACTIVITY_INTERVAL_MS = 250;
+
+/** Everything a run writes to disk: the run folder, events.jsonl, report.json and each job's files. */
+export interface RunOutputs {
+  readonly runId: string;
+  readonly runDir: string;
+  /** Per-job facts for the run-started event (file names relative to the run folder). */
+  readonly jobs: JobPlanInfo[];
+  /** Creates `<job>.log` and `<job>.txt`; they are closed by the job session. */
+  openJob(name: string): Promise<Result<JobFiles, string>>;
+  /** Flushes and closes everything after run-finished; resolves with the final report.json text. */
+  close(): Promise<string>;
+}
+
+/** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
+export async function openRunOutputs(
+  plan: RunPlan,
+  options: { runsRoot: string; bus: EventBus; clock: Clock },
+): Promise<Result<RunOutputs, string>> {
+  const { bus, clock } = options;
+  const folder = await createRunFolder(options.runsRoot, clock);
+  if (!folder.ok) return err(folder.error);
+  const { runId, dir } = folder.value;
+  const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
+
+  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn });
+  if (!events.ok) return err(events.error);
+  const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn });
+
+  const bases = assignFileNames(plan.jobs.map((p) => p.job.name));
+  const names = new Map<string, JobFileNames>();
+  const jobs = plan.jobs.map(({ job, launch, envKeys }): JobPlanInfo => {
+    const files = jobFileNames(bases.get(job.name) ?? 'job');
+    names.set(job.name, files);
+    return {
+      name: job.name,
+      argv: launch.ok ? [launch.value.file, ...launch.value.args] : [],
+      workdir: job.workdir,
+      envKeys,
+      timeoutMs: job.timeoutMs,
+      ...files,
+    };
+  });
+
+  const open = new Map<string, JobFiles>();
+  const shown = new Map<string, string>();
+  // Emits job-activity when a job's last meaningful line changed since it was last shown.
+  const sample = (name: string, files: JobFiles): void => {
+    const line = files.lastLine();
+    if (line === null || shown.get(name) === line) return;
+    shown.set(name, line);
+    bus.emit({ type: 'job-activity', at: clock.now(), job: name, line });
+  };
+  let timer: TimerHandle | null = null;
+  const tick = (): void => {
+    for (const [name, files] of open) sample(name, files);
+    timer = clock.setTimeout(tick, ACTIVITY_INTERVAL_MS);
+  };
+  tick();
+  const unsubscribe = bus.on((event) => {
+    if (event.type !== 'job-finished') return;
+    const files = open.get(event.job);
+    if (files === undefined) return;
+    open.delete(event.job);
+    sample(event.job, files);
+  });
+
+  return ok({
+    runId,
+    runDir: dir,
+    jobs,
+    async openJob(name) {
+      const files = names.get(name);
+      if (files === undefined) throw new Error(`Internal error: no file names for job '${name}'`);
+      const opened = await JobFiles.open(dir, files, {
+        onError: (message) => bus.emit({ type: 'warning', at: clock.now(), job: name, message }),
+      });
+      if (opened.ok) open.set(name, opened.value);
+      return opened;
+    },
+    async close() {
+      if (timer !== null) clock.clearTimeout(timer);
+      unsubscribe();
+      await report.flush();
+      await Promise.all([report.close(), events.value.close()]);
+      const record = report.record();
+      if (record === null) throw new Error('Internal error: the run closed before run-started was recorded');
+      return renderJsonReport(record);
+    },
+  });
+}

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { procTreeControl, type TreeControl } from '../session/tree-control.js';
+import { JobSession, type StopCause } from '../session/job-session.js';
+import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
+import type { Clock } from '../util/clock.js';
+import { err, ok, type Result } from '../util/result.js';
+import { unreachable } from '../util/unreachable.js';
+import type { EventBus, JobResult } from './events.js';
+import type { JobPlan, RunPlan } from './plan.js';
+import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+
+export interface RunOptions {
+  /** Parent folder of run folders. */
+  runsRoot: string;
+  bus: EventBus;
+  clock: Clock;
+  graceMs: number;
+  /** Defaults to the real node-pty host (loaded on first use). */
+  ptyFactory?: PtyFactory;
+  tree?: TreeControl;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  runId: string;
+  runDir: string;
+  status: 'succeeded' | 'failed' | 'interrupted';
+  results: Array<{ name: string; result: JobResult }>;
+  /** The final report.json text. */
+  reportJson: string;
+}
+
+/** A started run: interrupt it, or wait for it. */
+export interface RunHandle {
+  readonly runId: string;
+  readonly runDir: string;
+  /** First call: stop every job through the ladder and start no more. With `immediate`: skip the grace periods. */
+  interrupt(immediate: boolean): void;
+  readonly finished: Promise<RunOutcome>;
+}
+
+/** Name of the variable that marks every process of a job, so strays can be found by environment. */
+export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
+
+const NOT_STARTED = 'not started: the run was interrupted';
+const INTERRUPTED: StopCause = { status: 'interrupted', reason: 'interrupted', message: 'the run was interrupted' };
+
+/**
+ * The run as a whole.
+ *
+ *   running ──all jobs finished──▶ closing ──outputs flushed──▶ finished
+ *      │ interrupt()
+ *      ▼
+ *   interrupting (no new jobs; running ones on the stop ladder) ──all finished──▶ closing
+ */
+type RunState =
+  | { kind: 'running' }
+  | { kind: 'interrupting' }
+  | { kind: 'closing' }
+  | { kind: 'finished' };
+
+class Run implements RunHandle {
+  private state: RunState = { kind: 'running' };
+  private readonly queue: JobPlan[];
+  private readonly active = new Map<string, JobSession>();
+  /** Jobs whose files are being created. */
+  private readonly starting = new Set<string>();
+  private readonly results = new Map<string, JobResult>();
+  private resolveFinished!: (outcome: RunOutcome) => void;
+  readonly finished: Promise<RunOutcome>;
+
+  constructor(
+    readonly runId: string,
+    readonly runDir: string,
+    private readonly plan: RunPlan,
+    private readonly outputs: RunOutputs,
+    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl },
+  ) {
+    this.queue = [...plan.jobs];
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+  }
+
+  begin(): void {
+    this.fill();
+    this.maybeClose();
+  }
+
+  interrupt(immediate: boolean): void {
+    const s = this.state;
+    switch (s.kind) {
+      case 'running': {
+        this.state = { kind: 'interrupting' };
+        for (const plan of this.queue.splice(0)) {
+          this.finishUnstarted(plan.job.name, { status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
+        }
+        for (const session of this.active.values()) session.stop(INTERRUPTED, { immediate });
+        this.maybeClose();
+        return;
+      }
+      case 'interrupting':
+        for (const session of this.active.values()) session.stop(INTERRUPTED, { immediate });
+        return;
+      case 'closing':
+      case 'finished':
+        return;
+      default:
+        unreachable(s);
+    }
+  }
+
+  // Starts queued jobs up to the concurrency limit.
+  private fill(): void {
+    while (this.state.kind === 'running' && this.active.size + this.starting.size < this.plan.concurrency) {
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      this.launch(next);
+    }
+  }
+
+  private launch(plan: JobPlan): void {
+    const { job } = plan;
+    const marker = { name: JOB_MARKER_VARIABLE, value: `${this.runId}:${randomBytes(8).toString('hex')}` };
+    // Reserve the slot before the (async) file creation so fill() never over-commits.
+    this.starting.add(job.name);
+    void this.outputs.openJob(job.name).then((files) => {
+      this.starting.delete(job.name);
+      if (!files.ok) {
+        this.finishUnstarted(job.name, {
+          status: 'failed',
+          reason: 'log-write-failed',
+          message: `could not create the job's log files: ${files.error}`,
+        });
+        return;
+      }
+      if (this.state.kind !== 'running') {
+        void files.value.close();
+        this.finishUnstarted(job.name, { status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
+        return;
+      }
+      const session = new JobSession({
+        job,
+        launch: plan.launch,
+        env: { ...plan.env, [marker.name]: marker.value },
+        interruptFirst: plan.interruptFirst,
+        sink: files.value,
+        bus: this.options.bus,
+        clock: this.options.clock,
+        ptyFactory: this.options.ptyFactory,
+        tree: this.options.tree,
+        marker,
+        graceMs: this.options.graceMs,
+        cols: DEFAULT_COLS,
+        rows: DEFAULT_ROWS,
+      });
+      this.active.set(job.name, session);
+      void session.start().then((result) => {
+        this.active.delete(job.name);
+        this.results.set(job.name, result);
+        this.fill();
+        this.maybeClose();
+      });
+    });
+  }
+
+  // A job that ends without a session (never started): record and announce its result.
+  private finishUnstarted(name: string, outcome: Pick<JobResult, 'status' | 'reason' | 'message'>): void {
+    const now = this.options.clock.now();
+    const result: JobResult = { ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now };
+    this.results.set(name, result);
+    this.options.bus.emit({ type: 'job-finished', at: now, job: name, result });
+    this.fill();
+    this.maybeClose();
+  }
+
+  private maybeClose(): void {
+    if (this.active.size > 0 || this.starting.size > 0 || (this.state.kind === 'running' && this.queue.length > 0)) return;
+    const s = this.state;
+    switch (s.kind) {
+      case 'running':
+      case 'interrupting':
+        break;
+      case 'closing':
+      case 'finished':
+        return;
+      default:
+        unreachable(s);
+    }
+    const interrupted = s.kind === 'interrupting';
+    this.state = { kind: 'closing' };
+    const results = this.plan.jobs.map((p) => ({ name: p.job.name, result: this.results.get(p.job.name)! }));
+    const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
+    this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });
+    void this.outputs.close().then((reportJson) => {
+      this.state = { kind: 'finished' };
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson });
+    });
+  }
+}
+
+/**
+ * Creates the run folder and its outputs, then starts the jobs (up to the concurrency limit).
+ * Fails only when the run folder cannot be created; job failures are results.
+ */
+export async function startRun(plan: RunPlan, options: RunOptions): Promise<Result<RunHandle, string>> {
+  const opened = await openRunOutputs(plan, options);
+  if (!opened.ok) return err(opened.error);
+  const outputs = opened.value;
+  const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
+  const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
+    ...options,
+    ptyFactory,
+    tree: options.tree ?? procTreeControl,
+  });
+  options.bus.emit({
+    type: 'run-started',
+    at: options.clock.now(),
+    runId: outputs.runId,
+    runDir: outputs.runDir,
+    manifest: plan.manifest.file,
+    jobs: outputs.jobs,
+  });
+  run.begin();
+  return ok(run);
+}

@@ -1,0 +1,397 @@
+import { constants as osConstants } from 'node:os';
+import type { JobSpec } from '../manifest/model.js';
+import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { Result } from '../util/result.js';
+import { precheck } from './precheck.js';
+import type { EventBus, FailureReason, JobResult, JobStatus, StopStep } from '../run/events.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { unreachable } from '../util/unreachable.js';
+import type { OutputSink } from './output-sink.js';
+import type { PtyExit, PtyFactory, PtyProcess } from './pty.js';
+import type { JobMarker, TreeControl } from './tree-control.js';
+
+/** Why codex-run is stopping a job; becomes the job's status and reason. */
+export interface StopCause {
+  status: Extract<JobStatus, 'timed_out' | 'killed' | 'interrupted' | 'failed'>;
+  reason: FailureReason;
+  message: string;
+}
+
+export interface JobSessionOptions {
+  job: JobSpec;
+  /** The adapter's plan, or why it could not make one (reported as the job's failure). */
+  launch: Result<LaunchPlan, LaunchProblem>;
+  /** The child's complete environment. */
+  env: Record<string, string>;
+  /** Whether the stop ladder starts with Ctrl-C typed into the terminal (adapter's choice). */
+  interruptFirst: boolean;
+  sink: OutputSink;
+  bus: EventBus;
+  clock: Clock;
+  ptyFactory: PtyFactory;
+  tree: TreeControl;
+  marker: JobMarker;
+  /** Time each stop-ladder step gets before the next one. */
+  graceMs: number;
+  cols: number;
+  rows: number;
+}
+
+type Ladder = readonly StopStep[];
+
+/**
+ * One job's life in its PTY.
+ *
+ *   pending ──start──▶ running ──exit──────────────────▶ sweeping ──▶ closing ──▶ finished
+ *      │                  │ stop(cause)                    ▲  (stray processes of the job:
+ *      │ spawn fails      ▼                                │   TERM, grace, KILL)
+ *      │              stopping ──exit──────────────────────┘
+ *      │               (ctrl-c ─grace─▶ term ─grace─▶ kill)
+ *      └───────────────────────────────────────────────────────────────────▶ finished
+ */
+type State =
+  | { kind: 'pending' }
+  | { kind: 'running'; pty: PtyProcess; startedAt: number; timeout: TimerHandle | null }
+  | {
+      kind: 'stopping';
+      pty: PtyProcess;
+      startedAt: number;
+      cause: StopCause;
+      ladder: Ladder;
+      step: number;
+      timer: TimerHandle | null;
+    }
+  | {
+      kind: 'sweeping';
+      rootPid: number;
+      startedAt: number;
+      exit: PtyExit;
+      cause: StopCause | null;
+      stoppedBy: StopStep | null;
+      timer: TimerHandle | null;
+    }
+  | { kind: 'closing'; startedAt: number; exit: PtyExit; cause: StopCause | null; stoppedBy: StopStep | null }
+  | { kind: 'finished'; result: JobResult };
+
+export class JobSession {
+  private state: State = { kind: 'pending' };
+  private readonly done: Promise<JobResult>;
+  private resolveDone!: (result: JobResult) => void;
+  private outputBytes = 0;
+
+  constructor(private readonly o: JobSessionOptions) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  get name(): string {
+    return this.o.job.name;
+  }
+
+  /** Total raw bytes received from the PTY. */
+  get bytes(): number {
+    return this.outputBytes;
+  }
+
+  /** Resolves with the job's result once it has finished and its log is flushed. */
+  get finished(): Promise<JobResult> {
+    return this.done;
+  }
+
+  /** Spawns the agent. The returned promise is the same as {@link finished}. */
+  start(): Promise<JobResult> {
+    const s = this.state;
+    switch (s.kind) {
+      case 'pending':
+        break;
+      case 'running':
+      case 'stopping':
+      case 'sweeping':
+      case 'closing':
+      case 'finished':
+        throw new Error(`Internal error: job '${this.name}' started twice (state ${s.kind})`);
+      default:
+        return unreachable(s);
+    }
+    const { job, clock } = this.o;
+    const startedAt = clock.now();
+    this.emitPhase('starting', null);
+    const checked = precheck(job, this.o.launch, this.o.env);
+    if (!checked.ok) {
+      void this.finishWithoutRunning(startedAt, checked.error.reason, checked.error.message);
+      return this.done;
+    }
+    const launch = checked.value;
+    let pty: PtyProcess;
+    try {
+      pty = this.o.ptyFactory({
+        file: launch.file,
+        args: launch.args,
+        cwd: job.workdir,
+        env: this.o.env,
+        cols: this.o.cols,
+        rows: this.o.rows,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      void this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
+      return this.done;
+    }
+    pty.onData((chunk) => this.onData(pty, chunk));
+    pty.onExit((exit) => this.onExit(exit));
+    const timeout =
+      job.timeoutMs === null
+        ? null
+        : clock.setTimeout(
+            () =>
+              this.stop({
+                status: 'timed_out',
+                reason: 'timeout',
+                message: `exceeded its timeout of ${formatMs(job.timeoutMs ?? 0)}`,
+              }),
+            job.timeoutMs,
+          );
+    this.state = { kind: 'running', pty, startedAt, timeout };
+    this.emitPhase('running', null);
+    return this.done;
+  }
+
+  /**
+   * Stops the job through the stop ladder. A second call with `immediate` skips the grace
+   * periods and goes straight to KILL (the user's second Ctrl-C).
+   */
+  stop(cause: StopCause, options: { immediate?: boolean } = {}): void {
+    const s = this.state;
+    switch (s.kind) {
+      case 'pending':
+        this.finish({
+          status: cause.status,
+          reason: cause.reason,
+          message: cause.message,
+          exitCode: null,
+          signal: null,
+          stoppedBy: null,
+          startedAt: null,
+          finishedAt: this.o.clock.now(),
+        });
+        return;
+      case 'running': {
+        if (s.timeout !== null) this.o.clock.clearTimeout(s.timeout);
+        const ladder: Ladder = options.immediate
+          ? ['kill']
+          : this.o.interruptFirst
+            ? ['ctrl-c', 'term', 'kill']
+            : ['term', 'kill'];
+        this.state = { kind: 'stopping', pty: s.pty, startedAt: s.startedAt, cause, ladder, step: -1, timer: null };
+        this.nextStopStep();
+        return;
+      }
+      case 'stopping':
+        if (options.immediate && s.ladder[s.step] !== 'kill') {
+          if (s.timer !== null) this.o.clock.clearTimeout(s.timer);
+          this.state = { ...s, ladder: ['kill'], step: -1, timer: null };
+          this.nextStopStep();
+        }
+        return;
+      case 'sweeping':
+      case 'closing':
+      case 'finished':
+        return;
+      default:
+        unreachable(s);
+    }
+  }
+
+  /** Sends bytes to the agent's terminal (answers, pokes). Ignored once the job has exited. */
+  write(data: string | Buffer): void {
+    const s = this.state;
+    switch (s.kind) {
+      case 'running':
+      case 'stopping':
+        s.pty.write(data);
+        return;
+      case 'pending':
+      case 'sweeping':
+      case 'closing':
+      case 'finished':
+        return;
+      default:
+        unreachable(s);
+    }
+  }
+
+  // Hot path: every PTY chunk. Log first (with backpressure), then tell the listeners.
+  private onData(pty: PtyProcess, chunk: Buffer): void {
+    this.outputBytes += chunk.length;
+    if (!this.o.sink.write(chunk)) {
+      pty.pause();
+      this.o.sink.onceDrain(() => pty.resume());
+    }
+    this.o.bus.emit({ type: 'job-output', at: this.o.clock.now(), job: this.name, data: chunk });
+  }
+
+  private onExit(exit: PtyExit): void {
+    const s = this.state;
+    switch (s.kind) {
+      case 'running':
+        if (s.timeout !== null) this.o.clock.clearTimeout(s.timeout);
+        this.sweep(s.pty.pid, s.startedAt, exit, null, null);
+        return;
+      case 'stopping':
+        if (s.timer !== null) this.o.clock.clearTimeout(s.timer);
+        this.sweep(s.pty.pid, s.startedAt, exit, s.cause, s.ladder[s.step] ?? null);
+        return;
+      case 'pending':
+      case 'sweeping':
+      case 'closing':
+      case 'finished':
+        throw new Error(`Internal error: job '${this.name}' saw an exit in state ${s.kind}`);
+      default:
+        unreachable(s);
+    }
+  }
+
+  private nextStopStep(): void {
+    const s = this.state;
+    if (s.kind !== 'stopping') return;
+    const step = s.step + 1;
+    const name = s.ladder[step];
+    if (name === undefined) {
+      // KILL was sent and the grace ran out: keep waiting for the exit, which KILL guarantees.
+      this.state = { ...s, timer: null };
+      return;
+    }
+    this.emitPhase('stopping', `${s.cause.reason}: ${stepLabel(name)}`);
+    switch (name) {
+      case 'ctrl-c':
+        s.pty.write('\x03');
+        break;
+      case 'term':
+        this.signalTree(s.pty.pid, 'SIGTERM');
+        break;
+      case 'kill':
+        this.signalTree(s.pty.pid, 'SIGKILL');
+        break;
+      default:
+        unreachable(name);
+    }
+    const timer = this.o.clock.setTimeout(() => this.nextStopStep(), this.o.graceMs);
+    this.state = { ...s, step, timer };
+  }
+
+  private signalTree(rootPid: number, signal: NodeJS.Signals): number {
+    const pids = this.o.tree.find(rootPid, this.o.marker);
+    if (!pids.includes(rootPid)) pids.push(rootPid);
+    return this.o.tree.signal(pids, signal);
+  }
+
+  // After the agent exits, its stray processes (background jobs, setsid escapees) must not outlive it.
+  private sweep(rootPid: number, startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
+    const strays = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
+    if (strays.length === 0) {
+      this.close(startedAt, exit, cause, stoppedBy);
+      return;
+    }
+    this.o.bus.emit({
+      type: 'warning',
+      at: this.o.clock.now(),
+      job: this.name,
+      message: `stopping ${strays.length} process(es) the job left running after it exited`,
+    });
+    this.o.tree.signal(strays, 'SIGTERM');
+    const timer = this.o.clock.setTimeout(() => {
+      const left = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
+      if (left.length > 0) this.o.tree.signal(left, 'SIGKILL');
+      this.close(startedAt, exit, cause, stoppedBy);
+    }, this.o.graceMs);
+    this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
+  }
+
+  private close(startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
+    this.state = { kind: 'closing', startedAt, exit, cause, stoppedBy };
+    void this.o.sink.close().then(() => {
+      this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), this.o.sink.error()));
+    });
+  }
+
+  private async finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): Promise<void> {
+    this.state = { kind: 'closing', startedAt, exit: { exitCode: -1, signal: null }, cause: null, stoppedBy: null };
+    await this.o.sink.close();
+    this.finish({
+      status: 'failed',
+      reason,
+      message,
+      exitCode: null,
+      signal: null,
+      stoppedBy: null,
+      startedAt,
+      finishedAt: this.o.clock.now(),
+    });
+  }
+
+  private finish(result: JobResult): void {
+    this.state = { kind: 'finished', result };
+    this.o.bus.emit({ type: 'job-finished', at: result.finishedAt, job: this.name, result });
+    this.resolveDone(result);
+  }
+
+  private emitPhase(phase: 'starting' | 'running' | 'stopping', detail: string | null): void {
+    this.o.bus.emit({ type: 'job-state', at: this.o.clock.now(), job: this.name, phase, detail });
+  }
+}
+
+function stepLabel(step: StopStep): string {
+  switch (step) {
+    case 'ctrl-c':
+      return 'sent Ctrl-C';
+    case 'term':
+      return 'sent SIGTERM to the process tree';
+    case 'kill':
+      return 'sent SIGKILL to the process tree';
+    default:
+      return unreachable(step);
+  }
+}
+
+const signalNames = new Map<number, string>(
+  Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
+);
+
+/** Maps how the agent exited (and why codex-run stopped it, if it did) to the job's result. */
+export function resultOf(
+  exit: PtyExit,
+  cause: StopCause | null,
+  stoppedBy: StopStep | null,
+  startedAt: number,
+  finishedAt: number,
+  logError: string | null,
+): JobResult {
+  const signal = exit.signal !== null && exit.signal !== 0 ? (signalNames.get(exit.signal) ?? `signal ${exit.signal}`) : null;
+  const exitCode = signal === null ? exit.exitCode : null;
+  const base = { exitCode, signal, startedAt, finishedAt, stoppedBy: cause === null ? null : stoppedBy };
+  let result: JobResult;
+  if (cause !== null) {
+    result = { ...base, status: cause.status, reason: cause.reason, message: cause.message };
+  } else if (signal !== null) {
+    result = { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
+  } else if (exit.exitCode !== 0) {
+    result = { ...base, status: 'failed', reason: 'exit-non-zero', message: `the agent exited with code ${exit.exitCode}` };
+  } else {
+    result = { ...base, status: 'succeeded', reason: null, message: null };
+  }
+  if (logError !== null) {
+    const message = `the log could not be written completely: ${logError}`;
+    return result.status === 'succeeded'
+      ? { ...result, status: 'failed', reason: 'log-write-failed', message }
+      : { ...result, message: `${result.message ?? ''}; ${message}` };
+  }
+  return result;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

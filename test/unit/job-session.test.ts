@@ -1,0 +1,234 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { JobSession, type JobSessionOptions } from '../../src/session/job-session.js';
+import { EventBus, type RunEvent } from '../../src/run/events.js';
+import type { JobSpec } from '../../src/manifest/model.js';
+import type { TreeControl } from '../../src/session/tree-control.js';
+import { ok, err } from '../../src/util/result.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { fakePtyFactory, type FakePty } from '../helpers/fake-pty.js';
+import { MemorySink } from '../helpers/memory-sink.js';
+
+/** A tree control that records what would have been signalled; never touches real pids. */
+class RecordingTree implements TreeControl {
+  strays: number[] = [];
+  readonly calls: Array<{ pids: number[]; signal: NodeJS.Signals }> = [];
+  find(rootPid: number): number[] {
+    return [rootPid, ...this.strays];
+  }
+  signal(pids: number[], signal: NodeJS.Signals): number {
+    this.calls.push({ pids: [...pids], signal });
+    return pids.length;
+  }
+}
+
+function job(overrides: Partial<JobSpec> = {}): JobSpec {
+  return {
+    name: 'demo',
+    agent: 'command',
+    prompt: null,
+    command: ['/bin/sh', '-c', 'true'],
+    workdir: tmpdir(),
+    env: {},
+    timeoutMs: null,
+    location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 5 },
+    ...overrides,
+  };
+}
+
+function setup(overrides: Partial<JobSessionOptions> = {}, spawnError?: Error) {
+  const clock = new FakeClock();
+  const bus = new EventBus();
+  const events: RunEvent[] = [];
+  bus.on((e) => events.push(e));
+  const sink = new MemorySink();
+  const tree = new RecordingTree();
+  const { factory, spawned } = fakePtyFactory(spawnError ? { throwOnSpawn: spawnError } : {});
+  const options: JobSessionOptions = {
+    job: job(),
+    launch: ok({ file: '/bin/sh', args: ['-c', 'true'], env: {} }),
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    interruptFirst: false,
+    sink,
+    bus,
+    clock,
+    ptyFactory: factory,
+    tree,
+    marker: { name: 'CODEX_RUN_JOB_TOKEN', value: 'test-token' },
+    graceMs: 1000,
+    cols: 120,
+    rows: 40,
+    ...overrides,
+  };
+  const session = new JobSession(options);
+  const pty = (): FakePty => {
+    const p = spawned[0];
+    assert.ok(p, 'no PTY was spawned');
+    return p;
+  };
+  return { clock, bus, events, sink, tree, session, pty, spawned };
+}
+
+test('a job that exits 0 succeeds, its bytes reach the sink in order and the sink is closed', async () => {
+  const { session, pty, sink, events, clock } = setup();
+  session.start();
+  pty().emit('hello ');
+  pty().emit(Buffer.from([0xff, 0xfe, 0x0a]));
+  clock.advance(250);
+  pty().exit({ exitCode: 0, signal: null });
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.reason, null);
+  assert.deepEqual(Buffer.concat(sink.chunks), Buffer.concat([Buffer.from('hello '), Buffer.from([0xff, 0xfe, 0x0a])]));
+  assert.ok(sink.closed);
+  assert.equal(session.bytes, 9);
+  const phases = events.filter((e) => e.type === 'job-state').map((e) => (e.type === 'job-state' ? e.phase : ''));
+  assert.deepEqual(phases, ['starting', 'running']);
+  const finished = events.at(-1);
+  assert.equal(finished?.type, 'job-finished');
+  assert.equal(result.finishedAt - (result.startedAt ?? 0), 250);
+});
+
+test('the child gets exactly the planned env, cwd and argv', () => {
+  const { session, pty } = setup({ env: { PATH: '/usr/bin:/bin', ONLY: 'this' } });
+  session.start();
+  assert.deepEqual(pty().options.env, { PATH: '/usr/bin:/bin', ONLY: 'this' });
+  assert.equal(pty().options.cwd, tmpdir());
+  assert.equal(pty().options.file, '/bin/sh');
+  assert.deepEqual(pty().options.args, ['-c', 'true']);
+});
+
+test('a non-zero exit is a failure with the exit code', async () => {
+  const { session, pty } = setup();
+  session.start();
+  pty().exit({ exitCode: 3, signal: null });
+  const result = await session.finished;
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'exit-non-zero');
+  assert.equal(result.exitCode, 3);
+  assert.match(result.message ?? '', /exited with code 3/);
+});
+
+test('a signal nobody in codex-run sent is reported as killed', async () => {
+  const { session, pty } = setup();
+  session.start();
+  pty().exit({ exitCode: 0, signal: 9 });
+  const result = await session.finished;
+  assert.equal(result.status, 'killed');
+  assert.equal(result.signal, 'SIGKILL');
+  assert.equal(result.exitCode, null);
+  assert.equal(result.stoppedBy, null);
+});
+
+test('timeout: TERM to the whole tree after the limit, then timed_out with the step that ended it', async () => {
+  const { session, pty, clock, tree, events } = setup({ job: job({ timeoutMs: 45 * 60_000 }) });
+  session.start();
+  clock.advance(45 * 60_000 - 1);
+  assert.equal(tree.calls.length, 0, 'stopped before the timeout');
+  clock.advance(1);
+  assert.deepEqual(tree.calls, [{ pids: [pty().pid], signal: 'SIGTERM' }]);
+  assert.ok(events.some((e) => e.type === 'job-state' && e.phase === 'stopping' && /timeout/.test(e.detail ?? '')));
+  pty().exit({ exitCode: 0, signal: 15 });
+  const result = await session.finished;
+  assert.equal(result.status, 'timed_out');
+  assert.equal(result.reason, 'timeout');
+  assert.equal(result.stoppedBy, 'term');
+  assert.equal(result.signal, 'SIGTERM');
+  assert.match(result.message ?? '', /45m/);
+});
+
+test('stop ladder: Ctrl-C first when the adapter says so, then TERM, then KILL, each after the grace period', async () => {
+  const { session, pty, clock, tree } = setup({ interruptFirst: true });
+  session.start();
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'the run was interrupted' });
+  assert.deepEqual(pty().written, ['\x03']);
+  assert.equal(tree.calls.length, 0);
+  clock.advance(1000);
+  assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM']);
+  clock.advance(1000);
+  assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM', 'SIGKILL']);
+  pty().exit({ exitCode: 0, signal: 9 });
+  const result = await session.finished;
+  assert.equal(result.status, 'interrupted');
+  assert.equal(result.stoppedBy, 'kill');
+});
+
+test('a second, immediate stop skips the grace period and kills at once', async () => {
+  const { session, pty, tree } = setup({ interruptFirst: true });
+  session.start();
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' });
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
+  assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGKILL']);
+  pty().exit({ exitCode: 0, signal: 9 });
+  assert.equal((await session.finished).stoppedBy, 'kill');
+});
+
+test('backpressure: a full sink pauses the PTY until it drains', () => {
+  const { session, pty, sink } = setup();
+  session.start();
+  sink.full = true;
+  pty().emit('x'.repeat(100));
+  assert.equal(pty().paused, true);
+  sink.drain();
+  assert.equal(pty().paused, false);
+});
+
+test('processes the job leaves behind are stopped after it exits: TERM, then KILL after the grace', async () => {
+  const { session, pty, clock, tree, events } = setup();
+  session.start();
+  tree.strays = [4242, 4343];
+  pty().exit({ exitCode: 0, signal: null });
+  assert.deepEqual(tree.calls, [{ pids: [4242, 4343], signal: 'SIGTERM' }]);
+  assert.ok(events.some((e) => e.type === 'warning' && /2 process/.test(e.message)));
+  tree.strays = [4343];
+  clock.advance(1000);
+  assert.deepEqual(tree.calls.at(-1), { pids: [4343], signal: 'SIGKILL' });
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+});
+
+test('a missing workdir fails the job before anything is spawned', async () => {
+  const { session, spawned } = setup({ job: job({ workdir: path.join(tmpdir(), 'codex-run-no-such-dir-xyz') }) });
+  const result = await session.start();
+  assert.equal(spawned.length, 0);
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'workdir-missing');
+  assert.match(result.message ?? '', /codex-run-no-such-dir-xyz/);
+});
+
+test('a missing binary fails the job before anything is spawned', async () => {
+  const { session, spawned } = setup({ launch: ok({ file: 'codex-run-no-such-binary', args: [], env: {} }) });
+  const result = await session.start();
+  assert.equal(spawned.length, 0);
+  assert.equal(result.reason, 'binary-missing');
+  assert.match(result.message ?? '', /codex-run-no-such-binary/);
+});
+
+test('an adapter that could not plan the launch fails the job with its message', async () => {
+  const { session } = setup({ launch: err({ reason: 'binary-missing', message: 'codex not found' }) });
+  const result = await session.start();
+  assert.equal(result.reason, 'binary-missing');
+  assert.equal(result.message, 'codex not found');
+});
+
+test('a spawn error becomes a spawn-failed result, not an exception', async () => {
+  const { session } = setup({}, new Error('forkpty(3) failed'));
+  const result = await session.start();
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'spawn-failed');
+  assert.match(result.message ?? '', /forkpty/);
+});
+
+test('a log write error turns a success into log-write-failed', async () => {
+  const { session, pty, sink } = setup();
+  session.start();
+  sink.failure = 'ENOSPC: no space left on device';
+  pty().exit({ exitCode: 0, signal: null });
+  const result = await session.finished;
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'log-write-failed');
+  assert.match(result.message ?? '', /ENOSPC/);
+});
