@@ -1,0 +1,73 @@
+import type { Env } from './interpolate.js';
+import { mergeFields, resolveFields, type ResolvedJobFields } from './job-fields.js';
+import type { Diagnostic, JobSpec, Manifest } from './model.js';
+import type { ValuePath, YamlSource } from './yaml-source.js';
+
+/** Jobs at once when the manifest does not say: all of them, but no more than this. */
+export const MAX_DEFAULT_CONCURRENCY = 8;
+
+/** What the model is built from: schema-checked data and where the schema found problems. */
+export interface BuildInput {
+  source: YamlSource;
+  /** Parsed manifest data; parts under `rejected` paths did not pass the schema. */
+  data: unknown;
+  rejected: readonly ValuePath[];
+  /** The manifest's folder. */
+  dir: string;
+  env: Env;
+}
+
+/**
+ * Runs the checks the schema cannot (variables, folders on disk, durations) on every part the
+ * schema accepted, and builds the job model when nothing at all is wrong. Diagnostics are
+ * returned either way so the caller can report them together with the schema's.
+ */
+export async function buildManifest(input: BuildInput): Promise<{ manifest: Manifest | null; diagnostics: Diagnostic[] }> {
+  const { source, dir, env } = input;
+  const root = asRecord(input.data) ?? {};
+  const context = { source, manifestDir: dir, env };
+  const diagnostics: Diagnostic[] = [];
+
+  const defaultsData = asRecord(root['defaults']);
+  const defaults = defaultsData === null ? { fields: {}, diagnostics: [] } : await resolveFields(defaultsData, ['defaults'], context, input.rejected);
+  diagnostics.push(...defaults.diagnostics);
+
+  const jobsData = asRecord(root['jobs']) ?? {};
+  const merged: Array<[string, Partial<ResolvedJobFields>]> = [];
+  for (const name of source.keysAt(['jobs'])) {
+    const jobData = asRecord(jobsData[name]);
+    if (jobData === null) continue;
+    const own = await resolveFields(jobData, ['jobs', name], context, input.rejected);
+    diagnostics.push(...own.diagnostics);
+    merged.push([name, mergeFields(defaults.fields, own.fields)]);
+  }
+
+  if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
+  const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
+  const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
+  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs }, diagnostics };
+}
+
+// The defaults-applied JobSpec of a job that passed every check.
+function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
+  const agent = fields.agent ?? 'codex';
+  const prompt = agent === 'codex' ? fields.prompt : null;
+  const command = agent === 'command' ? fields.command : null;
+  // The schema's conditional rules require these after defaults apply.
+  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'codex' ? 'prompt' : 'command'}`);
+  return {
+    name,
+    agent,
+    prompt,
+    command,
+    workdir: fields.workdir ?? dir,
+    env: fields.env ?? {},
+    timeoutMs: fields.timeout ?? null,
+    location: source.locate(['jobs', name], 'key'),
+  };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+

@@ -1,0 +1,33 @@
+/**
+ * The commented starter manifest `codex-run init` writes. It must validate as written (a unit
+ * test loads it), so optional fields that need setup (a folder, a variable) are commented out.
+ * The schema line points where npm installs codex-run, for completion in editors.
+ */
+export const STARTER_MANIFEST = `# yaml-language-server: $schema=./node_modules/codex-run/schemas/jobs.schema.json
+#
+# codex-run jobs: each job runs in its own terminal, all in parallel, with a log per job.
+# Check this file with \`codex-run validate\`, then run it with \`codex-run\`.
+version: 1
+
+# How many jobs run at once. Default: the number of jobs, at most 8.
+# concurrency: 4
+
+# Fields every job gets unless it sets its own (env maps merge key by key).
+defaults:
+  timeout: 1h                  # durations: 500ms, 30s, 5m, 2h, 1h30m
+
+jobs:
+  # The key is the job's name.
+  fix-tests:
+    agent: codex               # codex (the default) runs the Codex CLI with the prompt
+    prompt: "Find the failing tests, fix the code, and run the test suite to confirm."
+    # workdir: ./packages/api  # relative to this file's folder (default: this folder)
+    # env:
+    #   NODE_ENV: test
+    #   TOKEN: "\${GITHUB_TOKEN}"  # from your environment; \${VAR:-default} if it may be unset
+    # timeout: 45m
+
+  lint:
+    agent: command             # a plain program instead of an agent
+    command: [npm, run, lint]  # argv, no shell; a string runs through /bin/sh -c
+`;

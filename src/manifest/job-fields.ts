@@ -1,0 +1,204 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { err, ok, type Result } from '../util/result.js';
+import { quote } from './describe-value.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { interpolate, type Env } from './interpolate.js';
+import type { AgentKind, Diagnostic } from './model.js';
+import type { ValuePath, YamlSource } from './yaml-source.js';
+
+/**
+ * A job's fields as written in YAML (in a job or in `defaults:`), after the schema accepted
+ * them. Mirrors `$defs.jobFields` in schemas/jobs.schema.json.
+ */
+export interface RawJobFields {
+  agent?: AgentKind;
+  prompt?: string;
+  command?: string | string[];
+  workdir?: string;
+  env?: Record<string, string>;
+  timeout?: string;
+}
+
+/** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
+export interface ResolvedJobFields {
+  agent: AgentKind;
+  prompt: string;
+  command: string[];
+  workdir: string;
+  env: Record<string, string>;
+  timeout: number;
+}
+
+/** What a field's checks may use. */
+export interface FieldContext {
+  source: YamlSource;
+  /** The path of this field's value, e.g. ['jobs', 'lint', 'timeout'] or ['defaults', 'timeout']. */
+  path: ValuePath;
+  /** The manifest's folder, the base for relative paths. */
+  manifestDir: string;
+  /** The variables `${VAR}` reads. */
+  env: Env;
+}
+
+type FieldResult<T> = Result<T, Diagnostic[]>;
+
+/** How one field goes from YAML to the model. */
+interface FieldRule<In, Out> {
+  /** Checks the written value and turns it into the model's form; problems are located. */
+  resolve(value: In, context: FieldContext): FieldResult<Out> | Promise<FieldResult<Out>>;
+  /** Combines the value from `defaults:` with the job's own; without it the job's value wins. */
+  merge?(fromDefaults: Out, own: Out): Out;
+  /**
+   * The value is a mapping whose entries stand alone: entries the schema rejected are left out
+   * and the rest are still checked. Otherwise a field with any rejected part is skipped whole.
+   */
+  entriesStandAlone?: boolean;
+}
+
+type FieldRules = { [K in keyof RawJobFields]-?: FieldRule<NonNullable<RawJobFields[K]>, ResolvedJobFields[K]> };
+
+/** The longest timeout: 596h, the last whole hour Node's timers can wait (they cap at 2^31 - 1 ms). */
+export const MAX_TIMEOUT_MS = 596 * 3_600_000;
+
+/**
+ * Every job field, once. To add a field: its schema property under `$defs.jobFields`, its
+ * entry in RawJobFields/ResolvedJobFields, a rule here, and where it lands in JobSpec
+ * (build-manifest.ts). `defaults:` then supports it too.
+ */
+const FIELD_RULES: FieldRules = {
+  agent: { resolve: (agent) => ok(agent) },
+  prompt: { resolve: (prompt) => ok(prompt) },
+  command: { resolve: (command) => ok(typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]) },
+  workdir: { resolve: resolveWorkdir },
+  env: { resolve: resolveEnv, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }), entriesStandAlone: true },
+  timeout: { resolve: resolveTimeout },
+};
+
+/** The field names, in the schema's order (a unit test holds the two together). */
+export const FIELD_NAMES = Object.keys(FIELD_RULES) as Array<keyof RawJobFields>;
+
+/**
+ * Resolves every field present in `raw`, collecting all problems. Parts the schema rejected
+ * (`rejected` paths) are skipped: they already have a diagnostic and their values are not
+ * the shape the rules expect.
+ */
+export async function resolveFields(
+  raw: Record<string, unknown>,
+  base: ValuePath,
+  context: Omit<FieldContext, 'path'>,
+  rejected: readonly ValuePath[],
+): Promise<{ fields: Partial<ResolvedJobFields>; diagnostics: Diagnostic[] }> {
+  const fields: Partial<ResolvedJobFields> = {};
+  const diagnostics: Diagnostic[] = [];
+  for (const name of FIELD_NAMES) {
+    const path = [...base, name];
+    let value = raw[name];
+    if (value === undefined || rejected.some((bad) => isWithin(path, bad))) continue;
+    const rejectedInside = rejected.filter((bad) => bad.length > path.length && isWithin(bad, path));
+    if (rejectedInside.length > 0) {
+      if (FIELD_RULES[name].entriesStandAlone !== true) continue;
+      const dropped = new Set(rejectedInside.map((bad) => bad[path.length]));
+      value = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([key]) => !dropped.has(key)));
+    }
+    const result = await resolveOne(name, value, { ...context, path });
+    if (result.ok) Object.assign(fields, { [name]: result.value });
+    else diagnostics.push(...result.error);
+  }
+  return { fields, diagnostics };
+}
+
+/** A job's fields over the defaults' ones, field by field (see each rule's `merge`). */
+export function mergeFields(defaults: Partial<ResolvedJobFields>, own: Partial<ResolvedJobFields>): Partial<ResolvedJobFields> {
+  const merged: Partial<ResolvedJobFields> = { ...defaults };
+  for (const name of FIELD_NAMES) mergeOne(name, defaults, own, merged);
+  return merged;
+}
+
+// The rule table is keyed per field; TypeScript cannot correlate `FIELD_RULES[name]` with
+// `raw[name]` for a union `name`, so the value's type is asserted here, once (the schema checked it).
+function resolveOne<K extends keyof RawJobFields>(
+  name: K,
+  value: unknown,
+  context: FieldContext,
+): FieldResult<ResolvedJobFields[K]> | Promise<FieldResult<ResolvedJobFields[K]>> {
+  const rule = FIELD_RULES[name] as FieldRule<unknown, ResolvedJobFields[K]>;
+  return rule.resolve(value, context);
+}
+
+function mergeOne<K extends keyof RawJobFields>(
+  name: K,
+  defaults: Partial<ResolvedJobFields>,
+  own: Partial<ResolvedJobFields>,
+  into: Partial<ResolvedJobFields>,
+): void {
+  const mine = own[name];
+  if (mine === undefined) return;
+  const inherited = defaults[name];
+  const rule = FIELD_RULES[name] as FieldRule<unknown, ResolvedJobFields[K]>;
+  into[name] = inherited !== undefined && rule.merge !== undefined ? rule.merge(inherited, mine) : mine;
+}
+
+// `${VAR}` expansion of one string value, each problem located at its `${...}` when possible.
+function expand(text: string, context: FieldContext): FieldResult<string> {
+  const result = interpolate(text, context.env);
+  if (result.ok) return result;
+  return err(
+    result.error.map((problem) =>
+      context.source.diagnostic(context.path, problem.message, {
+        hint: problem.hint,
+        span: { start: problem.start, end: problem.end },
+      }),
+    ),
+  );
+}
+
+// The workdir must exist when the manifest is loaded, so a typo fails before any job starts.
+async function resolveWorkdir(written: string, context: FieldContext): Promise<FieldResult<string>> {
+  const expanded = expand(written, context);
+  if (!expanded.ok) return expanded;
+  const dir = path.resolve(context.manifestDir, expanded.value);
+  const problem = (message: string, hint: string | null = null): FieldResult<string> =>
+    err([context.source.diagnostic(context.path, message, { hint })]);
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) return problem(`expected workdir ${quote(written)} to be a folder, found a file at ${dir}`);
+    return ok(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const hint = written.startsWith('~')
+        ? "'~' is not expanded here; write ${HOME} instead"
+        : `relative workdirs start from the manifest's folder, ${context.manifestDir}`;
+      return problem(`workdir ${quote(written)} does not exist: no folder at ${dir}`, hint);
+    }
+    return problem(`cannot use workdir ${quote(written)} (${dir}): ${code ?? String(error)}`);
+  }
+}
+
+function resolveEnv(written: Record<string, string>, context: FieldContext): FieldResult<Record<string, string>> {
+  const env: Record<string, string> = {};
+  const diagnostics: Diagnostic[] = [];
+  for (const [key, value] of Object.entries(written)) {
+    const expanded = expand(value, { ...context, path: [...context.path, key] });
+    if (expanded.ok) env[key] = expanded.value;
+    else diagnostics.push(...expanded.error);
+  }
+  return diagnostics.length === 0 ? ok(env) : err(diagnostics);
+}
+
+function resolveTimeout(written: string, context: FieldContext): FieldResult<number> {
+  const parsed = parseDuration(written);
+  const problem = (message: string): FieldResult<number> => err([context.source.diagnostic(context.path, message)]);
+  if (!parsed.ok) return problem(parsed.error);
+  if (parsed.value === 0) return problem(`expected a timeout longer than zero, found ${quote(written)}`);
+  if (parsed.value > MAX_TIMEOUT_MS) {
+    return problem(`expected a timeout of at most ${formatDuration(MAX_TIMEOUT_MS)}, found ${quote(written)}`);
+  }
+  return ok(parsed.value);
+}
+
+/** Whether `path` is `ancestor` or below it. */
+function isWithin(path: ValuePath, ancestor: ValuePath): boolean {
+  return ancestor.length <= path.length && ancestor.every((segment, i) => path[i] === segment);
+}

@@ -1,0 +1,166 @@
+import { isAlias, isMap, isNode, isScalar, isSeq, Scalar, visit, type ErrorCode, type Node, type YAMLError } from 'yaml';
+import { err, ok, type Result } from '../util/result.js';
+import { quote } from './describe-value.js';
+import type { Diagnostic } from './model.js';
+import { keyText, YamlSource } from './yaml-source.js';
+
+/** Most alias expansions a manifest may cause; more is a "billion laughs" document. */
+export const MAX_ALIAS_COUNT = 100;
+
+// yaml error codes after which the document is still whole enough to validate further.
+const RECOVERABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DUPLICATE_KEY']);
+
+/** The YAML stage: the parsed source, and its plain data unless the YAML itself is broken. */
+export interface YamlRead {
+  source: YamlSource;
+  data: Result<unknown, Diagnostic[]>;
+  /** Problems that still let the data be checked further (duplicate keys, unknown tags). */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses manifest text into plain data, turning every YAML-level problem into a located
+ * diagnostic: syntax errors, duplicate keys, unknown tags, non-scalar keys, unknown aliases
+ * and alias bombs. Never throws for bad input.
+ */
+export function readYaml(file: string, text: string): YamlRead {
+  const source = YamlSource.parse(file, text);
+  const recoverable: Diagnostic[] = [];
+  const fatal: Diagnostic[] = [];
+  const problems = [...source.doc.errors, ...source.doc.warnings];
+  // An unterminated quote swallows the rest of the file; what yaml then reports at the end follows from it.
+  const quoteEnds = new Set(problems.filter(isMissingQuote).map((problem) => problem.pos[0]));
+  for (const problem of problems) {
+    if (quoteEnds.has(problem.pos[0]) && !isMissingQuote(problem)) continue;
+    const diagnostic = yamlDiagnostic(source, problem);
+    if (problem.name === 'YAMLWarning' || RECOVERABLE.has(problem.code)) recoverable.push(diagnostic);
+    else fatal.push(diagnostic);
+  }
+  if (fatal.length === 0) fatal.push(...structureProblems(source));
+  if (fatal.length > 0) return { source, data: err([...recoverable, ...fatal]), diagnostics: [] };
+  return { source, data: toData(source), diagnostics: recoverable };
+}
+
+function yamlDiagnostic(source: YamlSource, problem: YAMLError): Diagnostic {
+  const [start, end] = problem.pos;
+  const located = (message: string, hint?: string): Diagnostic => {
+    const diagnostic: Diagnostic = { severity: 'error', message, location: source.location(start, end) };
+    if (hint !== undefined) diagnostic.hint = hint;
+    return diagnostic;
+  };
+  switch (problem.code) {
+    case 'DUPLICATE_KEY':
+      return duplicateKey(source, start) ?? located('duplicate key: each key may appear once in a mapping');
+    case 'MISSING_CHAR':
+      return (isMissingQuote(problem) ? unterminatedQuote(source, start) : null) ?? located(lowerFirst(problem.message));
+    case 'MULTIPLE_DOCS':
+      return located('expected a single YAML document, found a second one after "---"', 'a manifest is one document: remove the "---" line and merge the two');
+    case 'TAG_RESOLVE_FAILED':
+      return located(`unknown YAML tag ${quote(source.text.slice(start, end))}`, 'remove the tag: manifests use plain YAML values');
+    default:
+      return located(lowerFirst(problem.message));
+  }
+}
+
+// yaml reports a duplicate at the first character of the repeated key; point at the whole key
+// and name the line where it was first set.
+function duplicateKey(source: YamlSource, offset: number): Diagnostic | null {
+  let found: Diagnostic | null = null;
+  visit(source.doc, {
+    Map(_, map) {
+      const index = map.items.findIndex((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
+      const pair = map.items[index];
+      if (pair === undefined || !isScalar(pair.key)) return undefined;
+      const name = keyText(pair.key) ?? '';
+      const first = map.items.find((other) => keyText(other.key) === name);
+      const firstStart = isScalar(first?.key) ? first.key.range?.[0] : undefined;
+      const firstLine = firstStart === undefined ? null : source.location(firstStart, firstStart).line;
+      const where = firstLine === null ? '' : `: already set on line ${firstLine}`;
+      const range = pair.key.range ?? [offset, offset + 1];
+      found = {
+        severity: 'error',
+        message: `duplicate key ${quote(name)}${where}`,
+        location: source.location(range[0], range[1]),
+        hint: map === source.valueAt(['jobs']) ? 'job names must be unique: rename one of the jobs' : 'a key may appear once per mapping: remove one',
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function isMissingQuote(problem: YAMLError): boolean {
+  return problem.code === 'MISSING_CHAR' && /closing ["']quote/.test(problem.message);
+}
+
+// yaml reports a missing closing quote where the file ends; point at the quote that opened it.
+function unterminatedQuote(source: YamlSource, end: number): Diagnostic | null {
+  let opened: Diagnostic | null = null;
+  visit(source.doc, {
+    Scalar(_, scalar) {
+      const quoted = scalar.type === Scalar.QUOTE_DOUBLE || scalar.type === Scalar.QUOTE_SINGLE;
+      if (!quoted || scalar.range?.[1] !== end) return undefined;
+      const quote = scalar.type === Scalar.QUOTE_DOUBLE ? '"' : "'";
+      opened = {
+        severity: 'error',
+        message: `unterminated string: no closing ${quote} for the quote opened here`,
+        location: source.location(scalar.range[0], scalar.range[0] + 1),
+        hint: `close the string with ${quote}`,
+      };
+      return visit.BREAK;
+    },
+  });
+  return opened;
+}
+
+// Shapes the yaml parser accepts but plain data cannot hold faithfully: keys that are lists or
+// mappings, and aliases with no anchor before them.
+function structureProblems(source: YamlSource): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const at = (node: Node, message: string, hint?: string): void => {
+    const diagnostic: Diagnostic = { severity: 'error', message, location: source.nodeLocation(node) };
+    if (hint !== undefined) diagnostic.hint = hint;
+    problems.push(diagnostic);
+  };
+  visit(source.doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      const found = isAlias(key) ? 'an alias' : isMap(key) ? 'a mapping' : isSeq(key) ? 'a list' : null;
+      if (found !== null && isNode(key)) at(key, `expected a plain key such as a name, found ${found}`);
+    },
+    Alias(_, alias) {
+      if (alias.resolve(source.doc) === undefined) {
+        at(alias, `unknown alias "*${alias.source}": no anchor "&${alias.source}" before it`, 'define the anchor (&name) before using the alias (*name)');
+      }
+    },
+  });
+  return problems;
+}
+
+// Plain data for validation; alias expansion is capped so a small file cannot expand to gigabytes.
+function toData(source: YamlSource): Result<unknown, Diagnostic[]> {
+  try {
+    return ok(source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    let firstAlias: Node | null = null;
+    visit(source.doc, {
+      Alias(_, alias) {
+        firstAlias = alias;
+        return visit.BREAK;
+      },
+    });
+    return err([
+      {
+        severity: 'error',
+        message: `too many alias expansions: the document would expand past ${MAX_ALIAS_COUNT} aliased values`,
+        location: source.nodeLocation(firstAlias),
+        hint: 'aliases that nest aliases multiply; write the values out or use `defaults:`',
+      },
+    ]);
+  }
+}
+
+function lowerFirst(text: string): string {
+  return text.length > 0 && !/^[A-Z]{2}/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
