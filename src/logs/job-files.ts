@@ -1,0 +1,95 @@
+/**
+ * Everything written for one job, behind the session's output-sink shape: the raw bytes go
+ * to `<job>.log` and, decoded, to `<job>.txt`. Backpressure from either file pauses the PTY.
+ */
+import { err, ok, type Result } from '../util/result.js';
+import { JobLog, type JobLogStats } from './job-log.js';
+import { resolveInside } from './safe-name.js';
+import type { FileOpener } from './secure-file.js';
+import { Transcript } from './transcript.js';
+
+/** A job's file names, relative to the run folder (as in `JobPlanInfo`). */
+export interface JobFileNames {
+  logFile: string;
+  transcriptFile: string;
+}
+
+/** The file names for a base name from `assignFileNames`. */
+export function jobFileNames(base: string): JobFileNames {
+  return { logFile: `${base}.log`, transcriptFile: `${base}.txt` };
+}
+
+export interface JobFilesOptions {
+  /** How files are opened; defaults to exclusive 0600 creation. */
+  open?: FileOpener;
+  /** Called once per file, with its first write error. */
+  onError?: (message: string) => void;
+}
+
+/** The raw log and the transcript of one job, written together. */
+export class JobFiles {
+  /**
+   * Creates both writers at once; the files open in the background, so a job holds no
+   * descriptors before it starts and an open failure shows in {@link error}.
+   */
+  static create(runDir: string, names: JobFileNames, options: JobFilesOptions = {}): JobFiles {
+    return new JobFiles(
+      JobLog.create(resolveInside(runDir, names.logFile), options),
+      Transcript.create(resolveInside(runDir, names.transcriptFile), options),
+    );
+  }
+
+  /** Creates both files inside `runDir` and waits for them to open; on failure nothing is left open. */
+  static async open(runDir: string, names: JobFileNames, options: JobFilesOptions = {}): Promise<Result<JobFiles, string>> {
+    const log = await JobLog.open(resolveInside(runDir, names.logFile), options);
+    if (!log.ok) return log;
+    const transcript = await Transcript.open(resolveInside(runDir, names.transcriptFile), options);
+    if (!transcript.ok) {
+      await log.value.close();
+      return err(transcript.error);
+    }
+    return ok(new JobFiles(log.value, transcript.value));
+  }
+
+  private constructor(
+    private readonly log: JobLog,
+    private readonly transcript: Transcript,
+  ) {}
+
+  /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
+  write(chunk: Buffer): boolean {
+    const logReady = this.log.write(chunk);
+    const transcriptReady = this.transcript.write(chunk);
+    return logReady && transcriptReady;
+  }
+
+  /** Calls `callback` once both files have drained. */
+  onceDrain(callback: () => void): void {
+    let waiting = 2;
+    const done = (): void => {
+      waiting--;
+      if (waiting === 0) callback();
+    };
+    this.log.onceDrain(done);
+    this.transcript.onceDrain(done);
+  }
+
+  /** Flushes and closes both files. Never rejects. */
+  async close(): Promise<void> {
+    await Promise.all([this.log.close(), this.transcript.close()]);
+  }
+
+  /** The first write error of the raw log, else of the transcript, or null. */
+  error(): string | null {
+    return this.log.error() ?? this.transcript.error();
+  }
+
+  stats(): { log: JobLogStats; transcript: JobLogStats } {
+    return { log: this.log.stats(), transcript: this.transcript.stats() };
+  }
+
+  /** The job's last line that shows something, for the live display and the report. */
+  lastLine(): string | null {
+    return this.transcript.lastLine();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The byte-exact log of one job (`<job>.log`): every byte the PTY delivered, in order,
+ * nothing added. It sits on the hot path, so `write` only hands the Buffer to an
+ * fs.WriteStream (which batches queued chunks into one writev) and reports backpressure.
+ *
+ * The file opens in the background (queued bytes wait in the stream), so a log can be
+ * created synchronously when a job starts and holds no descriptor before. A failing open
+ * or disk (EEXIST, ENOSPC, EIO) must not crash the runner or hang the job: the first error
+ * is kept as a value, later bytes are dropped but counted, and anyone waiting for 'drain'
+ * is released.
+ *
+ *   open ──open or write error──▶ failed
+ *    │                              │
+ *    └──close()──▶ closing ◀────────┘──'close' event──▶ closed
+ */
+import fs from 'node:fs';
+import { unreachable } from '../util/unreachable.js';
+import { err, ok, type Result } from '../util/result.js';
+import { describeFsError } from './fs-error.js';
+import { openSecureFile, type FileOpener } from './secure-file.js';
+
+/** Where a {@link JobLog} is in its life (see the diagram in the file comment). */
+export type JobLogState = 'open' | 'failed' | 'closing' | 'closed';
+
+export interface JobLogOptions {
+  /** How the file is opened; defaults to {@link openSecureFile} (exclusive, 0600). */
+  open?: FileOpener;
+  /** Bytes queued before `write` returns false. Default 64 KiB. */
+  highWaterMark?: number;
+  /** Called once, with the first write error. */
+  onError?: (message: string) => void;
+}
+
+/** Byte counts of a {@link JobLog}. */
+export interface JobLogStats {
+  /** Bytes passed to `write`, including dropped ones. */
+  given: number;
+  /** Bytes the kernel accepted into the file. */
+  written: number;
+  /** Bytes that will never reach the file: lost to an error, or given after close(). */
+  dropped: number;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+// Carries an opener's message through the stream's 'error' event without re-wording it.
+class OpenFailure extends Error {}
+
+/** Appends raw bytes to a file exactly as given; errors are values, never 'error' crashes. */
+export class JobLog {
+  /** Creates the log at once; the file is opened in the background and an open failure shows in {@link error}. */
+  static create(file: string, options: JobLogOptions = {}): JobLog {
+    return new JobLog(file, options);
+  }
+
+  /** Creates the log and waits for the file to open; an open failure is returned (nothing stays open). */
+  static async open(file: string, options: JobLogOptions = {}): Promise<Result<JobLog, string>> {
+    const log = new JobLog(file, options);
+    const opened = await log.opened;
+    if (opened !== null) {
+      await log.close();
+      return err(opened);
+    }
+    return ok(log);
+  }
+
+  readonly file: string;
+  private state: JobLogState = 'open';
+  private firstError: string | null = null;
+  private given = 0;
+  /** Bytes written after close() without any error (a caller bug, but never a crash). */
+  private late = 0;
+  private drainWaiters: (() => void)[] = [];
+  private readonly stream: fs.WriteStream;
+  /** Resolves with null once the file is open, or with the error that stopped it. */
+  private readonly opened: Promise<string | null>;
+  private readonly closed: Promise<void>;
+  private readonly onError: ((message: string) => void) | undefined;
+
+  private constructor(file: string, options: JobLogOptions) {
+    this.file = file;
+    this.onError = options.onError;
+    const opener = options.open ?? openSecureFile;
+    this.stream = fs.createWriteStream(file, {
+      // The stream calls this once, then writes to the descriptor with fs.write / fs.writev.
+      fs: {
+        open: (path: string, _flags: unknown, _mode: unknown, done: (e: Error | null, fd?: number) => void) => {
+          void opener(path).then((r) => (r.ok ? done(null, r.value) : done(new OpenFailure(r.error))));
+        },
+        write: fs.write,
+        writev: fs.writev,
+        close: fs.close,
+      },
+      autoClose: true,
+      emitClose: true,
+      highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+    });
+    this.opened = new Promise((resolve) => {
+      this.stream.once('ready', () => resolve(null));
+      this.stream.once('close', () => resolve(this.firstError ?? `${file} was closed before it opened`));
+    });
+    this.stream.on('error', (e: unknown) => this.fail(e));
+    this.stream.on('drain', () => this.releaseDrainWaiters());
+    this.closed = new Promise((resolve) => {
+      this.stream.once('close', () => {
+        this.state = 'closed';
+        this.releaseDrainWaiters();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Queues `chunk` (not copied: do not modify it afterwards). Returns false when the caller
+   * should pause its source until {@link onceDrain}; after an error it drops the bytes and
+   * returns true so nothing waits on a dead file.
+   */
+  write(chunk: Buffer): boolean {
+    this.given += chunk.length;
+    switch (this.state) {
+      case 'open':
+        return this.stream.write(chunk);
+      case 'failed':
+        return true;
+      case 'closing':
+      case 'closed':
+        this.late += chunk.length;
+        return true;
+      default:
+        return unreachable(this.state);
+    }
+  }
+
+  /** Calls `callback` once the queue has drained (at once if it is not full or the log is dead). */
+  onceDrain(callback: () => void): void {
+    if (this.state === 'open' && this.stream.writableNeedDrain) {
+      this.drainWaiters.push(callback);
+    } else {
+      queueMicrotask(callback);
+    }
+  }
+
+  /** Flushes every queued byte and closes the file. Never rejects; check {@link error} after. */
+  close(): Promise<void> {
+    switch (this.state) {
+      case 'open':
+        this.state = 'closing';
+        this.stream.end();
+        break;
+      case 'failed':
+        // The failed stream is already being destroyed; its 'close' event ends the wait.
+        this.state = 'closing';
+        break;
+      case 'closing':
+      case 'closed':
+        break;
+      default:
+        unreachable(this.state);
+    }
+    return this.closed;
+  }
+
+  /** The first write or close error, as a message, or null. */
+  error(): string | null {
+    return this.firstError;
+  }
+
+  stats(): JobLogStats {
+    const written = this.stream.bytesWritten;
+    const dropped = this.firstError === null ? this.late : this.given - written;
+    return { given: this.given, written, dropped };
+  }
+
+  private fail(e: unknown): void {
+    if (this.firstError !== null) return;
+    this.firstError = e instanceof OpenFailure ? e.message : `cannot write ${this.file}: ${describeFsError(e)}`;
+    if (this.state === 'open') this.state = 'failed';
+    this.releaseDrainWaiters();
+    this.onError?.(this.firstError);
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}

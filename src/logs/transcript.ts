@@ -1,0 +1,78 @@
+/**
+ * The readable transcript of one job (`<job>.txt`): its output decoded to plain lines by
+ * {@link PlainTextDecoder}, written through a {@link JobLog} so it shares the log's
+ * exclusive 0600 file and its errors-as-values handling.
+ */
+import { ok, type Result } from '../util/result.js';
+import { JobLog, type JobLogOptions, type JobLogStats } from './job-log.js';
+import { PlainTextDecoder, type PlainTextOptions } from './plain-text.js';
+
+export interface TranscriptOptions extends JobLogOptions, PlainTextOptions {}
+
+/** Writes decoded lines of a job's raw output to a text file. */
+export class Transcript {
+  /** Creates the transcript at once; the file opens in the background (see {@link JobLog.create}). */
+  static create(file: string, options: TranscriptOptions = {}): Transcript {
+    return new Transcript(JobLog.create(file, options), new PlainTextDecoder(options));
+  }
+
+  /** Creates the transcript and waits for its file to open; an open failure is returned. */
+  static async open(file: string, options: TranscriptOptions = {}): Promise<Result<Transcript, string>> {
+    const log = await JobLog.open(file, options);
+    if (!log.ok) return log;
+    return ok(new Transcript(log.value, new PlainTextDecoder(options)));
+  }
+
+  private lastCompleted: string | null = null;
+
+  private constructor(
+    private readonly log: JobLog,
+    private readonly decoder: PlainTextDecoder,
+  ) {}
+
+  get file(): string {
+    return this.log.file;
+  }
+
+  /** Decodes raw bytes and queues the lines they complete; false asks the caller to pause. */
+  write(chunk: Buffer): boolean {
+    return this.writeLines(this.decoder.push(chunk));
+  }
+
+  onceDrain(callback: () => void): void {
+    this.log.onceDrain(callback);
+  }
+
+  /** Writes the unfinished last line, flushes and closes. Never rejects. */
+  async close(): Promise<void> {
+    this.writeLines(this.decoder.flush());
+    await this.log.close();
+  }
+
+  /** The first write error, as a message, or null. */
+  error(): string | null {
+    return this.log.error();
+  }
+
+  stats(): JobLogStats {
+    return this.log.stats();
+  }
+
+  /** The last line that shows something (the unfinished one counts), trimmed; null before any. */
+  lastLine(): string | null {
+    const current = this.decoder.currentLine().trim();
+    return current !== '' ? current : this.lastCompleted;
+  }
+
+  private writeLines(lines: string[]): boolean {
+    if (lines.length === 0) return true;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const trimmed = lines[i]!.trim();
+      if (trimmed !== '') {
+        this.lastCompleted = trimmed;
+        break;
+      }
+    }
+    return this.log.write(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+  }
+}

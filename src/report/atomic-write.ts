@@ -1,0 +1,36 @@
+/**
+ * Replacing a file so readers only ever see a whole old or a whole new version: write a
+ * private temporary file next to it, fsync, rename over. A runner killed at any moment
+ * leaves the previous complete report, never a truncated one.
+ */
+import { constants } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { describeFsError } from '../logs/fs-error.js';
+import { PRIVATE_FILE_MODE } from '../logs/secure-file.js';
+import { err, ok, type Result } from '../util/result.js';
+
+// One writer per file per process, so the pid makes the temporary name unique.
+function temporaryFileFor(file: string): string {
+  return `${file}.tmp-${process.pid}`;
+}
+
+/** Atomically replaces `file` with `text` (mode 0600). Errors are values. */
+export async function writeFileAtomic(file: string, text: string): Promise<Result<void, string>> {
+  const tmp = temporaryFileFor(file);
+  let handle: FileHandle | null = null;
+  try {
+    // O_NOFOLLOW: a symlink planted at the temporary name is refused, not written through.
+    handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
+    await handle.chmod(PRIVATE_FILE_MODE);
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = null;
+    await rename(tmp, file);
+    return ok(undefined);
+  } catch (e: unknown) {
+    if (handle !== null) await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return err(`cannot write ${file}: ${describeFsError(e)}`);
+  }
+}

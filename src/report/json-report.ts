@@ -1,0 +1,136 @@
+/**
+ * report.json: the run record as stable JSON for CI and scripts, described by
+ * schemas/report.schema.json. A pure function of the record, tested against golden files.
+ * Keys are written in a fixed order so reports diff cleanly.
+ */
+import type { FailureReason, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import { isoTime } from '../logs/iso-time.js';
+import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
+
+/** Bumped when a field changes meaning or disappears (adding fields does not bump it). */
+export const REPORT_VERSION = 1;
+
+/** The name of the report file in a run folder. */
+export const REPORT_FILE_NAME = 'report.json';
+
+/** A job's status in the report: its final status, or where it is while the run goes on. */
+export type JobReportStatus = 'pending' | 'running' | JobStatus;
+
+/** An intervention as written: `at` as an ISO string, other details as recorded. */
+export interface JsonIntervention {
+  at: string;
+  kind: string;
+  [detail: string]: unknown;
+}
+
+/** One job in report.json. */
+export interface JsonJob {
+  name: string;
+  status: JobReportStatus;
+  phase: JobPhase;
+  reason: FailureReason | null;
+  message: string | null;
+  stoppedBy: StopStep | null;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  argv: string[];
+  workdir: string;
+  envKeys: string[];
+  timeoutMs: number | null;
+  logFile: string;
+  transcriptFile: string;
+  lastLine: string | null;
+  sessionId: string | null;
+  interventions: JsonIntervention[];
+}
+
+/** report.json as a value. */
+export interface JsonReport {
+  reportVersion: typeof REPORT_VERSION;
+  runId: string;
+  manifest: string;
+  runDir: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** How many jobs are in each status. */
+  summary: Record<JobReportStatus, number>;
+  jobs: JsonJob[];
+  warnings: { at: string; job: string | null; message: string }[];
+}
+
+/** The report as a value (for callers that embed it, e.g. `--json` output). */
+export function toJsonReport(record: RunRecord): JsonReport {
+  const jobs = record.jobs.map(toJsonJob);
+  const summary: Record<JobReportStatus, number> = {
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    timed_out: 0,
+    killed: 0,
+    interrupted: 0,
+    skipped: 0,
+  };
+  for (const job of jobs) summary[job.status]++;
+  return {
+    reportVersion: REPORT_VERSION,
+    runId: record.runId,
+    manifest: record.manifest,
+    runDir: record.runDir,
+    status: record.status,
+    startedAt: isoTime(record.startedAt),
+    finishedAt: optionalIso(record.finishedAt),
+    durationMs: duration(record.startedAt, record.finishedAt),
+    summary,
+    jobs,
+    warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
+  };
+}
+
+/** report.json as text: two-space indented, with a final newline. */
+export function renderJsonReport(record: RunRecord): string {
+  return `${JSON.stringify(toJsonReport(record), null, 2)}\n`;
+}
+
+function toJsonJob(job: JobRecord): JsonJob {
+  return {
+    name: job.name,
+    status: job.status ?? (job.phase === 'pending' ? 'pending' : 'running'),
+    phase: job.phase,
+    reason: job.reason,
+    message: job.message,
+    stoppedBy: job.stoppedBy,
+    exitCode: job.exitCode,
+    signal: job.signal,
+    startedAt: optionalIso(job.startedAt),
+    finishedAt: optionalIso(job.finishedAt),
+    durationMs: duration(job.startedAt, job.finishedAt),
+    argv: [...job.argv],
+    workdir: job.workdir,
+    envKeys: [...job.envKeys],
+    timeoutMs: job.timeoutMs,
+    logFile: job.logFile,
+    transcriptFile: job.transcriptFile,
+    lastLine: job.lastLine,
+    sessionId: job.sessionId,
+    interventions: job.interventions.map(toJsonIntervention),
+  };
+}
+
+function toJsonIntervention(intervention: InterventionRecord): JsonIntervention {
+  return { ...intervention, at: isoTime(intervention.at), kind: intervention.kind };
+}
+
+function optionalIso(ms: number | null): string | null {
+  return ms === null ? null : isoTime(ms);
+}
+
+// Null while either end is unknown: a running job or run has no duration yet.
+function duration(start: number | null, end: number | null): number | null {
+  return start === null || end === null ? null : Math.max(0, end - start);
+}

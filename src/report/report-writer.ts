@@ -1,0 +1,183 @@
+/**
+ * Keeps `report.json` current while a run goes: every event updates the run record, and
+ * the file is replaced atomically, so a runner that dies at any point leaves a complete,
+ * valid report. Bursts are coalesced: at most one write in flight, at most one owed, and
+ * writes start at least `minIntervalMs` apart (flush() skips the wait).
+ *
+ *   idle ──change, interval passed──▶ writing ──done──▶ idle (and if the record changed
+ *    │                                  ▲          meanwhile, on as for a change)
+ *    │ change, too soon after the last write
+ *    ▼                                  │
+ *   waiting ──timer fires, or flush()───┘
+ *
+ *   flush() from idle with changes starts a write at once; close() flushes, then ──▶ closed.
+ */
+import type { EventBus, RunEvent } from '../run/events.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import type { Result } from '../util/result.js';
+import { unreachable } from '../util/unreachable.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { renderJsonReport } from './json-report.js';
+import { reduceRunRecord, type RunRecord } from './run-record.js';
+
+/** Where a {@link ReportWriter} is (see the diagram in the file comment). */
+export type ReportWriterState =
+  | { tag: 'idle' }
+  | { tag: 'waiting'; timer: TimerHandle }
+  | { tag: 'writing'; done: Promise<void> }
+  | { tag: 'closed' };
+
+export interface ReportWriterOptions {
+  clock?: Clock;
+  /** Least time between the starts of two writes. Default 200 ms. */
+  minIntervalMs?: number;
+  /** Called when a write fails with an error different from the previous write's. */
+  onError?: (message: string) => void;
+}
+
+/** Counters for tests and diagnostics. */
+export interface ReportWriterStats {
+  /** Writes finished (successful or not). */
+  writes: number;
+  failures: number;
+  /** Events that arrived before run-started and could not be placed in a record. */
+  ignoredEvents: number;
+}
+
+const DEFAULT_MIN_INTERVAL_MS = 200;
+
+/** Subscribes to a run's events and keeps a report file up to date. */
+export class ReportWriter {
+  private readonly clock: Clock;
+  private readonly minIntervalMs: number;
+  private readonly onError: ((message: string) => void) | undefined;
+  private readonly unsubscribe: () => void;
+  private state: ReportWriterState = { tag: 'idle' };
+  private current: RunRecord | null = null;
+  /** The record changed since the last write started. */
+  private dirty = false;
+  private lastWriteStartedAt: number | null = null;
+  private startedWrites = 0;
+  private completedWrites = 0;
+  private failures = 0;
+  private ignoredEvents = 0;
+  private lastError: string | null = null;
+
+  constructor(
+    readonly file: string,
+    bus: EventBus,
+    options: ReportWriterOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+    this.onError = options.onError;
+    this.unsubscribe = bus.on((event) => this.onEvent(event));
+  }
+
+  /** The record as of the last event. */
+  record(): RunRecord | null {
+    return this.current;
+  }
+
+  /** Writes the current state now (waiting for a write in flight first). Never rejects. */
+  async flush(): Promise<void> {
+    if (this.current === null) return;
+    const target = this.dirty ? this.startedWrites + 1 : this.startedWrites;
+    while (this.completedWrites < target) {
+      const state = this.state;
+      switch (state.tag) {
+        case 'waiting':
+          this.clock.clearTimeout(state.timer);
+          this.startWrite();
+          break;
+        case 'idle':
+          this.startWrite();
+          break;
+        case 'writing':
+          await state.done;
+          break;
+        case 'closed':
+          return;
+        default:
+          unreachable(state);
+      }
+    }
+  }
+
+  /** Stops listening and writes the final state. Never rejects. */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.flush();
+    this.state = { tag: 'closed' };
+  }
+
+  /** The error of the latest write, or null if it succeeded (or none happened yet). */
+  error(): string | null {
+    return this.lastError;
+  }
+
+  stats(): ReportWriterStats {
+    return { writes: this.completedWrites, failures: this.failures, ignoredEvents: this.ignoredEvents };
+  }
+
+  // Runs inside EventBus.emit: cheap unless the record changed, and never throws for I/O.
+  private onEvent(event: RunEvent): void {
+    if (this.state.tag === 'closed') return;
+    if (this.current === null && event.type !== 'run-started') {
+      this.ignoredEvents++;
+      return;
+    }
+    const next = reduceRunRecord(this.current, event);
+    if (next === this.current) return;
+    this.current = next;
+    this.dirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const state = this.state;
+    switch (state.tag) {
+      case 'idle': {
+        const due = this.lastWriteStartedAt === null ? 0 : this.lastWriteStartedAt + this.minIntervalMs - this.clock.now();
+        if (due <= 0) {
+          this.startWrite();
+          return;
+        }
+        const timer = this.clock.setTimeout(() => {
+          if (this.state.tag === 'waiting' && this.state.timer === timer) this.startWrite();
+        }, due);
+        this.state = { tag: 'waiting', timer };
+        return;
+      }
+      case 'waiting':
+      case 'writing':
+      case 'closed':
+        return;
+      default:
+        unreachable(state);
+    }
+  }
+
+  private startWrite(): void {
+    const record = this.current;
+    if (record === null) throw new Error('Internal error: report write started without a record');
+    this.dirty = false;
+    this.startedWrites++;
+    this.lastWriteStartedAt = this.clock.now();
+    const done = writeFileAtomic(this.file, renderJsonReport(record)).then((result) => this.finishWrite(result));
+    this.state = { tag: 'writing', done };
+  }
+
+  private finishWrite(result: Result<void, string>): void {
+    this.completedWrites++;
+    if (result.ok) {
+      this.lastError = null;
+    } else {
+      this.failures++;
+      if (result.error !== this.lastError) this.onError?.(result.error);
+      this.lastError = result.error;
+    }
+    this.state = { tag: 'idle' };
+    if (this.dirty) this.schedule();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The run record: everything the reports need, built from the event stream by a pure
+ * reducer, so a live report.json and the final one come from the same code. Timestamps are
+ * epoch milliseconds here; renderers format them.
+ *
+ * New facts about a job (a session id, token counts, interventions) arrive as new event
+ * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
+ * here until the record stores it.
+ */
+import type { FailureReason, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import { unreachable } from '../util/unreachable.js';
+
+/** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+/** Something codex-run did to a job by itself (answered a prompt, nudged an idle agent, ...). */
+export interface InterventionRecord {
+  at: number;
+  /** What was done, e.g. 'answer' or 'nudge'. */
+  kind: string;
+  /** Details that depend on the kind. */
+  [detail: string]: unknown;
+}
+
+/** One job: its plan (from run-started) and what has happened to it so far. */
+export interface JobRecord {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly workdir: string;
+  readonly envKeys: readonly string[];
+  readonly timeoutMs: number | null;
+  /** Relative to the run folder. */
+  readonly logFile: string;
+  readonly transcriptFile: string;
+  readonly phase: JobPhase;
+  /** Final status; null until job-finished. */
+  readonly status: JobStatus | null;
+  readonly reason: FailureReason | null;
+  readonly message: string | null;
+  readonly stoppedBy: StopStep | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** The last meaningful output line seen (from job-activity). */
+  readonly lastLine: string | null;
+  /** The agent's own session id, once an adapter reports it. */
+  readonly sessionId: string | null;
+  readonly interventions: readonly InterventionRecord[];
+}
+
+/** A warning of the run, kept for the report. */
+export interface WarningRecord {
+  readonly at: number;
+  readonly job: string | null;
+  readonly message: string;
+}
+
+/** Everything known about a run, as of the last event reduced. */
+export interface RunRecord {
+  readonly runId: string;
+  /** Absolute path of the run folder. */
+  readonly runDir: string;
+  /** Absolute path of the manifest file. */
+  readonly manifest: string;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly status: RunStatus;
+  /** In manifest order. */
+  readonly jobs: readonly JobRecord[];
+  readonly warnings: readonly WarningRecord[];
+}
+
+/**
+ * Folds one event into the record and returns the new record (the old one is not changed;
+ * events that change nothing, like job-output, return it as is). The first event must be
+ * run-started; anything else before it is a bug.
+ */
+export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunRecord {
+  switch (event.type) {
+    case 'run-started':
+      return {
+        runId: event.runId,
+        runDir: event.runDir,
+        manifest: event.manifest,
+        startedAt: event.at,
+        finishedAt: null,
+        status: 'running',
+        jobs: event.jobs.map((plan) => ({
+          name: plan.name,
+          argv: [...plan.argv],
+          workdir: plan.workdir,
+          envKeys: [...plan.envKeys],
+          timeoutMs: plan.timeoutMs,
+          logFile: plan.logFile,
+          transcriptFile: plan.transcriptFile,
+          phase: 'pending',
+          status: null,
+          reason: null,
+          message: null,
+          stoppedBy: null,
+          exitCode: null,
+          signal: null,
+          startedAt: null,
+          finishedAt: null,
+          lastLine: null,
+          sessionId: null,
+          interventions: [],
+        })),
+        warnings: [],
+      };
+    case 'job-output':
+      return started(record, event);
+    case 'job-state': {
+      const { phase, at } = event;
+      return updateJob(started(record, event), event.job, at, (job) => ({
+        ...job,
+        phase,
+        startedAt: job.startedAt ?? (phase === 'running' ? at : null),
+      }));
+    }
+    case 'job-activity': {
+      const { line } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({ ...job, lastLine: line }));
+    }
+    case 'job-finished': {
+      const { result } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({
+        ...job,
+        phase: 'finished',
+        status: result.status,
+        reason: result.reason,
+        message: result.message,
+        stoppedBy: result.stoppedBy,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+      }));
+    }
+    case 'warning': {
+      const current = started(record, event);
+      return { ...current, warnings: [...current.warnings, { at: event.at, job: event.job, message: event.message }] };
+    }
+    case 'run-finished':
+      return { ...started(record, event), status: event.status, finishedAt: event.at };
+    default:
+      return unreachable(event);
+  }
+}
+
+function started(record: RunRecord | null, event: RunEvent): RunRecord {
+  if (record === null) throw new Error(`Internal error: ${event.type} event before run-started`);
+  return record;
+}
+
+// An event for a job that is not in the plan is a bug upstream; the report keeps it visible as a warning.
+function updateJob(record: RunRecord, name: string, at: number, update: (job: JobRecord) => JobRecord): RunRecord {
+  const index = record.jobs.findIndex((job) => job.name === name);
+  const job = record.jobs[index];
+  if (job === undefined) {
+    const message = `event for unknown job ${JSON.stringify(name)}`;
+    return { ...record, warnings: [...record.warnings, { at, job: name, message }] };
+  }
+  const jobs = [...record.jobs];
+  jobs[index] = update(job);
+  return { ...record, jobs };
+}
