@@ -1,7 +1,6 @@
 import { formatDiagnostics } from '../manifest/format-diagnostics.js';
 import { EventBus } from '../run/events.js';
 import { exitCodeOf, runManifest } from '../run/run-manifest.js';
-import type { RunHandle } from '../run/start-run.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
 import { renderSummary } from '../ui/summary.js';
@@ -19,8 +18,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   });
   const color = useColor({ isTTY: process.stdout.isTTY === true, env: process.env });
   const bus = new EventBus();
-  let display: { done(): Promise<void> } | null = null;
-  let handle: RunHandle | null = null;
+  // Subscribed before the run starts so it sees run-started; it draws nothing until then.
+  const display = startDisplay(bus, { mode, stream: process.stdout, clock: systemClock, color });
   const outcome = await runManifest({
     manifest,
     only: (flags['job'] as string[] | undefined) ?? [],
@@ -29,12 +28,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     dryRun: flags['dryRun'] === true,
     bus,
     handleSignals: true,
-    onStarted: (h) => {
-      handle = h;
-      display = startDisplay(bus, { mode, stream: process.stdout, clock: systemClock, color });
-    },
   });
-  if (display !== null) await (display as { done(): Promise<void> }).done();
+  await (outcome.kind === 'finished' ? display.done() : display.stop());
   switch (outcome.kind) {
     case 'invalid-manifest':
       process.stderr.write(
@@ -65,6 +60,5 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     default:
       unreachable(outcome);
   }
-  void handle;
   return exitCodeOf(outcome);
 }

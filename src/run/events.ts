@@ -72,13 +72,14 @@ export type RunEventListener = (event: RunEvent) => void;
 
 /** A synchronous fan-out of run events. Listeners must be cheap: job-output is on the hot path. */
 export class EventBus {
-  private readonly listeners: RunEventListener[] = [];
+  // Replaced, never mutated: an emit in progress keeps walking the array it started with,
+  // so a listener that unsubscribes during an emit never makes the next one miss the event.
+  private listeners: readonly RunEventListener[] = [];
 
   on(listener: RunEventListener): () => void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      this.listeners = this.listeners.filter((l) => l !== listener);
     };
   }
 

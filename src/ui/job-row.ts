@@ -1,0 +1,82 @@
+import type { JobPhase, JobResult } from '../run/events.js';
+import { unreachable } from '../util/unreachable.js';
+import { describeOutcome } from './outcome.js';
+import { statusPaint, type Palette } from './palette.js';
+import { formatElapsed, padEnd, sanitizeLine, truncate } from './text.js';
+
+/** Job names longer than this are cut in the live rows so the status column stays in view. */
+export const NAME_MAX = 32;
+
+/** What the live display knows about one job, updated from its events. */
+export interface JobRow {
+  name: string;
+  phase: JobPhase;
+  /** The detail of the last job-state event, e.g. why the job is stopping. */
+  detail: string | null;
+  /** Clock time the job left `pending`, for the ticking elapsed time; null while pending. */
+  since: number | null;
+  /** The job's last meaningful output line, already sanitised; null before the first. */
+  activity: string | null;
+  /** Set by job-finished. */
+  result: JobResult | null;
+}
+
+/** A new row for a planned job. */
+export function pendingRow(name: string): JobRow {
+  return { name, phase: 'pending', detail: null, since: null, activity: null, result: null };
+}
+
+/** How a row is laid out at this moment. */
+export interface RowLayout {
+  now: number;
+  /** Width of the name column (names are padded to it). */
+  nameWidth: number;
+  /** Characters available for the whole title. */
+  width: number;
+  palette: Palette;
+}
+
+/**
+ * The row's title: `name  running 12s`, `name  stopping 31s (timeout)`,
+ * `name  failed (exit 1) in 3.2s: 2 tests failed`, cut to the layout width before colouring.
+ */
+export function rowTitle(row: JobRow, layout: RowLayout): string {
+  const { palette } = layout;
+  const name = padEnd(truncate(sanitizeLine(row.name), layout.nameWidth), layout.nameWidth);
+  const room = layout.width - layout.nameWidth - 2;
+  const { word, tail, paint } = statusParts(row, layout);
+  const shown = truncate(word + tail, room);
+  const painted = shown.startsWith(word) ? paint(word) + shown.slice(word.length) : paint(shown);
+  return `${palette.bold(name)}  ${painted}`;
+}
+
+/** The row's activity line, cut to `width`, or null when there is nothing to show under it. */
+export function rowActivity(row: JobRow, width: number): string | null {
+  if (row.result !== null || row.activity === null) return null;
+  return truncate(row.activity, width);
+}
+
+// The status word (coloured) and the rest of the title after it.
+function statusParts(row: JobRow, layout: RowLayout): { word: string; tail: string; paint: (s: string) => string } {
+  const { palette } = layout;
+  if (row.result !== null) {
+    const text = describeOutcome(row.result);
+    const word = row.result.status;
+    return { word, tail: text.slice(word.length), paint: statusPaint(palette, row.result.status) };
+  }
+  const elapsed = row.since === null ? '' : ` ${formatElapsed(layout.now - row.since)}`;
+  const detail = row.detail === null || sanitizeLine(row.detail) === '' ? '' : ` (${sanitizeLine(row.detail)})`;
+  switch (row.phase) {
+    case 'pending':
+      return { word: 'pending', tail: '', paint: palette.dim };
+    case 'starting':
+    case 'running':
+      return { word: row.phase, tail: elapsed + detail, paint: palette.cyan };
+    case 'stopping':
+      return { word: row.phase, tail: elapsed + detail, paint: palette.yellow };
+    case 'finished':
+      return { word: 'finishing', tail: elapsed, paint: palette.dim };
+    default:
+      return unreachable(row.phase);
+  }
+}

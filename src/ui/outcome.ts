@@ -1,0 +1,60 @@
+import type { JobResult } from '../run/events.js';
+import { unreachable } from '../util/unreachable.js';
+import { formatDuration, sanitizeLine } from './text.js';
+
+/**
+ * The short "why" of a result: `exit 1`, `SIGKILL`, or the failure reason tag (`timeout`,
+ * `binary-missing`, ...). Exit codes and signals are shown as such because they are what a
+ * user compares with running the command by hand.
+ */
+export function outcomeDetail(result: JobResult): string | null {
+  const reason = result.reason;
+  if (reason === null) {
+    if (result.exitCode !== null) return `exit ${result.exitCode}`;
+    return result.signal;
+  }
+  switch (reason) {
+    case 'exit-non-zero':
+      return result.exitCode !== null ? `exit ${result.exitCode}` : reason;
+    case 'killed-by-signal':
+      return result.signal ?? reason;
+    case 'workdir-missing':
+    case 'binary-missing':
+    case 'spawn-failed':
+    case 'timeout':
+    case 'interrupted':
+    case 'log-write-failed':
+    case 'not-selected':
+      return reason;
+    default:
+      return unreachable(reason);
+  }
+}
+
+/** How long the job ran, or null when it never started. */
+export function outcomeDuration(result: JobResult): string | null {
+  return result.startedAt === null ? null : formatDuration(result.finishedAt - result.startedAt);
+}
+
+/** The result's message on one safe line, or null when there is none. */
+export function outcomeMessage(result: JobResult): string | null {
+  if (result.message === null) return null;
+  const line = sanitizeLine(result.message);
+  return line === '' ? null : line;
+}
+
+/**
+ * One-line account of a finished job, as plain mode and the live rows show it:
+ * `succeeded in 4.1s`, `failed (exit 1) in 3.2s: tests failed`, `skipped (not-selected)`.
+ * A success needs no detail (it is always exit 0).
+ */
+export function describeOutcome(result: JobResult): string {
+  const detail = result.status === 'succeeded' ? null : outcomeDetail(result);
+  const duration = outcomeDuration(result);
+  const message = outcomeMessage(result);
+  let text: string = result.status;
+  if (detail !== null) text += ` (${detail})`;
+  if (duration !== null) text += ` in ${duration}`;
+  if (message !== null) text += `: ${message}`;
+  return text;
+}

@@ -1,0 +1,62 @@
+import type { JobResult, JobStatus } from '../run/events.js';
+import { outcomeDetail, outcomeDuration, outcomeMessage } from './outcome.js';
+import { createPalette, statusPaint } from './palette.js';
+import { padEnd, sanitizeLine, truncate } from './text.js';
+
+/** What the end-of-run summary is made from. */
+export interface SummaryInput {
+  /** Jobs in plan order, each with its final result. */
+  jobs: Array<{ name: string; result: JobResult }>;
+  /** The run folder, printed as the last line. */
+  runDir: string;
+  color: boolean;
+}
+
+/** Longest failure message shown in the table; the full text is in report.json. */
+const MESSAGE_WIDTH = 60;
+
+/** Order of the per-status counts in the totals line. */
+const STATUS_ORDER: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'killed', 'interrupted', 'skipped'];
+
+/**
+ * The end-of-run summary: a compact table (job, status, duration, exit/reason and message),
+ * a totals line, and as the last line `Run folder: <path>`, so the last line the CLI prints
+ * names the run folder. Pure; ends with a newline.
+ *
+ *   JOB        STATUS     DURATION  EXIT/REASON
+ *   lint       succeeded  4.1s      exit 0
+ *   fix-tests  failed     3.2s      exit 1: 2 tests failed
+ *   2 jobs: 1 succeeded, 1 failed
+ *   Run folder: /work/.codex-run/runs/20260101-000000-ab12
+ */
+export function renderSummary(input: SummaryInput): string {
+  const palette = createPalette(input.color);
+  const lines: string[] = [];
+  if (input.jobs.length > 0) {
+    const rows = input.jobs.map(({ name, result }) => {
+      const detail = outcomeDetail(result);
+      const message = outcomeMessage(result);
+      const why = [detail, message === null ? null : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
+      return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
+    });
+    const nameWidth = Math.max(3, ...rows.map((r) => Array.from(r.name).length));
+    const statusWidth = Math.max(6, ...rows.map((r) => r.status.length));
+    const durationWidth = Math.max(8, ...rows.map((r) => r.duration.length));
+    const row = (name: string, status: string, duration: string, why: string, paintStatus: (s: string) => string): string =>
+      `${padEnd(name, nameWidth)}  ${paintStatus(padEnd(status, statusWidth))}  ${padEnd(duration, durationWidth)}  ${why}`.trimEnd();
+    lines.push(palette.dim(row('JOB', 'STATUS', 'DURATION', 'EXIT/REASON', (s) => s)));
+    for (const r of rows) lines.push(row(r.name, r.status, r.duration, r.why, statusPaint(palette, r.status)));
+  }
+  lines.push(totalsLine(input.jobs.map((j) => j.result.status)));
+  lines.push(`Run folder: ${input.runDir}`);
+  return lines.join('\n') + '\n';
+}
+
+// `3 jobs: 2 succeeded, 1 failed`, statuses in a fixed order, zero counts left out.
+function totalsLine(statuses: JobStatus[]): string {
+  const total = `${statuses.length} job${statuses.length === 1 ? '' : 's'}`;
+  const counts = STATUS_ORDER.map((status) => ({ status, n: statuses.filter((s) => s === status).length }))
+    .filter((c) => c.n > 0)
+    .map((c) => `${c.n} ${c.status}`);
+  return counts.length === 0 ? total : `${total}: ${counts.join(', ')}`;
+}

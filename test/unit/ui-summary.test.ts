@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JobResult } from '../../src/run/events.js';
+import { renderSummary } from '../../src/ui/summary.js';
+
+const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+function result(partial: Partial<JobResult>): JobResult {
+  return {
+    status: 'succeeded',
+    reason: null,
+    message: null,
+    exitCode: 0,
+    signal: null,
+    stoppedBy: null,
+    startedAt: T0,
+    finishedAt: T0,
+    ...partial,
+  };
+}
+
+const JOBS: Array<{ name: string; result: JobResult }> = [
+  { name: 'lint', result: result({ finishedAt: T0 + 4_130 }) },
+  {
+    name: 'fix-tests',
+    result: result({ status: 'failed', reason: 'exit-non-zero', exitCode: 1, message: '2 tests failed', finishedAt: T0 + 3_200 }),
+  },
+  {
+    name: 'refactor-api',
+    result: result({
+      status: 'timed_out',
+      reason: 'timeout',
+      exitCode: null,
+      signal: 'SIGTERM',
+      stoppedBy: 'term',
+      message: 'no exit within the 30m time limit',
+      finishedAt: T0 + 30 * 60_000 + 5_000,
+    }),
+  },
+  {
+    name: 'docs',
+    result: result({ status: 'killed', reason: 'killed-by-signal', exitCode: null, signal: 'SIGKILL', finishedAt: T0 + 61_000 }),
+  },
+  {
+    name: 'codex-review',
+    result: result({
+      status: 'failed',
+      reason: 'binary-missing',
+      exitCode: null,
+      startedAt: null,
+      message: 'codex was not found on PATH; install it with `npm i -g @openai/codex` or set agent.binary in jobs.yaml',
+    }),
+  },
+  {
+    name: 'later',
+    result: result({ status: 'skipped', reason: 'interrupted', exitCode: null, startedAt: null, message: 'not started: the run was interrupted' }),
+  },
+];
+
+// The golden text, exactly as the CLI prints it with colour off.
+const GOLDEN = [
+  'JOB           STATUS     DURATION  EXIT/REASON',
+  'lint          succeeded  4.1s      exit 0',
+  'fix-tests     failed     3.2s      exit 1: 2 tests failed',
+  'refactor-api  timed_out  30m05s    timeout: no exit within the 30m time limit',
+  'docs          killed     1m01s     SIGKILL',
+  'codex-review  failed     -         binary-missing: codex was not found on PATH; install it with `npm i -g @ope…',
+  'later         skipped    -         interrupted: not started: the run was interrupted',
+  '6 jobs: 1 succeeded, 2 failed, 1 timed_out, 1 killed, 1 skipped',
+  'Run folder: /work/project/.codex-run/runs/20260101-000000-ab12',
+  '',
+].join('\n');
+
+// Compares exactly; on a mismatch prints the actual text so it can be pasted into GOLDEN.
+function assertGolden(actual: string, expected: string): void {
+  if (actual !== expected) process.stderr.write(`--- actual summary ---\n${actual}--- end ---\n`);
+  assert.equal(actual, expected);
+}
+
+test('renderSummary matches the golden text (colour off)', () => {
+  const text = renderSummary({ jobs: JOBS, runDir: '/work/project/.codex-run/runs/20260101-000000-ab12', color: false });
+  assertGolden(text, GOLDEN);
+});
+
+test('the last line names the run folder, with one job and with none', () => {
+  const one = renderSummary({ jobs: [JOBS[0]!], runDir: '/r/1', color: false });
+  assertGolden(one, ['JOB   STATUS     DURATION  EXIT/REASON', 'lint  succeeded  4.1s      exit 0', '1 job: 1 succeeded', 'Run folder: /r/1', ''].join('\n'));
+  const none = renderSummary({ jobs: [], runDir: '/r/2', color: false });
+  assertGolden(none, '0 jobs\nRun folder: /r/2\n');
+});
+
+test('colour on paints statuses but keeps the columns and the last line', () => {
+  const text = renderSummary({ jobs: JOBS.slice(0, 2), runDir: '/r/3', color: true });
+  assert.match(text, /\u001b\[32msucceeded\u001b\[39m/);
+  assert.match(text, /\u001b\[31mfailed   \u001b\[39m/);
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  assert.equal(plain, renderSummary({ jobs: JOBS.slice(0, 2), runDir: '/r/3', color: false }));
+  assert.equal(text.trimEnd().split('\n').at(-1), 'Run folder: /r/3');
+});
+
+test('job names and messages cannot inject terminal escapes or extra lines', () => {
+  const text = renderSummary({
+    jobs: [{ name: 'evil\u001b[2J', result: result({ status: 'failed', reason: 'exit-non-zero', exitCode: 2, message: 'line1\nline2\u001b]0;title\u0007' }) }],
+    runDir: '/r/4',
+    color: false,
+  });
+  assert.doesNotMatch(text, /\u001b/);
+  assert.equal(text.split('\n').length, 5);
+  assert.match(text, /^evil  failed  0\.0s      exit 2: line1 line2$/m);
+});
