@@ -1,0 +1,54 @@
+/**
+ * Progress versus noise. Agents keep their screens busy while doing nothing: a spinner
+ * glyph turns, an elapsed-time counter ticks ("Working (12s • esc to interrupt)"), the
+ * title bar changes. Progress is a change of the screen after normalising those away.
+ */
+
+import type { ScreenSnapshot } from '../screen.js';
+
+/** Spinner glyphs: braille dots, quarter circles, stars, bullets, quadrant blocks. */
+const SPINNER_GLYPHS = /[\u2800-\u28ff◐◓◑◒◴◷◶◵◰◳◲◱◢◣◤◥•◦·∙●○◉◎✢✳✶✻✽✺✹✸✷✦✧▖▘▝▗▌▐▀▄]/g;
+/** ASCII spinners `| / - \` standing alone between spaces. */
+const ASCII_SPINNER = /(^|\s)[|/\\-](?=\s|$)/g;
+/** Animated dots at the end of a word: "Thinking." / "Thinking..." / "Thinking…". */
+const TRAILING_DOTS = /(?:\.{1,3}|…)(?=\s|$|\))/g;
+/** Durations, alone or composite: 12s, 0.4s, 1m 05s, 2h, 350ms, 3 minutes. */
+const DURATION = /(?<![A-Za-z0-9.])(?:\d+(?:\.\d+)?\s?(?:ms|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![A-Za-z])\s?)+/g;
+/** Clock times 21:10, 00:01:33 (not file:line:col positions). */
+const CLOCK = /(?<![\w:.])\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?![\d:])/g;
+const SPACES = /\s+/g;
+
+/** One line with spinners, timers and clock times removed and spaces collapsed. */
+export function normaliseLine(line: string): string {
+  return line
+    .replace(DURATION, ' ')
+    .replace(CLOCK, ' ')
+    .replace(SPINNER_GLYPHS, ' ')
+    .replace(ASCII_SPINNER, '$1')
+    .replace(TRAILING_DOTS, '')
+    .replace(SPACES, ' ')
+    .trim();
+}
+
+/** The normalised viewport: equal strings mean "nothing happened". */
+export function normaliseScreen(snap: ScreenSnapshot): string {
+  const lines = snap.logicalLines().map((l) => normaliseLine(l.text));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.join('\n');
+}
+
+/** Says, snapshot by snapshot, whether the screen made progress. */
+export class ProgressDetector {
+  private lastHash: number | null = null;
+  private lastText = '';
+
+  /** True when the normalised screen differs from the previous snapshot's (the first non-blank screen counts). */
+  observe(snap: ScreenSnapshot): boolean {
+    if (snap.hash === this.lastHash) return false;
+    this.lastHash = snap.hash;
+    const text = normaliseScreen(snap);
+    if (text === this.lastText) return false;
+    this.lastText = text;
+    return true;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Supervision of one job: composes the policies in order (answer rules → question
+ * detector → idle ladder → loop guard → output cap), feeds them screen snapshots, output
+ * byte counts and clock ticks, and hands every decision to the job session. It also keeps
+ * the supervision state shown live: working, waiting for input, answered <rule>, idle 4m,
+ * poked, stopping.
+ *
+ *   watching ──a stop decision──▶ stopping ──dispose()──▶ disposed
+ *      └──────────────────── dispose() ───────────────────▲
+ *
+ * Once stopping, nothing more is decided. Timers come from the injected clock: after
+ * every event the supervisor asks the policies when they next need a tick and keeps one
+ * timer for the earliest.
+ */
+
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import { unreachable } from '../../util/unreachable.js';
+import type { ScreenSnapshot } from '../screen.js';
+import { AnswerRules } from './answer-rules.js';
+import { IdleLadder } from './idle-ladder.js';
+import { LoopGuard, loopHistoryLines } from './loop-guard.js';
+import { OutputCap } from './output-cap.js';
+import { formatMs, type Decision, type Policy, type RuleRef, type ScreenContext, type StopReason } from './policy.js';
+import { ProgressDetector } from './progress.js';
+import { QuestionDetector } from './question-detector.js';
+import { DEFAULT_SEND_TIMING, type SendTiming } from './send-steps.js';
+import type { SendSpec, SupervisionSpec } from './spec.js';
+
+/** Options of a {@link Supervisor}. */
+export interface SupervisorOptions {
+  spec: SupervisionSpec;
+  clock: Clock;
+  /** Called for every decision, in order, including those made when a timer fires. */
+  onDecision: (decision: Decision) => void;
+  /** What deny rules type when they have no `send`: the adapter's declining key. Default: Esc. */
+  decline?: SendSpec;
+  /** Pauses between keystrokes (see send-steps.ts). */
+  timing?: Partial<SendTiming>;
+  /** The display says "idle" after this long without progress. Default 30 s. */
+  idleDisplayAfterMs?: number;
+}
+
+/** The supervision state shown live next to a job. */
+export type SupervisionState =
+  | { kind: 'working' }
+  | { kind: 'answered'; rule: RuleRef; at: number }
+  | { kind: 'idle'; forMs: number }
+  | { kind: 'poked'; at: number }
+  | { kind: 'waiting-for-input'; since: number }
+  | { kind: 'stopping'; reason: StopReason };
+
+/** "answered <rule>" stays on the display this long. */
+const ANSWERED_DISPLAY_MS = 5000;
+
+type Phase = { kind: 'watching' } | { kind: 'stopping'; reason: StopReason } | { kind: 'disposed' };
+
+/** Something that delivers screen snapshots, e.g. a ScreenModel. */
+export interface SnapshotSource {
+  onSnapshot(listener: (snap: ScreenSnapshot) => void): () => void;
+}
+
+const DEFAULT_DECLINE: SendSpec = { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] };
+
+/** The supervisor of one job. */
+export class Supervisor {
+  private readonly clock: Clock;
+  private readonly emit: (decision: Decision) => void;
+  private readonly policies: Policy[];
+  private readonly answers: AnswerRules;
+  private readonly progress = new ProgressDetector();
+  private readonly idleDisplayAfterMs: number;
+  private phase: Phase = { kind: 'watching' };
+  private timer: TimerHandle | null = null;
+  private wakeAt: number | null = null;
+  private lastProgressAt: number;
+  private pokedAt: number | null = null;
+  private readonly blockedBy = new Set<string>();
+  private blockedSince: number | null = null;
+
+  /** Scrollback rows the job's ScreenModel should keep (`historyLines`) for this spec. */
+  static historyLinesFor(spec: SupervisionSpec): number {
+    return spec.loop === null ? 0 : loopHistoryLines(spec.loop);
+  }
+
+  constructor(options: SupervisorOptions) {
+    this.clock = options.clock;
+    this.emit = options.onDecision;
+    this.idleDisplayAfterMs = options.idleDisplayAfterMs ?? 30_000;
+    this.lastProgressAt = this.clock.now();
+    const timing: SendTiming = { ...DEFAULT_SEND_TIMING, ...options.timing };
+    const { spec } = options;
+    this.answers = new AnswerRules(spec.answers, { decline: options.decline ?? DEFAULT_DECLINE, timing });
+    this.policies = [this.answers, new QuestionDetector(spec.idle, timing), new IdleLadder(spec.idle, timing, this.lastProgressAt)];
+    if (spec.loop !== null) this.policies.push(new LoopGuard(spec.loop));
+    if (spec.maxOutputBytes !== null) this.policies.push(new OutputCap(spec.maxOutputBytes));
+    this.reschedule();
+  }
+
+  /** Feeds a screen snapshot (call in the same tick it was taken: rules anchor to its lines). */
+  observeScreen(snap: ScreenSnapshot): void {
+    if (this.phase.kind !== 'watching') return;
+    const now = this.clock.now();
+    const ctx: ScreenContext = { now, progress: this.progress.observe(snap), handled: false };
+    if (ctx.progress) {
+      this.lastProgressAt = now;
+      this.pokedAt = null;
+      this.emit({ type: 'progress' });
+    }
+    for (const policy of this.policies) {
+      if (policy.onScreen === undefined) continue;
+      for (const d of policy.onScreen(snap, ctx)) {
+        if (d.type === 'send' || d.type === 'blocked' || d.type === 'stop') ctx.handled = true;
+        this.handle(policy, d);
+      }
+      if (this.phase.kind !== 'watching') return;
+    }
+    this.reschedule();
+  }
+
+  /** Counts raw output bytes (for the output cap); call for every PTY chunk. */
+  observeOutput(bytes: number): void {
+    if (this.phase.kind !== 'watching') return;
+    const now = this.clock.now();
+    for (const policy of this.policies) {
+      for (const d of policy.onOutputBytes?.(bytes, now) ?? []) this.handle(policy, d);
+      if (this.phase.kind !== 'watching') return;
+    }
+  }
+
+  /** Subscribes to a screen's snapshots; returns the unsubscribe function. */
+  attach(source: SnapshotSource): () => void {
+    return source.onSnapshot((snap) => this.observeScreen(snap));
+  }
+
+  /** The state to show now. */
+  state(): SupervisionState {
+    const phase = this.phase;
+    switch (phase.kind) {
+      case 'stopping':
+        return { kind: 'stopping', reason: phase.reason };
+      case 'disposed':
+      case 'watching':
+        break;
+      default:
+        return unreachable(phase);
+    }
+    const now = this.clock.now();
+    if (this.blockedSince !== null) return { kind: 'waiting-for-input', since: this.blockedSince };
+    if (this.pokedAt !== null) return { kind: 'poked', at: this.pokedAt };
+    const answered = this.answers.lastAnswered;
+    if (answered !== null && now - answered.at < ANSWERED_DISPLAY_MS) return { kind: 'answered', rule: answered.rule, at: answered.at };
+    const idleFor = now - this.lastProgressAt;
+    if (idleFor >= this.idleDisplayAfterMs) return { kind: 'idle', forMs: idleFor };
+    return { kind: 'working' };
+  }
+
+  /** Stops the timers and releases what the policies hold. */
+  dispose(): void {
+    this.phase = { kind: 'disposed' };
+    this.clearTimer();
+    for (const policy of this.policies) policy.dispose?.();
+  }
+
+  private handle(policy: Policy, d: Decision): void {
+    if (this.phase.kind !== 'watching') return;
+    switch (d.type) {
+      case 'progress':
+      case 'send':
+        break;
+      case 'blocked':
+        if (this.blockedBy.size === 0) this.blockedSince = d.intervention.at;
+        this.blockedBy.add(policy.name);
+        break;
+      case 'unblocked':
+        if (!this.blockedBy.delete(policy.name) || this.blockedBy.size > 0) return;
+        this.blockedSince = null;
+        break;
+      case 'stop':
+        this.phase = { kind: 'stopping', reason: d.reason };
+        this.clearTimer();
+        break;
+      default:
+        return unreachable(d);
+    }
+    if (d.type === 'send' && d.intervention.kind === 'poke') this.pokedAt = d.intervention.at;
+    this.emit(d);
+  }
+
+  private tick(): void {
+    this.timer = null;
+    this.wakeAt = null;
+    if (this.phase.kind !== 'watching') return;
+    const now = this.clock.now();
+    for (const policy of this.policies) {
+      for (const d of policy.onTick?.(now) ?? []) this.handle(policy, d);
+      if (this.phase.kind !== 'watching') return;
+    }
+    this.reschedule();
+  }
+
+  // One timer, for the earliest moment any policy needs a tick.
+  private reschedule(): void {
+    let next: number | null = null;
+    for (const policy of this.policies) {
+      const at = policy.nextWakeAt?.() ?? null;
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next === this.wakeAt) return;
+    this.clearTimer();
+    if (next === null) return;
+    this.wakeAt = next;
+    this.timer = this.clock.setTimeout(() => this.tick(), Math.max(0, next - this.clock.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.wakeAt = null;
+  }
+}
+
+/** The state as the live display shows it: working, waiting for input, answered "…", idle 4m, poked, stopping. */
+export function describeState(state: SupervisionState): string {
+  switch (state.kind) {
+    case 'working':
+      return 'working';
+    case 'answered': {
+      const m = state.rule.match;
+      return `answered ${JSON.stringify(m.length > 30 ? `${m.slice(0, 29)}…` : m)}`;
+    }
+    case 'idle': {
+      const minutes = Math.floor(state.forMs / 60_000);
+      return `idle ${minutes >= 1 && minutes < 60 ? `${minutes}m` : formatMs(state.forMs)}`;
+    }
+    case 'poked':
+      return 'poked';
+    case 'waiting-for-input':
+      return 'waiting for input';
+    case 'stopping':
+      return `stopping (${state.reason})`;
+    default:
+      return unreachable(state);
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * What a person would see in a job's terminal: a headless xterm fed with the raw PTY bytes.
+ * The only module that imports @xterm/headless. Supervision policies look at snapshots of
+ * this screen (visible text with wrapped rows joined, cursor, a cheap hash), never at raw
+ * bytes, so a prompt that arrives split across reads, is redrawn in place or wraps still
+ * reads the same.
+ *
+ * xterm parses asynchronously: `write()` queues bytes and the buffer changes later. Change
+ * notifications are coalesced: at most one snapshot per `throttleMs` (leading and trailing
+ * edge, timed by the injected clock), and only when something was parsed since the last.
+ */
+
+import xterm from '@xterm/headless';
+import type { IMarker, Terminal as XTerminal } from '@xterm/headless';
+import type { Clock, TimerHandle } from '../util/clock.js';
+
+/** A line on the screen, followed as it scrolls, so "the same prompt" survives new output. */
+export interface LineAnchor {
+  /**
+   * The line's current row in the viewport (negative once it scrolled above). When the line
+   * was erased (a clear-and-redraw) or dropped from the scrollback, the row it had at the
+   * last snapshot. Null once the terminal switched buffers.
+   */
+  readonly row: number | null;
+  dispose(): void;
+}
+
+/** A normal-buffer anchor: an xterm marker plus where it was at the last snapshot. */
+interface MarkerAnchor {
+  marker: IMarker;
+  lastRow: number;
+}
+
+/** One line as a person reads it: a row plus the rows it wrapped onto. */
+export interface LogicalLine {
+  text: string;
+  /** Viewport row of its first row; negative for lines in `history`. */
+  row: number;
+}
+
+/** The data of a snapshot; see {@link ScreenSnapshot}. */
+export interface ScreenSnapshotData {
+  version: number;
+  at: number;
+  cols: number;
+  rows: number;
+  lines: readonly string[];
+  wrapped: readonly boolean[];
+  history: readonly string[];
+  historyWrapped: readonly boolean[];
+  cursor: { row: number; col: number };
+  buffer: 'normal' | 'alternate';
+  hash: number;
+}
+
+/**
+ * An immutable view of the screen at one moment. `anchor()` works only while the screen
+ * has not parsed anything newer (during the synchronous handling of the snapshot).
+ */
+export class ScreenSnapshot {
+  /** Parse generation: grows with every parsed write. */
+  readonly version: number;
+  /** Clock time the snapshot was taken. */
+  readonly at: number;
+  readonly cols: number;
+  readonly rows: number;
+  /** Viewport rows, trailing spaces trimmed (except on rows that wrap onto the next). */
+  readonly lines: readonly string[];
+  /** `wrapped[i]`: row i continues row i-1 (xterm's isWrapped). */
+  readonly wrapped: readonly boolean[];
+  /** Scrollback rows just above the viewport, oldest first (only as many as the model keeps). */
+  readonly history: readonly string[];
+  readonly historyWrapped: readonly boolean[];
+  /** 0-based cursor position in the viewport. */
+  readonly cursor: { row: number; col: number };
+  /** Full-screen TUIs draw on the alternate buffer. */
+  readonly buffer: 'normal' | 'alternate';
+  /** FNV-1a of the viewport rows: equal hashes mean (almost surely) the same picture. */
+  readonly hash: number;
+  private readonly anchorAt: ((row: number, version: number) => LineAnchor | null) | null;
+  private cachedText: string | null = null;
+  private rowStarts: number[] | null = null;
+
+  constructor(data: ScreenSnapshotData, anchorAt: ((row: number, version: number) => LineAnchor | null) | null = null) {
+    this.version = data.version;
+    this.at = data.at;
+    this.cols = data.cols;
+    this.rows = data.rows;
+    this.lines = data.lines;
+    this.wrapped = data.wrapped;
+    this.history = data.history;
+    this.historyWrapped = data.historyWrapped;
+    this.cursor = data.cursor;
+    this.buffer = data.buffer;
+    this.hash = data.hash;
+    this.anchorAt = anchorAt;
+  }
+
+  /** The viewport as text: logical lines separated by `\n`, wrapped rows joined without one. */
+  text(): string {
+    if (this.cachedText === null) {
+      const starts: number[] = [];
+      let text = '';
+      this.lines.forEach((line, row) => {
+        if (row > 0 && this.wrapped[row] !== true) text += '\n';
+        starts.push(text.length);
+        text += line;
+      });
+      this.cachedText = text;
+      this.rowStarts = starts;
+    }
+    return this.cachedText;
+  }
+
+  /** The viewport row holding offset `offset` of {@link text}. */
+  rowAt(offset: number): number {
+    this.text();
+    const starts = this.rowStarts!;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Logical lines of the viewport, optionally preceded by those of the kept history. */
+  logicalLines(withHistory = false): LogicalLine[] {
+    const out: LogicalLine[] = [];
+    const add = (rows: readonly string[], wrapped: readonly boolean[], offset: number): void => {
+      rows.forEach((text, i) => {
+        const last = out[out.length - 1];
+        if (wrapped[i] === true && last !== undefined) last.text += text;
+        else out.push({ text, row: i + offset });
+      });
+    };
+    if (withHistory) add(this.history, this.historyWrapped, -this.history.length);
+    add(this.lines, this.wrapped, 0);
+    return out;
+  }
+
+  /** Follows viewport row `row` as the screen scrolls; null if the snapshot is stale. */
+  anchor(row: number): LineAnchor | null {
+    return this.anchorAt === null ? null : this.anchorAt(row, this.version);
+  }
+}
+
+/** Options of a {@link ScreenModel}. */
+export interface ScreenModelOptions {
+  cols: number;
+  rows: number;
+  clock: Clock;
+  /** Scrollback rows copied into each snapshot's `history` (the loop guard needs some). Default 0. */
+  historyLines?: number;
+  /** At most one change notification per this many ms. Default 100. */
+  throttleMs?: number;
+  /** `write()` returns false while more than this many bytes wait to be parsed. Default 1 MiB. */
+  highWaterMark?: number;
+}
+
+/** Bytes xterm may hold unparsed before it throws; we drop input instead of reaching it. */
+const XTERM_SAFE_PENDING = 40_000_000;
+
+/** Offset of 32-bit FNV-1a. */
+const FNV_OFFSET = 0x811c9dc5;
+
+function fnv1a(hash: number, text: string): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+type Listener<T> = (value: T) => void;
+
+/** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
+export class ScreenModel {
+  private readonly term: XTerminal;
+  private readonly clock: Clock;
+  private readonly historyLines: number;
+  private readonly throttleMs: number;
+  private readonly highWaterMark: number;
+  private parsedVersion = 0;
+  private pendingWrites = 0;
+  private pendingBytesCount = 0;
+  private written = 0;
+  private dropped = 0;
+  private bufferEpoch = 0;
+  private parsedWaiters: (() => void)[] = [];
+  private snapshotListeners: Listener<ScreenSnapshot>[] = [];
+  private notifyTimer: TimerHandle | null = null;
+  private lastNotifyAt = Number.NEGATIVE_INFINITY;
+  private lastNotifiedVersion = 0;
+  private cached: ScreenSnapshot | null = null;
+  private readonly markers = new Set<MarkerAnchor>();
+  private disposed = false;
+
+  constructor(options: ScreenModelOptions) {
+    this.clock = options.clock;
+    this.historyLines = Math.max(0, options.historyLines ?? 0);
+    this.throttleMs = Math.max(0, options.throttleMs ?? 100);
+    this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
+    this.term = new xterm.Terminal({
+      cols: options.cols,
+      rows: options.rows,
+      // Anchors follow lines into the scrollback; keep enough for them and the history.
+      scrollback: this.historyLines + options.rows,
+      allowProposedApi: true,
+    });
+    this.term.buffer.onBufferChange(() => {
+      this.bufferEpoch++;
+    });
+  }
+
+  get cols(): number {
+    return this.term.cols;
+  }
+
+  get rows(): number {
+    return this.term.rows;
+  }
+
+  /** Grows with every parsed write: a cheap "did anything arrive" counter. */
+  get version(): number {
+    return this.parsedVersion;
+  }
+
+  /** Bytes queued but not yet parsed. */
+  get pendingBytes(): number {
+    return this.pendingBytesCount;
+  }
+
+  /** Total bytes given to `write`. */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  /** Bytes dropped because far too much was waiting to be parsed (see `write`). */
+  get bytesDropped(): number {
+    return this.dropped;
+  }
+
+  /**
+   * Queues raw bytes (UTF-8, as the PTY produced them; sequences split across chunks are
+   * fine). Returns false when the caller should pause the PTY until `whenParsed()`. Input
+   * beyond ~40 MB unparsed is dropped (the screen is best effort; the log keeps every byte).
+   */
+  write(data: Uint8Array | string): boolean {
+    if (this.disposed) return false;
+    const size = data.length;
+    this.written += size;
+    if (this.pendingBytesCount + size > XTERM_SAFE_PENDING) {
+      this.dropped += size;
+      return false;
+    }
+    this.pendingWrites++;
+    this.pendingBytesCount += size;
+    this.term.write(data, () => this.handleParsed(size));
+    return this.pendingBytesCount <= this.highWaterMark;
+  }
+
+  /** Resolves once everything written so far has been parsed. */
+  whenParsed(): Promise<void> {
+    if (this.pendingWrites === 0 || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => this.parsedWaiters.push(resolve));
+  }
+
+  /** The screen now (cached while nothing new was parsed). */
+  snapshot(): ScreenSnapshot {
+    if (this.cached !== null && this.cached.version === this.parsedVersion) return this.cached;
+    this.cached = this.buildSnapshot();
+    return this.cached;
+  }
+
+  /** Coalesced change notifications (see the module comment). Returns an unsubscribe function. */
+  onSnapshot(listener: Listener<ScreenSnapshot>): () => void {
+    this.snapshotListeners.push(listener);
+    return () => {
+      this.snapshotListeners = this.snapshotListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Machine signals in the raw stream: OSC `ident` payloads (e.g. 7501 from Codex), called
+   * while parsing. xterm's own handling (titles, colours) still runs.
+   */
+  onOsc(ident: number, listener: Listener<string>): () => void {
+    const handle = this.term.parser.registerOscHandler(ident, (data) => {
+      listener(data);
+      return false;
+    });
+    return () => handle.dispose();
+  }
+
+  /** Window title changes (OSC 0 / 2): shown to people, never progress. */
+  onTitle(listener: Listener<string>): () => void {
+    const handle = this.term.onTitleChange(listener);
+    return () => handle.dispose();
+  }
+
+  /**
+   * What a terminal would answer to the program's queries (cursor position, device
+   * attributes). Forwarding these to the PTY is the caller's choice.
+   */
+  onReply(listener: Listener<string>): () => void {
+    const handle = this.term.onData(listener);
+    return () => handle.dispose();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.disposed) this.term.resize(cols, rows);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
+    for (const m of this.markers) m.marker.dispose();
+    this.markers.clear();
+    this.snapshotListeners = [];
+    this.term.dispose();
+    this.resolveWaiters();
+  }
+
+  private handleParsed(size: number): void {
+    this.pendingWrites--;
+    this.pendingBytesCount -= size;
+    this.parsedVersion++;
+    if (this.pendingWrites === 0) this.resolveWaiters();
+    if (this.disposed || this.snapshotListeners.length === 0 || this.notifyTimer !== null) return;
+    const wait = this.lastNotifyAt + this.throttleMs - this.clock.now();
+    if (wait <= 0) this.notify();
+    else this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
+  }
+
+  private resolveWaiters(): void {
+    const waiters = this.parsedWaiters;
+    this.parsedWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private notify(): void {
+    this.notifyTimer = null;
+    if (this.disposed || this.parsedVersion === this.lastNotifiedVersion) return;
+    this.lastNotifyAt = this.clock.now();
+    this.lastNotifiedVersion = this.parsedVersion;
+    const snap = this.snapshot();
+    for (const listener of this.snapshotListeners) listener(snap);
+  }
+
+  private buildSnapshot(): ScreenSnapshot {
+    const buf = this.term.buffer.active;
+    const base = buf.baseY;
+    const rows = this.term.rows;
+    const normalBase = this.term.buffer.normal.baseY;
+    for (const m of this.markers) if (!m.marker.isDisposed) m.lastRow = m.marker.line - normalBase;
+    const historyCount = Math.min(this.historyLines, base);
+    // Rows from the oldest kept history row to the bottom of the viewport, plus one flag each.
+    const texts: string[] = [];
+    const wrapped: boolean[] = [];
+    const first = base - historyCount;
+    for (let y = first; y < base + rows; y++) {
+      const line = buf.getLine(y);
+      const next = buf.getLine(y + 1);
+      wrapped.push(line?.isWrapped ?? false);
+      // A row that wraps onto the next keeps its trailing spaces: they are part of the text.
+      const wrapsOn = next?.isWrapped === true;
+      const text = line?.translateToString(!wrapsOn) ?? '';
+      texts.push(wrapsOn ? text : text.trimEnd());
+    }
+    const lines = texts.slice(historyCount);
+    let hash = FNV_OFFSET;
+    for (const line of lines) hash = fnv1a(fnv1a(hash, line), '\n');
+    return new ScreenSnapshot(
+      {
+        version: this.parsedVersion,
+        at: this.clock.now(),
+        cols: this.term.cols,
+        rows,
+        lines,
+        wrapped: wrapped.slice(historyCount),
+        history: texts.slice(0, historyCount),
+        historyWrapped: wrapped.slice(0, historyCount),
+        cursor: { row: buf.cursorY, col: buf.cursorX },
+        buffer: buf.type,
+        hash,
+      },
+      (row, version) => this.anchor(row, version),
+    );
+  }
+
+  // Markers follow a line through scrolling in the normal buffer; the alternate buffer has
+  // no scrollback, so there a row is its own identity until the buffer is switched.
+  private anchor(row: number, version: number): LineAnchor | null {
+    if (this.disposed || version !== this.parsedVersion) return null;
+    const self = this;
+    const buf = this.term.buffer.active;
+    if (buf.type === 'alternate') {
+      const epoch = this.bufferEpoch;
+      return {
+        get row(): number | null {
+          return self.disposed || self.bufferEpoch !== epoch ? null : row;
+        },
+        dispose: () => {},
+      };
+    }
+    const marker = this.term.registerMarker(row - buf.cursorY);
+    if (marker === undefined) return null;
+    const entry: MarkerAnchor = { marker, lastRow: row };
+    this.markers.add(entry);
+    return {
+      get row(): number | null {
+        if (self.disposed || self.term.buffer.active.type !== 'normal') return null;
+        // xterm disposes a marker when its line is erased; a redraw puts the line back there.
+        return marker.isDisposed ? entry.lastRow : marker.line - self.term.buffer.normal.baseY;
+      },
+      dispose: () => {
+        self.markers.delete(entry);
+        marker.dispose();
+      },
+    };
+  }
+}

@@ -1,0 +1,174 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ScreenModel } from '../../src/session/screen.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
+  const clock = new FakeClock();
+  return { screen: new ScreenModel({ cols, rows, clock, ...extra }), clock };
+}
+
+async function fed(screen: ScreenModel, ...chunks: (string | Uint8Array)[]): Promise<void> {
+  for (const c of chunks) screen.write(c);
+  await screen.whenParsed();
+}
+
+test('snapshot shows visible lines with trailing spaces trimmed, and the cursor', async () => {
+  const { screen } = model();
+  await fed(screen, 'hello   \r\n\x1b[31mred\x1b[0m text\r\nask? ');
+  const snap = screen.snapshot();
+  assert.deepEqual(snap.lines, ['hello', 'red text', 'ask?', '', '', '']);
+  assert.deepEqual(snap.cursor, { row: 2, col: 5 });
+  assert.equal(snap.buffer, 'normal');
+  assert.equal(snap.text(), 'hello\nred text\nask?\n\n\n');
+  screen.dispose();
+});
+
+test('wrapped rows are joined into one logical line, spaces at the wrap kept', async () => {
+  const { screen } = model(10, 4);
+  await fed(screen, 'ok\r\nContinue with the op? [y/n] ');
+  const snap = screen.snapshot();
+  assert.deepEqual(snap.wrapped, [false, false, true, true]);
+  assert.equal(snap.text(), 'ok\nContinue with the op? [y/n]');
+  assert.deepEqual(snap.logicalLines(), [
+    { text: 'ok', row: 0 },
+    { text: 'Continue with the op? [y/n]', row: 1 },
+  ]);
+  const at = snap.text().indexOf('[y/n]');
+  assert.equal(snap.rowAt(at), 3);
+  assert.equal(snap.rowAt(0), 0);
+  screen.dispose();
+});
+
+test('a UTF-8 character split across writes arrives whole', async () => {
+  const { screen } = model();
+  const bytes = Buffer.from('spin ⠋ ok', 'utf8');
+  const cut = bytes.indexOf(0xe2) + 1;
+  await fed(screen, bytes.subarray(0, cut), bytes.subarray(cut));
+  assert.equal(screen.snapshot().lines[0], 'spin ⠋ ok');
+  screen.dispose();
+});
+
+test('version grows per parsed write; hash changes only with the picture; snapshots are cached', async () => {
+  const { screen } = model();
+  assert.equal(screen.version, 0);
+  await fed(screen, 'a');
+  const first = screen.snapshot();
+  assert.equal(screen.snapshot(), first);
+  await fed(screen, '\x1b[1m\x1b[0m');
+  const second = screen.snapshot();
+  assert.equal(second.version, 2);
+  assert.notEqual(second, first);
+  assert.equal(second.hash, first.hash);
+  await fed(screen, 'b');
+  assert.notEqual(screen.snapshot().hash, first.hash);
+  screen.dispose();
+});
+
+test('OSC handlers receive machine signals; titles are reported and not on screen', async () => {
+  const { screen } = model();
+  const osc: string[] = [];
+  const titles: string[] = [];
+  screen.onOsc(7501, (data) => osc.push(data));
+  screen.onTitle((t) => titles.push(t));
+  await fed(screen, 'x\x1b]7501;state=blocked:app=codex:kind=permission\x1b\\y\x1b]0;⠋ codex\x07');
+  assert.deepEqual(osc, ['state=blocked:app=codex:kind=permission']);
+  assert.deepEqual(titles, ['⠋ codex']);
+  assert.equal(screen.snapshot().lines[0], 'xy');
+  screen.dispose();
+});
+
+test('terminal replies to queries are offered to the caller', async () => {
+  const { screen } = model();
+  const replies: string[] = [];
+  screen.onReply((r) => replies.push(r));
+  await fed(screen, 'ab\x1b[6n');
+  assert.deepEqual(replies, ['\x1b[1;3R']);
+  screen.dispose();
+});
+
+test('an anchor follows its line as output scrolls the normal buffer', async () => {
+  const { screen } = model(20, 4);
+  await fed(screen, 'one\r\nprompt? [y/n]\r\n');
+  const anchor = screen.snapshot().anchor(1);
+  assert.ok(anchor !== null);
+  assert.equal(anchor.row, 1);
+  await fed(screen, 'a\r\nb\r\nc\r\n');
+  assert.deepEqual(screen.snapshot().lines, ['a', 'b', 'c', '']);
+  assert.equal(anchor.row, -1);
+  anchor.dispose();
+  screen.dispose();
+});
+
+test('an anchor on a line erased and redrawn in place keeps its row', async () => {
+  const { screen } = model(20, 4);
+  await fed(screen, 'one\r\nprompt? [y/n] ');
+  const anchor = screen.snapshot().anchor(1);
+  await fed(screen, '\x1b[2J\x1b[Hone\r\nprompt? [y/n] ');
+  assert.equal(anchor?.row, 1);
+  anchor?.dispose();
+  screen.dispose();
+});
+
+test('an anchor from a stale snapshot is refused; alternate-buffer anchors end at a buffer switch', async () => {
+  const { screen } = model(20, 4);
+  await fed(screen, 'x');
+  const stale = screen.snapshot();
+  await fed(screen, 'y');
+  assert.equal(stale.anchor(0), null);
+  await fed(screen, '\x1b[?1049h\x1b[2;1Hmenu');
+  const snap = screen.snapshot();
+  assert.equal(snap.buffer, 'alternate');
+  const anchor = snap.anchor(1);
+  assert.equal(anchor?.row, 1);
+  await fed(screen, '\x1b[?1049l');
+  assert.equal(anchor?.row, null);
+  screen.dispose();
+});
+
+test('history carries the scrollback rows just above the viewport', async () => {
+  const { screen } = model(20, 3, { historyLines: 2 });
+  await fed(screen, '1\r\n2\r\n3\r\n4\r\n5');
+  const snap = screen.snapshot();
+  assert.deepEqual(snap.history, ['1', '2']);
+  assert.deepEqual(snap.lines, ['3', '4', '5']);
+  assert.deepEqual(
+    snap.logicalLines(true).map((l) => [l.text, l.row]),
+    [
+      ['1', -2],
+      ['2', -1],
+      ['3', 0],
+      ['4', 1],
+      ['5', 2],
+    ],
+  );
+  screen.dispose();
+});
+
+test('change notifications are coalesced: leading edge, then at most one per throttle window', async () => {
+  const { screen, clock } = model(20, 3, { throttleMs: 100 });
+  const seen: string[] = [];
+  screen.onSnapshot((s) => seen.push(s.lines[0] ?? ''));
+  await fed(screen, 'a');
+  assert.deepEqual(seen, ['a']);
+  await fed(screen, 'b');
+  await fed(screen, 'c');
+  assert.deepEqual(seen, ['a'], 'within the window nothing more is built');
+  clock.advance(100);
+  assert.deepEqual(seen, ['a', 'abc']);
+  clock.advance(1000);
+  assert.deepEqual(seen, ['a', 'abc'], 'nothing parsed, nothing notified');
+  assert.equal(clock.timerCount, 0);
+  screen.dispose();
+});
+
+test('write() asks for backpressure above the high-water mark until parsed', async () => {
+  const { screen } = model(20, 3, { highWaterMark: 1000 });
+  assert.equal(screen.write('x'.repeat(500)), true);
+  assert.equal(screen.write('y'.repeat(600)), false);
+  assert.equal(screen.pendingBytes, 1100);
+  await screen.whenParsed();
+  assert.equal(screen.pendingBytes, 0);
+  assert.equal(screen.bytesWritten, 1100);
+  screen.dispose();
+});
