@@ -1,5 +1,6 @@
 import type { JobSpec } from '../manifest/model.js';
 import type { Result } from '../util/result.js';
+import type { SendSpec } from '../session/policies/spec.js';
 
 /** How to start one job's agent: an argv (never a shell string) and extra environment. */
 export interface LaunchPlan {
@@ -25,4 +26,6 @@ export interface AgentAdapter {
   plan(job: JobSpec, env: Record<string, string>): Result<LaunchPlan, LaunchProblem>;
   /** Whether the stop ladder begins with Ctrl-C typed into the terminal. */
   readonly interruptFirst: boolean;
+  /** How a deny rule declines a prompt of this agent when the rule has no `send`. */
+  readonly decline: SendSpec;
 }

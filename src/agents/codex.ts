@@ -24,6 +24,8 @@ function bundledCodex(): string | null {
 export const codexAdapter: AgentAdapter = {
   kind: 'codex',
   interruptFirst: true,
+  // Codex's approval dialogs take Esc as "No, and tell Codex what to do differently".
+  decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);

@@ -5,6 +5,8 @@ import { ok } from '../util/result.js';
 export const commandAdapter: AgentAdapter = {
   kind: 'command',
   interruptFirst: false,
+  // Plain programs ask [y/n]-style questions: 'n' and Enter declines them.
+  decline: { kind: 'text', text: 'n', enter: true },
   plan(job) {
     const [file, ...args] = job.command ?? [];
     if (file === undefined) {

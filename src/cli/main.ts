@@ -3,6 +3,7 @@ import { readPackageVersion } from './version.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 import { initCommand } from './init-command.js';
+import { scheduleCommand } from './schedule-command.js';
 import { exitWith } from './exit.js';
 
 /** Collects a repeatable option into an array. */
@@ -53,6 +54,17 @@ program
   .argument('[file]', 'where to write it', 'jobs.yaml')
   .action(async (file: string) => {
     exitWith(await initCommand(file));
+  });
+
+program
+  .command('schedule')
+  .description('run scheduled jobs (`schedule:` in the manifest) at their cron times, reloading manifests on edit, until stopped')
+  .argument('<manifest...>', 'manifest files to schedule and watch')
+  .option('--list', 'print each scheduled job with its next 3 fire times, and exit')
+  .option('--once', 'run the jobs whose fire time passed since the last check, once, and exit (for system cron and CI)')
+  .option('--out <dir>', 'parent folder for run folders and the scheduler state (default: <manifest folder>/.codex-run/runs)')
+  .action(async (manifests: string[], flags: Record<string, unknown>) => {
+    exitWith(await scheduleCommand(manifests, flags));
   });
 
 try {

@@ -22,6 +22,8 @@ export function serialiseEvent(event: RunEvent): string | null {
       const shown = { ...event, at: isoTime(event.at), result: { ...result, startedAt, finishedAt: isoTime(result.finishedAt) } };
       return `${JSON.stringify(shown)}\n`;
     }
+    case 'job-intervention':
+      return `${JSON.stringify({ ...event, at: isoTime(event.at), intervention: { ...event.intervention, at: isoTime(event.intervention.at) } })}\n`;
     case 'run-started':
     case 'job-state':
     case 'job-activity':

@@ -1,6 +1,12 @@
 import type { Env } from './interpolate.js';
 import { mergeFields, resolveFields, type ResolvedJobFields } from './job-fields.js';
 import type { Diagnostic, JobSpec, Manifest } from './model.js';
+import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
+import { supervisionOf } from './supervision-fields.js';
+import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
+
+/** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
+const DEFAULT_ENTER_DELAY_MS = DEFAULT_SEND_TIMING.enterDelayMs;
 import type { ValuePath, YamlSource } from './yaml-source.js';
 
 /** Jobs at once when the manifest does not say: all of them, but no more than this. */
@@ -41,6 +47,7 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     diagnostics.push(...own.diagnostics);
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
   }
+  diagnostics.push(...scheduleOnlyProblems(source, root));
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
@@ -63,6 +70,9 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     workdir: fields.workdir ?? dir,
     env: fields.env ?? {},
     timeoutMs: fields.timeout ?? null,
+    schedule: scheduleOf(fields),
+    supervision: supervisionOf(fields),
+    enterDelayMs: fields.enterDelay ?? DEFAULT_ENTER_DELAY_MS,
     location: source.locate(['jobs', name], 'key'),
   };
 }

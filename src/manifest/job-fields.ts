@@ -5,7 +5,21 @@ import { quote } from './describe-value.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { interpolate, type Env } from './interpolate.js';
 import type { AgentKind, Diagnostic } from './model.js';
+import type { OverlapPolicy, ScheduleSpec } from '../schedule/schedule-spec.js';
+import { resolveCatchUp, resolveJitter, resolveOverlap, resolveSchedule } from './schedule-fields.js';
 import type { ValuePath, YamlSource } from './yaml-source.js';
+import {
+  mergeAnswers,
+  mergeIdle,
+  resolveAnswers,
+  resolveIdle,
+  resolveLoop,
+  resolveMaxOutput,
+  type WrittenAnswers,
+  type WrittenIdle,
+  type WrittenLoop,
+  type WrittenSize,
+} from './supervision-fields.js';
 
 /**
  * A job's fields as written in YAML (in a job or in `defaults:`), after the schema accepted
@@ -18,6 +32,17 @@ export interface RawJobFields {
   workdir?: string;
   env?: Record<string, string>;
   timeout?: string;
+  // Scheduling (src/manifest/schedule-fields.ts).
+  schedule?: string | Record<string, string>;
+  overlap?: OverlapPolicy;
+  catchUp?: boolean;
+  jitter?: string;
+  // Supervision (src/manifest/supervision-fields.ts).
+  answers?: WrittenAnswers;
+  idle?: WrittenIdle;
+  loop?: WrittenLoop;
+  maxOutput?: WrittenSize;
+  enterDelay?: string;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -28,6 +53,17 @@ export interface ResolvedJobFields {
   workdir: string;
   env: Record<string, string>;
   timeout: number;
+  // Scheduling: `schedule` carries the default policies until the job's own replace them.
+  schedule: ScheduleSpec;
+  overlap: OverlapPolicy;
+  catchUp: boolean;
+  jitter: number;
+  // Supervision: validated, still as written so defaults can merge (see supervisionOf).
+  answers: WrittenAnswers;
+  idle: WrittenIdle;
+  loop: WrittenLoop;
+  maxOutput: WrittenSize;
+  enterDelay: number;
 }
 
 /** What a field's checks may use. */
@@ -61,6 +97,9 @@ type FieldRules = { [K in keyof RawJobFields]-?: FieldRule<NonNullable<RawJobFie
 /** The longest timeout: 596h, the last whole hour Node's timers can wait (they cap at 2^31 - 1 ms). */
 export const MAX_TIMEOUT_MS = 596 * 3_600_000;
 
+/** The longest pause between a typed answer and its Enter. */
+export const MAX_ENTER_DELAY_MS = 10_000;
+
 /**
  * Every job field, once. To add a field: its schema property under `$defs.jobFields`, its
  * entry in RawJobFields/ResolvedJobFields, a rule here, and where it lands in JobSpec
@@ -73,6 +112,17 @@ const FIELD_RULES: FieldRules = {
   workdir: { resolve: resolveWorkdir },
   env: { resolve: resolveEnv, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }), entriesStandAlone: true },
   timeout: { resolve: resolveTimeout },
+  // Scheduling (src/manifest/schedule-fields.ts).
+  schedule: { resolve: resolveSchedule },
+  overlap: { resolve: resolveOverlap },
+  catchUp: { resolve: resolveCatchUp },
+  jitter: { resolve: resolveJitter },
+  // Supervision (src/manifest/supervision-fields.ts).
+  answers: { resolve: resolveAnswers, merge: mergeAnswers },
+  idle: { resolve: resolveIdle, merge: mergeIdle },
+  loop: { resolve: resolveLoop },
+  maxOutput: { resolve: resolveMaxOutput },
+  enterDelay: { resolve: resolveEnterDelay },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */
@@ -185,6 +235,15 @@ function resolveEnv(written: Record<string, string>, context: FieldContext): Fie
     else diagnostics.push(...expanded.error);
   }
   return diagnostics.length === 0 ? ok(env) : err(diagnostics);
+}
+
+function resolveEnterDelay(written: string, context: FieldContext): FieldResult<number> {
+  const parsed = parseDuration(written);
+  if (!parsed.ok) return err([context.source.diagnostic(context.path, parsed.error)]);
+  if (parsed.value > MAX_ENTER_DELAY_MS) {
+    return err([context.source.diagnostic(context.path, `expected an enter delay of at most ${formatDuration(MAX_ENTER_DELAY_MS)}, found ${quote(written)}`)]);
+  }
+  return ok(parsed.value);
 }
 
 function resolveTimeout(written: string, context: FieldContext): FieldResult<number> {

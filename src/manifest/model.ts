@@ -2,6 +2,8 @@
  * The validated, defaults-applied job model. Raw parsed YAML never leaves `manifest/`;
  * everything else in codex-run sees only these types.
  */
+import type { ScheduleSpec } from '../schedule/schedule-spec.js';
+import type { SupervisionSpec } from '../session/policies/spec.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -38,6 +40,12 @@ export interface JobSpec {
   env: Record<string, string>;
   /** Per-job time limit, or null for none. */
   timeoutMs: number | null;
+  /** When `codex-run schedule` runs the job (cron, zone, overlap, catch-up, jitter); null when it has no `schedule`. */
+  schedule: ScheduleSpec | null;
+  /** Answer rules, idle ladder, loop guard and output cap, defaults applied. */
+  supervision: SupervisionSpec;
+  /** Pause between a typed text answer (or poke) and its Enter. */
+  enterDelayMs: number;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
 }

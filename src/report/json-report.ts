@@ -43,6 +43,7 @@ export interface JsonJob {
   logFile: string;
   transcriptFile: string;
   lastLine: string | null;
+  detail: string | null;
   sessionId: string | null;
   interventions: JsonIntervention[];
 }
@@ -117,6 +118,7 @@ function toJsonJob(job: JobRecord): JsonJob {
     logFile: job.logFile,
     transcriptFile: job.transcriptFile,
     lastLine: job.lastLine,
+    detail: job.detail,
     sessionId: job.sessionId,
     interventions: job.interventions.map(toJsonIntervention),
   };

@@ -44,6 +44,8 @@ export interface JobRecord {
   readonly finishedAt: number | null;
   /** The last meaningful output line seen (from job-activity). */
   readonly lastLine: string | null;
+  /** What the job is doing as last shown live (job-state detail), e.g. 'waiting for input'. */
+  readonly detail: string | null;
   /** The agent's own session id, once an adapter reports it. */
   readonly sessionId: string | null;
   readonly interventions: readonly InterventionRecord[];
@@ -104,6 +106,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           startedAt: null,
           finishedAt: null,
           lastLine: null,
+          detail: null,
           sessionId: null,
           interventions: [],
         })),
@@ -116,7 +119,15 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
       return updateJob(started(record, event), event.job, at, (job) => ({
         ...job,
         phase,
+        detail: event.detail,
         startedAt: job.startedAt ?? (phase === 'running' ? at : null),
+      }));
+    }
+    case 'job-intervention': {
+      const { intervention } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({
+        ...job,
+        interventions: [...job.interventions, { ...intervention }],
       }));
     }
     case 'job-activity': {

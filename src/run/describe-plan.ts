@@ -1,4 +1,7 @@
 import type { RunPlan } from './plan.js';
+import type { JobSpec } from '../manifest/model.js';
+import { formatDuration } from '../manifest/duration.js';
+import type { SendSpec } from '../session/policies/spec.js';
 import { precheck } from '../session/precheck.js';
 
 /** Quotes an argv element for display only (it is never given to a shell). */
@@ -7,16 +10,44 @@ function quoteArg(arg: string): string {
 }
 
 function describeLimit(ms: number | null): string {
-  if (ms === null) return 'none';
-  const units: Array<[number, string]> = [[3_600_000, 'h'], [60_000, 'm'], [1000, 's']];
-  for (const [size, unit] of units) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
+  return ms === null ? 'none' : formatDuration(ms);
+}
+
+function describeSend(send: SendSpec): string {
+  return send.kind === 'keys' ? `keys [${send.keys.join(', ')}]` : `${JSON.stringify(send.text)}${send.enter ? ' + enter' : ''}`;
+}
+
+// The supervision lines of a job: its answer rules in order, the idle ladder, loop guard and cap.
+function describeSupervision(job: JobSpec, decline: SendSpec): string[] {
+  const { answers, idle, loop, maxOutputBytes } = job.supervision;
+  const lines: string[] = [];
+  if (answers.length === 0) lines.push('  answers: none (unanswered questions are reported as blocked)');
+  else lines.push('  answers:');
+  for (const rule of answers) {
+    const what =
+      rule.action === 'respond' && rule.send !== null
+        ? `send ${describeSend(rule.send)}`
+        : rule.action === 'deny'
+          ? `deny with ${describeSend(rule.send ?? decline)}${rule.failJob ? ', then fail' : ''}`
+          : rule.action;
+    const max = rule.max === null ? '' : ` (at most ${rule.max}x)`;
+    lines.push(`    ${rule.index + 1}. /${rule.matchSource}/ -> ${what}${max}`);
+  }
+  const ladder = [
+    idle.pokeMs === null ? null : `poke with ${describeSend(idle.pokeWith)} after ${formatDuration(idle.pokeMs)}`,
+    idle.killMs === null ? null : `stop after ${formatDuration(idle.killMs)}`,
+    `blocked after ${formatDuration(idle.blockedAfterMs)} unanswered, then ${idle.onBlocked}`,
+  ].filter((part) => part !== null);
+  lines.push(`  idle:    ${ladder.join('; ')} (without progress)`);
+  lines.push(`  loop:    ${loop === null ? 'off' : `stop after ${loop.repeats} repeats of a block of up to ${loop.maxBlockLines} lines`}`);
+  lines.push(`  output:  ${maxOutputBytes === null ? 'no cap' : `stop after ${maxOutputBytes} bytes`}`);
+  return lines;
 }
 
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
   const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
-  for (const { job, launch, env, envKeys } of plan.jobs) {
+  for (const { job, launch, env, envKeys, decline } of plan.jobs) {
     lines.push('', `${job.name} (${job.agent})`);
     const checked = precheck(job, launch, env);
     if (checked.ok) {
@@ -27,6 +58,7 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  workdir: ${job.workdir}`);
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
     lines.push(`  timeout: ${describeLimit(job.timeoutMs)}`);
+    lines.push(...describeSupervision(job, decline));
   }
   return lines.join('\n') + '\n';
 }

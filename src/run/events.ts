@@ -19,7 +19,15 @@ export type FailureReason =
   | 'timeout'
   | 'interrupted'
   | 'log-write-failed'
-  | 'not-selected';
+  | 'not-selected'
+  // Supervision (src/session/policies): why a policy stopped the job.
+  | 'idle-killed'
+  | 'looping'
+  | 'output-limit'
+  | 'rule-failed'
+  | 'rule-killed'
+  | 'denied'
+  | 'waiting-for-input';
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -50,6 +58,22 @@ export interface JobPlanInfo {
   transcriptFile: string;
 }
 
+/**
+ * Something codex-run did to a job by itself: answered a prompt, declined one, poked an idle
+ * agent, marked it blocked, stopped it. Recorded in events.jsonl and the report's interventions.
+ */
+export interface InterventionInfo {
+  at: number;
+  /** 'answer' | 'deny' | 'poke' | 'kill' | 'blocked' | 'fail' | 'notify' | 'loop' | 'output-limit' | ... */
+  kind: string;
+  /** The answer rule behind it (its index in `answers:` and its pattern), or null. */
+  rule: { index: number; match: string } | null;
+  /** The screen lines that triggered it (bounded). */
+  excerpt: string[];
+  /** Exactly what was typed, control characters as escapes (`y\\r`), or null. */
+  sent: string | null;
+}
+
 export type RunEvent =
   | {
       type: 'run-started';
@@ -64,6 +88,7 @@ export type RunEvent =
   | { type: 'job-output'; at: number; job: string; data: Buffer }
   /** The job's last meaningful output line changed (throttled; for the live display). */
   | { type: 'job-activity'; at: number; job: string; line: string }
+  | { type: 'job-intervention'; at: number; job: string; intervention: InterventionInfo }
   | { type: 'job-finished'; at: number; job: string; result: JobResult }
   | { type: 'warning'; at: number; job: string | null; message: string }
   | { type: 'run-finished'; at: number; status: 'succeeded' | 'failed' | 'interrupted' };

@@ -1,4 +1,5 @@
 import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { SendSpec } from '../session/policies/spec.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobSpec, Manifest } from '../manifest/model.js';
 import { closestMatch } from '../manifest/did-you-mean.js';
@@ -9,6 +10,8 @@ export interface JobPlan {
   job: JobSpec;
   launch: Result<LaunchPlan, LaunchProblem>;
   interruptFirst: boolean;
+  /** How deny rules decline this agent's prompts. */
+  decline: SendSpec;
   /** The child's complete environment (runner's env, then TERM, the adapter's and the job's). */
   env: Record<string, string>;
   /** Names of the variables the job and adapter set (values never leave the process). */
@@ -59,6 +62,7 @@ export function planRun(manifest: Manifest, options: PlanOptions): Result<RunPla
       job,
       launch,
       interruptFirst: adapter.interruptFirst,
+      decline: adapter.decline,
       env: { ...base, ...adapterEnv, ...job.env },
       envKeys: [...new Set([...Object.keys(adapterEnv), ...Object.keys(job.env)])].sort(),
     };

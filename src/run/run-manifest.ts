@@ -1,13 +1,16 @@
 import path from 'node:path';
 import { loadManifest, type ManifestFailure } from '../manifest/load-manifest.js';
+import type { Manifest } from '../manifest/model.js';
 import type { PtyFactory } from '../session/pty.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { ok } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import { describePlan } from './describe-plan.js';
 import { EventBus } from './events.js';
 import { planRun, type RunPlan } from './plan.js';
 import { installSignalHandlers, STOP_SIGNALS, type StopSignal } from './signals.js';
 import { startRun, type RunHandle, type RunOutcome } from './start-run.js';
+import { busyWorkdirs } from './workdir-guard.js';
 
 /** Everything a run can be asked to do; the CLI maps its flags onto this. */
 export interface RunManifestOptions {
@@ -31,6 +34,10 @@ export interface RunManifestOptions {
   handleSignals?: boolean;
   /** Called once the run folder exists and jobs are about to start. */
   onStarted?: (handle: RunHandle) => void;
+  /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
+  signal?: AbortSignal;
+  /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
+  loaded?: Manifest;
 }
 
 export type RunManifestOutcome =
@@ -46,7 +53,7 @@ export const DEFAULT_GRACE_MS = 5000;
 /** Loads, validates, plans and runs a manifest: the library's front door. Never throws for user mistakes. */
 export async function runManifest(options: RunManifestOptions): Promise<RunManifestOutcome> {
   const env = options.env ?? process.env;
-  const loaded = await loadManifest(options.manifest, { env });
+  const loaded = options.loaded !== undefined ? ok(options.loaded) : await loadManifest(options.manifest, { env });
   if (!loaded.ok) return { kind: 'invalid-manifest', failure: loaded.error };
   const manifest = loaded.value;
   const planned = planRun(manifest, {
@@ -59,6 +66,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
+  const busy = busyWorkdirs(runsRoot, plan);
+  if (busy.length > 0) return { kind: 'setup-failed', message: busy.join('\n') };
   const started = await startRun(plan, {
     runsRoot,
     bus: options.bus ?? new EventBus(),
@@ -69,12 +78,16 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   if (!started.ok) return { kind: 'setup-failed', message: started.error };
   const handle = started.value;
   const signals = options.handleSignals === true ? installSignalHandlers(handle) : null;
+  const onAbort = (): void => handle.interrupt(false);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   options.onStarted?.(handle);
+  if (options.signal?.aborted === true) onAbort();
   try {
     const outcome = await handle.finished;
     return { kind: 'finished', outcome, signal: signals?.received() ?? null };
   } finally {
     signals?.uninstall();
+    options.signal?.removeEventListener('abort', onAbort);
   }
 }
 

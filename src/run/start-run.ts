@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { procTreeControl, type TreeControl } from '../session/tree-control.js';
 import { JobSession, type StopCause } from '../session/job-session.js';
+import { JobSupervision } from '../session/job-supervision.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -139,8 +140,22 @@ class Run implements RunHandle {
         this.finishUnstarted(job.name, { status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
         return;
       }
-      const session = new JobSession({
+      // Supervision acts on the session, which is created right after it.
+      const supervision = new JobSupervision({
         job,
+        cols: DEFAULT_COLS,
+        rows: DEFAULT_ROWS,
+        clock: this.options.clock,
+        bus: this.options.bus,
+        decline: plan.decline,
+        target: {
+          write: (data) => session.write(data),
+          stop: (cause, stopOptions) => session.stop(cause, stopOptions),
+        },
+      });
+      const session: JobSession = new JobSession({
+        job,
+        observer: supervision,
         launch: plan.launch,
         env: { ...plan.env, [marker.name]: marker.value },
         interruptFirst: plan.interruptFirst,

@@ -44,6 +44,16 @@ export interface RawScheduleFields {
 /** Longest accepted jitter: one day. A longer random delay would cross into the next fire of a daily job. */
 export const MAX_JITTER_MS = 24 * 3_600_000;
 
+/** The fields that only mean something next to a `schedule`. */
+const SCHEDULE_ONLY_FIELDS = ['overlap', 'catchUp', 'jitter'] as const;
+
+/** When a job fires: the `schedule` field, validated. */
+export interface ScheduleTiming {
+  /** The cron expression, trimmed. */
+  cron: string;
+  timezone: string | null;
+}
+
 /**
  * Validates and defaults the scheduling fields of one job. ok(null) means the job has no
  * `schedule`; every problem is collected before failing, each naming the field it is about.
@@ -51,21 +61,74 @@ export const MAX_JITTER_MS = 24 * 3_600_000;
 export function validateSchedule(raw: RawScheduleFields): Result<ScheduleSpec | null, ScheduleProblem[]> {
   const problems: ScheduleProblem[] = [];
   if (raw.schedule === undefined) {
-    for (const field of ['overlap', 'catchUp', 'jitter'] as const) {
+    for (const field of SCHEDULE_ONLY_FIELDS) {
       if (raw[field] !== undefined) problems.push({ field, message: `\`${field}\` only applies to a job with a \`schedule\`` });
     }
     return problems.length === 0 ? ok(null) : err(problems);
   }
-  const where = readWhere(raw.schedule, problems);
-  const overlap = readOverlap(raw.overlap, problems);
-  const catchUp = readCatchUp(raw.catchUp, problems);
-  const jitterMs = readJitter(raw.jitter, problems);
-  if (where !== null) {
-    const problem = cronProblem(where.cron, resolveTimeZone(where));
-    if (problem !== null) problems.push({ field: where.cronField, message: `invalid cron expression ${quote(where.cron)}: ${problem}` });
-  }
-  if (problems.length > 0 || where === null) return err(problems);
-  return ok({ cron: where.cron.trim(), timezone: where.timezone, overlap, catchUp, jitterMs });
+  const timing = collect(parseScheduleTiming(raw.schedule), problems);
+  const overlap = collect(parseOverlap(raw.overlap), problems);
+  const catchUp = collect(parseCatchUp(raw.catchUp), problems);
+  const jitterMs = collect(parseJitter(raw.jitter), problems);
+  if (timing === null || overlap === null || catchUp === null || jitterMs === null) return err(problems);
+  return ok(scheduleSpecOf(timing, { overlap, catchUp, jitterMs }));
+}
+
+/** A schedule spec from its timing and whichever policies were written; the rest take their defaults. */
+export function scheduleSpecOf(
+  timing: ScheduleTiming,
+  policies: { overlap?: OverlapPolicy | undefined; catchUp?: boolean | undefined; jitterMs?: number | undefined },
+): ScheduleSpec {
+  return {
+    cron: timing.cron,
+    timezone: timing.timezone,
+    overlap: policies.overlap ?? 'skip',
+    catchUp: policies.catchUp ?? false,
+    jitterMs: policies.jitterMs ?? 0,
+  };
+}
+
+/** The `schedule` value: cron text, or `{ cron, timezone }`; the cron is checked in its zone. */
+export function parseScheduleTiming(value: unknown): Result<ScheduleTiming, ScheduleProblem[]> {
+  const problems: ScheduleProblem[] = [];
+  const where = readWhere(value, problems);
+  if (where === null) return err(problems);
+  const problem = cronProblem(where.cron, resolveTimeZone(where));
+  if (problem !== null) problems.push({ field: where.cronField, message: `invalid cron expression ${quote(where.cron)}: ${problem}` });
+  return problems.length > 0 ? err(problems) : ok({ cron: where.cron.trim(), timezone: where.timezone });
+}
+
+/** The `overlap` value; absent means `skip`. */
+export function parseOverlap(value: unknown): Result<OverlapPolicy, ScheduleProblem[]> {
+  if (value === undefined) return ok('skip');
+  const found = OVERLAP_POLICIES.find((policy) => policy === value);
+  if (found !== undefined) return ok(found);
+  return err([{ field: 'overlap', message: `expected skip, queue or replace, found ${describeValue(value)}` }]);
+}
+
+/** The `catchUp` value; absent means false. */
+export function parseCatchUp(value: unknown): Result<boolean, ScheduleProblem[]> {
+  if (value === undefined) return ok(false);
+  if (typeof value === 'boolean') return ok(value);
+  return err([{ field: 'catchUp', message: `expected true or false, found ${describeValue(value)}` }]);
+}
+
+/** The `jitter` value in ms (a duration of at most a day); absent means 0. */
+export function parseJitter(value: unknown): Result<number, ScheduleProblem[]> {
+  const problem = (message: string): Result<number, ScheduleProblem[]> => err([{ field: 'jitter', message }]);
+  if (value === undefined) return ok(0);
+  if (typeof value !== 'string') return problem(`expected ${DURATION_EXAMPLES}, found ${describeValue(value)}`);
+  const parsed = parseDuration(value);
+  if (!parsed.ok) return problem(parsed.error);
+  if (parsed.value > MAX_JITTER_MS) return problem(`expected at most 24h, found ${quote(value)}`);
+  return ok(parsed.value);
+}
+
+// The value of a result, or null after moving its problems into `problems`.
+function collect<T>(result: Result<T, ScheduleProblem[]>, problems: ScheduleProblem[]): T | null {
+  if (result.ok) return result.value;
+  problems.push(...result.error);
+  return null;
 }
 
 interface Where {
@@ -109,37 +172,4 @@ function readWhere(value: unknown, problems: ScheduleProblem[]): Where | null {
   }
   if (!usable || typeof cron !== 'string') return null;
   return { cron, timezone: typeof timezone === 'string' ? timezone : null, cronField: 'schedule.cron' };
-}
-
-function readOverlap(value: unknown, problems: ScheduleProblem[]): OverlapPolicy {
-  if (value === undefined) return 'skip';
-  const found = OVERLAP_POLICIES.find((policy) => policy === value);
-  if (found !== undefined) return found;
-  problems.push({ field: 'overlap', message: `expected skip, queue or replace, found ${describeValue(value)}` });
-  return 'skip';
-}
-
-function readCatchUp(value: unknown, problems: ScheduleProblem[]): boolean {
-  if (value === undefined) return false;
-  if (typeof value === 'boolean') return value;
-  problems.push({ field: 'catchUp', message: `expected true or false, found ${describeValue(value)}` });
-  return false;
-}
-
-function readJitter(value: unknown, problems: ScheduleProblem[]): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'string') {
-    problems.push({ field: 'jitter', message: `expected ${DURATION_EXAMPLES}, found ${describeValue(value)}` });
-    return 0;
-  }
-  const parsed = parseDuration(value);
-  if (!parsed.ok) {
-    problems.push({ field: 'jitter', message: parsed.error });
-    return 0;
-  }
-  if (parsed.value > MAX_JITTER_MS) {
-    problems.push({ field: 'jitter', message: `expected at most 24h, found ${quote(value)}` });
-    return 0;
-  }
-  return parsed.value;
 }

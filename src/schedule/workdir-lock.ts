@@ -117,6 +117,21 @@ export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: str
 }
 
 /**
+ * Who holds the lock of `workdir`, when a live process does; null when it is free, stale or
+ * unreadable (the scheduler reports its own lock errors). Only looks: a manual run uses it to
+ * refuse a workdir a scheduled run is editing.
+ */
+export function liveLockHolder(runsRoot: string, workdir: string, isAlive: (pid: number) => boolean = isProcessAlive): LockHolder | null {
+  let holder: LockHolder | null;
+  try {
+    holder = readLock(lockFilePath(runsRoot, workdir))?.holder ?? null;
+  } catch {
+    return null;
+  }
+  return holder !== null && isAlive(holder.pid) ? holder : null;
+}
+
+/**
  * The scheduler's view of workdir locks: an in-process map in front of the lock files, so
  * two jobs of the same daemon are told apart from a run in another process.
  */

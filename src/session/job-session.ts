@@ -17,6 +17,15 @@ export interface StopCause {
   message: string;
 }
 
+/** Something that watches the output besides the log (supervision), with its own backpressure. */
+export interface OutputObserver {
+  /** False asks the session to pause the PTY until {@link whenCaughtUp} resolves. */
+  write(chunk: Buffer): boolean;
+  whenCaughtUp(): Promise<void>;
+  /** The job has exited: stop watching. */
+  dispose(): void;
+}
+
 export interface JobSessionOptions {
   job: JobSpec;
   /** The adapter's plan, or why it could not make one (reported as the job's failure). */
@@ -26,6 +35,8 @@ export interface JobSessionOptions {
   /** Whether the stop ladder starts with Ctrl-C typed into the terminal (adapter's choice). */
   interruptFirst: boolean;
   sink: OutputSink;
+  /** Supervision, when the job has any. */
+  observer?: OutputObserver;
   bus: EventBus;
   clock: Clock;
   ptyFactory: PtyFactory;
@@ -78,6 +89,8 @@ export class JobSession {
   private readonly done: Promise<JobResult>;
   private resolveDone!: (result: JobResult) => void;
   private outputBytes = 0;
+  /** Reasons the PTY is paused (log behind, screen model behind); it resumes when none is left. */
+  private holds = 0;
 
   constructor(private readonly o: JobSessionOptions) {
     this.done = new Promise((resolve) => {
@@ -221,14 +234,23 @@ export class JobSession {
     }
   }
 
-  // Hot path: every PTY chunk. Log first (with backpressure), then tell the listeners.
+  // Hot path: every PTY chunk. Log first, then supervision, then the listeners; either of the
+  // first two being behind pauses the PTY (the child blocks) so memory stays flat.
   private onData(pty: PtyProcess, chunk: Buffer): void {
     this.outputBytes += chunk.length;
     if (!this.o.sink.write(chunk)) {
-      pty.pause();
-      this.o.sink.onceDrain(() => pty.resume());
+      this.holdUntil(pty, new Promise((resolve) => this.o.sink.onceDrain(resolve)));
     }
+    const observer = this.o.observer;
+    if (observer !== undefined && !observer.write(chunk)) this.holdUntil(pty, observer.whenCaughtUp());
     this.o.bus.emit({ type: 'job-output', at: this.o.clock.now(), job: this.name, data: chunk });
+  }
+
+  private holdUntil(pty: PtyProcess, ready: Promise<void>): void {
+    if (this.holds++ === 0) pty.pause();
+    void ready.then(() => {
+      if (--this.holds === 0) pty.resume();
+    });
   }
 
   private onExit(exit: PtyExit): void {
@@ -288,6 +310,7 @@ export class JobSession {
 
   // After the agent exits, its stray processes (background jobs, setsid escapees) must not outlive it.
   private sweep(rootPid: number, startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
+    this.o.observer?.dispose();
     const strays = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
     if (strays.length === 0) {
       this.close(startedAt, exit, cause, stoppedBy);
@@ -316,6 +339,7 @@ export class JobSession {
   }
 
   private async finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): Promise<void> {
+    this.o.observer?.dispose();
     this.state = { kind: 'closing', startedAt, exit: { exitCode: -1, signal: null }, cause: null, stoppedBy: null };
     await this.o.sink.close();
     this.finish({

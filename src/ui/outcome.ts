@@ -25,6 +25,13 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'interrupted':
     case 'log-write-failed':
     case 'not-selected':
+    case 'idle-killed':
+    case 'looping':
+    case 'output-limit':
+    case 'rule-failed':
+    case 'rule-killed':
+    case 'denied':
+    case 'waiting-for-input':
       return reason;
     default:
       return unreachable(reason);

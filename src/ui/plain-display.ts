@@ -1,3 +1,4 @@
+import { describeIntervention } from './intervention-text.js';
 import { unreachable } from '../util/unreachable.js';
 import { ActivityThrottle } from './activity-throttle.js';
 import type { EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
@@ -80,6 +81,9 @@ export class PlainDisplay implements EventRenderer {
         this.line(event.at, `${sanitizeLine(event.job)}: ${paint(status)}${text.slice(status.length)}`);
         return;
       }
+      case 'job-intervention':
+        this.line(event.at, `${sanitizeLine(event.job)}: ${describeIntervention(event.intervention)}`);
+        return;
       case 'warning':
         this.warning(event.at, event.job, event.message);
         return;

@@ -213,6 +213,9 @@ class RichDisplay implements EventRenderer {
         b.end({ kind: 'result', result: event.result });
         return;
       }
+      case 'job-intervention':
+        // The row's state line already says what supervision is doing (job-state detail).
+        return;
       case 'warning': {
         const where = event.job === null ? '' : `${sanitizeLine(event.job)}: `;
         const text = `${this.palette.yellow('warning')}: ${where}${sanitizeLine(event.message)}`;

@@ -8,6 +8,7 @@ import type { JobSpec } from '../../src/manifest/model.js';
 import type { TreeControl } from '../../src/session/tree-control.js';
 import { ok, err } from '../../src/util/result.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { defaultSupervision } from '../helpers/supervision.js';
 import { fakePtyFactory, type FakePty } from '../helpers/fake-pty.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 
@@ -33,6 +34,9 @@ function job(overrides: Partial<JobSpec> = {}): JobSpec {
     workdir: tmpdir(),
     env: {},
     timeoutMs: null,
+    schedule: null,
+    supervision: defaultSupervision(),
+    enterDelayMs: 0,
     location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 5 },
     ...overrides,
   };
@@ -166,14 +170,41 @@ test('a second, immediate stop skips the grace period and kills at once', async 
   assert.equal((await session.finished).stoppedBy, 'kill');
 });
 
-test('backpressure: a full sink pauses the PTY until it drains', () => {
+test('backpressure: a full sink pauses the PTY until it drains', async () => {
   const { session, pty, sink } = setup();
   session.start();
   sink.full = true;
   pty().emit('x'.repeat(100));
+  pty().emit('y'.repeat(100));
   assert.equal(pty().paused, true);
   sink.drain();
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(pty().paused, false);
+});
+
+test('backpressure: a screen model that is behind pauses the PTY until it caught up, as does the log', async () => {
+  let caughtUp: () => void = () => {};
+  let disposed = 0;
+  const observer = {
+    behind: true,
+    write: () => !observer.behind,
+    whenCaughtUp: () => new Promise<void>((resolve) => (caughtUp = resolve)),
+    dispose: () => void disposed++,
+  };
+  const { session, pty, sink } = setup({ observer });
+  session.start();
+  sink.full = true;
+  pty().emit('x');
+  assert.equal(pty().paused, true);
+  sink.drain();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(pty().paused, true, 'still waiting for the screen model');
+  caughtUp();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(pty().paused, false);
+  pty().exit({ exitCode: 0, signal: null });
+  await session.finished;
+  assert.equal(disposed, 1, 'supervision is disposed when the job exits');
 });
 
 test('processes the job leaves behind are stopped after it exits: TERM, then KILL after the grace', async () => {

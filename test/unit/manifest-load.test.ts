@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadManifest } from '../../src/manifest/load-manifest.js';
 import type { Manifest } from '../../src/manifest/model.js';
 import { fixture } from '../helpers/paths.js';
+import { defaultSupervision } from '../helpers/supervision.js';
 
 const root = await mkdtemp(path.join(tmpdir(), 'codex-run-manifest-load-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -42,6 +43,9 @@ test('the jobs.example-style manifest loads to the expected model', async () => 
           workdir: path.join(dir, 'services', 'api'),
           env: { NODE_ENV: 'test', TOKEN: 'ghp_secret' },
           timeoutMs: 45 * 60_000,
+          schedule: null,
+          supervision: defaultSupervision(),
+          enterDelayMs: 500,
           location: { file, line: 7, col: 3, endLine: 7, endCol: 12 },
         },
         {
@@ -52,6 +56,9 @@ test('the jobs.example-style manifest loads to the expected model', async () => 
           workdir: dir,
           env: {},
           timeoutMs: 2 * 3_600_000,
+          schedule: null,
+          supervision: defaultSupervision(),
+          enterDelayMs: 500,
           location: { file, line: 13, col: 3, endLine: 13, endCol: 7 },
         },
       ],
@@ -126,6 +133,9 @@ test('agent defaults to codex, workdir to the manifest folder, timeout to none, 
     workdir: manifest.dir,
     env: {},
     timeoutMs: null,
+    schedule: null,
+    supervision: defaultSupervision(),
+    enterDelayMs: 500,
     location: { file: manifest.file, line: 3, col: 3, endLine: 3, endCol: 7 },
   });
 });

@@ -1,0 +1,20 @@
+import type { InterventionInfo } from '../run/events.js';
+import { sanitizeLine } from './text.js';
+
+/** One line telling what codex-run did to a job: `answered rule 2 "Continue\?" with y\r`. */
+export function describeIntervention(info: InterventionInfo): string {
+  const rule = info.rule === null ? '' : ` (rule ${info.rule.index + 1}: ${JSON.stringify(info.rule.match)})`;
+  const sent = info.sent === null ? '' : ` with ${sanitizeLine(info.sent)}`;
+  switch (info.kind) {
+    case 'answer':
+      return `answered${rule}${sent}`;
+    case 'deny':
+      return `declined${rule}${sent}`;
+    case 'poke':
+      return `poked after no progress${sent}`;
+    case 'blocked':
+      return `blocked: waiting for input${rule}`;
+    default:
+      return `${sanitizeLine(info.kind)}${rule}${sent}`;
+  }
+}
