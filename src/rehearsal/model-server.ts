@@ -1,0 +1,376 @@
+/**
+ * The rehearsal model server: a scripted stand-in for the OpenAI Responses API that the real
+ * Codex CLI talks to on 127.0.0.1, so a manifest can be run offline without spending tokens.
+ *
+ * One server serves every job of a run. Each job reaches only its own script, through its own
+ * base URL: `http://127.0.0.1:<port>/r/<jobKey>/v1` (codex appends `/responses`). Every request
+ * body is recorded per job, for tests and for the report.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
+import type { Turn } from './script.js';
+import { ScriptCursor } from './script-cursor.js';
+import { classifyRequest, offersTool, type RequestKind } from './request-body.js';
+import { replyFor, titleItem, type Reply } from './turn-reply.js';
+import {
+  SSE_HEADERS,
+  createdEvent,
+  errorBody,
+  estimateUsage,
+  failedEvent,
+  itemAndCompletedEvents,
+  type OutputItem,
+} from './responses-wire.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { unreachable } from '../util/unreachable.js';
+
+/** Options of {@link startModelServer}. */
+export interface ModelServerOptions {
+  /** Each job's script, by job key (the job's name). */
+  scripts: ReadonlyMap<string, readonly Turn[]>;
+  /** Time source for stalls and timestamps. Default: the system clock. */
+  clock?: Clock;
+  /** Largest request body accepted, in bytes, after decompression. Default 64 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** One request codex made for a job, as received and answered. */
+export interface RecordedRequest {
+  /** 1-based position among the job's requests. */
+  seq: number;
+  /** When the request arrived (clock time, ms). */
+  at: number;
+  /** `turn` (played from the script) or `title` (the TUI's side request). */
+  kind: RequestKind;
+  /**
+   * Indexes of the script turns played in answer, in order: one, or a stall and what followed
+   * it. Empty for title requests and once the script has finished.
+   */
+  turns: number[];
+  /**
+   * `answered`: a full reply was sent; `client-gone`: codex hung up first (e.g. killed during a
+   * stall); `server-closed`: the server closed while it was held; `pending`: still held.
+   */
+  outcome: 'pending' | 'answered' | 'client-gone' | 'server-closed';
+  /** The `session-id` header codex sent, or null. */
+  sessionId: string | null;
+  /** The request body exactly as codex sent it, parsed from JSON. */
+  body: unknown;
+}
+
+/** A running rehearsal model server. */
+export interface ModelServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** The base URL to configure as the job's model provider (`.../r/<jobKey>/v1`). */
+  baseUrl(jobKey: string): string;
+  /** The job's requests so far, oldest first (a snapshot). */
+  requests(jobKey: string): RecordedRequest[];
+  /** How many of the job's script turns have been played at least once. */
+  played(jobKey: string): number;
+  /** Ends held (stalled) responses, closes every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+const ROUTE = /^\/r\/([^/]+)\/v1\/responses$/;
+
+interface JobState {
+  key: string;
+  cursor: ScriptCursor;
+  records: RecordedRequest[];
+}
+
+/**
+ * Lifecycle of one request/response exchange:
+ *
+ *   playing ──stall turn──▶ stalled ──stall time passed──▶ playing ──reply written──▶ done
+ *      │                      │
+ *      └──────────────────────┴──client hung up / server closing──▶ abandoned
+ *
+ * `playing` takes the job's next step and either writes it (→ done) or starts a stall.
+ */
+type ExchangeState =
+  | { kind: 'playing' }
+  | { kind: 'stalled'; timer: TimerHandle }
+  | { kind: 'done' }
+  | { kind: 'abandoned' };
+
+class Exchange {
+  private state: ExchangeState = { kind: 'playing' };
+
+  constructor(
+    private readonly job: JobState,
+    private readonly record: RecordedRequest,
+    private readonly body: unknown,
+    private readonly bodyBytes: number,
+    private readonly res: http.ServerResponse,
+    private readonly clock: Clock,
+    private readonly onSettled: (exchange: Exchange) => void,
+  ) {
+    res.on('close', () => this.abandon('client-gone'));
+  }
+
+  /** Answers the request: the title, or the job's next script step(s). */
+  start(): void {
+    if (this.record.kind === 'title') {
+      this.writeItem(titleItem(newId(), `Rehearsal: ${this.job.key}`));
+      return;
+    }
+    this.play();
+  }
+
+  /** Stops a held exchange (the server is closing or the client went away). */
+  abandon(outcome: 'client-gone' | 'server-closed'): void {
+    const state = this.state;
+    switch (state.kind) {
+      case 'stalled':
+        this.clock.clearTimeout(state.timer);
+        this.finish({ kind: 'abandoned' }, outcome);
+        return;
+      case 'playing':
+        this.finish({ kind: 'abandoned' }, outcome);
+        return;
+      case 'done':
+      case 'abandoned':
+        return;
+      default:
+        unreachable(state);
+    }
+  }
+
+  private play(): void {
+    if (this.state.kind !== 'playing') return;
+    const step = this.job.cursor.take();
+    if (step.kind === 'turn') this.record.turns.push(step.index);
+    const reply = replyFor(step, { id: newId(), offersApplyPatch: offersTool(this.body, 'apply_patch') });
+    this.send(reply);
+  }
+
+  private send(reply: Reply): void {
+    switch (reply.kind) {
+      case 'stall': {
+        const timer = this.clock.setTimeout(() => {
+          if (this.state.kind !== 'stalled') return;
+          this.state = { kind: 'playing' };
+          this.play();
+        }, reply.ms);
+        this.state = { kind: 'stalled', timer };
+        return;
+      }
+      case 'item':
+        this.writeItem(reply.item);
+        return;
+      case 'http-error':
+        this.res.writeHead(reply.status, { 'content-type': 'application/json' });
+        this.res.end(errorBody(reply.status, reply.message));
+        this.finish({ kind: 'done' }, 'answered');
+        return;
+      case 'stream-failure': {
+        const responseId = `resp_${newId()}`;
+        this.res.writeHead(200, SSE_HEADERS);
+        this.res.end(createdEvent(responseId) + failedEvent(responseId, reply.message));
+        this.finish({ kind: 'done' }, 'answered');
+        return;
+      }
+      default:
+        unreachable(reply);
+    }
+  }
+
+  private writeItem(item: OutputItem): void {
+    const responseId = `resp_${newId()}`;
+    this.res.writeHead(200, SSE_HEADERS);
+    this.res.end(createdEvent(responseId) + itemAndCompletedEvents(responseId, item, estimateUsage(this.bodyBytes, item)));
+    this.finish({ kind: 'done' }, 'answered');
+  }
+
+  private finish(state: { kind: 'done' } | { kind: 'abandoned' }, outcome: RecordedRequest['outcome']): void {
+    this.state = state;
+    this.record.outcome = outcome;
+    if (state.kind === 'abandoned' && !this.res.destroyed) this.res.destroy();
+    this.onSettled(this);
+  }
+}
+
+function newId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** Starts the server on 127.0.0.1 with an ephemeral port. Rejects only if it cannot listen. */
+export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
+  const clock = options.clock ?? systemClock;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const jobs = new Map<string, JobState>();
+  for (const [key, turns] of options.scripts) {
+    jobs.set(key, { key, cursor: new ScriptCursor(turns), records: [] });
+  }
+  const held = new Set<Exchange>();
+  let closing = false;
+
+  const server = http.createServer((req, res) => {
+    if (closing) {
+      res.destroy();
+      return;
+    }
+    const route = routeOf(req.url ?? '');
+    const job = route === null ? undefined : jobs.get(route);
+    if (job === undefined) {
+      sendError(res, 404, route === null ? 'rehearsal: unknown path' : `rehearsal: no script for job ${JSON.stringify(route)}`);
+      req.resume();
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendError(res, 405, 'rehearsal: only POST is supported');
+      req.resume();
+      return;
+    }
+    readBody(req, maxBodyBytes).then(
+      (read) => {
+        if (closing || res.destroyed) return;
+        if (!read.ok) {
+          sendError(res, read.status, read.message);
+          return;
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(read.text);
+        } catch {
+          sendError(res, 400, 'rehearsal: the request body is not JSON');
+          return;
+        }
+        const record: RecordedRequest = {
+          seq: job.records.length + 1,
+          at: clock.now(),
+          kind: classifyRequest(body),
+          turns: [],
+          outcome: 'pending',
+          sessionId: headerValue(req.headers['session-id']),
+          body,
+        };
+        job.records.push(record);
+        const exchange = new Exchange(job, record, body, read.bytes, res, clock, (settled) => held.delete(settled));
+        held.add(exchange);
+        exchange.start();
+      },
+      () => res.destroy(),
+    );
+  });
+  // Codex keeps connections alive between requests; nothing here should time a held reply out.
+  server.requestTimeout = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('Internal error: model server has no TCP address');
+  const origin = `http://127.0.0.1:${address.port}`;
+
+  const jobOf = (jobKey: string): JobState => {
+    const job = jobs.get(jobKey);
+    if (job === undefined) throw new Error(`Internal error: no rehearsal script for job ${JSON.stringify(jobKey)}`);
+    return job;
+  };
+
+  let closed: Promise<void> | undefined;
+  return {
+    origin,
+    baseUrl: (jobKey) => `${origin}/r/${encodeURIComponent(jobOf(jobKey).key)}/v1`,
+    requests: (jobKey) => jobOf(jobKey).records.map((r) => ({ ...r, turns: [...r.turns] })),
+    played: (jobKey) => jobOf(jobKey).cursor.played(),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        for (const exchange of [...held]) exchange.abandon('server-closed');
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+// The job key in `/r/<jobKey>/v1/responses`, or null for any other path.
+function routeOf(url: string): string | null {
+  const match = ROUTE.exec(url.split('?')[0] ?? '');
+  if (match?.[1] === undefined) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function sendError(res: http.ServerResponse, status: number, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(errorBody(status, message));
+}
+
+type BodyRead = { ok: true; text: string; bytes: number } | { ok: false; status: number; message: string };
+
+// Reads and, if needed, decompresses the body; over-long bodies are refused, not buffered.
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) refused = true;
+      if (!refused) chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (refused) {
+        resolve({ ok: false, status: 413, message: `rehearsal: request body over ${maxBytes} bytes` });
+        return;
+      }
+      const encoding = headerValue(req.headers['content-encoding']);
+      const decoded = decode(Buffer.concat(chunks), encoding, maxBytes);
+      if (decoded === null) {
+        resolve({ ok: false, status: 415, message: `rehearsal: cannot decode a ${String(encoding)} body of at most ${maxBytes} bytes` });
+        return;
+      }
+      resolve({ ok: true, text: decoded.toString('utf8'), bytes: decoded.length });
+    });
+  });
+}
+
+/** zstd exists in node:zlib from Node 22.15; Node 20 lacks it. */
+type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (buffer: Buffer, options: { maxOutputLength: number }) => Buffer };
+
+// Codex can compress request bodies (feature `enable_request_compression`); null when the
+// encoding is unknown, the bytes do not decode, or they decode to more than `maxBytes`.
+function decode(raw: Buffer, encoding: string | null, maxBytes: number): Buffer | null {
+  const limit = { maxOutputLength: maxBytes };
+  try {
+    switch ((encoding ?? 'identity').trim().toLowerCase()) {
+      case 'identity':
+      case '':
+        return raw;
+      case 'gzip':
+        return zlib.gunzipSync(raw, limit);
+      case 'deflate':
+        return zlib.inflateSync(raw, limit);
+      case 'br':
+        return zlib.brotliDecompressSync(raw, limit);
+      case 'zstd':
+        return (zlib as ZlibWithZstd).zstdDecompressSync?.(raw, limit) ?? null;
+      default:
+        return null;
+    }
+  } catch {
+    return null;
+  }
+}
