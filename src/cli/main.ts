@@ -5,6 +5,7 @@ import { validateCommand } from './validate-command.js';
 import { initCommand } from './init-command.js';
 import { scheduleCommand } from './schedule-command.js';
 import { exitWith } from './exit.js';
+import { parseDuration } from '../manifest/duration.js';
 
 /** Collects a repeatable option into an array. */
 function collect(value: string, previous: string[]): string[] {
@@ -17,6 +18,12 @@ function parsePositiveInt(value: string): number {
     throw new CommanderError(2, 'codex-run.invalidArgument', `error: --concurrency expects a whole number >= 1, found '${value}'`);
   }
   return n;
+}
+
+function parseGrace(value: string): number {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) throw new CommanderError(2, 'codex-run.invalidArgument', `error: --grace: ${parsed.error}`);
+  return parsed.value;
 }
 
 const program = new Command()
@@ -34,6 +41,7 @@ program
   .option('--dry-run', 'print the resolved plan (argv, workdir, env keys, limits) and start nothing')
   .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
   .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
+  .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
   .action(async (manifest: string, flags: Record<string, unknown>) => {

@@ -25,6 +25,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     only: (flags['job'] as string[] | undefined) ?? [],
     ...(typeof flags['out'] === 'string' ? { outDir: flags['out'] } : {}),
     ...(typeof flags['concurrency'] === 'number' ? { concurrency: flags['concurrency'] } : {}),
+    ...(typeof flags['grace'] === 'number' ? { graceMs: flags['grace'] } : {}),
     dryRun: flags['dryRun'] === true,
     bus,
     handleSignals: true,

@@ -347,3 +347,66 @@ test('usage errors exit 2', async () => {
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
 });
+
+test('a second Ctrl-C skips the grace period: a job ignoring SIGTERM is killed at once', async () => {
+  const dir = tempDir();
+  writeManifest(dir, `version: 1\njobs:\n  stubborn:\n    agent: command\n    command: [node, ${fixture('ignore-term.js')}]\n`);
+  const { child, result, stdout } = startCli(['jobs.yaml', '--grace', '60s'], { cwd: dir });
+  await waitFor('the job to have installed its SIGTERM handler', () => {
+    const root = path.join(dir, '.codex-run', 'runs');
+    if (!existsSync(root) || readdirSync(root).length !== 1) return false;
+    try {
+      const report = JSON.parse(readFileSync(path.join(onlyRunDir(dir), 'report.json'), 'utf8')) as { jobs: Array<{ lastLine: string | null }> };
+      return report.jobs[0]?.lastLine === 'ready';
+    } catch {
+      return false;
+    }
+  });
+  child.kill('SIGINT');
+  await waitFor('the stop ladder to send SIGTERM', () => /SIGTERM/.test(stdout()));
+  child.kill('SIGINT');
+  // With a 60 s grace, only the second Ctrl-C can end the run within this deadline.
+  const r = await Promise.race([
+    result,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not stopped at once:\n${stdout()}`)), 20_000)),
+  ]);
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  const report = readReport(onlyRunDir(dir));
+  assert.equal(report.jobs[0]?.status, 'interrupted');
+  assert.equal(report.jobs[0]?.stoppedBy, 'kill');
+});
+
+test('a runner killed with SIGKILL mid-run leaves a valid partial report and the bytes written so far', async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, 'pids.txt');
+  writeManifest(
+    dir,
+    `version: 1\njobs:\n  quick:\n    agent: command\n    command: [echo, done-quickly]\n  slow:\n    agent: command\n    command: [sh, ${fixture('cli-tree.sh')}, ${pidFile}]\n`,
+  );
+  const { child, result } = startCli(['jobs.yaml'], { cwd: dir });
+  const runDir = await waitFor('the quick job to be in the report', () => {
+    const root = path.join(dir, '.codex-run', 'runs');
+    if (!existsSync(root) || readdirSync(root).length !== 1) return null;
+    const run = onlyRunDir(dir);
+    try {
+      const report = JSON.parse(readFileSync(path.join(run, 'report.json'), 'utf8')) as Report;
+      return report.jobs.find((j) => j.name === 'quick')?.status === 'succeeded' && existsSync(pidFile) ? run : null;
+    } catch {
+      return null;
+    }
+  });
+  child.kill('SIGKILL');
+  await result;
+  const report = readReport(runDir);
+  assert.equal(report.status, 'running');
+  assert.equal(report.jobs.find((j) => j.name === 'slow')?.status, 'running');
+  assert.match(readFileSync(path.join(runDir, report.jobs.find((j) => j.name === 'quick')!.logFile), 'utf8'), /done-quickly/);
+  // The runner could not clean up; this test does, by the pids the job recorded.
+  for (const pid of readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
