@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { procTreeControl, type TreeControl } from '../session/tree-control.js';
-import { JobSession, type StopCause } from '../session/job-session.js';
+import { JobSession, withLogError, type StopCause } from '../session/job-session.js';
 import { JobSupervision } from '../session/job-supervision.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
 import type { Clock } from '../util/clock.js';
@@ -170,21 +170,24 @@ class Run implements RunHandle {
         rows: DEFAULT_ROWS,
       });
       this.active.set(job.name, session);
-      void session.start().then((result) => {
+      void session.start().then(async (result) => {
+        await files.value.close();
         this.active.delete(job.name);
-        this.results.set(job.name, result);
-        this.fill();
-        this.maybeClose();
+        this.finishJob(job.name, withLogError(result, files.value.error()));
       });
     });
   }
 
-  // A job that ends without a session (never started): record and announce its result.
+  // A job that ends without a session (never started).
   private finishUnstarted(name: string, outcome: Pick<JobResult, 'status' | 'reason' | 'message'>): void {
     const now = this.options.clock.now();
-    const result: JobResult = { ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now };
+    this.finishJob(name, { ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now });
+  }
+
+  // Records and announces a job's final result, then starts what may start next.
+  private finishJob(name: string, result: JobResult): void {
     this.results.set(name, result);
-    this.options.bus.emit({ type: 'job-finished', at: now, job: name, result });
+    this.options.bus.emit({ type: 'job-finished', at: result.finishedAt, job: name, result });
     this.fill();
     this.maybeClose();
   }

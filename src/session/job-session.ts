@@ -53,12 +53,15 @@ type Ladder = readonly StopStep[];
 /**
  * One job's life in its PTY.
  *
- *   pending ──start──▶ running ──exit──────────────────▶ sweeping ──▶ closing ──▶ finished
+ *   pending ──start──▶ running ──exit──────────────────▶ sweeping ──▶ finished
  *      │                  │ stop(cause)                    ▲  (stray processes of the job:
  *      │ spawn fails      ▼                                │   TERM, grace, KILL)
  *      │              stopping ──exit──────────────────────┘
  *      │               (ctrl-c ─grace─▶ term ─grace─▶ kill)
- *      └───────────────────────────────────────────────────────────────────▶ finished
+ *      └─────────────────────────────────────────────────────────────▶ finished
+ *
+ * A session is one attempt: it writes to the job's files but does not close them, and it
+ * announces nothing when it ends; the run decides whether the job is finished (or resumed).
  */
 type State =
   | { kind: 'pending' }
@@ -81,7 +84,6 @@ type State =
       stoppedBy: StopStep | null;
       timer: TimerHandle | null;
     }
-  | { kind: 'closing'; startedAt: number; exit: PtyExit; cause: StopCause | null; stoppedBy: StopStep | null }
   | { kind: 'finished'; result: JobResult };
 
 export class JobSession {
@@ -107,7 +109,7 @@ export class JobSession {
     return this.outputBytes;
   }
 
-  /** Resolves with the job's result once it has finished and its log is flushed. */
+  /** Resolves with the attempt's result once the agent and its strays are gone. */
   get finished(): Promise<JobResult> {
     return this.done;
   }
@@ -121,7 +123,6 @@ export class JobSession {
       case 'running':
       case 'stopping':
       case 'sweeping':
-      case 'closing':
       case 'finished':
         throw new Error(`Internal error: job '${this.name}' started twice (state ${s.kind})`);
       default:
@@ -132,7 +133,7 @@ export class JobSession {
     this.emitPhase('starting', null);
     const checked = precheck(job, this.o.launch, this.o.env);
     if (!checked.ok) {
-      void this.finishWithoutRunning(startedAt, checked.error.reason, checked.error.message);
+      this.finishWithoutRunning(startedAt, checked.error.reason, checked.error.message);
       return this.done;
     }
     const launch = checked.value;
@@ -148,7 +149,7 @@ export class JobSession {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      void this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
+      this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
       return this.done;
     }
     pty.onData((chunk) => this.onData(pty, chunk));
@@ -208,7 +209,6 @@ export class JobSession {
         }
         return;
       case 'sweeping':
-      case 'closing':
       case 'finished':
         return;
       default:
@@ -226,7 +226,6 @@ export class JobSession {
         return;
       case 'pending':
       case 'sweeping':
-      case 'closing':
       case 'finished':
         return;
       default:
@@ -266,7 +265,6 @@ export class JobSession {
         return;
       case 'pending':
       case 'sweeping':
-      case 'closing':
       case 'finished':
         throw new Error(`Internal error: job '${this.name}' saw an exit in state ${s.kind}`);
       default:
@@ -313,7 +311,7 @@ export class JobSession {
     this.o.observer?.dispose();
     const strays = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
     if (strays.length === 0) {
-      this.close(startedAt, exit, cause, stoppedBy);
+      this.end(startedAt, exit, cause, stoppedBy);
       return;
     }
     this.o.bus.emit({
@@ -326,22 +324,17 @@ export class JobSession {
     const timer = this.o.clock.setTimeout(() => {
       const left = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
       if (left.length > 0) this.o.tree.signal(left, 'SIGKILL');
-      this.close(startedAt, exit, cause, stoppedBy);
+      this.end(startedAt, exit, cause, stoppedBy);
     }, this.o.graceMs);
     this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
   }
 
-  private close(startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
-    this.state = { kind: 'closing', startedAt, exit, cause, stoppedBy };
-    void this.o.sink.close().then(() => {
-      this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), this.o.sink.error()));
-    });
+  private end(startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
+    this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now()));
   }
 
-  private async finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): Promise<void> {
+  private finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): void {
     this.o.observer?.dispose();
-    this.state = { kind: 'closing', startedAt, exit: { exitCode: -1, signal: null }, cause: null, stoppedBy: null };
-    await this.o.sink.close();
     this.finish({
       status: 'failed',
       reason,
@@ -356,7 +349,6 @@ export class JobSession {
 
   private finish(result: JobResult): void {
     this.state = { kind: 'finished', result };
-    this.o.bus.emit({ type: 'job-finished', at: result.finishedAt, job: this.name, result });
     this.resolveDone(result);
   }
 
@@ -389,28 +381,25 @@ export function resultOf(
   stoppedBy: StopStep | null,
   startedAt: number,
   finishedAt: number,
-  logError: string | null,
 ): JobResult {
   const signal = exit.signal !== null && exit.signal !== 0 ? (signalNames.get(exit.signal) ?? `signal ${exit.signal}`) : null;
   const exitCode = signal === null ? exit.exitCode : null;
   const base = { exitCode, signal, startedAt, finishedAt, stoppedBy: cause === null ? null : stoppedBy };
-  let result: JobResult;
-  if (cause !== null) {
-    result = { ...base, status: cause.status, reason: cause.reason, message: cause.message };
-  } else if (signal !== null) {
-    result = { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
-  } else if (exit.exitCode !== 0) {
-    result = { ...base, status: 'failed', reason: 'exit-non-zero', message: `the agent exited with code ${exit.exitCode}` };
-  } else {
-    result = { ...base, status: 'succeeded', reason: null, message: null };
+  if (cause !== null) return { ...base, status: cause.status, reason: cause.reason, message: cause.message };
+  if (signal !== null) return { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
+  if (exit.exitCode !== 0) {
+    return { ...base, status: 'failed', reason: 'exit-non-zero', message: `the agent exited with code ${exit.exitCode}` };
   }
-  if (logError !== null) {
-    const message = `the log could not be written completely: ${logError}`;
-    return result.status === 'succeeded'
-      ? { ...result, status: 'failed', reason: 'log-write-failed', message }
-      : { ...result, message: `${result.message ?? ''}; ${message}` };
-  }
-  return result;
+  return { ...base, status: 'succeeded', reason: null, message: null };
+}
+
+/** A job's result once its log turned out incomplete: a success becomes `log-write-failed`. */
+export function withLogError(result: JobResult, logError: string | null): JobResult {
+  if (logError === null) return result;
+  const message = `the log could not be written completely: ${logError}`;
+  return result.status === 'succeeded'
+    ? { ...result, status: 'failed', reason: 'log-write-failed', message }
+    : { ...result, message: `${result.message ?? ''}; ${message}` };
 }
 
 function formatMs(ms: number): string {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { JobSession, type JobSessionOptions } from '../../src/session/job-session.js';
+import { JobSession, withLogError, type JobSessionOptions } from '../../src/session/job-session.js';
 import { EventBus, type RunEvent } from '../../src/run/events.js';
 import type { JobSpec } from '../../src/manifest/model.js';
 import type { TreeControl } from '../../src/session/tree-control.js';
@@ -75,7 +75,7 @@ function setup(overrides: Partial<JobSessionOptions> = {}, spawnError?: Error) {
   return { clock, bus, events, sink, tree, session, pty, spawned };
 }
 
-test('a job that exits 0 succeeds, its bytes reach the sink in order and the sink is closed', async () => {
+test('a job that exits 0 succeeds and its bytes reach the sink in order', async () => {
   const { session, pty, sink, events, clock } = setup();
   session.start();
   pty().emit('hello ');
@@ -87,12 +87,11 @@ test('a job that exits 0 succeeds, its bytes reach the sink in order and the sin
   assert.equal(result.exitCode, 0);
   assert.equal(result.reason, null);
   assert.deepEqual(Buffer.concat(sink.chunks), Buffer.concat([Buffer.from('hello '), Buffer.from([0xff, 0xfe, 0x0a])]));
-  assert.ok(sink.closed);
+  assert.equal(sink.closed, false, 'the run closes the files, not the attempt');
   assert.equal(session.bytes, 9);
   const phases = events.filter((e) => e.type === 'job-state').map((e) => (e.type === 'job-state' ? e.phase : ''));
   assert.deepEqual(phases, ['starting', 'running']);
-  const finished = events.at(-1);
-  assert.equal(finished?.type, 'job-finished');
+  assert.ok(!events.some((e) => e.type === 'job-finished'), 'the run announces job-finished, not the attempt');
   assert.equal(result.finishedAt - (result.startedAt ?? 0), 250);
 });
 
@@ -253,13 +252,16 @@ test('a spawn error becomes a spawn-failed result, not an exception', async () =
   assert.match(result.message ?? '', /forkpty/);
 });
 
-test('a log write error turns a success into log-write-failed', async () => {
-  const { session, pty, sink } = setup();
+test('a log write error turns a success into log-write-failed, and is added to a failure', async () => {
+  const { session, pty } = setup();
   session.start();
-  sink.failure = 'ENOSPC: no space left on device';
   pty().exit({ exitCode: 0, signal: null });
-  const result = await session.finished;
+  const result = withLogError(await session.finished, 'ENOSPC: no space left on device');
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'log-write-failed');
   assert.match(result.message ?? '', /ENOSPC/);
+  const failed = withLogError({ ...result, status: 'timed_out', reason: 'timeout', message: 'too slow' }, 'EIO');
+  assert.equal(failed.reason, 'timeout');
+  assert.match(failed.message ?? '', /too slow; .*EIO/);
+  assert.equal(withLogError(result, null), result);
 });
