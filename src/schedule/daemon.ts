@@ -196,7 +196,6 @@ export class ScheduleDaemon implements Interruptible {
       const firedAt = this.overdueFire(entry, now);
       if (firedAt !== null) missed.push({ entry, firedAt });
       entry.nextFire = nextFireTimes(entry.job.spec, now, 1)[0] ?? null;
-      this.arm(entry);
     }
     if (this.options.watch !== null) {
       const watch = this.options.watch ?? watchManifests;
@@ -212,6 +211,9 @@ export class ScheduleDaemon implements Interruptible {
       return err('stopped while starting');
     }
     this.state = { kind: 'running', mode: 'daemon' };
+    // Armed only now: a timer that ran out while loading would find the daemon not running and
+    // be dropped for good. A fire time that passed meanwhile fires at once (within LATE_TOLERANCE_MS).
+    for (const entry of this.entries.values()) this.arm(entry);
     this.emitStarted('daemon');
     for (const { entry, firedAt } of missed) {
       if (entry.job.spec.catchUp) this.handleFire(entry, firedAt, 'catch-up');

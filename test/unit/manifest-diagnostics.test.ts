@@ -77,13 +77,13 @@ test('unknown keys at every level, with a did-you-mean or the allowed keys', asy
       '  fix-tests:',
       '    promt: Fix the tests',
       '    prompt: Fix the tests',
-      '    schedule: daily',
+      '    shedule: daily',
     ]),
     [
       "jobs.yaml:2:1: unknown key 'concurency' at the top level (hint: did you mean 'concurrency'?)",
       "jobs.yaml:4:3: unknown key 'timout' in 'defaults' (hint: did you mean 'timeout'?)",
       "jobs.yaml:7:5: unknown key 'promt' in job 'fix-tests' (hint: did you mean 'prompt'?)",
-      "jobs.yaml:9:5: unknown key 'schedule' in job 'fix-tests' (hint: expected one of: agent, prompt, command, workdir, env, timeout)",
+      "jobs.yaml:9:5: unknown key 'shedule' in job 'fix-tests' (hint: did you mean 'schedule'?)",
     ],
   );
 });
