@@ -154,8 +154,13 @@ export interface ScreenModelOptions {
   clock: Clock;
   /** Scrollback rows copied into each snapshot's `history` (the loop guard needs some). Default 0. */
   historyLines?: number;
-  /** At most one change notification per this many ms. Default 100. */
+  /** At most one change notification per this many ms while output keeps coming. Default 100. */
   throttleMs?: number;
+  /**
+   * ...but a change followed by this much silence is notified at once: a prompt waits for
+   * input, so it is seen within milliseconds, while a flood never goes quiet. Default 3.
+   */
+  quietMs?: number;
   /** `write()` returns false while more than this many bytes wait to be parsed. Default 1 MiB. */
   highWaterMark?: number;
 }
@@ -193,6 +198,8 @@ export class ScreenModel {
   private parsedWaiters: (() => void)[] = [];
   private snapshotListeners: Listener<ScreenSnapshot>[] = [];
   private notifyTimer: TimerHandle | null = null;
+  private quietTimer: TimerHandle | null = null;
+  private readonly quietMs: number;
   private lastNotifyAt = Number.NEGATIVE_INFINITY;
   private lastNotifiedVersion = 0;
   private cached: ScreenSnapshot | null = null;
@@ -203,6 +210,7 @@ export class ScreenModel {
     this.clock = options.clock;
     this.historyLines = Math.max(0, options.historyLines ?? 0);
     this.throttleMs = Math.max(0, options.throttleMs ?? 100);
+    this.quietMs = Math.max(0, options.quietMs ?? 3);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
     this.term = new xterm.Terminal({
       cols: options.cols,
@@ -319,7 +327,9 @@ export class ScreenModel {
     if (this.disposed) return;
     this.disposed = true;
     if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+    if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.notifyTimer = null;
+    this.quietTimer = null;
     for (const m of this.markers) m.marker.dispose();
     this.markers.clear();
     this.snapshotListeners = [];
@@ -332,10 +342,18 @@ export class ScreenModel {
     this.pendingBytesCount -= size;
     this.parsedVersion++;
     if (this.pendingWrites === 0) this.resolveWaiters();
-    if (this.disposed || this.snapshotListeners.length === 0 || this.notifyTimer !== null) return;
-    const wait = this.lastNotifyAt + this.throttleMs - this.clock.now();
-    if (wait <= 0) this.notify();
-    else this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
+    if (this.disposed || this.snapshotListeners.length === 0) return;
+    if (this.notifyTimer === null) {
+      const wait = this.lastNotifyAt + this.throttleMs - this.clock.now();
+      if (wait <= 0) {
+        this.notify();
+        return;
+      }
+      this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
+    }
+    // Re-armed by every parsed write: fires only once the output pauses.
+    if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
+    this.quietTimer = this.clock.setTimeout(() => this.notify(), this.quietMs);
   }
 
   private resolveWaiters(): void {
@@ -345,7 +363,10 @@ export class ScreenModel {
   }
 
   private notify(): void {
+    if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+    if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.notifyTimer = null;
+    this.quietTimer = null;
     if (this.disposed || this.parsedVersion === this.lastNotifiedVersion) return;
     this.lastNotifyAt = this.clock.now();
     this.lastNotifiedVersion = this.parsedVersion;

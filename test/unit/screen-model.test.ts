@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ScreenModel } from '../../src/session/screen.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
-function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
+function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; quietMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
   const clock = new FakeClock();
   return { screen: new ScreenModel({ cols, rows, clock, ...extra }), clock };
 }
@@ -159,6 +159,22 @@ test('change notifications are coalesced: leading edge, then at most one per thr
   clock.advance(1000);
   assert.deepEqual(seen, ['a', 'abc'], 'nothing parsed, nothing notified');
   assert.equal(clock.timerCount, 0);
+  screen.dispose();
+});
+
+test('a change followed by silence is notified at once; a stream that keeps coming waits for the throttle window', async () => {
+  const { screen, clock } = model(20, 3, { throttleMs: 100, quietMs: 3 });
+  const seen: string[] = [];
+  screen.onSnapshot((s) => seen.push(s.lines[0] ?? ''));
+  await fed(screen, 'a');
+  await fed(screen, 'b');
+  clock.advance(2);
+  await fed(screen, 'c');
+  clock.advance(2);
+  assert.deepEqual(seen, ['a'], 'output still coming: no snapshot yet');
+  clock.advance(1);
+  assert.deepEqual(seen, ['a', 'abc'], 'the output paused for 3 ms: the prompt is seen at once');
+  assert.equal(clock.timerCount, 0, 'the throttle timer went with it');
   screen.dispose();
 });
 

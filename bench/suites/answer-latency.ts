@@ -1,0 +1,155 @@
+/**
+ * Bench 3, answer latency: how long after a y/n prompt appears does codex-run's answer rule
+ * type the answer, while 20 sibling jobs keep the runner busy? Against a minimal node-pty
+ * loop that answers as soon as it sees the prompt.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CLI_ENV, startCodexRun } from '../codex-run-cli.js';
+import type { Bench, BenchContext } from '../context.js';
+import { writeManifest, type BenchJob } from '../manifest-file.js';
+import { describeEnd, MeasuredProcess } from '../measured-process.js';
+import { agent, cliEntry } from '../paths.js';
+import { value, judged, type Figure } from '../result.js';
+import { percentile } from '../stats.js';
+
+const NOISY = 20;
+const WARMUPS = 5;
+const TARGET_P99_DELTA_MS = 5;
+/** Pause between an answer and the next question. */
+const GAP_MS = 15;
+/** The diagnostic run after a miss: questions further apart than any snapshot throttle. */
+const SLOW_GAP_MS = 250;
+const SLOW_TRIALS = 40;
+
+/** What the prompt agent wrote to latency.json. */
+interface LatencyFile {
+  latenciesUs: number[];
+  warmups: number;
+  firstAnswer: string | null;
+  error: string | null;
+}
+
+/** One side's latencies in ms, or why there are none. */
+type Side = { ok: true; latenciesMs: number[]; firstAnswer: string | null } | { ok: false; reason: string };
+
+/**
+ * The answer rule, in manifest syntax: a single key has no configured delay (text answers
+ * get an Enter after `enterDelayMs`, which is not what this bench measures).
+ */
+const ANSWER_RULE = { match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } };
+
+export const answerLatencyBench: Bench = {
+  id: 'answer-latency',
+  title: 'Answer latency (y/n prompt, 20 noisy siblings)',
+  method:
+    '`bench/agents/prompt-agent.js` puts its stdin in raw mode and asks `[trial N/M] Continue? [y/n] ` 200 times (quick: 100), ' +
+    'after 5 untimed warm-up questions and 15 ms after each answer; it takes `process.hrtime` just before writing each prompt ' +
+    'and when the `y` arrives, so both sides are timed by the same clock in the same process. Twenty `noisy.js` siblings each ' +
+    'write four ~90-byte lines every 10 ms meanwhile, and the first question waits until all of them run. codex-run answers ' +
+    `through an answer rule (\`answers: [{ match: "Continue\\\\? \\\\[y/n\\\\]", send: { keys: [y] } }]\`: one key, so no configured ` +
+    'send delay); the baseline, `bench/agents/raw-echo-host.js`, spawns the same 21 agents with node-pty, discards the ' +
+    "siblings' output and writes `y` as soon as the prompt's text is in the agent's output. Reported: p50/p90/p99 of both. " +
+    'After a miss (full mode or `--profile`) codex-run is measured once more with 250 ms between questions, to show whether ' +
+    'the delay depends on how soon a prompt follows earlier output.',
+  async run(ctx) {
+    const trials = ctx.quick ? 100 : 200;
+    const deadlineMs = 120_000 + trials * 100;
+    ctx.progress(`answer-latency: raw node-pty loop, ${trials} trials`);
+    const raw = await rawSide(ctx, trials, deadlineMs);
+    ctx.progress(`answer-latency: codex-run, ${trials} trials`);
+    const codex = await codexSide(ctx, trials, deadlineMs, GAP_MS);
+
+    const stat = (side: Side, p: number): number | null => (side.ok ? percentile(side.latenciesMs, p) : null);
+    const notes: string[] = [];
+    if (!raw.ok) notes.push(`raw node-pty baseline failed: ${raw.reason}`);
+    if (!codex.ok) notes.push(`codex-run side not available: ${codex.reason}`);
+    if (codex.ok && codex.firstAnswer !== '"y"') notes.push(`codex-run typed ${codex.firstAnswer ?? 'nothing'} for the first answer, expected "y"`);
+    const figures: Figure[] = [50, 90, 99].map((p): Figure => {
+      const base = stat(raw, p);
+      const mine = stat(codex, p);
+      const delta = base === null || mine === null ? null : mine - base;
+      const judgedRow = p === 99;
+      return {
+        metric: `answer latency p${p} (${trials} trials)`,
+        baseline: { label: 'raw node-pty loop', ...value(base, 'ms', 2) },
+        codexRun: codex.ok ? value(mine, 'ms', 2) : { value: null, unit: 'ms', text: 'not available' },
+        comparison: delta === null ? 'n/a' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`,
+        target: judgedRow ? `<= baseline + ${TARGET_P99_DELTA_MS} ms` : '',
+        verdict: judgedRow ? judged(delta === null ? null : delta <= TARGET_P99_DELTA_MS) : 'info',
+      };
+    });
+    const details: Record<string, unknown> = { trials, warmups: WARMUPS, noisy: NOISY, gapMs: GAP_MS, raw, codexRun: codex };
+    if (figures[2]!.verdict === 'miss' && ctx.profileOnMiss) {
+      // Evidence: does the delay depend on how soon a prompt follows the previous output?
+      ctx.progress(`answer-latency: target missed, measuring codex-run with ${SLOW_GAP_MS} ms between questions`);
+      const slow = await codexSide(ctx, SLOW_TRIALS, deadlineMs, SLOW_GAP_MS);
+      details['codexRunSlowGap'] = slow;
+      notes.push(
+        slow.ok
+          ? `with ${SLOW_GAP_MS} ms (instead of ${GAP_MS} ms) between an answer and the next question, codex-run's p50 / p99 are ` +
+              `${percentile(slow.latenciesMs, 50)!.toFixed(2)} / ${percentile(slow.latenciesMs, 99)!.toFixed(2)} ms (${SLOW_TRIALS} trials)`
+          : `the ${SLOW_GAP_MS} ms-gap diagnostic failed: ${slow.reason}`,
+      );
+    }
+    return { figures, notes, details };
+  },
+};
+
+async function rawSide(ctx: BenchContext, trials: number, deadlineMs: number): Promise<Side> {
+  const work = await ctx.scratch.dir('answer-latency-raw');
+  try {
+    const end = await MeasuredProcess.run(
+      [process.execPath, agent('raw-echo-host.js'), String(trials), String(WARMUPS), work, String(NOISY), String(GAP_MS)],
+      { deadlineMs, pollMs: null },
+    );
+    return await readSide(work, end.exitCode === 0 ? null : `raw-echo-host.js ${describeEnd(end)}`);
+  } finally {
+    await ctx.scratch.remove(work);
+  }
+}
+
+async function codexSide(ctx: BenchContext, trials: number, deadlineMs: number, gapMs: number): Promise<Side> {
+  const work = await ctx.scratch.dir('answer-latency-codex');
+  const outDir = await ctx.scratch.dir('answer-latency-run');
+  try {
+    const jobs: Record<string, BenchJob> = {
+      prompt: {
+        agent: 'command',
+        command: [process.execPath, agent('prompt-agent.js'), String(trials), String(WARMUPS), work, String(NOISY), String(gapMs)],
+        timeout: '5m',
+        answers: [ANSWER_RULE],
+      },
+    };
+    for (let i = 0; i < NOISY; i++) {
+      jobs[`noisy-${String(i).padStart(2, '0')}`] = { agent: 'command', command: [process.execPath, agent('noisy.js'), work], timeout: '5m' };
+    }
+    const manifest = await writeManifest(work, 'jobs.yaml', { concurrency: NOISY + 1, jobs });
+    // The answers field is being wired into the manifest right now: say so instead of failing the suite.
+    const validated = await MeasuredProcess.run([process.execPath, cliEntry, 'validate', manifest], { deadlineMs: 30_000, pollMs: null, env: CLI_ENV });
+    if (validated.exitCode !== 0) {
+      const diagnostic = validated.stderr.split('\n').find((line) => line.includes('error:'))?.replace(/^.*?error: /, '');
+      return { ok: false, reason: `codex-run validate does not accept the answer rule yet: ${diagnostic ?? describeEnd(validated)}` };
+    }
+    const end = await startCodexRun(manifest, outDir, { deadlineMs, pollMs: null }).done;
+    const side = await readSide(work, end.exitCode === 0 ? null : `codex-run ${describeEnd(end)}`);
+    if (side.ok) return side;
+    return { ok: false, reason: `codex-run accepts the answer rule but did not answer: ${side.reason}` };
+  } finally {
+    await ctx.scratch.remove(outDir);
+    await ctx.scratch.remove(work);
+  }
+}
+
+// The agent's own account comes first: "no answer within 5 s" explains a failed run best.
+async function readSide(work: string, processProblem: string | null): Promise<Side> {
+  let file: LatencyFile;
+  try {
+    file = JSON.parse(await readFile(path.join(work, 'latency.json'), 'utf8')) as LatencyFile;
+  } catch {
+    return { ok: false, reason: processProblem ?? 'the prompt agent wrote no latency.json' };
+  }
+  if (file.error !== null) return { ok: false, reason: `the prompt agent reports: ${file.error}` };
+  if (processProblem !== null) return { ok: false, reason: processProblem };
+  return { ok: true, latenciesMs: file.latenciesUs.map((us) => us / 1000), firstAnswer: file.firstAnswer };
+}
