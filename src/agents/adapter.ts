@@ -1,6 +1,11 @@
 import type { JobSpec } from '../manifest/model.js';
+import type { FailureReason, JobFacts } from '../run/events.js';
+import type { StopCause } from '../session/job-session.js';
+import type { AnswerRule, SendSpec } from '../session/policies/spec.js';
+import type { PtyExit } from '../session/pty.js';
+import type { ScreenSnapshot } from '../session/screen.js';
+import type { Clock } from '../util/clock.js';
 import type { Result } from '../util/result.js';
-import type { SendSpec } from '../session/policies/spec.js';
 
 /** How to start one job's agent: an argv (never a shell string) and extra environment. */
 export interface LaunchPlan {
@@ -9,12 +14,69 @@ export interface LaunchPlan {
   args: string[];
   /** Variables the adapter adds over the job's environment. */
   env: Record<string, string>;
+  /** Watches this launch while it runs (agent-specific signals, facts, exit reasons); absent for plain programs. */
+  monitor?: (context: MonitorContext) => AgentMonitor;
 }
 
 /** Why an adapter could not build a launch plan. */
 export interface LaunchProblem {
-  reason: 'binary-missing';
+  reason: Extract<FailureReason, 'binary-missing' | 'agent-usage'>;
   message: string;
+}
+
+/** A rule for the agent's own screens, checked after the job's rules; `--dry-run` lists it. */
+export interface BuiltinRule {
+  /** e.g. `codex:trust-folder`; also the rule's `matchSource`, so interventions name it. */
+  name: string;
+  /** What it answers and why, in one line. */
+  why: string;
+  rule: AnswerRule;
+}
+
+/** Why a job failed, when the monitor can tell better than "exited with code N". */
+export interface ExitVerdict {
+  reason: FailureReason;
+  message: string;
+}
+
+/** What a monitor may do to its job. */
+export interface MonitorTarget {
+  /** Records facts for the report (session id, tokens, last message). */
+  facts(facts: JobFacts): void;
+  /** The agent itself says a dialog waits for the user (true), or no longer (false). */
+  blocked(blocked: boolean): void;
+  /** Stops the job through the stop ladder, e.g. a finished turn whose process lingers. */
+  stop(cause: StopCause): void;
+}
+
+/** What a monitor is given when the job starts. */
+export interface MonitorContext {
+  clock: Clock;
+  target: MonitorTarget;
+}
+
+/**
+ * Watches one run of a job for what only its adapter understands: machine signals in the
+ * output (OSC), facts in the printed lines or on screen, the meaning of its exit. Driven by
+ * the job's supervision; every hook is synchronous and cheap except `finish`.
+ */
+export interface AgentMonitor {
+  /** OSC numbers to receive (e.g. 7501 for codex). */
+  readonly oscIdents: readonly number[];
+  /** Whether to receive completed plain-text lines (costs a second line decoder on the output). */
+  readonly wantsLines: boolean;
+  /** Called once, just before the spawn; an error fails the job without starting it. */
+  prepare(): Result<void, string>;
+  onOsc(ident: number, payload: string): void;
+  onLine(line: string): void;
+  onScreen(snap: ScreenSnapshot): void;
+  /**
+   * The agent exited (null: it never started). Reports the last facts and resolves with why a
+   * failed exit failed, when known. Cleans up what `prepare` made.
+   */
+  finish(exit: PtyExit | null): Promise<ExitVerdict | null>;
+  /** Stops its timers; `finish` still works afterwards. */
+  dispose(): void;
 }
 
 /**
@@ -24,8 +86,14 @@ export interface LaunchProblem {
 export interface AgentAdapter {
   readonly kind: JobSpec['agent'];
   plan(job: JobSpec, env: Record<string, string>): Result<LaunchPlan, LaunchProblem>;
+  /** The launch that resumes the agent's session `sessionId` (by id) with `prompt`; absent: the agent cannot resume. */
+  resumePlan?(job: JobSpec, env: Record<string, string>, sessionId: string, prompt: string): Result<LaunchPlan, LaunchProblem>;
   /** Whether the stop ladder begins with Ctrl-C typed into the terminal. */
   readonly interruptFirst: boolean;
   /** How a deny rule declines a prompt of this agent when the rule has no `send`. */
   readonly decline: SendSpec;
+  /** Rules for the agent's own screens, numbered from `firstIndex` (after the job's own rules). */
+  builtinRules?(job: JobSpec, firstIndex: number): BuiltinRule[];
+  /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
+  readonly answerDelayMs?: number;
 }

@@ -1,43 +1,83 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AgentAdapter } from './adapter.js';
-import { findExecutable } from './find-executable.js';
-import { err, ok } from '../util/result.js';
+import type { AgentAdapter, LaunchPlan, LaunchProblem } from './adapter.js';
+import { codexArgv } from './codex/argv.js';
+import { resolveCodexBinary } from './codex/binary.js';
+import { codexBuiltinRules } from './codex/builtin-rules.js';
+import { insideGitWorkTree } from './codex/git-work-tree.js';
+import { CodexMonitor } from './codex/monitor.js';
+import { codexSpecOf } from './codex/options.js';
+import { planPrivateFolder } from './codex/private-folder.js';
+import type { JobSpec } from '../manifest/model.js';
+import { err, ok, type Result } from '../util/result.js';
 
-/** The codex binary installed beside codex-run (its own node_modules/.bin), if any. */
-function bundledCodex(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'node_modules', '.bin', 'codex');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
+/**
+ * The longest prompt passed as one argument, in bytes: Linux caps a single argv element at
+ * 32 pages (MAX_ARG_STRLEN, 131072 bytes with its NUL).
+ */
+export const MAX_PROMPT_ARG_BYTES = 131_071;
+
+/**
+ * Pause before the first key of an answer to codex: measured with codex-cli 0.169, a `y`
+ * sent the moment an approval dialog is drawn is lost, one sent 100 ms later is taken.
+ */
+export const CODEX_ANSWER_DELAY_MS = 150;
+
+/**
+ * Runs the prompt from a file on stdin: `sh -c 'exec "$@" < "$0"' <file> <codex> <args...>`.
+ * The script is a constant; the file and every argument travel as argv, never through the
+ * shell's parser, and the shell replaces itself with codex (no extra process).
+ */
+const STDIN_LAUNCHER = 'exec "$@" < "$0"';
+
+// The launch of one codex run: a new session, or the resume of `resumeSessionId`.
+function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeSessionId: string | null): Result<LaunchPlan, LaunchProblem> {
+  const spec = job.codex ?? codexSpecOf(undefined);
+  const binary = resolveCodexBinary(spec.bin, job.workdir, env['PATH']);
+  if (!binary.ok) return err({ reason: 'binary-missing', message: binary.error.message });
+  const promptBytes = Buffer.byteLength(prompt, 'utf8');
+  const viaStdin = promptBytes > MAX_PROMPT_ARG_BYTES;
+  if (viaStdin && spec.mode === 'tui') {
+    return err({
+      reason: 'agent-usage',
+      message: `the prompt is ${promptBytes} bytes, more than one argument can hold (${MAX_PROMPT_ARG_BYTES}); the codex TUI takes its prompt only as an argument: use codex.mode: exec, which reads a long prompt from stdin`,
+    });
   }
+  const folder = spec.mode === 'exec' ? planPrivateFolder() : null;
+  const args = codexArgv({
+    spec,
+    prompt: viaStdin ? '-' : prompt,
+    skipGitRepoCheck: spec.mode === 'exec' && !insideGitWorkTree(job.workdir),
+    lastMessageFile: folder?.lastMessageFile ?? null,
+    resumeSessionId,
+  });
+  const launch =
+    viaStdin && folder !== null
+      ? { file: '/bin/sh', args: ['-c', STDIN_LAUNCHER, folder.promptFile, binary.value.file, ...args] }
+      : { file: binary.value.file, args };
+  return ok({
+    ...launch,
+    env: {},
+    monitor: (context) => new CodexMonitor({ ...context, mode: spec.mode, folder, stdinPrompt: viaStdin ? prompt : null }),
+  });
 }
 
 /**
- * `agent: codex`: runs `codex exec -- <prompt>` with the prompt as one argv element.
- * The binary is `codex` on the job's PATH, else the one installed beside codex-run.
+ * `agent: codex`: the Codex CLI, `codex exec` (default) or the TUI (`codex.mode: tui`), with
+ * the `codex:` options as flags (argv.ts), the prompt as one argv element after `--` (or on
+ * stdin when it is too long for one argument), built-in rules for codex's own screens, and a
+ * monitor that reads its OSC state, facts and failures.
  */
 export const codexAdapter: AgentAdapter = {
   kind: 'codex',
   interruptFirst: true,
   // Codex's approval dialogs take Esc as "No, and tell Codex what to do differently".
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
+  answerDelayMs: CODEX_ANSWER_DELAY_MS,
+  builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);
     }
-    const file = findExecutable('codex', job.workdir, env['PATH']) ?? bundledCodex();
-    if (file === null) {
-      return err({
-        reason: 'binary-missing',
-        message:
-          "the Codex CLI ('codex') was not found on PATH or beside codex-run; install it with `npm install -g @openai/codex`",
-      });
-    }
-    return ok({ file, args: ['exec', '--', job.prompt], env: {} });
+    return codexLaunch(job, env, job.prompt, null);
   },
+  resumePlan: (job, env, sessionId, prompt) => codexLaunch(job, env, prompt, sessionId),
 };

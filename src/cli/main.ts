@@ -3,6 +3,7 @@ import { readPackageVersion } from './version.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 import { initCommand } from './init-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { scheduleCommand } from './schedule-command.js';
 import { exitWith } from './exit.js';
 import { parseDuration } from '../manifest/duration.js';
@@ -42,6 +43,7 @@ program
   .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
   .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
+  .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
   .action(async (manifest: string, flags: Record<string, unknown>) => {
@@ -54,6 +56,14 @@ program
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
   .action(async (manifest: string) => {
     exitWith(await validateCommand(manifest));
+  });
+
+program
+  .command('doctor')
+  .description('show which codex binary and version each codex job will use, and warn when it is not the version codex-run was made for')
+  .argument('[manifest]', 'the manifest file', 'jobs.yaml')
+  .action(async (manifest: string) => {
+    exitWith(await doctorCommand(manifest));
   });
 
 program

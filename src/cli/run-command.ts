@@ -27,6 +27,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     ...(typeof flags['concurrency'] === 'number' ? { concurrency: flags['concurrency'] } : {}),
     ...(typeof flags['grace'] === 'number' ? { graceMs: flags['grace'] } : {}),
     dryRun: flags['dryRun'] === true,
+    rehearse: flags['rehearse'] === true,
     bus,
     handleSignals: true,
   });

@@ -27,6 +27,7 @@ export function serialiseEvent(event: RunEvent): string | null {
     case 'run-started':
     case 'job-state':
     case 'job-activity':
+    case 'job-facts':
     case 'warning':
     case 'run-finished':
       return `${JSON.stringify({ ...event, at: isoTime(event.at) })}\n`;

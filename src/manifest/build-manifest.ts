@@ -3,6 +3,7 @@ import { mergeFields, resolveFields, type ResolvedJobFields } from './job-fields
 import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
+import { codexOf } from './codex-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -73,6 +74,9 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     schedule: scheduleOf(fields),
     supervision: supervisionOf(fields),
     enterDelayMs: fields.enterDelay ?? DEFAULT_ENTER_DELAY_MS,
+    resume: fields.resume ?? null,
+    rehearsal: fields.rehearsal ?? null,
+    codex: codexOf(agent, fields.codex),
     location: source.locate(['jobs', name], 'key'),
   };
 }

@@ -8,6 +8,11 @@ import type { AgentKind, Diagnostic } from './model.js';
 import type { OverlapPolicy, ScheduleSpec } from '../schedule/schedule-spec.js';
 import { resolveCatchUp, resolveJitter, resolveOverlap, resolveSchedule } from './schedule-fields.js';
 import type { ValuePath, YamlSource } from './yaml-source.js';
+import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fields.js';
+import { resolveRehearsal } from './rehearsal-fields.js';
+import type { Turn } from '../rehearsal/script.js';
+import { mergeCodex, resolveCodex } from './codex-fields.js';
+import type { CodexOptions } from '../agents/codex/options.js';
 import {
   mergeAnswers,
   mergeIdle,
@@ -43,6 +48,10 @@ export interface RawJobFields {
   loop?: WrittenLoop;
   maxOutput?: WrittenSize;
   enterDelay?: string;
+  resume?: WrittenResume;
+  rehearsal?: unknown[];
+  // How codex runs (src/manifest/codex-fields.ts).
+  codex?: Record<string, unknown>;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -64,6 +73,9 @@ export interface ResolvedJobFields {
   loop: WrittenLoop;
   maxOutput: WrittenSize;
   enterDelay: number;
+  resume: ResumeSpec;
+  rehearsal: Turn[];
+  codex: CodexOptions;
 }
 
 /** What a field's checks may use. */
@@ -123,6 +135,9 @@ const FIELD_RULES: FieldRules = {
   loop: { resolve: resolveLoop },
   maxOutput: { resolve: resolveMaxOutput },
   enterDelay: { resolve: resolveEnterDelay },
+  resume: { resolve: resolveResume },
+  rehearsal: { resolve: resolveRehearsal },
+  codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

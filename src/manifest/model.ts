@@ -4,6 +4,9 @@
  */
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
 import type { SupervisionSpec } from '../session/policies/spec.js';
+import type { CodexSpec } from '../agents/codex/options.js';
+import type { ResumeSpec } from './resume-fields.js';
+import type { Turn } from '../rehearsal/script.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -46,6 +49,12 @@ export interface JobSpec {
   supervision: SupervisionSpec;
   /** Pause between a typed text answer (or poke) and its Enter. */
   enterDelayMs: number;
+  /** How `agent: codex` runs (mode, sandbox, model, flags, binary), defaults applied; null for other agents. */
+  codex: CodexSpec | null;
+  /** Resume by session id after a death or an idle stop (codex jobs); null: never. */
+  resume: ResumeSpec | null;
+  /** The scripted model turns under `--rehearse`; null: the default script. */
+  rehearsal: Turn[] | null;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
 }

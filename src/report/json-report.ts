@@ -45,6 +45,8 @@ export interface JsonJob {
   lastLine: string | null;
   detail: string | null;
   sessionId: string | null;
+  tokensUsed: number | null;
+  lastMessage: string | null;
   interventions: JsonIntervention[];
 }
 
@@ -120,6 +122,8 @@ function toJsonJob(job: JobRecord): JsonJob {
     lastLine: job.lastLine,
     detail: job.detail,
     sessionId: job.sessionId,
+    tokensUsed: job.tokensUsed,
+    lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
   };
 }

@@ -48,6 +48,10 @@ export interface JobRecord {
   readonly detail: string | null;
   /** The agent's own session id, once an adapter reports it. */
   readonly sessionId: string | null;
+  /** Tokens the agent reported using, once known (job-facts). */
+  readonly tokensUsed: number | null;
+  /** The agent's final message, once known (job-facts). */
+  readonly lastMessage: string | null;
   readonly interventions: readonly InterventionRecord[];
 }
 
@@ -108,6 +112,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           lastLine: null,
           detail: null,
           sessionId: null,
+          tokensUsed: null,
+          lastMessage: null,
           interventions: [],
         })),
         warnings: [],
@@ -128,6 +134,15 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
       return updateJob(started(record, event), event.job, event.at, (job) => ({
         ...job,
         interventions: [...job.interventions, { ...intervention }],
+      }));
+    }
+    case 'job-facts': {
+      const { facts } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({
+        ...job,
+        sessionId: facts.sessionId ?? job.sessionId,
+        tokensUsed: facts.tokensUsed ?? job.tokensUsed,
+        lastMessage: facts.lastMessage ?? job.lastMessage,
       }));
     }
     case 'job-activity': {

@@ -2,6 +2,7 @@ import type { RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { formatDuration } from '../manifest/duration.js';
 import type { SendSpec } from '../session/policies/spec.js';
+import type { BuiltinRule } from '../agents/adapter.js';
 import { precheck } from '../session/precheck.js';
 
 /** Quotes an argv element for display only (it is never given to a shell). */
@@ -44,10 +45,21 @@ function describeSupervision(job: JobSpec, decline: SendSpec): string[] {
   return lines;
 }
 
+// The adapter's rules for the agent's own screens, after the job's: name, what they look for, what they do, why.
+function describeBuiltinRules(rules: readonly BuiltinRule[], decline: SendSpec): string[] {
+  if (rules.length === 0) return [];
+  const lines = ['  built-in rules (after the job\'s own; a job rule matching the same screen wins):'];
+  for (const { name, why, rule } of rules) {
+    const what = rule.action === 'respond' && rule.send !== null ? `send ${describeSend(rule.send)}` : rule.action === 'deny' ? `deny with ${describeSend(rule.send ?? decline)}` : rule.action;
+    lines.push(`    ${rule.index + 1}. ${name} /${rule.match.source}/ -> ${what}: ${why}`);
+  }
+  return lines;
+}
+
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
   const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
-  for (const { job, launch, env, envKeys, decline } of plan.jobs) {
+  for (const { job, launch, env, envKeys, decline, builtinRules } of plan.jobs) {
     lines.push('', `${job.name} (${job.agent})`);
     const checked = precheck(job, launch, env);
     if (checked.ok) {
@@ -59,6 +71,7 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
     lines.push(`  timeout: ${describeLimit(job.timeoutMs)}`);
     lines.push(...describeSupervision(job, decline));
+    lines.push(...describeBuiltinRules(builtinRules, decline));
   }
   return lines.join('\n') + '\n';
 }

@@ -27,7 +27,22 @@ export type FailureReason =
   | 'rule-failed'
   | 'rule-killed'
   | 'denied'
-  | 'waiting-for-input';
+  | 'waiting-for-input'
+  // Agent adapters (src/agents/codex): what the agent itself reported when it failed.
+  /** The agent rejected its own arguments or configuration (e.g. a flag removed upstream). */
+  | 'agent-usage'
+  /** The agent has no valid login or API key. */
+  | 'not-logged-in'
+  /** The provider kept answering "too many requests" (HTTP 429) after the agent's retries. */
+  | 'rate-limited'
+  /** The account's usage limit, quota or credits are used up. */
+  | 'usage-limit'
+  /** The model stream failed after the agent's retries (HTTP 5xx, disconnects, bad requests). */
+  | 'model-error'
+  /** The sandbox refused what the agent needed to do. */
+  | 'sandbox-denied'
+  /** A resumed session did not report the session id it was resumed from (src/run/resume-policy.ts). */
+  | 'resume-lost-context';
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -72,6 +87,20 @@ export interface InterventionInfo {
   excerpt: string[];
   /** Exactly what was typed, control characters as escapes (`y\\r`), or null. */
   sent: string | null;
+  /** Resumes: which resume this is (1-based), the session continued, and why. */
+  attempt?: number;
+  sessionId?: string;
+  why?: string;
+}
+
+/** What an agent adapter learned about a job from its output; every field is optional and the latest value wins. */
+export interface JobFacts {
+  /** The agent's own session id (resumable), e.g. codex's UUID. */
+  sessionId?: string;
+  /** Tokens the agent reports having used. */
+  tokensUsed?: number;
+  /** The agent's final message. */
+  lastMessage?: string;
 }
 
 export type RunEvent =
@@ -89,6 +118,8 @@ export type RunEvent =
   /** The job's last meaningful output line changed (throttled; for the live display). */
   | { type: 'job-activity'; at: number; job: string; line: string }
   | { type: 'job-intervention'; at: number; job: string; intervention: InterventionInfo }
+  /** Facts the agent adapter learned about the job (its session id, tokens, last message); merged into the report. */
+  | { type: 'job-facts'; at: number; job: string; facts: JobFacts }
   | { type: 'job-finished'; at: number; job: string; result: JobResult }
   | { type: 'warning'; at: number; job: string | null; message: string }
   | { type: 'run-finished'; at: number; status: 'succeeded' | 'failed' | 'interrupted' };

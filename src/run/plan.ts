@@ -1,4 +1,4 @@
-import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { BuiltinRule, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import type { SendSpec } from '../session/policies/spec.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobSpec, Manifest } from '../manifest/model.js';
@@ -12,6 +12,8 @@ export interface JobPlan {
   interruptFirst: boolean;
   /** How deny rules decline this agent's prompts. */
   decline: SendSpec;
+  /** The adapter's rules for the agent's own screens, checked after the job's (listed by --dry-run). */
+  builtinRules: BuiltinRule[];
   /** The child's complete environment (runner's env, then TERM, the adapter's and the job's). */
   env: Record<string, string>;
   /** Names of the variables the job and adapter set (values never leave the process). */
@@ -63,6 +65,7 @@ export function planRun(manifest: Manifest, options: PlanOptions): Result<RunPla
       launch,
       interruptFirst: adapter.interruptFirst,
       decline: adapter.decline,
+      builtinRules: adapter.builtinRules?.(job, job.supervision.answers.length) ?? [],
       env: { ...base, ...adapterEnv, ...job.env },
       envKeys: [...new Set([...Object.keys(adapterEnv), ...Object.keys(job.env)])].sort(),
     };

@@ -32,6 +32,8 @@ export interface RunManifestOptions {
   graceMs?: number;
   /** Turn SIGINT/SIGTERM/SIGHUP of this process into a run interrupt (the CLI does). */
   handleSignals?: boolean;
+  /** Run codex jobs against the scripted local model (`rehearsal:` scripts) instead of a real one. */
+  rehearse?: boolean;
   /** Called once the run folder exists and jobs are about to start. */
   onStarted?: (handle: RunHandle) => void;
   /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
@@ -73,6 +75,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     bus: options.bus ?? new EventBus(),
     clock: options.clock ?? systemClock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    rehearse: options.rehearse === true,
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });
   if (!started.ok) return { kind: 'setup-failed', message: started.error };

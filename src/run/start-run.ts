@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { procTreeControl, type TreeControl } from '../session/tree-control.js';
-import { JobSession, withLogError, type StopCause } from '../session/job-session.js';
-import { JobSupervision } from '../session/job-supervision.js';
-import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
+import type { StopCause } from '../session/job-session.js';
+import type { PtyFactory } from '../session/pty.js';
+import type { Rehearsal } from '../rehearsal/rehearse-run.js';
+import { JobRunner } from './job-runner.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Defaults to the real node-pty host (loaded on first use). */
   ptyFactory?: PtyFactory;
   tree?: TreeControl;
+  /** Point codex jobs at a scripted model server on 127.0.0.1 instead of a real model. */
+  rehearse?: boolean;
 }
 
 /** How a run ended. */
@@ -40,9 +42,6 @@ export interface RunHandle {
   readonly finished: Promise<RunOutcome>;
 }
 
-/** Name of the variable that marks every process of a job, so strays can be found by environment. */
-export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
-
 const NOT_STARTED = 'not started: the run was interrupted';
 const INTERRUPTED: StopCause = { status: 'interrupted', reason: 'interrupted', message: 'the run was interrupted' };
 
@@ -63,7 +62,7 @@ type RunState =
 class Run implements RunHandle {
   private state: RunState = { kind: 'running' };
   private readonly queue: JobPlan[];
-  private readonly active = new Map<string, JobSession>();
+  private readonly active = new Map<string, JobRunner>();
   /** Jobs whose files are being created. */
   private readonly starting = new Set<string>();
   private readonly results = new Map<string, JobResult>();
@@ -75,7 +74,7 @@ class Run implements RunHandle {
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl },
+    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; rehearsal: Rehearsal | null },
   ) {
     this.queue = [...plan.jobs];
     this.finished = new Promise((resolve) => {
@@ -122,10 +121,9 @@ class Run implements RunHandle {
 
   private launch(plan: JobPlan): void {
     const { job } = plan;
-    const marker = { name: JOB_MARKER_VARIABLE, value: `${this.runId}:${randomBytes(8).toString('hex')}` };
     // Reserve the slot before the (async) file creation so fill() never over-commits.
     this.starting.add(job.name);
-    void this.outputs.openJob(job.name).then((files) => {
+    void this.outputs.openJob(job.name).then(async (files) => {
       this.starting.delete(job.name);
       if (!files.ok) {
         this.finishUnstarted(job.name, {
@@ -136,45 +134,25 @@ class Run implements RunHandle {
         return;
       }
       if (this.state.kind !== 'running') {
-        void files.value.close();
+        await files.value.close();
         this.finishUnstarted(job.name, { status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
         return;
       }
-      // Supervision acts on the session, which is created right after it.
-      const supervision = new JobSupervision({
-        job,
-        cols: DEFAULT_COLS,
-        rows: DEFAULT_ROWS,
-        clock: this.options.clock,
-        bus: this.options.bus,
-        decline: plan.decline,
-        target: {
-          write: (data) => session.write(data),
-          stop: (cause, stopOptions) => session.stop(cause, stopOptions),
-        },
-      });
-      const session: JobSession = new JobSession({
-        job,
-        observer: supervision,
-        launch: plan.launch,
-        env: { ...plan.env, [marker.name]: marker.value },
-        interruptFirst: plan.interruptFirst,
-        sink: files.value,
+      const runner = new JobRunner({
+        plan,
+        files: files.value,
+        runId: this.runId,
         bus: this.options.bus,
         clock: this.options.clock,
         ptyFactory: this.options.ptyFactory,
         tree: this.options.tree,
-        marker,
         graceMs: this.options.graceMs,
-        cols: DEFAULT_COLS,
-        rows: DEFAULT_ROWS,
+        env: (base) => this.options.rehearsal?.envFor(job.name, base) ?? base,
       });
-      this.active.set(job.name, session);
-      void session.start().then(async (result) => {
-        await files.value.close();
-        this.active.delete(job.name);
-        this.finishJob(job.name, withLogError(result, files.value.error()));
-      });
+      this.active.set(job.name, runner);
+      const result = await runner.run();
+      this.active.delete(job.name);
+      this.finishJob(job.name, result);
     });
   }
 
@@ -210,7 +188,11 @@ class Run implements RunHandle {
     const results = this.plan.jobs.map((p) => ({ name: p.job.name, result: this.results.get(p.job.name)! }));
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });
-    void this.outputs.close().then((reportJson) => {
+    void (async () => {
+      const problem = (await this.options.rehearsal?.dispose()) ?? null;
+      if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
+      return this.outputs.close();
+    })().then((reportJson) => {
       this.state = { kind: 'finished' };
       this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson });
     });
@@ -226,10 +208,21 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   if (!opened.ok) return err(opened.error);
   const outputs = opened.value;
   const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
+  let rehearsal: Rehearsal | null = null;
+  if (options.rehearse === true) {
+    const { startRehearsal } = await import('../rehearsal/rehearse-run.js');
+    const started = await startRehearsal(
+      plan.jobs.map((p) => p.job),
+      { parentDir: outputs.runDir, clock: options.clock },
+    );
+    if (!started.ok) return err(started.error);
+    rehearsal = started.value;
+  }
   const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
     ...options,
     ptyFactory,
     tree: options.tree ?? procTreeControl,
+    rehearsal,
   });
   options.bus.emit({
     type: 'run-started',

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import type { JobSpec } from '../manifest/model.js';
-import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { ExitVerdict, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import type { Result } from '../util/result.js';
 import { precheck } from './precheck.js';
 import type { EventBus, FailureReason, JobResult, JobStatus, StopStep } from '../run/events.js';
@@ -11,11 +11,14 @@ import type { PtyExit, PtyFactory, PtyProcess } from './pty.js';
 import type { JobMarker, TreeControl } from './tree-control.js';
 
 /** Why codex-run is stopping a job; becomes the job's status and reason. */
-export interface StopCause {
-  status: Extract<JobStatus, 'timed_out' | 'killed' | 'interrupted' | 'failed'>;
-  reason: FailureReason;
-  message: string;
-}
+export type StopCause =
+  | {
+      status: Extract<JobStatus, 'timed_out' | 'killed' | 'interrupted' | 'failed'>;
+      reason: FailureReason;
+      message: string;
+    }
+  /** The agent's work is done but its process lingers (e.g. codex after its turn): stop it, report success. */
+  | { status: 'succeeded'; reason: null; message: string };
 
 /** Something that watches the output besides the log (supervision), with its own backpressure. */
 export interface OutputObserver {
@@ -24,6 +27,13 @@ export interface OutputObserver {
   whenCaughtUp(): Promise<void>;
   /** The job has exited: stop watching. */
   dispose(): void;
+  /** Just before the spawn, with the resolved launch; an error fails the job without starting it. */
+  prepare?(launch: LaunchPlan): Result<void, string>;
+  /**
+   * After the exit (null: the agent never started) and the sweep: last facts, clean-up, and
+   * why a failed exit failed when the agent's adapter can tell.
+   */
+  finish?(exit: PtyExit | null): Promise<ExitVerdict | null>;
 }
 
 export interface JobSessionOptions {
@@ -49,6 +59,9 @@ export interface JobSessionOptions {
 }
 
 type Ladder = readonly StopStep[];
+
+/** How often processes left behind are checked for while they get their grace period. */
+const SWEEP_POLL_MS = 50;
 
 /**
  * One job's life in its PTY.
@@ -137,6 +150,11 @@ export class JobSession {
       return this.done;
     }
     const launch = checked.value;
+    const prepared = this.o.observer?.prepare?.(launch);
+    if (prepared !== undefined && !prepared.ok) {
+      this.finishWithoutRunning(startedAt, 'spawn-failed', prepared.error);
+      return this.done;
+    }
     let pty: PtyProcess;
     try {
       pty = this.o.ptyFactory({
@@ -282,7 +300,7 @@ export class JobSession {
       this.state = { ...s, timer: null };
       return;
     }
-    this.emitPhase('stopping', `${s.cause.reason}: ${stepLabel(name)}`);
+    this.emitPhase('stopping', `${s.cause.reason ?? 'done'}: ${stepLabel(name)}`);
     switch (name) {
       case 'ctrl-c':
         s.pty.write('\x03');
@@ -320,21 +338,42 @@ export class JobSession {
       job: this.name,
       message: `stopping ${strays.length} process(es) the job left running after it exited`,
     });
+    // Once the ladder reached KILL (or the user asked to skip the grace), strays get no grace either.
+    if (stoppedBy === 'kill') {
+      this.o.tree.signal(strays, 'SIGKILL');
+      this.end(startedAt, exit, cause, stoppedBy);
+      return;
+    }
     this.o.tree.signal(strays, 'SIGTERM');
-    const timer = this.o.clock.setTimeout(() => {
+    // Ends as soon as they are gone; whatever is left when the grace runs out gets KILL.
+    const deadline = this.o.clock.now() + this.o.graceMs;
+    const check = (): void => {
       const left = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
+      const now = this.o.clock.now();
+      if (left.length > 0 && now < deadline) {
+        const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, deadline - now));
+        this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
+        return;
+      }
       if (left.length > 0) this.o.tree.signal(left, 'SIGKILL');
       this.end(startedAt, exit, cause, stoppedBy);
-    }, this.o.graceMs);
+    };
+    const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, this.o.graceMs));
     this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
   }
 
+  // Waits for the observer's verdict in the sweeping state, where stop() and write() do nothing.
   private end(startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
-    this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now()));
+    const s = this.state;
+    const rootPid = s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : s.kind === 'sweeping' ? s.rootPid : -1;
+    this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer: null };
+    const verdict = this.o.observer?.finish?.(exit) ?? Promise.resolve(null);
+    void verdict.then((v) => this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), v)));
   }
 
   private finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): void {
     this.o.observer?.dispose();
+    void this.o.observer?.finish?.(null);
     this.finish({
       status: 'failed',
       reason,
@@ -374,13 +413,17 @@ const signalNames = new Map<number, string>(
   Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
 );
 
-/** Maps how the agent exited (and why codex-run stopped it, if it did) to the job's result. */
+/**
+ * Maps how the agent exited (and why codex-run stopped it, if it did) to the job's result;
+ * `verdict` is the adapter's explanation of a non-zero exit.
+ */
 export function resultOf(
   exit: PtyExit,
   cause: StopCause | null,
   stoppedBy: StopStep | null,
   startedAt: number,
   finishedAt: number,
+  verdict: ExitVerdict | null = null,
 ): JobResult {
   const signal = exit.signal !== null && exit.signal !== 0 ? (signalNames.get(exit.signal) ?? `signal ${exit.signal}`) : null;
   const exitCode = signal === null ? exit.exitCode : null;
@@ -388,6 +431,7 @@ export function resultOf(
   if (cause !== null) return { ...base, status: cause.status, reason: cause.reason, message: cause.message };
   if (signal !== null) return { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
   if (exit.exitCode !== 0) {
+    if (verdict !== null) return { ...base, status: 'failed', reason: verdict.reason, message: verdict.message };
     return { ...base, status: 'failed', reason: 'exit-non-zero', message: `the agent exited with code ${exit.exitCode}` };
   }
   return { ...base, status: 'succeeded', reason: null, message: null };

@@ -1,12 +1,17 @@
+import type { AgentMonitor, ExitVerdict, LaunchPlan } from '../agents/adapter.js';
+import { adapterFor } from '../agents/registry.js';
+import { PlainTextDecoder } from '../logs/plain-text.js';
 import type { JobSpec } from '../manifest/model.js';
 import type { EventBus, JobStatus } from '../run/events.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
+import { ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import type { StopCause } from './job-session.js';
 import type { Decision, Intervention, StopReason } from './policies/policy.js';
 import { runSendSteps, type SendRun } from './policies/send-steps.js';
 import type { SendSpec } from './policies/spec.js';
 import { describeState, Supervisor } from './policies/supervisor.js';
+import type { PtyExit } from './pty.js';
 import { ScreenModel } from './screen.js';
 
 /** What supervision may do to its job: type into the terminal, and stop it. */
@@ -33,6 +38,10 @@ const STATE_REFRESH_MS = 5000;
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
  * policies (answer rules, question detector, idle ladder, loop guard, output cap) and acts
  * on their decisions, recording every intervention on the event bus.
+ *
+ * The agent's adapter adds its part: built-in rules for the agent's own screens (after the
+ * job's rules), a pause before the first key of an answer, and a monitor for the launch
+ * (OSC state, facts from completed lines and snapshots, the meaning of the exit).
  */
 export class JobSupervision {
   private readonly screen: ScreenModel;
@@ -42,9 +51,14 @@ export class JobSupervision {
   private shownState = 'working';
   private refresh: TimerHandle | null = null;
   private disposed = false;
+  private monitor: AgentMonitor | null = null;
+  /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
+  private lines: PlainTextDecoder | null = null;
 
   constructor(private readonly o: JobSupervisionOptions) {
-    const { spec } = { spec: o.job.supervision };
+    const adapter = adapterFor(o.job.agent);
+    const builtin = adapter.builtinRules?.(o.job, o.job.supervision.answers.length) ?? [];
+    const spec = { ...o.job.supervision, answers: [...o.job.supervision.answers, ...builtin.map((b) => b.rule)] };
     this.screen = new ScreenModel({
       cols: o.cols,
       rows: o.rows,
@@ -56,7 +70,7 @@ export class JobSupervision {
       clock: o.clock,
       decline: o.decline,
       onDecision: (decision) => this.act(decision),
-      timing: { enterDelayMs: o.job.enterDelayMs },
+      timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
     });
     this.unsubscribe.push(this.supervisor.attach(this.screen));
     // Answer the terminal queries a real terminal would (cursor position, device attributes).
@@ -64,11 +78,44 @@ export class JobSupervision {
     this.scheduleRefresh();
   }
 
+  /** Starts the launch's monitor, if its adapter has one (called by the session just before the spawn). */
+  prepare(launch: LaunchPlan): Result<void, string> {
+    if (launch.monitor === undefined || this.disposed) return ok(undefined);
+    const monitor = launch.monitor({
+      clock: this.o.clock,
+      target: {
+        facts: (facts) => this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.o.job.name, facts }),
+        blocked: (blocked) => {
+          this.supervisor.setAgentBlocked(blocked);
+          this.showState();
+        },
+        stop: (cause) => {
+          for (const send of this.sends) send.cancel();
+          this.o.target.stop(cause, {});
+        },
+      },
+    });
+    this.monitor = monitor;
+    for (const ident of monitor.oscIdents) this.unsubscribe.push(this.screen.onOsc(ident, (payload) => monitor.onOsc(ident, payload)));
+    this.unsubscribe.push(this.screen.onSnapshot((snap) => monitor.onScreen(snap)));
+    if (monitor.wantsLines) this.lines = new PlainTextDecoder();
+    return monitor.prepare();
+  }
+
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
   write(chunk: Buffer): boolean {
     if (this.disposed) return true;
     this.supervisor.observeOutput(chunk.length);
+    if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
     return this.screen.write(chunk);
+  }
+
+  /** After the exit: the monitor reads the last lines and says why a failed exit failed. */
+  async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
+    const monitor = this.monitor;
+    if (monitor === null) return null;
+    if (this.lines !== null) for (const line of this.lines.flush()) monitor.onLine(line);
+    return monitor.finish(exit);
   }
 
   /** Resolves when the screen model has parsed what it was given. */
@@ -83,6 +130,7 @@ export class JobSupervision {
     if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
     for (const send of this.sends) send.cancel();
     for (const off of this.unsubscribe) off();
+    this.monitor?.dispose();
     this.supervisor.dispose();
     this.screen.dispose();
   }

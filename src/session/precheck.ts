@@ -6,7 +6,7 @@ import type { FailureReason } from '../run/events.js';
 import type { Result } from '../util/result.js';
 
 export interface PrecheckFailure {
-  reason: Extract<FailureReason, 'workdir-missing' | 'binary-missing'>;
+  reason: Extract<FailureReason, 'workdir-missing' | 'binary-missing' | 'agent-usage'>;
   message: string;
 }
 

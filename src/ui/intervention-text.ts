@@ -14,6 +14,13 @@ export function describeIntervention(info: InterventionInfo): string {
       return `poked after no progress${sent}`;
     case 'blocked':
       return `blocked: waiting for input${rule}`;
+    case 'resume':
+      return `resuming session ${sanitizeLine(info.sessionId ?? '?')} (resume ${info.attempt ?? '?'}) after ${sanitizeLine(info.why ?? 'a failed attempt')}`;
+    case 'kill':
+    case 'fail':
+    case 'loop':
+    case 'output-limit':
+      return `stopping (${sanitizeLine(info.kind)})${rule}`;
     default:
       return `${sanitizeLine(info.kind)}${rule}${sent}`;
   }

@@ -32,6 +32,13 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'rule-killed':
     case 'denied':
     case 'waiting-for-input':
+    case 'resume-lost-context':
+    case 'agent-usage':
+    case 'not-logged-in':
+    case 'rate-limited':
+    case 'usage-limit':
+    case 'model-error':
+    case 'sandbox-denied':
       return reason;
     default:
       return unreachable(reason);

@@ -84,6 +84,10 @@ export class PlainDisplay implements EventRenderer {
       case 'job-intervention':
         this.line(event.at, `${sanitizeLine(event.job)}: ${describeIntervention(event.intervention)}`);
         return;
+      case 'job-facts':
+        // The session id is what a person needs to resume the agent by hand; the rest is in the report.
+        if (event.facts.sessionId !== undefined) this.line(event.at, `${sanitizeLine(event.job)}: session ${sanitizeLine(event.facts.sessionId)}`);
+        return;
       case 'warning':
         this.warning(event.at, event.job, event.message);
         return;

@@ -216,6 +216,9 @@ class RichDisplay implements EventRenderer {
       case 'job-intervention':
         // The row's state line already says what supervision is doing (job-state detail).
         return;
+      case 'job-facts':
+        // Session ids and token counts are for the report and the summary, not the live rows.
+        return;
       case 'warning': {
         const where = event.job === null ? '' : `${sanitizeLine(event.job)}: `;
         const text = `${this.palette.yellow('warning')}: ${where}${sanitizeLine(event.message)}`;

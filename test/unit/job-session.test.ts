@@ -37,6 +37,9 @@ function job(overrides: Partial<JobSpec> = {}): JobSpec {
     schedule: null,
     supervision: defaultSupervision(),
     enterDelayMs: 0,
+    resume: null,
+    rehearsal: null,
+    codex: null,
     location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 5 },
     ...overrides,
   };
@@ -264,4 +267,28 @@ test('a log write error turns a success into log-write-failed, and is added to a
   assert.equal(failed.reason, 'timeout');
   assert.match(failed.message ?? '', /too slow; .*EIO/);
   assert.equal(withLogError(result, null), result);
+});
+
+test('after the ladder reached KILL, processes left behind are killed at once, without a grace period', async () => {
+  const { session, pty, tree } = setup();
+  session.start();
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
+  tree.strays = [4242];
+  pty().exit({ exitCode: 0, signal: 9 });
+  assert.deepEqual(tree.calls.at(-1), { pids: [4242], signal: 'SIGKILL' });
+  const result = await session.finished;
+  assert.equal(result.stoppedBy, 'kill');
+});
+
+test('processes left behind that exit on SIGTERM end the sweep early, without KILL', async () => {
+  const { session, pty, clock, tree } = setup();
+  session.start();
+  tree.strays = [4242];
+  pty().exit({ exitCode: 0, signal: null });
+  tree.strays = [];
+  clock.advance(50);
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM']);
+  assert.equal(result.finishedAt - (result.startedAt ?? 0), 50);
 });

@@ -96,6 +96,7 @@ export class AnswerRules implements Policy {
     for (const [i, slot] of this.slots.entries()) {
       const match = matches[i] ?? null;
       if (match === null || slot.state.kind !== 'armed') continue;
+      if (slot.rule.builtin === true && this.slots.some((other, j) => other.rule.builtin !== true && overlaps(matches[j] ?? null, match))) continue;
       const action = slot.rule.action;
       switch (action) {
         case 'respond':
@@ -177,6 +178,11 @@ export class AnswerRules implements Policy {
         return unreachable(rule.action);
     }
   }
+}
+
+// Whether two matches share a row of the screen.
+function overlaps(a: RuleMatch | null, b: RuleMatch): boolean {
+  return a !== null && a.row <= b.endRow && b.row <= a.endRow;
 }
 
 // The last match of a global regex in the screen text, with the rows it spans.

@@ -16,22 +16,28 @@ export interface SendTiming {
   enterDelayMs: number;
   /** Between two keys of a `keys:` list. */
   keyDelayMs: number;
+  /**
+   * Before the first step: some TUIs drop keys that arrive the moment a dialog is drawn
+   * (codex 0.169 lost a `y` sent at once and took one sent 100 ms later). Default 0.
+   */
+  answerDelayMs?: number;
 }
 
 export const DEFAULT_SEND_TIMING: SendTiming = { enterDelayMs: 500, keyDelayMs: 50 };
 
 /** The timed steps for a send value. */
 export function stepsFor(spec: SendSpec, timing: SendTiming): SendStep[] {
+  const first = timing.answerDelayMs ?? 0;
   switch (spec.kind) {
     case 'text':
       return spec.enter
         ? [
-            { delayMs: 0, data: spec.text },
+            { delayMs: first, data: spec.text },
             { delayMs: timing.enterDelayMs, data: '\r' },
           ]
-        : [{ delayMs: 0, data: spec.text }];
+        : [{ delayMs: first, data: spec.text }];
     case 'keys':
-      return spec.bytes.map((data, i) => ({ delayMs: i === 0 ? 0 : timing.keyDelayMs, data }));
+      return spec.bytes.map((data, i) => ({ delayMs: i === 0 ? first : timing.keyDelayMs, data }));
     default:
       return unreachable(spec);
   }

@@ -36,6 +36,11 @@ export interface AnswerRule {
   max: number | null;
   /** deny only: after declining, stop the job as failed. */
   failJob: boolean;
+  /**
+   * An agent adapter's built-in rule: it stands back when one of the job's own rules matches
+   * the same lines, so a job can always answer the agent's screens its own way.
+   */
+  builtin?: boolean;
 }
 
 /** What to do once a question has waited unanswered for `blockedAfterMs`. */

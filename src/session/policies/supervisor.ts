@@ -76,6 +76,8 @@ export class Supervisor {
   private pokedAt: number | null = null;
   private readonly blockedBy = new Set<string>();
   private blockedSince: number | null = null;
+  /** Since when the agent itself says a dialog waits for the user (codex's OSC 7501), or null. */
+  private agentBlockedSince: number | null = null;
 
   /** Scrollback rows the job's ScreenModel should keep (`historyLines`) for this spec. */
   static historyLinesFor(spec: SupervisionSpec): number {
@@ -127,6 +129,16 @@ export class Supervisor {
     }
   }
 
+  /**
+   * What the agent says about itself (machine signals such as codex's OSC 7501): a dialog
+   * waits for the user, or no longer. Shown as waiting for input at once, before any screen
+   * heuristic; the question detector still decides when the job counts as blocked.
+   */
+  setAgentBlocked(blocked: boolean): void {
+    if (blocked && this.agentBlockedSince === null) this.agentBlockedSince = this.clock.now();
+    if (!blocked) this.agentBlockedSince = null;
+  }
+
   /** Subscribes to a screen's snapshots; returns the unsubscribe function. */
   attach(source: SnapshotSource): () => void {
     return source.onSnapshot((snap) => this.observeScreen(snap));
@@ -146,6 +158,7 @@ export class Supervisor {
     }
     const now = this.clock.now();
     if (this.blockedSince !== null) return { kind: 'waiting-for-input', since: this.blockedSince };
+    if (this.agentBlockedSince !== null) return { kind: 'waiting-for-input', since: this.agentBlockedSince };
     if (this.pokedAt !== null) return { kind: 'poked', at: this.pokedAt };
     const answered = this.answers.lastAnswered;
     if (answered !== null && now - answered.at < ANSWERED_DISPLAY_MS) return { kind: 'answered', rule: answered.rule, at: answered.at };

@@ -1,0 +1,90 @@
+/**
+ * Which Codex CLI a job runs, and which version it is. The binary is, in order: the job's
+ * `codex.bin`, `codex` on the job's PATH, the one installed beside codex-run (the pinned
+ * devDependency in its own node_modules/.bin).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { err, ok, type Result } from '../../util/result.js';
+import { findExecutable } from '../find-executable.js';
+
+/** Where a job's codex binary came from. */
+export type CodexBinarySource = 'codex.bin' | 'PATH' | 'bundled';
+
+/** A resolved codex binary. */
+export interface CodexBinary {
+  /** Absolute path. */
+  file: string;
+  source: CodexBinarySource;
+}
+
+/** Why no binary was found: the message says where codex-run looked. */
+export interface CodexBinaryMissing {
+  message: string;
+}
+
+/** How long `codex --version` may take before the probe gives up. */
+const VERSION_PROBE_TIMEOUT_MS = 15_000;
+
+/** The codex binary installed beside codex-run (its own node_modules/.bin), if any. */
+export function bundledCodex(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules', '.bin', 'codex');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * Resolves the binary for a job. `bin` is the job's `codex.bin` (absolute, or a name looked up
+ * on PATH); `bundled` is injectable for tests.
+ */
+export function resolveCodexBinary(
+  bin: string | null,
+  workdir: string,
+  pathVar: string | undefined,
+  bundled: () => string | null = bundledCodex,
+): Result<CodexBinary, CodexBinaryMissing> {
+  if (bin !== null) {
+    const file = findExecutable(bin, workdir, pathVar);
+    if (file !== null) return ok({ file, source: 'codex.bin' });
+    const where = bin.includes('/') ? `no executable file at ${bin}` : `no executable '${bin}' on the job's PATH`;
+    return err({ message: `codex.bin: ${where}` });
+  }
+  const onPath = findExecutable('codex', workdir, pathVar);
+  if (onPath !== null) return ok({ file: onPath, source: 'PATH' });
+  const beside = bundled();
+  if (beside !== null) return ok({ file: beside, source: 'bundled' });
+  return err({
+    message: "the Codex CLI ('codex') was not found on PATH or beside codex-run; install it with `npm install -g @openai/codex` or set codex.bin",
+  });
+}
+
+/** `codex --version` prints `codex-cli 0.169.0`; the version is the second word. */
+export function parseCodexVersion(output: string): string | null {
+  return /^codex-cli (\S+)\s*$/m.exec(output)?.[1] ?? null;
+}
+
+/**
+ * Runs `<file> --version` (argv, no shell) with the job's environment and returns the version.
+ * `codex --version` neither reads nor writes CODEX_HOME's sessions; it only prints.
+ */
+export function probeCodexVersion(file: string, env: Record<string, string>): Promise<Result<string, string>> {
+  return new Promise((resolve) => {
+    execFile(file, ['--version'], { env, timeout: VERSION_PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const version = parseCodexVersion(stdout);
+      if (version !== null) {
+        resolve(ok(version));
+        return;
+      }
+      const said = `${stdout}${stderr}`.trim().split('\n').slice(-3).join(' / ');
+      const why = error === null ? 'it printed no version' : error.killed ? `it did not answer within ${VERSION_PROBE_TIMEOUT_MS / 1000}s` : error.message;
+      resolve(err(`${file} --version failed: ${why}${said === '' ? '' : ` (${said})`}`));
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { checkCodexJobs, type CodexJobCheck } from '../agents/codex/doctor-check.js';
+import type { CodexBinary } from '../agents/codex/binary.js';
+import { formatDiagnostics } from '../manifest/format-diagnostics.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { planRun } from '../run/plan.js';
+import { useColor } from '../ui/display-mode.js';
+import { unreachable } from '../util/unreachable.js';
+
+function describeBinary(binary: CodexBinary): string {
+  const why = binary.source === 'codex.bin' ? "the job's codex.bin" : binary.source === 'PATH' ? 'codex on PATH' : 'installed with codex-run';
+  return `${binary.file} (${why})`;
+}
+
+function describeCheck(check: CodexJobCheck): string[] {
+  const head = `${check.job} (codex ${check.mode})`;
+  switch (check.kind) {
+    case 'ok':
+      return [`${head}: ${describeBinary(check.binary)}, codex-cli ${check.version}`];
+    case 'version-differs':
+      return [
+        `${head}: ${describeBinary(check.binary)}, codex-cli ${check.version}`,
+        `  warning: codex-run's flags, screen rules and failure messages were made for codex-cli ${check.expected}; with ${check.version} they may not match (rehearse first, or pin @openai/codex@${check.expected})`,
+      ];
+    case 'broken':
+      return [`${head}: error: ${check.problem}`];
+    default:
+      return unreachable(check);
+  }
+}
+
+/**
+ * `codex-run doctor [manifest]`: for every codex job, the binary it will run and its version,
+ * with a warning when that is not the version codex-run's rules were made for. Exit 0 when
+ * every job can run (version warnings included), 1 when one cannot, 2 for an invalid manifest.
+ */
+export async function doctorCommand(manifest: string): Promise<number> {
+  const loaded = await loadManifest(manifest, { env: process.env });
+  if (!loaded.ok) {
+    process.stderr.write(
+      formatDiagnostics(loaded.error.diagnostics, loaded.error.sources, {
+        color: useColor({ isTTY: process.stderr.isTTY === true, env: process.env }),
+        cwd: process.cwd(),
+      }),
+    );
+    return 2;
+  }
+  const planned = planRun(loaded.value, { env: process.env });
+  if (!planned.ok) {
+    process.stderr.write(`codex-run: ${planned.error}\n`);
+    return 2;
+  }
+  const checks = await checkCodexJobs(planned.value.jobs);
+  const shown = path.relative(process.cwd(), loaded.value.file) || manifest;
+  const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck)];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return checks.some((c) => c.kind === 'broken') ? 1 : 0;
+}

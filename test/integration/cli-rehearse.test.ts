@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+// End to end with the real Codex CLI (the pinned devDependency) against codex-run's own
+// scripted model server on 127.0.0.1: `codex-run --rehearse`, as a user runs it.
+
+interface ReportJob {
+  name: string;
+  status: string;
+  reason: string | null;
+  sessionId: string | null;
+  tokensUsed: number | null;
+  lastMessage: string | null;
+  interventions: Array<{ kind: string; sent: string | null; rule: { index: number } | null; sessionId?: string; attempt?: number }>;
+}
+interface RequestLog {
+  kind: string;
+  outcome: string;
+  sessionId: string | null;
+  turns: number[];
+  userMessages: string[];
+}
+
+async function rehearse(body: (workdir: string) => string): Promise<{ code: number | null; out: string; workdir: string; jobs: Map<string, ReportJob>; requests: Record<string, RequestLog[]> }> {
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(path.join(workdir, 'keep'), { recursive: true });
+  writeFileSync(path.join(workdir, 'keep', 'precious.txt'), 'keep me');
+  writeFileSync(path.join(dir, 'jobs.yaml'), body(workdir));
+  const r = await runCli(['jobs.yaml', '--rehearse'], { cwd: dir, deadlineMs: 60_000, env: { HOME: dir } });
+  const root = path.join(dir, '.codex-run', 'runs');
+  const [runId] = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory());
+  assert.ok(runId !== undefined, r.stdout + r.stderr);
+  const runDir = path.join(root, runId);
+  const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
+  const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
+  assert.equal(existsSync(path.join(dir, '.codex')), false, 'the user home is never touched');
+  return { code: r.code, out: r.stdout + r.stderr, workdir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', async () => {
+  const { code, out, workdir, jobs } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  make-file:
+    prompt: "Create made.txt"
+    workdir: ${workdir}
+    codex: { sandbox: workspace-write }
+    rehearsal:
+      - run: "echo made-by-codex > made.txt"
+      - say: "Created made.txt."
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(readFileSync(path.join(workdir, 'made.txt'), 'utf8'), 'made-by-codex\n');
+  const job = jobs.get('make-file')!;
+  assert.equal(job.status, 'succeeded');
+  assert.match(job.sessionId ?? '', UUID);
+  assert.ok((job.tokensUsed ?? 0) > 0, `tokens: ${job.tokensUsed}`);
+  assert.equal(job.lastMessage, 'Created made.txt.');
+});
+
+test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', async () => {
+  const { out, workdir, jobs } = await rehearse(
+    (workdir) => `version: 1
+defaults:
+  workdir: ${workdir}
+  codex: { mode: tui }
+  idle: { kill: 15s }
+  answers:
+    - match: "rm -rf"
+      action: deny
+      fail: true
+    - match: "Would you like to run the following command\\\\?"
+      send: { keys: [y] }
+jobs:
+  approve:
+    prompt: "Record the date"
+    rehearsal:
+      - ask: "date > approved.txt"
+      - say: "Recorded."
+  refuse:
+    prompt: "Clean up"
+    rehearsal:
+      - ask: "rm -rf ${workdir}/keep"
+      - say: "Cleaned."
+`,
+  );
+  assert.ok(existsSync(path.join(workdir, 'approved.txt')), `the approved command did not run:\n${out}`);
+  const approve = jobs.get('approve')!;
+  assert.equal(approve.status, 'succeeded', out);
+  assert.deepEqual(approve.interventions.filter((i) => i.kind === 'answer').map((i) => [i.rule?.index, i.sent]), [[1, 'y']]);
+  assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
+  const refuse = jobs.get('refuse')!;
+  assert.equal(refuse.status, 'failed');
+  assert.equal(refuse.reason, 'denied');
+  assert.deepEqual(refuse.interventions.filter((i) => i.kind === 'deny' || i.kind === 'answer').map((i) => [i.kind, i.rule?.index]), [['deny', 0]]);
+});
+
+test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', async () => {
+  const { code, out, jobs, requests } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  stalls:
+    prompt: "Summarise the project"
+    workdir: ${workdir}
+    idle: { kill: 3s }
+    resume: { max: 1, prompt: "Continue where you stopped." }
+    rehearsal:
+      - stall: 10m
+      - say: "Resumed and done."
+`,
+  );
+  assert.equal(code, 0, out);
+  const job = jobs.get('stalls')!;
+  assert.equal(job.status, 'succeeded');
+  assert.equal(job.lastMessage, 'Resumed and done.');
+  const resume = job.interventions.find((i) => i.kind === 'resume');
+  assert.ok(resume, JSON.stringify(job.interventions));
+  assert.equal(resume.sessionId, job.sessionId);
+  assert.equal(resume.attempt, 1);
+  assert.deepEqual(job.interventions.map((i) => i.kind), ['kill', 'resume']);
+  const turns = (requests['stalls'] ?? []).filter((r) => r.kind === 'turn');
+  assert.equal(turns.length, 2, JSON.stringify(requests));
+  assert.equal(turns[0]?.outcome, 'client-gone');
+  assert.equal(turns[1]?.sessionId, job.sessionId, 'the resumed request belongs to the same session');
+  assert.ok(turns[1]?.userMessages.some((m) => m.includes('Summarise the project')), 'the resumed request carries the earlier conversation');
+  assert.ok(turns[1]?.userMessages.some((m) => m.includes('Continue where you stopped.')));
+});
