@@ -1,10 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readPackageVersion } from './version.js';
-import { runCommand } from './run-command.js';
-import { validateCommand } from './validate-command.js';
-import { initCommand } from './init-command.js';
-import { doctorCommand } from './doctor-command.js';
-import { scheduleCommand } from './schedule-command.js';
 import { exitWith } from './exit.js';
 import { parseDuration } from '../manifest/duration.js';
 
@@ -47,6 +42,8 @@ program
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
   .action(async (manifest: string, flags: Record<string, unknown>) => {
+    // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
+    const { runCommand } = await import('./run-command.js');
     exitWith(await runCommand(manifest, flags));
   });
 
@@ -55,6 +52,7 @@ program
   .description('check a manifest and print every problem with its location')
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
   .action(async (manifest: string) => {
+    const { validateCommand } = await import('./validate-command.js');
     exitWith(await validateCommand(manifest));
   });
 
@@ -63,6 +61,7 @@ program
   .description('show which codex binary and version each codex job will use, and warn when it is not the version codex-run was made for')
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
   .action(async (manifest: string) => {
+    const { doctorCommand } = await import('./doctor-command.js');
     exitWith(await doctorCommand(manifest));
   });
 
@@ -71,6 +70,7 @@ program
   .description('write a commented starter manifest (never overwrites)')
   .argument('[file]', 'where to write it', 'jobs.yaml')
   .action(async (file: string) => {
+    const { initCommand } = await import('./init-command.js');
     exitWith(await initCommand(file));
   });
 
@@ -82,6 +82,7 @@ program
   .option('--once', 'run the jobs whose fire time passed since the last check, once, and exit (for system cron and CI)')
   .option('--out <dir>', 'parent folder for run folders and the scheduler state (default: <manifest folder>/.codex-run/runs)')
   .action(async (manifests: string[], flags: Record<string, unknown>) => {
+    const { scheduleCommand } = await import('./schedule-command.js');
     exitWith(await scheduleCommand(manifests, flags));
   });
 

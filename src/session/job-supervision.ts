@@ -35,6 +35,16 @@ export interface JobSupervisionOptions {
 const STATE_REFRESH_MS = 5000;
 
 /**
+ * Under a flood the screen model (xterm's parser, ~70 MB/s) would halve the job's throughput.
+ * Past this many unparsed bytes, output skips the screen model; the log keeps every byte.
+ */
+const FLOOD_PENDING_BYTES = 32 * 1024;
+/** During a flood, the screen is brought up to date with the output's tail this often... */
+const FLOOD_REPLAY_EVERY_MS = 100;
+/** ...from this much of the latest output (starting at a line boundary). */
+const FLOOD_TAIL_BYTES = 16 * 1024;
+
+/**
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
  * policies (answer rules, question detector, idle ladder, loop guard, output cap) and acts
  * on their decisions, recording every intervention on the event bus.
@@ -51,6 +61,11 @@ export class JobSupervision {
   private shownState = 'working';
   private refresh: TimerHandle | null = null;
   private disposed = false;
+  /** Output held back from the screen model during a flood (only its tail is kept). */
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  private replay: TimerHandle | null = null;
+  private lastReplayAt = Number.NEGATIVE_INFINITY;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
@@ -107,7 +122,37 @@ export class JobSupervision {
     if (this.disposed) return true;
     this.supervisor.observeOutput(chunk.length);
     if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
-    return this.screen.write(chunk);
+    // During a flood the screen sees the output's tail every FLOOD_REPLAY_EVERY_MS instead of
+    // every byte (all a person watching would see too), so it never slows the job down.
+    if (this.tailBytes > 0 || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+      this.holdBack(chunk);
+      return true;
+    }
+    this.screen.write(chunk);
+    return true;
+  }
+
+  private holdBack(chunk: Buffer): void {
+    this.tail.push(chunk);
+    this.tailBytes += chunk.length;
+    while (this.tail.length > 1 && this.tailBytes - (this.tail[0]?.length ?? 0) >= FLOOD_TAIL_BYTES) {
+      this.tailBytes -= this.tail.shift()?.length ?? 0;
+    }
+    if (this.replay !== null) return;
+    const wait = Math.max(0, this.lastReplayAt + FLOOD_REPLAY_EVERY_MS - this.o.clock.now());
+    this.replay = this.o.clock.setTimeout(() => void this.screen.whenParsed().then(() => this.replayTail()), wait);
+  }
+
+  // Brings the screen up to date with the held-back tail, from its first line boundary on.
+  private replayTail(): void {
+    this.replay = null;
+    if (this.disposed || this.tailBytes === 0) return;
+    const held = Buffer.concat(this.tail);
+    this.tail = [];
+    this.tailBytes = 0;
+    this.lastReplayAt = this.o.clock.now();
+    const newline = held.indexOf(0x0a);
+    this.screen.write(newline >= 0 && newline < held.length - 1 ? held.subarray(newline + 1) : held);
   }
 
   /** After the exit: the monitor reads the last lines and says why a failed exit failed. */
@@ -128,6 +173,7 @@ export class JobSupervision {
     if (this.disposed) return;
     this.disposed = true;
     if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
+    if (this.replay !== null) this.o.clock.clearTimeout(this.replay);
     for (const send of this.sends) send.cancel();
     for (const off of this.unsubscribe) off();
     this.monitor?.dispose();

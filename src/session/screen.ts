@@ -158,7 +158,7 @@ export interface ScreenModelOptions {
   throttleMs?: number;
   /**
    * ...but a change followed by this much silence is notified at once: a prompt waits for
-   * input, so it is seen within milliseconds, while a flood never goes quiet. Default 3.
+   * input, so it is seen within a millisecond or two, while a flood never goes quiet. Default 1.
    */
   quietMs?: number;
   /** `write()` returns false while more than this many bytes wait to be parsed. Default 1 MiB. */
@@ -210,7 +210,7 @@ export class ScreenModel {
     this.clock = options.clock;
     this.historyLines = Math.max(0, options.historyLines ?? 0);
     this.throttleMs = Math.max(0, options.throttleMs ?? 100);
-    this.quietMs = Math.max(0, options.quietMs ?? 3);
+    this.quietMs = Math.max(0, options.quietMs ?? 1);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
     this.term = new xterm.Terminal({
       cols: options.cols,

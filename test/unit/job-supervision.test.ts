@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JobSupervision } from '../../src/session/job-supervision.js';
+import { EventBus, type RunEvent } from '../../src/run/events.js';
+import type { JobSpec } from '../../src/manifest/model.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { defaultSupervision } from '../helpers/supervision.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+function job(): JobSpec {
+  return {
+    name: 'flood',
+    agent: 'command',
+    prompt: null,
+    command: ['true'],
+    workdir: '/tmp',
+    env: {},
+    timeoutMs: null,
+    schedule: null,
+    supervision: defaultSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] }),
+    enterDelayMs: 0,
+    resume: null,
+    rehearsal: null,
+    codex: null,
+    location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 2 },
+  };
+}
+
+test('a flood never asks for backpressure, and a prompt at its end is still seen and answered', async () => {
+  const clock = new FakeClock();
+  const bus = new EventBus();
+  const events: RunEvent[] = [];
+  bus.on((e) => events.push(e));
+  const written: string[] = [];
+  const supervision = new JobSupervision({
+    job: job(),
+    cols: 80,
+    rows: 24,
+    clock,
+    bus,
+    decline: { kind: 'text', text: 'n', enter: true },
+    target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
+  });
+  const line = Buffer.from(`${'x'.repeat(75)}\r\n`);
+  const chunk = Buffer.concat(Array.from({ length: 50 }, () => line));
+  let asked = 0;
+  for (let i = 0; i < 500; i++) if (!supervision.write(chunk)) asked++;
+  assert.equal(asked, 0, 'the PTY is never paused for the screen model');
+  supervision.write(Buffer.from('Continue? [y/n] '));
+  // The held-back tail is replayed on the clock once the screen model has caught up.
+  await waitFor('the prompt to be answered', async () => {
+    clock.advance(100);
+    await supervision.whenCaughtUp();
+    clock.advance(5);
+    return written.includes('y');
+  });
+  assert.deepEqual(
+    events.filter((e) => e.type === 'job-intervention').map((e) => (e.type === 'job-intervention' ? e.intervention.kind : '')),
+    ['answer'],
+  );
+  supervision.dispose();
+});
