@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { checkCodexJobs, type CodexJobCheck } from '../agents/codex/doctor-check.js';
 import type { CodexBinary } from '../agents/codex/binary.js';
-import { formatDiagnostics } from '../manifest/format-diagnostics.js';
-import { loadManifest } from '../manifest/load-manifest.js';
 import { planRun } from '../run/plan.js';
-import { useColor } from '../ui/display-mode.js';
+import { loadManifestOrReport } from './manifest-errors.js';
 import { unreachable } from '../util/unreachable.js';
 
 function describeBinary(binary: CodexBinary): string {
@@ -35,23 +33,15 @@ function describeCheck(check: CodexJobCheck): string[] {
  * every job can run (version warnings included), 1 when one cannot, 2 for an invalid manifest.
  */
 export async function doctorCommand(manifest: string): Promise<number> {
-  const loaded = await loadManifest(manifest, { env: process.env });
-  if (!loaded.ok) {
-    process.stderr.write(
-      formatDiagnostics(loaded.error.diagnostics, loaded.error.sources, {
-        color: useColor({ isTTY: process.stderr.isTTY === true, env: process.env }),
-        cwd: process.cwd(),
-      }),
-    );
-    return 2;
-  }
-  const planned = planRun(loaded.value, { env: process.env });
+  const loaded = await loadManifestOrReport(manifest);
+  if (loaded === null) return 2;
+  const planned = planRun(loaded, { env: process.env });
   if (!planned.ok) {
     process.stderr.write(`codex-run: ${planned.error}\n`);
     return 2;
   }
   const checks = await checkCodexJobs(planned.value.jobs);
-  const shown = path.relative(process.cwd(), loaded.value.file) || manifest;
+  const shown = path.relative(process.cwd(), loaded.file) || manifest;
   const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck)];
   process.stdout.write(`${lines.join('\n')}\n`);
   return checks.some((c) => c.kind === 'broken') ? 1 : 0;

@@ -1,4 +1,4 @@
-import { formatDiagnostics } from '../manifest/format-diagnostics.js';
+import { printManifestFailure } from './manifest-errors.js';
 import { EventBus } from '../run/events.js';
 import { exitCodeOf, runManifest } from '../run/run-manifest.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
@@ -34,12 +34,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   await (outcome.kind === 'finished' ? display.done() : display.stop());
   switch (outcome.kind) {
     case 'invalid-manifest':
-      process.stderr.write(
-        formatDiagnostics(outcome.failure.diagnostics, outcome.failure.sources, {
-          color: useColor({ isTTY: process.stderr.isTTY === true, env: process.env }),
-          cwd: process.cwd(),
-        }),
-      );
+      printManifestFailure(outcome.failure);
       break;
     case 'usage-error':
       process.stderr.write(`codex-run: error: ${outcome.message}\n`);
