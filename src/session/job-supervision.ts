@@ -185,6 +185,14 @@ export class JobSupervision {
     if (this.disposed) return;
     switch (decision.type) {
       case 'send': {
+        // One answer at a time: while our own keystrokes are still redrawing the screen (a menu
+        // cursor moving before its Enter), a rule may think it sees a new prompt. Only a
+        // denial interrupts an answer in progress.
+        if (this.sends.size > 0) {
+          if (decision.intervention.kind !== 'deny') break;
+          for (const send of this.sends) send.cancel();
+          this.sends.clear();
+        }
         this.record(decision.intervention);
         const run = runSendSteps(decision.steps, (data) => this.o.target.write(data), this.o.clock);
         this.sends.add(run);

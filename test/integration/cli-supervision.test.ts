@@ -70,7 +70,7 @@ jobs:
   menu:
     command: [node, ${fixture('agent-menu.js')}]
     answers:
-      - match: "2\\\\. No, cancel"
+      - match: "› 1\\\\. Yes, proceed"
         send: { keys: [down, enter] }
   dangerous:
     command: [node, ${fixture('agent-dangerous.js')}]

@@ -60,3 +60,33 @@ test('a flood never asks for backpressure, and a prompt at its end is still seen
   );
   supervision.dispose();
 });
+
+test('one answer at a time: a prompt redrawn while an answer is still being typed gets no second answer', async () => {
+  const clock = new FakeClock();
+  const bus = new EventBus();
+  const written: string[] = [];
+  const spec = job();
+  spec.supervision = defaultSupervision({ answers: [{ match: 'Pick one:', send: { keys: ['down', 'enter'] } }] });
+  const supervision = new JobSupervision({
+    job: spec,
+    cols: 40,
+    rows: 10,
+    clock,
+    bus,
+    decline: { kind: 'text', text: 'n', enter: true },
+    target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
+  });
+  const seen = async (): Promise<void> => {
+    await supervision.whenCaughtUp();
+    clock.advance(2);
+  };
+  supervision.write(Buffer.from('Pick one:\r\n> a\r\n  b'));
+  await seen();
+  assert.deepEqual(written, ['\x1b[B'], 'the first key goes at once, Enter after the key delay');
+  // The program redraws: the same question, now further down, looks like a new prompt.
+  supervision.write(Buffer.from('\x1b[2J\x1b[H\r\n\r\nPick one:\r\n  a\r\n> b'));
+  await seen();
+  clock.advance(100);
+  assert.deepEqual(written, ['\x1b[B', '\r'], 'no second answer was typed over the first');
+  supervision.dispose();
+});

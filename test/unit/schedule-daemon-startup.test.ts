@@ -21,13 +21,18 @@ test('a fire time that passes while the watcher is still getting ready fires onc
   const requests: RunRequest[] = [];
   const events: DaemonEvent[] = [];
   let markReady = (): void => {};
+  let watching = (): void => {};
+  const watchCalled = new Promise<void>((resolve) => (watching = resolve));
   // chokidar's initial scan can take seconds on a busy machine; this watcher is ready when the test says.
-  const watch: WatchManifests = () => ({
-    ready: new Promise<void>((resolve) => {
-      markReady = resolve;
-    }),
-    close: async () => {},
-  });
+  const watch: WatchManifests = () => {
+    watching();
+    return {
+      ready: new Promise<void>((resolve) => {
+        markReady = resolve;
+      }),
+      close: async () => {},
+    };
+  };
   const daemon = new ScheduleDaemon({
     manifests: ['/repo/jobs.yaml'],
     runsRoot: path.join(root, 'runs'),
@@ -42,7 +47,8 @@ test('a fire time that passes while the watcher is still getting ready fires onc
     watch,
   });
   const started = daemon.start();
-  await settle();
+  // Start-up reads the state file from disk first: wait until it is actually watching.
+  await watchCalled;
   clock.advance(2_500);
   markReady();
   assert.deepEqual(await started, ok(undefined));
