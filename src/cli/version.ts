@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { findUp } from '../util/find-up.js';
 
-/** The version in codex-run's package.json (found by walking up from this file). */
+/** The version in codex-run's package.json. */
 export function readPackageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  const version = findUp(import.meta.url, (dir) => {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'codex-run' && typeof pkg.version === 'string') return pkg.version;
+      return pkg.name === 'codex-run' && typeof pkg.version === 'string' ? pkg.version : null;
     } catch {
-      // not here: keep walking up
+      return null;
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
+  });
+  return version ?? 'unknown';
 }

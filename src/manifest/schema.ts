@@ -1,3 +1,4 @@
+import { findUp } from '../util/find-up.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +17,9 @@ let compiled: { schema: ManifestSchema; validate: ValidateFunction } | null = nu
  * package root (dist/src/manifest/, or another outDir), so walk up to the folder with package.json.
  */
 export function schemaFile(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'schemas', 'jobs.schema.json');
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`Internal error: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+  const file = findUp(import.meta.url, (dir) => (existsSync(path.join(dir, 'package.json')) ? path.join(dir, 'schemas', 'jobs.schema.json') : null));
+  if (file === null) throw new Error(`Internal error: no package.json above ${fileURLToPath(import.meta.url)}`);
+  return file;
 }
 
 /** The schema, read once. A missing or broken schema file is an installation bug, so it throws. */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../manifest/duration.js';
 import { constants as osConstants } from 'node:os';
 import type { JobSpec } from '../manifest/model.js';
 import type { ExitVerdict, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
@@ -180,7 +181,7 @@ export class JobSession {
               this.stop({
                 status: 'timed_out',
                 reason: 'timeout',
-                message: `exceeded its timeout of ${formatMs(job.timeoutMs ?? 0)}`,
+                message: `exceeded its timeout of ${formatDuration(job.timeoutMs ?? 0)}`,
               }),
             job.timeoutMs,
           );
@@ -444,11 +445,4 @@ export function withLogError(result: JobResult, logError: string | null): JobRes
   return result.status === 'succeeded'
     ? { ...result, status: 'failed', reason: 'log-write-failed', message }
     : { ...result, message: `${result.message ?? ''}; ${message}` };
-}
-
-function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

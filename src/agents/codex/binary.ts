@@ -3,10 +3,10 @@
  * `codex.bin`, `codex` on the job's PATH, the one installed beside codex-run (the pinned
  * devDependency in its own node_modules/.bin).
  */
+import { findUp } from '../../util/find-up.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../../util/result.js';
 import { findExecutable } from '../find-executable.js';
 
@@ -30,14 +30,10 @@ const VERSION_PROBE_TIMEOUT_MS = 15_000;
 
 /** The codex binary installed beside codex-run (its own node_modules/.bin), if any. */
 export function bundledCodex(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  return findUp(import.meta.url, (dir) => {
     const candidate = path.join(dir, 'node_modules', '.bin', 'codex');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
+    return existsSync(candidate) ? candidate : null;
+  });
 }
 
 /**
