@@ -43,6 +43,13 @@ export interface JobLogStats {
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 
+/**
+ * A PTY delivers at most ~4 KB per read. Chunks are held (corked) for up to this long, or
+ * until a high-water mark's worth has gathered, so a flood becomes a few large writes instead
+ * of one thread-pool round trip per read. Measured: see docs/benchmarks.md (throughput).
+ */
+const BATCH_MS = 5;
+
 // Carries an opener's message through the stream's 'error' event without re-wording it.
 class OpenFailure extends Error {}
 
@@ -71,6 +78,9 @@ export class JobLog {
   /** Bytes written after close() without any error (a caller bug, but never a crash). */
   private late = 0;
   private drainWaiters: (() => void)[] = [];
+  /** Set while chunks are being gathered (the stream is corked). */
+  private batch: NodeJS.Timeout | null = null;
+  private readonly batchBytes: number;
   private readonly stream: fs.WriteStream;
   /** Resolves with null once the file is open, or with the error that stopped it. */
   private readonly opened: Promise<string | null>;
@@ -80,6 +90,7 @@ export class JobLog {
   private constructor(file: string, options: JobLogOptions) {
     this.file = file;
     this.onError = options.onError;
+    this.batchBytes = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     const opener = options.open ?? openSecureFile;
     this.stream = fs.createWriteStream(file, {
       // The stream calls this once, then writes to the descriptor with fs.write / fs.writev.
@@ -118,8 +129,15 @@ export class JobLog {
   write(chunk: Buffer): boolean {
     this.given += chunk.length;
     switch (this.state) {
-      case 'open':
-        return this.stream.write(chunk);
+      case 'open': {
+        if (this.batch === null) {
+          this.stream.cork();
+          this.batch = setTimeout(() => this.flushBatch(), BATCH_MS);
+        }
+        const ready = this.stream.write(chunk);
+        if (this.stream.writableLength >= this.batchBytes) this.flushBatch();
+        return ready;
+      }
       case 'failed':
         return true;
       case 'closing':
@@ -129,6 +147,14 @@ export class JobLog {
       default:
         return unreachable(this.state);
     }
+  }
+
+  // Ends the gathering: the corked chunks go to the file as one writev.
+  private flushBatch(): void {
+    if (this.batch === null) return;
+    clearTimeout(this.batch);
+    this.batch = null;
+    this.stream.uncork();
   }
 
   /** Calls `callback` once the queue has drained (at once if it is not full or the log is dead). */
@@ -145,6 +171,7 @@ export class JobLog {
     switch (this.state) {
       case 'open':
         this.state = 'closing';
+        this.flushBatch();
         this.stream.end();
         break;
       case 'failed':
@@ -175,6 +202,8 @@ export class JobLog {
     if (this.firstError !== null) return;
     this.firstError = e instanceof OpenFailure ? e.message : `cannot write ${this.file}: ${describeFsError(e)}`;
     if (this.state === 'open') this.state = 'failed';
+    if (this.batch !== null) clearTimeout(this.batch);
+    this.batch = null;
     this.releaseDrainWaiters();
     this.onError?.(this.firstError);
   }
