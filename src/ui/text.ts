@@ -29,9 +29,11 @@ export function padEnd(text: string, width: number): string {
   return length >= width ? text : text + ' '.repeat(width - length);
 }
 
-/** A finished duration: `0.4s`, `4.1s`, `59.9s`, `2m05s`, `1h02m` (tenths are cut, not rounded up). */
+/** A finished duration: `62ms`, `0.4s`, `4.1s`, `59.9s`, `2m05s`, `1h02m` (tenths are cut, not rounded up). */
 export function formatDuration(ms: number): string {
   const safe = Math.max(0, ms);
+  // Below a tenth of a second, "0.0s" would say nothing: show the milliseconds.
+  if (safe < 100) return `${Math.floor(safe)}ms`;
   if (safe < 60_000) return `${(Math.floor(safe / 100) / 10).toFixed(1)}s`;
   return formatElapsed(safe);
 }

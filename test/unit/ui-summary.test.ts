@@ -106,5 +106,5 @@ test('job names and messages cannot inject terminal escapes or extra lines', () 
   });
   assert.doesNotMatch(text, /\u001b/);
   assert.equal(text.split('\n').length, 5);
-  assert.match(text, /^evil  failed  0\.0s      exit 2: line1 line2$/m);
+  assert.match(text, /^evil  failed  0ms       exit 2: line1 line2$/m);
 });

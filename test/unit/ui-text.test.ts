@@ -5,14 +5,15 @@ import { describeOutcome } from '../../src/ui/outcome.js';
 import { formatDuration, formatElapsed, sanitizeLine, truncate } from '../../src/ui/text.js';
 
 test('formatDuration: tenths under a minute, then minutes and hours', () => {
-  assert.equal(formatDuration(0), '0.0s');
+  assert.equal(formatDuration(0), '0ms');
+  assert.equal(formatDuration(62.7), '62ms');
   assert.equal(formatDuration(449), '0.4s');
   assert.equal(formatDuration(4_130), '4.1s');
   assert.equal(formatDuration(59_999), '59.9s');
   assert.equal(formatDuration(60_000), '1m00s');
   assert.equal(formatDuration(125_400), '2m05s');
   assert.equal(formatDuration(3_725_000), '1h02m');
-  assert.equal(formatDuration(-5), '0.0s');
+  assert.equal(formatDuration(-5), '0ms');
 });
 
 test('formatElapsed: whole seconds', () => {
