@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
+import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
 
 export interface RunOptions {
@@ -19,9 +20,16 @@ export interface RunOptions {
   /** Defaults to the real node-pty host (loaded on first use). */
   ptyFactory?: PtyFactory;
   tree?: TreeControl;
-  /** Point codex jobs at a scripted model server on 127.0.0.1 instead of a real model. */
-  rehearse?: boolean;
+  /**
+   * Starts the rehearsal (a scripted model for codex jobs, `--rehearse`) once the run folder
+   * exists; absent for a real run. A failure is recorded as every job's failure, never a
+   * half-written run folder.
+   */
+  rehearsal?: StartRehearsal;
 }
+
+/** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
+export type StartRehearsal = (jobs: JobSpec[], options: { parentDir: string; clock: Clock }) => Promise<Result<Rehearsal, string>>;
 
 /** How a run ended. */
 export interface RunOutcome {
@@ -74,7 +82,7 @@ class Run implements RunHandle {
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; rehearsal: Rehearsal | null },
+    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null },
   ) {
     this.queue = [...plan.jobs];
     this.finished = new Promise((resolve) => {
@@ -87,16 +95,30 @@ class Run implements RunHandle {
     this.maybeClose();
   }
 
+  /** Nothing can start (e.g. the rehearsal could not): every job fails with `message`, and the run closes normally. */
+  failAll(message: string): void {
+    this.finishQueued({ status: 'failed', reason: 'spawn-failed', message });
+  }
+
+  // Every job still queued ends without starting. All are recorded before the run may close,
+  // and none starts meanwhile.
+  private finishQueued(outcome: Pick<JobResult, 'status' | 'reason' | 'message'>): void {
+    const now = this.options.clock.now();
+    for (const plan of this.queue.splice(0)) {
+      const result: JobResult = { ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now };
+      this.results.set(plan.job.name, result);
+      this.options.bus.emit({ type: 'job-finished', at: now, job: plan.job.name, result });
+    }
+    this.maybeClose();
+  }
+
   interrupt(immediate: boolean): void {
     const s = this.state;
     switch (s.kind) {
       case 'running': {
         this.state = { kind: 'interrupting' };
-        for (const plan of this.queue.splice(0)) {
-          this.finishUnstarted(plan.job.name, { status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
-        }
         for (const session of this.active.values()) session.stop(INTERRUPTED, { immediate });
-        this.maybeClose();
+        this.finishQueued({ status: 'skipped', reason: 'interrupted', message: NOT_STARTED });
         return;
       }
       case 'interrupting':
@@ -147,7 +169,7 @@ class Run implements RunHandle {
         ptyFactory: this.options.ptyFactory,
         tree: this.options.tree,
         graceMs: this.options.graceMs,
-        env: (base) => this.options.rehearsal?.envFor(job.name, base) ?? base,
+        env: (base) => this.options.activeRehearsal?.envFor(job.name, base) ?? base,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();
@@ -189,7 +211,7 @@ class Run implements RunHandle {
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });
     void (async () => {
-      const problem = (await this.options.rehearsal?.dispose()) ?? null;
+      const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
     })().then((reportJson) => {
@@ -208,21 +230,12 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   if (!opened.ok) return err(opened.error);
   const outputs = opened.value;
   const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
-  let rehearsal: Rehearsal | null = null;
-  if (options.rehearse === true) {
-    const { startRehearsal } = await import('../rehearsal/rehearse-run.js');
-    const started = await startRehearsal(
-      plan.jobs.map((p) => p.job),
-      { parentDir: outputs.runDir, clock: options.clock },
-    );
-    if (!started.ok) return err(started.error);
-    rehearsal = started.value;
-  }
+  const started = options.rehearsal === undefined ? null : await options.rehearsal(plan.jobs.map((p) => p.job), { parentDir: outputs.runDir, clock: options.clock });
   const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
     ...options,
     ptyFactory,
     tree: options.tree ?? procTreeControl,
-    rehearsal,
+    activeRehearsal: started?.ok === true ? started.value : null,
   });
   options.bus.emit({
     type: 'run-started',
@@ -232,6 +245,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
     manifest: plan.manifest.file,
     jobs: outputs.jobs,
   });
-  run.begin();
+  if (started?.ok === false) run.failAll(started.error);
+  else run.begin();
   return ok(run);
 }
