@@ -1,0 +1,8 @@
+/**
+ * The package entry: codex-run as a library. The CLI (`bin/codex-run.js`) is a thin layer
+ * over these.
+ */
+export { classifyScreen } from './session/classify/classify-screen.js';
+export type { AgentScreenState, ClassifyOptions, QuestionOption, ScreenQuestion, ScreenVerdict } from './session/classify/types.js';
+export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutcome } from './run/run-manifest.js';
+export { loadManifest } from './manifest/load-manifest.js';
