@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import path from 'node:path';
 import { checkCodexJobs, type CodexJobCheck } from '../agents/codex/doctor-check.js';
 import type { CodexBinary } from '../agents/codex/binary.js';
@@ -37,12 +38,12 @@ export async function doctorCommand(manifest: string): Promise<number> {
   if (loaded === null) return 2;
   const planned = planRun(loaded, { env: process.env });
   if (!planned.ok) {
-    process.stderr.write(`codex-run: ${planned.error}\n`);
+    processOutput().stderr.write(`codex-run: ${planned.error}\n`);
     return 2;
   }
   const checks = await checkCodexJobs(planned.value.jobs);
   const shown = path.relative(process.cwd(), loaded.file) || manifest;
   const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck)];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  processOutput().stdout.write(`${lines.join('\n')}\n`);
   return checks.some((c) => c.kind === 'broken') ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import { open } from 'node:fs/promises';
 import { STARTER_MANIFEST } from '../manifest/init-template.js';
 
@@ -13,12 +14,12 @@ export async function initCommand(file: string): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-      process.stderr.write(`codex-run: error: ${file} already exists; codex-run init never overwrites. Choose another name: codex-run init other.yaml\n`);
+      processOutput().stderr.write(`codex-run: error: ${file} already exists; codex-run init never overwrites. Choose another name: codex-run init other.yaml\n`);
     } else {
-      process.stderr.write(`codex-run: error: cannot write ${file}: ${(error as Error).message}\n`);
+      processOutput().stderr.write(`codex-run: error: cannot write ${file}: ${(error as Error).message}\n`);
     }
     return 2;
   }
-  process.stdout.write(`Wrote ${file}. Check it with: codex-run validate ${file}\n`);
+  processOutput().stdout.write(`Wrote ${file}. Check it with: codex-run validate ${file}\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readPackageVersion } from './version.js';
 import { exitWith } from './exit.js';
@@ -21,6 +22,9 @@ function parseGrace(value: string): number {
   if (!parsed.ok) throw new CommanderError(2, 'codex-run.invalidArgument', `error: --grace: ${parsed.error}`);
   return parsed.value;
 }
+
+// Installed first: a reader of stdout or stderr that goes away must never stop codex-run.
+processOutput();
 
 const program = new Command()
   .name('codex-run')
@@ -91,7 +95,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-    if (error.code === 'codex-run.invalidArgument') process.stderr.write(`codex-run: ${error.message}\n`);
+    if (error.code === 'codex-run.invalidArgument') processOutput().stderr.write(`codex-run: ${error.message}\n`);
     exitWith(informational ? 0 : 2);
   } else {
     throw error;

@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import { formatDiagnostics } from '../manifest/format-diagnostics.js';
 import { loadManifest, type ManifestFailure } from '../manifest/load-manifest.js';
 import type { Manifest } from '../manifest/model.js';
@@ -5,7 +6,7 @@ import { useColor } from '../ui/display-mode.js';
 
 /** Prints a manifest's located diagnostics to stderr (coloured on a terminal). */
 export function printManifestFailure(failure: ManifestFailure): void {
-  process.stderr.write(
+  processOutput().stderr.write(
     formatDiagnostics(failure.diagnostics, failure.sources, {
       color: useColor({ isTTY: process.stderr.isTTY === true, env: process.env }),
       cwd: process.cwd(),

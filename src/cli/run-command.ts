@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import { printManifestFailure } from './manifest-errors.js';
 import { EventBus } from '../run/events.js';
 import { exitCodeOf, runManifest } from '../run/run-manifest.js';
@@ -19,7 +20,15 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   const color = useColor({ isTTY: process.stdout.isTTY === true, env: process.env });
   const bus = new EventBus();
   // Subscribed before the run starts so it sees run-started; it draws nothing until then.
-  const display = startDisplay(bus, { mode, stream: process.stdout, clock: systemClock, color });
+  const { stdout, stderr } = processOutput();
+  const display = startDisplay(bus, { mode, stream: stdout, clock: systemClock, color });
+  // A reader that goes away only silences the display; the report says so and the run goes on.
+  let running = true;
+  for (const [name, stream] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    stream.onLost((code) => {
+      if (running) bus.emit({ type: 'warning', at: systemClock.now(), job: null, message: `${name} was closed (${code}); the run goes on without a display` });
+    });
+  }
   const outcome = await runManifest({
     manifest,
     only: (flags['job'] as string[] | undefined) ?? [],
@@ -31,26 +40,27 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     bus,
     handleSignals: true,
   });
+  running = false;
   await (outcome.kind === 'finished' ? display.done() : display.stop());
   switch (outcome.kind) {
     case 'invalid-manifest':
       printManifestFailure(outcome.failure);
       break;
     case 'usage-error':
-      process.stderr.write(`codex-run: error: ${outcome.message}\n`);
+      stderr.write(`codex-run: error: ${outcome.message}\n`);
       break;
     case 'setup-failed':
-      process.stderr.write(`codex-run: error: ${outcome.message}\n`);
+      stderr.write(`codex-run: error: ${outcome.message}\n`);
       break;
     case 'planned':
-      process.stdout.write(outcome.text);
+      stdout.write(outcome.text);
       break;
     case 'finished': {
       const { outcome: run } = outcome;
       if (json) {
-        process.stdout.write(run.reportJson);
+        stdout.write(run.reportJson);
       } else {
-        process.stdout.write(renderSummary({ jobs: run.results, runDir: run.runDir, color }));
+        stdout.write(renderSummary({ jobs: run.results, runDir: run.runDir, color }));
       }
       break;
     }

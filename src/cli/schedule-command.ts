@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import { runSchedule, scheduleExitCode, type ScheduleMode } from '../schedule/run-schedule.js';
 import { unreachable } from '../util/unreachable.js';
 
@@ -7,7 +8,7 @@ import { unreachable } from '../util/unreachable.js';
  */
 export async function scheduleCommand(manifests: string[], flags: Record<string, unknown>): Promise<number> {
   if (flags['list'] === true && flags['once'] === true) {
-    process.stderr.write('codex-run: error: --list and --once cannot be combined\n');
+    processOutput().stderr.write('codex-run: error: --list and --once cannot be combined\n');
     return 2;
   }
   const mode: ScheduleMode = flags['list'] === true ? 'list' : flags['once'] === true ? 'once' : 'daemon';
@@ -15,19 +16,19 @@ export async function scheduleCommand(manifests: string[], flags: Record<string,
     manifests,
     mode,
     ...(typeof flags['out'] === 'string' ? { outDir: flags['out'] } : {}),
-    logSink: process.stderr,
+    logSink: processOutput().stderr,
     handleSignals: true,
     cwd: process.cwd(),
   });
   switch (outcome.kind) {
     case 'invalid-manifest':
-      process.stderr.write(outcome.diagnostics);
+      processOutput().stderr.write(outcome.diagnostics);
       break;
     case 'setup-failed':
-      process.stderr.write(`codex-run: error: ${outcome.message}\n`);
+      processOutput().stderr.write(`codex-run: error: ${outcome.message}\n`);
       break;
     case 'listed':
-      process.stdout.write(outcome.text);
+      processOutput().stdout.write(outcome.text);
       break;
     case 'ran-once':
     case 'stopped':

@@ -1,3 +1,4 @@
+import { processOutput } from '../ui/output-stream.js';
 import path from 'node:path';
 import { loadManifestOrReport } from './manifest-errors.js';
 
@@ -6,6 +7,6 @@ export async function validateCommand(manifest: string): Promise<number> {
   const loaded = await loadManifestOrReport(manifest);
   if (loaded === null) return 2;
   const jobs = loaded.jobs.length;
-  process.stdout.write(`${path.relative(process.cwd(), loaded.file) || manifest}: valid, ${jobs} job${jobs === 1 ? '' : 's'}\n`);
+  processOutput().stdout.write(`${path.relative(process.cwd(), loaded.file) || manifest}: valid, ${jobs} job${jobs === 1 ? '' : 's'}\n`);
   return 0;
 }

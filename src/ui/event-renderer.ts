@@ -4,9 +4,15 @@ import type { RunEvent } from '../run/events.js';
 /** Every run event except the raw `job-output` bytes, which the UI never looks at. */
 export type ShownEvent = Exclude<RunEvent, { type: 'job-output' }>;
 
+/**
+ * Where a display writes: only write() is used (and the terminal's columns when it has them).
+ * The CLI passes an OutputStream (output-stream.ts), which drops writes once the reader is gone.
+ */
+export type DisplayStream = Pick<NodeJS.WritableStream, 'write'>;
+
 /** What every display mode's renderer gets. */
 export interface RendererOptions {
-  stream: NodeJS.WritableStream;
+  stream: DisplayStream;
   clock: Clock;
   color: boolean;
 }

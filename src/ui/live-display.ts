@@ -2,15 +2,15 @@ import type { EventBus, RunEvent } from '../run/events.js';
 import type { Clock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 import type { DisplayMode } from './display-mode.js';
-import type { EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
+import type { DisplayStream, EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
 import { PlainDisplay } from './plain-display.js';
 
 /** How {@link startDisplay} shows a run. */
 export interface DisplayOptions {
   /** From `chooseDisplayMode`. */
   mode: DisplayMode;
-  /** Where the display writes (the CLI passes process.stdout). */
-  stream: NodeJS.WritableStream;
+  /** Where the display writes (the CLI passes processOutput().stdout). */
+  stream: DisplayStream;
   /** Timestamps and the elapsed-time tick come from here. */
   clock: Clock;
   /** From `useColor`. */

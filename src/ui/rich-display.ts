@@ -14,7 +14,7 @@ import {
 import type { JobResult } from '../run/events.js';
 import type { TimerHandle } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
-import type { EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
+import type { DisplayStream, EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
 import { NAME_MAX, pendingRow, rowActivity, rowTitle, type JobRow } from './job-row.js';
 import { createPalette, type Paint, type Palette } from './palette.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
@@ -337,7 +337,7 @@ function jobListRenderer(isQueued: (task: ListrDefaultRendererTask) => boolean, 
 // stream are held back and printed after the list). It gets our stream as stdout and a sink as
 // stderr: the default renderer logs nothing to stderr, and holding back the process's real
 // stderr would also strip and reorder whatever it carries.
-function processOutput(stream: NodeJS.WritableStream): ProcessOutput {
+function processOutput(stream: DisplayStream): ProcessOutput {
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   // listr2 types these as tty streams but only calls write() and reads columns/rows when present.
   return new ProcessOutput(stream as NodeJS.WriteStream, sink as unknown as NodeJS.WriteStream);
