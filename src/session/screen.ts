@@ -14,6 +14,10 @@ import xterm from '@xterm/headless';
 import type { IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
+// Where xterm.js's own diagnostics go: nowhere (see the constructor).
+const SILENT_LOGGER = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+function noop(): void {}
+
 /** A line on the screen, followed as it scrolls, so "the same prompt" survives new output. */
 export interface LineAnchor {
   /**
@@ -218,6 +222,10 @@ export class ScreenModel {
       // Anchors follow lines into the scrollback; keep enough for them and the history.
       scrollback: this.historyLines + options.rows,
       allowProposedApi: true,
+      // The screen model never logs: xterm.js would print a parser dump to the runner's stderr
+      // for every byte it does not expect (one DEL gave 34 lines, binary output millions).
+      logLevel: 'off',
+      logger: SILENT_LOGGER,
     });
     this.term.buffer.onBufferChange(() => {
       this.bufferEpoch++;
