@@ -27,7 +27,10 @@ function check<T>(name: string, written: T, context: FieldContext): FieldResult<
   return err(
     parsed.error.map((problem) => {
       // problem.path starts with the field name; the context path already ends with it.
-      return context.source.diagnostic([...context.path, ...problem.path.slice(1)], problem.message);
+      return context.source.diagnostic([...context.path, ...problem.path.slice(1)], problem.message, {
+        ...(problem.hint !== undefined ? { hint: problem.hint } : {}),
+        ...(problem.span !== undefined ? { span: problem.span } : {}),
+      });
     }),
   );
 }

@@ -210,6 +210,6 @@ test('a job rule matching elsewhere on the screen does not silence a built-in ru
 
 test('the built-in rules match only by their own patterns (regex sanity)', () => {
   const byName = new Map<string, AnswerRule>(codexBuiltinRules(0).map((b) => [b.name, b.rule]));
-  assert.ok(!byName.get('codex:update-skip')!.match.test('  2. Skip'), 'needs the offer heading');
-  assert.ok(!byName.get('codex:trust-folder')!.match.test('› 1. Trust and continue'), 'needs the question');
+  assert.ok(!byName.get('codex:update-skip')!.match.lastMatch('  2. Skip') !== null, 'needs the offer heading');
+  assert.ok(!byName.get('codex:trust-folder')!.match.lastMatch('› 1. Trust and continue') !== null, 'needs the question');
 });

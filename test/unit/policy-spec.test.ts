@@ -30,8 +30,8 @@ test('the example from the issue validates, with defaults applied', () => {
   assert.equal(respond!.max, 20);
   assert.deepEqual(enter!.send, { kind: 'keys', keys: ['enter'], bytes: ['\r'] });
   assert.equal(literal!.matchSource, 'Trust this folder? (y)');
-  assert.ok(literal!.match.test('> Trust this folder? (y)'));
-  assert.equal(literal!.match.test('Trust this folder (y)'), false, 'a literal is not a regex');
+  assert.ok(literal!.match.lastMatch('> Trust this folder? (y)') !== null);
+  assert.equal(literal!.match.lastMatch('Trust this folder (y)'), null, 'a literal is not a regex');
   assert.deepEqual(literal!.send, { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] });
   assert.deepEqual(spec.idle, { pokeMs: 300_000, pokeWith: { kind: 'text', text: '\r', enter: false }, killMs: 600_000, blockedAfterMs: 30_000, onBlocked: 'wait' });
   assert.deepEqual(spec.loop, { repeats: 6, maxBlockLines: 10 });
@@ -53,7 +53,8 @@ test('a regex that does not compile is reported at its path, quoting it and the 
   const [e, ...rest] = errors({ answers: [{ match: 'ok', send: 'y' }, { match: 'Continue? [y/n', send: 'y' }] });
   assert.deepEqual(rest, []);
   assert.deepEqual(e!.path, ['jobs', 'api', 'answers', '1', 'match']);
-  assert.match(e!.message, /^invalid regular expression "Continue\? \[y\/n": Invalid regular expression: .*Unterminated character class/);
+  assert.match(e!.message, /^invalid regular expression "Continue\? \[y\/n": missing closing \]: `\[y\/n`$/);
+  assert.deepEqual(e!.span, { start: 10, end: 14 }, 'points at the unclosed class');
 });
 
 test('every problem is reported, each with its own path', () => {

@@ -16,6 +16,7 @@
  * the following edits?", captures/05, 09, 11) are deliberately absent: only the job's own
  * rules answer them; with none, supervision reports the job blocked.
  */
+import { builtinPattern } from '../../session/policies/pattern.js';
 import type { AnswerRule, SendSpec } from '../../session/policies/spec.js';
 import type { BuiltinRule } from '../adapter.js';
 
@@ -78,7 +79,7 @@ export function codexBuiltinRules(firstIndex: number): BuiltinRule[] {
     why: d.why,
     rule: {
       index: firstIndex + i,
-      match: d.match,
+      match: builtinPattern(d.match),
       matchSource: `${BUILTIN_PREFIX}${d.name}`,
       action: d.action,
       send: d.send,

@@ -21,6 +21,7 @@ import { unreachable } from '../../util/unreachable.js';
 import { excerptRows, type Decision, type Intervention, type Policy, type RuleRef, type ScreenContext } from './policy.js';
 import { findQuestion } from './question-detector.js';
 import { stepsFor, visibleSteps, type SendTiming } from './send-steps.js';
+import type { ScreenPattern } from './pattern.js';
 import type { AnswerRule, SendSpec } from './spec.js';
 
 /** How far above the prompt (in rows) a deny pattern still counts as part of it. */
@@ -46,7 +47,6 @@ type RuleState =
 
 interface RuleSlot {
   rule: AnswerRule;
-  global: RegExp;
   fired: number;
   state: RuleState;
 }
@@ -71,7 +71,6 @@ export class AnswerRules implements Policy {
   ) {
     this.slots = rules.map((rule) => ({
       rule,
-      global: new RegExp(rule.match.source, rule.match.flags.includes('g') ? rule.match.flags : `${rule.match.flags}g`),
       fired: 0,
       state: { kind: 'armed' },
     }));
@@ -88,7 +87,7 @@ export class AnswerRules implements Policy {
       this.notifiedBlocked = false;
       decisions.push({ type: 'unblocked' });
     }
-    const matches = this.slots.map((slot) => lastMatch(slot.global, snap));
+    const matches = this.slots.map((slot) => lastMatch(slot.rule.match, snap));
     for (const [i, slot] of this.slots.entries()) this.release(slot, matches[i] ?? null);
 
     let promptRow: number | null | undefined;
@@ -185,15 +184,9 @@ function overlaps(a: RuleMatch | null, b: RuleMatch): boolean {
   return a !== null && a.row <= b.endRow && b.row <= a.endRow;
 }
 
-// The last match of a global regex in the screen text, with the rows it spans.
-function lastMatch(global: RegExp, snap: ScreenSnapshot): RuleMatch | null {
-  const text = snap.text();
-  let last: RegExpExecArray | null = null;
-  global.lastIndex = 0;
-  for (let m = global.exec(text); m !== null; m = global.exec(text)) {
-    last = m;
-    if (m[0] === '') global.lastIndex++;
-  }
+// The last match of a rule's pattern in the screen text, with the rows it spans.
+function lastMatch(pattern: ScreenPattern, snap: ScreenSnapshot): RuleMatch | null {
+  const last = pattern.lastMatch(snap.text());
   if (last === null) return null;
-  return { text: last[0], row: snap.rowAt(last.index), endRow: snap.rowAt(last.index + Math.max(0, last[0].length - 1)) };
+  return { text: last.text, row: snap.rowAt(last.index), endRow: snap.rowAt(last.index + Math.max(0, last.text.length - 1)) };
 }

@@ -8,6 +8,7 @@ import { describeValue, joinList, quote } from '../../manifest/describe-value.js
 import { parseDuration, suggestDuration } from '../../manifest/duration.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { isNamedKey, parseKeys } from './keys.js';
+import { compilePattern, type ScreenPattern } from './pattern.js';
 
 export { parseKeys, keyBytes, visibleEscapes } from './keys.js';
 
@@ -25,8 +26,8 @@ export type SendSpec =
 export interface AnswerRule {
   /** Position in `answers:` (0-based). */
   index: number;
-  /** Matched against the visible screen text (wrapped rows joined; `^`/`$` match at line ends). */
-  match: RegExp;
+  /** Matched against the visible screen text (wrapped rows joined; `^`/`$` match at line ends). RE2 syntax for the job's own rules. */
+  match: ScreenPattern;
   /** The pattern as the user wrote it (regex source, or the literal text). */
   matchSource: string;
   action: RuleAction;
@@ -79,6 +80,10 @@ export interface SupervisionSpec {
 export interface SpecError {
   path: string[];
   message: string;
+  /** What to write instead, when there is a clear answer. */
+  hint?: string;
+  /** Offsets of the offending part inside the string value at `path`. */
+  span?: { start: number; end: number };
 }
 
 export const DEFAULT_BLOCKED_AFTER_MS = 30_000;
@@ -105,8 +110,8 @@ export function parseSize(value: string | number): number | null {
 /** Collects errors while walking the raw values. */
 class Collector {
   readonly errors: SpecError[] = [];
-  add(path: string[], message: string): void {
-    this.errors.push({ path, message });
+  add(path: string[], message: string, extra: Pick<SpecError, 'hint' | 'span'> = {}): void {
+    this.errors.push({ path, message, ...extra });
   }
 }
 
@@ -138,15 +143,16 @@ function parseDurationAt(raw: unknown, path: string[], c: Collector): number | n
   return ms.value;
 }
 
-function compileRegex(source: string, flags: string, path: string[], c: Collector): RegExp | null {
-  let re: RegExp;
-  try {
-    re = new RegExp(source, flags);
-  } catch (e: unknown) {
-    c.add(path, `invalid regular expression ${quote(source)}: ${e instanceof Error ? e.message : String(e)}`);
+// Patterns are RE2 syntax, matched in linear time (pattern.ts): one rule can never freeze the runner.
+function compileRegex(source: string, ignoreCase: boolean, path: string[], c: Collector, span: boolean): ScreenPattern | null {
+  const compiled = compilePattern(source, { ignoreCase });
+  if (!compiled.ok) {
+    const { message, hint, at } = compiled.error;
+    c.add(path, message, { ...(hint !== null ? { hint } : {}), ...(span && at !== null ? { span: at } : {}) });
     return null;
   }
-  if (re.test('')) {
+  const re = compiled.value;
+  if (re.lastMatch('') !== null) {
     c.add(path, `the regular expression ${quote(source)} matches empty text, so it would match every screen`);
     return null;
   }
@@ -157,9 +163,9 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function parseMatch(raw: unknown, path: string[], c: Collector): { re: RegExp; source: string } | null {
+function parseMatch(raw: unknown, path: string[], c: Collector): { re: ScreenPattern; source: string } | null {
   if (typeof raw === 'string') {
-    const re = compileRegex(raw, 'm', path, c);
+    const re = compileRegex(raw, false, path, c, true);
     return re === null ? null : { re, source: raw };
   }
   if (isRecord(raw)) {
@@ -168,7 +174,6 @@ function parseMatch(raw: unknown, path: string[], c: Collector): { re: RegExp; s
     if (ignoreCase !== undefined && typeof ignoreCase !== 'boolean') {
       c.add([...path, 'ignoreCase'], `expected true or false, found ${describeValue(ignoreCase)}`);
     }
-    const flags = ignoreCase === true ? 'mi' : 'm';
     const text = raw['text'];
     const regex = raw['regex'];
     if ((text === undefined) === (regex === undefined)) {
@@ -180,14 +185,14 @@ function parseMatch(raw: unknown, path: string[], c: Collector): { re: RegExp; s
         c.add([...path, 'text'], `expected non-empty text, found ${describeValue(text)}`);
         return null;
       }
-      const re = compileRegex(escapeRegex(text), flags, [...path, 'text'], c);
+      const re = compileRegex(escapeRegex(text), ignoreCase === true, [...path, 'text'], c, false);
       return re === null ? null : { re, source: text };
     }
     if (typeof regex !== 'string') {
       c.add([...path, 'regex'], `expected a regular expression as a string, found ${describeValue(regex)}`);
       return null;
     }
-    const re = compileRegex(regex, flags, [...path, 'regex'], c);
+    const re = compileRegex(regex, ignoreCase === true, [...path, 'regex'], c, true);
     return re === null ? null : { re, source: regex };
   }
   c.add(path, `expected a regular expression (string) or { text: "..." }, found ${describeValue(raw)}`);
