@@ -1,3 +1,4 @@
+import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -9,18 +10,24 @@ export interface ReadProblem {
 
 /**
  * Reads a UTF-8 text file of at most `limitBytes` (a leading BOM is dropped). Never reads more
- * than the limit, so pointing at a huge file or a device costs nothing; never throws for a bad path.
+ * than the limit, so pointing at a huge file costs nothing; never throws for a bad path.
+ *
+ * Only regular files (or links to one) are read. The file is opened non-blocking and checked
+ * with fstat before any read: a FIFO, a terminal or a socket put where the manifest was would
+ * otherwise block open() or read() on a libuv thread forever, and a process with a blocked
+ * thread cannot exit (the schedule daemon then ignored SIGTERM after such a reload).
  */
 export async function readSourceFile(file: string, limitBytes: number): Promise<Result<string, ReadProblem>> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return err(openProblem(error));
   }
   try {
     const info = await handle.stat();
     if (info.isDirectory()) return err({ message: 'expected a YAML file, found a folder', hint: null });
+    if (!info.isFile()) return err({ message: `expected a YAML file, found ${describeKind(info)}`, hint: 'manifests are read only from regular files' });
     const buffer = Buffer.alloc(limitBytes + 1);
     let length = 0;
     while (length < buffer.length) {
@@ -56,6 +63,14 @@ function openProblem(error: unknown): ReadProblem {
     default:
       return { message: `cannot read the manifest: ${error instanceof Error ? error.message : String(error)}`, hint: null };
   }
+}
+
+function describeKind(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'something that is not a regular file';
 }
 
 function formatBytes(bytes: number): string {
