@@ -29,11 +29,16 @@ export interface CliInTerminal {
 
 /** Starts bin/codex-run.js in a new pseudo-terminal (rich display: no CI variable). */
 export function startCliInTerminal(args: string[], options: { cwd: string; env?: Record<string, string> }): CliInTerminal {
+  return startInTerminal([path.join(repoRoot, 'bin', 'codex-run.js'), ...args], options);
+}
+
+/** Starts `node <args>` in a new pseudo-terminal whose stdin, stdout and stderr are that terminal. */
+export function startInTerminal(args: string[], options: { cwd: string; env?: Record<string, string> }): CliInTerminal {
   const require = createRequire(import.meta.url);
   const pty = require('node-pty') as NodePty;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI') env[key] = value;
-  const term = pty.spawn(process.execPath, [path.join(repoRoot, 'bin', 'codex-run.js'), ...args], {
+  const term = pty.spawn(process.execPath, args, {
     cols: 100,
     rows: 30,
     cwd: options.cwd,

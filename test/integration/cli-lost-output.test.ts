@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture } from '../helpers/paths.js';
-import { startCliInTerminal } from '../helpers/pty-cli.js';
+import { startCliInTerminal, startInTerminal } from '../helpers/pty-cli.js';
 import { startCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -105,4 +105,27 @@ test('the terminal closes under a rich-display run (ssh drop): SIGHUP stops it l
   assert.deepEqual(r.jobs.map((j) => j.status), ['interrupted', 'interrupted']);
   // The job ignored SIGHUP; the runner's stop ladder (Ctrl-C, SIGTERM, SIGKILL) still ended it.
   await waitFor(`the SIGHUP-immune job (pid ${immune}) to be gone`, () => !alive(immune), 5_000);
+});
+
+test('exiting after the terminal was closed keeps the exit code instead of aborting in Node\'s terminal reset', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir();
+  const script = path.join(dir, 'exit-after-hangup.mjs');
+  const outputStream = new URL('../../src/ui/output-stream.js', import.meta.url).href;
+  // Started on a terminal; after SIGHUP it writes (EIO), lets the dead terminal go and exits 7.
+  writeFileSync(
+    script,
+    `import { processOutput, releaseHungUpTerminal } from ${JSON.stringify(outputStream)};
+    const { stdout } = processOutput();
+    process.on('SIGHUP', () => {
+      stdout.write('still here\\n');
+      setTimeout(() => { releaseHungUpTerminal(); process.exit(7); }, 100);
+    });
+    stdout.write('ready\\n');
+    setInterval(() => {}, 1000);`,
+  );
+  const child = startInTerminal([script], { cwd: dir });
+  t.after(() => killIfAlive(child.pid));
+  await waitFor('the child to be ready', () => child.output().includes('ready'), 10_000);
+  child.hangUp();
+  assert.deepEqual(await child.exited, { exitCode: 7, signal: 0 }, 'signal 6 would be Node aborting on the hung-up terminal');
 });
