@@ -26,7 +26,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   let running = true;
   for (const [name, stream] of [['stdout', stdout], ['stderr', stderr]] as const) {
     stream.onLost((code) => {
-      if (running) bus.emit({ type: 'warning', at: systemClock.now(), job: null, message: `${name} was closed (${code}); the run goes on without a display` });
+      if (running) bus.emit({ type: 'warning', at: systemClock.now(), job: null, message: `${name} was closed (${code}); the run goes on without printing there` });
     });
   }
   const outcome = await runManifest({

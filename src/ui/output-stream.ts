@@ -73,7 +73,11 @@ export class OutputStream {
   private lose(code: string): void {
     if (this.state.kind === 'lost') return;
     this.state = { kind: 'lost', code };
-    for (const listener of this.lostListeners.splice(0)) listener(code);
+    // Later, never from inside the write() that failed: a listener may emit run events.
+    const listeners = this.lostListeners.splice(0);
+    process.nextTick(() => {
+      for (const listener of listeners) listener(code);
+    });
   }
 }
 
