@@ -239,6 +239,15 @@ test('the echo window: explained changes are codex-run\'s only shortly after it 
   assert.equal(await show('\r\nstatus: 3 files left'), 'agent', 'new words, even inside the window');
   clock.advance(MIN_ECHO_WINDOW_MS + 1);
   assert.equal(await show('\r\n⠼ Working (4s)'), 'agent', 'a new frame line long after any input is the agent\'s');
+  // A terminal slower than the window: its first late echo counts once, and widens the window.
+  judge.noteInput('\r', clock.now());
+  clock.advance(800);
+  assert.equal(await show('\r\n⠴ Working (5s)'), 'agent', 'an echo 800 ms late is past the 500 ms window');
+  assert.equal(judge.echoWindowMs, 1600, 'twice the latency seen');
+  clock.advance(10_000);
+  judge.noteInput('\r', clock.now());
+  clock.advance(800);
+  assert.equal(await show('\r\n⠦ Working (15s)'), 'self', 'the next one, as late, is in the window');
   assert.ok(judge.isEchoLine('› status'));
   assert.ok(!judge.isEchoLine('status: 3 files left'));
   screen.dispose();

@@ -26,8 +26,8 @@
  *                              └───┘
  *
  * The echo window runs from the first byte typed to the last byte plus the larger of
- * {@link MIN_ECHO_WINDOW_MS} and twice the echo latency seen so far (from a write to the first
- * screen change it explains), capped at {@link MAX_ECHO_WINDOW_MS}. Why these: a kernel echo
+ * {@link MIN_ECHO_WINDOW_MS} and twice the echo latency seen so far (the largest of the last
+ * few delays from a keystroke to the next screen change), capped at {@link MAX_ECHO_WINDOW_MS}. Why these: a kernel echo
  * reaches the screen model within a snapshot period (100 ms) or two, and an agent redraws
  * its own echo within a frame; 500 ms covers both on a loaded machine, twice the observed
  * latency adapts to a slower TUI, and the cap keeps a late change (seconds after the input)
@@ -104,6 +104,7 @@ export class ScreenJudge {
     const text = normaliseScreen(snap);
     if (text === this.screen) return 'unchanged';
     const lines = text.split('\n');
+    this.sampleLatency(now);
     const verdict = this.explainedByInput(lines, now) ? 'self' : 'agent';
     this.screen = text;
     this.lines = new Set(lines);
@@ -131,12 +132,21 @@ export class ScreenJudge {
       if (line === '' || known(line)) continue;
       if (!this.echoOfKnown(line, known)) return false;
     }
-    if (state.unmatchedWriteAt !== null) {
-      this.latencies.push(now - state.unmatchedWriteAt);
-      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
-      this.state = { ...state, unmatchedWriteAt: null };
-    }
     return true;
+  }
+
+  // The first screen change after a keystroke measures the echo latency, whoever made it: an
+  // echo too late for the window still widens the next one, so a slow terminal is not read as
+  // an agent that wakes up at every poke.
+  private sampleLatency(now: number): void {
+    const state = this.state;
+    if (state.kind !== 'echoing' || state.unmatchedWriteAt === null) return;
+    const latency = now - state.unmatchedWriteAt;
+    if (latency <= MAX_ECHO_WINDOW_MS) {
+      this.latencies.push(latency);
+      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+    }
+    this.state = { ...state, unmatchedWriteAt: null };
   }
 
   // A line that is typed text with only decoration around it, or an old line with typed text
