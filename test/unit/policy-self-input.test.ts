@@ -252,3 +252,34 @@ test('the echo window: explained changes are codex-run\'s only shortly after it 
   assert.ok(!judge.isEchoLine('status: 3 files left'));
   screen.dispose();
 });
+
+test('a TUI that draws the typed text in its input box and redraws in steps: its input box and footer coming back are not new', { timeout: 10_000 }, async () => {
+  // Like Codex's TUI during a turn: a spinner, an input box, a footer; typed text appears in
+  // the box; a snapshot may catch a frame drawn only in part.
+  const clock = new FakeClock();
+  const screen = new ScreenModel({ cols: 50, rows: 8, clock });
+  const judge = new ScreenJudge();
+  const frame = (box: string | null, footer: string | null, queued = ''): string =>
+    `\x1b[H\x1b[2J• Working (3s • esc to interrupt)\r\n${queued}${box === null ? '' : `› ${box}\r\n`}${footer ?? ''}`;
+  const show = async (data: string): Promise<string> => {
+    screen.write(data);
+    await screen.whenParsed();
+    return judge.judge(screen.snapshot(), clock.now());
+  };
+  assert.equal(await show(frame('Ask Codex to do anything', '? for shortcuts')), 'agent');
+  for (let poke = 0; poke < 3; poke++) {
+    clock.advance(10_000);
+    judge.noteInput('status', clock.now());
+    clock.advance(30);
+    assert.equal(await show(frame('status', '? for shortcuts')), 'self', `poke ${poke}: the typed text in the box`);
+    clock.advance(500);
+    judge.noteInput('\r', clock.now());
+    clock.advance(30);
+    assert.equal(await show(frame(null, null)), 'self', `poke ${poke}: a frame caught half drawn`);
+    clock.advance(30);
+    assert.equal(await show(frame('Ask Codex to do anything', '? for shortcuts')), 'self', `poke ${poke}: the box and footer back`);
+  }
+  clock.advance(10_000);
+  assert.equal(await show(frame('Ask Codex to do anything', '? for shortcuts', 'Edited src/app.ts (+3 -1)\r\n')), 'agent', 'the agent at work');
+  screen.dispose();
+});

@@ -14,7 +14,8 @@
  *   - `unchanged`: the same as that screen;
  *   - `self`: different, but within the echo window of codex-run's input and explained by it:
  *     every line that is new, compared with the screen before the input, is blank, or is a
- *     line that was already there (moved by a scroll, redrawn one row lower), or holds
+ *     line that was already there or shown lately (moved by a scroll, redrawn one row lower,
+ *     an input box that comes back once the typed line is sent), or holds
  *     the typed text (its echo) with nothing around it but decoration or an old line. Rows the
  *     echo only removed (scrolled off, erased) are explained too. Cursor-only moves never
  *     change the normalised text;
@@ -44,6 +45,12 @@ export const MIN_ECHO_WINDOW_MS = 500;
 export const MAX_ECHO_WINDOW_MS = 5000;
 /** Echo latencies remembered for the window (the largest of these counts). */
 const LATENCY_SAMPLES = 4;
+/**
+ * Distinct screen lines remembered as "already shown". A TUI redraws in steps, so a snapshot
+ * may catch a frame without its input box or footer; when they come back after codex-run's
+ * next keystroke they are not new.
+ */
+const REMEMBERED_LINES = 500;
 /** Typed texts remembered to recognise their echo in old lines (for the loop guard). */
 const REMEMBERED_TEXTS = 16;
 
@@ -71,6 +78,8 @@ export class ScreenJudge {
   private lines: ReadonlySet<string> = new Set();
   private state: EchoState = { kind: 'quiet' };
   private readonly latencies: number[] = [];
+  /** Lines shown on screen lately, least recent first (a bounded LRU). */
+  private readonly shown = new Set<string>();
   /** Recent typed texts in their echo spellings, normalised, newest last. */
   private readonly typed: string[] = [];
 
@@ -108,6 +117,14 @@ export class ScreenJudge {
     const verdict = this.explainedByInput(lines, now) ? 'self' : 'agent';
     this.screen = text;
     this.lines = new Set(lines);
+    for (const line of this.lines) {
+      this.shown.delete(line);
+      this.shown.add(line);
+    }
+    for (const oldest of this.shown) {
+      if (this.shown.size <= REMEMBERED_LINES) break;
+      this.shown.delete(oldest);
+    }
     return verdict;
   }
 
@@ -127,7 +144,7 @@ export class ScreenJudge {
       this.state = { kind: 'quiet' };
       return false;
     }
-    const known = (line: string): boolean => state.before.has(line) || this.lines.has(line);
+    const known = (line: string): boolean => state.before.has(line) || this.lines.has(line) || this.shown.has(line);
     for (const line of lines) {
       if (line === '' || known(line)) continue;
       if (!this.echoOfKnown(line, known)) return false;
