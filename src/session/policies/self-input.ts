@@ -37,6 +37,7 @@
  */
 
 import type { ScreenSnapshot } from '../screen.js';
+import { unreachable } from '../../util/unreachable.js';
 import { normaliseLine, normaliseScreen } from './progress.js';
 
 /** The shortest echo window after codex-run's last keystroke. */
@@ -99,10 +100,17 @@ export class ScreenJudge {
     }
     const state = this.state;
     const until = now + this.echoWindowMs;
-    if (state.kind === 'echoing' && now <= state.until) {
-      this.state = { ...state, until, unmatchedWriteAt: state.unmatchedWriteAt ?? now };
-    } else {
-      this.state = { kind: 'echoing', before: this.lines, until, unmatchedWriteAt: now };
+    const fresh: EchoState = { kind: 'echoing', before: this.lines, until, unmatchedWriteAt: now };
+    switch (state.kind) {
+      case 'quiet':
+        this.state = fresh;
+        return;
+      case 'echoing':
+        // More keystrokes extend the window; after it closed, the screen now is the one before them.
+        this.state = now <= state.until ? { ...state, until, unmatchedWriteAt: state.unmatchedWriteAt ?? now } : fresh;
+        return;
+      default:
+        unreachable(state);
     }
   }
 
@@ -139,7 +147,14 @@ export class ScreenJudge {
 
   private explainedByInput(lines: readonly string[], now: number): boolean {
     const state = this.state;
-    if (state.kind === 'quiet') return false;
+    switch (state.kind) {
+      case 'quiet':
+        return false;
+      case 'echoing':
+        break;
+      default:
+        return unreachable(state);
+    }
     if (now > state.until) {
       this.state = { kind: 'quiet' };
       return false;
