@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 import { quote } from './describe-value.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { interpolate, type Env } from './interpolate.js';
 import type { AgentKind, Diagnostic } from './model.js';
 import type { OverlapPolicy, ScheduleSpec } from '../schedule/schedule-spec.js';
@@ -106,8 +106,8 @@ interface FieldRule<In, Out> {
 
 type FieldRules = { [K in keyof RawJobFields]-?: FieldRule<NonNullable<RawJobFields[K]>, ResolvedJobFields[K]> };
 
-/** The longest timeout: 596h, the last whole hour Node's timers can wait (they cap at 2^31 - 1 ms). */
-export const MAX_TIMEOUT_MS = 596 * 3_600_000;
+/** The longest timeout: the bound of every duration (720h); the clock chains timers past Node's 2^31 - 1 ms. */
+export const MAX_TIMEOUT_MS = MAX_DURATION_MS;
 
 /** The longest pause between a typed answer and its Enter. */
 export const MAX_ENTER_DELAY_MS = 10_000;
@@ -266,9 +266,6 @@ function resolveTimeout(written: string, context: FieldContext): FieldResult<num
   const problem = (message: string): FieldResult<number> => err([context.source.diagnostic(context.path, message)]);
   if (!parsed.ok) return problem(parsed.error);
   if (parsed.value === 0) return problem(`expected a timeout longer than zero, found ${quote(written)}`);
-  if (parsed.value > MAX_TIMEOUT_MS) {
-    return problem(`expected a timeout of at most ${formatDuration(MAX_TIMEOUT_MS)}, found ${quote(written)}`);
-  }
   return ok(parsed.value);
 }
 

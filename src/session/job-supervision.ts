@@ -89,7 +89,7 @@ export class JobSupervision {
     });
     this.unsubscribe.push(this.supervisor.attach(this.screen));
     // Answer the terminal queries a real terminal would (cursor position, device attributes).
-    this.unsubscribe.push(this.screen.onReply((reply) => o.target.write(reply)));
+    this.unsubscribe.push(this.screen.onReply((reply) => this.type(reply)));
     this.scheduleRefresh();
   }
 
@@ -194,7 +194,7 @@ export class JobSupervision {
           this.sends.clear();
         }
         this.record(decision.intervention);
-        const run = runSendSteps(decision.steps, (data) => this.o.target.write(data), this.o.clock);
+        const run = runSendSteps(decision.steps, (data) => this.type(data), this.o.clock);
         this.sends.add(run);
         void run.done.then(() => this.sends.delete(run));
         break;
@@ -214,6 +214,12 @@ export class JobSupervision {
         unreachable(decision);
     }
     this.showState();
+  }
+
+  // Everything codex-run types goes through here, so supervision knows its echo is not progress.
+  private type(data: string): void {
+    this.supervisor.observeInput(data);
+    this.o.target.write(data);
   }
 
   private record(intervention: Intervention): void {

@@ -17,6 +17,8 @@ interface ReportJob {
   name: string;
   status: string;
   reason: string | null;
+  startedAt: string | null;
+  finishedAt: string;
   logFile: string;
   transcriptFile: string;
   interventions: Intervention[];
@@ -161,4 +163,50 @@ jobs:
   assert.equal(unanswered.reason, 'waiting-for-input');
   assert.deepEqual(unanswered.interventions.map((i) => i.kind), ['blocked', 'fail']);
   assert.ok(unanswered.interventions[0]!.excerpt.some((line) => line.includes('[y/n]')));
+});
+
+test('what codex-run types is not progress: a poked spinner is idle-killed at kill with one poke, echoing terminal or not; a reply to the poke is progress', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const received = (name: string): string => path.join(dir, `${name}.received`);
+  const { jobs, runDir, out } = await runManifest(`version: 1
+concurrency: 3
+defaults:
+  agent: command
+jobs:
+  cooked:
+    command: [node, ${fixture('agent-spinner-hung.js')}, --cooked, ${received('cooked')}]
+    idle: { poke: 2s, kill: 5s }
+    timeout: 20s
+  raw:
+    command: [node, ${fixture('agent-spinner-hung.js')}, ${received('raw')}]
+    idle: { poke: 2s, kill: 5s }
+    timeout: 20s
+  replying:
+    command: [node, ${fixture('agent-spinner-hung.js')}, --cooked, --reply]
+    idle: { poke: 2s, kill: 5s, pokeWith: "status" }
+    timeout: 20s
+`);
+  const since = (j: ReportJob, at: string): number => Date.parse(at) - Date.parse(j.startedAt ?? '');
+  for (const name of ['cooked', 'raw']) {
+    const spinner = job(jobs, name);
+    const story = `${name}: ${JSON.stringify(spinner.interventions.map((i) => [i.kind, since(spinner, i.at)]))}\n${out}`;
+    assert.equal(spinner.status, 'killed', story);
+    assert.equal(spinner.reason, 'idle-killed', story);
+    assert.deepEqual(spinner.interventions.map((i) => i.kind), ['poke', 'kill'], story);
+    const kill = spinner.interventions[1]!;
+    assert.ok(since(spinner, kill.at) >= 5000 && since(spinner, spinner.finishedAt) < 7000, `stopped at kill (5s), within 7s of start: ${story}`);
+  }
+  // The cooked terminal turns the Enter into a newline before the agent reads it.
+  assert.equal(readFileSync(received('cooked'), 'utf8'), '\n', 'the echoing agent got exactly one poke');
+  assert.equal(readFileSync(received('raw'), 'utf8'), '\r', 'the raw agent got exactly one poke');
+  assert.match(transcript(runDir, job(jobs, 'cooked')), /Working[^\n]*\n[^\n]*Working/, 'the echoed Enter left a frame behind');
+
+  const replying = job(jobs, 'replying');
+  assert.equal(replying.status, 'succeeded', `a reply is progress, so kill never came: ${JSON.stringify(replying.interventions)}`);
+  assert.deepEqual(replying.interventions.map((i) => [i.kind, i.sent]), [
+    ['poke', 'status\\r'],
+    ['poke', 'status\\r'],
+    ['poke', 'status\\r'],
+  ]);
+  assert.match(transcript(runDir, replying), /reply 3: got "status"/);
 });

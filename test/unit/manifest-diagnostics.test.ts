@@ -141,7 +141,7 @@ test('bad durations', async () => {
       `jobs.yaml:3:28: ${expected}, found "5 minutes" (hint: write 5m)`,
       `jobs.yaml:4:28: ${expected}, found a number 30 (hint: add a unit, e.g. 30s or 30m)`,
       'jobs.yaml:5:28: expected a timeout longer than zero, found "0s"',
-      'jobs.yaml:6:28: expected a timeout of at most 596h, found "9999h"',
+      'jobs.yaml:6:28: expected a duration of at most 720h (30 days), found "9999h"',
       `jobs.yaml:7:28: ${expected}, found "1h 30m"`,
     ],
   );

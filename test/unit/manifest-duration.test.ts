@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, parseDuration, suggestDuration } from '../../src/manifest/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration, suggestDuration } from '../../src/manifest/duration.js';
 import { manifestSchema } from '../../src/manifest/schema.js';
 
 test('parseDuration reads each unit and combinations, largest unit first', () => {
@@ -32,7 +32,15 @@ test('parseDuration rejects other spellings with what was expected and what was 
 test('parseDuration refuses amounts past what a number holds exactly', () => {
   const result = parseDuration('99999999999999999999h');
   assert.equal(result.ok, false);
-  assert.match(result.ok ? '' : result.error, /too long$/);
+  assert.match(result.ok ? '' : result.error, /at most 720h/);
+});
+
+test('parseDuration has one bound for every duration: 720h (30 days) is accepted, anything longer is refused', () => {
+  assert.deepEqual(parseDuration('720h'), { ok: true, value: MAX_DURATION_MS });
+  assert.equal(MAX_DURATION_MS, 30 * 24 * 3_600_000);
+  for (const text of ['720h0m0s1ms', '721h', '1000h', '719h60m1s']) {
+    assert.deepEqual(parseDuration(text), { ok: false, error: `expected a duration of at most 720h (30 days), found ${JSON.stringify(text)}` }, text);
+  }
 });
 
 test('formatDuration writes the manifest spelling and round-trips through parseDuration', () => {
@@ -57,6 +65,7 @@ test('suggestDuration offers the short form of spelled-out units only', () => {
   assert.equal(suggestDuration('250 ms'), '250ms');
   assert.equal(suggestDuration('5 fortnights'), null);
   assert.equal(suggestDuration('soon'), null);
+  assert.equal(suggestDuration('1000h'), null, 'no "did you mean" the same text');
 });
 
 test('the schema duration pattern accepts exactly what parseDuration accepts', () => {

@@ -27,8 +27,14 @@ interface AgentRun {
 
 const DEADLINE_MS = 10_000;
 
-// Runs a fixture under supervision until it exits; a supervisor stop sends SIGTERM.
-async function runAgent(name: string, args: string[], raw: Record<string, unknown>, direct = false): Promise<AgentRun> {
+/**
+ * Runs a fixture under supervision until it exits; a supervisor stop sends SIGTERM. With
+ * `fromFirstOutput`, supervision (and so the idle ladder's clock) starts when the agent first
+ * prints, not at the spawn: a short `poke` then cannot fall inside Node's start-up on a busy
+ * machine (the poke would reach a terminal not yet in raw mode, and the first frame would be
+ * progress that starts a new idle period).
+ */
+async function runAgent(name: string, args: string[], raw: Record<string, unknown>, direct = false, fromFirstOutput = false): Promise<AgentRun> {
   const parsed = parseSupervision(raw);
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
   const cols = 100;
@@ -44,19 +50,29 @@ async function runAgent(name: string, args: string[], raw: Record<string, unknow
   const screen = new ScreenModel({ cols, rows, clock: systemClock, throttleMs: 20, historyLines: Supervisor.historyLinesFor(parsed.value) });
   const decisions: Decision[] = [];
   const sends: SendRun[] = [];
-  const sup = new Supervisor({
-    spec: parsed.value,
-    clock: systemClock,
-    timing: { enterDelayMs: 50, keyDelayMs: 20 },
-    onDecision: (d) => {
-      decisions.push(d);
-      if (d.type === 'send') sends.push(runSendSteps(d.steps, (data) => pty.write(data), systemClock));
-      if (d.type === 'stop') pty.kill('SIGTERM');
-    },
-  });
-  sup.attach(screen);
+  let sup: Supervisor | null = null;
+  const supervise = (): Supervisor => {
+    const started = new Supervisor({
+      spec: parsed.value,
+      clock: systemClock,
+      timing: { enterDelayMs: 50, keyDelayMs: 20 },
+      onDecision: (d) => {
+        decisions.push(d);
+        const type = (data: string): void => {
+          started.observeInput(data);
+          pty.write(data);
+        };
+        if (d.type === 'send') sends.push(runSendSteps(d.steps, type, systemClock));
+        if (d.type === 'stop') pty.kill('SIGTERM');
+      },
+    });
+    started.attach(screen);
+    return started;
+  };
+  if (!fromFirstOutput) sup = supervise();
   let output = '';
   pty.onData((chunk) => {
+    sup ??= supervise();
     output += chunk.toString('utf8');
     screen.write(chunk);
     sup.observeOutput(chunk.length);
@@ -75,7 +91,7 @@ async function runAgent(name: string, args: string[], raw: Record<string, unknow
   } finally {
     clearTimeout(deadline);
     for (const s of sends) s.cancel();
-    sup.dispose();
+    sup?.dispose();
     screen.dispose();
   }
 }
@@ -135,7 +151,7 @@ test('agent-spinner-hung: busy-looking but idle, poked at `poke` then stopped at
   try {
     const received = path.join(dir, 'received');
     const started = Date.now();
-    const run = await runAgent('agent-spinner-hung.js', [received], { idle: { poke: '300ms', kill: '900ms', pokeWith: 'status' } });
+    const run = await runAgent('agent-spinner-hung.js', [received], { idle: { poke: '300ms', kill: '900ms', pokeWith: 'status' } }, false, true);
     const took = Date.now() - started;
     assert.deepEqual(sent(run), ['status\\r']);
     assert.deepEqual(stops(run), ['idle-killed']);

@@ -3,7 +3,7 @@
  * Looks at the viewport plus some scrollback (lines normalised as in progress.ts, blank and
  * purely decorative lines left out) for a block of 1..`maxBlockLines` lines repeated
  * `repeats` times in a row. A block redrawn in place is not repeated: only lines that pile
- * up count.
+ * up count, and lines that are only the echo of what codex-run typed (answers, pokes) do not.
  *
  *   watching ──block repeated `repeats` times──▶ tripped
  */
@@ -40,7 +40,11 @@ export class LoopGuard implements Policy {
   private tripped = false;
   private lastVersion = -1;
 
-  constructor(private readonly spec: LoopSpec) {}
+  /** `isSelfInput`: whether a normalised line is only the echo of codex-run's own typing (left out like decoration). */
+  constructor(
+    private readonly spec: LoopSpec,
+    private readonly isSelfInput: (line: string) => boolean = () => false,
+  ) {}
 
   onScreen(snap: ScreenSnapshot, ctx: ScreenContext): Decision[] {
     // Any parsed output counts here, not only progress: a loop keeps the viewport looking the same.
@@ -50,7 +54,7 @@ export class LoopGuard implements Policy {
     const lines: string[] = [];
     for (const line of snap.logicalLines(true)) {
       const normal = normaliseLine(line.text);
-      if (!HAS_WORD.test(normal)) continue;
+      if (!HAS_WORD.test(normal) || this.isSelfInput(normal)) continue;
       originals.push(line.text);
       lines.push(normal);
     }

@@ -61,7 +61,10 @@ export type Decision =
 /** What the supervisor knows about a snapshot before asking the policies. */
 export interface ScreenContext {
   now: number;
-  /** The screen changed beyond spinners and timers since the previous snapshot. */
+  /**
+   * The agent changed the screen beyond spinners and timers since the previous snapshot; the
+   * echo of what codex-run typed, and a scroll or redraw it caused, are not progress (self-input.ts).
+   */
   progress: boolean;
   /** An earlier policy already answered, blocked or stopped on this snapshot. */
   handled: boolean;

@@ -21,8 +21,8 @@ import { IdleLadder } from './idle-ladder.js';
 import { LoopGuard, loopHistoryLines } from './loop-guard.js';
 import { OutputCap } from './output-cap.js';
 import { formatMs, type Decision, type Policy, type RuleRef, type ScreenContext, type StopReason } from './policy.js';
-import { ProgressDetector } from './progress.js';
 import { QuestionDetector } from './question-detector.js';
+import { ScreenJudge } from './self-input.js';
 import { DEFAULT_SEND_TIMING, type SendTiming } from './send-steps.js';
 import type { SendSpec, SupervisionSpec } from './spec.js';
 
@@ -67,7 +67,8 @@ export class Supervisor {
   private readonly emit: (decision: Decision) => void;
   private readonly policies: Policy[];
   private readonly answers: AnswerRules;
-  private readonly progress = new ProgressDetector();
+  /** Progress is what the agent changed on screen, not the echo of what codex-run typed (self-input.ts). */
+  private readonly judge = new ScreenJudge();
   private readonly idleDisplayAfterMs: number;
   private phase: Phase = { kind: 'watching' };
   private timer: TimerHandle | null = null;
@@ -93,7 +94,7 @@ export class Supervisor {
     const { spec } = options;
     this.answers = new AnswerRules(spec.answers, { decline: options.decline ?? DEFAULT_DECLINE, timing });
     this.policies = [this.answers, new QuestionDetector(spec.idle, timing), new IdleLadder(spec.idle, timing, this.lastProgressAt)];
-    if (spec.loop !== null) this.policies.push(new LoopGuard(spec.loop));
+    if (spec.loop !== null) this.policies.push(new LoopGuard(spec.loop, (line) => this.judge.isEchoLine(line)));
     if (spec.maxOutputBytes !== null) this.policies.push(new OutputCap(spec.maxOutputBytes));
     this.reschedule();
   }
@@ -102,7 +103,7 @@ export class Supervisor {
   observeScreen(snap: ScreenSnapshot): void {
     if (this.phase.kind !== 'watching') return;
     const now = this.clock.now();
-    const ctx: ScreenContext = { now, progress: this.progress.observe(snap), handled: false };
+    const ctx: ScreenContext = { now, progress: this.judge.judge(snap, now) === 'agent', handled: false };
     if (ctx.progress) {
       this.lastProgressAt = now;
       this.pokedAt = null;
@@ -117,6 +118,16 @@ export class Supervisor {
       if (this.phase.kind !== 'watching') return;
     }
     this.reschedule();
+  }
+
+  /**
+   * Records bytes codex-run itself typed into the job's terminal (answers, pokes, keys, replies
+   * to terminal queries), when they are written: their echo, and a redraw they cause, are not
+   * the agent's progress, for the idle ladder, the question detector and the loop guard alike.
+   */
+  observeInput(data: string): void {
+    if (this.phase.kind === 'disposed') return;
+    this.judge.noteInput(data, this.clock.now());
   }
 
   /** Counts raw output bytes (for the output cap); call for every PTY chunk. */
