@@ -211,11 +211,12 @@ async function play(data: Buffer, schedule: Schedule, rules: JobRules, o: { star
   return decisions;
 }
 
-const keyOf = (kind: string, rule: { index: number } | null, sent: string | null): string => JSON.stringify([kind, rule?.index ?? null, sent]);
+const keyOf = (kind: string, rule: { index: number; match: string } | null, sent: string | null): string => JSON.stringify([kind, rule?.index ?? null, rule?.match ?? null, sent]);
 
 /**
  * Lines the replayed decisions up with the recorded interventions, in order: each replayed
- * one takes the first not yet taken recorded one with the same kind, rule and typed text.
+ * one takes the first not yet taken recorded one with the same kind, rule (position and
+ * pattern) and typed text.
  */
 export function compare(replayed: readonly ReplayedDecision[], recorded: readonly RecordedIntervention[]): Comparison[] {
   const out: Comparison[] = [];
