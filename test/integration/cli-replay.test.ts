@@ -31,7 +31,7 @@ test('replay: a past job\'s log through a fresh supervisor makes the decisions t
   const run = await runCli(['jobs.yaml'], { cwd: dir, deadlineMs: 45_000 });
   assert.equal(run.code, 1, run.stdout + run.stderr);
   // The summary says what the job was left waiting for.
-  assert.match(run.stdout, /\n {5}waiting for: Apply changes \(2\/2\)\? \[y\/n\]\n/);
+  assert.match(run.stdout, /\n {5}waiting for: Apply changes \(2\/2\)\?.*\n/);
   const root = path.join(dir, '.codex-run', 'runs');
   const [runId] = readdirSync(root);
   assert.ok(runId);
@@ -39,7 +39,7 @@ test('replay: a past job\'s log through a fresh supervisor makes the decisions t
   const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: Array<{ interventions: Intervention[] }> };
   const recorded = report.jobs[0]!.interventions;
   assert.deepEqual(recorded.map((i) => i.kind), ['answer', 'blocked', 'fail']);
-  assert.equal(recorded[1]!.question?.text, 'Apply changes (2/2)? [y/n]');
+  assert.match(recorded[1]!.question?.text ?? '', /Apply changes \(2\/2\)\?/);
 
   // The timing index sits beside the log, private like it.
   const timing = path.join(runDir, 'ask.timing');
@@ -50,7 +50,7 @@ test('replay: a past job\'s log through a fresh supervisor makes the decisions t
   assert.equal(replay.code, 0, replay.stdout + replay.stderr);
   assert.match(replay.stdout, /timing: recorded \(ask\.timing, \d+ entries\)\n/);
   assert.match(replay.stdout, /\n {2}\+\S+ +answer {3}answers\[0\] "Apply changes \\\(1\/2\\\)\\\? \\\[y\/n\\\]" types y\\r\n {13}│ Apply changes \(1\/2\)\? \[y\/n\]\n/);
-  assert.match(replay.stdout, /\n {2}\+\S+ +blocked {2}waiting for input: Apply changes \(2\/2\)\? \[y\/n\]\n/);
+  assert.match(replay.stdout, /\n {2}\+\S+ +blocked {2}waiting for input: Apply changes \(2\/2\)\?.*\n/);
   assert.match(replay.stdout, /\n {2}\+\S+ +fail {5}stops the job: a question stayed unanswered for 1s\n/);
   assert.match(replay.stdout, /same as the run: 3 interventions recorded, each made again\n$/);
 
