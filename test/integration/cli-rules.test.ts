@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The reference captures of codex-cli 0.169 (present on CI, beside the repository). */
 const CAPTURES = path.resolve(repoRoot, '..', 'shared', 'reference', 'codex-cli-0.169', 'captures');
@@ -76,4 +77,20 @@ test('rules test --json: state, question and the rule that fires with what it ty
   assert.match(screen?.question?.text ?? '', /^Continue\?/);
   assert.deepEqual([screen?.rule?.index, screen?.rule?.kind, screen?.rule?.sent], [1, 'answer', 'y\\r']);
   assert.deepEqual(screen?.expect.mismatches, []);
+});
+
+test('rules test on a job log with its timing index: the final screen and each point where the output paused', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'session.log'), 'Building...\r\nContinue? [y/n] y\r\nDone.\r\n');
+  // Built at 0 ms, the prompt at 100 ms, then 3 s of silence until the answer's echo.
+  writeFileSync(path.join(dir, 'session.timing'), 'codex-run timing 1 start=1000\n0 13\n100 16\n3100 10\n');
+  const r = await cli([path.join(RULES, 'jobs.yaml'), path.join(dir, 'session.log')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /session\.log @ \+0\.1s \(output paused\)\n {6}state {5}waiting_input .*\n(?:.*\n)*? {6}rule {6}answers\[1\] "Continue\\\? \\\[y\/n\\\]" -> answer, types y\\r\n/);
+  assert.match(r.stdout, /2 screens, 0 with expectations/);
+
+  writeFileSync(path.join(dir, 'session.timing'), 'not a timing index\n');
+  const damaged = await cli([path.join(RULES, 'jobs.yaml'), path.join(dir, 'session.log')]);
+  assert.equal(damaged.code, 2);
+  assert.match(damaged.stderr, /session\.timing: line 1: expected "codex-run timing 1 start=<ms>"/);
 });
