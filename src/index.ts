@@ -6,3 +6,5 @@ export { classifyScreen } from './session/classify/classify-screen.js';
 export type { AgentScreenState, ClassifyOptions, QuestionOption, ScreenQuestion, ScreenVerdict } from './session/classify/types.js';
 export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutcome } from './run/run-manifest.js';
 export { loadManifest } from './manifest/load-manifest.js';
+export { runRulesTest, type RulesTestOptions, type RulesTestOutcome, type ScreenResult } from './rules/rules-test.js';
+export { replayJob, type ReplayOptions, type ReplayOutcome, type ReplayResult } from './rules/replay.js';

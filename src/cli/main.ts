@@ -90,6 +90,32 @@ program
     exitWith(await scheduleCommand(manifests, flags));
   });
 
+const rules = program.command('rules').description('check answer rules against screens, before a night depends on them');
+
+rules
+  .command('test')
+  .description('show what supervision makes of screens (.txt, .ansi, a folder, or a job .log): state, question, the rule that fires and what it types; checks <screen>.expect.yaml files (exit 1 on a mismatch)')
+  .argument('<paths...>', '[manifest.yaml] then screen files or folders')
+  .option('-j, --job <name>', 'the job whose rules to use (needed when the manifest has several)')
+  .option('--expect <dir>', 'read <screen>.expect.yaml files from this folder instead of beside the screens')
+  .option('--json', 'print the results as JSON')
+  .action(async (paths: string[], flags: Record<string, unknown>) => {
+    const { rulesTestCommand } = await import('./rules-command.js');
+    exitWith(await rulesTestCommand(paths, flags));
+  });
+
+program
+  .command('replay')
+  .description("feed a past job's .log through a fresh supervisor at the recorded pace and print each decision, compared with what the run did")
+  .argument('<run-folder>', 'the run folder (with report.json)')
+  .argument('<job>', 'the job name')
+  .option('--manifest <file>', 'use these rules instead of the manifest the run was started from')
+  .option('--json', 'print the decisions as JSON')
+  .action(async (runFolder: string, job: string, flags: Record<string, unknown>) => {
+    const { replayCommand } = await import('./replay-command.js');
+    exitWith(await replayCommand(runFolder, job, flags));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

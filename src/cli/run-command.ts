@@ -1,10 +1,10 @@
 import { processOutput } from '../ui/output-stream.js';
 import { printManifestFailure } from './manifest-errors.js';
-import { EventBus } from '../run/events.js';
+import { EventBus, type InterventionInfo } from '../run/events.js';
 import { exitCodeOf, runManifest } from '../run/run-manifest.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
-import { renderSummary } from '../ui/summary.js';
+import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 
@@ -19,6 +19,14 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   });
   const color = useColor({ isTTY: process.stdout.isTTY === true, env: process.env });
   const bus = new EventBus();
+  // What each job was last asked, for the summary's "waiting for:" lines.
+  const interventions = new Map<string, InterventionInfo[]>();
+  bus.on((event) => {
+    if (event.type !== 'job-intervention') return;
+    const list = interventions.get(event.job) ?? [];
+    list.push(event.intervention);
+    interventions.set(event.job, list);
+  });
   // Subscribed before the run starts so it sees run-started; it draws nothing until then.
   const { stdout, stderr } = processOutput();
   const display = startDisplay(bus, { mode, stream: stdout, clock: systemClock, color });
@@ -60,7 +68,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       if (json) {
         stdout.write(run.reportJson);
       } else {
-        stdout.write(renderSummary({ jobs: run.results, runDir: run.runDir, color }));
+        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []) }));
+        stdout.write(renderSummary({ jobs, runDir: run.runDir, color }));
       }
       break;
     }

@@ -7,6 +7,8 @@ import { JobLog, type JobLogStats } from './job-log.js';
 import { resolveInside } from './safe-name.js';
 import type { FileOpener } from './secure-file.js';
 import { Transcript } from './transcript.js';
+import { TimingIndex, timingFileFor } from './timing-index.js';
+import type { Clock } from '../util/clock.js';
 
 /** A job's file names, relative to the run folder (as in `JobPlanInfo`). */
 export interface JobFileNames {
@@ -24,6 +26,8 @@ export interface JobFilesOptions {
   open?: FileOpener;
   /** Called once per file, with its first write error. */
   onError?: (message: string) => void;
+  /** With a clock, `<job>.timing` records when the output arrived (for `codex-run replay`). */
+  clock?: Clock;
 }
 
 /** The raw log and the transcript of one job, written together. */
@@ -36,6 +40,7 @@ export class JobFiles {
     return new JobFiles(
       JobLog.create(resolveInside(runDir, names.logFile), options),
       Transcript.create(resolveInside(runDir, names.transcriptFile), options),
+      null,
     );
   }
 
@@ -48,16 +53,25 @@ export class JobFiles {
       await log.value.close();
       return err(transcript.error);
     }
-    return ok(new JobFiles(log.value, transcript.value));
+    // The timing index is a help for replay, never a reason to fail the job: without it, no index.
+    let timing: TimingIndex | null = null;
+    if (options.clock !== undefined) {
+      const opened = await TimingIndex.open(resolveInside(runDir, timingFileFor(names.logFile)), options.clock, options);
+      if (opened.ok) timing = opened.value;
+      else options.onError?.(opened.error);
+    }
+    return ok(new JobFiles(log.value, transcript.value, timing));
   }
 
   private constructor(
     private readonly log: JobLog,
     private readonly transcript: Transcript,
+    private readonly timing: TimingIndex | null,
   ) {}
 
   /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
   write(chunk: Buffer): boolean {
+    this.timing?.record(chunk.length);
     const logReady = this.log.write(chunk);
     const transcriptReady = this.transcript.write(chunk);
     return logReady && transcriptReady;
@@ -76,7 +90,7 @@ export class JobFiles {
 
   /** Flushes and closes both files. Never rejects. */
   async close(): Promise<void> {
-    await Promise.all([this.log.close(), this.transcript.close()]);
+    await Promise.all([this.log.close(), this.transcript.close(), this.timing?.close()]);
   }
 
   /** The first write error of the raw log, else of the transcript, or null. */

@@ -87,6 +87,8 @@ export interface InterventionInfo {
   excerpt: string[];
   /** Exactly what was typed, control characters as escapes (`y\\r`), or null. */
   sent: string | null;
+  /** blocked: what the agent asks (its question and options, with the keys that choose each). */
+  question?: { text: string; options: Array<{ label: string; keys: string[] }> };
   /** Resumes: which resume this is (1-based), the session continued, and why. */
   attempt?: number;
   sessionId?: string;

@@ -19,7 +19,7 @@ export interface RunOutputs {
   readonly runDir: string;
   /** Per-job facts for the run-started event (file names relative to the run folder). */
   readonly jobs: JobPlanInfo[];
-  /** Creates `<job>.log` and `<job>.txt`; they are closed by the job session. */
+  /** Creates `<job>.log`, `<job>.txt` and the timing index `<job>.timing`; they are closed by the job session. */
   openJob(name: string): Promise<Result<JobFiles, string>>;
   /** Flushes and closes everything after run-finished; resolves with the final report.json text. */
   close(): Promise<string>;
@@ -87,6 +87,7 @@ export async function openRunOutputs(
       if (files === undefined) throw new Error(`Internal error: no file names for job '${name}'`);
       const opened = await JobFiles.open(dir, files, {
         onError: (message) => bus.emit({ type: 'warning', at: clock.now(), job: name, message }),
+        clock,
       });
       if (opened.ok) open.set(name, opened.value);
       return opened;

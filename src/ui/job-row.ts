@@ -2,6 +2,7 @@ import type { JobPhase, JobResult } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 import { describeOutcome } from './outcome.js';
 import { statusPaint, type Palette } from './palette.js';
+import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { formatElapsed, padEnd, sanitizeLine, truncate } from './text.js';
 
 /** Job names longer than this are cut in the live rows so the status column stays in view. */
@@ -19,11 +20,13 @@ export interface JobRow {
   activity: string | null;
   /** Set by job-finished. */
   result: JobResult | null;
+  /** What the agent asks while the job is blocked (from the blocked intervention); null otherwise. */
+  question: QuestionInfo | null;
 }
 
 /** A new row for a planned job. */
 export function pendingRow(name: string): JobRow {
-  return { name, phase: 'pending', detail: null, since: null, activity: null, result: null };
+  return { name, phase: 'pending', detail: null, since: null, activity: null, result: null, question: null };
 }
 
 /** How a row is laid out at this moment. */
@@ -50,9 +53,17 @@ export function rowTitle(row: JobRow, layout: RowLayout): string {
   return `${palette.bold(name)}  ${painted}`;
 }
 
-/** The row's activity line, cut to `width`, or null when there is nothing to show under it. */
-export function rowActivity(row: JobRow, width: number): string | null {
-  if (row.result !== null || row.activity === null) return null;
+/**
+ * The line under the row, cut to `width`: while the job is blocked, what the agent asks
+ * (`? Continue? [Yes | No]`, highlighted); otherwise its last output line; null for nothing.
+ */
+export function rowActivity(row: JobRow, width: number, palette?: Palette): string | null {
+  if (row.result !== null) return null;
+  if (row.question !== null) {
+    const text = truncate(`? ${describeQuestion(row.question)}`, width);
+    return palette === undefined ? text : palette.bold(palette.yellow(text));
+  }
+  if (row.activity === null) return null;
   return truncate(row.activity, width);
 }
 

@@ -193,6 +193,8 @@ class RichDisplay implements EventRenderer {
         if (b === undefined) return;
         b.row.phase = event.phase;
         b.row.detail = event.detail;
+        // The question stays under the row while supervision says the job waits for input.
+        if (event.detail !== 'waiting for input') b.row.question = null;
         if (b.row.since === null && event.phase !== 'pending') b.row.since = event.at;
         this.paint(b, s.nameWidth);
         return;
@@ -213,9 +215,17 @@ class RichDisplay implements EventRenderer {
         b.end({ kind: 'result', result: event.result });
         return;
       }
-      case 'job-intervention':
-        // The row's state line already says what supervision is doing (job-state detail).
+      case 'job-intervention': {
+        // The row's state line already says what supervision is doing (job-state detail); a
+        // blocked job also shows what it is asked, until it moves on.
+        const b = s.rows.get(event.job);
+        if (b === undefined) return;
+        if (event.intervention.kind === 'blocked' && event.intervention.question !== undefined) b.row.question = event.intervention.question;
+        else if (event.intervention.kind === 'answer' || event.intervention.kind === 'deny') b.row.question = null;
+        else return;
+        this.paint(b, s.nameWidth);
         return;
+      }
       case 'job-facts':
         // Session ids and token counts are for the report and the summary, not the live rows.
         return;
@@ -242,7 +252,7 @@ class RichDisplay implements EventRenderer {
   private paint(b: RowBinding, nameWidth: number): void {
     if (b.wrapper === null || b.row.result !== null) return;
     b.wrapper.title = this.title(b.row, nameWidth);
-    const activity = rowActivity(b.row, this.columns() - OUTPUT_RESERVED);
+    const activity = rowActivity(b.row, this.columns() - OUTPUT_RESERVED, this.palette);
     if (activity !== null && activity !== b.wrapper.output) b.wrapper.output = activity;
   }
 

@@ -1,16 +1,21 @@
 import type { JobResult, JobStatus } from '../run/events.js';
 import { outcomeDetail, outcomeDuration, outcomeMessage } from './outcome.js';
 import { createPalette, statusPaint } from './palette.js';
+import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
+import type { InterventionInfo } from '../run/events.js';
 
 /** What the end-of-run summary is made from. */
 export interface SummaryInput {
   /** Jobs in plan order, each with its final result. */
-  jobs: Array<{ name: string; result: JobResult }>;
+  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null }>;
   /** The run folder, printed as the last line. */
   runDir: string;
   color: boolean;
 }
+
+/** Longest question line shown under a job; the full text is in report.json. */
+const QUESTION_WIDTH = 100;
 
 /** Longest failure message shown in the table; the full text is in report.json. */
 const MESSAGE_WIDTH = 60;
@@ -26,6 +31,8 @@ const STATUS_ORDER: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 
  *   JOB        STATUS     DURATION  EXIT/REASON
  *   lint       succeeded  4.1s      exit 0
  *   fix-tests  failed     3.2s      exit 1: 2 tests failed
+ *   deploy     failed     30.4s     waiting-for-input: a question stayed unanswered for 30s
+ *              waiting for: Continue? [Yes | No]
  *   2 jobs: 1 succeeded, 1 failed
  *   Run folder: /work/.codex-run/runs/20260101-000000-ab12
  */
@@ -39,13 +46,18 @@ export function renderSummary(input: SummaryInput): string {
       const why = [detail, message === null ? null : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
       return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
     });
+    const questions = input.jobs.map((j) => (j.result.status === 'succeeded' ? null : (j.question ?? null)));
     const nameWidth = Math.max(3, ...rows.map((r) => Array.from(r.name).length));
     const statusWidth = Math.max(6, ...rows.map((r) => r.status.length));
     const durationWidth = Math.max(8, ...rows.map((r) => r.duration.length));
     const row = (name: string, status: string, duration: string, why: string, paintStatus: (s: string) => string): string =>
       `${padEnd(name, nameWidth)}  ${paintStatus(padEnd(status, statusWidth))}  ${padEnd(duration, durationWidth)}  ${why}`.trimEnd();
     lines.push(palette.dim(row('JOB', 'STATUS', 'DURATION', 'EXIT/REASON', (s) => s)));
-    for (const r of rows) lines.push(row(r.name, r.status, r.duration, r.why, statusPaint(palette, r.status)));
+    for (const [i, r] of rows.entries()) {
+      lines.push(row(r.name, r.status, r.duration, r.why, statusPaint(palette, r.status)));
+      const question = questions[i];
+      if (question != null) lines.push(`${' '.repeat(nameWidth + 2)}${palette.yellow(`waiting for: ${truncate(describeQuestion(question), QUESTION_WIDTH)}`)}`);
+    }
   }
   lines.push(totalsLine(input.jobs.map((j) => j.result.status)));
   lines.push(`Run folder: ${input.runDir}`);
@@ -59,4 +71,17 @@ function totalsLine(statuses: JobStatus[]): string {
     .filter((c) => c.n > 0)
     .map((c) => `${c.n} ${c.status}`);
   return counts.length === 0 ? total : `${total}: ${counts.join(', ')}`;
+}
+
+/**
+ * The question a job was left waiting on: the last blocked intervention's, unless an answer or
+ * a denial came after it. Null when none.
+ */
+export function unansweredQuestion(interventions: readonly InterventionInfo[]): QuestionInfo | null {
+  for (let i = interventions.length - 1; i >= 0; i--) {
+    const info = interventions[i]!;
+    if (info.kind === 'answer' || info.kind === 'deny') return null;
+    if (info.kind === 'blocked') return info.question ?? null;
+  }
+  return null;
 }

@@ -151,3 +151,26 @@ test('rich mode without run-started draws nothing; stop() still resolves', async
   await withDeadline(display.stop(), 5_000, 'stop()');
   assert.equal(term.text(), '');
 });
+
+test('rich mode shows what a blocked job is asked under its row, until it moves on', { timeout: 20_000 }, async (t) => {
+  const clock = new FakeClock(T0);
+  const bus = new EventBus();
+  const term = fakeTerminal(120);
+  const display = startDisplay(bus, { mode: 'rich', stream: term.stream, clock, color: false });
+  t.after(() => display.stop());
+  bus.emit({ type: 'run-started', at: T0, runId: 'r1', runDir: '/w/runs/r1', manifest: '/w/jobs.yaml', jobs: [plan('deploy')] });
+  bus.emit({ type: 'job-state', at: T0, job: 'deploy', phase: 'running', detail: null });
+  bus.emit({ type: 'job-activity', at: T0, job: 'deploy', line: 'compiling' });
+  await term.waitFor(/compiling/);
+  const question = { text: 'Would you like to run the following command?', options: [{ label: 'Yes, proceed', keys: ['y'] }, { label: 'No', keys: ['\x1b'] }] };
+  bus.emit({ type: 'job-intervention', at: T0, job: 'deploy', intervention: { at: T0, kind: 'blocked', rule: null, excerpt: [], sent: null, question } });
+  bus.emit({ type: 'job-state', at: T0, job: 'deploy', phase: 'running', detail: 'waiting for input' });
+  await term.waitFor(/deploy +running 0s \(waiting for input\)\n.*\? Would you like to run the following command\? \[Yes, proceed \| No\]/);
+  bus.emit({ type: 'job-state', at: T0 + 1000, job: 'deploy', phase: 'running', detail: 'working' });
+  bus.emit({ type: 'job-activity', at: T0 + 1000, job: 'deploy', line: 'running the command' });
+  await term.waitFor(/running 0s \(working\)\n.*running the command/);
+  assert.doesNotMatch(latestFrame(term.text()), /Would you like/);
+  bus.emit({ type: 'job-finished', at: T0 + 2000, job: 'deploy', result: result({ startedAt: T0, finishedAt: T0 + 2000 }) });
+  bus.emit({ type: 'run-finished', at: T0 + 2000, status: 'succeeded' });
+  await withDeadline(display.done(), 10_000, 'display.done()');
+});

@@ -5,6 +5,7 @@
  */
 
 import type { ScreenSnapshot } from '../screen.js';
+import type { ScreenQuestion } from '../classify/types.js';
 
 /** Bytes to type into the terminal after waiting `delayMs` (counted from the previous step). */
 export interface SendStep {
@@ -30,6 +31,8 @@ export interface Intervention {
   excerpt: string[];
   /** Exactly what was or will be typed, control characters as escapes (`y\r`); null when nothing. */
   sent: string | null;
+  /** blocked (and what follows it): what the agent asks, its text and options, per the classifier. */
+  question?: ScreenQuestion;
 }
 
 /** Why supervision stops a job. */

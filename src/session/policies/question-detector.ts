@@ -16,6 +16,8 @@ import { unreachable } from '../../util/unreachable.js';
 import { bounded, formatMs, type Decision, type Intervention, type Policy, type ScreenContext } from './policy.js';
 import { stepsFor, visibleSteps, type SendTiming } from './send-steps.js';
 import type { IdleSpec } from './spec.js';
+import type { ScreenQuestion } from '../classify/types.js';
+import { askedQuestion } from './asked-question.js';
 
 /** How many non-blank lines at the bottom of the screen count as "the end". */
 const TAIL_LINES = 8;
@@ -70,7 +72,7 @@ export function findQuestion(snap: ScreenSnapshot): QuestionMatch | null {
 
 type QuestionState =
   | { kind: 'clear' }
-  | { kind: 'pending'; since: number; excerpt: string[] }
+  | { kind: 'pending'; since: number; excerpt: string[]; question: ScreenQuestion | undefined }
   | { kind: 'blocked'; since: number };
 
 /** The question detector policy. */
@@ -95,13 +97,13 @@ export class QuestionDetector implements Policy {
       case 'pending': {
         const question = findQuestion(snap);
         if (question === null) this.state = { kind: 'clear' };
-        else if (state.kind === 'clear' || ctx.progress || ctx.handled) this.state = { kind: 'pending', since: ctx.now, excerpt: question.excerpt };
+        else if (state.kind === 'clear' || ctx.progress || ctx.handled) this.state = { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: askedQuestion(snap) };
         return this.onTick(ctx.now);
       }
       case 'blocked': {
         if (!ctx.progress) return [];
         const question = findQuestion(snap);
-        this.state = question === null ? { kind: 'clear' } : { kind: 'pending', since: ctx.now, excerpt: question.excerpt };
+        this.state = question === null ? { kind: 'clear' } : { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: askedQuestion(snap) };
         return [{ type: 'unblocked' }];
       }
       default:
@@ -113,7 +115,7 @@ export class QuestionDetector implements Policy {
     const state = this.state;
     if (state.kind !== 'pending' || now - state.since < this.idle.blockedAfterMs) return [];
     this.state = { kind: 'blocked', since: now };
-    const record = (kind: Intervention['kind'], sent: string | null): Intervention => ({ at: now, kind, rule: null, excerpt: state.excerpt, sent });
+    const record = (kind: Intervention['kind'], sent: string | null): Intervention => ({ at: now, kind, rule: null, excerpt: state.excerpt, sent, ...(state.question === undefined ? {} : { question: state.question }) });
     const decisions: Decision[] = [{ type: 'blocked', intervention: record('blocked', null) }];
     switch (this.idle.onBlocked) {
       case 'wait':
