@@ -6,7 +6,7 @@
  */
 import type { ClassifyLine } from './lines.js';
 import { hintIntent, isKeyHintLine, type HintIntent } from './key-hints.js';
-import { OPTION_WORD, hasWaitingWording, isQuestionLine } from './wording.js';
+import { OPTION_WORD, hasWaitingWording, isQuestionLine, withoutGlyphs } from './wording.js';
 import { KEY_PAREN, inlineOptions, letterOptions } from './options.js';
 import { isWorkingLine } from './working.js';
 import type { AgentScreenKnowledge } from './knowledge.js';
@@ -62,7 +62,7 @@ export function promptOf(body: string): { text: string } | null {
 function asks(body: string, knowledge: AgentScreenKnowledge): boolean {
   return (
     NUMBERED.test(body) ||
-    OPTION_WORD.test(body) ||
+    OPTION_WORD.test(withoutGlyphs(body)) ||
     KEY_PAREN.test(body) ||
     isQuestionLine(body) ||
     hasWaitingWording(body) ||
@@ -92,16 +92,18 @@ export function bottomRegion(lines: readonly ClassifyLine[], knowledge: AgentScr
     const line = lines[i]!;
     if (line.blank || line.frameTitle !== null) continue;
     const body = line.body;
+    // The input prompt first: what is typed into it (`› What next?`) asks nothing.
+    const typed: { text: string } | null = prompt === null && skipped < MAX_SKIPPED ? promptOf(body) : null;
+    if (typed !== null && letterOptions(typed.text, false) === null) {
+      skipped++;
+      prompt = { index: i, body, text: typed.text };
+      if (isWorkingLine(typed.text)) signs.push({ index: i, intent: 'busy', body });
+      continue;
+    }
     if (skipped >= MAX_SKIPPED || asks(body, knowledge)) return { anchor: i, prompt, signs };
     skipped++;
     if (isKeyHintLine(body)) {
       signs.push({ index: i, intent: hintIntent(body, dialogHints), body });
-      continue;
-    }
-    const p: { text: string } | null = prompt === null ? promptOf(body) : null;
-    if (p !== null) {
-      prompt = { index: i, body, text: p.text };
-      if (isWorkingLine(p.text)) signs.push({ index: i, intent: 'busy', body });
       continue;
     }
     if (isFooter(line)) {

@@ -57,6 +57,9 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
     if (busyHere || region.signs.some((s) => s.intent === 'interrupt' || s.intent === 'busy')) return { state: 'working', reason: 'busy above the input prompt' };
     return { state: 'idle_ready', reason: "the agent's input prompt is shown (it hides it while asking)" };
   }
+  // Hints between a reply of the agent and its input prompt are part of the reply (a quoted dialog).
+  const prompt = region.prompt;
+  if (prompt !== null && anchor !== null && isReply(anchor.body)) region.signs = region.signs.filter((s) => s.index >= prompt.index);
   const lowest = region.signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
   if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" below` };
 
