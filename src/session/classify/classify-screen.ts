@@ -90,6 +90,7 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
     const line = lines[i]!;
     if (line.blank) continue;
     const body = line.frameTitle ?? line.body;
+    if (isReply(body)) return null;
     if (isQuestionLine(body) || hasWaitingWording(body) || (knowledge.questions ?? []).some((re) => re.test(body))) return body;
     if (/^\W*(?:select|choose|pick)\b.*:$/i.test(body)) return body;
   }

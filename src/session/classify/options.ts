@@ -25,7 +25,8 @@ const STRONG_CURSOR = '›>❯▶➤→';
 const NUMBERED = /^(\s*)(?:([›>❯▶➤→●◉*])\s*)?(\d{1,2})[.)]\s+(\S.*)$/u;
 /** `1 Allow for this conversation`: numbers without a dot, only as a run from 1. */
 const BARE_NUMBERED = /^(\s*)(?:([›>❯▶➤→●])\s*)?(\d)\s+(\p{Lu}.*)$/u;
-const CURSOR_LINE = /^(\s*)([›>❯▶➤→●])(\s+)(\S.*)$/u;
+/** `●` is not among them: it is also the bullet of an agent's replies. */
+const CURSOR_LINE = /^(\s*)([›>❯▶➤→])(\s+)(\S.*)$/u;
 /** A key named in parentheses at the end of an option: `(y)`, `(esc)`, `(shift+tab)`, `(esc or n)`. */
 export const KEY_PAREN = /\s*\(((?:esc|tab|shift\s*\+\s*tab|enter|return|[a-z])(?:\s+or\s+(?:esc|tab|shift\s*\+\s*tab|enter|[a-z]))*)\)\s*$/i;
 

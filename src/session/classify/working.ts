@@ -6,7 +6,7 @@
 import { INTERRUPT } from './key-hints.js';
 
 /** A glyph (spinner frame, ornament, bullet) then an "-ing" word: `✢ Misting`, `⠘⠆ Editing`, `◉ Thinking`. */
-const GLYPH_THEN_ING = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing\b/u;
+const GLYPH_THEN_ING = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing(?:…|\.{2,3}|\s*\(|\s*$|\s+\p{Ll})/u;
 /** An "-ing" word with animated dots: `Processing...`, `Thinking…`, `Grepping..`. */
 const ING_DOTS = /\b\p{L}[\p{L}'’-]*ing(?:…|\.{2,3})/u;
 /** A token counter: `↓ 88 tokens`, `(1m · 500 TOKENS)`, `39.76k tokens`. */
@@ -14,7 +14,7 @@ const TOKENS = /(?:[↑↓]\s*)?\d[\d.,]*\s?[kKmM]?\s?tokens?\b/i;
 /** An elapsed-time group: `(4s • esc to interrupt)`, `(12s · ↓ 1.2k tokens)`, `(1h 00m 00s •`. */
 const ELAPSED_GROUP = /\(\s*(?:\d+(?:\.\d+)?\s?[hms]\s?)+(?:[·•,)]|$)/;
 /** Braille spinner frames at either end of a line: `⠋ generating`, `working ⠹`. */
-const BRAILLE_END = /^[\u2801-\u28ff]+\s|\s[\u2801-\u28ff]+$/;
+const BRAILLE_END = /^[\u2801-\u28ff]{1,2}\s+\p{L}|\p{L}\s+[\u2801-\u28ff]{1,2}$/u;
 
 /** Whether a line (without borders) shows the agent busy. */
 export function isWorkingLine(body: string, extra: readonly RegExp[] = []): boolean {
