@@ -6,9 +6,9 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 test('normaliseLine removes spinner glyphs, elapsed times and clock times', () => {
   const cases: [string, string][] = [
-    ['⠋ Working (12s • esc to interrupt)', 'Working ( esc to interrupt)'],
-    ['⠙ Working (1m 05s • esc to interrupt)', 'Working ( esc to interrupt)'],
-    ['◦ Working (4s • esc to interrupt)', 'Working ( esc to interrupt)'],
+    ['⠋ Working (12s • esc to interrupt)', 'Working (esc to interrupt)'],
+    ['⠙ Working (1m 05s • esc to interrupt)', 'Working (esc to interrupt)'],
+    ['◦ Working (4s • esc to interrupt)', 'Working (esc to interrupt)'],
     ['| Building', 'Building'],
     ['\\ Building', 'Building'],
     ['◐ Thinking...', 'Thinking'],

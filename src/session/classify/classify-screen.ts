@@ -65,14 +65,31 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
 
   const enter = region.signs.some((s) => mentionsEnter(s.body)) || (anchor !== null && mentionsEnter(anchor.body));
   const asked = anchor === null ? null : questionAt(lines, region, knowledge, enter, lowest !== undefined, opts);
-  if (asked !== null) return { state: 'waiting_input', question: asked.question, reason: asked.reason };
+  if (asked !== null) return { state: 'waiting_input', question: withRow(lines, region.anchor, asked.question), reason: asked.reason };
   if (lowest !== undefined) {
     const options = letterOptions(lowest.body, true) ?? [];
-    return { state: 'waiting_input', question: { text: questionText(lines, region.anchor) ?? lowest.body, options }, reason: `key hint "${lowest.body}"` };
+    const asking = questionLineAbove(lines, region.anchor);
+    const question = asking === null ? { text: lowest.body, options, row: lines[lowest.index]!.row } : { text: asking.body, options, row: asking.row };
+    return { state: 'waiting_input', question, reason: `key hint "${lowest.body}"` };
   }
   if (busyHere) return { state: 'working', reason: 'a spinner or timer at the bottom' };
   if (region.prompt !== null) return { state: 'idle_ready', reason: 'an input prompt with nothing asked' };
   return { state: 'other', reason: 'nothing recognised' };
+}
+
+/** The question with the row of its text: the nearest line at or above `from` showing it. */
+function withRow(lines: readonly ClassifyLine[], from: number, question: ScreenQuestion): ScreenQuestion {
+  for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
+    const line = lines[i]!;
+    if (line.body === question.text || line.frameTitle === question.text) return { ...question, row: line.row };
+  }
+  return from >= 0 && lines[from] !== undefined ? { ...question, row: lines[from]!.row } : question;
+}
+
+/** The line ending in `?` at or just above index `at`, or null. */
+function questionLineAbove(lines: readonly ClassifyLine[], at: number, limit = 8): ClassifyLine | null {
+  for (let i = at; i >= 0 && at - i <= limit; i--) if (!lines[i]!.blank && isQuestionLine(lines[i]!.body)) return lines[i]!;
+  return null;
 }
 
 /** The question line nearest above index `at` (within a few lines), or the line at `at`. */
