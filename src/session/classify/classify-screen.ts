@@ -114,6 +114,18 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
   return null;
 }
 
+/** For a menu without a question line: the sentence that introduces it (`I need to run a command.`), else the line above it. */
+function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
+  let first: string | null = null;
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
+    const line = lines[i]!;
+    if (line.blank) continue;
+    first ??= line.body;
+    if (/[.:!]$/.test(line.body) && !isReply(line.body)) return line.body;
+  }
+  return first;
+}
+
 /** Whether the cursor, when known, is on the line at `line` or just after it. */
 function cursorOn(line: ClassifyLine, opts: ClassifyOptions): boolean {
   if (opts.cursor === undefined) return true;
@@ -142,7 +154,7 @@ function questionAt(
   if (numbered !== null) {
     const above = questionAbove(lines, numbered, knowledge);
     const cancel = region.signs.some((s) => s.intent === 'cancel');
-    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? questionText(lines, numbered.first - 1), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
+    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
   }
   const menu = cursorMenuAt(lines, at);
   if (menu !== null) {
@@ -150,7 +162,7 @@ function questionAt(
     // Without numbers, a cursor line and the lines under it are a menu only when they read
     // as options, or something asks or hints at choosing.
     if (above !== null || hinted || menu.options.some((o) => OPTION_WORD.test(o.label))) {
-      return asked(above ?? questionText(lines, menu.first - 1), menu.options, 'menu with a cursor');
+      return asked(above ?? introAbove(lines, menu), menu.options, 'menu with a cursor');
     }
   }
 

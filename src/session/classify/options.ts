@@ -135,7 +135,8 @@ export function cursorMenuAt(lines: readonly ClassifyLine[], at: number): Menu |
     for (let j = c + 1; j <= at; j++) if (!isSibling(lines[j]!, col)) ok = false;
     if (!ok) return null;
     let first = c;
-    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col) && OPTION_WORD.test(lines[first - 1]!.body)) first--;
+    // Options above the cursor, in the same column, up to the question.
+    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col) && !/[?:.]$/.test(lines[first - 1]!.body)) first--;
     const count = at - first + 1;
     const above = lines.slice(Math.max(0, first - 3), first).filter((l) => !l.blank);
     const asked = above.length > 0 && isQuestionLine(above[above.length - 1]!.body);
