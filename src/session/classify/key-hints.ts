@@ -30,7 +30,7 @@ const USE_TO = new RegExp(String.raw`^use\s.*${KEY}.*\bto\s+\p{L}+`, 'iu');
 /** Hint segments are separated by `·`, `|`, `•`, `│`, commas or wide gaps. */
 const SEGMENT_SEPARATOR = /\s*(?:[·•|│]|,\s|\s{2,})\s*/;
 
-const ANSWER = /\b(?:select|confirm|submit|choose|pick|approve|accept(?!\s+edits)|allow|deny|reject|decline|navigate|answer|continue|proceed|amend)\b|\bwith\s+(?:shift\s*\+\s*)?[a-z]\s+enter\b/i;
+const ANSWER = /\b(?:select|confirm|submit|choose|pick|approve|accept(?!\s+edits)|allow|deny|reject|decline|navigate|answer|continue|proceed|amend|add notes?)\b|\bwith\s+(?:shift\s*\+\s*)?[a-z]\s+enter\b/i;
 /** "esc to interrupt", "ctrl+c to stop", "Esc interrupt", not when quoted in text. */
 export const INTERRUPT = /(?<!["'`])\b(?:esc(?:ape)?|ctrl\s*[+-]?\s*c|\^c)\b\s*(?:to\s+)?(?:interrupt|stop)\b/i;
 const CANCEL = /\besc(?:ape)?\s*(?:to\s+|:\s*)?cancel\b/i;

@@ -6,7 +6,9 @@
 import { INTERRUPT } from './key-hints.js';
 
 /** A glyph (spinner frame, ornament, bullet) then an "-ing" word: `✢ Misting`, `⠘⠆ Editing`, `◉ Thinking`. */
-const GLYPH_THEN_ING = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing(?:…|\.{2,3}|\s*\(|\s*$|\s+\p{Ll})/u;
+const GLYPH_THEN_ING = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing(?:…|\.{2,3}|\s*\(|\s*$)/u;
+/** The same with more words, in motion: `✢ Simplifying recompute_tangents…`, `⏺ Reading file…`. */
+const GLYPH_THEN_ING_PHRASE = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing\s+\S.*(?:…|\.{2,3})\s*(?:\(.*\))?$/u;
 /** An "-ing" word with animated dots: `Processing...`, `Thinking…`, `Grepping..`. */
 const ING_DOTS = /\b\p{L}[\p{L}'’-]*ing(?:…|\.{2,3})/u;
 /** A token counter: `↓ 88 tokens`, `(1m · 500 TOKENS)`, `39.76k tokens`. */
@@ -21,6 +23,7 @@ export function isWorkingLine(body: string, extra: readonly RegExp[] = []): bool
   if (body === '') return false;
   return (
     GLYPH_THEN_ING.test(body) ||
+    GLYPH_THEN_ING_PHRASE.test(body) ||
     ING_DOTS.test(body) ||
     INTERRUPT.test(body) ||
     TOKENS.test(body) ||

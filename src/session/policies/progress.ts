@@ -35,16 +35,17 @@ const GROUP_SEPARATOR = /\s*[·•|,]\s*/;
 const COUNTER_PIECE = /^[↑↓]?\s*\d[\d.,]*\s?[kKMG]?i?B$/;
 
 /**
- * Reduces a parenthesised status group to its words: timers and counters go, with the
- * separators they leave behind, so `(3s · esc to interrupt)` and `(esc to interrupt)` (a
- * timer that appears or disappears) read the same.
+ * Reduces a parenthesised status group to its words: timers, token and byte counters go,
+ * with the separators they leave behind, so `(3s · ↓ 5 tokens · esc to interrupt)` and
+ * `(esc to interrupt)` (a timer or counter that appears or disappears) read the same, and a
+ * group of counters only (`(1m · 500 tokens)`) goes entirely.
  */
 function normaliseGroup(_whole: string, inner: string): string {
   const pieces = inner
     .split(GROUP_SEPARATOR)
-    .map((piece) => piece.replace(TOKENS, 'tokens').replace(DURATION, ' ').replace(SPACES, ' ').trim())
+    .map((piece) => piece.replace(TOKENS, ' ').replace(DURATION, ' ').replace(SPACES, ' ').trim())
     .filter((piece) => piece !== '' && !COUNTER_PIECE.test(piece));
-  return `(${pieces.join(' · ')})`;
+  return pieces.length === 0 ? '' : `(${pieces.join(' · ')})`;
 }
 
 /** One line with spinners, timers, token counters and clock times removed and spaces collapsed. */
