@@ -61,7 +61,7 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
   const prompt = region.prompt;
   if (prompt !== null && anchor !== null && isReply(anchor.body)) region.signs = region.signs.filter((s) => s.index >= prompt.index);
   const lowest = region.signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
-  if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" below` };
+  if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" at the bottom` };
 
   const enter = region.signs.some((s) => mentionsEnter(s.body)) || (anchor !== null && mentionsEnter(anchor.body));
   const asked = anchor === null ? null : questionAt(lines, region, knowledge, enter, lowest !== undefined, opts);
