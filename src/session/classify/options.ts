@@ -118,10 +118,11 @@ export function numberedMenuAt(lines: readonly ClassifyLine[], at: number): Menu
 
 /** Whether `line` sits in the label column `col` of a cursor menu, as a sibling option. */
 function isSibling(line: ClassifyLine, col: number): boolean {
-  if (line.blank || line.frameTitle !== null || Math.abs(line.indent - col) > 2) return false;
+  if (line.blank || line.frameTitle !== null || Math.abs(line.indent - col) > 1) return false;
   if (NUMBERED.test(line.inner) || isKeyHintLine(line.body) || line.body.length > 100) return false;
   // Options start with a word (or a checkbox); transcript lines start with a bullet or spinner.
-  return /^[\p{L}\p{N}[(]/u.test(line.body) && !isWorkingLine(line.body);
+  // and options are not sentences: a line ending in a full stop is prose.
+  return /^[\p{L}\p{N}[(]/u.test(line.body) && !/[^.]\.$/.test(line.body) && !isWorkingLine(line.body);
 }
 
 /** An unnumbered menu with a cursor whose last option is at `at`: `❯ Approve` / `  Deny`. */
@@ -155,7 +156,7 @@ export function cursorMenuAt(lines: readonly ClassifyLine[], at: number): Menu |
 
 const LETTER_SET = /[[(]\s*((?:[a-z]|yes|no)(?:\s*\/\s*(?:[a-z]|yes|no)){1,7})\s*[\])]/i;
 const BRACKET_LETTER = /\[([a-z0-9])\](\p{L}*)(?:\s+(\p{L}[\p{L}'’-]*))?/giu;
-const PAREN_PREFIX = /\(([a-z])\)(\p{L}+)/giu;
+const PAREN_PREFIX = /\(([a-z])\)(\p{L}[\p{L}'’]*)/giu;
 const WORD_THEN_PAREN = /(\p{L}[\p{L}'’-]*)\s*\(([a-z])\)(?!\p{L})/giu;
 const LETTER_ENTER = /\(([a-z])\)\s*\((?:enter|return)\)/i;
 const CONFIRM_WITH = /^(\p{L}[\p{L} ]*?)\s+with\s+(shift\s*\+\s*)?([a-z])\s+(?:enter|return)\b/iu;
