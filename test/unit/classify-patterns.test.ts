@@ -145,3 +145,19 @@ test('classifySnapshot joins wrapped lines and uses the cursor', { timeout: 10_0
   assert.equal(classifySnapshot(await snapshotOf('Shall I go on?', 40)).state, 'waiting_input', 'the cursor is on the question');
   assert.notEqual(classifySnapshot(await snapshotOf('Shall I go on?\x1b[8;1H', 40)).state, 'waiting_input', 'the cursor is elsewhere');
 });
+
+test('generic rules: prompts in the styles of tools nobody described', { timeout: 10_000 }, () => {
+  const cases: [string, string, string[][]][] = [
+    ['Allow running `rm -rf dist`?\n  ▸ Allow\n    Allow all\n    Deny', 'waiting_input', [['\r'], [DOWN, '\r'], [DOWN, DOWN, '\r']]],
+    ['? Which framework do you want to use? (Use arrow keys)\n❯ React\n  Vue', 'waiting_input', [['\r'], [DOWN, '\r']]],
+    ['Accept changes? [Y]es / [N]o / [A]lways', 'waiting_input', [['y'], ['n'], ['a']]],
+    ['Run shell command? (Y)es/(N)o [Yes]: ', 'waiting_input', [['y'], ['n']]],
+    ['◐ Generating response', 'working', []],
+    ['> run the tests\n  All 12 tests pass.\n  No errors found.\n>', 'idle_ready', []],
+  ];
+  for (const [text, state, keys] of cases) {
+    const v = classifyScreen(text);
+    assert.equal(v.state, state, `${text}: ${show(v)}`);
+    assert.deepEqual((v.question?.options ?? []).map((o) => o.keys), keys, text);
+  }
+});

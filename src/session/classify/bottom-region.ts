@@ -39,7 +39,7 @@ const MAX_SKIPPED = 16;
 const PROMPT = /^(?:(?:\[[^\]]{1,60}\]|[\p{L}\p{N}_.@~:()-]{1,40}|\(\s?O\)|[\p{S}?]{1,2})\s*(?:\d+%\s*)?(?:λ\s*)?!?\s*)?(?:>>|[>❯›→»])(?:\s+(.*))?$/u;
 const RETURN_BOX = /↵(?:\s{2,}.*)?$/;
 /** A menu entry: `❯ 1. Yes`, `2) No`, or a bare `1 Allow` (a digit and a capitalised word). */
-const NUMBERED = /^(?:[›>❯▶➤→●]\s*)?(?:\d{1,2}[.)]\s+\S|\d\s+\p{Lu})/u;
+const NUMBERED = /^(?:[›>❯▶▸►➤→●]\s*)?(?:\d{1,2}[.)]\s+\S|\d\s+\p{Lu})/u;
 /** Footers that start with a mode or status mark: `⏵⏵ accept edits on`, `? for shortcuts`, `← for agents`. */
 const STATUS_START = /^(?:[⏵⏸▸⎇←]|\?\s+for\s)/u;
 const PATHISH = /(?:^|\s)(?:~\/|\/[\w.-]+\/)|\d+(?:\.\d+)?%|\bcontext\b/i;

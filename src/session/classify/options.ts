@@ -21,12 +21,12 @@ const RIGHT = '\x1b[C';
 const ENTER = '\r';
 
 /** Cursor glyphs; the first group are sure cursors, `●` marks a cursor only when it is alone. */
-const STRONG_CURSOR = '›>❯▶➤→';
-const NUMBERED = /^(\s*)(?:([›>❯▶➤→●◉*])\s*)?(\d{1,2})[.)]\s+(\S.*)$/u;
+const STRONG_CURSOR = '›>❯▶▸►➤→';
+const NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●◉*])\s*)?(\d{1,2})[.)]\s+(\S.*)$/u;
 /** `1 Allow for this conversation`: numbers without a dot, only as a run from 1. */
-const BARE_NUMBERED = /^(\s*)(?:([›>❯▶➤→●])\s*)?(\d)\s+(\p{Lu}.*)$/u;
+const BARE_NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●])\s*)?(\d)\s+(\p{Lu}.*)$/u;
 /** `●` is not among them: it is also the bullet of an agent's replies. */
-const CURSOR_LINE = /^(\s*)([›>❯▶➤→])(\s+)(\S.*)$/u;
+const CURSOR_LINE = /^(\s*)([›>❯▶▸►➤→])(\s+)(\S.*)$/u;
 /** A key named in parentheses at the end of an option: `(y)`, `(esc)`, `(shift+tab)`, `(esc or n)`. */
 export const KEY_PAREN = /\s*\(((?:esc|tab|shift\s*\+\s*tab|enter|return|[a-z])(?:\s+or\s+(?:esc|tab|shift\s*\+\s*tab|enter|[a-z]))*)\)\s*$/i;
 

@@ -15,8 +15,8 @@ const ING_DOTS = /\b\p{L}[\p{L}'’-]*ing(?:…|\.{2,3})/u;
 const TOKENS = /(?:[↑↓]\s*)?\d[\d.,]*\s?[kKmM]?\s?tokens?\b/i;
 /** An elapsed-time group: `(4s • esc to interrupt)`, `(12s · ↓ 1.2k tokens)`, `(1h 00m 00s •`. */
 const ELAPSED_GROUP = /\(\s*(?:\d+(?:\.\d+)?\s?[hms]\s?)+(?:[·•,)]|$)/;
-/** Braille spinner frames at either end of a line: `⠋ generating`, `working ⠹`. */
-const BRAILLE_END = /^[\u2801-\u28ff]{1,2}\s+\p{L}|\p{L}\s+[\u2801-\u28ff]{1,2}$/u;
+/** Spinner frames (braille dots, turning circles) at either end of a line: `⠋ generating`, `◐ Loading model`, `working ⠹`. */
+const BRAILLE_END = /^[\u2801-\u28ff◐◓◑◒◴◷◶◵]{1,2}\s+\p{L}|\p{L}\s+[\u2801-\u28ff◐◓◑◒◴◷◶◵]{1,2}$/u;
 
 /** Whether a line (without borders) shows the agent busy. */
 export function isWorkingLine(body: string, extra: readonly RegExp[] = []): boolean {
