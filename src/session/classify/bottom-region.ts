@@ -26,7 +26,7 @@ export interface BottomRegion {
   /** The input prompt under the content, if any: its index and the text typed or shown in it. */
   prompt: { index: number; body: string; text: string } | null;
   /** Skipped lines that say something, bottom first. */
-  signs: BottomSign[];
+  signs: readonly BottomSign[];
 }
 
 /** How many lines of footer, hints and frames are looked past at most. */

@@ -59,12 +59,12 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
   }
   // Hints between a reply of the agent and its input prompt are part of the reply (a quoted dialog).
   const prompt = region.prompt;
-  if (prompt !== null && anchor !== null && isReply(anchor.body)) region.signs = region.signs.filter((s) => s.index >= prompt.index);
-  const lowest = region.signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
+  const signs = prompt !== null && anchor !== null && isReply(anchor.body) ? region.signs.filter((s) => s.index >= prompt.index) : region.signs;
+  const lowest = signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
   if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" at the bottom` };
 
-  const enter = region.signs.some((s) => mentionsEnter(s.body)) || (anchor !== null && mentionsEnter(anchor.body));
-  const asked = anchor === null ? null : questionAt(lines, region, knowledge, enter, lowest !== undefined, opts);
+  const enter = signs.some((s) => mentionsEnter(s.body)) || (anchor !== null && mentionsEnter(anchor.body));
+  const asked = anchor === null ? null : questionAt(lines, { ...region, signs }, knowledge, enter, lowest !== undefined, opts);
   if (asked !== null) return { state: 'waiting_input', question: withRow(lines, region.anchor, asked.question), reason: asked.reason };
   if (lowest !== undefined) {
     const options = letterOptions(lowest.body, true) ?? [];
