@@ -59,7 +59,7 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
   }
   // Hints between a reply of the agent and its input prompt are part of the reply (a quoted dialog).
   const prompt = region.prompt;
-  const signs = prompt !== null && anchor !== null && isReply(anchor.body) ? region.signs.filter((s) => s.index >= prompt.index) : region.signs;
+  const signs = prompt !== null && anchor !== null && isReply(anchor.body) ? region.signs.filter((s) => s.intent !== 'answer' || s.index >= prompt.index) : region.signs;
   const lowest = signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
   if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" at the bottom` };
 

@@ -8,11 +8,11 @@ import { INTERRUPT } from './key-hints.js';
 /** A glyph (spinner frame, ornament, bullet) then an "-ing" word: `✢ Misting`, `⠘⠆ Editing`, `◉ Thinking`. */
 const GLYPH_THEN_ING = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing(?:…|\.{2,3}|\s*\(|\s*$)/u;
 /** The same with more words, in motion: `✢ Simplifying recompute_tangents…`, `⏺ Reading file…`. */
-const GLYPH_THEN_ING_PHRASE = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing\s+\S.*(?:…|\.{2,3})\s*(?:\(.*\))?$/u;
+const GLYPH_THEN_ING_PHRASE = /^[^\p{L}\p{N}\s]{1,4}\s*\p{L}[\p{L}'’-]*ing\s+\S.*(?:(?:…|\.{2,3})\s*(?:\(.*\))?|\([^()]*\b(?:esc|ctrl)\b[^()]*\))$/iu;
 /** An "-ing" word with animated dots: `Processing...`, `Thinking…`, `Grepping..`. */
 const ING_DOTS = /\b\p{L}[\p{L}'’-]*ing(?:…|\.{2,3})/u;
-/** A token counter: `↓ 88 tokens`, `(1m · 500 TOKENS)`, `39.76k tokens`. */
-const TOKENS = /(?:[↑↓]\s*)?\d[\d.,]*\s?[kKmM]?\s?tokens?\b/i;
+/** A ticking token counter: `↓ 88 tokens`, `(1m · 500 TOKENS)`, `39.76k tokens` at the end (not "using 4096 tokens, ..."). */
+const TOKENS = /[↑↓]\s*\d[\d.,]*\s?[kKmM]?\s?tokens?\b|\([^()]*\d[\d.,]*\s?[kKmM]?\s?tokens?\b[^()]*\)|\d[\d.,]*\s?[kKmM]?\s?tokens?\s*$/i;
 /** An elapsed-time group: `(4s • esc to interrupt)`, `(12s · ↓ 1.2k tokens)`, `(1h 00m 00s •`. */
 const ELAPSED_GROUP = /\(\s*(?:\d+(?:\.\d+)?\s?[hms]\s?)+(?:[·•,)]|$)/;
 /** Spinner frames (braille dots, turning circles) at either end of a line: `⠋ generating`, `◐ Loading model`, `working ⠹`. */
