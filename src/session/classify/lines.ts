@@ -31,9 +31,13 @@ const FRAME_CHARS = /[─━═╌┄┈╍┅┉╭╮╰╯┌┐└┘┏┓�
 const FRAME_START = /^\s*[─━═╌┄┈╍┅┉╭╮╰╯┌┐└┘┏┓┗┛╔╗╚╝├┤╹▀▔▁-]/;
 const FRAME_RUN = /[─━═╌┄┈╍┅┉▀▔▁-]{3,}|[╭╮╰╯┌┐└┘┏┓┗┛╔╗╚╝]/;
 
+/** Longer lines are read by their start and end only (no screen line needs more; it bounds the regex work). */
+const MAX_LINE = 600;
+
 /** Reads one line of text at `row`. */
 export function readLine(text: string, row: number): ClassifyLine {
-  const clean = text.replace(/\s+$/, '');
+  const trimmed = text.replace(/\s+$/, '');
+  const clean = trimmed.length <= MAX_LINE ? trimmed : `${trimmed.slice(0, MAX_LINE / 2)} … ${trimmed.slice(-MAX_LINE / 2)}`;
   let inner = clean.replace(LEFT_BORDER, (m) => ' '.repeat(Math.max(0, m.length - 2)));
   if (inner !== clean) inner = inner.replace(RIGHT_BORDER, '');
   const body = inner.trim();
