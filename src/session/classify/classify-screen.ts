@@ -25,7 +25,10 @@
  *   on (the question was answered or is part of its output).
  * - A dialog that lists options but whose hints say "esc to cancel" only is waiting
  *   when its options are a menu; `Press Esc to cancel` alone is not a question (agents
- *   show it while busy).
+ *   show it while busy), except for agents that show it only in dialogs (Claude Code).
+ * - A `[y/n/t]:` question on the last line is waiting even where a peer (tracking what was
+ *   typed) calls it processing, and a trust or permission dialog is waiting even where a
+ *   peer calls it idle: the screen asks, and only an answer moves it on.
  */
 import type { ClassifyOptions, ScreenQuestion, ScreenVerdict } from './types.js';
 import { readLines, type ClassifyLine } from './lines.js';
