@@ -3,6 +3,7 @@
  * over these.
  */
 export { classifyScreen } from './session/classify/classify-screen.js';
+export { classifySnapshot } from './session/classify/classify-snapshot.js';
 export type { AgentScreenState, ClassifyOptions, QuestionOption, ScreenQuestion, ScreenVerdict } from './session/classify/types.js';
 export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutcome } from './run/run-manifest.js';
 export { loadManifest } from './manifest/load-manifest.js';

@@ -5,7 +5,7 @@
  * same matching, deny guard and built-in stand-back) on a virtual clock, so this is what a
  * run would do the moment the screen appeared, not a re-implementation of it.
  */
-import { classifyScreen } from '../session/classify/classify-screen.js';
+import { classifySnapshot } from '../session/classify/classify-snapshot.js';
 import type { AgentScreenState, ScreenQuestion } from '../session/classify/types.js';
 import type { Decision, InterventionKind } from '../session/policies/policy.js';
 import type { RuleAction } from '../session/policies/spec.js';
@@ -41,10 +41,10 @@ export interface ScreenEvaluation {
   also: FiredRule[];
 }
 
-/** The classifier's verdict on a snapshot (text = logical lines joined by `\n`). */
+/** The classifier's verdict on a snapshot (wrapped lines joined, with the cursor). */
 export function classifySnap(snap: ScreenSnapshot, agent: string): { state: AgentScreenState; reason: string; question: ScreenQuestion | null } {
-  const verdict = classifyScreen(snap.text(), { agent, cols: snap.cols, rows: snap.rows, cursor: snap.cursor });
-  return { state: verdict.state, reason: verdict.reason, question: verdict.question ?? null };
+  const verdict = classifySnapshot(snap, { agent });
+  return { state: verdict.state, reason: verdict.reason, question: verdict.question === undefined ? null : { text: verdict.question.text, options: verdict.question.options } };
 }
 
 /** The rules' decisions that name a rule, as {@link FiredRule}s. */

@@ -85,6 +85,7 @@ export class JobSupervision {
       clock: o.clock,
       decline: o.decline,
       onDecision: (decision) => this.act(decision),
+      agent: o.job.agent,
       timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
     });
     this.unsubscribe.push(this.supervisor.attach(this.screen));

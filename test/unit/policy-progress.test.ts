@@ -6,9 +6,9 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 test('normaliseLine removes spinner glyphs, elapsed times and clock times', () => {
   const cases: [string, string][] = [
-    ['⠋ Working (12s • esc to interrupt)', 'Working ( esc to interrupt)'],
-    ['⠙ Working (1m 05s • esc to interrupt)', 'Working ( esc to interrupt)'],
-    ['◦ Working (4s • esc to interrupt)', 'Working ( esc to interrupt)'],
+    ['⠋ Working (12s • esc to interrupt)', 'Working (esc to interrupt)'],
+    ['⠙ Working (1m 05s • esc to interrupt)', 'Working (esc to interrupt)'],
+    ['◦ Working (4s • esc to interrupt)', 'Working (esc to interrupt)'],
     ['| Building', 'Building'],
     ['\\ Building', 'Building'],
     ['◐ Thinking...', 'Thinking'],
@@ -46,5 +46,44 @@ test('ProgressDetector: spinner frames, ticking timers and title changes are not
   assert.equal(await step('\x1b[1;1H'), false, 'cursor moves are not progress');
   assert.equal(await step('\x1b[3;1HEdited src/app.ts'), true);
   assert.equal(await step('\x1b[2;1H\x1b[2K⠸ Working (1m 04s • esc to interrupt)'), false);
+  screen.dispose();
+});
+
+test('normaliseLine: any ornament glyph turning before a status word is one frame of a spinner', () => {
+  const frames = ['✱', '✲', '✴', '✵', '✼', '✾', '✿', '❀', '❁', '❂', '❃', '❇', '❈', '❉', '❊', '❋', '✣', '✤', '✥', '*', '✧', '❖', '☼', '⚙'];
+  for (const glyph of frames) {
+    assert.equal(normaliseLine(`${glyph} Marinating…`), 'Marinating', glyph);
+    assert.equal(normaliseLine(`  ${glyph} Summarising the diff… (8s · esc to interrupt)`), 'Summarising the diff (esc to interrupt)', glyph);
+  }
+  assert.notEqual(normaliseLine('◻ Add tests for the parser'), normaliseLine('✔ Add tests for the parser'), 'a task list changing its marks is progress');
+  assert.notEqual(normaliseLine('• Wrote a.ts'), normaliseLine('• Wrote b.ts'));
+});
+
+test('normaliseLine: a timer that appears or disappears, and token and byte counters, are not progress', () => {
+  const same: [string, string][] = [
+    ['✻ Brewing… (3s · esc to interrupt)', '✻ Brewing… (esc to interrupt)'],
+    ['• Working (59s • esc to interrupt)', '• Working (1m 00s • esc to interrupt)'],
+    ['✢ Baking… (2m 18s · ↓ 4.8k tokens)', '✢ Baking… (2m 19s · ↑ 5.1k tokens)'],
+    ['⠘⠆ Editing  39.76k tokens', '⠘⠣ Editing  41.02k tokens'],
+    ['∙ Reviewing git diff (Esc to cancel · 492 B)', '∙ Reviewing git diff (Esc to cancel · 1.2 kB)'],
+  ];
+  for (const [a, b] of same) assert.equal(normaliseLine(a), normaliseLine(b), `${a} -> ${b}`);
+  assert.notEqual(normaliseLine('Issues (12)'), normaliseLine('Issues (13)'), 'a bare count in parentheses is content');
+  assert.notEqual(normaliseLine('Starting MCP servers (1/2)'), normaliseLine('Starting MCP servers (2/2)'));
+});
+
+test('ProgressDetector: a status line cycling through ornament frames and losing its timer is no progress', async () => {
+  const screen = new ScreenModel({ cols: 60, rows: 5, clock: new FakeClock() });
+  const progress = new ProgressDetector();
+  const step = async (data: string): Promise<boolean> => {
+    screen.write(data);
+    await screen.whenParsed();
+    return progress.observe(screen.snapshot());
+  };
+  assert.equal(await step('Reading the repo\r\n❀ Noodling… (2s · ↓ 12 tokens · esc to interrupt)'), true);
+  assert.equal(await step('\r\x1b[2K❁ Noodling… (3s · ↓ 40 tokens · esc to interrupt)'), false);
+  assert.equal(await step('\r\x1b[2K✼ Noodling… (esc to interrupt)'), false);
+  assert.equal(await step('\r\x1b[2K* Noodling… (esc to interrupt)'), false);
+  assert.equal(await step('\r\n✔ Read 3 files'), true);
   screen.dispose();
 });

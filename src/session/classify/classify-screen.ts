@@ -1,15 +1,206 @@
 /**
- * classifyScreen: the one agent-state classifier (first version: wraps the question detector;
- * to be replaced by the full classifier).
+ * classifyScreen: the one agent-state classifier. What would a person looking at this
+ * terminal say the agent is doing, as far as a supervisor must act on it?
+ *
+ *   screen ──bottom region──▶ anchor (lowest content line) + prompt + hints below it
+ *     │
+ *     ├─ a user input field of the agent open (its search box) ───────────▶ idle_ready
+ *     ├─ the agent's composer shown, and it hides dialogs ── busy? ───────▶ working / idle_ready
+ *     ├─ the lowest hint says interrupt, or a footer shows it busy ───────▶ working
+ *     ├─ the anchor is part of a question (menu, letters, wording, "?") ──▶ waiting_input
+ *     ├─ the lowest hint says select / confirm / submit ──────────────────▶ waiting_input
+ *     ├─ the anchor (or the line above it) shows a spinner / timer ───────▶ working
+ *     ├─ an input prompt under the content ──────────────────────────────▶ idle_ready
+ *     └─ anything else ───────────────────────────────────────────────────▶ other
+ *
+ * Decisions where peer projects label the same screen differently (decided by what a
+ * supervisor must do):
+ * - A bare prompt after finished output (`done` / `copilot>`) is idle_ready, not waiting:
+ *   the turn is over and nothing can be answered with an option; the idle ladder, not an
+ *   answer rule, is what acts on it.
+ * - A question directly above an empty input prompt (`Continue? [y/n]` / `>`) is
+ *   waiting_input: the prompt is where the answer goes. Except for agents whose composer
+ *   never shows while they ask (codex): there the question is an old one.
+ * - A question with a spinner or "esc to interrupt" below it is working: the agent moved
+ *   on (the question was answered or is part of its output).
+ * - A dialog that lists options but whose hints say "esc to cancel" only is waiting
+ *   when its options are a menu; `Press Esc to cancel` alone is not a question (agents
+ *   show it while busy), except for agents that show it only in dialogs (Claude Code).
+ * - A `[y/n/t]:` question on the last line is waiting even where a peer (tracking what was
+ *   typed) calls it processing, and a trust or permission dialog is waiting even where a
+ *   peer calls it idle: the screen asks, and only an answer moves it on.
  */
-import type { ClassifyOptions, ScreenVerdict } from './types.js';
-
-const YES_NO = /[[(]\s*(?:y|yes)\s*\/\s*(?:n|no)\s*[\])]/i;
+import type { ClassifyOptions, ScreenQuestion, ScreenVerdict } from './types.js';
+import { readLines, type ClassifyLine } from './lines.js';
+import { bottomRegion, type BottomRegion } from './bottom-region.js';
+import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, type Menu } from './options.js';
+import { OPTION_WORD, hasWaitingWording, isQuestionLine, isReply, isRequest } from './wording.js';
+import { isWorkingLine } from './working.js';
+import { mentionsEnter } from './key-hints.js';
+import type { AgentScreenKnowledge } from './knowledge.js';
+import { screenKnowledgeFor } from '../../agents/screen-knowledge.js';
 
 /** Classifies a rendered screen given as plain text (lines separated by `\n`). */
-export function classifyScreen(text: string, _opts: ClassifyOptions = {}): ScreenVerdict {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const last = lines[lines.length - 1] ?? '';
-  if (YES_NO.test(last) || last.trim().endsWith('?')) return { state: 'waiting_input', question: { text: last.trim(), options: [] }, reason: 'question at the end' };
+export function classifyScreen(text: string, opts: ClassifyOptions = {}): ScreenVerdict {
+  return classifyLines(readLines(text), opts);
+}
+
+/** Classifies screen lines already read (rows as on the screen). */
+export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOptions = {}): ScreenVerdict {
+  const knowledge = screenKnowledgeFor(opts.agent);
+  const region = bottomRegion(lines, knowledge);
+  const anchor = region.anchor >= 0 ? lines[region.anchor]! : null;
+  const near = anchor === null ? [] : [anchor, ...lines.slice(Math.max(0, region.anchor - 2), region.anchor).reverse()].filter((l) => !l.blank);
+
+  if (near.slice(0, 2).some((l) => (knowledge.userInputLines ?? []).some((re) => re.test(l.body)))) {
+    return { state: 'idle_ready', reason: "the agent's own input field is open" };
+  }
+  const busyHere = anchor !== null && near.slice(0, 2).some((l) => isWorkingLine(l.body, knowledge.workingLines));
+  if (region.prompt !== null && knowledge.composerHidesDialogs?.test(region.prompt.body) === true) {
+    if (busyHere || region.signs.some((s) => s.intent === 'interrupt' || s.intent === 'busy')) return { state: 'working', reason: 'busy above the input prompt' };
+    return { state: 'idle_ready', reason: "the agent's input prompt is shown (it hides it while asking)" };
+  }
+  // Hints between a reply of the agent and its input prompt are part of the reply (a quoted dialog).
+  const prompt = region.prompt;
+  const signs = prompt !== null && anchor !== null && isReply(anchor.body) ? region.signs.filter((s) => s.intent !== 'answer' || s.index >= prompt.index) : region.signs;
+  const lowest = signs.find((s) => s.intent === 'answer' || s.intent === 'interrupt' || s.intent === 'busy');
+  if (lowest !== undefined && lowest.intent !== 'answer') return { state: 'working', reason: `"${lowest.body}" at the bottom` };
+
+  const enter = signs.some((s) => mentionsEnter(s.body)) || (anchor !== null && mentionsEnter(anchor.body));
+  const asked = anchor === null ? null : questionAt(lines, { ...region, signs }, knowledge, enter, lowest !== undefined, opts);
+  if (asked !== null) return { state: 'waiting_input', question: withRow(lines, region.anchor, asked.question), reason: asked.reason };
+  if (lowest !== undefined) {
+    const options = letterOptions(lowest.body, true) ?? [];
+    const asking = questionLineAbove(lines, region.anchor);
+    const question = asking === null ? { text: lowest.body, options, row: lines[lowest.index]!.row } : { text: asking.body, options, row: asking.row };
+    return { state: 'waiting_input', question, reason: `key hint "${lowest.body}"` };
+  }
+  if (busyHere) return { state: 'working', reason: 'a spinner or timer at the bottom' };
+  if (region.prompt !== null) return { state: 'idle_ready', reason: 'an input prompt with nothing asked' };
   return { state: 'other', reason: 'nothing recognised' };
+}
+
+/** The question with the row of its text: the nearest line at or above `from` showing it. */
+function withRow(lines: readonly ClassifyLine[], from: number, question: ScreenQuestion): ScreenQuestion {
+  for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
+    const line = lines[i]!;
+    if (line.body === question.text || line.frameTitle === question.text) return { ...question, row: line.row };
+  }
+  return from >= 0 && lines[from] !== undefined ? { ...question, row: lines[from]!.row } : question;
+}
+
+/** The line ending in `?` at or just above index `at`, or null. */
+function questionLineAbove(lines: readonly ClassifyLine[], at: number, limit = 8): ClassifyLine | null {
+  for (let i = at; i >= 0 && at - i <= limit; i--) if (!lines[i]!.blank && isQuestionLine(lines[i]!.body)) return lines[i]!;
+  return null;
+}
+
+/** The question line nearest above index `at` (within a few lines), or the line at `at`. */
+function questionText(lines: readonly ClassifyLine[], at: number, limit = 8): string | null {
+  for (let i = at; i >= 0 && at - i <= limit; i--) {
+    const line = lines[i]!;
+    if (!line.blank && isQuestionLine(line.body)) return line.body;
+  }
+  return at >= 0 && lines[at] !== undefined ? lines[at]!.body || null : null;
+}
+
+/** The question line just above a menu (within a few lines), or null. */
+function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: AgentScreenKnowledge): string | null {
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 8; i--) {
+    const line = lines[i]!;
+    if (line.blank) continue;
+    const body = line.frameTitle ?? line.body;
+    if (isReply(body)) return null;
+    if (isQuestionLine(body) || hasWaitingWording(body) || (knowledge.questions ?? []).some((re) => re.test(body))) return body;
+    if (/^\W*(?:select|choose|pick)\b.*:$/i.test(body)) return body;
+  }
+  return null;
+}
+
+/** For a menu without a question line: the sentence that introduces it (`I need to run a command.`), else the line above it. */
+function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
+  let first: string | null = null;
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
+    const line = lines[i]!;
+    if (line.blank) continue;
+    first ??= line.body;
+    if (/[.:!]$/.test(line.body) && !isReply(line.body)) return line.body;
+  }
+  return first;
+}
+
+/** Whether the cursor, when known, is on the line at `line` or just after it. */
+function cursorOn(line: ClassifyLine, opts: ClassifyOptions): boolean {
+  if (opts.cursor === undefined) return true;
+  const rows = opts.cols === undefined ? 1 : Math.max(1, Math.ceil(line.text.length / opts.cols));
+  return opts.cursor.row >= line.row && opts.cursor.row <= line.row + rows;
+}
+
+/** The question whose last part is the anchor, or null. */
+function questionAt(
+  lines: readonly ClassifyLine[],
+  region: BottomRegion,
+  knowledge: AgentScreenKnowledge,
+  enter: boolean,
+  hinted: boolean,
+  opts: ClassifyOptions,
+): { question: ScreenQuestion; reason: string } | null {
+  const at = region.anchor;
+  const anchor = lines[at]!;
+  const body = anchor.body;
+  const asked = (text: string | null, options: ScreenQuestion['options'], reason: string): { question: ScreenQuestion; reason: string } => ({
+    question: { text: text ?? body, options },
+    reason,
+  });
+
+  const numbered = numberedMenuAt(lines, at);
+  if (numbered !== null) {
+    const above = questionAbove(lines, numbered, knowledge);
+    const cancel = region.signs.some((s) => s.intent === 'cancel');
+    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
+  }
+  const menu = cursorMenuAt(lines, at);
+  if (menu !== null) {
+    const above = questionAbove(lines, menu, knowledge);
+    // Without numbers, a cursor line and the lines under it are a menu only when they read
+    // as options, or something asks or hints at choosing.
+    if (above !== null || hinted || menu.options.some((o) => OPTION_WORD.test(o.label))) {
+      return asked(above ?? introAbove(lines, menu), menu.options, 'menu with a cursor');
+    }
+  }
+
+  const letters = letterOptions(body, enter, at > 0 ? bracketLabels(lines[at - 1]!.body) : undefined);
+  if (letters !== null) return asked(isQuestionLine(body) ? body : questionText(lines, at), letters, 'letter options');
+  const above = at > 0 ? lines[at - 1]! : null;
+  const lettersAbove = above !== null && !above.blank ? letterOptions(above.body, enter) : null;
+  if (lettersAbove !== null && (isQuestionLine(body) || keyedOption(body) !== null)) return asked(questionText(lines, at), lettersAbove, 'letter options');
+
+  const inline = inlineOptions(body);
+  if (inline !== null) return asked(questionText(lines, at - 1) ?? body, inline, 'options side by side');
+
+  if (hasWaitingWording(body) || (anchor.frameTitle !== null && hasWaitingWording(anchor.frameTitle))) return asked(body, [], 'waiting wording');
+  if ((knowledge.questions ?? []).some((re) => re.test(body))) return asked(body, [], "the agent's dialog question");
+
+  const keyed = keyedOption(body);
+  if (keyed !== null) {
+    const options = [keyed];
+    for (let i = at - 1; i >= 0 && at - i <= 4; i--) {
+      const more = keyedOption(lines[i]!.body);
+      if (more === null) break;
+      options.unshift(more);
+    }
+    return asked(questionText(lines, at - options.length) ?? body, options, 'options that name their keys');
+  }
+
+  if (isQuestionLine(body) && !isReply(body)) {
+    if (hinted) return asked(body, [], 'a question with key hints');
+    if (region.prompt !== null && region.prompt.text === '' && isRequest(body)) return asked(body, [], 'a request above an empty prompt');
+    if (region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) return asked(body, [], 'a question on the last line');
+  }
+  return null;
+}
+
+function lastNonBlank(lines: readonly ClassifyLine[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (!lines[i]!.blank) return i;
+  return -1;
 }

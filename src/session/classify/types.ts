@@ -28,6 +28,8 @@ export interface ScreenQuestion {
   /** The question line(s) as a person reads them, e.g. `Would you like to run the following command?`. */
   text: string;
   options: QuestionOption[];
+  /** Row of the question's text line (viewport row for a snapshot, line index for plain text). */
+  row?: number;
 }
 
 /** The verdict on one screen. */

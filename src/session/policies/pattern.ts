@@ -26,6 +26,8 @@ export interface PatternMatch {
 export interface ScreenPattern {
   /** The pattern as written (for the plan and messages). */
   readonly source: string;
+  /** Flags in JavaScript RegExp spelling (`m`, `im`), so tools can rebuild an equivalent RegExp for display. */
+  readonly flags: string;
   /** The last of the successive non-overlapping matches in `text` (what a global RegExp's last exec gives), or null. */
   lastMatch(text: string): PatternMatch | null;
 }
@@ -61,6 +63,7 @@ export function builtinPattern(re: RegExp): ScreenPattern {
   const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
   return {
     source: re.source,
+    flags: re.flags.replace('g', ''),
     lastMatch(text: string): PatternMatch | null {
       let last: RegExpExecArray | null = null;
       global.lastIndex = 0;
@@ -74,10 +77,14 @@ export function builtinPattern(re: RegExp): ScreenPattern {
 }
 
 class Re2Pattern implements ScreenPattern {
+  readonly flags: string;
+
   constructor(
     readonly source: string,
     private readonly compiled: RE2JS,
-  ) {}
+  ) {
+    this.flags = (compiled.flags() & RE2JS.CASE_INSENSITIVE) !== 0 ? 'im' : 'm';
+  }
 
   lastMatch(text: string): PatternMatch | null {
     const m = this.compiled.matcher(text);

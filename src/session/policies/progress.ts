@@ -17,10 +17,43 @@ const DURATION = /(?<![A-Za-z0-9.])(?:\d+(?:\.\d+)?\s?(?:ms|hours?|hrs?|h|minute
 /** Clock times 21:10, 00:01:33 (not file:line:col positions). */
 const CLOCK = /(?<![\w:.])\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?![\d:])/g;
 const SPACES = /\s+/g;
+/**
+ * Any symbol glyph (or `*`, `·`) that starts a status line right before a word that is an
+ * "-ing" verb or ends in an ellipsis: `✱ Kneading…`, `❀ Working…`, `* Cultivating`. Agents
+ * animate that glyph through whole ornament sets, so the glyph is dropped whatever it is,
+ * while a bullet before ordinary text (`✔ Write tests`, `◻ Add docs`) is kept: a task
+ * list changing its marks is real progress.
+ */
+const STATUS_GLYPH = /^(\s*)[\p{S}\p{Po}]{1,3}\s+(?=\p{L}[\p{L}'’-]*(?:ing\b|…|\.\.\.))/u;
+/** Token counters with their arrows: `↓ 5 tokens`, `↑ 1.2k tokens`, `39.76k tokens`. */
+const TOKENS = /(?:[↑↓]\s*)?\d[\d.,]*\s?[kKmM]?\s?tokens?\b/gi;
+/** A parenthesised group: `(3s · esc to interrupt)`, `(Esc to cancel · 120 B)`. */
+const PAREN_GROUP = /\(([^()]*)\)/g;
+/** Separators inside such a group. */
+const GROUP_SEPARATOR = /\s*[·•|,]\s*/;
+/** A group piece that is only a byte counter: `120 B`, `4.8 kB` (a bare count like `(12)` stays). */
+const COUNTER_PIECE = /^[↑↓]?\s*\d[\d.,]*\s?[kKMG]?i?B$/;
 
-/** One line with spinners, timers and clock times removed and spaces collapsed. */
+/**
+ * Reduces a parenthesised status group to its words: timers, token and byte counters go,
+ * with the separators they leave behind, so `(3s · ↓ 5 tokens · esc to interrupt)` and
+ * `(esc to interrupt)` (a timer or counter that appears or disappears) read the same, and a
+ * group of counters only (`(1m · 500 tokens)`) goes entirely.
+ */
+function normaliseGroup(_whole: string, inner: string): string {
+  const pieces = inner
+    .split(GROUP_SEPARATOR)
+    .map((piece) => piece.replace(TOKENS, ' ').replace(DURATION, ' ').replace(SPACES, ' ').trim())
+    .filter((piece) => piece !== '' && !COUNTER_PIECE.test(piece));
+  return pieces.length === 0 ? '' : `(${pieces.join(' · ')})`;
+}
+
+/** One line with spinners, timers, token counters and clock times removed and spaces collapsed. */
 export function normaliseLine(line: string): string {
   return line
+    .replace(STATUS_GLYPH, '$1')
+    .replace(PAREN_GROUP, normaliseGroup)
+    .replace(TOKENS, 'tokens')
     .replace(DURATION, ' ')
     .replace(CLOCK, ' ')
     .replace(SPINNER_GLYPHS, ' ')

@@ -1,7 +1,7 @@
 /**
- * The unanswered-question detector: when the screen ends in something that looks like a
- * question or a menu and nothing changes for `blockedAfter`, the job is blocked, waiting
- * for input. Then, per `onBlocked`: wait, poke once, or fail the job.
+ * The unanswered-question detector: when the agent-state classifier says the screen waits
+ * for input (a question, menu or confirmation at the bottom) and nothing changes for
+ * `blockedAfter`, the job is blocked, waiting for input. Then, per `onBlocked`: wait, poke once, or fail the job.
  *
  *   clear ──question at the end──▶ pending(since) ──blockedAfter, no progress──▶ blocked
  *     ▲                               │ question gone                         │ progress
@@ -12,22 +12,15 @@
  */
 
 import type { ScreenSnapshot } from '../screen.js';
+import { classifySnapshot } from '../classify/classify-snapshot.js';
+import type { ScreenQuestion } from '../classify/types.js';
 import { unreachable } from '../../util/unreachable.js';
 import { bounded, formatMs, type Decision, type Intervention, type Policy, type ScreenContext } from './policy.js';
 import { stepsFor, visibleSteps, type SendTiming } from './send-steps.js';
 import type { IdleSpec } from './spec.js';
-import type { ScreenQuestion } from '../classify/types.js';
-import { askedQuestion } from './asked-question.js';
 
-/** How many non-blank lines at the bottom of the screen count as "the end". */
+/** How many non-blank lines at the bottom of the screen the excerpt keeps. */
 const TAIL_LINES = 8;
-
-const YES_NO = /[[(]\s*(?:y|yes)\s*\/\s*(?:n|no)\s*[\])]/i;
-const PRESS_KEY = /\bpress (?:enter|return|any key)\b|\b(?:enter|return) to (?:continue|confirm|select|proceed)\b/i;
-const SELECT = /^\W*(?:select|choose|pick)\b.*[:?)]$/i;
-/** A numbered menu entry: `1. Yes`, `2) No`, optionally with a cursor in front (`› 1. Yes`). */
-const MENU_ENTRY = /^\s*(?:[›>❯▶➤→*]\s*)?\d+[.)]\s+\S/;
-const MENU_CURSOR = /^\s*[›>❯▶➤→*]\s*\d+[.)]\s+\S/;
 
 /** A question found at the end of the screen. */
 export interface QuestionMatch {
@@ -35,39 +28,27 @@ export interface QuestionMatch {
   row: number;
   /** The bottom lines of the screen, up to the last non-blank one. */
   excerpt: string[];
+  /** The question as the classifier read it, with its options and the keys that choose them. */
+  question: ScreenQuestion;
 }
 
 /**
- * Whether the screen ends in a question or menu. Reading up from the last non-blank line,
- * past numbered menu entries, the first other line must look like a question: `[y/n]`,
- * `(Y/n)`, "Press enter", "Select ...:" / "Choose ...?", a line ending in `?` above the
- * menu entries, or a last line ending in `?` with the cursor on it. A numbered menu with a
- * cursor (`› 1.`) is a question by itself. So an old, answered prompt with output below it
- * is not at the end any more.
+ * Whether the screen waits for an answer: the agent-state classifier (classifySnapshot)
+ * says `waiting_input`. It reads the whole bottom region (past footers, key hints, input
+ * boxes), so an old, answered prompt with output or a spinner below it is not a question.
+ * `agent` adds that agent's screen knowledge (src/agents/screen-knowledge.ts).
  */
-export function findQuestion(snap: ScreenSnapshot): QuestionMatch | null {
+export function findQuestion(snap: ScreenSnapshot, agent?: string): QuestionMatch | null {
+  const verdict = classifySnapshot(snap, { agent });
+  if (verdict.state !== 'waiting_input' || verdict.question === undefined) return null;
   const tail = snap.logicalLines().filter((l) => l.text.trim() !== '').slice(-TAIL_LINES);
-  const excerpt = (): string[] => bounded(tail.map((l) => l.text));
-  let menuRow: number | null = null;
-  let sawEntry = false;
-  for (let i = tail.length - 1; i >= 0; i--) {
-    const line = tail[i]!;
-    const text = line.text.trim();
-    if (MENU_ENTRY.test(line.text)) {
-      sawEntry = true;
-      if (MENU_CURSOR.test(line.text)) menuRow = line.row;
-      continue;
-    }
-    const found = { row: line.row, excerpt: excerpt() };
-    if (YES_NO.test(text) || PRESS_KEY.test(text) || SELECT.test(text)) return found;
-    if (text.endsWith('?')) {
-      if (sawEntry) return found;
-      const lastRow = line.row + Math.max(0, Math.ceil(line.text.length / snap.cols) - 1);
-      if (i === tail.length - 1 && snap.cursor.row >= line.row && snap.cursor.row <= lastRow + 1) return found;
-    }
-    break;
-  }
-  return menuRow === null ? null : { row: menuRow, excerpt: excerpt() };
+  const lastRow = tail[tail.length - 1]?.row ?? 0;
+  return { row: verdict.question.row ?? lastRow, excerpt: bounded(tail.map((l) => l.text)), question: verdict.question };
+}
+
+/** What the screen asks, as recorded in interventions and shown live: text and options only. */
+function asked(match: QuestionMatch): ScreenQuestion {
+  return { text: match.question.text, options: match.question.options };
 }
 
 type QuestionState =
@@ -83,6 +64,8 @@ export class QuestionDetector implements Policy {
   constructor(
     private readonly idle: IdleSpec,
     private readonly timing: SendTiming,
+    /** The agent kind (`codex`, `claude`, ...), for its screen knowledge. */
+    private readonly agent?: string,
   ) {}
 
   /** Since when the job has been blocked, or null. */
@@ -95,15 +78,15 @@ export class QuestionDetector implements Policy {
     switch (state.kind) {
       case 'clear':
       case 'pending': {
-        const question = findQuestion(snap);
+        const question = findQuestion(snap, this.agent);
         if (question === null) this.state = { kind: 'clear' };
-        else if (state.kind === 'clear' || ctx.progress || ctx.handled) this.state = { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: askedQuestion(snap) };
+        else if (state.kind === 'clear' || ctx.progress || ctx.handled) this.state = { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: asked(question) };
         return this.onTick(ctx.now);
       }
       case 'blocked': {
         if (!ctx.progress) return [];
-        const question = findQuestion(snap);
-        this.state = question === null ? { kind: 'clear' } : { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: askedQuestion(snap) };
+        const question = findQuestion(snap, this.agent);
+        this.state = question === null ? { kind: 'clear' } : { kind: 'pending', since: ctx.now, excerpt: question.excerpt, question: asked(question) };
         return [{ type: 'unblocked' }];
       }
       default:

@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   timing?: Partial<SendTiming>;
   /** The display says "idle" after this long without progress. Default 30 s. */
   idleDisplayAfterMs?: number;
+  /** The agent kind (`codex`, `claude`, ...): the question detector adds its screen knowledge. */
+  agent?: string;
 }
 
 /** The supervision state shown live next to a job. */
@@ -93,7 +95,7 @@ export class Supervisor {
     const timing: SendTiming = { ...DEFAULT_SEND_TIMING, ...options.timing };
     const { spec } = options;
     this.answers = new AnswerRules(spec.answers, { decline: options.decline ?? DEFAULT_DECLINE, timing });
-    this.policies = [this.answers, new QuestionDetector(spec.idle, timing), new IdleLadder(spec.idle, timing, this.lastProgressAt)];
+    this.policies = [this.answers, new QuestionDetector(spec.idle, timing, options.agent), new IdleLadder(spec.idle, timing, this.lastProgressAt)];
     if (spec.loop !== null) this.policies.push(new LoopGuard(spec.loop, (line) => this.judge.isEchoLine(line)));
     if (spec.maxOutputBytes !== null) this.policies.push(new OutputCap(spec.maxOutputBytes));
     this.reschedule();

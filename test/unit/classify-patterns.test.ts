@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { classifyScreen, classifySnapshot } from '../../src/index.js';
+import type { ScreenVerdict } from '../../src/session/classify/types.js';
+import { ScreenModel } from '../../src/session/screen.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { fixture } from '../helpers/paths.js';
+
+const DOWN = '\x1b[B';
+const UP = '\x1b[A';
+const RIGHT = '\x1b[C';
+
+/** The hand-written screen `name` of test/fixtures/screens/ (its state is the part before `--`). */
+function screen(name: string): string {
+  return fs.readFileSync(path.join(fixture('screens'), `${name}.txt`), 'utf8');
+}
+
+function options(v: ScreenVerdict): [string, string[]][] {
+  return (v.question?.options ?? []).map((o) => [o.label, o.keys]);
+}
+
+function show(v: ScreenVerdict): string {
+  return JSON.stringify(v);
+}
+
+test('every hand-written screen is classified as its file name says', { timeout: 10_000 }, () => {
+  const files = fs.readdirSync(fixture('screens')).filter((f) => f.endsWith('.txt'));
+  assert.ok(files.length >= 20);
+  for (const file of files) {
+    const expected = file.split('--')[0];
+    const verdict = classifyScreen(fs.readFileSync(path.join(fixture('screens'), file), 'utf8'));
+    assert.equal(verdict.state, expected, `${file}: ${show(verdict)}`);
+    assert.equal(verdict.question !== undefined, expected === 'waiting_input', `${file}: a question exactly when waiting`);
+    assert.ok(verdict.reason.length > 0);
+  }
+});
+
+test('yes/no and letter prompts: each letter chooses its option, Enter only when the screen says so', { timeout: 10_000 }, () => {
+  let v = classifyScreen(screen('waiting_input--yes-no'));
+  assert.deepEqual(options(v), [['Yes', ['y']], ['No', ['n']]]);
+  assert.equal(v.question?.text, 'Remove the build folder? [y/N]');
+  v = classifyScreen(screen('waiting_input--letters-choice'));
+  assert.deepEqual(options(v), [['keep', ['k']], ['skip', ['s']], ['merge', ['m']]], 'labels from the [k]eep line above');
+  v = classifyScreen(screen('waiting_input--letters-bracketed'));
+  assert.deepEqual(options(v), [['Retry', ['r']], ['Quit', ['q']]]);
+  v = classifyScreen(screen('waiting_input--letters-words'));
+  assert.deepEqual(options(v), [['save', ['s']], ['discard', ['d']]]);
+  v = classifyScreen(screen('waiting_input--letters-enter'));
+  assert.deepEqual(options(v), [['Yes', ['y', '\r']]], '(y) (enter): the letter, then Enter');
+  v = classifyScreen(screen('waiting_input--confirm-with'));
+  assert.deepEqual(options(v), [['Approve', ['A', '\r']]], 'Shift + A Enter');
+  v = classifyScreen('Overwrite notes.md? (A)ll/(O)ne/(N)one');
+  assert.deepEqual(options(v), [['All', ['a']], ['One', ['o']], ['None', ['n']]]);
+});
+
+test('numbered menus, also inside box borders: the digit chooses; the question above is the text', { timeout: 10_000 }, () => {
+  const v = classifyScreen(screen('waiting_input--numbered-in-box'));
+  assert.equal(v.question?.text, 'Delete the cache folder?');
+  assert.deepEqual(options(v), [['Delete it', ['1']], ['Keep it', ['2']], ['Ask me later', ['3']]]);
+  const codexLike = classifyScreen(screen('waiting_input--footer-below'));
+  assert.equal(codexLike.state, 'waiting_input', 'footer lines below the menu are looked past');
+  assert.deepEqual(options(codexLike).map(([, keys]) => keys), [['1'], ['2'], ['3']]);
+  assert.equal(codexLike.question?.text, 'I need to run a command outside the sandbox.');
+});
+
+test('an unnumbered menu with a cursor: arrow keys relative to the cursor row, then Enter', { timeout: 10_000 }, () => {
+  const v = classifyScreen(screen('waiting_input--cursor-menu'));
+  assert.equal(v.question?.text, 'Switch the branch to release/2.0?');
+  assert.deepEqual(options(v), [
+    ['Stay on main', [UP, '\r']],
+    ['Switch now', ['\r']],
+    ['Cancel', [DOWN, '\r']],
+  ]);
+  const keyed = classifyScreen('Ready to publish\n → Publish now (y)\n   Publish later (shift+tab)\n   Skip (esc or n)');
+  assert.deepEqual(options(keyed), [['Publish now', ['y']], ['Publish later', ['\x1b[Z']], ['Skip', ['n']]], 'a key named on the option wins');
+});
+
+test('options side by side: right arrows from the first, then Enter', { timeout: 10_000 }, () => {
+  const v = classifyScreen(screen('waiting_input--inline-options'));
+  assert.deepEqual(options(v), [['Allow once', ['\r']], ['Always allow', [RIGHT, '\r']], ['Deny', [RIGHT, RIGHT, '\r']]]);
+});
+
+test('key hints and waiting wording without a question mark', { timeout: 10_000 }, () => {
+  const hints = classifyScreen(screen('waiting_input--key-hints'));
+  assert.equal(hints.question?.text, 'Which environment should I deploy to?');
+  assert.match(hints.reason, /key hint/);
+  for (const hint of ['enter to submit | esc to cancel', 'Press Enter to continue', '↵ to select', 'tab to add notes', 'shift+tab to approve']) {
+    assert.equal(classifyScreen(`Some plan text\n${hint}`).state, 'waiting_input', hint);
+  }
+  assert.equal(classifyScreen(screen('waiting_input--waiting-wording')).reason, 'waiting wording');
+  for (const wording of ['Waiting for user confirmation...', '! Permission required', 'Deploy approval pending', 'This tool call needs your approval']) {
+    assert.equal(classifyScreen(`Prepared the change.\n${wording}`).state, 'waiting_input', wording);
+  }
+  assert.notEqual(classifyScreen('Uploading\nWaiting for the server to answer...').state, 'waiting_input', 'waiting for something else is not a question');
+});
+
+test('idle prompts: an empty input box, a reply that ends in a question, typed text', { timeout: 10_000 }, () => {
+  assert.equal(classifyScreen(screen('idle_ready--empty-box')).state, 'idle_ready');
+  assert.equal(classifyScreen(screen('idle_ready--reply-question')).state, 'idle_ready', "the agent's reply asking in prose is the end of a turn");
+  assert.equal(classifyScreen(screen('idle_ready--named-prompt')).state, 'idle_ready', 'a question typed into the prompt asks nothing');
+  assert.equal(classifyScreen(screen('waiting_input--request-above-prompt')).state, 'waiting_input', 'a request right above an empty prompt waits for the answer there');
+});
+
+test('working: a spinner or interrupt hint below a question-looking line wins', { timeout: 10_000 }, () => {
+  for (const name of ['working--spinner', 'working--question-above-spinner', 'working--menu-above-spinner', 'working--footer-interrupt']) {
+    const v = classifyScreen(screen(name));
+    assert.equal(v.state, 'working', `${name}: ${show(v)}`);
+  }
+  assert.equal(classifyScreen('Approve? [y/n] y\nwrote config.toml').state, 'other', 'an answered prompt with output below is history');
+});
+
+test('agent knowledge: codex hides its composer while asking, Claude cancels only dialogs, Gemini asks without "?"', { timeout: 10_000 }, () => {
+  const oldDialog = ['Would you like to run the following command?', '› 1. Yes, proceed (y)', '  2. No (esc)', '  Press enter to confirm or esc to cancel', '• Ran it.', '› ', '  model-x · ~/src'].join('\n');
+  assert.equal(classifyScreen(oldDialog, { agent: 'codex' }).state, 'idle_ready', "codex's composer is back: the dialog is history");
+  const above = ['Delete the temp files? [y/n]', '› '].join('\n');
+  assert.equal(classifyScreen(above).state, 'waiting_input', 'for an agent nobody described, the prompt is where the answer goes');
+  assert.equal(classifyScreen(above, { agent: 'codex' }).state, 'idle_ready');
+  assert.equal(classifyScreen('Edited two files\nesc to cancel', { agent: 'claude' }).state, 'waiting_input');
+  assert.notEqual(classifyScreen('Edited two files\nesc to cancel').state, 'waiting_input', 'generic: "esc to cancel" alone is shown by busy agents too');
+  assert.equal(classifyScreen('Tool output\n│ Allow execution\n│ >', { agent: 'gemini' }).state, 'waiting_input');
+  assert.equal(classifyScreen('Tool output\n│ Allow execution\n│ >', { agent: 'someone-else' }).state, 'idle_ready');
+});
+
+async function snapshotOf(data: string, cols: number, rows = 12): Promise<ReturnType<ScreenModel['snapshot']>> {
+  const model = new ScreenModel({ cols, rows, clock: new FakeClock() });
+  try {
+    model.write(data);
+    await model.whenParsed();
+    return model.snapshot();
+  } finally {
+    model.dispose();
+  }
+}
+
+test('classifySnapshot joins wrapped lines and uses the cursor', { timeout: 10_000 }, async () => {
+  const wrapped = await snapshotOf('Run the database migration on the staging cluster now? [y/n] ', 20);
+  const v = classifySnapshot(wrapped);
+  assert.equal(v.state, 'waiting_input');
+  assert.equal(v.question?.text, 'Run the database migration on the staging cluster now? [y/n]');
+  assert.equal(v.question?.row, 0);
+  const menu = await snapshotOf('Pick a region\r\n❯ 1. Europe (Frankfurt, long label that wraps)\r\n  2. US East\r\n', 24);
+  assert.deepEqual(options(classifySnapshot(menu)), [['Europe (Frankfurt, long label that wraps)', ['1']], ['US East', ['2']]]);
+  assert.equal(classifySnapshot(await snapshotOf('Shall I go on?', 40)).state, 'waiting_input', 'the cursor is on the question');
+  assert.notEqual(classifySnapshot(await snapshotOf('Shall I go on?\x1b[8;1H', 40)).state, 'waiting_input', 'the cursor is elsewhere');
+});
+
+test('generic rules: prompts in the styles of tools nobody described', { timeout: 10_000 }, () => {
+  const cases: [string, string, string[][]][] = [
+    ['Allow running `rm -rf dist`?\n  ▸ Allow\n    Allow all\n    Deny', 'waiting_input', [['\r'], [DOWN, '\r'], [DOWN, DOWN, '\r']]],
+    ['? Which framework do you want to use? (Use arrow keys)\n❯ React\n  Vue', 'waiting_input', [['\r'], [DOWN, '\r']]],
+    ['Accept changes? [Y]es / [N]o / [A]lways', 'waiting_input', [['y'], ['n'], ['a']]],
+    ['Run shell command? (Y)es/(N)o [Yes]: ', 'waiting_input', [['y'], ['n']]],
+    ['◐ Generating response', 'working', []],
+    ['> run the tests\n  All 12 tests pass.\n  No errors found.\n>', 'idle_ready', []],
+  ];
+  for (const [text, state, keys] of cases) {
+    const v = classifyScreen(text);
+    assert.equal(v.state, state, `${text}: ${show(v)}`);
+    assert.deepEqual((v.question?.options ?? []).map((o) => o.keys), keys, text);
+  }
+});
