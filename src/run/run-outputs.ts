@@ -5,9 +5,13 @@ import { createRunFolder } from '../logs/run-folder.js';
 import { assignFileNames } from '../logs/safe-name.js';
 import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
 import { ReportWriter } from '../report/report-writer.js';
+import { writeFileAtomic } from '../report/atomic-write.js';
+import { reduceRunRecord } from '../report/run-record.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
-import type { EventBus, JobPlanInfo } from './events.js';
+import type { EventBus, JobPlanInfo, RunEvent } from './events.js';
+
+type RunStartedEvent = Extract<RunEvent, { type: 'run-started' }>;
 import type { RunPlan } from './plan.js';
 
 /** How often the live "last line" of each running job is sampled for the display and report. */
@@ -19,6 +23,8 @@ export interface RunOutputs {
   readonly runDir: string;
   /** Per-job facts for the run-started event (file names relative to the run folder). */
   readonly jobs: JobPlanInfo[];
+  /** The run-started event whose record is already in report.json; emit it to start the run. */
+  readonly runStarted: RunStartedEvent;
   /** Creates `<job>.log` and `<job>.txt`; they are closed by the job session. */
   openJob(name: string): Promise<Result<JobFiles, string>>;
   /** Flushes and closes everything after run-finished; resolves with the final report.json text. */
@@ -31,15 +37,6 @@ export async function openRunOutputs(
   options: { runsRoot: string; bus: EventBus; clock: Clock },
 ): Promise<Result<RunOutputs, string>> {
   const { bus, clock } = options;
-  const folder = await createRunFolder(options.runsRoot, clock);
-  if (!folder.ok) return err(folder.error);
-  const { runId, dir } = folder.value;
-  const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
-
-  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn });
-  if (!events.ok) return err(events.error);
-  const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn });
-
   const bases = assignFileNames(plan.jobs.map((p) => p.job.name));
   const names = new Map<string, JobFileNames>();
   const jobs = plan.jobs.map(({ job, launch, envKeys }): JobPlanInfo => {
@@ -54,6 +51,24 @@ export async function openRunOutputs(
       ...files,
     };
   });
+
+  let runStarted: RunStartedEvent | null = null;
+  // The first report.json is written before the folder gets its final name (see run-folder.ts).
+  const folder = await createRunFolder(options.runsRoot, clock, {
+    prepare: async (partialDir, { runId, dir }) => {
+      runStarted = { type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs };
+      return writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
+    },
+  });
+  if (!folder.ok) return err(folder.error);
+  if (runStarted === null) throw new Error('Internal error: the run folder was created without its first report');
+  const started: RunStartedEvent = runStarted;
+  const { runId, dir } = folder.value;
+  const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
+
+  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn });
+  if (!events.ok) return err(events.error);
+  const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn });
 
   const open = new Map<string, JobFiles>();
   const shown = new Map<string, string>();
@@ -82,6 +97,7 @@ export async function openRunOutputs(
     runId,
     runDir: dir,
     jobs,
+    runStarted: started,
     async openJob(name) {
       const files = names.get(name);
       if (files === undefined) throw new Error(`Internal error: no file names for job '${name}'`);

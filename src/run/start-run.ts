@@ -237,14 +237,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
     tree: options.tree ?? procTreeControl,
     activeRehearsal: started?.ok === true ? started.value : null,
   });
-  options.bus.emit({
-    type: 'run-started',
-    at: options.clock.now(),
-    runId: outputs.runId,
-    runDir: outputs.runDir,
-    manifest: plan.manifest.file,
-    jobs: outputs.jobs,
-  });
+  options.bus.emit(outputs.runStarted);
   if (started?.ok === false) run.failAll(started.error);
   else run.begin();
   return ok(run);
