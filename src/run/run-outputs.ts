@@ -7,15 +7,13 @@ import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
 import { ReportWriter } from '../report/report-writer.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { reduceRunRecord } from '../report/run-record.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
+import { ActivitySampler } from './activity-sampler.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { EventBus, JobPlanInfo, RunEvent } from './events.js';
 
 type RunStartedEvent = Extract<RunEvent, { type: 'run-started' }>;
 import type { RunPlan } from './plan.js';
-
-/** How often the live "last line" of each running job is sampled for the display and report. */
-const ACTIVITY_INTERVAL_MS = 250;
 
 /** Everything a run writes to disk: the run folder, events.jsonl, report.json and each job's files. */
 export interface RunOutputs {
@@ -70,28 +68,7 @@ export async function openRunOutputs(
   if (!events.ok) return err(events.error);
   const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn });
 
-  const open = new Map<string, JobFiles>();
-  const shown = new Map<string, string>();
-  // Emits job-activity when a job's last meaningful line changed since it was last shown.
-  const sample = (name: string, files: JobFiles): void => {
-    const line = files.lastLine();
-    if (line === null || shown.get(name) === line) return;
-    shown.set(name, line);
-    bus.emit({ type: 'job-activity', at: clock.now(), job: name, line });
-  };
-  let timer: TimerHandle | null = null;
-  const tick = (): void => {
-    for (const [name, files] of open) sample(name, files);
-    timer = clock.setTimeout(tick, ACTIVITY_INTERVAL_MS);
-  };
-  tick();
-  const unsubscribe = bus.on((event) => {
-    if (event.type !== 'job-finished') return;
-    const files = open.get(event.job);
-    if (files === undefined) return;
-    open.delete(event.job);
-    sample(event.job, files);
-  });
+  const activity = new ActivitySampler(bus, clock);
 
   return ok({
     runId,
@@ -104,12 +81,11 @@ export async function openRunOutputs(
       const opened = await JobFiles.open(dir, files, {
         onError: (message) => bus.emit({ type: 'warning', at: clock.now(), job: name, message }),
       });
-      if (opened.ok) open.set(name, opened.value);
+      if (opened.ok) activity.add(name, opened.value);
       return opened;
     },
     async close() {
-      if (timer !== null) clock.clearTimeout(timer);
-      unsubscribe();
+      activity.close();
       await report.flush();
       await Promise.all([report.close(), events.value.close()]);
       const record = report.record();
