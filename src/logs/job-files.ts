@@ -5,6 +5,7 @@
 import { err, ok, type Result } from '../util/result.js';
 import { JobLog, type JobLogStats } from './job-log.js';
 import { resolveInside } from './safe-name.js';
+import type { Redactor, StreamRedactor } from './redactor.js';
 import type { FileOpener } from './secure-file.js';
 import { Transcript } from './transcript.js';
 
@@ -24,6 +25,10 @@ export interface JobFilesOptions {
   open?: FileOpener;
   /** Called once per file, with its first write error. */
   onError?: (message: string) => void;
+  /** Secrets to take out of the transcript (and of the raw log with `redactRawLog`). */
+  redactor?: Redactor;
+  /** Also redact the raw `<job>.log` (otherwise it stays byte-exact). */
+  redactRawLog?: boolean;
 }
 
 /** The raw log and the transcript of one job, written together. */
@@ -36,6 +41,7 @@ export class JobFiles {
     return new JobFiles(
       JobLog.create(resolveInside(runDir, names.logFile), options),
       Transcript.create(resolveInside(runDir, names.transcriptFile), options),
+      options,
     );
   }
 
@@ -48,18 +54,32 @@ export class JobFiles {
       await log.value.close();
       return err(transcript.error);
     }
-    return ok(new JobFiles(log.value, transcript.value));
+    return ok(new JobFiles(log.value, transcript.value, options));
   }
+
+  /** Null when there is no secret to redact. */
+  private readonly redacting: StreamRedactor | null;
+  private readonly redactRawLog: boolean;
 
   private constructor(
     private readonly log: JobLog,
     private readonly transcript: Transcript,
-  ) {}
+    options: JobFilesOptions,
+  ) {
+    this.redacting = options.redactor?.active === true ? options.redactor.stream() : null;
+    this.redactRawLog = options.redactRawLog === true;
+  }
 
   /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
   write(chunk: Buffer): boolean {
-    const logReady = this.log.write(chunk);
-    const transcriptReady = this.transcript.write(chunk);
+    if (this.redacting === null) return this.writeBoth(chunk, chunk);
+    const redacted = this.redacting.push(chunk);
+    return this.writeBoth(this.redactRawLog ? redacted : chunk, redacted);
+  }
+
+  private writeBoth(raw: Buffer, text: Buffer): boolean {
+    const logReady = raw.length === 0 || this.log.write(raw);
+    const transcriptReady = text.length === 0 || this.transcript.write(text);
     return logReady && transcriptReady;
   }
 
@@ -76,6 +96,8 @@ export class JobFiles {
 
   /** Flushes and closes both files. Never rejects. */
   async close(): Promise<void> {
+    const rest = this.redacting?.flush();
+    if (rest !== undefined && rest.length > 0) this.writeBoth(this.redactRawLog ? rest : Buffer.alloc(0), rest);
     await Promise.all([this.log.close(), this.transcript.close()]);
   }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { EventsLog, EVENTS_FILE_NAME } from '../logs/events-log.js';
 import { JobFiles, jobFileNames, type JobFileNames } from '../logs/job-files.js';
+import { Redactor } from '../logs/redactor.js';
 import { createRunFolder } from '../logs/run-folder.js';
 import { assignFileNames } from '../logs/safe-name.js';
 import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
@@ -32,9 +33,10 @@ export interface RunOutputs {
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
 export async function openRunOutputs(
   plan: RunPlan,
-  options: { runsRoot: string; bus: EventBus; clock: Clock },
+  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean },
 ): Promise<Result<RunOutputs, string>> {
   const { bus, clock } = options;
+  const redactor = options.redactor ?? Redactor.none;
   const bases = assignFileNames(plan.jobs.map((p) => p.job.name));
   const names = new Map<string, JobFileNames>();
   const jobs = plan.jobs.map(({ job, launch, envKeys }): JobPlanInfo => {
@@ -54,7 +56,7 @@ export async function openRunOutputs(
   // The first report.json is written before the folder gets its final name (see run-folder.ts).
   const folder = await createRunFolder(options.runsRoot, clock, {
     prepare: async (partialDir, { runId, dir }) => {
-      runStarted = { type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs };
+      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs }) as RunStartedEvent;
       return writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
     },
   });
@@ -80,6 +82,8 @@ export async function openRunOutputs(
       if (files === undefined) throw new Error(`Internal error: no file names for job '${name}'`);
       const opened = await JobFiles.open(dir, files, {
         onError: (message) => bus.emit({ type: 'warning', at: clock.now(), job: name, message }),
+        redactor,
+        redactRawLog: options.redactRawLog === true,
       });
       if (opened.ok) activity.add(name, opened.value);
       return opened;
