@@ -5,6 +5,7 @@
 import { err, ok, type Result } from '../util/result.js';
 import { JobLog, type JobLogStats } from './job-log.js';
 import { resolveInside } from './safe-name.js';
+import type { DiskSpace } from './disk-space.js';
 import type { Redactor, StreamRedactor } from './redactor.js';
 import type { FileOpener } from './secure-file.js';
 import { Transcript } from './transcript.js';
@@ -29,6 +30,8 @@ export interface JobFilesOptions {
   redactor?: Redactor;
   /** Also redact the raw `<job>.log` (otherwise it stays byte-exact). */
   redactRawLog?: boolean;
+  /** The run folder's disk space (both files stop when the disk is full). */
+  space?: DiskSpace;
 }
 
 /** The raw log and the transcript of one job, written together. */

@@ -1,4 +1,6 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DiskSpace, reserveBytesFor } from '../logs/disk-space.js';
 import { EventsLog, EVENTS_FILE_NAME } from '../logs/events-log.js';
 import { JobFiles, jobFileNames, type JobFileNames } from '../logs/job-files.js';
 import { Redactor } from '../logs/redactor.js';
@@ -26,8 +28,11 @@ export interface RunOutputs {
   readonly runStarted: RunStartedEvent;
   /** Creates `<job>.log` and `<job>.txt`; they are closed by the job session. */
   openJob(name: string): Promise<Result<JobFiles, string>>;
-  /** Flushes and closes everything after run-finished; resolves with the final report.json text. */
-  close(): Promise<string>;
+  /**
+   * Flushes and closes everything after run-finished; resolves with the final report.json text
+   * and, when it could not be written into the run folder (disk full), where it was written instead.
+   */
+  close(): Promise<{ reportJson: string; reportFallback: string | null }>;
 }
 
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
@@ -52,23 +57,27 @@ export async function openRunOutputs(
     };
   });
 
+  const space = new DiskSpace();
   let runStarted: RunStartedEvent | null = null;
   // The first report.json is written before the folder gets its final name (see run-folder.ts).
   const folder = await createRunFolder(options.runsRoot, clock, {
     prepare: async (partialDir, { runId, dir }) => {
       runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs }) as RunStartedEvent;
-      return writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
+      const written = await writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
+      if (written.ok) await space.reserve(partialDir, reserveBytesFor(jobs.length));
+      return written;
     },
   });
   if (!folder.ok) return err(folder.error);
   if (runStarted === null) throw new Error('Internal error: the run folder was created without its first report');
   const started: RunStartedEvent = runStarted;
   const { runId, dir } = folder.value;
+  space.moved(dir);
   const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
 
-  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn });
+  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn, space });
   if (!events.ok) return err(events.error);
-  const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn });
+  const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn, makeRoom: () => space.release() });
 
   const activity = new ActivitySampler(bus, clock);
 
@@ -84,6 +93,7 @@ export async function openRunOutputs(
         onError: (message) => bus.emit({ type: 'warning', at: clock.now(), job: name, message }),
         redactor,
         redactRawLog: options.redactRawLog === true,
+        space,
       });
       if (opened.ok) activity.add(name, opened.value);
       return opened;
@@ -94,7 +104,13 @@ export async function openRunOutputs(
       await Promise.all([report.close(), events.value.close()]);
       const record = report.record();
       if (record === null) throw new Error('Internal error: the run closed before run-started was recorded');
-      return renderJsonReport(record);
+      const reportJson = renderJsonReport(record);
+      await space.dispose();
+      if (report.error() === null) return { reportJson, reportFallback: null };
+      // Not even the reserve made room: the final report goes where there is some, and the caller says where.
+      const fallback = path.join(tmpdir(), `codex-run-${runId}-report.json`);
+      const written = await writeFileAtomic(fallback, reportJson);
+      return { reportJson, reportFallback: written.ok ? fallback : null };
     },
   });
 }

@@ -42,6 +42,8 @@ export interface RunOutcome {
   results: Array<{ name: string; result: JobResult }>;
   /** The final report.json text. */
   reportJson: string;
+  /** Where the final report was written instead of the run folder (its disk was full), or null. */
+  reportFallback: string | null;
 }
 
 /** A started run: interrupt it, or wait for it. */
@@ -219,9 +221,9 @@ class Run implements RunHandle {
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
-    })().then((reportJson) => {
+    })().then(({ reportJson, reportFallback }) => {
       this.state = { kind: 'finished' };
-      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson });
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback });
     });
   }
 }
