@@ -93,6 +93,8 @@ export class JobLog {
   private readonly closed: Promise<void>;
   private readonly onError: ((message: string) => void) | undefined;
   private readonly space: DiskSpace | undefined;
+  /** The run's disk is full: the next byte given fails the log instead of taking space. */
+  private diskFull = false;
 
   private constructor(file: string, options: JobLogOptions) {
     this.file = file;
@@ -132,9 +134,12 @@ export class JobLog {
   }
 
   // Another file of the run met a full disk: stop here too (queued bytes are dropped and
-  // counted), so the space freed for the final report is not taken by more output.
+  // counted), so the space freed for the final report is not taken by more output. A log
+  // with nothing queued fails only if more bytes come: nothing of it is lost yet.
   private stopForFullDisk(): void {
     if (this.state === 'closed' || this.firstError !== null) return;
+    this.diskFull = true;
+    if (this.stream.writableLength === 0) return;
     this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
     this.stream.destroy();
   }
@@ -146,6 +151,10 @@ export class JobLog {
    */
   write(chunk: Buffer): boolean {
     this.given += chunk.length;
+    if (this.diskFull && this.state === 'open') {
+      this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
+      this.stream.destroy();
+    }
     switch (this.state) {
       case 'open': {
         if (this.batch === null) {
