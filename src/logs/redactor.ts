@@ -34,7 +34,14 @@ export function secretValues(env: Readonly<Record<string, string>>, listed: read
   const names = new Set(listed);
   const values: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if ((isSecretName(name) || names.has(name)) && value.length >= MIN_SECRET_LENGTH) values.push(value);
+    if (!(isSecretName(name) || names.has(name)) || value.length < MIN_SECRET_LENGTH) continue;
+    values.push(value);
+    // A multi-line value (a PEM key) reaches the terminal as \r\n lines, and the transcript
+    // and excerpts line by line: each line is a secret of its own too.
+    if (value.includes('\n')) {
+      values.push(value.replace(/\r?\n/g, '\r\n'));
+      for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) values.push(line.trim());
+    }
   }
   return values;
 }
@@ -101,7 +108,7 @@ export class Redactor {
           ...event,
           intervention: {
             ...i,
-            excerpt: i.excerpt.map(t),
+            excerpt: this.lines(i.excerpt),
             sent: i.sent === null ? null : t(i.sent),
             ...(i.why !== undefined ? { why: t(i.why) } : {}),
           },
@@ -121,6 +128,45 @@ export class Redactor {
         return never;
       }
     }
+  }
+
+  /**
+   * Screen rows (an excerpt): a secret wrapped from one row onto the next, or cut short at the
+   * end of a row shortened with `…`, is redacted in both parts.
+   */
+  lines(rows: readonly string[]): string[] {
+    if (this.textPattern === null) return [...rows];
+    const joined = rows.join('');
+    const hidden = new Uint8Array(joined.length);
+    this.textPattern.lastIndex = 0;
+    for (let m = this.textPattern.exec(joined); m !== null; m = this.textPattern.exec(joined)) hidden.fill(1, m.index, m.index + m[0].length);
+    let offset = 0;
+    for (const row of rows) {
+      if (row.endsWith('…')) {
+        const body = row.slice(0, -1);
+        const longest = Math.min(body.length, this.values[0]?.length ?? 0);
+        for (let k = longest; k >= MIN_SECRET_LENGTH; k--) {
+          const tail = body.slice(body.length - k);
+          if (this.values.some((v) => v.startsWith(tail))) {
+            hidden.fill(1, offset + body.length - k, offset + body.length);
+            break;
+          }
+        }
+      }
+      offset += row.length;
+    }
+    const out: string[] = [];
+    offset = 0;
+    for (const row of rows) {
+      let text = '';
+      for (let i = 0; i < row.length; i++) {
+        if (hidden[offset + i] === 0) text += row[i];
+        else if (i === 0 || hidden[offset + i - 1] === 0) text += REDACTED;
+      }
+      out.push(text);
+      offset += row.length;
+    }
+    return out;
   }
 
   /** A redactor for one byte stream (a job's output). */

@@ -42,3 +42,16 @@ test('events: argv, activity, excerpts, sent keys, facts, results and warnings a
   const w = r.event({ type: 'warning', at: 0, job: null, message: 'bad tok-123456' });
   assert.equal(w.type === 'warning' ? w.message : '', 'bad ***');
 });
+
+test('excerpt rows: a secret wrapped onto the next row or cut short with … is redacted in every part', { timeout: 5_000 }, () => {
+  const r = new Redactor(['tok-123456789']);
+  assert.deepEqual(r.lines(['Use tok-1234', '56789? [y/n]']), ['Use ***', '***? [y/n]']);
+  assert.deepEqual(r.lines(['a very long row ending in tok-12345…', 'next']), ['a very long row ending in ***…', 'next']);
+  assert.deepEqual(r.lines(['nothing here', 'tok-123456789']), ['nothing here', '***']);
+});
+
+test('a multi-line secret is redacted whole as the terminal shows it (\\r\\n) and line by line', { timeout: 5_000 }, () => {
+  const r = new Redactor(secretValues({ SSH_PRIVATE_KEY: '-----BEGIN KEY-----\nAAAAB3NzaC1yc2E\n-----END KEY-----' }));
+  assert.equal(r.text('key:\r\n-----BEGIN KEY-----\r\nAAAAB3NzaC1yc2E\r\n-----END KEY-----\r\n'), 'key:\r\n***\r\n');
+  assert.equal(r.text('AAAAB3NzaC1yc2E'), '***');
+});
