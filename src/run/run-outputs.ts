@@ -11,12 +11,12 @@ import { ReportWriter } from '../report/report-writer.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { reduceRunRecord } from '../report/run-record.js';
 import type { Clock } from '../util/clock.js';
-import { ActivitySampler } from './activity-sampler.js';
 import { err, ok, type Result } from '../util/result.js';
+import { ActivitySampler } from './activity-sampler.js';
 import type { EventBus, JobPlanInfo, RunEvent } from './events.js';
+import type { RunPlan } from './plan.js';
 
 type RunStartedEvent = Extract<RunEvent, { type: 'run-started' }>;
-import type { RunPlan } from './plan.js';
 
 /** Everything a run writes to disk: the run folder, events.jsonl, report.json and each job's files. */
 export interface RunOutputs {
@@ -76,7 +76,10 @@ export async function openRunOutputs(
   const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
 
   const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn, space });
-  if (!events.ok) return err(events.error);
+  if (!events.ok) {
+    await space.dispose();
+    return err(events.error);
+  }
   const report = new ReportWriter(path.join(dir, REPORT_FILE_NAME), bus, { clock, onError: warn, makeRoom: () => space.release() });
 
   const activity = new ActivitySampler(bus, clock);
