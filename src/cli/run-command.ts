@@ -65,6 +65,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       break;
     case 'finished': {
       const { outcome: run } = outcome;
+      if (run.reportFallback !== null) process.stderr.write(`codex-run: warning: the run folder's disk is full; the final report is in ${run.reportFallback}\n`);
       if (json) {
         stdout.write(run.reportJson);
       } else {

@@ -5,6 +5,7 @@
 import type { EventBus, RunEvent } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 import { ok, type Result } from '../util/result.js';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isoTime } from './iso-time.js';
 import { JobLog, type JobLogOptions } from './job-log.js';
 
@@ -40,37 +41,101 @@ export function serialiseEvent(event: RunEvent): string | null {
 export class EventsLog {
   /** Starts recording `bus` at once; the file (exclusive, 0600) opens in the background. */
   static create(file: string, bus: EventBus, options: JobLogOptions = {}): EventsLog {
-    return new EventsLog(JobLog.create(file, options), bus);
+    const failed = new FailureHook(options);
+    return new EventsLog(JobLog.create(file, failed.options), bus, failed);
   }
 
   /** Creates `file` and waits for it to open before recording `bus`; an open failure is returned. */
   static async open(file: string, bus: EventBus, options: JobLogOptions = {}): Promise<Result<EventsLog, string>> {
-    const log = await JobLog.open(file, options);
+    const failed = new FailureHook(options);
+    const log = await JobLog.open(file, failed.options);
     if (!log.ok) return log;
-    return ok(new EventsLog(log.value, bus));
+    return ok(new EventsLog(log.value, bus, failed));
   }
 
   private readonly unsubscribe: () => void;
+  /** After a write error: the file cut back to its last whole line. */
+  private repaired: Promise<void> | null = null;
 
   private constructor(
     private readonly log: JobLog,
     bus: EventBus,
+    failed: FailureHook,
   ) {
     this.unsubscribe = bus.on((event) => {
       const line = serialiseEvent(event);
       // Events are few and small next to the output, so backpressure is not applied here.
       if (line !== null) this.log.write(Buffer.from(line, 'utf8'));
     });
+    failed.then(() => this.repair());
+    if (log.error() !== null) this.repair();
   }
 
   /** Stops recording, flushes and closes the file. Never rejects. */
   async close(): Promise<void> {
     this.unsubscribe();
     await this.log.close();
+    if (this.repaired !== null) await this.repaired;
   }
 
   /** The first write error, as a message, or null. */
   error(): string | null {
     return this.log.error();
+  }
+
+  // A write that failed part way (ENOSPC after a short write) leaves half a line: once the
+  // file is closed, it is cut back to its last '\n', so every line in it is whole JSON.
+  private repair(): void {
+    if (this.repaired !== null) return;
+    this.repaired = this.log.close().then(() => truncateToLastLine(this.log.file));
+  }
+}
+
+// Lets the log's error callback reach the EventsLog created after the log.
+class FailureHook {
+  private listener: (() => void) | null = null;
+  private fired = false;
+  readonly options: JobLogOptions;
+
+  constructor(options: JobLogOptions) {
+    this.options = {
+      ...options,
+      onError: (message) => {
+        options.onError?.(message);
+        this.fired = true;
+        this.listener?.();
+      },
+    };
+  }
+
+  then(listener: () => void): void {
+    this.listener = listener;
+    if (this.fired) listener();
+  }
+}
+
+/** Cuts `file` after its last newline (to nothing if it has none). Never rejects. */
+export async function truncateToLastLine(file: string): Promise<void> {
+  let handle: FileHandle | null = null;
+  try {
+    handle = await open(file, 'r+');
+    let end = (await handle.stat()).size;
+    const block = Buffer.alloc(64 * 1024);
+    let keep = 0;
+    while (end > 0) {
+      const start = Math.max(0, end - block.length);
+      const { bytesRead } = await handle.read(block, 0, end - start, start);
+      const newline = block.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        keep = start + newline + 1;
+        break;
+      }
+      end = start;
+    }
+    await handle.truncate(keep);
+  } catch {
+    // The file is gone or unreadable: nothing to repair.
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }

@@ -10,3 +10,10 @@ export function errorCode(e: unknown): string | null {
 export function describeFsError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Whether an error (or its message) says the disk or the user's quota is full. */
+export function isNoSpace(e: unknown): boolean {
+  const code = errorCode(e);
+  if (code !== null) return code === 'ENOSPC' || code === 'EDQUOT';
+  return /\b(ENOSPC|EDQUOT)\b/.test(typeof e === 'string' ? e : describeFsError(e));
+}

@@ -5,6 +5,8 @@
 import { err, ok, type Result } from '../util/result.js';
 import { JobLog, type JobLogStats } from './job-log.js';
 import { resolveInside } from './safe-name.js';
+import type { DiskSpace } from './disk-space.js';
+import type { Redactor, StreamRedactor } from './redactor.js';
 import type { FileOpener } from './secure-file.js';
 import { Transcript } from './transcript.js';
 import { TimingIndex, timingFileFor } from './timing-index.js';
@@ -28,6 +30,12 @@ export interface JobFilesOptions {
   onError?: (message: string) => void;
   /** With a clock, `<job>.timing` records when the output arrived (for `codex-run replay`). */
   clock?: Clock;
+  /** Secrets to take out of the transcript (and of the raw log with `redactRawLog`). */
+  redactor?: Redactor;
+  /** Also redact the raw `<job>.log` (otherwise it stays byte-exact). */
+  redactRawLog?: boolean;
+  /** The run folder's disk space (both files stop when the disk is full). */
+  space?: DiskSpace;
 }
 
 /** The raw log and the transcript of one job, written together. */
@@ -41,6 +49,7 @@ export class JobFiles {
       JobLog.create(resolveInside(runDir, names.logFile), options),
       Transcript.create(resolveInside(runDir, names.transcriptFile), options),
       null,
+      options,
     );
   }
 
@@ -60,20 +69,34 @@ export class JobFiles {
       if (opened.ok) timing = opened.value;
       else options.onError?.(opened.error);
     }
-    return ok(new JobFiles(log.value, transcript.value, timing));
+    return ok(new JobFiles(log.value, transcript.value, timing, options));
   }
+
+  /** Null when there is no secret to redact. */
+  private readonly redacting: StreamRedactor | null;
+  private readonly redactRawLog: boolean;
 
   private constructor(
     private readonly log: JobLog,
     private readonly transcript: Transcript,
     private readonly timing: TimingIndex | null,
-  ) {}
+    options: JobFilesOptions,
+  ) {
+    this.redacting = options.redactor?.active === true ? options.redactor.stream() : null;
+    this.redactRawLog = options.redactRawLog === true;
+  }
 
   /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
   write(chunk: Buffer): boolean {
     this.timing?.record(chunk.length);
-    const logReady = this.log.write(chunk);
-    const transcriptReady = this.transcript.write(chunk);
+    if (this.redacting === null) return this.writeBoth(chunk, chunk);
+    const redacted = this.redacting.push(chunk);
+    return this.writeBoth(this.redactRawLog ? redacted : chunk, redacted);
+  }
+
+  private writeBoth(raw: Buffer, text: Buffer): boolean {
+    const logReady = raw.length === 0 || this.log.write(raw);
+    const transcriptReady = text.length === 0 || this.transcript.write(text);
     return logReady && transcriptReady;
   }
 
@@ -90,6 +113,8 @@ export class JobFiles {
 
   /** Flushes and closes both files. Never rejects. */
   async close(): Promise<void> {
+    const rest = this.redacting?.flush();
+    if (rest !== undefined && rest.length > 0) this.writeBoth(this.redactRawLog ? rest : Buffer.alloc(0), rest);
     await Promise.all([this.log.close(), this.transcript.close(), this.timing?.close()]);
   }
 

@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import { unreachable } from '../util/unreachable.js';
 import { err, ok, type Result } from '../util/result.js';
-import { describeFsError } from './fs-error.js';
+import type { DiskSpace } from './disk-space.js';
+import { describeFsError, isNoSpace } from './fs-error.js';
 import { openSecureFile, type FileOpener } from './secure-file.js';
 
 /** Where a {@link JobLog} is in its life (see the diagram in the file comment). */
@@ -29,6 +30,8 @@ export interface JobLogOptions {
   highWaterMark?: number;
   /** Called once, with the first write error. */
   onError?: (message: string) => void;
+  /** The run folder's disk space: a full disk met by any writer stops this one too (src/logs/disk-space.ts). */
+  space?: DiskSpace;
 }
 
 /** Byte counts of a {@link JobLog}. */
@@ -52,6 +55,9 @@ const BATCH_MS = 5;
 
 // Carries an opener's message through the stream's 'error' event without re-wording it.
 class OpenFailure extends Error {}
+
+// Why a log stopped when another file of the run met a full disk.
+class DiskFullStop extends Error {}
 
 /** Appends raw bytes to a file exactly as given; errors are values, never 'error' crashes. */
 export class JobLog {
@@ -86,10 +92,14 @@ export class JobLog {
   private readonly opened: Promise<string | null>;
   private readonly closed: Promise<void>;
   private readonly onError: ((message: string) => void) | undefined;
+  private readonly space: DiskSpace | undefined;
+  /** The run's disk is full: the next byte given fails the log instead of taking space. */
+  private diskFull = false;
 
   private constructor(file: string, options: JobLogOptions) {
     this.file = file;
     this.onError = options.onError;
+    this.space = options.space;
     this.batchBytes = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     const opener = options.open ?? openSecureFile;
     this.stream = fs.createWriteStream(file, {
@@ -112,13 +122,26 @@ export class JobLog {
     });
     this.stream.on('error', (e: unknown) => this.fail(e));
     this.stream.on('drain', () => this.releaseDrainWaiters());
+    const offFull = this.space?.onFull(() => this.stopForFullDisk());
     this.closed = new Promise((resolve) => {
       this.stream.once('close', () => {
+        offFull?.();
         this.state = 'closed';
         this.releaseDrainWaiters();
         resolve();
       });
     });
+  }
+
+  // Another file of the run met a full disk: stop here too (queued bytes are dropped and
+  // counted), so the space freed for the final report is not taken by more output. A log
+  // with nothing queued fails only if more bytes come: nothing of it is lost yet.
+  private stopForFullDisk(): void {
+    if (this.state === 'closed' || this.firstError !== null) return;
+    this.diskFull = true;
+    if (this.stream.writableLength === 0) return;
+    this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
+    this.stream.destroy();
   }
 
   /**
@@ -128,6 +151,10 @@ export class JobLog {
    */
   write(chunk: Buffer): boolean {
     this.given += chunk.length;
+    if (this.diskFull && this.state === 'open') {
+      this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
+      this.stream.destroy();
+    }
     switch (this.state) {
       case 'open': {
         if (this.batch === null) {
@@ -200,12 +227,13 @@ export class JobLog {
 
   private fail(e: unknown): void {
     if (this.firstError !== null) return;
-    this.firstError = e instanceof OpenFailure ? e.message : `cannot write ${this.file}: ${describeFsError(e)}`;
+    this.firstError = e instanceof OpenFailure || e instanceof DiskFullStop ? e.message : `cannot write ${this.file}: ${describeFsError(e)}`;
     if (this.state === 'open') this.state = 'failed';
     if (this.batch !== null) clearTimeout(this.batch);
     this.batch = null;
     this.releaseDrainWaiters();
     this.onError?.(this.firstError);
+    if (!(e instanceof DiskFullStop) && isNoSpace(e)) this.space?.markFull();
   }
 
   private releaseDrainWaiters(): void {

@@ -2,18 +2,24 @@
  * The run folder: `<runsRoot>/<run-id>/`, private to the user (0700) because logs can hold
  * secrets an agent printed. Run ids sort by start time and never collide, even between
  * runners started in the same millisecond.
+ *
+ * A run folder never appears without its first report: it is made under a hidden temporary
+ * name in the same parent (`.<run-id>.partial`), filled by the caller's `prepare` (which
+ * writes report.json), then renamed to its final name. A runner killed at any moment leaves
+ * either a complete run folder or a hidden partial one, never a run folder with no report.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { describeFsError, errorCode } from './fs-error.js';
+import { ensurePrivateDir, PRIVATE_DIR_MODE } from './private-dir.js';
 
-/** Mode of the runs root and of every run folder. */
-export const RUN_FOLDER_MODE = 0o700;
+/** Mode of the runs root (when codex-run creates it) and of every run folder. */
+export const RUN_FOLDER_MODE = PRIVATE_DIR_MODE;
 
-/** A freshly created, empty run folder. */
+/** A freshly created run folder (empty, or holding what `prepare` wrote). */
 export interface RunFolder {
   /** e.g. `20261123T213705.123Z-4242-9f3a`: lexical order is start-time order. */
   runId: string;
@@ -26,10 +32,20 @@ export interface RunFolderOptions {
   pid?: number;
   /** Four lowercase hex digits; random by default. */
   randomHex?: () => string;
+  /**
+   * Fills the folder while it still has its temporary name (`dir`); `finalDir` is where it
+   * will be. An error leaves nothing behind and is returned.
+   */
+  prepare?: (dir: string, folder: RunFolder) => Promise<Result<void, string>>;
 }
 
 // Enough to get past any realistic burst of same-millisecond runners from the same pid.
 const MAX_ATTEMPTS = 100;
+
+/** The hidden name a run folder has until its first report is in it. */
+export function partialRunFolderName(runId: string): string {
+  return `.${runId}.partial`;
+}
 
 /** Creates the runs root (and missing parents) and a new run folder inside it, all 0700. */
 export async function createRunFolder(
@@ -38,7 +54,7 @@ export async function createRunFolder(
   options: RunFolderOptions = {},
 ): Promise<Result<RunFolder, string>> {
   const root = path.resolve(runsRoot);
-  const rootReady = await ensurePrivateDir(root);
+  const rootReady = await ensurePrivateDir(root, 'runs folder');
   if (!rootReady.ok) return rootReady;
 
   const pid = options.pid ?? process.pid;
@@ -47,19 +63,46 @@ export async function createRunFolder(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const runId = `${stamp}-${pid}-${randomHex()}`;
     const dir = path.join(root, runId);
+    if (await exists(dir)) continue;
+    const partial = path.join(root, partialRunFolderName(runId));
     try {
       // Non-recursive on purpose: EEXIST is how two runners learn they picked the same id.
-      await mkdir(dir, { mode: RUN_FOLDER_MODE });
+      await mkdir(partial, { mode: RUN_FOLDER_MODE });
     } catch (e: unknown) {
       if (errorCode(e) === 'EEXIST') continue;
       return err(`cannot create run folder ${dir}: ${describeFsError(e)}`);
     }
+    const fail = async (message: string): Promise<Result<RunFolder, string>> => {
+      await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+      return err(message);
+    };
     try {
-      await chmod(dir, RUN_FOLDER_MODE);
+      await chmod(partial, RUN_FOLDER_MODE);
     } catch (e: unknown) {
-      return err(`cannot make run folder ${dir} private: ${describeFsError(e)}`);
+      return fail(`cannot make run folder ${dir} private: ${describeFsError(e)}`);
     }
-    return ok({ runId, dir });
+    const folder = { runId, dir };
+    if (options.prepare !== undefined) {
+      const prepared = await options.prepare(partial, folder);
+      if (!prepared.ok) return fail(prepared.error);
+    }
+    // The partial name is ours alone and the final name was free a moment ago; a runner that
+    // took it meanwhile has a non-empty folder there, which rename refuses (ENOTEMPTY/EEXIST).
+    try {
+      if (await exists(dir)) {
+        await rm(partial, { recursive: true, force: true });
+        continue;
+      }
+      await rename(partial, dir);
+    } catch (e: unknown) {
+      const code = errorCode(e);
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+        continue;
+      }
+      return fail(`cannot create run folder ${dir}: ${describeFsError(e)}`);
+    }
+    return ok(folder);
   }
   return err(`cannot create a run folder in ${root}: ${MAX_ATTEMPTS} names in a row already existed`);
 }
@@ -69,26 +112,11 @@ export function formatRunStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '');
 }
 
-// mkdir's mode is filtered by the umask, so every folder this creates is chmod-ed explicitly.
-async function ensurePrivateDir(dir: string): Promise<Result<void, string>> {
-  let firstCreated: string | undefined;
+async function exists(file: string): Promise<boolean> {
   try {
-    firstCreated = await mkdir(dir, { recursive: true, mode: RUN_FOLDER_MODE });
-  } catch (e: unknown) {
-    return err(`cannot create runs folder ${dir}: ${describeFsError(e)}`);
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
   }
-  const toChmod = [dir];
-  if (firstCreated !== undefined) {
-    for (let d = path.dirname(dir); d.length >= firstCreated.length && d !== path.dirname(d); d = path.dirname(d)) {
-      toChmod.push(d);
-    }
-  }
-  for (const d of toChmod) {
-    try {
-      await chmod(d, RUN_FOLDER_MODE);
-    } catch (e: unknown) {
-      return err(`cannot make runs folder ${d} private: ${describeFsError(e)}`);
-    }
-  }
-  return ok(undefined);
 }

@@ -53,7 +53,8 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
-  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs }, diagnostics };
+  const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
+  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog }, diagnostics };
 }
 
 // The defaults-applied JobSpec of a job that passed every check.
@@ -78,6 +79,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
     location: source.locate(['jobs', name], 'key'),
+    ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
   };
 }
 

@@ -52,6 +52,8 @@ export interface RawJobFields {
   rehearsal?: unknown[];
   // How codex runs (src/manifest/codex-fields.ts).
   codex?: Record<string, unknown>;
+  /** Env names whose values are redacted (src/logs/redactor.ts). */
+  secrets?: string[];
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -76,6 +78,7 @@ export interface ResolvedJobFields {
   resume: ResumeSpec;
   rehearsal: Turn[];
   codex: CodexOptions;
+  secrets: string[];
 }
 
 /** What a field's checks may use. */
@@ -138,6 +141,7 @@ const FIELD_RULES: FieldRules = {
   resume: { resolve: resolveResume },
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
+  secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

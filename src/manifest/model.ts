@@ -57,6 +57,8 @@ export interface JobSpec {
   rehearsal: Turn[] | null;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
+  /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
+  secrets?: string[];
 }
 
 /** A loaded manifest. */
@@ -69,4 +71,6 @@ export interface Manifest {
   /** Jobs at once. */
   concurrency: number;
   jobs: JobSpec[];
+  /** `redactRawLog:` as written; absent: on when the `CI` variable is set. */
+  redactRawLog?: boolean;
 }

@@ -16,6 +16,7 @@ import type { EventBus, RunEvent } from '../run/events.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
+import { isNoSpace } from '../logs/fs-error.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { renderJsonReport } from './json-report.js';
 import { reduceRunRecord, type RunRecord } from './run-record.js';
@@ -33,6 +34,8 @@ export interface ReportWriterOptions {
   minIntervalMs?: number;
   /** Called when a write fails with an error different from the previous write's. */
   onError?: (message: string) => void;
+  /** Frees room for a write that failed for lack of space (the run folder's reserve); false: nothing left to free. */
+  makeRoom?: () => Promise<boolean>;
 }
 
 /** Counters for tests and diagnostics. */
@@ -51,6 +54,7 @@ export class ReportWriter {
   private readonly clock: Clock;
   private readonly minIntervalMs: number;
   private readonly onError: ((message: string) => void) | undefined;
+  private readonly makeRoom: (() => Promise<boolean>) | undefined;
   private readonly unsubscribe: () => void;
   private state: ReportWriterState = { tag: 'idle' };
   private current: RunRecord | null = null;
@@ -71,6 +75,7 @@ export class ReportWriter {
     this.clock = options.clock ?? systemClock;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
     this.onError = options.onError;
+    this.makeRoom = options.makeRoom;
     this.unsubscribe = bus.on((event) => this.onEvent(event));
   }
 
@@ -164,8 +169,16 @@ export class ReportWriter {
     this.dirty = false;
     this.startedWrites++;
     this.lastWriteStartedAt = this.clock.now();
-    const done = writeFileAtomic(this.file, renderJsonReport(record)).then((result) => this.finishWrite(result));
+    const done = this.write(renderJsonReport(record)).then((result) => this.finishWrite(result));
     this.state = { tag: 'writing', done };
+  }
+
+  // A full disk: free the reserve and try once more (the logs have stopped; the report matters most).
+  private async write(text: string): Promise<Result<void, string>> {
+    const first = await writeFileAtomic(this.file, text);
+    if (first.ok || this.makeRoom === undefined || !isNoSpace(first.error)) return first;
+    if (!(await this.makeRoom())) return first;
+    return writeFileAtomic(this.file, text);
   }
 
   private finishWrite(result: Result<void, string>): void {

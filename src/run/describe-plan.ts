@@ -4,6 +4,7 @@ import { formatDuration } from '../manifest/duration.js';
 import type { SendSpec } from '../session/policies/spec.js';
 import type { BuiltinRule } from '../agents/adapter.js';
 import { precheck } from '../session/precheck.js';
+import { Redactor } from '../logs/redactor.js';
 
 /** Quotes an argv element for display only (it is never given to a shell). */
 function quoteArg(arg: string): string {
@@ -59,11 +60,12 @@ function describeBuiltinRules(rules: readonly BuiltinRule[], decline: SendSpec):
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
   const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
+  const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
   for (const { job, launch, env, envKeys, decline, builtinRules } of plan.jobs) {
     lines.push('', `${job.name} (${job.agent})`);
     const checked = precheck(job, launch, env);
     if (checked.ok) {
-      lines.push(`  argv:    ${[checked.value.file, ...checked.value.args].map(quoteArg).join(' ')}`);
+      lines.push(`  argv:    ${redactor.text([checked.value.file, ...checked.value.args].map(quoteArg).join(' '))}`);
     } else {
       lines.push(`  error:   ${checked.error.message}`);
     }

@@ -133,6 +133,8 @@ export class EventBus {
   // Replaced, never mutated: an emit in progress keeps walking the array it started with,
   // so a listener that unsubscribes during an emit never makes the next one miss the event.
   private listeners: readonly RunEventListener[] = [];
+  /** Applied in order to every event except raw job-output before any listener sees it (secrets: src/logs/redactor.ts). */
+  private redactions: ReadonlyArray<(event: RunEvent) => RunEvent> = [];
 
   on(listener: RunEventListener): () => void {
     this.listeners = [...this.listeners, listener];
@@ -141,7 +143,17 @@ export class EventBus {
     };
   }
 
+  /** Makes every later event pass through `redact` first (raw job-output excepted); returns its removal. */
+  addRedaction(redact: (event: RunEvent) => RunEvent): () => void {
+    this.redactions = [...this.redactions, redact];
+    return () => {
+      this.redactions = this.redactions.filter((r) => r !== redact);
+    };
+  }
+
   emit(event: RunEvent): void {
-    for (const listener of this.listeners) listener(event);
+    let shown = event;
+    if (event.type !== 'job-output') for (const redact of this.redactions) shown = redact(shown);
+    for (const listener of this.listeners) listener(shown);
   }
 }

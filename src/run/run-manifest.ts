@@ -75,6 +75,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     bus: options.bus ?? new EventBus(),
     clock: options.clock ?? systemClock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
     ...(options.rehearse === true ? { rehearsal: (await import('../rehearsal/rehearse-run.js')).startRehearsal } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });

@@ -10,6 +10,7 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+import { Redactor } from '../logs/redactor.js';
 
 export interface RunOptions {
   /** Parent folder of run folders. */
@@ -26,6 +27,8 @@ export interface RunOptions {
    * half-written run folder.
    */
   rehearsal?: StartRehearsal;
+  /** Redact secrets in the raw job logs too (the manifest's `redactRawLog`); derived files are always redacted. */
+  redactRawLog?: boolean;
 }
 
 /** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
@@ -39,6 +42,8 @@ export interface RunOutcome {
   results: Array<{ name: string; result: JobResult }>;
   /** The final report.json text. */
   reportJson: string;
+  /** Where the final report was written instead of the run folder (its disk was full), or null. */
+  reportFallback: string | null;
 }
 
 /** A started run: interrupt it, or wait for it. */
@@ -82,7 +87,7 @@ class Run implements RunHandle {
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null },
+    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null; redactor: Redactor },
   ) {
     this.queue = [...plan.jobs];
     this.finished = new Promise((resolve) => {
@@ -105,7 +110,7 @@ class Run implements RunHandle {
   private finishQueued(outcome: Pick<JobResult, 'status' | 'reason' | 'message'>): void {
     const now = this.options.clock.now();
     for (const plan of this.queue.splice(0)) {
-      const result: JobResult = { ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now };
+      const result: JobResult = this.options.redactor.result({ ...outcome, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now });
       this.results.set(plan.job.name, result);
       this.options.bus.emit({ type: 'job-finished', at: now, job: plan.job.name, result });
     }
@@ -185,7 +190,9 @@ class Run implements RunHandle {
   }
 
   // Records and announces a job's final result, then starts what may start next.
-  private finishJob(name: string, result: JobResult): void {
+  private finishJob(name: string, raw: JobResult): void {
+    // The summary and --json show these: secrets out, as in the events.
+    const result = this.options.redactor.result(raw);
     this.results.set(name, result);
     this.options.bus.emit({ type: 'job-finished', at: result.finishedAt, job: name, result });
     this.fill();
@@ -214,9 +221,9 @@ class Run implements RunHandle {
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
-    })().then((reportJson) => {
+    })().then(({ reportJson, reportFallback }) => {
       this.state = { kind: 'finished' };
-      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson });
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback });
     });
   }
 }
@@ -226,8 +233,13 @@ class Run implements RunHandle {
  * Fails only when the run folder cannot be created; job failures are results.
  */
 export async function startRun(plan: RunPlan, options: RunOptions): Promise<Result<RunHandle, string>> {
-  const opened = await openRunOutputs(plan, options);
-  if (!opened.ok) return err(opened.error);
+  const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
+  const removeRedaction = options.bus.addRedaction((event) => redactor.event(event));
+  const opened = await openRunOutputs(plan, { ...options, redactor });
+  if (!opened.ok) {
+    removeRedaction();
+    return err(opened.error);
+  }
   const outputs = opened.value;
   const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
   const started = options.rehearsal === undefined ? null : await options.rehearsal(plan.jobs.map((p) => p.job), { parentDir: outputs.runDir, clock: options.clock });
@@ -236,15 +248,10 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
     ptyFactory,
     tree: options.tree ?? procTreeControl,
     activeRehearsal: started?.ok === true ? started.value : null,
+    redactor,
   });
-  options.bus.emit({
-    type: 'run-started',
-    at: options.clock.now(),
-    runId: outputs.runId,
-    runDir: outputs.runDir,
-    manifest: plan.manifest.file,
-    jobs: outputs.jobs,
-  });
+  void run.finished.then(removeRedaction);
+  options.bus.emit(outputs.runStarted);
   if (started?.ok === false) run.failAll(started.error);
   else run.begin();
   return ok(run);

@@ -28,7 +28,6 @@
  *   another process is never taken away: `replace` waits for it like `queue`.
  * - A reload never stops a running job: removing a job cancels only its waiting fire.
  */
-import { promises as fs } from 'node:fs';
 import type { Interruptible } from '../run/signals.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -39,6 +38,7 @@ import { watchManifests, type ManifestWatcher, type WatchManifests, type Watcher
 import type { ScheduleSpec } from './schedule-spec.js';
 import { ScheduleStateStore, readScheduleState, stateFilePath } from './state-file.js';
 import { WorkdirLocks, type LockHolder, type WorkdirLock } from './workdir-lock.js';
+import { ensurePrivateDir } from '../logs/private-dir.js';
 
 /** One job with a schedule, as the manifest loader hands it to the scheduler. */
 export interface ScheduledJob {
@@ -278,11 +278,8 @@ export class ScheduleDaemon implements Interruptible {
       this.resolveStopped();
       return err(message);
     };
-    try {
-      await fs.mkdir(this.options.runsRoot, { recursive: true, mode: 0o700 });
-    } catch (cause) {
-      return fail(`cannot create ${this.options.runsRoot}: ${(cause as Error).message}`);
-    }
+    const root = await ensurePrivateDir(this.options.runsRoot);
+    if (!root.ok) return fail(root.error);
     const results = await Promise.all(this.options.manifests.map((file) => this.loadSafely(file)));
     const problems = results.flatMap((r) => (r.ok ? [] : [r.error]));
     if (problems.length > 0) return fail(problems.join('\n'));

@@ -12,6 +12,7 @@ import { runSendSteps, type SendRun } from './policies/send-steps.js';
 import type { SendSpec } from './policies/spec.js';
 import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
+import { ReplyGate } from './reply-gate.js';
 import { ScreenModel } from './screen.js';
 
 /** What supervision may do to its job: type into the terminal, and stop it. */
@@ -56,6 +57,7 @@ const FLOOD_TAIL_BYTES = 16 * 1024;
 export class JobSupervision {
   private readonly screen: ScreenModel;
   private readonly supervisor: Supervisor;
+  private readonly replies: ReplyGate;
   private readonly sends = new Set<SendRun>();
   private readonly unsubscribe: Array<() => void> = [];
   private shownState = 'working';
@@ -89,8 +91,10 @@ export class JobSupervision {
       timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
     });
     this.unsubscribe.push(this.supervisor.attach(this.screen));
-    // Answer the terminal queries a real terminal would (cursor position, device attributes).
-    this.unsubscribe.push(this.screen.onReply((reply) => this.type(reply)));
+    // Answer the terminal queries a real terminal would (cursor position, device attributes),
+    // but only when the job looks like a terminal program asking (src/session/reply-gate.ts).
+    this.replies = new ReplyGate({ clock: o.clock, send: (reply) => this.type(reply) });
+    this.unsubscribe.push(this.screen.onReply((reply) => this.replies.offer(reply)));
     this.scheduleRefresh();
   }
 
@@ -121,6 +125,7 @@ export class JobSupervision {
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
   write(chunk: Buffer): boolean {
     if (this.disposed) return true;
+    this.replies.observe(chunk);
     this.supervisor.observeOutput(chunk.length);
     if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
     // During a flood the screen sees the output's tail every FLOOD_REPLAY_EVERY_MS instead of
@@ -176,6 +181,7 @@ export class JobSupervision {
     if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
     if (this.replay !== null) this.o.clock.clearTimeout(this.replay);
     for (const send of this.sends) send.cancel();
+    this.replies.cancel();
     for (const off of this.unsubscribe) off();
     this.monitor?.dispose();
     this.supervisor.dispose();

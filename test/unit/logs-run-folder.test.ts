@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -41,15 +41,57 @@ test('creates missing parents, the runs root and the run folder as 0700 whatever
   }
 });
 
-test('an existing runs root is made private but its parents are left alone', { timeout: 20_000 }, async () => {
+test('an existing runs root keeps its mode (0755 or a sticky 01777 shared folder): only folders codex-run creates are 0700', { timeout: 20_000 }, async () => {
+  for (const existing of [0o755, 0o1777]) {
+    const base = tempDir();
+    const runsRoot = path.join(base, 'runs');
+    await mkdir(runsRoot);
+    chmodSync(runsRoot, existing);
+    const before = mode(base);
+    const created = await createRunFolder(runsRoot, new FakeClock());
+    assert.ok(created.ok);
+    assert.equal(statSync(runsRoot).mode & 0o7777, existing, `--out folder of mode ${existing.toString(8)} was changed`);
+    assert.equal(mode(base), before);
+    assert.equal(mode(created.value.dir), 0o700);
+    assert.equal(existsSync(path.join(runsRoot, '.gitignore')), false, 'nothing is written into a folder the user gave');
+  }
+});
+
+test('a .codex-run folder codex-run creates gets a .gitignore of *; an existing one is left alone', { timeout: 20_000 }, async () => {
   const base = tempDir();
-  const runsRoot = path.join(base, 'runs');
-  await mkdir(runsRoot, { mode: 0o755 });
-  const before = mode(base);
-  const created = await createRunFolder(runsRoot, new FakeClock());
+  const created = await createRunFolder(path.join(base, 'repo', '.codex-run', 'runs'), new FakeClock());
   assert.ok(created.ok);
-  assert.equal(mode(runsRoot), 0o700);
-  assert.equal(mode(base), before);
+  const ignore = readFileSync(path.join(base, 'repo', '.codex-run', '.gitignore'), 'utf8');
+  assert.deepEqual(ignore.split('\n').filter((l) => l !== '' && !l.startsWith('#')), ['*']);
+
+  const existing = path.join(base, 'other', '.codex-run');
+  await mkdir(existing, { recursive: true });
+  const again = await createRunFolder(path.join(existing, 'runs'), new FakeClock());
+  assert.ok(again.ok);
+  assert.equal(existsSync(path.join(existing, '.gitignore')), false);
+});
+
+test('the run folder appears under its final name only once prepare() has filled it', { timeout: 20_000 }, async () => {
+  const runsRoot = path.join(tempDir(), 'runs');
+  let seenDuringPrepare: string[] = [];
+  const created = await createRunFolder(runsRoot, new FakeClock(), {
+    prepare: async (partialDir, folder) => {
+      seenDuringPrepare = readdirSync(runsRoot);
+      assert.notEqual(partialDir, folder.dir);
+      assert.equal(path.dirname(partialDir), runsRoot);
+      writeFileSync(path.join(partialDir, 'report.json'), '{}');
+      return { ok: true, value: undefined };
+    },
+  });
+  assert.ok(created.ok);
+  assert.ok(!seenDuringPrepare.includes(created.value.runId), `the final name existed during prepare: ${seenDuringPrepare.join(', ')}`);
+  assert.deepEqual(readdirSync(runsRoot), [created.value.runId]);
+  assert.equal(readFileSync(path.join(created.value.dir, 'report.json'), 'utf8'), '{}');
+  assert.equal(mode(created.value.dir), 0o700);
+
+  const failed = await createRunFolder(runsRoot, new FakeClock(), { prepare: async () => ({ ok: false, error: 'disk on fire' }) });
+  assert.equal(failed.ok, false);
+  assert.deepEqual(readdirSync(runsRoot), [created.value.runId], 'a failed prepare leaves nothing behind');
 });
 
 test('20 concurrent calls in the same millisecond give 20 distinct folders', { timeout: 20_000 }, async () => {
