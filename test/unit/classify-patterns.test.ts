@@ -161,3 +161,39 @@ test('generic rules: prompts in the styles of tools nobody described', { timeout
     assert.deepEqual((v.question?.options ?? []).map((o) => o.keys), keys, text);
   }
 });
+
+test('the question text is the asking sentence: inside a wrapped paragraph, or the agent\'s own dialog question above a nearer "…?" line', { timeout: 10_000 }, () => {
+  const paragraph = classifyScreen(
+    [
+      '  Workspace check',
+      '  Allow edits in this repository? The tool may change files here and run its checks. You can',
+      '  revoke this later in the settings.',
+      '› 1. Allow',
+      '  2. Leave',
+      '  enter confirm · esc back',
+    ].join('\n'),
+  );
+  assert.equal(paragraph.state, 'waiting_input', show(paragraph));
+  assert.equal(paragraph.question?.text, 'Allow edits in this repository?');
+
+  const dialog = [
+    '  Would you like to run the following command?',
+    '',
+    '  Reason: Is the cache stale?',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '  $ rm -r build/cache',
+    '',
+    '',
+    '› 1. Yes, proceed (y)',
+    '  2. No, and tell Codex what to do differently (esc)',
+    '',
+    '  Press enter to confirm or esc to cancel',
+  ].join('\n');
+  assert.equal(classifyScreen(dialog, { agent: 'codex' }).question?.text, 'Would you like to run the following command?');
+  // Without the agent's knowledge, the nearest asking line is the question: still waiting.
+  assert.equal(classifyScreen(dialog).state, 'waiting_input');
+});

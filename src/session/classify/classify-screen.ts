@@ -106,6 +106,15 @@ function questionText(lines: readonly ClassifyLine[], at: number, limit = 8): st
 
 /** The question line just above a menu (within a few lines), or null. */
 function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: AgentScreenKnowledge): string | null {
+  // The agent's own dialog question wins over a nearer line that merely ends in `?` (a reason, a
+  // quoted command); dialogs space their parts with blank lines, so look a little further.
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 16; i--) {
+    const line = lines[i]!;
+    if (line.blank) continue;
+    const body = line.frameTitle ?? line.body;
+    if (isReply(body)) break;
+    if ((knowledge.questions ?? []).some((re) => re.test(body))) return body;
+  }
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 8; i--) {
     const line = lines[i]!;
     if (line.blank) continue;
@@ -117,8 +126,18 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
   return null;
 }
 
+/** A sentence ending in `?` inside a line (not a lone `?` or a URL query). */
+const ASKING_SENTENCE = /(?:^|[.!?]\s+)([^.!?]*[A-Za-z][^.!?]*\?)(?=\s|$)/;
+
 /** For a menu without a question line: the sentence that introduces it (`I need to run a command.`), else the line above it. */
 function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
+  // A question inside the paragraph above (`Trust this folder? Codex can read…`) says it best.
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
+    const line = lines[i]!;
+    if (line.blank || isReply(line.body)) continue;
+    const asking = ASKING_SENTENCE.exec(line.body);
+    if (asking !== null) return asking[1]!.trim();
+  }
   let first: string | null = null;
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
     const line = lines[i]!;
