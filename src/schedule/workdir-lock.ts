@@ -36,6 +36,7 @@ export interface LockHolder {
 
 /** A held lock. */
 export interface WorkdirLock {
+  /** What is locked: the canonical workdir (or, for the scheduler's lock, the schedule root). */
   readonly workdir: string;
   readonly file: string;
   readonly holder: LockHolder;
@@ -100,7 +101,15 @@ export function isProcessAlive(pid: number): boolean {
 
 /** Tries once to take the lock of `workdir`; never waits. */
 export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: string, options: LockOptions): LockAttempt {
-  const file = lockFilePath(runsRoot, workdir);
+  return acquireLockFile(lockFilePath(runsRoot, workdir), canonicalWorkdir(workdir), owner, options);
+}
+
+/**
+ * Tries once to take the lock file `file` (its folder is created 0700 when missing); never
+ * waits. `subject` is what it locks, for the held lock and messages. Also used for the
+ * scheduler's own lock (src/schedule/schedule-lock.ts).
+ */
+export function acquireLockFile(file: string, subject: string, owner: string, options: LockOptions): LockAttempt {
   const pid = options.pid ?? process.pid;
   const identity = identifyProcess(pid);
   const holder: LockHolder = {
@@ -113,12 +122,12 @@ export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: str
   };
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    if (tryLink(file, holder)) return { kind: 'acquired', lock: heldLock(canonicalWorkdir(workdir), file, holder), recovered: null };
+    if (tryLink(file, holder)) return { kind: 'acquired', lock: heldLock(subject, file, holder), recovered: null };
     const existing = readLock(file);
     if (existing === null) {
       // Released between our link and our read: one more try decides it.
       return tryLink(file, holder)
-        ? { kind: 'acquired', lock: heldLock(canonicalWorkdir(workdir), file, holder), recovered: null }
+        ? { kind: 'acquired', lock: heldLock(subject, file, holder), recovered: null }
         : { kind: 'failed', message: `lock ${file} keeps changing hands` };
     }
     if (existing.holder !== null && holderAlive(existing.holder, options.isAlive)) return { kind: 'busy', holder: existing.holder, inProcess: false };
@@ -126,11 +135,11 @@ export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: str
     if (!tryLink(file, holder)) return busyOrFailed(file);
     return {
       kind: 'acquired',
-      lock: heldLock(canonicalWorkdir(workdir), file, holder),
+      lock: heldLock(subject, file, holder),
       recovered: { pid: existing.holder?.pid ?? null },
     };
   } catch (cause) {
-    return { kind: 'failed', message: `cannot lock ${workdir} (${file}): ${(cause as Error).message}` };
+    return { kind: 'failed', message: `cannot lock ${subject} (${file}): ${(cause as Error).message}` };
   }
 }
 
