@@ -10,6 +10,7 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+import { identifyProcess } from '../util/process-identity.js';
 
 export interface RunOptions {
   /** Parent folder of run folders. */
@@ -244,6 +245,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
     runDir: outputs.runDir,
     manifest: plan.manifest.file,
     jobs: outputs.jobs,
+    runner: identifyProcess(),
   });
   if (started?.ok === false) run.failAll(started.error);
   else run.begin();
