@@ -6,3 +6,4 @@ export { classifyScreen } from './session/classify/classify-screen.js';
 export type { AgentScreenState, ClassifyOptions, QuestionOption, ScreenQuestion, ScreenVerdict } from './session/classify/types.js';
 export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutcome } from './run/run-manifest.js';
 export { loadManifest } from './manifest/load-manifest.js';
+export { listRuns, recoverCrashedRuns, type RecoveredRun, type RunListing } from './run/crashed-runs.js';
