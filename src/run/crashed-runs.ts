@@ -73,6 +73,28 @@ function readReport(runDir: string): JsonObject | null {
   }
 }
 
+// The run's status is near the top of report.json (a fixed key order): only reports that may
+// say 'running' are read whole, so a runs folder with months of runs costs a small read each.
+function mayBeRunning(runDir: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(runDir, REPORT_FILE_NAME), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(2048);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    const text = head.subarray(0, n).toString('utf8');
+    const status = /"status":\s*"([a-z_]+)"/.exec(text);
+    return status === null || status[1] === 'running';
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 // Run folders, oldest first (run ids sort by start time).
 function runFolders(runsRoot: string): string[] {
   let names: fs.Dirent[];
@@ -100,6 +122,7 @@ export async function recoverCrashedRuns(runsRoot: string, options: RecoverOptio
   const recovered: RecoveredRun[] = [];
   for (const runId of runFolders(runsRoot)) {
     const runDir = path.join(runsRoot, runId);
+    if (!mayBeRunning(runDir)) continue;
     const report = readReport(runDir);
     if (report === null || report['status'] !== 'running') continue;
     const { state, runner } = runnerState(report);

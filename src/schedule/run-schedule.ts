@@ -22,6 +22,7 @@ import type { WatchManifests } from './manifest-watcher.js';
 import { runsRootFor, ScheduledManifests } from './scheduled-manifests.js';
 import { ScheduledRuns } from './scheduled-runs.js';
 import { acquireScheduleLock } from './schedule-lock.js';
+import { describeRecovered, recoverCrashedRuns } from '../run/crashed-runs.js';
 
 /** What `codex-run schedule` does: print the schedules, run what is due once, or run until stopped. */
 export type ScheduleMode = 'list' | 'once' | 'daemon';
@@ -97,6 +98,12 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   if (!log.ok) {
     scheduleLock.release();
     return { kind: 'setup-failed', message: log.error };
+  }
+  if (locked.value.recoveredPid !== undefined) log.value.write({ type: 'lock-recovered', at: clock.now(), workdir: root, stalePid: locked.value.recoveredPid });
+  // Runs a killed scheduler left 'running' are marked crashed and their leftovers stopped now,
+  // not at the next fire, which may be a day away.
+  for (const runsRoot of new Set(files.map((file) => runsRootFor(path.dirname(file), options.outDir)))) {
+    for (const run of await recoverCrashedRuns(runsRoot)) log.value.write({ type: 'error', at: clock.now(), message: describeRecovered(run), job: null });
   }
   const runs = new ScheduledRuns({
     manifests,

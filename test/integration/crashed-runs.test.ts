@@ -134,3 +134,23 @@ test('recovery never signals a pid whose start time does not match, and leaves r
   assert.equal(readReport(crashed)?.status, 'crashed');
   assert.equal(readReport(live)?.status, 'running', 'the run of a live runner is not touched');
 });
+
+test('the scheduler marks runs a killed scheduler left running when it starts, not at the next fire', { timeout: 30_000 }, async () => {
+  const dir = tempDir('codex-run-crashed-schedule-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  yearly: { agent: command, command: [echo, hi], schedule: "0 3 1 1 *" }\n');
+  const runDir = path.join(dir, '.codex-run', 'runs', '20260101T000000.000Z-1-dead');
+  mkdirSync(runDir, { recursive: true });
+  const me = identifyProcess();
+  // Our own pid with another start time: a runner that is gone.
+  const runner = { pid: process.pid, startTime: String(BigInt(me.startTime!) + 7n), bootId: me.bootId };
+  writeFileSync(
+    path.join(runDir, 'report.json'),
+    JSON.stringify({ status: 'running', runner, warnings: [], jobs: [{ name: 'yearly', status: 'running', phase: 'running', process: null }] }, null, 2),
+  );
+  const r = await runCli(['schedule', 'jobs.yaml', '--once'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /run 20260101T000000\.000Z-1-dead crashed \(its runner, pid \d+, died\): marked crashed, stopped 0 leftover/);
+  const report = readReport(runDir)!;
+  assert.equal(report.status, 'crashed');
+  assert.equal(report.jobs[0]?.reason, 'runner-crashed');
+});
