@@ -62,6 +62,25 @@ for (const uid of asRoot ? ['same uid', 'nobody'] : ['same uid']) {
   });
 }
 
+test('the same sleeper left behind by a job that exits by itself is killed by the sweep after the exit', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir('codex-run-contain-exit-');
+  const pidFile = path.join(dir, 'pids.txt');
+  t.after(() => killAll(pidFile));
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1\njobs:\n  escape:\n    agent: command\n    command: [sh, ${fixture('double-fork-escape.sh')}, ${pidFile}, same, exit]\n`,
+  );
+  const r = await runCli(['jobs.yaml', '--grace', '300ms'], { cwd: dir, deadlineMs: 40_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [sleeper] = pidsIn(pidFile);
+  assert.ok(sleeper !== undefined, 'the fixture recorded its sleeper');
+  await waitFor('the escaped sleeper to be gone', () => !isAlive(sleeper), 5000).catch(() => assert.fail(`pid ${sleeper} survived the sweep`));
+  const report = onlyReport(dir);
+  assert.equal(report.jobs[0]?.status, 'succeeded');
+  assert.equal(report.jobs[0]?.containment, 'cgroup');
+  assert.ok(report.warnings.some((w) => /left running after it exited/.test(w.message)));
+});
+
 test('without cgroups (CODEX_RUN_CGROUPS=off) a stray that forks on every SIGTERM leaves no child behind', { timeout: 60_000 }, async (t) => {
   const dir = tempDir('codex-run-fork-on-term-');
   const pidFile = path.join(dir, 'pids.txt');
