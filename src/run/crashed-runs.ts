@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPORT_FILE_NAME } from '../report/json-report.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
-import { openCgroup } from '../session/cgroup.js';
+import { JOB_CGROUP_NAME, openCgroup } from '../session/cgroup.js';
 import { findJobProcesses, signalProcesses } from '../session/process-tree.js';
 import { isoTime } from '../logs/iso-time.js';
 import { currentBootId, matchProcess, parseProcessIdentity, processStartTime, type ProcessIdentity } from '../util/process-identity.js';
@@ -54,9 +54,6 @@ export interface RecoverOptions {
   /** How long to wait for SIGKILLed processes to go; default 2000 ms. */
   killWaitMs?: number;
 }
-
-/** A cgroup directory name codex-run creates (src/session/cgroup.ts). */
-const OWN_CGROUP = /^codex-run\.[0-9]+\.[0-9a-f]+$/;
 
 type JsonObject = Record<string, unknown>;
 
@@ -200,7 +197,7 @@ async function stopLeftovers(jobs: JsonObject[], killWaitMs: number, problems: s
     const recorded = isObject(job['process']) ? job['process'] : null;
     if (recorded === null) continue;
     const cgroup = recorded['cgroup'];
-    if (typeof cgroup === 'string' && path.isAbsolute(cgroup) && OWN_CGROUP.test(path.basename(cgroup)) && fs.existsSync(path.join(cgroup, 'cgroup.procs'))) {
+    if (typeof cgroup === 'string' && path.isAbsolute(cgroup) && JOB_CGROUP_NAME.test(path.basename(cgroup)) && fs.existsSync(path.join(cgroup, 'cgroup.procs'))) {
       groups.push(cgroup);
     }
     const identity = parseProcessIdentity(recorded);

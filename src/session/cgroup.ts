@@ -15,6 +15,11 @@
  * kernels the members listed in `cgroup.procs` are SIGKILLed, and callers repeat until the
  * group is empty. Then the directory is removed.
  *
+ * If the runner process exits with groups still open (an uncaught error, a library user that
+ * exits early), an exit hook kills them, so no job outlives its runner that way either. Empty
+ * groups left by runners that are gone are removed when the next one is created; non-empty
+ * ones are the crashed-run recovery's (src/run/crashed-runs.ts).
+ *
  * Works as root, or as a user whose own cgroup is delegated (systemd `Delegate=yes`, e.g. a
  * `systemd-run --user --scope` shell) and writable. `CODEX_RUN_CGROUPS=off` turns it off.
  */
@@ -26,6 +31,24 @@ import { err, ok, type Result } from '../util/result.js';
 
 /** The environment variable that turns cgroup containment off (`off`). */
 export const CGROUPS_VARIABLE = 'CODEX_RUN_CGROUPS';
+
+/** The name of a group codex-run creates: `codex-run.<runner pid>.<random hex>`. */
+export const JOB_CGROUP_NAME = /^codex-run\.([0-9]+)\.[0-9a-f]+$/;
+
+/** Groups created by this process and not yet removed, killed by the exit hook. */
+const openGroups = new Set<string>();
+let exitHookInstalled = false;
+let collected = false;
+
+// Synchronous, as 'exit' handlers must be: SIGKILL to each group still open, then a short
+// wait (at most ~200 ms) for them to empty so they can be removed.
+function killOpenGroupsOnExit(): void {
+  const dirs = [...openGroups];
+  for (const dir of dirs) killCgroup(dir);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 100 && dirs.some((dir) => cgroupMembers(dir).length > 0); i++) Atomics.wait(pause, 0, 0, 2);
+  for (const dir of dirs) removeCgroupDir(dir);
+}
 
 /** One job attempt's cgroup. */
 export interface JobCgroup {
@@ -116,6 +139,10 @@ export function createJobCgroup(env: Record<string, string | undefined> = proces
   if (launcherPath() === null) return err('the launcher libexec/join-cgroup.sh is missing from the package');
   const parent = runnerCgroupDir();
   if (!parent.ok) return parent;
+  if (!collected) {
+    collected = true;
+    removeEmptyLeftovers(parent.value);
+  }
   const dir = path.join(parent.value, `codex-run.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     fs.mkdirSync(dir, { mode: 0o755 });
@@ -129,7 +156,38 @@ export function createJobCgroup(env: Record<string, string | undefined> = proces
     removeCgroupDir(dir);
     return err(`cannot move processes into ${dir}: ${message(error)}`);
   }
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', killOpenGroupsOnExit);
+  }
+  openGroups.add(dir);
   return ok(openCgroup(dir));
+}
+
+// Empty groups whose runner is gone (it was killed, or exited with a job still open): nothing
+// in them to stop, so they are simply removed.
+function removeEmptyLeftovers(parent: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const runner = JOB_CGROUP_NAME.exec(name)?.[1];
+    if (runner === undefined || Number(runner) === process.pid || runnerAlive(Number(runner))) continue;
+    const dir = path.join(parent, name);
+    if (cgroupMembers(dir).length === 0) removeCgroupDir(dir);
+  }
+}
+
+function runnerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
 }
 
 /** A handle on an existing cgroup directory (also for one left by a crashed runner). */
@@ -207,9 +265,13 @@ function removeCgroupDir(dir: string): string | null {
       }
     }
     fs.rmdirSync(dir);
+    openGroups.delete(dir);
     return null;
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return null;
+    if (errorCode(error) === 'ENOENT') {
+      openGroups.delete(dir);
+      return null;
+    }
     return `cannot remove cgroup ${dir}: ${message(error)}`;
   }
 }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { recoverCrashedRuns } from '../../src/run/crashed-runs.js';
@@ -47,7 +49,8 @@ function pidsIn(file: string): number[] {
 for (const mode of ['cgroup', 'session+marker'] as const) {
   test(`a SIGKILLed runner: \`codex-run runs\` marks its run crashed and stops its HUP-ignoring job (${mode})`, { timeout: 60_000 }, async (t) => {
     const dir = tempDir('codex-run-crashed-');
-    const pidFile = path.join(dir, 'pids.txt');
+    // Outside the temporary folder, whose removal may run before the hook below.
+    const pidFile = path.join(os.tmpdir(), `codex-run-pids-${randomUUID()}.txt`);
     const env = mode === 'cgroup' ? {} : { CODEX_RUN_CGROUPS: 'off' };
     writeFileSync(
       path.join(dir, 'jobs.yaml'),
@@ -56,7 +59,8 @@ for (const mode of ['cgroup', 'session+marker'] as const) {
     const cli = startCli(['jobs.yaml'], { cwd: dir, env });
     t.after(() => {
       if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-      signalProcesses(pidsIn(pidFile).filter((pid) => pid > 1 && isAlive(pid)), 'SIGKILL');
+      signalProcesses(pidsIn(pidFile).filter((pid) => pid > 1 && pid !== process.pid && isAlive(pid)), 'SIGKILL');
+      rmSync(pidFile, { force: true });
     });
     const runDir = await waitFor('the job to run with its process recorded', () => {
       const found = runDirs(dir)[0];

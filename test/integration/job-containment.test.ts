@@ -1,9 +1,12 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive, signalProcesses } from '../../src/session/process-tree.js';
-import { fixture } from '../helpers/paths.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -25,7 +28,17 @@ function pidsIn(file: string): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
 }
 
-// Whatever a failed test leaves behind is killed by pid (the test's own processes only).
+// A pid file outside the test's temporary folder (whose removal may run before other hooks):
+// when the test ends, every pid the fixtures wrote into it is killed (the test's own processes only).
+function pidFileFor(t: TestContext): string {
+  const file = path.join(os.tmpdir(), `codex-run-pids-${randomUUID()}.txt`);
+  t.after(() => {
+    killAll(file);
+    rmSync(file, { force: true });
+  });
+  return file;
+}
+
 function killAll(file: string): void {
   const pids = pidsIn(file).filter((pid) => pid > 1 && pid !== process.pid);
   try {
@@ -40,8 +53,7 @@ const asRoot = process.getuid?.() === 0;
 for (const uid of asRoot ? ['same uid', 'nobody'] : ['same uid']) {
   test(`a double-forked, setsid, env -i sleeper ignoring TERM and HUP (${uid}) is killed with its job's cgroup`, { timeout: 60_000 }, async (t) => {
     const dir = tempDir('codex-run-contain-');
-    const pidFile = path.join(dir, 'pids.txt');
-    t.after(() => killAll(pidFile));
+    const pidFile = pidFileFor(t);
     writeFileSync(
       path.join(dir, 'jobs.yaml'),
       `version: 1\njobs:\n  escape:\n    agent: command\n    command: [sh, ${fixture('double-fork-escape.sh')}, ${pidFile}${uid === 'nobody' ? ', nobody' : ''}]\n    timeout: 2s\n`,
@@ -64,8 +76,7 @@ for (const uid of asRoot ? ['same uid', 'nobody'] : ['same uid']) {
 
 test('the same sleeper left behind by a job that exits by itself is killed by the sweep after the exit', { timeout: 60_000 }, async (t) => {
   const dir = tempDir('codex-run-contain-exit-');
-  const pidFile = path.join(dir, 'pids.txt');
-  t.after(() => killAll(pidFile));
+  const pidFile = pidFileFor(t);
   writeFileSync(
     path.join(dir, 'jobs.yaml'),
     `version: 1\njobs:\n  escape:\n    agent: command\n    command: [sh, ${fixture('double-fork-escape.sh')}, ${pidFile}, same, exit]\n`,
@@ -83,8 +94,7 @@ test('the same sleeper left behind by a job that exits by itself is killed by th
 
 test('without cgroups (CODEX_RUN_CGROUPS=off) a stray that forks on every SIGTERM leaves no child behind', { timeout: 60_000 }, async (t) => {
   const dir = tempDir('codex-run-fork-on-term-');
-  const pidFile = path.join(dir, 'pids.txt');
-  t.after(() => killAll(pidFile));
+  const pidFile = pidFileFor(t);
   writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\njobs:\n  forker:\n    agent: command\n    command: [sh, ${fixture('fork-on-term.sh')}, ${pidFile}, leave]\n`);
   const r = await runCli(['jobs.yaml', '--grace', '300ms'], { cwd: dir, deadlineMs: 40_000, env: { CODEX_RUN_CGROUPS: 'off' } });
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -96,4 +106,19 @@ test('without cgroups (CODEX_RUN_CGROUPS=off) a stray that forks on every SIGTER
   const report = onlyReport(dir);
   assert.equal(report.jobs[0]?.status, 'succeeded');
   assert.equal(report.jobs[0]?.containment, 'session+marker');
+});
+
+test('a runner process that exits while a job runs takes the job down with it (its cgroup is killed on exit)', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir('codex-run-contain-exit-hook-');
+  const pidFile = pidFileFor(t);
+  writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\njobs:\n  sleeper:\n    agent: command\n    command: [sh, ${fixture('ignore-hup-sleep.sh')}, ${pidFile}]\n`);
+  const src = path.join(repoRoot, 'dist', 'src');
+  const child = spawn(process.execPath, [fixture('exit-while-running.mjs'), src, path.join(dir, 'jobs.yaml')], { stdio: 'ignore' });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0);
+  const pids = pidsIn(pidFile);
+  assert.equal(pids.length, 2, 'the job started its sleepers');
+  await waitFor('the job to be gone with its runner', () => pids.every((pid) => !isAlive(pid)), 5000).catch(() =>
+    assert.fail(`${pids.filter(isAlive).join(' ')} outlived the runner`),
+  );
 });
