@@ -190,8 +190,11 @@ function runnerAlive(pid: number): boolean {
   }
 }
 
-/** A handle on an existing cgroup directory (also for one left by a crashed runner). */
-export function openCgroup(dir: string): JobCgroup {
+/**
+ * A handle on an existing cgroup directory (also for one left by a crashed runner).
+ * `useKillFile: false` kills member by member, as on kernels without cgroup.kill (for tests).
+ */
+export function openCgroup(dir: string, options: { useKillFile?: boolean } = {}): JobCgroup {
   return {
     path: dir,
     members: () => cgroupMembers(dir),
@@ -208,7 +211,7 @@ export function openCgroup(dir: string): JobCgroup {
       }
       return signalled;
     },
-    kill: () => killCgroup(dir),
+    kill: () => killCgroup(dir, options.useKillFile ?? true),
     remove: () => removeCgroupDir(dir),
   };
 }
@@ -238,12 +241,14 @@ export function cgroupMembers(dir: string): number[] {
 
 // cgroup.kill covers the whole subtree atomically, forks in flight included; without it,
 // every listed member gets SIGKILL and the caller rescans.
-function killCgroup(dir: string): void {
-  try {
-    fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
-    return;
-  } catch {
-    // No cgroup.kill (Linux < 5.14), or the group is gone: signal what is listed.
+function killCgroup(dir: string, useKillFile = true): void {
+  if (useKillFile) {
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      return;
+    } catch {
+      // No cgroup.kill (Linux < 5.14), or the group is gone: signal what is listed.
+    }
   }
   for (const pid of cgroupMembers(dir)) {
     if (pid === process.pid) continue;
