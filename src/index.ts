@@ -9,3 +9,4 @@ export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutco
 export { loadManifest } from './manifest/load-manifest.js';
 export { runRulesTest, type RulesTestOptions, type RulesTestOutcome, type ScreenResult } from './rules/rules-test.js';
 export { replayJob, type ReplayOptions, type ReplayOutcome, type ReplayResult } from './rules/replay.js';
+export { listRuns, recoverCrashedRuns, type RecoveredRun, type RunListing } from './run/crashed-runs.js';

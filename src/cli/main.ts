@@ -79,6 +79,16 @@ program
   });
 
 program
+  .command('runs')
+  .description('list the runs of a manifest with their status; runs whose runner died are marked crashed and their leftover processes stopped')
+  .argument('[manifest]', 'the manifest file (only its folder is used)', 'jobs.yaml')
+  .option('--out <dir>', 'the parent folder of the run folders (default: <manifest folder>/.codex-run/runs)')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { runsCommand } = await import('./runs-command.js');
+    exitWith(await runsCommand(manifest, flags));
+  });
+
+program
   .command('schedule')
   .description('run scheduled jobs (`schedule:` in the manifest) at their cron times, reloading manifests on edit, until stopped')
   .argument('<manifest...>', 'manifest files to schedule and watch')

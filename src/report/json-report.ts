@@ -48,6 +48,10 @@ export interface JsonJob {
   tokensUsed: number | null;
   lastMessage: string | null;
   interventions: JsonIntervention[];
+  /** Which guarantee held for the job's processes; null before it started. */
+  containment: 'cgroup' | 'session+marker' | null;
+  /** The job's first process (its latest attempt's), for crashed-run recovery; null before it started. */
+  process: { pid: number; startTime: string | null; bootId: string | null; cgroup: string | null } | null;
 }
 
 /** report.json as a value. */
@@ -64,6 +68,8 @@ export interface JsonReport {
   summary: Record<JobReportStatus, number>;
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
+  /** The runner process (pid, start time, boot id): a report left 'running' by a dead runner is found by it. */
+  runner: { pid: number; startTime: string | null; bootId: string | null } | null;
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
@@ -92,6 +98,7 @@ export function toJsonReport(record: RunRecord): JsonReport {
     summary,
     jobs,
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
+    runner: record.runner === null ? null : { ...record.runner },
   };
 }
 
@@ -125,6 +132,9 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
+    containment: job.process?.containment ?? null,
+    process:
+      job.process === null ? null : { pid: job.process.pid, startTime: job.process.startTime, bootId: job.process.bootId, cgroup: job.process.cgroup },
   };
 }
 

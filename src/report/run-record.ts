@@ -7,11 +7,14 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { FailureReason, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
-/** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * Status of the whole run; 'running' until run-finished arrives. 'crashed' is never reduced
+ * from events: a later codex-run writes it when it finds the runner dead (src/run/crashed-runs.ts).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'crashed';
 
 /** Something codex-run did to a job by itself (answered a prompt, nudged an idle agent, ...). */
 export interface InterventionRecord {
@@ -53,6 +56,8 @@ export interface JobRecord {
   /** The agent's final message, once known (job-facts). */
   readonly lastMessage: string | null;
   readonly interventions: readonly InterventionRecord[];
+  /** The job's (latest attempt's) first process and its containment, once spawned. */
+  readonly process: JobProcessFacts | null;
 }
 
 /** A warning of the run, kept for the report. */
@@ -75,6 +80,8 @@ export interface RunRecord {
   /** In manifest order. */
   readonly jobs: readonly JobRecord[];
   readonly warnings: readonly WarningRecord[];
+  /** The runner process, so a later codex-run can tell it crashed; null when not recorded. */
+  readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
 }
 
 /**
@@ -115,8 +122,10 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           tokensUsed: null,
           lastMessage: null,
           interventions: [],
+          process: null,
         })),
         warnings: [],
+        runner: event.runner ?? null,
       };
     case 'job-output':
       return started(record, event);
@@ -143,6 +152,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         sessionId: facts.sessionId ?? job.sessionId,
         tokensUsed: facts.tokensUsed ?? job.tokensUsed,
         lastMessage: facts.lastMessage ?? job.lastMessage,
+        process: facts.process ?? job.process,
       }));
     }
     case 'job-activity': {

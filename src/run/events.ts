@@ -103,6 +103,20 @@ export interface JobFacts {
   tokensUsed?: number;
   /** The agent's final message. */
   lastMessage?: string;
+  /** The job's first process and how its processes are contained (set by the session at spawn). */
+  process?: JobProcessFacts;
+}
+
+/** Who the job's process is, so a later codex-run can stop what is left if the runner dies. */
+export interface JobProcessFacts {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat, or null when unknown (src/util/process-identity.ts). */
+  startTime: string | null;
+  bootId: string | null;
+  /** Which guarantee holds for its processes (src/session/tree-control.ts). */
+  containment: 'cgroup' | 'session+marker';
+  /** Its cgroup directory, or null. */
+  cgroup: string | null;
 }
 
 export type RunEvent =
@@ -113,6 +127,8 @@ export type RunEvent =
       runDir: string;
       manifest: string;
       jobs: JobPlanInfo[];
+      /** The runner process (pid, start time, boot id), so a later codex-run can tell it crashed. */
+      runner?: { pid: number; startTime: string | null; bootId: string | null };
     }
   | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
   /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */

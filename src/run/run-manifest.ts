@@ -11,6 +11,7 @@ import { planRun, type RunPlan } from './plan.js';
 import { installSignalHandlers, STOP_SIGNALS, type StopSignal } from './signals.js';
 import { startRun, type RunHandle, type RunOutcome } from './start-run.js';
 import { busyWorkdirs } from './workdir-guard.js';
+import { describeRecovered, recoverCrashedRuns } from './crashed-runs.js';
 
 /** Everything a run can be asked to do; the CLI maps its flags onto this. */
 export interface RunManifestOptions {
@@ -68,11 +69,14 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
+  // Runs whose runner died are marked crashed and their leftovers stopped before anything starts.
+  const recovered = await recoverCrashedRuns(runsRoot);
   const busy = busyWorkdirs(runsRoot, plan);
   if (busy.length > 0) return { kind: 'setup-failed', message: busy.join('\n') };
+  const bus = options.bus ?? new EventBus();
   const started = await startRun(plan, {
     runsRoot,
-    bus: options.bus ?? new EventBus(),
+    bus,
     clock: options.clock ?? systemClock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
@@ -81,6 +85,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   });
   if (!started.ok) return { kind: 'setup-failed', message: started.error };
   const handle = started.value;
+  for (const run of recovered) bus.emit({ type: 'warning', at: (options.clock ?? systemClock).now(), job: null, message: describeRecovered(run) });
   const signals = options.handleSignals === true ? installSignalHandlers(handle) : null;
   const onAbort = (): void => handle.interrupt(false);
   options.signal?.addEventListener('abort', onAbort, { once: true });

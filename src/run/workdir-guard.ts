@@ -6,13 +6,14 @@
  * Locks held by this very process are not a conflict: they are the scheduler's own, taken
  * for the run it is starting now.
  */
-import { isProcessAlive, liveLockHolder } from '../schedule/workdir-lock.js';
+import { liveLockHolder } from '../schedule/workdir-lock.js';
 import type { RunPlan } from './plan.js';
 
 /** What a workdir check may be told, for tests. */
 export interface WorkdirGuardOptions {
   /** This process's pid; default process.pid. */
   pid?: number;
+  /** Default: the lock holder's pid, start time and boot id still match a live process. */
   isAlive?: (pid: number) => boolean;
 }
 
@@ -22,7 +23,7 @@ export function busyWorkdirs(runsRoot: string, plan: RunPlan, options: WorkdirGu
   const workdirs = [...new Set(plan.jobs.map((p) => p.job.workdir))];
   const busy: string[] = [];
   for (const workdir of workdirs) {
-    const holder = liveLockHolder(runsRoot, workdir, options.isAlive ?? isProcessAlive);
+    const holder = liveLockHolder(runsRoot, workdir, options.isAlive);
     if (holder === null || holder.pid === pid) continue;
     const jobs = plan.jobs.filter((p) => p.job.workdir === workdir).map((p) => `'${p.job.name}'`);
     busy.push(

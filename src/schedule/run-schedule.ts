@@ -5,7 +5,7 @@
  *
  * Where things go:
  * - Run folders: each manifest's own runs root, `<manifest folder>/.codex-run/runs`, or `outDir`.
- * - The scheduler's own files (schedule-state.json, schedule.log, locks/): the *schedule root*,
+ * - The scheduler's own files (schedule-state.json, schedule.log, schedule.lock, locks/): the *schedule root*,
  *   which is `outDir` when given, else the runs root of the first manifest. With several
  *   manifests in different folders that is the first one's; a manual run sees the workdir locks
  *   of scheduled runs when it uses the same runs root (see src/run/workdir-guard.ts).
@@ -21,6 +21,8 @@ import { formatScheduleList } from './list.js';
 import type { WatchManifests } from './manifest-watcher.js';
 import { runsRootFor, ScheduledManifests } from './scheduled-manifests.js';
 import { ScheduledRuns } from './scheduled-runs.js';
+import { acquireScheduleLock } from './schedule-lock.js';
+import { describeRecovered, recoverCrashedRuns } from '../run/crashed-runs.js';
 
 /** What `codex-run schedule` does: print the schedules, run what is due once, or run until stopped. */
 export type ScheduleMode = 'list' | 'once' | 'daemon';
@@ -51,7 +53,10 @@ export interface RunScheduleOptions {
 export type RunScheduleOutcome =
   /** A manifest did not validate at start; `diagnostics` is printable text. Nothing ran. */
   | { kind: 'invalid-manifest'; diagnostics: string }
-  /** The schedule root or its log could not be set up, or the scheduler could not start. */
+  /**
+   * The schedule root or its log could not be set up, another scheduler holds the schedule
+   * root (src/schedule/schedule-lock.ts; exit 1, like a busy workdir), or the scheduler could not start.
+   */
   | { kind: 'setup-failed'; message: string }
   | { kind: 'listed'; text: string }
   /** `--once` finished: every run it started (`outcome` null when the run could not start). */
@@ -85,8 +90,21 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   }
 
   const root = scheduleRootFor(files, options.outDir);
+  // Before the log: a second scheduler must not write into the first one's files at all.
+  const locked = acquireScheduleLock(root, files, { now: clock.now() });
+  if (!locked.ok) return { kind: 'setup-failed', message: locked.error.message };
+  const scheduleLock = locked.value.lock;
   const log = DaemonLogWriter.open(root, options.logSink ?? null);
-  if (!log.ok) return { kind: 'setup-failed', message: log.error };
+  if (!log.ok) {
+    scheduleLock.release();
+    return { kind: 'setup-failed', message: log.error };
+  }
+  if (locked.value.recoveredPid !== undefined) log.value.write({ type: 'lock-recovered', at: clock.now(), workdir: root, stalePid: locked.value.recoveredPid });
+  // Runs a killed scheduler left 'running' are marked crashed and their leftovers stopped now,
+  // not at the next fire, which may be a day away.
+  for (const runsRoot of new Set(files.map((file) => runsRootFor(path.dirname(file), options.outDir)))) {
+    for (const run of await recoverCrashedRuns(runsRoot)) log.value.write({ type: 'error', at: clock.now(), message: describeRecovered(run), job: null });
+  }
   const runs = new ScheduledRuns({
     manifests,
     ...(options.env !== undefined ? { env: options.env } : {}),
@@ -135,6 +153,7 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   } finally {
     signals?.uninstall();
     log.value.close();
+    scheduleLock.release();
   }
 }
 

@@ -159,3 +159,31 @@ test('isAlive treats a zombie as dead', async (t) => {
   assert.equal(isAlive(zombie!), false);
   assert.equal(isAlive(parent.pid!), true);
 });
+
+test('as root, a marked process that switched to another uid is still found by its marker', { timeout: 15_000 }, async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Without root no process can switch uid; the uid filter is what this guards.
+    assert.equal(findJobProcesses(process.ppid, { name: 'CODEX_RUN_NO_SUCH', value: 'x' }).length, 0);
+    return;
+  }
+  const marker = { name: 'CODEX_RUN_JOB_TOKEN', value: randomUUID() };
+  // setsid + a reaped parent: only the marker can find it.
+  const child = spawn('/usr/bin/setsid', ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/sleep', '30'], {
+    stdio: 'ignore',
+    env: { PATH: '/usr/bin:/bin', [marker.name]: marker.value },
+  });
+  const pid = child.pid!;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    signalProcesses([pid], 'SIGKILL');
+    await exited;
+  });
+  await waitFor('the child to run as nobody', () => {
+    try {
+      return fs.statSync(`/proc/${pid}`).uid === 65534 && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('/usr/bin/sleep');
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(findJobProcesses(999_999_999, marker), [pid]);
+});

@@ -47,6 +47,7 @@ const events: RunEvent[] = [
         transcriptFile: 'deploy.txt',
       },
     ],
+    runner: { pid: 4242, startTime: '8123456', bootId: '6f1d2a34-5b6c-4d7e-8f90-a1b2c3d4e5f6' },
   },
   { type: 'job-state', at: T0 + 5, job: 'build', phase: 'starting', detail: null },
   { type: 'job-state', at: T0 + 12, job: 'build', phase: 'running', detail: 'pid 1001' },
@@ -82,6 +83,26 @@ const events: RunEvent[] = [
     at: T0 + 65_020,
     job: 'deploy',
     result: { status: 'skipped', reason: 'interrupted', message: 'not started: the run was interrupted', exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: T0 + 65_020 },
+  },
+  {
+    type: 'job-facts',
+    at: T0 + 12,
+    job: 'build',
+    facts: {
+      process: {
+        pid: 1001,
+        startTime: '8123470',
+        bootId: '6f1d2a34-5b6c-4d7e-8f90-a1b2c3d4e5f6',
+        containment: 'cgroup',
+        cgroup: '/sys/fs/cgroup/codex-run.4242.0a1b2c3d4e5f',
+      },
+    },
+  },
+  {
+    type: 'job-facts',
+    at: T0 + 14,
+    job: 'review docs',
+    facts: { process: { pid: 1002, startTime: '8123471', bootId: null, containment: 'session+marker', cgroup: null } },
   },
   { type: 'run-finished', at: T0 + 65_030, status: 'failed' },
 ];
