@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { describeFsError, errorCode } from './fs-error.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 /** Mode of the runs root and of every run folder. */
 export const RUN_FOLDER_MODE = 0o700;
@@ -73,7 +74,7 @@ export function formatRunStamp(ms: number): string {
 async function ensurePrivateDir(dir: string): Promise<Result<void, string>> {
   let firstCreated: string | undefined;
   try {
-    firstCreated = await mkdir(dir, { recursive: true, mode: RUN_FOLDER_MODE });
+    firstCreated = await makeDirs(dir, RUN_FOLDER_MODE);
   } catch (e: unknown) {
     return err(`cannot create runs folder ${dir}: ${describeFsError(e)}`);
   }

@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { jobProblems } from './job-checks.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -49,6 +50,7 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  diagnostics.push(...jobProblems(source, root));
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));

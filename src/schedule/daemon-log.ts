@@ -8,6 +8,7 @@ import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import type { DaemonEvent, JobRef } from './daemon-events.js';
+import { makeDirsSync } from '../util/make-dirs.js';
 
 export const DAEMON_LOG_NAME = 'schedule.log';
 
@@ -63,7 +64,7 @@ export class DaemonLogWriter {
   static open(runsRoot: string, sink: TextSink | null): Result<DaemonLogWriter, string> {
     const file = path.join(runsRoot, DAEMON_LOG_NAME);
     try {
-      fs.mkdirSync(runsRoot, { recursive: true, mode: 0o700 });
+      makeDirsSync(runsRoot, 0o700);
       const fd = fs.openSync(file, 'a', 0o600);
       // The mode above applies only to a new file; an older, looser file is tightened.
       fs.fchmodSync(fd, 0o600);

@@ -28,7 +28,6 @@
  *   another process is never taken away: `replace` waits for it like `queue`.
  * - A reload never stops a running job: removing a job cancels only its waiting fire.
  */
-import { promises as fs } from 'node:fs';
 import type { Interruptible } from '../run/signals.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -39,6 +38,7 @@ import { watchManifests, type ManifestWatcher, type WatchManifests, type Watcher
 import type { ScheduleSpec } from './schedule-spec.js';
 import { ScheduleStateStore, readScheduleState, stateFilePath } from './state-file.js';
 import { WorkdirLocks, type LockHolder, type WorkdirLock } from './workdir-lock.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 /** One job with a schedule, as the manifest loader hands it to the scheduler. */
 export interface ScheduledJob {
@@ -279,7 +279,7 @@ export class ScheduleDaemon implements Interruptible {
       return err(message);
     };
     try {
-      await fs.mkdir(this.options.runsRoot, { recursive: true, mode: 0o700 });
+      await makeDirs(this.options.runsRoot, 0o700);
     } catch (cause) {
       return fail(`cannot create ${this.options.runsRoot}: ${(cause as Error).message}`);
     }
