@@ -1,0 +1,98 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
+import { killTree } from '../helpers/kill-tree.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+// codex-run as a user gets it: `npm pack`, installed from the tarball into a fresh folder
+// (production dependencies only, from npm's cache when it can), then the example run with
+// --rehearse there. The Codex CLI must come with it: the pinned @openai/codex dependency, whose
+// binary is an npm package of its own (no install script downloads anything).
+
+interface Ran {
+  code: number | null;
+  out: string;
+}
+
+// Whatever is still running when the file ends (a test that failed or timed out) is killed with its tree.
+const running = new Set<number>();
+after(() => {
+  for (const pid of running) killTree(pid);
+});
+
+// Runs a program to its end (killed with its tree past the deadline), never through a shell.
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+    if (child.pid !== undefined) running.add(child.pid);
+    const timer = setTimeout(() => child.pid !== undefined && killTree(child.pid), timeoutMs);
+  });
+}
+
+// The environment of a user's shell: no npm-script variables, no test-runner context, and no
+// node_modules/.bin of this repository on PATH (its codex must not stand in for the installed one).
+function userEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('npm_') || key === 'NODE_TEST_CONTEXT' || key === 'INIT_CWD') continue;
+    env[key] = value;
+  }
+  env['PATH'] = (process.env['PATH'] ?? '')
+    .split(path.delimiter)
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(path.delimiter);
+  env['HOME'] = home;
+  env['npm_config_cache'] = process.env['npm_config_cache'] ?? path.join(process.env['HOME'] ?? '', '.npm');
+  env['CI'] = 'true';
+  env['NO_COLOR'] = '1';
+  return env;
+}
+
+test('packed and installed into a fresh folder, the example runs with --rehearse using the pinned codex it brought', { timeout: 600_000 }, async () => {
+  const dir = tempDir('codex-run-pack-');
+  const app = path.join(dir, 'app');
+  const env = userEnv(dir);
+
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], repoRoot, env, 120_000);
+  assert.equal(packed.code, 0, packed.out);
+  const tarball = readdirSync(dir).find((name) => /^codex-run-.*\.tgz$/.test(name));
+  assert.ok(tarball !== undefined, packed.out);
+
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+  const install = ['install', '--omit=dev', '--no-audit', '--no-fund', path.join(dir, tarball)];
+  // Offline from the cache `npm ci` filled; without the registry's package lists in that cache
+  // npm cannot resolve offline, and then it may ask the registry for them (tarballs still come from the cache).
+  let installed = await run('npm', [...install, '--offline'], app, env, 300_000);
+  if (installed.code !== 0 && /ENOTCACHED/.test(installed.out)) installed = await run('npm', [...install, '--prefer-offline'], app, env, 300_000);
+  assert.equal(installed.code, 0, installed.out);
+
+  // The Codex CLI came as a dependency, at the pinned version, with its binary from the registry
+  // (a platform package), and no install script of codex's fetched anything.
+  const modules = path.join(app, 'node_modules');
+  const codexPkg = JSON.parse(readFileSync(path.join(modules, '@openai', 'codex', 'package.json'), 'utf8')) as { version: string; scripts?: Record<string, string> };
+  assert.equal(codexPkg.version, '0.169.0');
+  assert.equal(codexPkg.scripts?.['install'] ?? codexPkg.scripts?.['postinstall'] ?? codexPkg.scripts?.['preinstall'], undefined);
+  const ownPkg = JSON.parse(readFileSync(path.join(modules, 'codex-run', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  assert.equal(ownPkg.dependencies['@openai/codex'], '0.169.0');
+
+  // The README's steps for an installed package: copy the example next to you and rehearse it.
+  cpSync(path.join(modules, 'codex-run', 'jobs.example.yaml'), path.join(app, 'jobs.example.yaml'));
+  cpSync(path.join(modules, 'codex-run', 'examples'), path.join(app, 'examples'), { recursive: true });
+  const doctor = await run('npx', ['--offline', 'codex-run', 'doctor', 'jobs.example.yaml'], app, env, 120_000);
+  assert.equal(doctor.code, 0, doctor.out);
+  assert.match(doctor.out, new RegExp(`write-notes \\(codex exec\\): ${modules.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.bin/codex \\(codex on PATH\\), codex-cli 0\\.169\\.0`), doctor.out);
+
+  const rehearsed = await run('npx', ['--offline', 'codex-run', 'jobs.example.yaml', '--rehearse'], app, env, 240_000);
+  assert.equal(rehearsed.code, 0, rehearsed.out);
+  assert.match(rehearsed.out, /6 jobs: 6 succeeded/);
+  assert.ok(existsSync(path.join(app, 'examples', 'workspace', 'NOTES.md')), rehearsed.out);
+});
