@@ -15,6 +15,8 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 export interface LoadManifestOptions {
   /** Variables for `${VAR}` in env values and workdirs. Default: process.env. */
   env?: Record<string, string | undefined>;
+  /** The current time, for checks on schedules' fire times. Default: Date.now(). */
+  now?: number;
 }
 
 /** Why a manifest did not load: every problem found, and the source text of each file they point into. */
@@ -59,7 +61,7 @@ export async function loadManifest(file: string, options: LoadManifestOptions = 
   }
 
   const schema = explainSchemaErrors(validateAgainstSchema(data), yaml.source);
-  const built = await buildManifest({ source: yaml.source, data, rejected: schema.rejected, dir, env });
+  const built = await buildManifest({ source: yaml.source, data, rejected: schema.rejected, dir, env, ...(options.now !== undefined ? { now: options.now } : {}) });
   const diagnostics = [...yaml.diagnostics, ...schema.diagnostics, ...built.diagnostics];
   // Duplicate keys: check the copies the data dropped as well, so one duplicate hides nothing.
   for (const view of yaml.views ?? []) {

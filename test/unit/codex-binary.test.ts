@@ -1,7 +1,7 @@
 /** Which codex binary a job runs (codex.bin, PATH, the bundled one) and reading its version. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundledCodex, parseCodexVersion, resolveCodexBinary } from '../../src/agents/codex/binary.js';
 import { CODEX_RULES_VERSION } from '../../src/agents/codex/options.js';
@@ -42,8 +42,9 @@ test('missing: codex.bin names what was looked for; without any codex the messag
 test('the bundled codex is the pinned @openai/codex package that Node resolves from codex-run itself', { timeout: 10_000 }, () => {
   const file = bundledCodex();
   assert.ok(file !== null);
-  assert.equal(path.basename(file), 'codex.js');
-  const pkg = JSON.parse(readFileSync(path.join(path.dirname(file), '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  const script = realpathSync(file);
+  assert.equal(path.basename(script), 'codex.js');
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(script), '..', 'package.json'), 'utf8')) as { name: string; version: string };
   assert.deepEqual(pkg, { ...pkg, name: '@openai/codex', version: CODEX_RULES_VERSION });
 });
 

@@ -5,7 +5,7 @@
  */
 import { findUp } from '../../util/find-up.js';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { err, ok, type Result } from '../../util/result.js';
@@ -31,22 +31,23 @@ export interface CodexBinaryMissing {
 const VERSION_PROBE_TIMEOUT_MS = 15_000;
 
 /**
- * The codex binary installed with codex-run (the pinned `@openai/codex` dependency), if any:
- * the package Node resolves from codex-run's own folder (nested or hoisted, whichever npm chose
- * for codex-run), else a node_modules/.bin/codex above it.
+ * The codex binary installed with codex-run (the pinned `@openai/codex` dependency), if any: the
+ * package Node resolves from codex-run's own folder (nested or hoisted, whichever npm chose), shown
+ * as the node_modules/.bin/codex link above codex-run when that link leads to the same file.
  */
 export function bundledCodex(): string | null {
-  try {
-    const manifest = createRequire(import.meta.url).resolve('@openai/codex/package.json');
-    const candidate = path.join(path.dirname(manifest), 'bin', 'codex.js');
-    if (existsSync(candidate)) return candidate;
-  } catch {
-    // not installed beside codex-run: look for a bin link
-  }
-  return findUp(import.meta.url, (dir) => {
+  const link = findUp(import.meta.url, (dir) => {
     const candidate = path.join(dir, 'node_modules', '.bin', 'codex');
     return existsSync(candidate) ? candidate : null;
   });
+  let script: string;
+  try {
+    script = path.join(path.dirname(createRequire(import.meta.url).resolve('@openai/codex/package.json')), 'bin', 'codex.js');
+    if (!existsSync(script)) return link;
+  } catch {
+    return link;
+  }
+  return link !== null && realpathSync(link) === realpathSync(script) ? link : script;
 }
 
 /** How to get the codex-cli version codex-run was made for, for messages. */
