@@ -56,7 +56,7 @@ function userEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-test('packed and installed into a fresh folder, the example runs with --rehearse using the pinned codex it brought', { timeout: 600_000 }, async () => {
+test('packed and installed into a fresh folder, the example runs with --rehearse using the pinned codex it brought', { timeout: 300_000 }, async () => {
   const dir = tempDir('codex-run-pack-');
   const app = path.join(dir, 'app');
   const env = userEnv(dir);
@@ -81,6 +81,14 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
   const codexPkg = JSON.parse(readFileSync(path.join(modules, '@openai', 'codex', 'package.json'), 'utf8')) as { version: string; scripts?: Record<string, string> };
   assert.equal(codexPkg.version, '0.169.0');
   assert.equal(codexPkg.scripts?.['install'] ?? codexPkg.scripts?.['postinstall'] ?? codexPkg.scripts?.['preinstall'], undefined);
+  const platformPackages = readdirSync(path.join(modules, '@openai')).filter((name) => name.startsWith('codex-'));
+  assert.ok(platformPackages.length > 0, 'the platform binary package was installed');
+  for (const name of platformPackages) {
+    const platform = JSON.parse(readFileSync(path.join(modules, '@openai', name, 'package.json'), 'utf8')) as { name: string; version: string; scripts?: Record<string, string> };
+    assert.equal(platform.name, '@openai/codex', 'an alias of the registry package');
+    assert.match(platform.version, /^0\.169\.0-/);
+    assert.equal(platform.scripts, undefined, `${name} runs no install script`);
+  }
   const ownPkg = JSON.parse(readFileSync(path.join(modules, 'codex-run', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   assert.equal(ownPkg.dependencies['@openai/codex'], '0.169.0');
 
