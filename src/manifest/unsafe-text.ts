@@ -5,8 +5,9 @@
  * "Trojan Source"). Names holding them are refused; echoed text shows them escaped.
  */
 
-// C0 (with tab and newline), DEL, C1, and the bidi controls: ALM, LRM, RLM, LRE..RLO, LRI..PDI.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// C0 (with tab and newline), DEL, C1, the line and paragraph separators, and the bidi controls:
+// ALM, LRM, RLM, LRE..RLO, LRI..PDI.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMES: Readonly<Record<number, string>> = {
   0x09: 'tab',
@@ -17,6 +18,8 @@ const NAMES: Readonly<Record<number, string>> = {
   0x061c: 'Arabic letter mark',
   0x200e: 'left-to-right mark',
   0x200f: 'right-to-left mark',
+  0x2028: 'line separator',
+  0x2029: 'paragraph separator',
   0x202a: 'left-to-right embedding',
   0x202b: 'right-to-left embedding',
   0x202c: 'pop directional formatting',
@@ -40,7 +43,7 @@ export function firstUnsafeChar(text: string): { index: number; char: string; de
   if (match === null) return null;
   const char = match[0];
   const code = char.codePointAt(0) ?? 0;
-  const name = NAMES[code] ?? (code < 0xa0 ? 'control character' : 'bidirectional control');
+  const name = NAMES[code] ?? 'control character';
   return { index: match.index, char, description: `U+${code.toString(16).toUpperCase().padStart(4, '0')} (${name})` };
 }
 
