@@ -63,7 +63,7 @@ export function readYaml(file: string, text: string): YamlRead {
   if (fatal.length === 0) fatal.push(...shapeProblems(source));
   if (fatal.length === 0) fatal.push(...structureProblems(source));
   if (fatal.length > 0) return { source, data: err([...recoverable, ...fatal]), diagnostics: [] };
-  const views = recoverable.some((d) => d.message.startsWith('duplicate key')) ? duplicateViews(source) : [];
+  const views = problems.some((problem) => problem.code === 'DUPLICATE_KEY') ? duplicateViews(source) : [];
   return { source, data: toData(source), diagnostics: recoverable, views };
 }
 

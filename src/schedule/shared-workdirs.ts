@@ -31,14 +31,20 @@ export function sameWorkdirGroups<T extends { workdir: string }>(jobs: readonly 
   return [...groups.values()].filter((group) => group.length > 1);
 }
 
-/** Every pair of jobs that share a workdir and fire together after `now`, each with the first common fire. */
+/**
+ * For each job that shares a workdir with an earlier job (in the order given) and fires together
+ * with it after `now`: that pair, with their first common fire. One per job, naming the first
+ * earlier job it meets, so ten jobs on one schedule give nine lines, not forty-five.
+ */
 export function coincidingFires<T extends WorkdirJob>(jobs: readonly T[], now: number): Array<SharedFire<T>> {
   const found: Array<SharedFire<T>> = [];
   for (const group of sameWorkdirGroups(jobs)) {
-    for (let i = 0; i < group.length; i++) {
-      for (let k = i + 1; k < group.length; k++) {
+    for (let k = 1; k < group.length; k++) {
+      for (let i = 0; i < k; i++) {
         const at = firstCommonFire(group[i]!.spec, group[k]!.spec, now);
-        if (at !== null) found.push({ first: group[i]!, second: group[k]!, at });
+        if (at === null) continue;
+        found.push({ first: group[i]!, second: group[k]!, at });
+        break;
       }
     }
   }
@@ -47,6 +53,7 @@ export function coincidingFires<T extends WorkdirJob>(jobs: readonly T[], now: n
 
 // Walks the fires of the sparser schedule and asks whether the denser one fires at that instant.
 function firstCommonFire(a: WorkdirJob['spec'], b: WorkdirJob['spec'], now: number): number | null {
+  if (a.cron.trim() === b.cron.trim() && a.timezone === b.timezone) return nextFireTimes(a, now, 1)[0] ?? null;
   const probe = 20;
   const lastA = nextFireTimes(a, now, probe).at(-1) ?? Infinity;
   const lastB = nextFireTimes(b, now, probe).at(-1) ?? Infinity;

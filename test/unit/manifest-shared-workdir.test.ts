@@ -81,6 +81,12 @@ test('coincidingFires finds a common fire of a sparse and a dense schedule, and 
     ['yearly', 'every-minute', '2026-06-01T05:00:00.000Z'],
     ['every-minute', 'odd-minutes', '2026-01-01T00:01:00.000Z'],
   ]);
+  // Ten jobs on one schedule: one line for each job after the first, not one per pair.
+  const ten = Array.from({ length: 10 }, (_, i) => ({ job: `j${i}`, workdir: '/w', spec: spec('0 2 * * *') }));
+  assert.deepEqual(
+    coincidingFires(ten, NOW).map((f) => `${f.first.job}-${f.second.job}`),
+    ['j0-j1', 'j0-j2', 'j0-j3', 'j0-j4', 'j0-j5', 'j0-j6', 'j0-j7', 'j0-j8', 'j0-j9'],
+  );
 });
 
 test('schedule --list ends with the same warning, across manifests too', { timeout: 20_000 }, async () => {
