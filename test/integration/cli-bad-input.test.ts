@@ -40,3 +40,14 @@ test('--rehearse warns at start, located, about a codex job without a rehearsal:
   const firstJobLine = lines.findIndex((line) => /: running$/.test(line));
   assert.ok(lines.indexOf(warnings[0]!) < firstJobLine || firstJobLine === -1, `the warning comes at the start:\n${r.stdout}`);
 });
+
+test('validate prints the warning about scheduled jobs sharing a workdir and a fire time, and still exits 0', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const job = (name: string) => `  ${name}:\n    agent: command\n    command: [echo]\n    schedule: { cron: "0 2 * * *", timezone: UTC }\n`;
+  writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\njobs:\n${job('first')}${job('second')}`);
+  const r = await runCli(['validate', 'jobs.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, /^jobs\.yaml:10:5: warning: jobs 'first' and 'second' share the workdir \S+ and fire at the same time \(first \d{4}-\d\d-\d\dT02:00:00\.000Z\): only one runs there at a time, so one waits for the other each time$/m);
+  assert.match(r.stderr, /\n1 warning in jobs\.yaml\n$/);
+  assert.match(r.stdout, /^jobs\.yaml: valid, 2 jobs$/m);
+});
