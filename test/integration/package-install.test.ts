@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
@@ -56,6 +57,34 @@ function userEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
+interface LockEntry {
+  dev?: boolean;
+  [key: string]: unknown;
+}
+
+// package.json and package-lock.json of an app that depends on the packed tarball, with the
+// tree codex-run's own lockfile pins for its production dependencies.
+function writeAppLock(app: string, tarball: string): void {
+  const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const own = lock.packages[''] ?? {};
+  const spec = `file:${path.relative(app, tarball)}`;
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
+  const packages: Record<string, unknown> = {
+    '': { name: 'app', dependencies: { 'codex-run': spec } },
+    'node_modules/codex-run': { version: own['version'], resolved: spec, integrity, dependencies: own['dependencies'], bin: own['bin'], engines: own['engines'] },
+  };
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    if (key === '' || entry.dev === true) continue;
+    // The project's lockfile names no tarball URLs; npm would look them up in the registry's
+    // package lists, so give the registry's own URL (the cache finds the tarball by its integrity).
+    const name = typeof entry['name'] === 'string' ? entry['name'] : key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const resolved = entry['resolved'] ?? `https://registry.npmjs.org/${name}/-/${name.split('/').at(-1)}-${String(entry['version'])}.tgz`;
+    packages[key] = { ...entry, resolved };
+  }
+  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, dependencies: { 'codex-run': spec } }, null, 2)}\n`);
+  writeFileSync(path.join(app, 'package-lock.json'), `${JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
+}
+
 test('packed and installed into a fresh folder, the example runs with --rehearse using the pinned codex it brought', { timeout: 300_000 }, async () => {
   const dir = tempDir('codex-run-pack-');
   const app = path.join(dir, 'app');
@@ -68,11 +97,15 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
 
   mkdirSync(app);
   writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
-  const install = ['install', '--omit=dev', '--no-audit', '--no-fund', path.join(dir, tarball)];
-  // Offline from the cache `npm ci` filled; without the registry's package lists in that cache
-  // npm cannot resolve offline, and then it may ask the registry for them (tarballs still come from the cache).
-  let installed = await run('npm', [...install, '--offline'], app, env, 300_000);
-  if (installed.code !== 0 && /ENOTCACHED/.test(installed.out)) installed = await run('npm', [...install, '--prefer-offline'], app, env, 300_000);
+  // As a user installs it, offline from the cache `npm ci` filled. That cache holds the
+  // tarballs but not always the registry's package lists, without which npm cannot resolve
+  // offline (ENOTCACHED); then the same tree is installed from a lockfile made of codex-run's
+  // own (its production part), which needs the tarballs only: still offline.
+  let installed = await run('npm', ['install', '--offline', '--omit=dev', '--no-audit', '--no-fund', path.join(dir, tarball)], app, env, 300_000);
+  if (installed.code !== 0 && /ENOTCACHED/.test(installed.out)) {
+    writeAppLock(app, path.join(dir, tarball));
+    installed = await run('npm', ['ci', '--offline', '--omit=dev', '--no-audit', '--no-fund'], app, env, 300_000);
+  }
   assert.equal(installed.code, 0, installed.out);
 
   // The Codex CLI came as a dependency, at the pinned version, with its binary from the registry
