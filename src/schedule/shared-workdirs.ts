@@ -21,8 +21,8 @@ export interface SharedFire<T extends WorkdirJob> {
   at: number;
 }
 
-/** Fires of the sparser job of a pair that are checked against the other (a year of a daily job, weeks of an hourly one). */
-const FIRES_CHECKED = 400;
+/** Fires of the sparser job of a pair that are checked against the other (three months of a daily job, 100 years of a yearly one). */
+const FIRES_CHECKED = 100;
 
 /** The jobs in groups of two or more that have the same workdir, in the order given. */
 export function sameWorkdirGroups<T extends { workdir: string }>(jobs: readonly T[]): T[][] {
