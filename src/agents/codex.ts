@@ -1,4 +1,4 @@
-import type { AgentAdapter, LaunchPlan, LaunchProblem } from './adapter.js';
+import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from './adapter.js';
 import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
@@ -20,6 +20,16 @@ export const MAX_PROMPT_ARG_BYTES = 131_071;
  * sent the moment an approval dialog is drawn is lost, one sent 100 ms later is taken.
  */
 export const CODEX_ANSWER_DELAY_MS = 150;
+
+/**
+ * Codex jobs that set no limits: stopped after 15 minutes without progress (a dialog nobody
+ * answers included; with `resume:` the session is then resumed) and after 4 hours in all.
+ */
+export const CODEX_DEFAULTS: AgentDefaults = {
+  timeoutMs: 4 * 3_600_000,
+  idleKillMs: 15 * 60_000,
+  why: 'codex default: an unattended agent that stops making progress is stopped',
+};
 
 /**
  * Runs the prompt from a file on stdin: `sh -c 'exec "$@" < "$0"' <file> <codex> <args...>`.
@@ -68,6 +78,7 @@ function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, 
  */
 export const codexAdapter: AgentAdapter = {
   kind: 'codex',
+  defaults: CODEX_DEFAULTS,
   interruptFirst: true,
   // Codex's approval dialogs take Esc as "No, and tell Codex what to do differently".
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },

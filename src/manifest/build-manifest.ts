@@ -4,6 +4,8 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { jobProblems } from './job-checks.js';
+import { adapterFor } from '../agents/registry.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -22,6 +24,8 @@ export interface BuildInput {
   /** The manifest's folder. */
   dir: string;
   env: Env;
+  /** The current time, for checks on fire times (default: Date.now()). */
+  now?: number;
 }
 
 /**
@@ -49,12 +53,44 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  diagnostics.push(...jobProblems(source, root));
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
+  const warnings = await sharedWorkdirs(jobs, new Map(merged), source, input.now ?? Date.now());
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
   const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
-  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog }, diagnostics };
+  const manifest: Manifest = { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog };
+  if (warnings.length > 0) manifest.warnings = { diagnostics: warnings, sources: new Map([[source.file, source.text]]) };
+  return { manifest, diagnostics };
+}
+
+/**
+ * Scheduled jobs that share a workdir share its lock, so at a common fire time only one can run.
+ * Their `overlap` defaults to `queue` (the other runs when the first is done, instead of being
+ * skipped every time), and pairs whose fire times coincide get a warning at the later job.
+ */
+async function sharedWorkdirs(
+  jobs: JobSpec[],
+  fields: ReadonlyMap<string, Partial<ResolvedJobFields>>,
+  source: YamlSource,
+  now: number,
+): Promise<Diagnostic[]> {
+  const scheduled = jobs.flatMap((job) => (job.schedule === null ? [] : [{ job: job.name, workdir: job.workdir, spec: job.schedule }]));
+  if (scheduled.length < 2) return [];
+  const shared = await import('../schedule/shared-workdirs.js');
+  for (const group of shared.sameWorkdirGroups(scheduled)) {
+    for (const entry of group) {
+      if (fields.get(entry.job)?.overlap === undefined) entry.spec.overlap = 'queue';
+    }
+  }
+  return shared.coincidingFires(scheduled, now).map((fire) => ({
+    ...source.diagnostic(['jobs', fire.second.job, 'schedule'], shared.describeSharedFire(fire, new Date(fire.at).toISOString()), {
+      part: 'key',
+      hint: 'give them different workdirs or fire times; or keep overlap: queue (the default for scheduled jobs that share a workdir) so neither is lost',
+    }),
+    severity: 'warning' as const,
+  }));
 }
 
 // The defaults-applied JobSpec of a job that passed every check.
@@ -64,6 +100,10 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
   const command = agent === 'command' ? fields.command : null;
   // The schema's conditional rules require these after defaults apply.
   if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'codex' ? 'prompt' : 'command'}`);
+  // Limits the manifest leaves unset come from the agent's adapter (`none` sets "no limit").
+  const limits = adapterFor(agent).defaults;
+  const timeoutDefaulted = fields.timeout === undefined && limits.timeoutMs !== null;
+  const idleKillDefaulted = fields.idle?.['kill'] === undefined && limits.idleKillMs !== null;
   return {
     name,
     agent,
@@ -71,9 +111,14 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     command,
     workdir: fields.workdir ?? dir,
     env: fields.env ?? {},
-    timeoutMs: fields.timeout ?? null,
+    timeoutMs: fields.timeout === undefined ? limits.timeoutMs : fields.timeout,
+    agentDefaults: {
+      timeout: timeoutDefaulted,
+      idleKill: idleKillDefaulted,
+      noDefaults: limits.timeoutMs === null && limits.idleKillMs === null ? limits.why : null,
+    },
     schedule: scheduleOf(fields),
-    supervision: supervisionOf(fields),
+    supervision: supervisionOf(fields, limits.idleKillMs),
     enterDelayMs: fields.enterDelay ?? DEFAULT_ENTER_DELAY_MS,
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,

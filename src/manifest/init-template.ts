@@ -14,7 +14,7 @@ version: 1
 
 # Fields every job gets unless it sets its own (env maps merge key by key).
 defaults:
-  timeout: 1h                  # durations: 500ms, 30s, 5m, 2h, 1h30m
+  timeout: 1h                  # durations: 500ms, 30s, 5m, 2h, 1h30m; none: no limit (unset: codex 4h, command none)
 
 jobs:
   # The key is the job's name.

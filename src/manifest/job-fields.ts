@@ -63,7 +63,8 @@ export interface ResolvedJobFields {
   command: string[];
   workdir: string;
   env: Record<string, string>;
-  timeout: number;
+  /** Null: `timeout: none`, no limit (not even the agent's default). */
+  timeout: number | null;
   // Scheduling: `schedule` carries the default policies until the job's own replace them.
   schedule: ScheduleSpec;
   overlap: OverlapPolicy;
@@ -111,6 +112,9 @@ type FieldRules = { [K in keyof RawJobFields]-?: FieldRule<NonNullable<RawJobFie
 
 /** The longest timeout: the bound of every duration (720h); the clock chains timers past Node's 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = MAX_DURATION_MS;
+
+/** How `timeout` and `idle.kill` are turned off, the agent's default included. */
+export const NO_LIMIT = 'none';
 
 /** The longest pause between a typed answer and its Enter. */
 export const MAX_ENTER_DELAY_MS = 10_000;
@@ -265,9 +269,10 @@ function resolveEnterDelay(written: string, context: FieldContext): FieldResult<
   return ok(parsed.value);
 }
 
-function resolveTimeout(written: string, context: FieldContext): FieldResult<number> {
+function resolveTimeout(written: string, context: FieldContext): FieldResult<number | null> {
+  if (written === NO_LIMIT) return ok(null);
   const parsed = parseDuration(written);
-  const problem = (message: string): FieldResult<number> => err([context.source.diagnostic(context.path, message)]);
+  const problem = (message: string): FieldResult<number | null> => err([context.source.diagnostic(context.path, message)]);
   if (!parsed.ok) return problem(parsed.error);
   if (parsed.value === 0) return problem(`expected a timeout longer than zero, found ${quote(written)}`);
   return ok(parsed.value);

@@ -43,6 +43,13 @@ export interface JobSpec {
   env: Record<string, string>;
   /** Per-job time limit, or null for none. */
   timeoutMs: number | null;
+  /** The limits that are the agent's defaults, not the manifest's (for `--dry-run`); absent: none. */
+  agentDefaults?: {
+    timeout: boolean;
+    idleKill: boolean;
+    /** Why the agent has no default limits at all (e.g. command jobs), else null. */
+    noDefaults: string | null;
+  };
   /** When `codex-run schedule` runs the job (cron, zone, overlap, catch-up, jitter); null when it has no `schedule`. */
   schedule: ScheduleSpec | null;
   /** Answer rules, idle ladder, loop guard and output cap, defaults applied. */
@@ -61,6 +68,12 @@ export interface JobSpec {
   secrets?: string[];
 }
 
+/** Problems that do not stop a manifest from running, with the source text they point into. */
+export interface ManifestWarnings {
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
 /** A loaded manifest. */
 export interface Manifest {
   /** Absolute path of the manifest file. */
@@ -73,4 +86,6 @@ export interface Manifest {
   jobs: JobSpec[];
   /** `redactRawLog:` as written; absent: on when the `CI` variable is set. */
   redactRawLog?: boolean;
+  /** Warnings found while loading (`validate` prints them); absent when there are none. */
+  warnings?: ManifestWarnings;
 }

@@ -18,6 +18,23 @@ export const DEFAULT_REHEARSAL_SCRIPT: readonly Turn[] = [
   { kind: 'say', text: 'Rehearsal: this job has no `rehearsal:` script, so the model only says this.' },
 ];
 
+/**
+ * The warning for each codex job that has no `rehearsal:` script (its own or from `defaults:`),
+ * located at the job: its rehearsal plays DEFAULT_REHEARSAL_SCRIPT, which runs nothing, so its
+ * success says little. Shown when the run starts.
+ */
+export function missingScriptWarnings(jobs: readonly JobSpec[]): Array<{ job: string; message: string }> {
+  return jobs
+    .filter((job) => job.agent === 'codex' && job.rehearsal === null)
+    .map((job) => {
+      const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
+      return {
+        job: job.name,
+        message: `${where}: no 'rehearsal:' script: the scripted model will only reply with one message (no command run, no file changed), so this job succeeding says little; add 'rehearsal:' steps (run, patch, say) to rehearse what it will do`,
+      };
+    });
+}
+
 /** Where the run folder keeps what the scripted model was asked, per job. */
 export const REHEARSAL_LOG_FILE = 'rehearsal.json';
 

@@ -15,6 +15,14 @@ function describeLimit(ms: number | null): string {
   return ms === null ? 'none' : formatDuration(ms);
 }
 
+// Where a limit came from when the manifest did not set it: the agent's default, or no default at all.
+function limitSource(job: JobSpec, defaulted: boolean, explainNone = false): string {
+  const defaults = job.agentDefaults;
+  if (defaults === undefined) return '';
+  if (defaulted) return ` (${job.agent} default)`;
+  return explainNone && defaults.noDefaults !== null && job.timeoutMs === null ? ` (${defaults.noDefaults})` : '';
+}
+
 function describeSend(send: SendSpec): string {
   return send.kind === 'keys' ? `keys [${send.keys.join(', ')}]` : `${JSON.stringify(send.text)}${send.enter ? ' + enter' : ''}`;
 }
@@ -37,7 +45,7 @@ function describeSupervision(job: JobSpec, decline: SendSpec): string[] {
   }
   const ladder = [
     idle.pokeMs === null ? null : `poke with ${describeSend(idle.pokeWith)} after ${formatDuration(idle.pokeMs)}`,
-    idle.killMs === null ? null : `stop after ${formatDuration(idle.killMs)}`,
+    idle.killMs === null ? null : `stop after ${formatDuration(idle.killMs)}${limitSource(job, job.agentDefaults?.idleKill === true)}`,
     `blocked after ${formatDuration(idle.blockedAfterMs)} unanswered, then ${idle.onBlocked}`,
   ].filter((part) => part !== null);
   lines.push(`  idle:    ${ladder.join('; ')} (without progress)`);
@@ -71,7 +79,7 @@ export function describePlan(plan: RunPlan): string {
     }
     lines.push(`  workdir: ${job.workdir}`);
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
-    lines.push(`  timeout: ${describeLimit(job.timeoutMs)}`);
+    lines.push(`  timeout: ${describeLimit(job.timeoutMs)}${limitSource(job, job.agentDefaults?.timeout === true, true)}`);
     lines.push(...describeSupervision(job, decline));
     lines.push(...describeBuiltinRules(builtinRules, decline));
   }

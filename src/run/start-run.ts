@@ -253,6 +253,14 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   void run.finished.then(removeRedaction);
   options.bus.emit(outputs.runStarted);
   if (started?.ok === false) run.failAll(started.error);
-  else run.begin();
+  else {
+    if (started?.ok === true) {
+      const { missingScriptWarnings } = await import('../rehearsal/rehearse-run.js');
+      for (const { job, message } of missingScriptWarnings(plan.jobs.map((p) => p.job))) {
+        options.bus.emit({ type: 'warning', at: options.clock.now(), job, message });
+      }
+    }
+    run.begin();
+  }
   return ok(run);
 }

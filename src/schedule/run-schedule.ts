@@ -18,6 +18,8 @@ import { unreachable } from '../util/unreachable.js';
 import { ScheduleDaemon, type OnceResult, type ScheduledJob } from './daemon.js';
 import { DaemonLogWriter, type TextSink } from './daemon-log.js';
 import { formatScheduleList } from './list.js';
+import { resolveTimeZone } from './cron.js';
+import { formatZoned } from './zoned-time.js';
 import type { WatchManifests } from './manifest-watcher.js';
 import { runsRootFor, ScheduledManifests } from './scheduled-manifests.js';
 import { ScheduledRuns } from './scheduled-runs.js';
@@ -71,6 +73,13 @@ export function scheduleRootFor(manifests: readonly string[], outDir: string | u
   return runsRootFor(path.dirname(path.resolve(first)), outDir);
 }
 
+// `schedule --list`: jobs (of any of the manifests) that share a workdir and fire together.
+async function sharedWorkdirWarnings(jobs: readonly ScheduledJob[], now: number): Promise<string> {
+  const { coincidingFires, describeSharedFire } = await import('./shared-workdirs.js');
+  const lines = coincidingFires(jobs, now).map((fire) => `warning: ${describeSharedFire(fire, formatZoned(fire.at, resolveTimeZone(fire.second.spec)))}\n`);
+  return lines.length === 0 ? '' : `\n${lines.join('')}`;
+}
+
 /** Runs `codex-run schedule` in the given mode. Never throws for user mistakes. */
 export async function runSchedule(options: RunScheduleOptions): Promise<RunScheduleOutcome> {
   const files = [...new Set(options.manifests.map((file) => path.resolve(file)))];
@@ -86,7 +95,7 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   if (problems.length > 0) return { kind: 'invalid-manifest', diagnostics: problems.join('\n') };
   if (options.mode === 'list') {
     const jobs: ScheduledJob[] = loaded.flatMap((result) => (result.ok ? result.value : []));
-    return { kind: 'listed', text: formatScheduleList(jobs, { now: clock.now() }) };
+    return { kind: 'listed', text: formatScheduleList(jobs, { now: clock.now() }) + (await sharedWorkdirWarnings(jobs, clock.now())) };
   }
 
   const root = scheduleRootFor(files, options.outDir);

@@ -44,7 +44,7 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', async () => {
+test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', { timeout: 120_000 }, async () => {
   const { code, out, workdir, jobs } = await rehearse(
     (workdir) => `version: 1
 jobs:
@@ -66,7 +66,7 @@ jobs:
   assert.equal(job.lastMessage, 'Created made.txt.');
 });
 
-test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', async () => {
+test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', { timeout: 120_000 }, async () => {
   const { out, workdir, jobs } = await rehearse(
     (workdir) => `version: 1
 defaults:
@@ -103,7 +103,7 @@ jobs:
   assert.deepEqual(refuse.interventions.filter((i) => i.kind === 'deny' || i.kind === 'answer').map((i) => [i.kind, i.rule?.index]), [['deny', 0]]);
 });
 
-test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', async () => {
+test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', { timeout: 120_000 }, async () => {
   const { code, out, jobs, requests } = await rehearse(
     (workdir) => `version: 1
 jobs:

@@ -47,7 +47,7 @@ function job(jobs: Map<string, ReportJob>, name: string): ReportJob {
   return found;
 }
 
-test('answer rules over fake agents: y/n, split prompt, redraw answered once, menu keys, deny; every answer recorded', async () => {
+test('answer rules over fake agents: y/n, split prompt, redraw answered once, menu keys, deny; every answer recorded', { timeout: 120_000 }, async () => {
   const { code, jobs, runDir, out } = await runManifest(`version: 1
 concurrency: 5
 defaults:
@@ -110,7 +110,7 @@ jobs:
   assert.deepEqual(dangerous.interventions.map((i) => [i.kind, i.rule?.index]), [['deny', 0]]);
 });
 
-test('the idle ladder and guards stop jobs with their reasons: poke then kill a hung spinner, looping, output cap, unanswered question', async () => {
+test('the idle ladder and guards stop jobs with their reasons: poke then kill a hung spinner, looping, output cap, unanswered question', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const pokes = path.join(dir, 'pokes.txt');
   const { code, jobs, runDir, out } = await runManifest(`version: 1

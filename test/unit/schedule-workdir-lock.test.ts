@@ -38,7 +38,7 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-test('the lock file holds our pid, is 0600 in a 0700 folder, and goes away on release', (t) => {
+test('the lock file holds our pid, is 0600 in a 0700 folder, and goes away on release', { timeout: 120_000 }, (t) => {
   const { runsRoot, workdir } = setup(t);
   const lock = held(acquireWorkdirLock(runsRoot, workdir, 'jobs.yaml#a', { now: 123 }));
   const file = lockFilePath(runsRoot, workdir);
@@ -53,7 +53,7 @@ test('the lock file holds our pid, is 0600 in a 0700 folder, and goes away on re
   assert.deepEqual(fs.readdirSync(path.dirname(file)), [], 'no temporary files left');
 });
 
-test('a second taker is told who holds it; the same workdir spelled differently is the same lock', (t) => {
+test('a second taker is told who holds it; the same workdir spelled differently is the same lock', { timeout: 120_000 }, (t) => {
   const { runsRoot, workdir } = setup(t);
   const lock = held(acquireWorkdirLock(runsRoot, workdir, 'manual run', { now: 1 }));
   const second = acquireWorkdirLock(runsRoot, path.join(workdir, '..', 'repo', '.'), 'jobs.yaml#b', { now: 2 });
@@ -67,7 +67,7 @@ test('a second taker is told who holds it; the same workdir spelled differently 
   held(acquireWorkdirLock(runsRoot, workdir, 'jobs.yaml#b', { now: 3 })).release();
 });
 
-test('a lock left by a dead process is stale and taken over', async (t) => {
+test('a lock left by a dead process is stale and taken over', { timeout: 120_000 }, async (t) => {
   const { runsRoot, workdir } = setup(t);
   const pid = await deadPid();
   const file = lockFilePath(runsRoot, workdir);
@@ -81,7 +81,7 @@ test('a lock left by a dead process is stale and taken over', async (t) => {
   attempt.lock.release();
 });
 
-test('a lock of a live process is not stale, and an unreadable lock is', (t) => {
+test('a lock of a live process is not stale, and an unreadable lock is', { timeout: 120_000 }, (t) => {
   const { runsRoot, workdir } = setup(t);
   const file = lockFilePath(runsRoot, workdir);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -122,7 +122,7 @@ test('a lock naming a live pid with another start time or boot id (pid reused af
   assert.equal(liveLockHolder(runsRoot, workdir)?.pid, 1);
 });
 
-test('release never removes a lock that someone else has taken since', (t) => {
+test('release never removes a lock that someone else has taken since', { timeout: 120_000 }, (t) => {
   const { runsRoot, workdir } = setup(t);
   const mine = held(acquireWorkdirLock(runsRoot, workdir, 'a', { now: 0 }));
   const file = lockFilePath(runsRoot, workdir);
@@ -134,7 +134,7 @@ test('release never removes a lock that someone else has taken since', (t) => {
   assert.equal(fs.existsSync(file), false);
 });
 
-test('WorkdirLocks tells a holder in this process from one in the lock file', (t) => {
+test('WorkdirLocks tells a holder in this process from one in the lock file', { timeout: 120_000 }, (t) => {
   const { runsRoot, workdir } = setup(t);
   const locks = new WorkdirLocks(runsRoot);
   const first = held(locks.tryAcquire(workdir, 'jobs.yaml#a', 0));
