@@ -45,6 +45,7 @@ program
   .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .option('--junit <file>', 'also write the JUnit XML report to this file (the run folder always has report.junit.xml)')
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
     const { runCommand } = await import('./run-command.js');

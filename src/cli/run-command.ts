@@ -43,6 +43,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     ...(typeof flags['out'] === 'string' ? { outDir: flags['out'] } : {}),
     ...(typeof flags['concurrency'] === 'number' ? { concurrency: flags['concurrency'] } : {}),
     ...(typeof flags['grace'] === 'number' ? { graceMs: flags['grace'] } : {}),
+    ...(typeof flags['junit'] === 'string' ? { junitFile: flags['junit'] } : {}),
     dryRun: flags['dryRun'] === true,
     rehearse: flags['rehearse'] === true,
     bus,

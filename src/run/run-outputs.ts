@@ -6,10 +6,11 @@ import { JobFiles, jobFileNames, type JobFileNames } from '../logs/job-files.js'
 import { Redactor } from '../logs/redactor.js';
 import { createRunFolder } from '../logs/run-folder.js';
 import { assignFileNames } from '../logs/safe-name.js';
-import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
+import { REPORT_FILE_NAME, renderJsonReport, toJsonReport } from '../report/json-report.js';
 import { ReportWriter } from '../report/report-writer.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { reduceRunRecord } from '../report/run-record.js';
+import { writeTextReports, type TextReportOptions } from '../report/text-reports.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ActivitySampler } from './activity-sampler.js';
@@ -38,7 +39,7 @@ export interface RunOutputs {
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
 export async function openRunOutputs(
   plan: RunPlan,
-  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean },
+  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean; reports?: TextReportOptions },
 ): Promise<Result<RunOutputs, string>> {
   const { bus, clock } = options;
   const redactor = options.redactor ?? Redactor.none;
@@ -105,6 +106,12 @@ export async function openRunOutputs(
     async close() {
       activity.close();
       await report.flush();
+      // report.md, report.junit.xml, report.html: from the final record; a failure is a warning in report.json.
+      const finalRecord = report.record();
+      if (finalRecord !== null) {
+        for (const message of await writeTextReports(dir, toJsonReport(finalRecord), options.reports)) warn(message);
+        await report.flush();
+      }
       await Promise.all([report.close(), events.value.close()]);
       const record = report.record();
       if (record === null) throw new Error('Internal error: the run closed before run-started was recorded');

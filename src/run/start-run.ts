@@ -10,6 +10,7 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+import type { TextReportOptions } from '../report/text-reports.js';
 import { Redactor } from '../logs/redactor.js';
 
 export interface RunOptions {
@@ -29,6 +30,8 @@ export interface RunOptions {
   rehearsal?: StartRehearsal;
   /** Redact secrets in the raw job logs too (the manifest's `redactRawLog`); derived files are always redacted. */
   redactRawLog?: boolean;
+  /** Where else the text reports go (`--junit`, `$GITHUB_STEP_SUMMARY`). */
+  reports?: TextReportOptions;
 }
 
 /** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
