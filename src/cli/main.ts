@@ -117,6 +117,18 @@ program
     exitWith(await replayCommand(runFolder, job, flags));
   });
 
+program
+  .command('report')
+  .description('write a report of a past run again: Markdown, the single-file HTML page, JUnit XML or JSON')
+  .argument('<run>', "a run folder, a run id under the runs folder, or 'latest'")
+  .option('--format <format>', 'md | html | junit | json', 'md')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('--runs <dir>', 'the folder of run folders, for a run id or latest (default: .codex-run/runs)')
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { reportCommand } = await import('./report-command.js');
+    exitWith(await reportCommand(run, flags));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

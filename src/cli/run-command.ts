@@ -7,6 +7,15 @@ import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
+import type { FailureExplanation } from '../report/failure-explanation.js';
+import type { ReportRun } from '../report/report-input.js';
+
+// Why each job did not succeed, from the final report and the transcripts beside it.
+async function explainRun(reportJson: string, runDir: string): Promise<Map<string, FailureExplanation | null>> {
+  const { loadReportInputFor } = await import('../report/load-report-input.js');
+  const { explanations } = await import('../report/report-facts.js');
+  return explanations(await loadReportInputFor(JSON.parse(reportJson) as ReportRun, runDir));
+}
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
 export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
@@ -71,7 +80,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
         stdout.write(run.reportJson);
       } else {
         const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []) }));
-        stdout.write(renderSummary({ jobs, runDir: run.runDir, color }));
+        const explained = await explainRun(run.reportJson, run.runDir);
+        stdout.write(renderSummary({ jobs, runDir: run.runDir, color, explanations: explained, fullText: process.stdout.isTTY !== true }));
       }
       break;
     }

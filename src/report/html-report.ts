@@ -177,7 +177,8 @@ tr.hidden,.job.hidden,.tl-row.hidden{display:none}
 .job h3{font-size:13px;margin:12px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .why{background:#fff5f5;border-left:4px solid var(--bad);padding:8px 12px;border-radius:4px;margin-top:12px}
 .why p{margin:4px 0}
-.next{background:#f0f7ff;border-left:4px solid var(--info);padding:8px 12px;border-radius:4px;margin-top:8px;white-space:pre-wrap}
+.next{background:#f0f7ff;border-left:4px solid var(--info);padding:8px 12px;border-radius:4px;margin-top:8px}
+.next pre{background:#fff;margin-top:6px}
 pre{font-family:var(--mono);font-size:12px;background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:4px 0;overflow:auto;max-height:420px;white-space:pre-wrap;word-break:break-word}
 pre.diff .add{color:var(--ok)}pre.diff .del{color:var(--bad)}pre.diff .hunk{color:var(--info)}
 mark{background:#fff8c5;outline:1px solid #d4a72c}
@@ -199,6 +200,7 @@ function el(tag,attrs,children){var e=document.createElement(tag);if(attrs){for(
 function ms(t){return t==null?null:Date.parse(t);}
 function dur(v){if(v==null)return '-';if(v<100)return Math.floor(v)+'ms';if(v<60000)return (Math.floor(v/100)/10).toFixed(1)+'s';var s=Math.floor(v/1000),m=Math.floor(s/60);if(m<60)return m+'m'+String(s%60).padStart(2,'0')+'s';return Math.floor(m/60)+'h'+String(m%60).padStart(2,'0')+'m';}
 function num(n){return n==null?'-':n.toLocaleString('en-US');}
+function prose(t){return t.split(/(\x60[^\x60]*\x60)/).map(function(p){return /^\x60.*\x60$/.test(p)&&p.length>1?el('code',{text:p.slice(1,-1)}):p;});}
 function pill(s){return el('span',{cls:'pill s-'+s,text:s});}
 function cssId(name){return 'job-'+Array.from(name).map(function(c){return /[A-Za-z0-9_-]/.test(c)?c:'_'+c.codePointAt(0).toString(16);}).join('');}
 // Header
@@ -255,7 +257,7 @@ jobs.forEach(function(j){
   var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+' turns');if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+' interventions');
   var body=el('div',{cls:'body'});
   var d=el('details',{cls:'job',id:cssId(j.name),'data-job':j.name},[el('summary',null,[pill(j.headline),el('span',{text:j.name}),el('span',{cls:'facts',text:facts.join(' \\u00b7 ')})]),body]);
-  if(j.explanation){d.open=true;var why=el('div',{cls:'why'},[el('p',null,[el('strong',{text:'Why: '}),j.explanation.reason])]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){body.appendChild(el('div',{cls:'next'},[el('strong',{text:'Next: '}),n]));});}
+  if(j.explanation){d.open=true;var why=el('div',{cls:'why'},[el('p',null,[el('strong',{text:'Why: '})].concat(prose(j.explanation.reason)))]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){var parts=n.split('\\n');var box=el('div',{cls:'next'},[el('strong',{text:'Next: '})].concat(prose(parts[0])));if(parts.length>1)box.appendChild(el('pre',{text:parts.slice(1).join('\\n')}));body.appendChild(box);});}
   if(j.sessionId)body.appendChild(el('p',{cls:'muted'},['session ',el('code',{text:j.sessionId})]));
   if(j.lastMessage){body.appendChild(el('h3',{text:'Last message'}));body.appendChild(el('pre',{text:j.lastMessage}));}
   if(j.attempts&&j.attempts.length){body.appendChild(el('h3',{text:'Attempts'}));j.attempts.forEach(function(a){var line=el('div',{cls:'iv'},[el('span',{cls:'when',text:'#'+a.n}),(a.prompt?a.prompt+' ':'')+(a.reason||'')+(a.tokens!=null?' \\u00b7 '+num(a.tokens)+' tokens':'')]);if(a.verify){line.appendChild(document.createTextNode(' \\u00b7 verify '));line.appendChild(pill(a.verify.passed?'verified':'verify-failed'));line.appendChild(document.createTextNode(a.verify.exitCode!=null?' exit '+a.verify.exitCode:''));}body.appendChild(line);if(a.verify&&a.verify.tail){body.appendChild(el('pre',{text:Array.isArray(a.verify.tail)?a.verify.tail.join('\\n'):String(a.verify.tail)}));}});}
