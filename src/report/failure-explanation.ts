@@ -218,7 +218,9 @@ function shellWord(text: string): string {
 
 function resumeSteps(job: ReportJob): string[] {
   const steps = [`Resume it: \`codex-run resume ${shellWord(job.name)}\``];
-  if (job.sessionId !== null) steps[0] += `, or by hand: \`codex exec resume ${job.sessionId}\``;
+  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`.
+  const exec = job.argv.slice(1).includes('exec');
+  if (job.sessionId !== null) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
   return steps;
 }
 

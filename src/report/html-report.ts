@@ -177,6 +177,7 @@ tr.hidden,.job.hidden,.tl-row.hidden{display:none}
 .job h3{font-size:13px;margin:12px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .why{background:#fff5f5;border-left:4px solid var(--bad);padding:8px 12px;border-radius:4px;margin-top:12px}
 .why p{margin:4px 0}
+.why.skip{background:#f6f8fa;border-left-color:var(--skip)}
 .next{background:#f0f7ff;border-left:4px solid var(--info);padding:8px 12px;border-radius:4px;margin-top:8px}
 .next pre{background:#fff;margin-top:6px}
 pre{font-family:var(--mono);font-size:12px;background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:4px 0;overflow:auto;max-height:420px;white-space:pre-wrap;word-break:break-word}
@@ -254,17 +255,17 @@ function searchable(lines,name){
   return el('div',null,[el('div',{cls:'search','data-job':name},[input,count]),pre]);
 }
 jobs.forEach(function(j){
-  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+' turns');if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+' interventions');
+  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+' turns');if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+(j.interventions.length===1?' intervention':' interventions'));
   var body=el('div',{cls:'body'});
   var d=el('details',{cls:'job',id:cssId(j.name),'data-job':j.name},[el('summary',null,[pill(j.headline),el('span',{text:j.name}),el('span',{cls:'facts',text:facts.join(' \\u00b7 ')})]),body]);
-  if(j.explanation){d.open=true;var why=el('div',{cls:'why'},[el('p',null,[el('strong',{text:'Why: '})].concat(prose(j.explanation.reason)))]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){var parts=n.split('\\n');var box=el('div',{cls:'next'},[el('strong',{text:'Next: '})].concat(prose(parts[0])));if(parts.length>1)box.appendChild(el('pre',{text:parts.slice(1).join('\\n')}));body.appendChild(box);});}
+  if(j.explanation){var skip=j.status==='skipped';d.open=!skip;var why=el('div',{cls:skip?'why skip':'why'},[el('p',null,[el('strong',{text:'Why: '})].concat(prose(j.explanation.reason)))]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){var parts=n.split('\\n');var box=el('div',{cls:'next'},[el('strong',{text:'Next: '})].concat(prose(parts[0])));if(parts.length>1)box.appendChild(el('pre',{text:parts.slice(1).join('\\n')}));body.appendChild(box);});}
   if(j.sessionId)body.appendChild(el('p',{cls:'muted'},['session ',el('code',{text:j.sessionId})]));
   if(j.lastMessage){body.appendChild(el('h3',{text:'Last message'}));body.appendChild(el('pre',{text:j.lastMessage}));}
   if(j.attempts&&j.attempts.length){body.appendChild(el('h3',{text:'Attempts'}));j.attempts.forEach(function(a){var line=el('div',{cls:'iv'},[el('span',{cls:'when',text:'#'+a.n}),(a.prompt?a.prompt+' ':'')+(a.reason||'')+(a.tokens!=null?' \\u00b7 '+num(a.tokens)+' tokens':'')]);if(a.verify){line.appendChild(document.createTextNode(' \\u00b7 verify '));line.appendChild(pill(a.verify.passed?'verified':'verify-failed'));line.appendChild(document.createTextNode(a.verify.exitCode!=null?' exit '+a.verify.exitCode:''));}body.appendChild(line);if(a.verify&&a.verify.tail){body.appendChild(el('pre',{text:Array.isArray(a.verify.tail)?a.verify.tail.join('\\n'):String(a.verify.tail)}));}});}
   if(j.interventions.length){body.appendChild(el('h3',{text:'Interventions'}));j.interventions.forEach(function(i){var what=i.kind+(i.sent!=null?' sent '+JSON.stringify(i.sent):'')+(i.rule?' (rule '+i.rule.index+' /'+i.rule.match+'/)':'')+(i.question&&i.question.text?' \\u2014 asked: '+i.question.text:'')+(i.why?' \\u2014 '+i.why:'');body.appendChild(el('div',{cls:'iv'},[el('span',{cls:'when',text:i.at}),what]));if(i.excerpt&&i.excerpt.length)body.appendChild(el('pre',{cls:'excerpt',text:i.excerpt.join('\\n')}));});}
   if(j.changes){body.appendChild(el('h3',{text:'Changes'+(j.changes.branch?' on '+j.changes.branch:'')}));var ul=el('ul');(j.changes.files||[]).forEach(function(f){ul.appendChild(el('li',null,[el('code',{text:f.path}),' '+f.status+' +'+(f.added||0)+' \\u2212'+(f.removed||0)]));});body.appendChild(ul);if(j.patch)body.appendChild(diffPre(j.patch));}
-  body.appendChild(el('h3',{text:'Transcript (last '+j.transcript.length+' lines of '+j.transcriptFile+')'}));
-  body.appendChild(searchable(j.transcript,j.name));
+  if(j.transcript.length){body.appendChild(el('h3',{text:'Transcript (last '+j.transcript.length+' lines of '+j.transcriptFile+')'}));body.appendChild(searchable(j.transcript,j.name));}
+  else body.appendChild(el('p',{cls:'muted',text:'No transcript ('+j.transcriptFile+' is empty or missing).'}));
   details.appendChild(d);
 });
 if(run.warnings.length){var w=document.getElementById('warnings');w.appendChild(el('h2',{text:'Warnings'}));run.warnings.forEach(function(x){w.appendChild(el('div',{cls:'iv'},[el('span',{cls:'when',text:x.at}),(x.job?x.job+': ':'')+x.message]));});}
