@@ -75,6 +75,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       break;
     case 'finished': {
       const { outcome: run } = outcome;
+      // Shown after the display closed (they happen after run-finished); the run's outcome stands.
+      for (const message of run.reportWarnings) stderr.write(`codex-run: warning: ${message}\n`);
       if (run.reportFallback !== null) process.stderr.write(`codex-run: warning: the run folder's disk is full; the final report is in ${run.reportFallback}\n`);
       if (json) {
         stdout.write(run.reportJson);

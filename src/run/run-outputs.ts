@@ -33,7 +33,7 @@ export interface RunOutputs {
    * Flushes and closes everything after run-finished; resolves with the final report.json text
    * and, when it could not be written into the run folder (disk full), where it was written instead.
    */
-  close(): Promise<{ reportJson: string; reportFallback: string | null }>;
+  close(): Promise<{ reportJson: string; reportFallback: string | null; reportWarnings: string[] }>;
 }
 
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
@@ -108,20 +108,18 @@ export async function openRunOutputs(
       await report.flush();
       // report.md, report.junit.xml, report.html: from the final record; a failure is a warning in report.json.
       const finalRecord = report.record();
-      if (finalRecord !== null) {
-        for (const message of await writeTextReports(dir, toJsonReport(finalRecord), options.reports)) warn(message);
-        await report.flush();
-      }
+      const reportWarnings = finalRecord === null ? [] : await writeTextReports(dir, toJsonReport(finalRecord), options.reports);
+      for (const message of reportWarnings) warn(message);
       await Promise.all([report.close(), events.value.close()]);
       const record = report.record();
       if (record === null) throw new Error('Internal error: the run closed before run-started was recorded');
       const reportJson = renderJsonReport(record);
       await space.dispose();
-      if (report.error() === null) return { reportJson, reportFallback: null };
+      if (report.error() === null) return { reportJson, reportFallback: null, reportWarnings };
       // Not even the reserve made room: the final report goes where there is some, and the caller says where.
       const fallback = path.join(tmpdir(), `codex-run-${runId}-report.json`);
       const written = await writeFileAtomic(fallback, reportJson);
-      return { reportJson, reportFallback: written.ok ? fallback : null };
+      return { reportJson, reportFallback: written.ok ? fallback : null, reportWarnings };
     },
   });
 }

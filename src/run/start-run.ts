@@ -47,6 +47,8 @@ export interface RunOutcome {
   reportJson: string;
   /** Where the final report was written instead of the run folder (its disk was full), or null. */
   reportFallback: string | null;
+  /** Reports (report.md, report.html, report.junit.xml, `--junit`, the step summary) that could not be written; also in report.json's warnings. */
+  reportWarnings: string[];
 }
 
 /** A started run: interrupt it, or wait for it. */
@@ -224,9 +226,9 @@ class Run implements RunHandle {
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
-    })().then(({ reportJson, reportFallback }) => {
+    })().then(({ reportJson, reportFallback, reportWarnings }) => {
       this.state = { kind: 'finished' };
-      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback });
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback, reportWarnings });
     });
   }
 }
