@@ -40,13 +40,13 @@ export function explanations(input: ReportInput): Map<string, FailureExplanation
   return new Map(input.report.jobs.map((job) => [job.name, explainFailure(job, input.transcripts[job.name] ?? '', context)]));
 }
 
-/** The short words for an intervention: `answer "y\r" (rule 1)`, `blocked: Continue? [Yes | No]`. */
+/** The short words for an intervention (rules numbered from 1, as the live display does): `answer sent "y\r" (rule 1 /Continue\?/)`, `blocked: Continue? [Yes | No]`. */
 export function interventionText(info: { kind: string; [k: string]: unknown }): string {
   const parts: string[] = [info.kind];
   const sent = info['sent'];
   if (typeof sent === 'string') parts.push(`sent ${JSON.stringify(sent).replace(/\\\\/g, '\\')}`);
   const rule = info['rule'] as { index?: unknown; match?: unknown } | null | undefined;
-  if (rule != null && typeof rule.index === 'number') parts.push(`(rule ${rule.index}${typeof rule.match === 'string' ? ` /${rule.match}/` : ''})`);
+  if (rule != null && typeof rule.index === 'number') parts.push(`(rule ${rule.index + 1}${typeof rule.match === 'string' ? ` /${rule.match}/` : ''})`);
   const question = info['question'] as { text?: unknown } | undefined;
   if (question !== undefined && typeof question.text === 'string') parts.push(`asked: ${question.text}`);
   const why = info['why'];
