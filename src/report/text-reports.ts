@@ -14,6 +14,19 @@ import { loadReportInputFor } from './load-report-input.js';
 import { MARKDOWN_REPORT_FILE_NAME, renderMarkdownReport } from './markdown-report.js';
 import type { ReportInput, ReportRun } from './report-input.js';
 
+/** GitHub refuses a step summary over 1 MiB; a longer report is cut (at a line) below that. */
+export const STEP_SUMMARY_LIMIT = 1000 * 1000;
+
+/** The Markdown as appended to a step summary: whole, or cut at a line with a pointer to the full file. */
+export function stepSummaryText(markdown: string, fullReport: string): string {
+  if (Buffer.byteLength(markdown, 'utf8') <= STEP_SUMMARY_LIMIT) return `${markdown}\n`;
+  let cut = markdown.slice(0, STEP_SUMMARY_LIMIT / 2);
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
+  // An open code fence would swallow the note: close it.
+  if ((cut.match(/^`{3,}/gm) ?? []).length % 2 === 1) cut += '\n```';
+  return `${cut}\n\n_The report is too long for a job summary; the whole report is in ${fullReport}._\n\n`;
+}
+
 /** Where else the reports go. */
 export interface TextReportOptions {
   /** `--junit FILE`: a copy of the JUnit report. */
@@ -46,7 +59,7 @@ export async function writeTextReports(runDir: string, report: ReportRun, option
   if (options.stepSummaryFile !== undefined && options.stepSummaryFile !== '') {
     try {
       // Appended, never replaced: other steps write to the same summary.
-      await appendFile(options.stepSummaryFile, `${markdown}\n`, 'utf8');
+      await appendFile(options.stepSummaryFile, stepSummaryText(markdown, path.join(runDir, MARKDOWN_REPORT_FILE_NAME)), 'utf8');
     } catch (e: unknown) {
       warnings.push(`cannot append the report to $GITHUB_STEP_SUMMARY (${options.stepSummaryFile}): ${describeFsError(e)}`);
     }

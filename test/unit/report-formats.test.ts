@@ -6,6 +6,8 @@ import { renderHtmlReport } from '../../src/report/html-report.js';
 import { renderJunitReport } from '../../src/report/junit-report.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
 import { renderReport } from '../../src/report/render-report.js';
+import { stepSummaryText, STEP_SUMMARY_LIMIT } from '../../src/report/text-reports.js';
+import { xmlAttr, xmlText } from '../../src/report/xml-text.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REPORT_FIXTURE } from '../helpers/report-fixture.js';
 
@@ -72,4 +74,18 @@ test('HTML: data embedded as JSON with no "<" a job could use to close the scrip
 
 test('renderReport json is report.json re-indented', { timeout: 10_000 }, () => {
   assert.deepEqual(JSON.parse(renderReport(REPORT_FIXTURE, 'json')), REPORT_FIXTURE.report);
+});
+
+test('XML text drops what XML 1.0 cannot hold and escapes markup', { timeout: 10_000 }, () => {
+  assert.equal(xmlText('a\u0001b\u001b[31mc\ud800d\uffffe & <x> "q"\ttab\n😀'), 'abcde &amp; &lt;x&gt; "q"\ttab\n😀');
+  assert.equal(xmlAttr('say "hi"\nnext'), 'say &quot;hi&quot;&#10;next');
+});
+
+test('a step summary too long for GitHub is cut at a line, its code fence closed, with a pointer to the full report', { timeout: 10_000 }, () => {
+  const short = renderMarkdownReport(REPORT_FIXTURE);
+  assert.equal(stepSummaryText(short, '/r/report.md'), `${short}\n`);
+  const long = `# head\n\`\`\`text\n${'x'.repeat(99)}\n`.repeat(1) + `${'line of output\n'.repeat(100_000)}\`\`\`\n`;
+  const cut = stepSummaryText(long, '/r/report.md');
+  assert.ok(Buffer.byteLength(cut) < STEP_SUMMARY_LIMIT);
+  assert.match(cut, /line of output\n```\n\n_The report is too long for a job summary; the whole report is in \/r\/report\.md\._\n\n$/);
 });
