@@ -80,8 +80,10 @@ export async function loadReportInputFor(report: ReportRun, runDir: string): Pro
       const tail = await readTail(path.join(runDir, path.basename(job.transcriptFile)), TRANSCRIPT_TAIL_BYTES);
       if (tail !== null) transcripts[job.name] = tail;
       const patchFile = job.changes?.patchFile;
-      if (typeof patchFile === 'string' && patchFile !== '') {
-        const patch = await readHead(path.isAbsolute(patchFile) ? patchFile : path.join(runDir, patchFile), PATCH_HEAD_BYTES);
+      // Only a patch inside the run folder: a report.json cannot make a report embed any other file.
+      const patchPath = typeof patchFile === 'string' && patchFile !== '' ? path.resolve(runDir, patchFile) : null;
+      if (patchPath !== null && patchPath.startsWith(path.resolve(runDir) + path.sep)) {
+        const patch = await readHead(patchPath, PATCH_HEAD_BYTES);
         if (patch !== null) patches[job.name] = patch;
       }
     }),
