@@ -68,7 +68,9 @@ export function renderSummary(input: SummaryInput): string {
     }
   }
   // Each failure explained after the table: the reason, its last output lines, what to do next.
-  for (const { name } of input.jobs) {
+  // Skipped jobs are left out: the table says why, and an interrupted night would list every queued job.
+  for (const { name, result } of input.jobs) {
+    if (result.status === 'skipped') continue;
     const explanation = input.explanations?.get(name) ?? null;
     if (explanation === null || explanation.next.length === 0 && explanation.tail.length === 0) continue;
     const [reason, ...rest] = explanationLines(explanation);

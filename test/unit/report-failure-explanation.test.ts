@@ -112,3 +112,12 @@ test('the summary shows each explanation in full when not a TTY, never cut mid-w
   assert.ok(text.includes(`${lines.join('\n')}\n1 job: 1 failed\nRun folder: /r\n`), text);
   assert.match(text, /\n {2}Next: Sign in: `codex login`/);
 });
+
+test('the summary leaves skipped jobs out of the explanations (the table already says why)', { timeout: 10_000 }, () => {
+  const skipped = job({ name: 'later', status: 'skipped', reason: 'interrupted', message: 'not started: the run was interrupted', exitCode: null });
+  const explanation = explainFailure(skipped, '', context)!;
+  assert.match(explanation.next.join(''), /Re-run/);
+  const result: JobResult = { status: 'skipped', reason: 'interrupted', message: 'not started: the run was interrupted', exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: 0 };
+  const text = renderSummary({ jobs: [{ name: 'later', result }], runDir: '/r', color: false, fullText: true, explanations: new Map([['later', explanation]]) });
+  assert.doesNotMatch(text, /Next:|^later:/m);
+});
