@@ -45,6 +45,7 @@ program
   .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .option('--junit <file>', 'also write the JUnit XML report to this file (the run folder always has report.junit.xml)')
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
     const { runCommand } = await import('./run-command.js');
@@ -124,6 +125,18 @@ program
   .action(async (runFolder: string, job: string, flags: Record<string, unknown>) => {
     const { replayCommand } = await import('./replay-command.js');
     exitWith(await replayCommand(runFolder, job, flags));
+  });
+
+program
+  .command('report')
+  .description('write a report of a past run again: Markdown, the single-file HTML page, JUnit XML or JSON')
+  .argument('<run>', "a run folder, a run id under the runs folder, or 'latest'")
+  .option('--format <format>', 'md | html | junit | json', 'md')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('--runs <dir>', 'the folder of run folders, for a run id or latest (default: .codex-run/runs)')
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { reportCommand } = await import('./report-command.js');
+    exitWith(await reportCommand(run, flags));
   });
 
 try {

@@ -7,6 +7,15 @@ import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
+import type { FailureExplanation } from '../report/failure-explanation.js';
+import type { ReportRun } from '../report/report-input.js';
+
+// Why each job did not succeed, from the final report and the transcripts beside it.
+async function explainRun(reportJson: string, runDir: string): Promise<Map<string, FailureExplanation | null>> {
+  const { loadReportInputFor } = await import('../report/load-report-input.js');
+  const { explanations } = await import('../report/report-facts.js');
+  return explanations(await loadReportInputFor(JSON.parse(reportJson) as ReportRun, runDir));
+}
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
 export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
@@ -43,6 +52,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     ...(typeof flags['out'] === 'string' ? { outDir: flags['out'] } : {}),
     ...(typeof flags['concurrency'] === 'number' ? { concurrency: flags['concurrency'] } : {}),
     ...(typeof flags['grace'] === 'number' ? { graceMs: flags['grace'] } : {}),
+    ...(typeof flags['junit'] === 'string' ? { junitFile: flags['junit'] } : {}),
     dryRun: flags['dryRun'] === true,
     rehearse: flags['rehearse'] === true,
     bus,
@@ -65,12 +75,15 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       break;
     case 'finished': {
       const { outcome: run } = outcome;
+      // Shown after the display closed (they happen after run-finished); the run's outcome stands.
+      for (const message of run.reportWarnings) stderr.write(`codex-run: warning: ${message}\n`);
       if (run.reportFallback !== null) process.stderr.write(`codex-run: warning: the run folder's disk is full; the final report is in ${run.reportFallback}\n`);
       if (json) {
         stdout.write(run.reportJson);
       } else {
         const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []) }));
-        stdout.write(renderSummary({ jobs, runDir: run.runDir, color }));
+        const explained = await explainRun(run.reportJson, run.runDir);
+        stdout.write(renderSummary({ jobs, runDir: run.runDir, color, explanations: explained, fullText: process.stdout.isTTY !== true }));
       }
       break;
     }

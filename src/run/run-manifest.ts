@@ -39,6 +39,8 @@ export interface RunManifestOptions {
   onStarted?: (handle: RunHandle) => void;
   /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
   signal?: AbortSignal;
+  /** `--junit FILE`: also write the JUnit report there (the run folder always gets report.junit.xml). */
+  junitFile?: string;
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
 }
@@ -80,6 +82,10 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     clock: options.clock ?? systemClock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
+    reports: {
+      ...(options.junitFile !== undefined ? { junitFile: path.resolve(options.junitFile) } : {}),
+      ...(env['GITHUB_STEP_SUMMARY'] !== undefined && env['GITHUB_STEP_SUMMARY'] !== '' ? { stepSummaryFile: env['GITHUB_STEP_SUMMARY'] } : {}),
+    },
     ...(options.rehearse === true ? { rehearsal: (await import('../rehearsal/rehearse-run.js')).startRehearsal } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });

@@ -10,6 +10,7 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+import type { TextReportOptions } from '../report/text-reports.js';
 import { Redactor } from '../logs/redactor.js';
 
 export interface RunOptions {
@@ -29,6 +30,8 @@ export interface RunOptions {
   rehearsal?: StartRehearsal;
   /** Redact secrets in the raw job logs too (the manifest's `redactRawLog`); derived files are always redacted. */
   redactRawLog?: boolean;
+  /** Where else the text reports go (`--junit`, `$GITHUB_STEP_SUMMARY`). */
+  reports?: TextReportOptions;
 }
 
 /** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
@@ -44,6 +47,8 @@ export interface RunOutcome {
   reportJson: string;
   /** Where the final report was written instead of the run folder (its disk was full), or null. */
   reportFallback: string | null;
+  /** Reports (report.md, report.html, report.junit.xml, `--junit`, the step summary) that could not be written; also in report.json's warnings. */
+  reportWarnings: string[];
 }
 
 /** A started run: interrupt it, or wait for it. */
@@ -221,9 +226,9 @@ class Run implements RunHandle {
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
-    })().then(({ reportJson, reportFallback }) => {
+    })().then(({ reportJson, reportFallback, reportWarnings }) => {
       this.state = { kind: 'finished' };
-      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback });
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback, reportWarnings });
     });
   }
 }

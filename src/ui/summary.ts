@@ -4,6 +4,7 @@ import { createPalette, statusPaint } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
 import type { InterventionInfo } from '../run/events.js';
+import { explanationLines, type FailureExplanation } from '../report/failure-explanation.js';
 
 /** What the end-of-run summary is made from. */
 export interface SummaryInput {
@@ -12,6 +13,10 @@ export interface SummaryInput {
   /** The run folder, printed as the last line. */
   runDir: string;
   color: boolean;
+  /** Per job name, why it did not succeed and what to do next (src/report/failure-explanation.ts); shown after the table. */
+  explanations?: ReadonlyMap<string, FailureExplanation | null>;
+  /** Never cut text (not a TTY: CI logs keep every word); otherwise long messages end in `…`. */
+  fullText?: boolean;
 }
 
 /** Longest question line shown under a job; the full text is in report.json. */
@@ -43,7 +48,7 @@ export function renderSummary(input: SummaryInput): string {
     const rows = input.jobs.map(({ name, result }) => {
       const detail = outcomeDetail(result);
       const message = outcomeMessage(result);
-      const why = [detail, message === null ? null : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
+      const why = [detail, message === null ? null : input.fullText === true ? message : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
       return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
     });
     const questions = input.jobs.map((j) => (j.result.status === 'succeeded' ? null : (j.question ?? null)));
@@ -56,7 +61,23 @@ export function renderSummary(input: SummaryInput): string {
     for (const [i, r] of rows.entries()) {
       lines.push(row(r.name, r.status, r.duration, r.why, statusPaint(palette, r.status)));
       const question = questions[i];
-      if (question != null) lines.push(`${' '.repeat(nameWidth + 2)}${palette.yellow(`waiting for: ${truncate(describeQuestion(question), QUESTION_WIDTH)}`)}`);
+      if (question != null) {
+        const asked = describeQuestion(question);
+        lines.push(`${' '.repeat(nameWidth + 2)}${palette.yellow(`waiting for: ${input.fullText === true ? asked : truncate(asked, QUESTION_WIDTH)}`)}`);
+      }
+    }
+  }
+  // Each failure explained after the table: the reason, its last output lines, what to do next.
+  // Skipped jobs are left out: the table says why, and an interrupted night would list every queued job.
+  for (const { name, result } of input.jobs) {
+    if (result.status === 'skipped') continue;
+    const explanation = input.explanations?.get(name) ?? null;
+    if (explanation === null || explanation.next.length === 0 && explanation.tail.length === 0) continue;
+    const [reason, ...rest] = explanationLines(explanation);
+    lines.push(`${palette.red(sanitizeLine(name))}: ${reason ?? ''}`);
+    for (const raw of rest) {
+      const line = raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+      lines.push(`  ${line.startsWith('Next:') ? palette.cyan(line) : line}`);
     }
   }
   lines.push(totalsLine(input.jobs.map((j) => j.result.status)));

@@ -37,7 +37,7 @@ export function startInTerminal(args: string[], options: { cwd: string; env?: Re
   const require = createRequire(import.meta.url);
   const pty = require('node-pty') as NodePty;
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI') env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI' && key !== 'GITHUB_STEP_SUMMARY') env[key] = value;
   const term = pty.spawn(process.execPath, args, {
     cols: 100,
     rows: 30,

@@ -41,7 +41,8 @@ export function startCli(
 ): { child: ChildProcess; result: Promise<CliResult>; stdout: () => string } {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'codex-run.js'), ...args], {
     cwd: options.cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+    // GITHUB_STEP_SUMMARY cleared: test runs must not append their reports to a real CI job summary.
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', GITHUB_STEP_SUMMARY: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -39,6 +39,7 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
   const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
   const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
   assert.equal(existsSync(path.join(dir, '.codex')), false, 'the user home is never touched');
+  for (const name of ['report.md', 'report.junit.xml', 'report.html']) assert.ok(existsSync(path.join(runDir, name)), `${name} is in the run folder`);
   return { code: r.code, out: r.stdout + r.stderr, workdir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
 }
 
