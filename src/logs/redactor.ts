@@ -51,6 +51,18 @@ function escapeRegExp(text: string): string {
 }
 
 /** Replaces known secret values in text, events, results and byte streams. */
+/** `value` with every string in it (at any depth) passed through `t`; other values as they are. */
+function deepText<T>(value: T, t: (s: string) => string): T {
+  if (typeof value === 'string') return t(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => deepText(v, t)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = deepText(v, t);
+    return out as T;
+  }
+  return value;
+}
+
 export class Redactor {
   /** Redacts nothing. */
   static readonly none = new Redactor([]);
@@ -103,16 +115,10 @@ export class Redactor {
       case 'job-activity':
         return { ...event, line: t(event.line) };
       case 'job-intervention': {
+        // Every text of an intervention (what was sent, why, the question and its options, and
+        // fields added later) is redacted; the excerpt's rows also across their wraps.
         const i = event.intervention;
-        return {
-          ...event,
-          intervention: {
-            ...i,
-            excerpt: this.lines(i.excerpt),
-            sent: i.sent === null ? null : t(i.sent),
-            ...(i.why !== undefined ? { why: t(i.why) } : {}),
-          },
-        };
+        return { ...event, intervention: { ...deepText(i, t), excerpt: this.lines(i.excerpt) } };
       }
       case 'job-facts':
         return event.facts.lastMessage === undefined ? event : { ...event, facts: { ...event.facts, lastMessage: t(event.facts.lastMessage) } };

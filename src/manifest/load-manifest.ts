@@ -2,7 +2,7 @@ import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 import { buildManifest } from './build-manifest.js';
 import type { Env } from './interpolate.js';
-import type { Diagnostic, Manifest } from './model.js';
+import type { Diagnostic, SourceLocation, Manifest } from './model.js';
 import { readSourceFile } from './read-source-file.js';
 import { readYaml } from './read-yaml.js';
 import { validateAgainstSchema } from './schema.js';
@@ -69,8 +69,20 @@ export async function loadManifest(file: string, options: LoadManifestOptions = 
     const viewBuilt = await buildManifest({ source: view.source, data: view.data, rejected: viewSchema.rejected, dir, env });
     diagnostics.push(...viewSchema.diagnostics, ...viewBuilt.diagnostics);
   }
-  if (diagnostics.length > 0 || built.manifest === null) return failWith(unique(diagnostics));
+  const masked = yaml.masked ?? [];
+  const shown = diagnostics.filter((d) => !masked.some((range) => d.location !== range && within(d.location, range)));
+  if (shown.length > 0 || built.manifest === null) return failWith(unique(shown));
   return ok(built.manifest);
+}
+
+// Whether `inner` lies inside `outer` (same file).
+function within(inner: SourceLocation, outer: SourceLocation): boolean {
+  const starts = (l: number, c: number): number => l * 1_000_000 + c;
+  return (
+    inner.file === outer.file &&
+    starts(inner.line, inner.col) >= starts(outer.line, outer.col) &&
+    starts(inner.endLine, inner.endCol) <= starts(outer.endLine, outer.endCol)
+  );
 }
 
 // The same problem found in two views of a document with duplicate keys is reported once.

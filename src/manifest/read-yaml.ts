@@ -1,7 +1,7 @@
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit, type ErrorCode, type Node, type YAMLError } from 'yaml';
 import { err, ok, type Result } from '../util/result.js';
 import { quote } from './describe-value.js';
-import type { Diagnostic } from './model.js';
+import type { Diagnostic, SourceLocation } from './model.js';
 import { keyText, YamlSource } from './yaml-source.js';
 
 /** Most alias expansions a manifest may cause; more is a "billion laughs" document. */
@@ -34,6 +34,11 @@ export interface YamlRead {
   diagnostics: Diagnostic[];
   /** With duplicate keys: the document with earlier duplicates kept instead, to validate as well (see duplicateViews). */
   views?: YamlView[];
+  /**
+   * Where refused parts were taken out of the data (a tag, a `__proto__` key): a problem found
+   * inside one of these ranges only repeats the refusal and is left out.
+   */
+  masked?: SourceLocation[];
 }
 
 /**
@@ -60,11 +65,23 @@ export function readYaml(file: string, text: string): YamlRead {
     if (problem.name === 'YAMLWarning' || RECOVERABLE.has(problem.code)) recoverable.push(diagnostic);
     else fatal.push(diagnostic);
   }
-  if (fatal.length === 0) fatal.push(...shapeProblems(source));
+  let unsafe: Diagnostic[] = [];
+  if (fatal.length === 0) {
+    const shape = shapeProblems(source);
+    fatal.push(...shape.fatal);
+    unsafe = shape.unsafe;
+  }
   if (fatal.length === 0) fatal.push(...structureProblems(source));
-  if (fatal.length > 0) return { source, data: err([...recoverable, ...fatal]), diagnostics: [] };
-  const views = problems.some((problem) => problem.code === 'DUPLICATE_KEY') ? duplicateViews(source) : [];
-  return { source, data: toData(source), diagnostics: recoverable, views };
+  if (fatal.length > 0) return { source, data: err([...recoverable, ...unsafe, ...fatal]), diagnostics: [] };
+  // A tag or a `__proto__` key is refused, and the rest of the document is still checked without it.
+  const checked = unsafe.length === 0 ? source : source.withUnsafeDataRemoved(isUnsafeTag, (key) => RESERVED_KEYS.has(key));
+  const views = problems.some((problem) => problem.code === 'DUPLICATE_KEY') ? duplicateViews(checked) : [];
+  const masked = unsafe.map((d) => d.location);
+  return { source: checked, data: toData(checked), diagnostics: [...recoverable, ...unsafe], views, masked };
+}
+
+function isUnsafeTag(tag: string): boolean {
+  return tag.startsWith('tag:yaml.org,2002:') && !PLAIN_TAGS.has(tag);
 }
 
 /**
@@ -105,13 +122,14 @@ function duplicateViews(source: YamlSource): YamlView[] {
 
 // One iterative walk over the whole document for what must be refused before any recursive walk:
 // nesting deeper than MAX_NESTING_DEPTH, `__proto__` keys and tags that are not plain data.
-function shapeProblems(source: YamlSource): Diagnostic[] {
+function shapeProblems(source: YamlSource): { fatal: Diagnostic[]; unsafe: Diagnostic[] } {
   const problems: Diagnostic[] = [];
+  const fatal: Diagnostic[] = [];
   const stack: Array<{ node: unknown; depth: number }> = [{ node: source.doc.contents, depth: 0 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (!isNode(node)) continue;
-    if (node.tag?.startsWith('tag:yaml.org,2002:') === true && !PLAIN_TAGS.has(node.tag)) {
+    if (node.tag !== undefined && isUnsafeTag(node.tag)) {
       const shown = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
       problems.push({
         severity: 'error',
@@ -123,13 +141,13 @@ function shapeProblems(source: YamlSource): Diagnostic[] {
     }
     if (isMap(node) || isSeq(node)) {
       if (depth >= MAX_NESTING_DEPTH) {
-        problems.push({
+        fatal.push({
           severity: 'error',
           message: `the document nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep`,
           location: source.nodeLocation(node),
           hint: 'a manifest needs only a few levels; check for unbalanced brackets',
         });
-        return problems;
+        return { fatal, unsafe: problems };
       }
       for (const item of node.items) {
         if (isPair(item)) {
@@ -149,7 +167,7 @@ function shapeProblems(source: YamlSource): Diagnostic[] {
       }
     }
   }
-  return problems;
+  return { fatal, unsafe: problems };
 }
 
 function yamlDiagnostic(source: YamlSource, problem: YAMLError): Diagnostic {

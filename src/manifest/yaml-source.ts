@@ -93,6 +93,28 @@ export class YamlSource {
     return new YamlSource(this.file, this.text, doc, this.lines);
   }
 
+  /**
+   * The same file with the parts that cannot be passed on as data made harmless, in place: a
+   * `__proto__` key renamed, and a tag that is not plain data (`!!omap`, `!!set`, ...) dropped
+   * so its node reads as the plain mapping, list or value it is written as. Those parts already
+   * have their own diagnostic (and problems inside them are masked by the caller); the rest is
+   * then checked as usual, so one of them hides no other problem. Locations stay those of the
+   * original text.
+   */
+  withUnsafeDataRemoved(isUnsafeTag: (tag: string) => boolean, isReservedKey: (key: string) => boolean): YamlSource {
+    const doc = this.doc.clone() as Document.Parsed;
+    visit(doc, {
+      Pair(_, pair) {
+        const key = keyText(pair.key);
+        if (key !== null && isReservedKey(key) && isScalar(pair.key)) pair.key.value = `${key} (refused)`;
+      },
+      Node(_, node) {
+        if (node.tag !== undefined && isUnsafeTag(node.tag)) delete node.tag;
+      },
+    });
+    return new YamlSource(this.file, this.text, doc, this.lines);
+  }
+
   /** The 1-based location of source offsets [start, end). */
   location(start: number, end: number): SourceLocation {
     const from = this.lines.linePos(start);

@@ -32,6 +32,8 @@ function job(over: Partial<ReportJob> & { name: string }): ReportJob {
     tokensUsed: null,
     lastMessage: null,
     interventions: [],
+    containment: null,
+    process: null,
     ...over,
   };
 }
@@ -136,6 +138,7 @@ const report: ReportRun = {
   startedAt: '2026-11-23T21:37:05.123Z',
   finishedAt: '2026-11-23T21:38:10.153Z',
   durationMs: 65_030,
+  runner: null,
   summary: { pending: 0, running: 0, succeeded: 1, failed: 3, timed_out: 0, killed: 0, interrupted: 0, skipped: 1 },
   jobs,
   warnings: [{ at: '2026-11-23T21:37:30.000Z', job: 'review', message: 'no output for 5m' }],

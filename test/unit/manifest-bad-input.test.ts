@@ -207,3 +207,30 @@ test('bidi and control characters: refused in job names, escaped wherever manife
   assert.equal(lines[echoed]![lines[echoed + 1]!.indexOf('^')], '5', printed);
   assert.match(printed, /jobs\.yaml:6:3: error: job name "tab\\tname" contains U\+0009 \(tab\)/);
 });
+
+test('a refused tag or __proto__ key hides no other problem: the rest of the document is still checked', { timeout: 10_000 }, async () => {
+  const found = await problems([
+    'version: 1',
+    'jobs:',
+    '  a:',
+    '    agent: command',
+    '    command: [env]',
+    '    env: !!omap',
+    '      - BAR: baz',
+    '    timeout: forever',
+    '  __proto__:',
+    '    agent: command',
+    '    comand: [env]',
+    '  c:',
+    '    agent: command',
+    '    command: [echo]',
+    '    idle: { kill: soon }',
+  ]);
+  assert.match(found[0]!, /^7:7: unsupported YAML tag "!!omap"/, found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('8:14:')), `the bad timeout is still reported:\n${found.join('\n')}`);
+  assert.ok(found.some((p) => p.startsWith('9:3: the key "__proto__" is not allowed')), found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('11:5:') && p.includes("'comand'")), `problems inside the refused job are reported:\n${found.join('\n')}`);
+  assert.ok(found.some((p) => p.startsWith('15:19:')), `a later job's problem is reported:\n${found.join('\n')}`);
+  // Nothing repeats the refusal from inside the refused node (its list is not an env mapping).
+  assert.equal(found.filter((p) => p.startsWith('7:')).length, 1, found.join('\n'));
+});

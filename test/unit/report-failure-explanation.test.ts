@@ -32,6 +32,8 @@ function job(over: Partial<ReportJob>): ReportJob {
     tokensUsed: null,
     lastMessage: null,
     interventions: [],
+    containment: null,
+    process: null,
     ...over,
   };
 }
