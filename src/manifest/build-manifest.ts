@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -49,6 +50,10 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  // Workspace checks that need the whole job and the disk, once each job's own fields passed.
+  if (diagnostics.length === 0 && input.rejected.length === 0) {
+    for (const [name, fields] of merged) diagnostics.push(...(await workspaceProblems(source, name, fields.workdir ?? dir, workspaceOf(fields))));
+  }
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
@@ -80,7 +85,14 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     codex: codexOf(agent, fields.codex),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
+    ...workspaceField(fields),
   };
+}
+
+// `workspace` only when the manifest says anything about it, so jobs without it keep their shape.
+function workspaceField(fields: Partial<ResolvedJobFields>): { workspace?: WorkspaceSpec } {
+  const workspace = workspaceOf(fields);
+  return workspace === undefined ? {} : { workspace };
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {
