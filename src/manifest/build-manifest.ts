@@ -42,17 +42,20 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
 
   const jobsData = asRecord(root['jobs']) ?? {};
   const merged: Array<[string, Partial<ResolvedJobFields>]> = [];
+  /** Jobs whose own fields (and the defaults') passed, so their merged fields are whole. */
+  const whole = new Set<string>();
   for (const name of source.keysAt(['jobs'])) {
     const jobData = asRecord(jobsData[name]);
     if (jobData === null) continue;
     const own = await resolveFields(jobData, ['jobs', name], context, input.rejected);
     diagnostics.push(...own.diagnostics);
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
+    if (own.diagnostics.length === 0 && defaults.diagnostics.length === 0) whole.add(name);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
   // Workspace checks that need the whole job and the disk, once each job's own fields passed.
-  if (diagnostics.length === 0 && input.rejected.length === 0) {
-    for (const [name, fields] of merged) diagnostics.push(...(await workspaceProblems(source, name, fields.workdir ?? dir, workspaceOf(fields))));
+  if (input.rejected.length === 0) {
+    for (const [name, fields] of merged) if (whole.has(name)) diagnostics.push(...(await workspaceProblems(source, name, fields.workdir ?? dir, workspaceOf(fields))));
   }
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };

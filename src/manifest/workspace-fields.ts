@@ -50,7 +50,7 @@ export interface WorkspaceSpec {
 export const DEFAULT_KEEP: KeepPolicy = 'on-change';
 
 /** A stand-in run id for checking a template before any run exists (the real ones have this shape). */
-const SAMPLE_RUN_ID = '20260101-000000-1234-ab12';
+const SAMPLE_RUN_ID = '20260101T000000.000Z-1234-ab12';
 
 export function resolveIsolation(written: Isolation): FieldResult<Isolation> {
   return ok(written);

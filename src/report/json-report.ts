@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { FailureReason, JobChanges, JobPhase, JobStatus, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -48,6 +48,8 @@ export interface JsonJob {
   tokensUsed: number | null;
   lastMessage: string | null;
   interventions: JsonIntervention[];
+  /** What the job changed in its git repository; null when its workdir is in none. */
+  changes: JobChanges | null;
 }
 
 /** report.json as a value. */
@@ -125,6 +127,7 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
+    changes: job.changes === null ? null : { ...job.changes, files: job.changes.files.map((file) => ({ ...file })) },
   };
 }
 

@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { FailureReason, JobChanges, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
@@ -53,6 +53,8 @@ export interface JobRecord {
   /** The agent's final message, once known (job-facts). */
   readonly lastMessage: string | null;
   readonly interventions: readonly InterventionRecord[];
+  /** What the job changed in its git repository (job-changes); null when not in one, or not yet known. */
+  readonly changes: JobChanges | null;
 }
 
 /** A warning of the run, kept for the report. */
@@ -115,6 +117,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           tokensUsed: null,
           lastMessage: null,
           interventions: [],
+          changes: null,
         })),
         warnings: [],
       };
@@ -144,6 +147,10 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         tokensUsed: facts.tokensUsed ?? job.tokensUsed,
         lastMessage: facts.lastMessage ?? job.lastMessage,
       }));
+    }
+    case 'job-changes': {
+      const { changes } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({ ...job, changes }));
     }
     case 'job-activity': {
       const { line } = event;
