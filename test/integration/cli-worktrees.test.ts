@@ -265,3 +265,38 @@ jobs:
   assert.deepEqual(worktrees(repo), [repo, always.worktree]);
   assert.deepEqual(git(repo, 'branch', '--list', '--format=%(refname:short)').split('\n').sort(), [always.branch, 'main'].sort());
 });
+
+test('rehearsed codex in a worktree: a patch step adds a file; the change is committed with the last message as subject', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const repo = makeRepo(dir);
+  const head = git(repo, 'rev-parse', 'HEAD');
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1
+jobs:
+  notes:
+    prompt: "Add notes.txt"
+    workdir: ./repo
+    isolation: worktree
+    commit: true
+    codex: { sandbox: workspace-write }
+    rehearsal:
+      - patch: |
+          *** Begin Patch
+          *** Add File: notes.txt
+          +written by the rehearsed agent
+          *** End Patch
+      - say: "Added notes.txt.\\n\\nOne file, one line."
+`,
+  );
+  const r = await runCli(['jobs.yaml', '--rehearse'], { cwd: dir, deadlineMs: 60_000, env: { HOME: dir } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const job = readReport(onlyRunDir(dir)).jobs[0]!;
+  const changes = job.changes!;
+  assert.deepEqual(changes.files, [{ path: 'notes.txt', status: 'added', added: 1, removed: 0 }]);
+  assert.equal(changes.base, head);
+  assert.equal(git(repo, 'show', `${changes.branch}:notes.txt`), 'written by the rehearsed agent');
+  assert.equal(git(repo, 'log', '-1', '--format=%s', changes.commit!), 'Added notes.txt.');
+  assert.equal(existsSync(path.join(repo, 'notes.txt')), false, 'the checkout is untouched');
+  assert.deepEqual(worktrees(repo), [repo]);
+});
