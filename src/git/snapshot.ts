@@ -1,11 +1,11 @@
 /**
  * What changed in a work tree, without touching its index or HEAD: the tree is snapshotted as
- * a git tree object through a temporary index (`GIT_INDEX_FILE=<tmp> git read-tree HEAD;
- * git add -A; git write-tree`), once at a job's start and once at its end, and the two trees
+ * a git tree object through a temporary index (a copy of the work tree's index, or
+ * `GIT_INDEX_FILE=<tmp> git read-tree HEAD`; then `git add -A; git write-tree`), once at a job's start and once at its end, and the two trees
  * are compared. The user's own index, stash and refs are never written; the only trace is
  * unreferenced objects in the object store, which `git gc` drops in time.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 import { git, gitText, gitToFile, type GitError } from './git.js';
@@ -43,9 +43,21 @@ export async function snapshotTree(options: SnapshotOptions): Promise<Result<str
   }
   const call = { cwd: root, env: { GIT_INDEX_FILE: path.join(dir, 'index') } };
   try {
-    // Start from HEAD's entries so tracked files that match .gitignore are kept; an unborn HEAD starts empty.
-    const head = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root });
-    if (head.ok) {
+    // Start from a copy of the work tree's own index (read, never written): tracked files that
+    // match .gitignore stay in, and its stat data spares hashing every unchanged file again.
+    // Without one, from HEAD's entries; an unborn HEAD starts empty.
+    const own = await gitText(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: root });
+    let copied = false;
+    if (own.ok) {
+      try {
+        await copyFile(own.value, call.env.GIT_INDEX_FILE);
+        copied = true;
+      } catch {
+        copied = false;
+      }
+    }
+    const head = copied ? null : await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: root });
+    if (head?.ok === true) {
       const read = await git(['read-tree', 'HEAD'], call);
       if (!read.ok) return read;
     }
