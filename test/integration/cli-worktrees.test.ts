@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
@@ -75,6 +75,10 @@ test('three worktree jobs edit the same file in parallel: three branches, three 
   const dir = tempDir();
   const repo = makeRepo(dir);
   const head = git(repo, 'rev-parse', 'HEAD');
+  // What a killed run leaves: a worktree registered whose folder is gone. The next start prunes it.
+  git(repo, 'worktree', 'add', '-q', '-b', 'stale', path.join(dir, 'stale'));
+  rmSync(path.join(dir, 'stale'), { recursive: true });
+  assert.equal(worktrees(repo).length, 2);
   writeFileSync(
     path.join(dir, 'jobs.yaml'),
     `version: 1
@@ -154,6 +158,7 @@ test('a job in its own git checkout: the files changed and the patch are exactly
     'mv moved.txt renamed.txt',
     "printf '\\000\\001\\002binary' > blob.bin",
     "printf 'one more\\n' >> untracked.txt",
+    "printf 'a\\nb\\n' > 'ünïcode name.txt'",
   ].join(' && ');
   writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\njobs:\n  edit:\n    agent: command\n    workdir: ./repo\n    command: ${JSON.stringify(script)}\n`);
   const r = await runCli(['jobs.yaml'], { cwd: dir });
@@ -188,7 +193,7 @@ test('a job in its own git checkout: the files changed and the patch are exactly
   const end = start;
   git(end, 'add', '-A');
   const startCommit = 'HEAD';
-  const expected = git(end, 'diff', '--cached', '-M', '--numstat', startCommit)
+  const expected = git(end, '-c', 'core.quotePath=false', 'diff', '--cached', '-M', '--numstat', startCommit)
     .split('\n')
     .map((line) => {
       const [added, removed, ...rest] = line.split('\t');
@@ -198,7 +203,7 @@ test('a job in its own git checkout: the files changed and the patch are exactly
     })
     .sort((a, b) => a.file.localeCompare(b.file));
   const statuses = Object.fromEntries(
-    git(end, 'diff', '--cached', '-M', '--name-status', startCommit)
+    git(end, '-c', 'core.quotePath=false', 'diff', '--cached', '-M', '--name-status', startCommit)
       .split('\n')
       .map((line) => line.split('\t'))
       .map((parts) => [parts[parts.length - 1]!, parts[0]![0]!]),
@@ -211,6 +216,8 @@ test('a job in its own git checkout: the files changed and the patch are exactly
   for (const f of changes.files) assert.equal(letter[f.status], statuses[f.path], f.path);
   assert.deepEqual(changes.files.find((f) => f.path === 'renamed.txt'), { path: 'renamed.txt', from: 'moved.txt', status: 'renamed', added: 0, removed: 0 });
   assert.deepEqual(changes.files.find((f) => f.path === 'blob.bin'), { path: 'blob.bin', status: 'added', added: null, removed: null });
+  assert.deepEqual(changes.files.find((f) => f.path === 'ünïcode name.txt'), { path: 'ünïcode name.txt', status: 'added', added: 2, removed: 0 });
+  assert.equal(changes.files.length, 6);
 });
 
 test('an interrupted run leaves no worktree registered; the work so far is committed on its branch', { timeout: 60_000 }, async (t) => {
