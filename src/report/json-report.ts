@@ -127,8 +127,15 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
-    changes: job.changes === null ? null : { ...job.changes, files: job.changes.files.map((file) => ({ ...file })) },
+    changes: job.changes === null ? null : toJsonChanges(job.changes),
   };
+}
+
+// Fixed key order, like the rest of the report.
+function toJsonChanges(changes: JobChanges): JobChanges {
+  const { branch, base, worktree, commit, patchFile } = changes;
+  const files = changes.files.map(({ path, from, status, added, removed }) => ({ path, ...(from === undefined ? {} : { from }), status, added, removed }));
+  return { branch, base, worktree, commit, files, patchFile };
 }
 
 function toJsonIntervention(intervention: InterventionRecord): JsonIntervention {

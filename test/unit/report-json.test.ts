@@ -56,6 +56,23 @@ const events: RunEvent[] = [
   { type: 'job-activity', at: T0 + 900, job: 'review docs', line: 'Reading docs/README.md' },
   { type: 'warning', at: T0 + 950, job: 'review docs', message: 'no output for 30 s' },
   {
+    type: 'job-changes',
+    at: T0 + 1490,
+    job: 'build',
+    changes: {
+      branch: 'main',
+      base: '0123456789abcdef0123456789abcdef01234567',
+      worktree: null,
+      commit: null,
+      files: [
+        { path: 'dist/app.js', status: 'modified', added: 12, removed: 3 },
+        { path: 'dist/logo.png', status: 'added', added: null, removed: null },
+        { path: 'src/new-name.ts', from: 'src/old-name.ts', status: 'renamed', added: 0, removed: 0 },
+      ],
+      patchFile: 'build.patch',
+    },
+  },
+  {
     type: 'job-finished',
     at: T0 + 1500,
     job: 'build',
@@ -168,6 +185,6 @@ test('an event before run-started is an internal error', () => {
 });
 
 test('an event for a job that is not in the plan becomes a warning', () => {
-  const record = reduceAll(events.slice(0, 10));
+  const record = reduceAll(events.slice(0, 11));
   assert.deepEqual(record.warnings.at(-1), { at: T0 + 2000, job: 'ghost', message: 'event for unknown job "ghost"' });
 });
