@@ -5,6 +5,7 @@
  * are compared. The user's own index, stash and refs are never written; the only trace is
  * unreferenced objects in the object store, which `git gc` drops in time.
  */
+import { realpathSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
@@ -62,7 +63,7 @@ export async function snapshotTree(options: SnapshotOptions): Promise<Result<str
       if (!read.ok) return read;
     }
     const excludes = (options.exclude ?? [])
-      .map((folder) => path.relative(root, folder))
+      .map((folder) => path.relative(root, realFolder(folder)))
       .filter((relative) => relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative))
       .map((relative) => `:(exclude,top,literal)${relative.split(path.sep).join('/')}`);
     const added = await git(['add', '-A', '--', ':/', ...excludes], call);
@@ -70,6 +71,15 @@ export async function snapshotTree(options: SnapshotOptions): Promise<Result<str
     return await gitText(['write-tree'], call);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// A folder by its real path, as git names the work tree's top (a symlinked TMPDIR would not match otherwise).
+function realFolder(folder: string): string {
+  try {
+    return realpathSync(folder);
+  } catch {
+    return path.resolve(folder);
   }
 }
 

@@ -307,3 +307,16 @@ jobs:
   assert.equal(existsSync(path.join(repo, 'notes.txt')), false, 'the checkout is untouched');
   assert.deepEqual(worktrees(repo), [repo]);
 });
+
+test("a run folder inside the job's repository is never counted as the job's change", { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const repo = makeRepo(dir);
+  writeFileSync(path.join(repo, 'jobs.yaml'), `version: 1\njobs:\n  edit:\n    agent: command\n    command: [node, ${EDIT}, shared.txt, "edited"]\n`);
+  git(repo, 'add', 'jobs.yaml');
+  git(repo, 'commit', '-q', '-m', 'manifest');
+  // --out inside the repository, not ignored: its logs, patch and temporary index appear while the job runs.
+  const r = await runCli(['jobs.yaml', '--out', 'runs-here', '--json'], { cwd: repo });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.jobs[0]!.changes!.files, [{ path: 'shared.txt', status: 'modified', added: 1, removed: 1 }]);
+});
