@@ -59,6 +59,7 @@ export class JobRunner {
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
+    // Workspace hook: the agent's last message becomes the commit message.
     this.unsubscribeWorkspace = o.bus.on((event) => {
       if (event.type === 'job-facts' && event.job === o.plan.job.name && event.facts.lastMessage !== undefined) this.lastMessage = event.facts.lastMessage;
     });
@@ -135,9 +136,8 @@ export class JobRunner {
     if (workspace === undefined) return null;
     const prepared = await workspace.prepare();
     const now = clock.now();
-    const ended = (status: JobResult['status'], reason: JobResult['reason'], message: string): JobResult => ({
-      status, reason, message, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now,
-    });
+    // The job ends before any attempt: no process, no exit.
+    const ended = (status: JobResult['status'], reason: JobResult['reason'], message: string): JobResult => ({ status, reason, message, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now });
     if (!prepared.ok) return ended('failed', 'workspace-failed', prepared.error);
     if (prepared.value.workdir !== this.plan.job.workdir) {
       const job = prepared.value;

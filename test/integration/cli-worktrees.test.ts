@@ -320,3 +320,23 @@ test("a run folder inside the job's repository is never counted as the job's cha
   const report = JSON.parse(r.stdout) as Report;
   assert.deepEqual(report.jobs[0]!.changes!.files, [{ path: 'shared.txt', status: 'modified', added: 1, removed: 1 }]);
 });
+
+test('a branch that already exists fails the job as workspace-failed before it starts, and leaves no worktree', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const repo = makeRepo(dir);
+  git(repo, 'branch', 'fixed/a');
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1\njobs:\n  a:\n    agent: command\n    workdir: ./repo\n    isolation: worktree\n    worktree: { branch: "fixed/{job}" }\n    command: [node, ${EDIT}, shared.txt, "never"]\n`,
+  );
+  const r = await runCli(['jobs.yaml'], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const job = readReport(onlyRunDir(dir)).jobs[0]! as Report['jobs'][number] & { reason: string; message: string; startedAt: string | null };
+  assert.equal(job.status, 'failed');
+  assert.equal(job.reason, 'workspace-failed');
+  assert.match(job.message, /cannot create the job's worktree: git worktree add: fatal: a branch named 'fixed\/a' already exists/);
+  assert.equal(job.startedAt, null);
+  assert.equal(job.changes, null);
+  assert.deepEqual(worktrees(repo), [repo]);
+  assert.equal(git(repo, 'rev-parse', 'fixed/a'), git(repo, 'rev-parse', 'main'), 'the existing branch is left alone');
+});
