@@ -1,6 +1,6 @@
 import { processOutput } from '../ui/output-stream.js';
 import { printManifestFailure } from './manifest-errors.js';
-import { EventBus, type InterventionInfo } from '../run/events.js';
+import { EventBus, type InterventionInfo, type JobChanges } from '../run/events.js';
 import { exitCodeOf, runManifest } from '../run/run-manifest.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
@@ -30,6 +30,11 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   const bus = new EventBus();
   // What each job was last asked, for the summary's "waiting for:" lines.
   const interventions = new Map<string, InterventionInfo[]>();
+  // What each job changed in its repository, for the summary's files-changed lines.
+  const changes = new Map<string, JobChanges>();
+  bus.on((event) => {
+    if (event.type === 'job-changes') changes.set(event.job, event.changes);
+  });
   bus.on((event) => {
     if (event.type !== 'job-intervention') return;
     const list = interventions.get(event.job) ?? [];
@@ -81,7 +86,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       if (json) {
         stdout.write(run.reportJson);
       } else {
-        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []) }));
+        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []), changes: changes.get(r.name) ?? null }));
         const explained = await explainRun(run.reportJson, run.runDir);
         stdout.write(renderSummary({ jobs, runDir: run.runDir, color, explanations: explained, fullText: process.stdout.isTTY !== true }));
       }

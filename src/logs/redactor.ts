@@ -128,6 +128,8 @@ export class Redactor {
         return { ...event, message: t(event.message) };
       case 'job-output':
       case 'run-finished':
+      // File paths, branch names and hashes of the user's repository: no secret values.
+      case 'job-changes':
         return event;
       default: {
         const never: never = event;

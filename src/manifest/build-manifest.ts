@@ -6,6 +6,7 @@ import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
+import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -45,15 +46,22 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
 
   const jobsData = asRecord(root['jobs']) ?? {};
   const merged: Array<[string, Partial<ResolvedJobFields>]> = [];
+  /** Jobs whose own fields (and the defaults') passed, so their merged fields are whole. */
+  const whole = new Set<string>();
   for (const name of source.keysAt(['jobs'])) {
     const jobData = asRecord(jobsData[name]);
     if (jobData === null) continue;
     const own = await resolveFields(jobData, ['jobs', name], context, input.rejected);
     diagnostics.push(...own.diagnostics);
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
+    if (own.diagnostics.length === 0 && defaults.diagnostics.length === 0) whole.add(name);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
   diagnostics.push(...jobProblems(source, root));
+  // Workspace checks that need the whole job and the disk, once each job's own fields passed.
+  if (input.rejected.length === 0) {
+    for (const [name, fields] of merged) if (whole.has(name)) diagnostics.push(...(await workspaceProblems(source, name, fields.workdir ?? dir, workspaceOf(fields))));
+  }
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
@@ -125,7 +133,14 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     codex: codexOf(agent, fields.codex),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
+    ...workspaceField(fields),
   };
+}
+
+// `workspace` only when the manifest says anything about it, so jobs without it keep their shape.
+function workspaceField(fields: Partial<ResolvedJobFields>): { workspace?: WorkspaceSpec } {
+  const workspace = workspaceOf(fields);
+  return workspace === undefined ? {} : { workspace };
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {

@@ -15,6 +15,14 @@ version: 1
 # Fields every job gets unless it sets its own (env maps merge key by key).
 defaults:
   timeout: 1h                  # durations: 500ms, 30s, 5m, 2h, 1h30m; none: no limit (unset: codex 4h, command none)
+  # Each job in a git worktree of its own, on a new branch; your checkout is never touched.
+  # What every job changed (files, +/- lines, <job>.patch) is in the report either way.
+  # isolation: worktree
+  # worktree:
+  #   base: main                     # where each branch starts (default: HEAD)
+  #   branch: "codex-run/{run}/{job}"  # placeholders: {run} {job} {date}
+  #   keep: on-change                # always | on-change | never
+  # commit: true                   # commit each job's changes on its branch
 
 jobs:
   # The key is the job's name.

@@ -13,6 +13,7 @@ import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
 import type { CodexOptions } from '../agents/codex/options.js';
+import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
 import {
   mergeAnswers,
   mergeIdle,
@@ -54,6 +55,10 @@ export interface RawJobFields {
   codex?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
+  // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
+  isolation?: Isolation;
+  worktree?: WrittenWorktree;
+  commit?: WrittenCommit;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -80,6 +85,9 @@ export interface ResolvedJobFields {
   rehearsal: Turn[];
   codex: CodexOptions;
   secrets: string[];
+  isolation: Isolation;
+  worktree: WorktreeOptions;
+  commit: CommitOption;
 }
 
 /** What a field's checks may use. */
@@ -146,6 +154,10 @@ const FIELD_RULES: FieldRules = {
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
+  // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
+  isolation: { resolve: resolveIsolation },
+  worktree: { resolve: resolveWorktree, merge: mergeWorktree },
+  commit: { resolve: resolveCommitField },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

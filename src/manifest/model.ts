@@ -7,6 +7,7 @@ import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
+import type { WorkspaceSpec } from './workspace-fields.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -66,6 +67,8 @@ export interface JobSpec {
   location: SourceLocation;
   /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
   secrets?: string[];
+  /** `isolation`, `worktree`, `commit` with defaults applied; absent: isolation none, no commit. */
+  workspace?: WorkspaceSpec;
 }
 
 /** Problems that do not stop a manifest from running, with the source text they point into. */

@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { FailureReason, JobChanges, JobPhase, JobStatus, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -52,6 +52,8 @@ export interface JsonJob {
   containment: 'cgroup' | 'session+marker' | null;
   /** The job's first process (its latest attempt's), for crashed-run recovery; null before it started. */
   process: { pid: number; startTime: string | null; bootId: string | null; cgroup: string | null } | null;
+  /** What the job changed in its git repository; null when its workdir is in none. */
+  changes: JobChanges | null;
 }
 
 /** report.json as a value. */
@@ -135,7 +137,15 @@ function toJsonJob(job: JobRecord): JsonJob {
     containment: job.process?.containment ?? null,
     process:
       job.process === null ? null : { pid: job.process.pid, startTime: job.process.startTime, bootId: job.process.bootId, cgroup: job.process.cgroup },
+    changes: job.changes === null ? null : toJsonChanges(job.changes),
   };
+}
+
+// Fixed key order, like the rest of the report.
+function toJsonChanges(changes: JobChanges): JobChanges {
+  const { branch, base, worktree, commit, patchFile } = changes;
+  const files = changes.files.map(({ path, from, status, added, removed }) => ({ path, ...(from === undefined ? {} : { from }), status, added, removed }));
+  return { branch, base, worktree, commit, files, patchFile };
 }
 
 function toJsonIntervention(intervention: InterventionRecord): JsonIntervention {

@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { FailureReason, JobChanges, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /**
@@ -58,6 +58,8 @@ export interface JobRecord {
   readonly interventions: readonly InterventionRecord[];
   /** The job's (latest attempt's) first process and its containment, once spawned. */
   readonly process: JobProcessFacts | null;
+  /** What the job changed in its git repository (job-changes); null when not in one, or not yet known. */
+  readonly changes: JobChanges | null;
 }
 
 /** A warning of the run, kept for the report. */
@@ -123,6 +125,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           lastMessage: null,
           interventions: [],
           process: null,
+          changes: null,
         })),
         warnings: [],
         runner: event.runner ?? null,
@@ -154,6 +157,10 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         lastMessage: facts.lastMessage ?? job.lastMessage,
         process: facts.process ?? job.process,
       }));
+    }
+    case 'job-changes': {
+      const { changes } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({ ...job, changes }));
     }
     case 'job-activity': {
       const { line } = event;

@@ -5,6 +5,7 @@ import type { SendSpec } from '../session/policies/spec.js';
 import type { BuiltinRule } from '../agents/adapter.js';
 import { precheck } from '../session/precheck.js';
 import { Redactor } from '../logs/redactor.js';
+import { expandBranch } from '../git/ref-name.js';
 
 /** Quotes an argv element for display only (it is never given to a shell). */
 function quoteArg(arg: string): string {
@@ -65,6 +66,18 @@ function describeBuiltinRules(rules: readonly BuiltinRule[], decline: SendSpec):
   return lines;
 }
 
+// Where the job works and what becomes of its changes (src/workspace), when the manifest says.
+function describeWorkspace(job: JobSpec): string[] {
+  const spec = job.workspace;
+  if (spec === undefined || spec.isolation === 'none') return [];
+  const { base, branch, keep } = spec.worktree;
+  const author = spec.commit === null ? null : spec.commit.author === null ? "the repository's user" : `${spec.commit.author.name} <${spec.commit.author.email}>`;
+  return [
+    `  branch:  ${expandBranch(branch, { run: "{run}", job: job.name, date: "{date}" })} from ${base ?? "HEAD"}, in a worktree under <run folder>/worktrees/, keep ${keep}`,
+    `  commit:  ${author === null ? 'no (changes stay uncommitted; recorded in the report and the patch)' : `yes, as ${author}`}`,
+  ];
+}
+
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
   const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
@@ -80,6 +93,7 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  workdir: ${job.workdir}`);
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
     lines.push(`  timeout: ${describeLimit(job.timeoutMs)}${limitSource(job, job.agentDefaults?.timeout === true, true)}`);
+    lines.push(...describeWorkspace(job));
     lines.push(...describeSupervision(job, decline));
     lines.push(...describeBuiltinRules(builtinRules, decline));
   }

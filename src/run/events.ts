@@ -42,7 +42,9 @@ export type FailureReason =
   /** The sandbox refused what the agent needed to do. */
   | 'sandbox-denied'
   /** A resumed session did not report the session id it was resumed from (src/run/resume-policy.ts). */
-  | 'resume-lost-context';
+  | 'resume-lost-context'
+  /** The job's workspace could not be made (its worktree, src/workspace/job-workspace.ts). */
+  | 'workspace-failed';
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -119,6 +121,31 @@ export interface JobProcessFacts {
   cgroup: string | null;
 }
 
+/** One file a job changed; `added`/`removed` are line counts, null for a binary file. */
+export interface ChangedFileInfo {
+  path: string;
+  /** For a rename or copy: the path it had before. */
+  from?: string;
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
+  added: number | null;
+  removed: number | null;
+}
+
+/** What a job in a git repository changed (src/workspace/job-workspace.ts). */
+export interface JobChanges {
+  /** The job's branch (its worktree's, or the checkout's current one) while it exists after the job; null when detached or removed. */
+  branch: string | null;
+  /** The commit the job started from (null in a repository without commits). */
+  base: string | null;
+  /** The worktree folder while it is kept; null when the job ran in its own workdir or the worktree was removed. */
+  worktree: string | null;
+  /** The commit that holds the job's changes on `branch` (`commit: true`, or the agent's own), or null. */
+  commit: string | null;
+  files: ChangedFileInfo[];
+  /** `<job>.patch`, relative to the run folder; null when nothing changed. */
+  patchFile: string | null;
+}
+
 export type RunEvent =
   | {
       type: 'run-started';
@@ -138,6 +165,8 @@ export type RunEvent =
   | { type: 'job-intervention'; at: number; job: string; intervention: InterventionInfo }
   /** Facts the agent adapter learned about the job (its session id, tokens, last message); merged into the report. */
   | { type: 'job-facts'; at: number; job: string; facts: JobFacts }
+  /** What the job changed in its git repository, announced just before job-finished. */
+  | { type: 'job-changes'; at: number; job: string; changes: JobChanges }
   | { type: 'job-finished'; at: number; job: string; result: JobResult }
   | { type: 'warning'; at: number; job: string | null; message: string }
   | { type: 'run-finished'; at: number; status: 'succeeded' | 'failed' | 'interrupted' };

@@ -11,6 +11,7 @@ import type { Result } from '../util/result.js';
 import type { EventBus, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
+import type { JobWorkspace } from '../workspace/job-workspace.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -27,6 +28,8 @@ export interface JobRunnerOptions {
   graceMs: number;
   /** The child's environment for an attempt (rehearsal swaps in a private CODEX_HOME). */
   env: (base: Record<string, string>) => Record<string, string>;
+  /** Where the job works and what it changed (src/workspace); absent: its workdir as planned, nothing recorded. */
+  workspace?: JobWorkspace;
 }
 
 /** One attempt: the first run, or a resume of the session it expects to continue. */
@@ -51,8 +54,15 @@ export class JobRunner {
   private sessionId: string | null = null;
   private attemptSessionId: string | null = null;
   private readonly unsubscribe: () => void;
+  /** The plan as it runs: the workspace may move the job's workdir into its worktree. */
+  private plan: JobPlan;
 
   constructor(private readonly o: JobRunnerOptions) {
+    this.plan = o.plan;
+    // Workspace hook: the agent's last message becomes the commit message.
+    this.unsubscribeWorkspace = o.bus.on((event) => {
+      if (event.type === 'job-facts' && event.job === o.plan.job.name && event.facts.lastMessage !== undefined) this.lastMessage = event.facts.lastMessage;
+    });
     const name = o.plan.job.name;
     this.unsubscribe = o.bus.on((event) => {
       if (event.type !== 'job-facts' || event.job !== name || event.facts.sessionId === undefined) return;
@@ -63,7 +73,9 @@ export class JobRunner {
 
   /** Runs every attempt; resolves with the final result once the job's files are flushed. */
   async run(): Promise<JobResult> {
-    const { plan, files } = this.o;
+    const early = await this.prepareWorkspace();
+    if (early !== null) return this.finishJob(early);
+    const { plan } = this;
     let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: null };
     let firstStartedAt: number | null = null;
     for (;;) {
@@ -76,11 +88,7 @@ export class JobRunner {
       }
       const decision = this.stopped === null ? decideResume(plan.job, result, this.sessionId, attempt.resumed) : { kind: 'final' as const };
       const adapter = adapterFor(plan.job.agent);
-      if (decision.kind === 'final' || adapter.resumePlan === undefined) {
-        this.unsubscribe();
-        await files.close();
-        return withLogError(result, files.error());
-      }
+      if (decision.kind === 'final' || adapter.resumePlan === undefined) return this.finishJob(result);
       this.o.bus.emit({
         type: 'job-intervention',
         at: this.o.clock.now(),
@@ -110,8 +118,50 @@ export class JobRunner {
     this.session?.stop(cause, options);
   }
 
+  // After the last attempt: the workspace's changes are announced, then the job's files are closed.
+  private async finishJob(result: JobResult): Promise<JobResult> {
+    this.unsubscribe();
+    await this.finishWorkspace();
+    await this.o.files.close();
+    return withLogError(result, this.o.files.error());
+  }
+
+  // ---- Workspace hooks (src/workspace/job-workspace.ts): before the first attempt, after the last. ----
+  private lastMessage: string | null = null;
+  private readonly unsubscribeWorkspace: () => void;
+
+  /** Moves the job into its workspace (its worktree) and plans it there; a result when it cannot start. */
+  private async prepareWorkspace(): Promise<JobResult | null> {
+    const { workspace, clock } = this.o;
+    if (workspace === undefined) return null;
+    const prepared = await workspace.prepare();
+    const now = clock.now();
+    // The job ends before any attempt: no process, no exit.
+    const ended = (status: JobResult['status'], reason: JobResult['reason'], message: string): JobResult => ({ status, reason, message, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now });
+    if (!prepared.ok) return ended('failed', 'workspace-failed', prepared.error);
+    if (prepared.value.workdir !== this.plan.job.workdir) {
+      const job = prepared.value;
+      this.plan = { ...this.plan, job, launch: adapterFor(job.agent).plan(job, this.plan.env) };
+    }
+    if (this.stopped !== null) return ended(this.stopped.status, this.stopped.reason, this.stopped.message);
+    return null;
+  }
+
+  /** Records what the job changed (job-changes, warnings) and tidies its worktree. */
+  private async finishWorkspace(): Promise<void> {
+    this.unsubscribeWorkspace();
+    const { workspace, bus, clock } = this.o;
+    if (workspace === undefined) return;
+    const job = this.plan.job.name;
+    const outcome = await workspace.finish(this.lastMessage);
+    for (const message of outcome.warnings) bus.emit({ type: 'warning', at: clock.now(), job, message });
+    if (outcome.changes !== null) bus.emit({ type: 'job-changes', at: clock.now(), job, changes: outcome.changes });
+  }
+  // ---- end of workspace hooks ----
+
   private runAttempt(attempt: Attempt): Promise<JobResult> {
-    const { plan, bus, clock } = this.o;
+    const { bus, clock } = this.o;
+    const { plan } = this;
     const { job } = plan;
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;

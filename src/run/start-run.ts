@@ -12,6 +12,7 @@ import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
 import type { TextReportOptions } from '../report/text-reports.js';
 import { Redactor } from '../logs/redactor.js';
+import { JobWorkspace } from '../workspace/job-workspace.js';
 
 export interface RunOptions {
   /** Parent folder of run folders. */
@@ -180,11 +181,25 @@ class Run implements RunHandle {
         tree: this.options.tree,
         graceMs: this.options.graceMs,
         env: (base) => this.options.activeRehearsal?.envFor(job.name, base) ?? base,
+        workspace: this.workspaceFor(job),
       });
       this.active.set(job.name, runner);
       const result = await runner.run();
       this.active.delete(job.name);
       this.finishJob(job.name, result);
+    });
+  }
+
+  // The job's workspace: its worktree or the snapshot of its workdir, files named like its log.
+  private workspaceFor(job: JobSpec): JobWorkspace {
+    const logFile = this.outputs.jobs.find((info) => info.name === job.name)?.logFile ?? `${job.name}.log`;
+    return new JobWorkspace({
+      job,
+      runId: this.runId,
+      runDir: this.runDir,
+      runStartedAt: this.outputs.runStarted.at,
+      fileBase: logFile.replace(/\.log$/, ''),
+      exclude: [this.options.runsRoot],
     });
   }
 

@@ -20,14 +20,16 @@ export interface WorkdirGuardOptions {
 /** One line per workdir of the plan that another process holds, naming the holder; empty when all are free. */
 export function busyWorkdirs(runsRoot: string, plan: RunPlan, options: WorkdirGuardOptions = {}): string[] {
   const pid = options.pid ?? process.pid;
-  const workdirs = [...new Set(plan.jobs.map((p) => p.job.workdir))];
+  // A worktree job edits its own worktree, not the checkout another process may hold.
+  const jobs = plan.jobs.filter((p) => p.job.workspace?.isolation !== 'worktree');
+  const workdirs = [...new Set(jobs.map((p) => p.job.workdir))];
   const busy: string[] = [];
   for (const workdir of workdirs) {
     const holder = liveLockHolder(runsRoot, workdir, options.isAlive);
     if (holder === null || holder.pid === pid) continue;
-    const jobs = plan.jobs.filter((p) => p.job.workdir === workdir).map((p) => `'${p.job.name}'`);
+    const names = jobs.filter((p) => p.job.workdir === workdir).map((p) => `'${p.job.name}'`);
     busy.push(
-      `workdir ${workdir} (job ${jobs.join(', ')}) is in use by ${holder.owner} (pid ${holder.pid}) since ${new Date(holder.since).toISOString()}; ` +
+      `workdir ${workdir} (job ${names.join(', ')}) is in use by ${holder.owner} (pid ${holder.pid}) since ${new Date(holder.since).toISOString()}; ` +
         'start this run when that one has finished, or stop it',
     );
   }

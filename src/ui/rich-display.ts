@@ -227,7 +227,8 @@ class RichDisplay implements EventRenderer {
         return;
       }
       case 'job-facts':
-        // Session ids and token counts are for the report and the summary, not the live rows.
+      case 'job-changes':
+        // Session ids, token counts and changed files are for the report and the summary, not the live rows.
         return;
       case 'warning': {
         const where = event.job === null ? '' : `${sanitizeLine(event.job)}: `;

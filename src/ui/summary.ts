@@ -3,13 +3,14 @@ import { outcomeDetail, outcomeDuration, outcomeMessage } from './outcome.js';
 import { createPalette, statusPaint } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
-import type { InterventionInfo } from '../run/events.js';
+import type { InterventionInfo, JobChanges } from '../run/events.js';
 import { explanationLines, type FailureExplanation } from '../report/failure-explanation.js';
+import { describeChanges } from './changes-text.js';
 
 /** What the end-of-run summary is made from. */
 export interface SummaryInput {
   /** Jobs in plan order, each with its final result. */
-  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null }>;
+  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null; changes?: JobChanges | null }>;
   /** The run folder, printed as the last line. */
   runDir: string;
   color: boolean;
@@ -36,6 +37,7 @@ const STATUS_ORDER: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 
  *   JOB        STATUS     DURATION  EXIT/REASON
  *   lint       succeeded  4.1s      exit 0
  *   fix-tests  failed     3.2s      exit 1: 2 tests failed
+ *              2 files changed (+14 −3) on codex-run/20260101T000000.000Z-1-ab12/fix-tests
  *   deploy     failed     30.4s     waiting-for-input: a question stayed unanswered for 30s
  *              waiting for: Continue? [Yes | No]
  *   2 jobs: 1 succeeded, 1 failed
@@ -65,6 +67,8 @@ export function renderSummary(input: SummaryInput): string {
         const asked = describeQuestion(question);
         lines.push(`${' '.repeat(nameWidth + 2)}${palette.yellow(`waiting for: ${input.fullText === true ? asked : truncate(asked, QUESTION_WIDTH)}`)}`);
       }
+      const changes = input.jobs[i]?.changes;
+      if (changes != null) lines.push(`${' '.repeat(nameWidth + 2)}${palette.dim(sanitizeLine(describeChanges(changes)))}`);
     }
   }
   // Each failure explained after the table: the reason, its last output lines, what to do next.

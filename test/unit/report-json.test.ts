@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -56,6 +56,23 @@ const events: RunEvent[] = [
   { type: 'job-activity', at: T0 + 21, job: 'build', line: 'compiling' },
   { type: 'job-activity', at: T0 + 900, job: 'review docs', line: 'Reading docs/README.md' },
   { type: 'warning', at: T0 + 950, job: 'review docs', message: 'no output for 30 s' },
+  {
+    type: 'job-changes',
+    at: T0 + 1490,
+    job: 'build',
+    changes: {
+      branch: 'main',
+      base: '0123456789abcdef0123456789abcdef01234567',
+      worktree: null,
+      commit: null,
+      files: [
+        { path: 'dist/app.js', status: 'modified', added: 12, removed: 3 },
+        { path: 'dist/logo.png', status: 'added', added: null, removed: null },
+        { path: 'src/new-name.ts', from: 'src/old-name.ts', status: 'renamed', added: 0, removed: 0 },
+      ],
+      patchFile: 'build.patch',
+    },
+  },
   {
     type: 'job-finished',
     at: T0 + 1500,
@@ -121,7 +138,10 @@ function reduceAll(list: RunEvent[]): RunRecord {
 
 test('the report of a fixed run matches the golden file byte for byte', () => {
   const actual = renderJsonReport(reduceAll(events));
-  const golden = readFileSync(path.join(repoRoot, 'test', 'golden', 'report-basic.json'), 'utf8');
+  const file = path.join(repoRoot, 'test', 'golden', 'report-basic.json');
+  // UPDATE_GOLDEN=1 rewrites the file; review its diff before committing it.
+  if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, actual);
+  const golden = readFileSync(file, 'utf8');
   assert.equal(actual, golden, `actual report:\n${actual}`);
 });
 
@@ -189,6 +209,6 @@ test('an event before run-started is an internal error', () => {
 });
 
 test('an event for a job that is not in the plan becomes a warning', () => {
-  const record = reduceAll(events.slice(0, 10));
+  const record = reduceAll(events.slice(0, 11));
   assert.deepEqual(record.warnings.at(-1), { at: T0 + 2000, job: 'ghost', message: 'event for unknown job "ghost"' });
 });
