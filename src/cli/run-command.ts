@@ -7,9 +7,18 @@ import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
+import { announceStarted, DETACHED_ENV } from '../control/detach.js';
+import type { RunHandle } from '../run/start-run.js';
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
 export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
+  if (flags['detach'] === true) {
+    const { startCommand } = await import('./start-command.js');
+    return startCommand(manifest, flags);
+  }
+  // The background runner of `codex-run start`: tells its starter when the run started, and outlives SIGHUP.
+  const detached = process.env[DETACHED_ENV] === '1' && typeof process.send === 'function';
+  delete process.env[DETACHED_ENV];
   const json = flags['json'] === true;
   const mode = chooseDisplayMode({
     isTTY: process.stdout.isTTY === true,
@@ -47,6 +56,8 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     rehearse: flags['rehearse'] === true,
     bus,
     handleSignals: true,
+    control: true,
+    ...(detached ? { ignoreHangup: true, onStarted: (handle: RunHandle) => announceStarted(handle.runId, handle.runDir) } : {}),
   });
   running = false;
   await (outcome.kind === 'finished' ? display.done() : display.stop());

@@ -42,7 +42,9 @@ export type FailureReason =
   /** The sandbox refused what the agent needed to do. */
   | 'sandbox-denied'
   /** A resumed session did not report the session id it was resumed from (src/run/resume-policy.ts). */
-  | 'resume-lost-context';
+  | 'resume-lost-context'
+  /** Someone stopped the job from outside (`codex-run kill`, src/control/). */
+  | 'killed-by-user';
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -93,6 +95,8 @@ export interface InterventionInfo {
   attempt?: number;
   sessionId?: string;
   why?: string;
+  /** Taken from outside through the control socket (src/control/): who asked, `user` or a client's name. */
+  by?: string;
 }
 
 /** What an agent adapter learned about a job from its output; every field is optional and the latest value wins. */

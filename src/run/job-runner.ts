@@ -11,6 +11,7 @@ import type { Result } from '../util/result.js';
 import type { EventBus, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
+import type { SendSpec } from '../session/policies/spec.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -46,6 +47,7 @@ interface Attempt {
  */
 export class JobRunner {
   private session: JobSession | null = null;
+  private supervision: JobSupervision | null = null;
   private stopped: StopCause | null = null;
   /** The latest session id the agent reported, and the one reported during the current attempt. */
   private sessionId: string | null = null;
@@ -110,6 +112,37 @@ export class JobRunner {
     this.session?.stop(cause, options);
   }
 
+  /** The current attempt's agent pid, while it runs. */
+  get pid(): number | null {
+    return this.session?.pid ?? null;
+  }
+
+  /** The current screen with its classified state, while an attempt is watched. */
+  inspect(): ReturnType<JobSupervision['inspect']> | null {
+    return this.supervision?.inspect() ?? null;
+  }
+
+  /** Types what someone sent from outside (`codex-run send`); false when no attempt is running. */
+  sendFromOutside(spec: SendSpec, by: string): boolean {
+    const supervision = this.supervision;
+    if (supervision === null || this.session?.pid == null) return false;
+    return supervision.typeFromOutside(supervision.stepsFor(spec), by);
+  }
+
+  /** `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not running. */
+  killFromOutside(by: string): boolean {
+    if (this.session?.pid == null || this.stopped !== null) return false;
+    const now = this.o.clock.now();
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: now,
+      job: this.o.plan.job.name,
+      intervention: { at: now, kind: 'kill', rule: null, excerpt: [], sent: null, by },
+    });
+    this.stop({ status: 'killed', reason: 'killed-by-user', message: `killed by ${by} (codex-run kill)` });
+    return true;
+  }
+
   private runAttempt(attempt: Attempt): Promise<JobResult> {
     const { plan, bus, clock } = this.o;
     const { job } = plan;
@@ -145,6 +178,7 @@ export class JobRunner {
       rows: DEFAULT_ROWS,
     });
     this.session = session;
+    this.supervision = supervision;
     return session.start();
   }
 }

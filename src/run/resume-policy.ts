@@ -39,6 +39,7 @@ function resumable(reason: FailureReason | null): boolean {
     case 'usage-limit':
     case 'sandbox-denied':
     case 'resume-lost-context':
+    case 'killed-by-user':
       return false;
     default:
       return unreachable(reason);

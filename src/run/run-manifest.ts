@@ -32,12 +32,19 @@ export interface RunManifestOptions {
   graceMs?: number;
   /** Turn SIGINT/SIGTERM/SIGHUP of this process into a run interrupt (the CLI does). */
   handleSignals?: boolean;
+  /** With handleSignals: SIGHUP is ignored instead (a detached run outlives its terminal). */
+  ignoreHangup?: boolean;
   /** Run codex jobs against the scripted local model (`rehearsal:` scripts) instead of a real one. */
   rehearse?: boolean;
   /** Called once the run folder exists and jobs are about to start. */
   onStarted?: (handle: RunHandle) => void;
   /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
   signal?: AbortSignal;
+  /**
+   * Serve the run's control socket and list it in `<runsRoot>/.live/` (src/control/), so
+   * `codex-run ps/screen/send/kill/stop` can reach it. The CLI turns it on.
+   */
+  control?: boolean;
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
 }
@@ -70,18 +77,28 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
   const busy = busyWorkdirs(runsRoot, plan);
   if (busy.length > 0) return { kind: 'setup-failed', message: busy.join('\n') };
+  const bus = options.bus ?? new EventBus();
+  const clock = options.clock ?? systemClock;
+  const control = options.control === true ? await import('../control/live-run.js') : null;
+  // Subscribed before the run starts, so it sees run-started.
+  const watcher = control === null ? null : new control.RecordWatcher(bus);
   const started = await startRun(plan, {
     runsRoot,
-    bus: options.bus ?? new EventBus(),
-    clock: options.clock ?? systemClock,
+    bus,
+    clock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
     ...(options.rehearse === true ? { rehearsal: (await import('../rehearsal/rehearse-run.js')).startRehearsal } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });
-  if (!started.ok) return { kind: 'setup-failed', message: started.error };
+  if (!started.ok) {
+    watcher?.dispose();
+    return { kind: 'setup-failed', message: started.error };
+  }
   const handle = started.value;
-  const signals = options.handleSignals === true ? installSignalHandlers(handle) : null;
+  const served = control === null || watcher === null ? null : await control.serveRun(handle, watcher, { runsRoot, clock });
+  if (served?.ok === false) bus.emit({ type: 'warning', at: clock.now(), job: null, message: `no control from outside for this run: ${served.error}` });
+  const signals = options.handleSignals === true ? installSignalHandlers(handle, process, { ignoreHangup: options.ignoreHangup === true }) : null;
   const onAbort = (): void => handle.interrupt(false);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   options.onStarted?.(handle);
@@ -90,6 +107,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     const outcome = await handle.finished;
     return { kind: 'finished', outcome, signal: signals?.received() ?? null };
   } finally {
+    if (served?.ok === true) await served.value.close();
     signals?.uninstall();
     options.signal?.removeEventListener('abort', onAbort);
   }

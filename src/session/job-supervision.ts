@@ -13,7 +13,12 @@ import type { SendSpec } from './policies/spec.js';
 import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
 import { ReplyGate } from './reply-gate.js';
-import { ScreenModel } from './screen.js';
+import { ScreenModel, type ScreenSnapshot } from './screen.js';
+import { classifySnapshot } from './classify/classify-snapshot.js';
+import type { ScreenVerdict } from './classify/types.js';
+import { excerptTail } from './policies/policy.js';
+import { DEFAULT_SEND_TIMING, stepsFor, visibleSteps } from './policies/send-steps.js';
+import type { SendStep } from './policies/policy.js';
 
 /** What supervision may do to its job: type into the terminal, and stop it. */
 export interface SupervisedTarget {
@@ -167,6 +172,41 @@ export class JobSupervision {
     if (monitor === null) return null;
     if (this.lines !== null) for (const line of this.lines.flush()) monitor.onLine(line);
     return monitor.finish(exit);
+  }
+
+  /**
+   * What a person looking from outside (`codex-run screen`, `ps`) sees: the screen as the
+   * supervisor has it, the classifier's verdict on it, and the supervision state label.
+   */
+  inspect(): { snapshot: ScreenSnapshot; verdict: ScreenVerdict; state: string } {
+    const snapshot = this.screen.snapshot();
+    const verdict = classifySnapshot(snapshot, { agent: this.o.job.agent });
+    return { snapshot, verdict, state: describeState(this.supervisor.state()) };
+  }
+
+  /**
+   * Types keystrokes someone sent from outside (`codex-run send`), through the same path as
+   * supervision's own answers (so their echo is not progress), recorded as an `input`
+   * intervention with who sent it. False when the job is no longer watched.
+   */
+  typeFromOutside(steps: readonly SendStep[], by: string): boolean {
+    if (this.disposed) return false;
+    const excerpt = excerptTail(this.screen.snapshot());
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: this.o.clock.now(),
+      job: this.o.job.name,
+      intervention: { at: this.o.clock.now(), kind: 'input', rule: null, excerpt, sent: visibleSteps(steps), by },
+    });
+    const run = runSendSteps(steps, (data) => this.type(data), this.o.clock);
+    this.sends.add(run);
+    void run.done.then(() => this.sends.delete(run));
+    return true;
+  }
+
+  /** The timed keystrokes for a send value, with this job's Enter timing. */
+  stepsFor(spec: SendSpec): SendStep[] {
+    return stepsFor(spec, { ...DEFAULT_SEND_TIMING, enterDelayMs: this.o.job.enterDelayMs });
   }
 
   /** Resolves when the screen model has parsed what it was given. */

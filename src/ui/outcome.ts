@@ -33,6 +33,7 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'denied':
     case 'waiting-for-input':
     case 'resume-lost-context':
+    case 'killed-by-user':
     case 'agent-usage':
     case 'not-logged-in':
     case 'rate-limited':

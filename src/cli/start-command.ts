@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { startDetached } from '../control/detach.js';
+import { processOutput } from '../ui/output-stream.js';
+
+/** The `run` arguments that reproduce the parsed run options in the background runner. */
+function runArgs(manifest: string, flags: Record<string, unknown>): string[] {
+  const args = ['run', manifest];
+  for (const job of (flags['job'] as string[] | undefined) ?? []) args.push('--job', job);
+  if (typeof flags['out'] === 'string') args.push('--out', flags['out']);
+  if (typeof flags['concurrency'] === 'number') args.push('--concurrency', String(flags['concurrency']));
+  if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
+  if (flags['rehearse'] === true) args.push('--rehearse');
+  return args;
+}
+
+/**
+ * `codex-run start jobs.yaml` / `codex-run jobs.yaml --detach`: runs the manifest in the
+ * background, in its own session (it outlives the terminal and SIGHUP), and prints its run
+ * id and folder once it started.
+ */
+export async function startCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
+  const { stdout, stderr } = processOutput();
+  if (flags['dryRun'] === true) {
+    stderr.write('codex-run: error: --dry-run runs nothing; it cannot be started in the background\n');
+    return 2;
+  }
+  const bin = fileURLToPath(new URL('../../../bin/codex-run.js', import.meta.url));
+  const outcome = await startDetached(bin, runArgs(manifest, flags), { cwd: process.cwd(), env: process.env });
+  switch (outcome.kind) {
+    case 'started': {
+      const { runId, runDir, pid } = outcome.message;
+      stdout.write(flags['json'] === true ? `${JSON.stringify({ runId, runDir, pid })}\n` : `started run ${runId} in the background (pid ${pid})\nrun folder: ${runDir}\n`);
+      return 0;
+    }
+    case 'failed':
+      stderr.write(outcome.stderr);
+      return outcome.exitCode === 0 ? 1 : outcome.exitCode;
+    case 'timeout':
+      stderr.write(`${outcome.stderr}codex-run: error: the background runner (pid ${outcome.pid ?? '?'}) did not say it started; it was left running\n`);
+      return 1;
+  }
+}
