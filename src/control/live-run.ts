@@ -134,13 +134,13 @@ export interface ServedRun {
 export async function serveRun(
   handle: RunHandle,
   watcher: RecordWatcher,
-  options: { runsRoot: string; clock: Clock },
+  options: { clock: Clock },
 ): Promise<Result<ServedRun, string>> {
   const socket = await socketPathFor(handle.runDir, handle.runId);
   if (!socket.ok) return err(socket.error);
   const server = await listenControl(socket.value, runHandler(handle, watcher, options.clock));
   if (!server.ok) return err(server.error);
-  const registered = await registerRun(options.runsRoot, {
+  const registered = await registerRun({
     v: 1,
     runId: handle.runId,
     runDir: handle.runDir,

@@ -3,26 +3,19 @@
  * or `latest`; `JOB` is `RUN/JOB` or a job's name in the newest run. Reads run folders and
  * their report.json; errors are sentences for the user.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPORT_FILE_NAME, type JsonJob, type JsonReport } from '../report/json-report.js';
 import { err, ok, type Result } from '../util/result.js';
-import { listRegistered, type FoundEntry } from './registry.js';
+import { readRegistered, type FoundEntry } from './registry.js';
+import { listRunIds } from './run-ids.js';
 
 /** The runs root the commands look in: `--out`, else `.codex-run/runs` under the current folder. */
 export function runsRootOf(out: unknown, cwd: string = process.cwd()): string {
   return typeof out === 'string' ? path.resolve(cwd, out) : path.join(cwd, '.codex-run', 'runs');
 }
 
-/** Run ids in the runs root, oldest first (ids sort by start time). */
-export async function listRunIds(runsRoot: string): Promise<string[]> {
-  try {
-    const entries = await readdir(runsRoot, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  } catch {
-    return [];
-  }
-}
+export { listRunIds };
 
 /** A run's report.json, or why it cannot be read. */
 export async function readReport(runDir: string): Promise<Result<JsonReport, string>> {
@@ -54,9 +47,8 @@ export async function locateRun(runsRoot: string, spec: string): Promise<Result<
     runId = matches[0];
   }
   if (runId === undefined) return err(`no run ${JSON.stringify(spec)} in ${runsRoot}`);
-  const id = runId;
-  const live = (await listRegistered(runsRoot)).find((f) => f.entry.runId === id) ?? null;
-  return ok({ runId: id, runDir: path.join(runsRoot, id), live });
+  const runDir = path.join(runsRoot, runId);
+  return ok({ runId, runDir, live: await readRegistered(runDir) });
 }
 
 /** A job found by what the user typed, with its run. */

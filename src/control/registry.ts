@@ -1,19 +1,23 @@
 /**
- * The registry of live runs: `<runsRoot>/.live/<run-id>.json` (0600 in a 0700 folder), one
- * file per running runner, written when its control socket listens and removed when the run
- * ends. A runner killed with SIGKILL leaves its file behind: readers check the recorded
- * process (pid + start time + boot id) and treat a mismatch as a dead run, removing its
- * entry (and its socket file) so the registry heals.
+ * The registry of live runs: each live run's folder holds `live.json` (0600, the folder is
+ * 0700) with the runner's pid, process start time, boot id and control socket path, written
+ * once its socket listens and removed when the run ends. The runs root itself gets nothing
+ * new, so tools and tests that list it see only run folders. Listing live runs reads the
+ * run folders' `live.json` files.
+ *
+ * A runner killed with SIGKILL leaves its entry behind: readers check the recorded process
+ * (pid + start time + boot id; a reused pid has another start time) and treat a mismatch as
+ * a dead run; with `clean` its entry and socket file are removed so the registry heals.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../report/atomic-write.js';
-import { ensurePrivateDir } from '../logs/private-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 import { isSameProcessAlive, type ProcessIdentity } from './process-identity.js';
+import { listRunIds } from './run-ids.js';
 
-/** The registry folder's name inside the runs root. */
-export const LIVE_DIR_NAME = '.live';
+/** The registry entry's file name inside a run folder. */
+export const LIVE_FILE_NAME = 'live.json';
 
 /** One live run as registered. */
 export interface LiveEntry extends ProcessIdentity {
@@ -34,19 +38,9 @@ export interface FoundEntry {
   alive: boolean;
 }
 
-export function liveDir(runsRoot: string): string {
-  return path.join(runsRoot, LIVE_DIR_NAME);
-}
-
-function entryFile(runsRoot: string, runId: string): string {
-  return path.join(liveDir(runsRoot), `${runId}.json`);
-}
-
 /** Registers a live run; returns the function that removes the entry. */
-export async function registerRun(runsRoot: string, entry: LiveEntry): Promise<Result<() => Promise<void>, string>> {
-  const dir = await ensurePrivateDir(liveDir(runsRoot), 'live-runs folder');
-  if (!dir.ok) return err(dir.error);
-  const file = entryFile(runsRoot, entry.runId);
+export async function registerRun(entry: LiveEntry): Promise<Result<() => Promise<void>, string>> {
+  const file = path.join(entry.runDir, LIVE_FILE_NAME);
   const written = await writeFileAtomic(file, `${JSON.stringify(entry)}\n`);
   if (!written.ok) return err(written.error);
   return ok(() => rm(file, { force: true }).catch(() => undefined));
@@ -72,28 +66,31 @@ function parseEntry(text: string): LiveEntry | null {
   }
 }
 
-/**
- * Every registered run, oldest first, each checked against its recorded process. With
- * `clean`, entries of dead runs are removed along with their socket files.
- */
-export async function listRegistered(runsRoot: string, options: { clean?: boolean } = {}): Promise<FoundEntry[]> {
-  let names: string[];
+/** The registry entry of one run folder, checked against its recorded process; null when it has none. */
+export async function readRegistered(runDir: string, options: { clean?: boolean } = {}): Promise<FoundEntry | null> {
+  const file = path.join(runDir, LIVE_FILE_NAME);
+  let text: string;
   try {
-    names = await readdir(liveDir(runsRoot));
+    text = await readFile(file, 'utf8');
   } catch {
-    return [];
+    return null;
   }
+  const entry = parseEntry(text);
+  if (entry === null) return null;
+  const alive = isSameProcessAlive(entry);
+  if (!alive && options.clean === true) {
+    await rm(file, { force: true }).catch(() => undefined);
+    await rm(entry.socket, { force: true }).catch(() => undefined);
+  }
+  return { entry, alive };
+}
+
+/** Every registered run in the runs root, oldest first. With `clean`, entries of dead runs are removed. */
+export async function listRegistered(runsRoot: string, options: { clean?: boolean } = {}): Promise<FoundEntry[]> {
   const found: FoundEntry[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    const file = path.join(liveDir(runsRoot), name);
-    const entry = parseEntry(await readFile(file, 'utf8').catch(() => ''));
-    if (entry === null) continue;
-    const alive = isSameProcessAlive(entry);
-    if (!alive && options.clean === true) {
-      await rm(file, { force: true }).catch(() => undefined);
-      await rm(entry.socket, { force: true }).catch(() => undefined);
-    }
-    found.push({ entry, alive });
+  for (const runId of await listRunIds(runsRoot)) {
+    const entry = await readRegistered(path.join(runsRoot, runId), options);
+    if (entry !== null) found.push(entry);
   }
   return found;
 }

@@ -41,7 +41,7 @@ export interface RunManifestOptions {
   /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
   signal?: AbortSignal;
   /**
-   * Serve the run's control socket and list it in `<runsRoot>/.live/` (src/control/), so
+   * Serve the run's control socket and register it in the run folder (`live.json`, src/control/), so
    * `codex-run ps/screen/send/kill/stop` can reach it. The CLI turns it on.
    */
   control?: boolean;
@@ -96,7 +96,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     return { kind: 'setup-failed', message: started.error };
   }
   const handle = started.value;
-  const served = control === null || watcher === null ? null : await control.serveRun(handle, watcher, { runsRoot, clock });
+  const served = control === null || watcher === null ? null : await control.serveRun(handle, watcher, { clock });
   if (served?.ok === false) bus.emit({ type: 'warning', at: clock.now(), job: null, message: `no control from outside for this run: ${served.error}` });
   const signals = options.handleSignals === true ? installSignalHandlers(handle, process, { ignoreHangup: options.ignoreHangup === true }) : null;
   const onAbort = (): void => handle.interrupt(false);
