@@ -210,6 +210,17 @@ program
     exitWith(await stopCommand(run, flags));
   });
 
+program
+  .command('show')
+  .description("one run's summary: status, each job's outcome, tokens and session id")
+  .argument('[run]', 'run id (or a unique prefix), or latest', 'latest')
+  .option('--json', 'print the report (with the run state) as JSON')
+  .addOption(outOption())
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { showCommand } = await import('./show-command.js');
+    exitWith(await showCommand(run, flags));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
