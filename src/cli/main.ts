@@ -221,6 +221,20 @@ program
     exitWith(await showCommand(run, flags));
   });
 
+program
+  .command('resume')
+  .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
+  .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
+  .option('-q, --quiet', 'print only warnings and the final summary')
+  .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { resumeCommand } = await import('./resume-command.js');
+    exitWith(await resumeCommand(job, flags));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

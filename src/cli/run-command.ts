@@ -1,7 +1,7 @@
 import { processOutput } from '../ui/output-stream.js';
 import { printManifestFailure } from './manifest-errors.js';
 import { EventBus, type InterventionInfo } from '../run/events.js';
-import { exitCodeOf, runManifest } from '../run/run-manifest.js';
+import { exitCodeOf, runManifest, type RunManifestOptions } from '../run/run-manifest.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
@@ -11,7 +11,7 @@ import { announceStarted, DETACHED_ENV } from '../control/detach.js';
 import type { RunHandle } from '../run/start-run.js';
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
-export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
+export async function runCommand(manifest: string, flags: Record<string, unknown>, extra: Pick<RunManifestOptions, 'resume'> = {}): Promise<number> {
   if (flags['detach'] === true) {
     const { startCommand } = await import('./start-command.js');
     return startCommand(manifest, flags);
@@ -57,6 +57,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     bus,
     handleSignals: true,
     control: true,
+    ...extra,
     ...(detached ? { ignoreHangup: true, onStarted: (handle: RunHandle) => announceStarted(handle.runId, handle.runDir) } : {}),
   });
   running = false;

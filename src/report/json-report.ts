@@ -64,6 +64,8 @@ export interface JsonReport {
   summary: Record<JobReportStatus, number>;
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
+  /** Only in a resumed run (`codex-run resume`): what it continues. */
+  resumedFrom?: { runId: string; job: string; sessionId: string };
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
@@ -92,6 +94,7 @@ export function toJsonReport(record: RunRecord): JsonReport {
     summary,
     jobs,
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
+    ...(record.resumedFrom !== null ? { resumedFrom: { ...record.resumedFrom } } : {}),
   };
 }
 

@@ -75,6 +75,8 @@ export interface RunRecord {
   /** In manifest order. */
   readonly jobs: readonly JobRecord[];
   readonly warnings: readonly WarningRecord[];
+  /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
+  readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
 }
 
 /**
@@ -117,6 +119,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           interventions: [],
         })),
         warnings: [],
+        resumedFrom: event.resumedFrom ?? null,
       };
     case 'job-output':
       return started(record, event);

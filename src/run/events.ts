@@ -117,6 +117,8 @@ export type RunEvent =
       runDir: string;
       manifest: string;
       jobs: JobPlanInfo[];
+      /** `codex-run resume`: the run, job and session this run continues. */
+      resumedFrom?: { runId: string; job: string; sessionId: string };
     }
   | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
   /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */

@@ -66,7 +66,7 @@ export class JobRunner {
   /** Runs every attempt; resolves with the final result once the job's files are flushed. */
   async run(): Promise<JobResult> {
     const { plan, files } = this.o;
-    let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: null };
+    let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: plan.resumeSessionId ?? null };
     let firstStartedAt: number | null = null;
     for (;;) {
       let result = await this.runAttempt(attempt);
