@@ -2,8 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runCli } from '../helpers/run-cli.js';
+import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+const validateReport = new Ajv2020({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'report.schema.json'), 'utf8')) as object,
+);
 
 interface Report {
   runId: string;
@@ -37,6 +43,7 @@ test('resume continues a rehearsed codex job by id in a new linked run, with the
   assert.equal(runs.length, 2);
   const newRun = runs[1]!;
   const report = JSON.parse(readFileSync(path.join(root, newRun, 'report.json'), 'utf8')) as Report;
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors, null, 2));
   assert.deepEqual(report.resumedFrom, { runId: oldRun, job: 'talk', sessionId });
   assert.equal(report.jobs[0]?.status, 'succeeded');
   assert.equal(report.jobs[0]?.sessionId, sessionId, 'the same session continued');

@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+
+const validateReport = new Ajv2020({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'report.schema.json'), 'utf8')) as object,
+);
 
 interface PsJob {
   name: string;
@@ -49,7 +54,9 @@ async function ps(dir: string, all = false): Promise<PsRun[]> {
 }
 
 function report(runDir: string): { status: string; jobs: ReportJob[] } {
-  return JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { status: string; jobs: ReportJob[] };
+  const value = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { status: string; jobs: ReportJob[] };
+  assert.ok(validateReport(value), JSON.stringify(validateReport.errors, null, 2));
+  return value;
 }
 
 function alive(pid: number): boolean {
