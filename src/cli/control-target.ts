@@ -1,14 +1,10 @@
-import { controlRequest } from '../control/client.js';
+import { askRun, type ControlFailure } from '../control/ask-run.js';
 import { locateJob, locateRun, runsRootOf, type LocatedJob, type LocatedRun } from '../control/locate.js';
-import type { ControlOp } from '../control/protocol.js';
 import { processOutput } from '../ui/output-stream.js';
-import { err, ok, type Result } from '../util/result.js';
+import { err, type Result } from '../util/result.js';
 
 /** A failed command: the message for stderr and the exit code (2: bad input, 1: the run or job cannot be reached). */
-export interface CommandFailure {
-  code: 1 | 2;
-  message: string;
-}
+export type CommandFailure = ControlFailure;
 
 /** Prints a failure and returns its exit code. */
 export function fail(failure: CommandFailure): number {
@@ -28,17 +24,8 @@ export async function findRun(spec: string, flags: Record<string, unknown>): Pro
   return found.ok ? found : err({ code: 2, message: found.error });
 }
 
-/** Asks a live run; the answer's result, or why not (the run finished, died, or refused). */
-export async function ask(run: LocatedRun, op: ControlOp, fields: Record<string, unknown>): Promise<Result<unknown, CommandFailure>> {
-  if (run.live === null || !run.live.alive) {
-    return err({ code: 1, message: `run ${run.runId} is not running${run.live !== null ? ' (its runner died)' : ''}` });
-  }
-  const answer = await controlRequest(run.live.entry.socket, op, fields);
-  if (!answer.ok) return err({ code: 1, message: `run ${run.runId}: ${answer.error.message}` });
-  const response = answer.value;
-  if (!response.ok) return err({ code: response.error.code === 'not-running' ? 1 : 2, message: response.error.message });
-  return ok(response.result);
-}
+/** Asks a live run (see src/control/ask-run.ts). */
+export const ask = askRun;
 
 /** The `by` of an action: `--by`, else `user`. */
 export function byOf(flags: Record<string, unknown>): string {

@@ -1,5 +1,5 @@
-import { open, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { open } from 'node:fs/promises';
+import { readJobLog } from '../control/job-logs.js';
 import { isSameProcessAlive } from '../control/process-identity.js';
 import { readReport, type LocatedJob } from '../control/locate.js';
 import { processOutput } from '../ui/output-stream.js';
@@ -8,17 +8,6 @@ import { fail, findJob } from './control-target.js';
 /** How often `-f` looks for new output, and how often it asks whether the job finished. */
 const FOLLOW_POLL_MS = 150;
 const FINISHED_CHECK_MS = 500;
-
-/** The last `n` lines of `data` (a trailing newline does not count as a line). */
-function lastLines(data: Buffer, n: number): Buffer {
-  let end = data.length;
-  if (end > 0 && data[end - 1] === 0x0a) end--;
-  let start = end;
-  for (let seen = 0; start > 0; start--) {
-    if (data[start - 1] === 0x0a && ++seen === n) break;
-  }
-  return data.subarray(start);
-}
 
 // Whether the followed job will write no more: it finished, or its run is no longer alive.
 async function jobOver(found: LocatedJob): Promise<boolean> {
@@ -36,17 +25,14 @@ export async function logsCommand(spec: string, flags: Record<string, unknown>):
   if (tailLines !== null && (!Number.isInteger(tailLines) || tailLines < 0)) return fail({ code: 2, message: `--tail expects a whole number >= 0, found '${String(tail)}'` });
   const found = await findJob(spec, flags);
   if (!found.ok) return fail(found.error);
-  const file = path.join(found.value.run.runDir, flags['raw'] === true ? found.value.job.logFile : found.value.job.transcriptFile);
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (e: unknown) {
-    return fail({ code: 1, message: `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` });
-  }
+  const read = await readJobLog(found.value, { raw: flags['raw'] === true, tail: tailLines });
+  if (!read.ok) return fail({ code: 1, message: read.error });
+  const { file } = read.value;
   const { stdout } = processOutput();
-  stdout.write(tailLines === null ? data : lastLines(data, tailLines));
+  stdout.write(read.value.data);
   if (flags['follow'] !== true) return 0;
-  let offset = data.length;
+  // Follow from where the read ended (the tail shown is the last lines of what was read).
+  let offset = read.value.size;
   const handle = await open(file, 'r');
   try {
     let nextCheck = 0;

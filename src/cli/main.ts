@@ -235,6 +235,15 @@ program
     exitWith(await resumeCommand(job, flags));
   });
 
+program
+  .command('mcp')
+  .description('serve the control operations as MCP tools over stdio (run_manifest, list_runs, job_status, job_screen, job_logs, send_input, kill_job, resume_job)')
+  .action(async () => {
+    const { serveMcp } = await import('../control/mcp-server.js');
+    await serveMcp(readPackageVersion());
+    exitWith(0);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -1,99 +1,13 @@
-import path from 'node:path';
-import { controlRequest } from '../control/client.js';
-import type { JobView, LiveState } from '../control/job-view.js';
-import { listRunIds, readReport, runsRootOf } from '../control/locate.js';
-import { listRegistered } from '../control/registry.js';
+import { listRuns } from '../control/list-runs.js';
+import { runsRootOf } from '../control/locate.js';
 import { formatMs } from '../session/policies/policy.js';
-import type { JsonJob, JsonReport } from '../report/json-report.js';
 import { processOutput } from '../ui/output-stream.js';
 import { sanitizeLine } from '../ui/text.js';
-
-/** Bound on asking one live run for its status: a hung runner must not hang `ps`. */
-const STATUS_TIMEOUT_MS = 2000;
-/** How many finished runs `--all` lists. */
-const RECENT_RUNS = 10;
-
-/** One run as `ps` lists it. */
-interface RunRow {
-  runId: string;
-  runDir: string;
-  /** live: answered on its socket; dead: its runner is gone without finishing; unreachable: alive but no answer; finished. */
-  state: 'live' | 'dead' | 'unreachable' | 'finished';
-  pid: number | null;
-  status: string;
-  startedAt: string | null;
-  note: string | null;
-  jobs: Array<Partial<JobView> & Pick<JobView, 'name' | 'status' | 'state' | 'label'>>;
-}
-
-// Jobs of a run that cannot be asked: what its report.json last said.
-function jobsFromReport(report: JsonReport | null, runDead: boolean): RunRow['jobs'] {
-  return (report?.jobs ?? []).map((j: JsonJob) => {
-    const finished = j.status !== 'pending' && j.status !== 'running';
-    const state: LiveState = finished ? 'finished' : runDead ? 'dead' : 'unknown';
-    return {
-      name: j.name,
-      status: j.status,
-      state,
-      label: finished ? `finished (${j.status})` : runDead ? `dead (was ${j.status})` : (j.detail ?? j.status),
-      question: null,
-      reason: j.reason,
-      pid: null,
-      startedAt: j.startedAt,
-      finishedAt: j.finishedAt,
-      elapsedMs: j.durationMs,
-      tokensUsed: j.tokensUsed,
-      sessionId: j.sessionId,
-    };
-  });
-}
 
 /** `codex-run ps [--all] [--json]`: live runs and their jobs' states (with `--all`, recent finished ones too). */
 export async function psCommand(flags: Record<string, unknown>): Promise<number> {
   const root = runsRootOf(flags['out']);
-  const rows: RunRow[] = [];
-  const registered = await listRegistered(root, { clean: true });
-  await Promise.all(
-    registered.map(async ({ entry, alive }) => {
-      const report = await readReport(entry.runDir);
-      const base = { runId: entry.runId, runDir: entry.runDir, pid: entry.pid, startedAt: report.ok ? report.value.startedAt : null };
-      if (!alive) {
-        rows.push({ ...base, state: 'dead', status: 'dead', note: `its runner (pid ${entry.pid}) is gone; the run did not finish`, jobs: jobsFromReport(report.ok ? report.value : null, true) });
-        return;
-      }
-      const answer = await controlRequest(entry.socket, 'status', {}, STATUS_TIMEOUT_MS);
-      if (!answer.ok || !answer.value.ok) {
-        const why = !answer.ok ? answer.error.message : answer.value.ok ? '' : answer.value.error.message;
-        const dead = !answer.ok && answer.error.kind === 'dead';
-        rows.push({ ...base, state: dead ? 'dead' : 'unreachable', status: dead ? 'dead' : 'running', note: why, jobs: jobsFromReport(report.ok ? report.value : null, dead) });
-        return;
-      }
-      const status = answer.value.result as { status: string; jobs: JobView[] };
-      rows.push({ ...base, state: 'live', status: status.status, note: null, jobs: status.jobs });
-    }),
-  );
-  if (flags['all'] === true) {
-    const known = new Set(rows.map((r) => r.runId));
-    const others = (await listRunIds(root)).filter((id) => !known.has(id)).slice(-RECENT_RUNS);
-    for (const runId of others) {
-      const runDir = path.join(root, runId);
-      const report = await readReport(runDir);
-      if (!report.ok) continue;
-      const r = report.value;
-      const unfinished = r.status === 'running';
-      rows.push({
-        runId,
-        runDir,
-        state: unfinished ? 'dead' : 'finished',
-        pid: null,
-        status: unfinished ? 'dead' : r.status,
-        startedAt: r.startedAt,
-        note: unfinished ? 'not finished and not registered as live' : null,
-        jobs: jobsFromReport(r, unfinished),
-      });
-    }
-  }
-  rows.sort((a, b) => a.runId.localeCompare(b.runId));
+  const rows = await listRuns(root, { all: flags['all'] === true });
   const { stdout } = processOutput();
   if (flags['json'] === true) {
     stdout.write(`${JSON.stringify({ runsRoot: root, runs: rows }, null, 2)}\n`);

@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
-import { startDetached } from '../control/detach.js';
+import { codexRunBin, startDetached } from '../control/detach.js';
 import { processOutput } from '../ui/output-stream.js';
 
 /** The `run` arguments that reproduce the parsed run options in the background runner. */
-function runArgs(manifest: string, flags: Record<string, unknown>): string[] {
+export function runArgs(manifest: string, flags: Record<string, unknown>): string[] {
   const args = ['run', manifest];
   for (const job of (flags['job'] as string[] | undefined) ?? []) args.push('--job', job);
   if (typeof flags['out'] === 'string') args.push('--out', flags['out']);
@@ -24,8 +23,7 @@ export async function startCommand(manifest: string, flags: Record<string, unkno
     stderr.write('codex-run: error: --dry-run runs nothing; it cannot be started in the background\n');
     return 2;
   }
-  const bin = fileURLToPath(new URL('../../../bin/codex-run.js', import.meta.url));
-  const outcome = await startDetached(bin, runArgs(manifest, flags), { cwd: process.cwd(), env: process.env });
+  const outcome = await startDetached(codexRunBin(), runArgs(manifest, flags), { cwd: process.cwd(), env: process.env });
   switch (outcome.kind) {
     case 'started': {
       const { runId, runDir, pid } = outcome.message;

@@ -10,6 +10,13 @@
  *      └──runner exits──▶ failed (starter relays stderr, exits with the runner's code)
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI entry point (bin/codex-run.js) that background runners are started with. */
+export function codexRunBin(): string {
+  // Compiled to dist/src/control/: three levels below the package root.
+  return fileURLToPath(new URL('../../../bin/codex-run.js', import.meta.url));
+}
 
 /** Set in the runner's environment by the starter. */
 export const DETACHED_ENV = 'CODEX_RUN_DETACHED';
