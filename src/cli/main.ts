@@ -174,6 +174,18 @@ program
   });
 
 program
+  .command('attach')
+  .description("take over a live job's terminal in yours (supervision paused; Ctrl-] detaches), or --watch it read-only")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--watch', 'only look: no keys are sent and supervision goes on (Ctrl-] or Ctrl-C leaves)')
+  .option('--by <name>', 'who is acting, for the record (default: user)')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { attachCommand } = await import('./attach-command.js');
+    exitWith(await attachCommand(job, flags));
+  });
+
+program
   .command('logs')
   .description("print a job's transcript (or raw log); -f follows a live job until it ends")
   .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')

@@ -16,7 +16,8 @@ import { jobView, screenView } from './job-view.js';
 import { identityOf } from './process-identity.js';
 import { failure, PROTOCOL_VERSION, success, type ControlRequest, type ControlResponse } from './protocol.js';
 import { registerRun } from './registry.js';
-import { listenControl } from './server.js';
+import { listenControl, type TakeOver } from './server.js';
+import type { ScreenSnapshot } from '../session/screen.js';
 import { socketPathFor } from './socket-path.js';
 
 /** The run record as of the latest event; subscribe before the run starts so it sees run-started. */
@@ -48,7 +49,7 @@ function actor(by: string | undefined): string {
 }
 
 /** Answers protocol requests for one run. */
-export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clock): (request: ControlRequest) => ControlResponse {
+export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clock): (request: ControlRequest) => ControlResponse | TakeOver {
   return (request) => {
     const { id } = request;
     const record = watcher.current();
@@ -115,6 +116,46 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
         if (runner === null || !runner.killFromOutside(actor(request.by))) return notRunning(name.value);
         return success(id, { job: name.value, stopping: true });
       }
+      case 'attach': {
+        const name = jobNamed(request.job);
+        if (!name.ok) return name.error;
+        const runner = handle.liveJob(name.value);
+        if (runner === null) return notRunning(name.value);
+        const watch = request.watch === true;
+        const by = actor(request.by);
+        return {
+          response: success(id, { job: name.value, watch }),
+          stream: (io) => {
+            let ended = false;
+            const attached = runner.attachFromOutside({
+              watch,
+              by,
+              onOutput: (data) => io.send({ out: data.toString('base64') }),
+              onEnd: () => {
+                ended = true;
+                io.send({ end: true });
+                io.close();
+              },
+            });
+            if (attached === null) {
+              io.send({ end: true });
+              io.close();
+              return;
+            }
+            io.send({ out: Buffer.from(repaint(attached.snapshot)).toString('base64') });
+            io.onMessage((message) => {
+              if (typeof message['in'] === 'string') attached.input(message['in']);
+              if (message['detach'] === true) {
+                attached.detach();
+                io.close();
+              }
+            });
+            io.onClose(() => {
+              if (!ended) attached.detach();
+            });
+          },
+        };
+      }
       case 'stop':
         handle.interruptBy(actor(request.by));
         return success(id, { runId: handle.runId, stopping: true });
@@ -122,6 +163,12 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
         return unreachable(request.op);
     }
   };
+}
+
+/** The screen as terminal output: cleared, its rows, the cursor where it is (an attach starts with it). */
+function repaint(snapshot: ScreenSnapshot): string {
+  const rows = snapshot.lines.map((line) => line.trimEnd()).join('\r\n');
+  return `\x1b[H\x1b[2J${rows}\x1b[${snapshot.cursor.row + 1};${snapshot.cursor.col + 1}H`;
 }
 
 /** A served run: call `close` once the run is finished. */

@@ -7,7 +7,9 @@
  *   ← {"v":1,"id":2,"ok":false,"error":{"code":"unknown-job","message":"..."}}
  *
  * Operations: `hello`, `status`, `screen {job}`, `send {job, text?, enter?, keys?, by?}`,
- * `kill {job, by?}`, `stop {by?}`. Adding an operation or a field does not bump `v`;
+ * `kill {job, by?}`, `stop {by?}`, `attach {job, watch?, by?}` (after its answer the connection
+ * carries attach messages instead: `{"out": base64}` and `{"end": true}` from the server,
+ * `{"in": text}` and `{"detach": true}` from the client). Adding an operation or a field does not bump `v`;
  * changing the meaning of one does. Documented in the README ("Control from outside").
  */
 
@@ -17,9 +19,9 @@ export const PROTOCOL_VERSION = 1;
 /** Longest request line a server reads; a longer one closes the connection. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-export type ControlOp = 'hello' | 'status' | 'screen' | 'send' | 'kill' | 'stop';
+export type ControlOp = 'hello' | 'status' | 'screen' | 'send' | 'kill' | 'stop' | 'attach';
 
-export const CONTROL_OPS: readonly ControlOp[] = ['hello', 'status', 'screen', 'send', 'kill', 'stop'];
+export const CONTROL_OPS: readonly ControlOp[] = ['hello', 'status', 'screen', 'send', 'kill', 'stop', 'attach'];
 
 /** A request as parsed: the envelope plus the operation's own fields. */
 export interface ControlRequest {
@@ -30,6 +32,8 @@ export interface ControlRequest {
   text?: string;
   enter?: boolean;
   keys?: string[];
+  /** attach: read-only (no keystrokes, supervision goes on). */
+  watch?: boolean;
   /** Who acts: `user` by default, or a client's name (recorded in the interventions). */
   by?: string;
 }
@@ -71,6 +75,10 @@ export function parseRequest(line: string): { ok: true; request: ControlRequest 
   if (r['enter'] !== undefined) {
     if (typeof r['enter'] !== 'boolean') return { ok: false, response: failure(id, 'bad-request', 'enter must be true or false') };
     request.enter = r['enter'];
+  }
+  if (r['watch'] !== undefined) {
+    if (typeof r['watch'] !== 'boolean') return { ok: false, response: failure(id, 'bad-request', 'watch must be true or false') };
+    request.watch = r['watch'];
   }
   if (r['keys'] !== undefined) {
     const keys = r['keys'];

@@ -12,6 +12,7 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
 import type { SendSpec } from '../session/policies/spec.js';
+import type { ScreenSnapshot } from '../session/screen.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -28,6 +29,13 @@ export interface JobRunnerOptions {
   graceMs: number;
   /** The child's environment for an attempt (rehearsal swaps in a private CODEX_HOME). */
   env: (base: Record<string, string>) => Record<string, string>;
+}
+
+/** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
+export interface AttachedJob {
+  snapshot: ScreenSnapshot;
+  input(data: string): void;
+  detach(): void;
 }
 
 /** One attempt: the first run, or a resume of the session it expects to continue. */
@@ -141,6 +149,49 @@ export class JobRunner {
     });
     this.stop({ status: 'killed', reason: 'killed-by-user', message: `killed by ${by} (codex-run kill)` });
     return true;
+  }
+
+  /**
+   * `codex-run attach`: streams the job's output to `onOutput` from now on and, unless
+   * `watch`, pauses supervision and takes keystrokes until `detach()` (recorded as `attach`
+   * and `detach` interventions by `by`). Null when no attempt is running.
+   */
+  attachFromOutside(options: { watch: boolean; by: string; onOutput(data: Buffer): void; onEnd(): void }): AttachedJob | null {
+    const supervision = this.supervision;
+    const look = supervision?.inspect() ?? null;
+    if (supervision === null || look === null || this.session?.pid == null) return null;
+    const name = this.o.plan.job.name;
+    const record = (kind: 'attach' | 'detach'): void => {
+      const now = this.o.clock.now();
+      this.o.bus.emit({ type: 'job-intervention', at: now, job: name, intervention: { at: now, kind, rule: null, excerpt: [], sent: null, by: options.by } });
+    };
+    let attached = true;
+    const off = this.o.bus.on((event) => {
+      if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
+      if (event.type === 'job-finished' && event.job === name) {
+        detach();
+        options.onEnd();
+      }
+    });
+    const detach = (): void => {
+      if (!attached) return;
+      attached = false;
+      off();
+      if (options.watch) return;
+      record('detach');
+      supervision.resumeSupervision();
+    };
+    if (!options.watch) {
+      record('attach');
+      supervision.pauseSupervision();
+    }
+    return {
+      snapshot: look.snapshot,
+      input: (data) => {
+        if (attached && !options.watch) supervision.typeAttached(data);
+      },
+      detach,
+    };
   }
 
   private runAttempt(attempt: Attempt): Promise<JobResult> {
