@@ -238,6 +238,7 @@ program
   .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
   .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
   .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
+  .option('--detach', 'run in the background: print the new run id and folder, and exit')
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')

@@ -5,6 +5,8 @@ import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
 import { REHEARSAL_HOMES_FILE, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
 import { fail, findJob } from './control-target.js';
 import { runCommand } from './run-command.js';
+import { codexRunBin, startDetached } from '../control/detach.js';
+import { printStarted } from './start-command.js';
 
 // The old rehearsal's CODEX_HOME of the job, when the run was a rehearsal that kept it.
 function rehearsalHome(runDir: string, job: string): string | null {
@@ -24,6 +26,12 @@ function rehearsalHome(runDir: string, job: string): string | null {
  * a rehearsed job is rehearsed again with its old rehearsal home and sessions.
  */
 export async function resumeCommand(spec: string, flags: Record<string, unknown>): Promise<number> {
+  if (flags['detach'] === true) {
+    // The same command in the background (see start-command.ts).
+    const args = ['resume', spec, ...(typeof flags['prompt'] === 'string' ? ['--prompt', flags['prompt']] : []), ...(typeof flags['out'] === 'string' ? ['--out', flags['out']] : [])];
+    if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
+    return printStarted(await startDetached(codexRunBin(), args, { cwd: process.cwd(), env: process.env }), flags['json'] === true);
+  }
   const found = await findJob(spec, flags);
   if (!found.ok) return fail(found.error);
   const { run, job } = found.value;

@@ -1,4 +1,4 @@
-import { codexRunBin, startDetached } from '../control/detach.js';
+import { codexRunBin, startDetached, type DetachOutcome } from '../control/detach.js';
 import { processOutput } from '../ui/output-stream.js';
 
 /** The `run` arguments that reproduce the parsed run options in the background runner. */
@@ -18,16 +18,22 @@ export function runArgs(manifest: string, flags: Record<string, unknown>): strin
  * id and folder once it started.
  */
 export async function startCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
-  const { stdout, stderr } = processOutput();
+  const { stderr } = processOutput();
   if (flags['dryRun'] === true) {
     stderr.write('codex-run: error: --dry-run runs nothing; it cannot be started in the background\n');
     return 2;
   }
   const outcome = await startDetached(codexRunBin(), runArgs(manifest, flags), { cwd: process.cwd(), env: process.env });
+  return printStarted(outcome, flags['json'] === true);
+}
+
+/** Prints what a background start came to; its exit code. */
+export function printStarted(outcome: DetachOutcome, json: boolean): number {
+  const { stdout, stderr } = processOutput();
   switch (outcome.kind) {
     case 'started': {
       const { runId, runDir, pid } = outcome.message;
-      stdout.write(flags['json'] === true ? `${JSON.stringify({ runId, runDir, pid })}\n` : `started run ${runId} in the background (pid ${pid})\nrun folder: ${runDir}\n`);
+      stdout.write(json ? `${JSON.stringify({ runId, runDir, pid })}\n` : `started run ${runId} in the background (pid ${pid})\nrun folder: ${runDir}\n`);
       return 0;
     }
     case 'failed':

@@ -105,9 +105,10 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     return { kind: 'setup-failed', message: started.error };
   }
   const handle = started.value;
+  // Signals first: a Ctrl-C while the socket is being set up must still stop the run properly.
+  const signals = options.handleSignals === true ? installSignalHandlers(handle, process, { ignoreHangup: options.ignoreHangup === true }) : null;
   const served = control === null || watcher === null ? null : await control.serveRun(handle, watcher, { clock });
   if (served?.ok === false) bus.emit({ type: 'warning', at: clock.now(), job: null, message: `no control from outside for this run: ${served.error}` });
-  const signals = options.handleSignals === true ? installSignalHandlers(handle, process, { ignoreHangup: options.ignoreHangup === true }) : null;
   const onAbort = (): void => handle.interrupt(false);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   options.onStarted?.(handle);

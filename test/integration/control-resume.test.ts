@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runCli } from '../helpers/run-cli.js';
 import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const validateReport = new Ajv2020({ allErrors: true, strict: false }).compile(
   JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'report.schema.json'), 'utf8')) as object,
@@ -55,6 +56,19 @@ test('resume continues a rehearsed codex job by id in a new linked run, with the
 
   const shown = await runCli(['show', 'latest'], { cwd: dir });
   assert.match(shown.stdout, new RegExp(`resumes: +${oldRun}/talk \\(session ${sessionId}\\)`));
+
+  // Again, in the background, from the resumed run: the same home and session, one more turn.
+  const detached = await runCli(['resume', 'talk', '--detach', '--json', '--prompt', 'Once more'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(detached.code, 0, detached.stderr);
+  const third = JSON.parse(detached.stdout) as { runId: string; runDir: string };
+  const thirdReport = await waitFor('the background resume to finish', () => {
+    const r = JSON.parse(readFileSync(path.join(third.runDir, 'report.json'), 'utf8')) as Report;
+    return r.status !== 'running' ? r : null;
+  }, 60_000, 200);
+  assert.equal(thirdReport.status, 'succeeded');
+  assert.deepEqual(thirdReport.resumedFrom, { runId: newRun, job: 'talk', sessionId });
+  const thirdAsked = (JSON.parse(readFileSync(path.join(third.runDir, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ userMessages: string[] }>>)['talk']?.[0];
+  assert.deepEqual(thirdAsked?.userMessages.filter((m) => !m.startsWith('<')), ['Say hello', 'And now goodbye', 'Once more']);
 
   const noSession = await runCli(['resume', `${oldRun}/nope`], { cwd: dir });
   assert.equal(noSession.code, 2);
