@@ -303,3 +303,29 @@ test('bad input: unknown job or run exits 2 with a clear message; send needs tex
   assert.equal(send.code, 2);
   assert.match(send.stderr, /send needs TEXT or --keys\/--key/);
 });
+
+test('a run folder too deep for a socket address gets its socket in a private per-user folder, and works the same', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir();
+  const deep = path.join(dir, 'x'.repeat(60), 'y'.repeat(40));
+  manifest(dir, ['ask']);
+  const run = startCli(['jobs.yaml', '--out', deep, '--grace', '1s'], { cwd: dir });
+  t.after(() => {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  });
+  const live = await waitFor('the live entry', () => {
+    const [runId] = existsSync(deep) ? readdirSync(deep) : [];
+    const file = runId === undefined ? '' : path.join(deep, runId, 'live.json');
+    return file !== '' && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runId: string; socket: string }) : null;
+  }, 20_000, 50);
+  assert.ok(!live.socket.startsWith(deep), `the socket is not in the deep run folder: ${live.socket}`);
+  assert.equal(path.basename(live.socket), `${live.runId}.sock`);
+  assert.equal(statSync(path.dirname(live.socket)).mode & 0o777, 0o700);
+  assert.equal(statSync(live.socket).mode & 0o777, 0o600);
+  await waitFor('ask to wait for input', async () => {
+    const r = await cli(dir, ['ps', '--json', '--out', deep]);
+    return (JSON.parse(r.stdout) as { runs: PsRun[] }).runs[0]?.jobs[0]?.state === 'waiting-for-input';
+  }, 20_000, 200);
+  assert.equal((await cli(dir, ['send', 'ask', 'y', '--out', deep])).code, 0);
+  assert.equal((await run.result).code, 0);
+  assert.ok(!existsSync(live.socket), 'the socket is removed when the run ends');
+});
