@@ -50,6 +50,15 @@ export function jobsFromReport(report: JsonReport | null, runDead: boolean): Run
   });
 }
 
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Live runs in the runs root (and with `all`, recent finished or dead ones), oldest first. */
 export async function listRuns(root: string, options: { all?: boolean } = {}): Promise<RunRow[]> {
   const rows: RunRow[] = [];
@@ -82,6 +91,14 @@ export async function listRuns(root: string, options: { all?: boolean } = {}): P
       if (!report.ok) continue;
       const r = report.value;
       const unfinished = r.status === 'running';
+      // A run without a live entry may still have its runner (the scheduler serves no socket):
+      // its pid is in its id; only a runner that is surely gone makes the run dead.
+      const runnerPid = Number(/-(\d+)-[0-9a-f]{4}$/.exec(runId)?.[1] ?? NaN);
+      const maybeAlive = unfinished && Number.isInteger(runnerPid) && pidExists(runnerPid);
+      if (maybeAlive) {
+        rows.push({ runId, runDir, state: 'unreachable', pid: runnerPid, status: 'running', startedAt: r.startedAt, note: 'not finished; it serves no control socket (a scheduled run?)', jobs: jobsFromReport(r, false) });
+        continue;
+      }
       rows.push({
         runId,
         runDir,
