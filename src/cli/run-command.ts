@@ -1,7 +1,7 @@
 import { processOutput } from '../ui/output-stream.js';
 import { printManifestFailure } from './manifest-errors.js';
 import { EventBus, type InterventionInfo, type JobChanges } from '../run/events.js';
-import { exitCodeOf, runManifest } from '../run/run-manifest.js';
+import { exitCodeOf, runManifest, type RunManifestOptions } from '../run/run-manifest.js';
 import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
@@ -16,9 +16,18 @@ async function explainRun(reportJson: string, runDir: string): Promise<Map<strin
   const { explanations } = await import('../report/report-facts.js');
   return explanations(await loadReportInputFor(JSON.parse(reportJson) as ReportRun, runDir));
 }
+import { announceStarted, DETACHED_ENV } from '../control/detach.js';
+import type { RunHandle } from '../run/start-run.js';
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
-export async function runCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
+export async function runCommand(manifest: string, flags: Record<string, unknown>, extra: Pick<RunManifestOptions, 'resume'> = {}): Promise<number> {
+  if (flags['detach'] === true) {
+    const { startCommand } = await import('./start-command.js');
+    return startCommand(manifest, flags);
+  }
+  // The background runner of `codex-run start`: tells its starter when the run started, and outlives SIGHUP.
+  const detached = process.env[DETACHED_ENV] === '1' && typeof process.send === 'function';
+  delete process.env[DETACHED_ENV];
   const json = flags['json'] === true;
   const mode = chooseDisplayMode({
     isTTY: process.stdout.isTTY === true,
@@ -62,6 +71,9 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     rehearse: flags['rehearse'] === true,
     bus,
     handleSignals: true,
+    control: true,
+    ...extra,
+    ...(detached ? { ignoreHangup: true, onStarted: (handle: RunHandle) => announceStarted(handle.runId, handle.runDir) } : {}),
   });
   running = false;
   await (outcome.kind === 'finished' ? display.done() : display.stop());

@@ -13,6 +13,9 @@ import { createRehearsalHome, REHEARSAL_MODEL, type RehearsalHome } from './code
 import { startModelServer, type ModelServer } from './model-server.js';
 import type { Turn } from './script.js';
 
+/** Where the run folder records each codex job's rehearsal CODEX_HOME (kept after the run, for `codex-run resume`). */
+export const REHEARSAL_HOMES_FILE = 'codex-homes.json';
+
 /** What a codex job without a `rehearsal:` script is told. */
 export const DEFAULT_REHEARSAL_SCRIPT: readonly Turn[] = [
   { kind: 'say', text: 'Rehearsal: this job has no `rehearsal:` script, so the model only says this.' },
@@ -73,7 +76,7 @@ export interface Rehearsal {
 /** Starts the model server and creates a home per codex job in `parentDir` (the run folder). */
 export async function startRehearsal(
   jobs: readonly JobSpec[],
-  options: { parentDir: string; clock: Clock },
+  options: { parentDir: string; clock: Clock; reuseHomes?: Readonly<Record<string, string>> },
 ): Promise<Result<Rehearsal, string>> {
   const codexJobs = jobs.filter((job) => job.agent === 'codex');
   const scripts = new Map(codexJobs.map((job) => [job.name, job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT]));
@@ -92,7 +95,8 @@ export async function startRehearsal(
     } catch (error) {
       problem = `could not write ${REHEARSAL_LOG_FILE}: ${(error as Error).message}`;
     }
-    await Promise.all([...homes.values()].map((home) => home.dispose()));
+    // The homes stay in the run folder (0700) with their sessions, so `codex-run resume` can
+    // continue a rehearsed job by its session id; the run folder's removal removes them.
     return problem;
   };
   try {
@@ -102,9 +106,12 @@ export async function startRehearsal(
         workdirs: [job.workdir],
         model: REHEARSAL_MODEL,
         parentDir: options.parentDir,
+        ...(options.reuseHomes?.[job.name] !== undefined ? { existingDir: options.reuseHomes[job.name] } : {}),
       });
       homes.set(job.name, home);
     }
+    const index = Object.fromEntries([...homes].map(([name, home]) => [name, home.dir]));
+    await writeFile(path.join(options.parentDir, REHEARSAL_HOMES_FILE), `${JSON.stringify(index, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     await dispose();
     return err(`could not create the rehearsal CODEX_HOME: ${(error as Error).message}`);

@@ -72,6 +72,8 @@ export interface JsonReport {
   warnings: { at: string; job: string | null; message: string }[];
   /** The runner process (pid, start time, boot id): a report left 'running' by a dead runner is found by it. */
   runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  /** Only in a resumed run (`codex-run resume`): what it continues. */
+  resumedFrom?: { runId: string; job: string; sessionId: string };
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
@@ -101,6 +103,7 @@ export function toJsonReport(record: RunRecord): JsonReport {
     jobs,
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
     runner: record.runner === null ? null : { ...record.runner },
+    ...(record.resumedFrom !== null ? { resumedFrom: { ...record.resumedFrom } } : {}),
   };
 }
 

@@ -84,6 +84,8 @@ export interface RunRecord {
   readonly warnings: readonly WarningRecord[];
   /** The runner process, so a later codex-run can tell it crashed; null when not recorded. */
   readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
+  readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
 }
 
 /**
@@ -129,6 +131,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         })),
         warnings: [],
         runner: event.runner ?? null,
+        resumedFrom: event.resumedFrom ?? null,
       };
     case 'job-output':
       return started(record, event);

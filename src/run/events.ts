@@ -44,7 +44,9 @@ export type FailureReason =
   /** A resumed session did not report the session id it was resumed from (src/run/resume-policy.ts). */
   | 'resume-lost-context'
   /** The job's workspace could not be made (its worktree, src/workspace/job-workspace.ts). */
-  | 'workspace-failed';
+  | 'workspace-failed'
+  /** Someone stopped the job from outside (`codex-run kill`, src/control/). */
+  | 'killed-by-user';
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -95,6 +97,8 @@ export interface InterventionInfo {
   attempt?: number;
   sessionId?: string;
   why?: string;
+  /** Taken from outside through the control socket (src/control/): who asked, `user` or a client's name. */
+  by?: string;
 }
 
 /** What an agent adapter learned about a job from its output; every field is optional and the latest value wins. */
@@ -156,6 +160,8 @@ export type RunEvent =
       jobs: JobPlanInfo[];
       /** The runner process (pid, start time, boot id), so a later codex-run can tell it crashed. */
       runner?: { pid: number; startTime: string | null; bootId: string | null };
+      /** `codex-run resume`: the run, job and session this run continues. */
+      resumedFrom?: { runId: string; job: string; sessionId: string };
     }
   | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
   /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */

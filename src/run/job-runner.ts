@@ -12,6 +12,8 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
 import type { JobWorkspace } from '../workspace/job-workspace.js';
+import type { SendSpec } from '../session/policies/spec.js';
+import type { ScreenSnapshot } from '../session/screen.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -32,6 +34,13 @@ export interface JobRunnerOptions {
   workspace?: JobWorkspace;
 }
 
+/** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
+export interface AttachedJob {
+  snapshot: ScreenSnapshot;
+  input(data: string): void;
+  detach(): void;
+}
+
 /** One attempt: the first run, or a resume of the session it expects to continue. */
 interface Attempt {
   launch: Result<LaunchPlan, LaunchProblem>;
@@ -49,6 +58,7 @@ interface Attempt {
  */
 export class JobRunner {
   private session: JobSession | null = null;
+  private supervision: JobSupervision | null = null;
   private stopped: StopCause | null = null;
   /** The latest session id the agent reported, and the one reported during the current attempt. */
   private sessionId: string | null = null;
@@ -76,7 +86,7 @@ export class JobRunner {
     const early = await this.prepareWorkspace();
     if (early !== null) return this.finishJob(early);
     const { plan } = this;
-    let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: null };
+    let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: plan.resumeSessionId ?? null };
     let firstStartedAt: number | null = null;
     for (;;) {
       let result = await this.runAttempt(attempt);
@@ -159,6 +169,80 @@ export class JobRunner {
   }
   // ---- end of workspace hooks ----
 
+  /** The current attempt's agent pid, while it runs. */
+  get pid(): number | null {
+    return this.session?.pid ?? null;
+  }
+
+  /** The current screen with its classified state, while an attempt is watched. */
+  inspect(): ReturnType<JobSupervision['inspect']> | null {
+    return this.supervision?.inspect() ?? null;
+  }
+
+  /** Types what someone sent from outside (`codex-run send`); false when no attempt is running. */
+  sendFromOutside(spec: SendSpec, by: string): boolean {
+    const supervision = this.supervision;
+    if (supervision === null || this.session?.pid == null) return false;
+    return supervision.typeFromOutside(supervision.stepsFor(spec), by);
+  }
+
+  /** `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not running. */
+  killFromOutside(by: string): boolean {
+    if (this.session?.pid == null || this.stopped !== null) return false;
+    const now = this.o.clock.now();
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: now,
+      job: this.plan.job.name,
+      intervention: { at: now, kind: 'kill', rule: null, excerpt: [], sent: null, by },
+    });
+    this.stop({ status: 'killed', reason: 'killed-by-user', message: `killed by ${by} (codex-run kill)` });
+    return true;
+  }
+
+  /**
+   * `codex-run attach`: streams the job's output to `onOutput` from now on and, unless
+   * `watch`, pauses supervision and takes keystrokes until `detach()` (recorded as `attach`
+   * and `detach` interventions by `by`). Null when no attempt is running.
+   */
+  attachFromOutside(options: { watch: boolean; by: string; onOutput(data: Buffer): void; onEnd(): void }): AttachedJob | null {
+    const supervision = this.supervision;
+    const look = supervision?.inspect() ?? null;
+    if (supervision === null || look === null || this.session?.pid == null) return null;
+    const name = this.plan.job.name;
+    const record = (kind: 'attach' | 'detach'): void => {
+      const now = this.o.clock.now();
+      this.o.bus.emit({ type: 'job-intervention', at: now, job: name, intervention: { at: now, kind, rule: null, excerpt: [], sent: null, by: options.by } });
+    };
+    let attached = true;
+    const off = this.o.bus.on((event) => {
+      if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
+      if (event.type === 'job-finished' && event.job === name) {
+        detach();
+        options.onEnd();
+      }
+    });
+    const detach = (): void => {
+      if (!attached) return;
+      attached = false;
+      off();
+      if (options.watch) return;
+      record('detach');
+      supervision.resumeSupervision();
+    };
+    if (!options.watch) {
+      record('attach');
+      supervision.pauseSupervision();
+    }
+    return {
+      snapshot: look.snapshot,
+      input: (data) => {
+        if (attached && !options.watch) supervision.typeAttached(data);
+      },
+      detach,
+    };
+  }
+
   private runAttempt(attempt: Attempt): Promise<JobResult> {
     const { bus, clock } = this.o;
     const { plan } = this;
@@ -195,6 +279,7 @@ export class JobRunner {
       rows: DEFAULT_ROWS,
     });
     this.session = session;
+    this.supervision = supervision;
     return session.start();
   }
 }

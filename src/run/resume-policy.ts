@@ -40,6 +40,7 @@ function resumable(reason: FailureReason | null): boolean {
     case 'sandbox-denied':
     case 'resume-lost-context':
     case 'workspace-failed':
+    case 'killed-by-user':
       return false;
     default:
       return unreachable(reason);

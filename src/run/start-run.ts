@@ -59,6 +59,10 @@ export interface RunHandle {
   /** First call: stop every job through the ladder and start no more. With `immediate`: skip the grace periods. */
   interrupt(immediate: boolean): void;
   readonly finished: Promise<RunOutcome>;
+  /** A job that is running now, for control from outside (src/control/), or null. */
+  liveJob(name: string): JobRunner | null;
+  /** `codex-run stop`: records who asked on every running job, then interrupts as a first Ctrl-C does. */
+  interruptBy(by: string): void;
 }
 
 const NOT_STARTED = 'not started: the run was interrupted';
@@ -121,6 +125,23 @@ class Run implements RunHandle {
       this.options.bus.emit({ type: 'job-finished', at: now, job: plan.job.name, result });
     }
     this.maybeClose();
+  }
+
+  liveJob(name: string): JobRunner | null {
+    return this.active.get(name) ?? null;
+  }
+
+  interruptBy(by: string): void {
+    const now = this.options.clock.now();
+    for (const name of this.active.keys()) {
+      this.options.bus.emit({
+        type: 'job-intervention',
+        at: now,
+        job: name,
+        intervention: { at: now, kind: 'stop', rule: null, excerpt: [], sent: null, by },
+      });
+    }
+    this.interrupt(false);
   }
 
   interrupt(immediate: boolean): void {

@@ -137,6 +137,12 @@ export class JobSession {
     return this.o.job.name;
   }
 
+  /** The agent's pid while it runs (or is being stopped), else null. */
+  get pid(): number | null {
+    const s = this.state;
+    return s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : null;
+  }
+
   /** Total raw bytes received from the PTY. */
   get bytes(): number {
     return this.outputBytes;

@@ -9,7 +9,13 @@ import { sanitizeLine } from './text.js';
 export function describeIntervention(info: InterventionInfo): string {
   const rule = info.rule === null ? '' : ` (rule ${info.rule.index + 1}: ${JSON.stringify(info.rule.match)})`;
   const sent = info.sent === null ? '' : ` with ${sanitizeLine(info.sent)}`;
+  // Taken from outside (codex-run send/kill/stop, src/control/): says who.
+  const by = info.by === undefined ? '' : ` by ${sanitizeLine(info.by)}`;
   switch (info.kind) {
+    case 'input':
+      return `typed ${sanitizeLine(info.sent ?? '')}${by}`;
+    case 'stop':
+      return `run stop requested${by}`;
     case 'answer':
       return `answered${rule}${sent}`;
     case 'deny':
@@ -24,7 +30,7 @@ export function describeIntervention(info: InterventionInfo): string {
     case 'fail':
     case 'loop':
     case 'output-limit':
-      return `stopping (${sanitizeLine(info.kind)})${rule}`;
+      return `stopping (${sanitizeLine(info.kind)})${rule}${by}`;
     default:
       return `${sanitizeLine(info.kind)}${rule}${sent}`;
   }

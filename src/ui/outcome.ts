@@ -34,6 +34,7 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'waiting-for-input':
     case 'resume-lost-context':
     case 'workspace-failed':
+    case 'killed-by-user':
     case 'agent-usage':
     case 'not-logged-in':
     case 'rate-limited':
