@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { budgetOf, completionOf, completionProblems, type WrittenBudget } from './completion-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -46,15 +47,24 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     if (jobData === null) continue;
     const own = await resolveFields(jobData, ['jobs', name], context, input.rejected);
     diagnostics.push(...own.diagnostics);
-    merged.push([name, mergeFields(defaults.fields, own.fields)]);
+    const fields = mergeFields(defaults.fields, own.fields);
+    merged.push([name, fields]);
+    if (own.diagnostics.length === 0) diagnostics.push(...completionProblems(source, name, fields, Object.keys(jobData)));
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  const budgetData = asRecord(root['budget']);
+  let runBudget: { budget?: NonNullable<Manifest['budget']> } = {};
+  if (budgetData !== null && !input.rejected.some((bad) => bad[0] === 'budget')) {
+    const budget = budgetOf(budgetData as WrittenBudget, source, ['budget']);
+    if (budget.ok) runBudget = { budget: budget.value };
+    else diagnostics.push(...budget.error);
+  }
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
   const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
-  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog }, diagnostics };
+  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...runBudget }, diagnostics };
 }
 
 // The defaults-applied JobSpec of a job that passed every check.
@@ -78,6 +88,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
+    completion: completionOf(fields),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
   };

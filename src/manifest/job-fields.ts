@@ -14,6 +14,21 @@ import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
 import type { CodexOptions } from '../agents/codex/options.js';
 import {
+  mergeBudget,
+  resolveBudget,
+  resolveContinuePrompt,
+  resolveLimits,
+  resolveRetry,
+  resolveVerify,
+  type BudgetSpec,
+  type RetrySpec,
+  type VerifySpec,
+  type WrittenBudget,
+  type WrittenLimits,
+  type WrittenRetry,
+  type WrittenVerify,
+} from './completion-fields.js';
+import {
   mergeAnswers,
   mergeIdle,
   resolveAnswers,
@@ -54,6 +69,14 @@ export interface RawJobFields {
   codex?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify?: WrittenVerify;
+  until?: 'verified';
+  maxTurns?: number;
+  continuePrompt?: string;
+  budget?: WrittenBudget;
+  limits?: WrittenLimits;
+  retry?: WrittenRetry;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -79,6 +102,14 @@ export interface ResolvedJobFields {
   rehearsal: Turn[];
   codex: CodexOptions;
   secrets: string[];
+  verify: VerifySpec;
+  until: 'verified';
+  maxTurns: number;
+  continuePrompt: string;
+  budget: BudgetSpec;
+  /** `limits.wait` in ms. */
+  limits: number;
+  retry: RetrySpec;
 }
 
 /** What a field's checks may use. */
@@ -142,6 +173,14 @@ const FIELD_RULES: FieldRules = {
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify: { resolve: resolveVerify },
+  until: { resolve: (until) => ok(until) },
+  maxTurns: { resolve: (turns) => ok(turns) },
+  continuePrompt: { resolve: resolveContinuePrompt },
+  budget: { resolve: resolveBudget, merge: mergeBudget },
+  limits: { resolve: resolveLimits },
+  retry: { resolve: resolveRetry },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

@@ -7,6 +7,7 @@ import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
+import type { BudgetSpec, CompletionSpec } from './completion-fields.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -55,6 +56,8 @@ export interface JobSpec {
   resume: ResumeSpec | null;
   /** The scripted model turns under `--rehearse`; null: the default script. */
   rehearsal: Turn[] | null;
+  /** verify, until, maxTurns, continuePrompt, budget, limits and retry, defaults applied; absent: the defaults (`completionOf({})`). */
+  completion?: CompletionSpec;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
   /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
@@ -73,4 +76,6 @@ export interface Manifest {
   jobs: JobSpec[];
   /** `redactRawLog:` as written; absent: on when the `CI` variable is set. */
   redactRawLog?: boolean;
+  /** The run's top-level `budget:` (all jobs together); absent: none. */
+  budget?: BudgetSpec;
 }
