@@ -67,6 +67,9 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
   return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...runBudget }, diagnostics };
 }
 
+/** The fields that make a job's `completion`; a job with none of them keeps the defaults implicitly. */
+const COMPLETION_KEYS = ['verify', 'until', 'maxTurns', 'continuePrompt', 'budget', 'limits', 'retry'] as const;
+
 // The defaults-applied JobSpec of a job that passed every check.
 function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
   const agent = fields.agent ?? 'codex';
@@ -88,7 +91,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
-    completion: completionOf(fields),
+    ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
   };
