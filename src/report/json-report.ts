@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobOutcome, JobPhase, JobStatus, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -48,6 +48,15 @@ export interface JsonJob {
   tokensUsed: number | null;
   lastMessage: string | null;
   interventions: JsonIntervention[];
+  /** `verified`, `succeeded`, `verify-failed`, `budget-exhausted`, `rate-limited`, or another reason / status; null while running. */
+  outcome: JobOutcome | null;
+  attempts: JsonAttempt[];
+}
+
+/** One attempt as written: times as ISO strings. */
+export interface JsonAttempt extends Omit<AttemptInfo, 'startedAt' | 'endedAt'> {
+  startedAt: string | null;
+  endedAt: string;
 }
 
 /** report.json as a value. */
@@ -125,6 +134,8 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
+    outcome: job.outcome,
+    attempts: job.attempts.map((a) => ({ ...a, startedAt: optionalIso(a.startedAt), endedAt: isoTime(a.endedAt) })),
   };
 }
 

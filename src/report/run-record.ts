@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobOutcome, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
@@ -53,6 +53,10 @@ export interface JobRecord {
   /** The agent's final message, once known (job-facts). */
   readonly lastMessage: string | null;
   readonly interventions: readonly InterventionRecord[];
+  /** How the job ended in one word (`verified`, `succeeded`, a reason); null until known. */
+  readonly outcome: JobOutcome | null;
+  /** Every attempt (turn) of the job, once it finished. */
+  readonly attempts: readonly AttemptInfo[];
 }
 
 /** A warning of the run, kept for the report. */
@@ -115,6 +119,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           tokensUsed: null,
           lastMessage: null,
           interventions: [],
+          outcome: null,
+          attempts: [],
         })),
         warnings: [],
       };
@@ -162,6 +168,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         signal: result.signal,
         startedAt: result.startedAt,
         finishedAt: result.finishedAt,
+        outcome: result.outcome ?? (result.status === 'succeeded' ? 'succeeded' : (result.reason ?? result.status)),
+        attempts: result.attempts ?? [],
       }));
     }
     case 'warning': {
