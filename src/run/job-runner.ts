@@ -98,6 +98,8 @@ export class JobRunner {
   private readonly completion: CompletionSpec;
   private readonly attempts: AttemptInfo[] = [];
   private meter: BudgetMeter | null = null;
+  /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
+  private readonly sessionTokens = new Map<string, number>();
   private wallTimer: TimerHandle | null = null;
 
   constructor(private readonly o: JobRunnerOptions) {
@@ -156,18 +158,19 @@ export class JobRunner {
     const { plan } = this.o;
     const { job } = plan;
     const c = this.completion;
+    const tokens = this.turnTokens(attempt);
     const record: AttemptInfo = {
       n: this.attempts.length + 1,
       startedAt: result.startedAt,
       endedAt: result.finishedAt,
       reason: result.status === 'succeeded' ? 'succeeded' : (result.reason ?? result.status),
       sessionId: this.attemptSessionId,
-      tokens: this.attemptTokens,
+      tokens,
       prompt: attempt.prompt,
     };
     this.attempts.push(record);
-    this.meter?.add(this.attemptTokens);
-    this.o.runBudget?.add(this.attemptTokens);
+    this.meter?.add(tokens);
+    this.o.runBudget?.add(tokens);
     if (this.stopped !== null) return { kind: 'final', result };
     if (this.budgetStop !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', this.budgetStop.message) };
 
@@ -250,7 +253,7 @@ export class JobRunner {
     if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
     const ticket = gate.park(job.agent, job.name, resetAt);
     this.wait = ticket;
-    this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.max(0, ticket.releaseAt - now))})` });
+    this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
     this.o.bus.emit({
       type: 'job-intervention',
       at: now,
@@ -264,6 +267,17 @@ export class JobRunner {
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
     this.announce('resume', sessionId, this.attempts.length + 1, 'the usage limit has reset');
     return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId } };
+  }
+
+  // The tokens of the attempt just ended. Codex reports a resumed session's running total
+  // (measured with codex-cli 0.169: `tokens used` after `exec resume` includes the earlier
+  // turns), so a continuation or resume counts the difference from the session's last total.
+  private turnTokens(attempt: Attempt): number | null {
+    const reported = this.attemptTokens;
+    if (reported === null) return null;
+    const before = attempt.expects === null ? 0 : (this.sessionTokens.get(attempt.expects) ?? 0);
+    if (this.attemptSessionId !== null) this.sessionTokens.set(this.attemptSessionId, reported);
+    return Math.max(0, reported - before);
   }
 
   // What stopped the job from outside (an interrupt, the wall budget), read fresh after a wait.
