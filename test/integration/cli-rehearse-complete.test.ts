@@ -261,3 +261,33 @@ jobs:
   assert.equal(hopeless.status, 'failed');
   assert.deepEqual(hopeless.attempts.map((a) => [a.prompt, a.reason]), [['first', 'exit-non-zero'], ['retry', 'exit-non-zero']]);
 });
+
+test('a command job until verified runs again until verify passes; a wall budget stops a long attempt through the ladder', { timeout: 30_000 }, async () => {
+  const { code, out, runDir, jobs } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  counter:
+    agent: command
+    workdir: ${workdir}
+    command: [node, count.js]
+    verify: { command: [node, -e, "process.exit(Number(require('fs').readFileSync('n', 'utf8')) >= 2 ? 0 : 1)"] }
+    until: verified
+    maxTurns: 4
+  endless:
+    agent: command
+    workdir: ${workdir}
+    command: [node, -e, "setInterval(() => {}, 1000)"]
+    budget: { wall: 500ms }
+`,
+    { 'count.js': `const fs = require('fs'); const n = fs.existsSync('n') ? Number(fs.readFileSync('n', 'utf8')) : 0; fs.writeFileSync('n', String(n + 1));\n` },
+  );
+  assert.equal(code, 1, out);
+  const counter = jobs.get('counter')!;
+  assert.equal(counter.outcome, 'verified', out);
+  assert.deepEqual(counter.attempts.map((a) => [a.prompt, a.reason, a.verify?.exitCode]), [['first', 'verify-failed', 1], ['continue', 'verified', 0]]);
+  assert.equal(statSync(path.join(runDir, 'counter.verify-2.log')).size, 0);
+  const endless = jobs.get('endless')!;
+  assert.equal(endless.status, 'failed');
+  assert.equal(endless.reason, 'budget-exhausted');
+  assert.match(endless.message ?? '', /wall budget of 500ms is used up/);
+});
