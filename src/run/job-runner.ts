@@ -194,12 +194,30 @@ export class JobRunner {
       this.announce('continue', this.sessionId, record.n + 1, why);
       return {
         kind: 'again',
-        attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
+        attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
       };
     }
 
     const limited = await this.usageLimit(result);
     if (limited !== null) return limited;
+
+    // A death the session can pick up from is resumed first; a retry starts afresh.
+    const decision = decideResume(job, result, this.sessionId, attempt.resumed);
+    const adapter = adapterFor(job.agent);
+    if (decision.kind === 'resume' && adapter.resumePlan !== undefined) {
+      const exhausted = this.exhausted();
+      if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; the last attempt: ${result.message ?? result.status}`) };
+      this.announce('resume', decision.sessionId, decision.attempt, decision.why);
+      return {
+        kind: 'again',
+        attempt: {
+          launch: adapter.resumePlan(job, plan.env, decision.sessionId, decision.prompt),
+          prompt: 'resume',
+          resumed: decision.attempt,
+          expects: decision.sessionId,
+        },
+      };
+    }
 
     const retry = c.retry;
     if (retry !== null && retryable(result.reason) && this.attempts.filter((a) => a.prompt === 'retry').length < retry.max) {
@@ -212,21 +230,7 @@ export class JobRunner {
       return { kind: 'again', attempt: { launch: plan.launch, prompt: 'retry', resumed: attempt.resumed, expects: null } };
     }
 
-    const decision = decideResume(job, result, this.sessionId, attempt.resumed);
-    const adapter = adapterFor(job.agent);
-    if (decision.kind === 'final' || adapter.resumePlan === undefined) return { kind: 'final', result };
-    const exhausted = this.exhausted();
-    if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; the last attempt: ${result.message ?? result.status}`) };
-    this.announce('resume', decision.sessionId, decision.attempt, decision.why);
-    return {
-      kind: 'again',
-      attempt: {
-        launch: adapter.resumePlan(job, plan.env, decision.sessionId, decision.prompt),
-        prompt: 'resume',
-        resumed: decision.attempt,
-        expects: decision.sessionId,
-      },
-    };
+    return { kind: 'final', result };
   }
 
   // A usage limit with a known reset: park at the gate and resume the same session after it.
