@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, startCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // Finishing work, end to end: the real Codex CLI against the scripted model server
@@ -290,4 +291,49 @@ jobs:
   assert.equal(endless.status, 'failed');
   assert.equal(endless.reason, 'budget-exhausted');
   assert.match(endless.message ?? '', /wall budget of 500ms is used up/);
+});
+
+test('a parked job shows its wait in report.json and an interrupt ends the wait at once', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(workdir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1
+jobs:
+  limited:
+    prompt: "Say hello"
+    workdir: ${workdir}
+    rehearsal:
+      - limit: 10m
+      - say: "Never played."
+`,
+  );
+  const cli = startCli(['jobs.yaml', '--rehearse'], { cwd: dir, env: { HOME: dir } });
+  t.after(() => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  });
+  const root = path.join(dir, '.codex-run', 'runs');
+  const reportFile = await waitFor('the run folder', () => {
+    if (!existsSync(root)) return null;
+    const [runId] = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return runId === undefined ? null : path.join(root, runId, 'report.json');
+  }, 30_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${cli.stdout()}`);
+  });
+  const detail = await waitFor('the parked state in report.json', () => {
+    try {
+      const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: ReportJob[] & Array<{ detail: string | null }> }).jobs[0];
+      return job?.detail?.startsWith('waiting: usage limit') === true ? job.detail : null;
+    } catch {
+      return null;
+    }
+  }, 30_000);
+  assert.match(detail, /^waiting: usage limit, resets \d\d:\d\d \(in (?:\d+m)?\d*s?\)$/);
+  cli.child.kill('SIGINT');
+  const r = await cli.result;
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: ReportJob[] }).jobs[0]!;
+  assert.equal(job.status, 'interrupted');
+  assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'usage-limit']]);
 });
