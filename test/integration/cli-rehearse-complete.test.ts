@@ -323,12 +323,14 @@ jobs:
   });
   const detail = await waitFor('the parked state in report.json', () => {
     try {
-      const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: ReportJob[] & Array<{ detail: string | null }> }).jobs[0];
+      const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: Array<{ detail: string | null }> }).jobs[0];
       return job?.detail?.startsWith('waiting: usage limit') === true ? job.detail : null;
     } catch {
       return null;
     }
-  }, 30_000);
+  }, 30_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${cli.stdout()}\n${existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : 'no report'}`);
+  });
   assert.match(detail, /^waiting: usage limit, resets \d\d:\d\d \(in (?:\d+m)?\d*s?\)$/);
   cli.child.kill('SIGINT');
   const r = await cli.result;
