@@ -339,3 +339,27 @@ jobs:
   assert.equal(job.status, 'interrupted');
   assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'usage-limit']]);
 });
+
+test("the run's budget: once its turns are spent, queued jobs are skipped as budget-exhausted", { timeout: 30_000 }, async () => {
+  const { code, out, jobs } = await rehearse(
+    (workdir) => `version: 1
+concurrency: 1
+budget: { turns: 1 }
+jobs:
+  first:
+    agent: command
+    workdir: ${workdir}
+    command: [node, -e, "0"]
+  second:
+    agent: command
+    workdir: ${workdir}
+    command: [node, -e, "0"]
+`,
+  );
+  assert.equal(code, 1, out);
+  assert.equal(jobs.get('first')?.status, 'succeeded');
+  const second = jobs.get('second')!;
+  assert.equal(second.status, 'skipped');
+  assert.equal(second.reason, 'budget-exhausted');
+  assert.equal(second.message, "not started: the run's budget is used up");
+});
