@@ -177,3 +177,21 @@ test('manifest: an unknown placeholder, until without verify, until on a TUI job
     '17:23: expected a token count such as 200000, 500k or 3M, found "3G"',
   ]);
 });
+
+test('the summary shows outcome, turns and tokens for a job that verified or took more than one turn; a plain job is unchanged', async () => {
+  const { renderSummary } = await import('../../src/ui/summary.js');
+  const base = { reason: null, message: null, exitCode: 0, signal: null, stoppedBy: null, startedAt: 0, finishedAt: 2100 } as const;
+  const attempt = (n: number, prompt: 'first' | 'continue', tokens: number) => ({ n, startedAt: 0, endedAt: 1, reason: 'x', sessionId: null, tokens, prompt });
+  const text = renderSummary({
+    color: false,
+    runDir: '/runs/r',
+    jobs: [
+      { name: 'fix', result: { ...base, status: 'succeeded', outcome: 'verified', attempts: [attempt(1, 'first', 1000), attempt(2, 'continue', 234)] } },
+      { name: 'lint', result: { ...base, status: 'succeeded', outcome: 'succeeded', attempts: [attempt(1, 'first', 0)] } },
+    ],
+  });
+  assert.equal(
+    text,
+    ['JOB   STATUS     DURATION  EXIT/REASON', 'fix   succeeded  2.1s      exit 0 [verified, 2 turns, 1234 tokens]', 'lint  succeeded  2.1s      exit 0', '2 jobs: 2 succeeded', 'Run folder: /runs/r', ''].join('\n'),
+  );
+});
