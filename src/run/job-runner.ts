@@ -189,7 +189,7 @@ export class JobRunner {
       if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; ${why}`) };
       const prompt = renderContinuePrompt(c.continuePrompt, { command: c.verify.display, exitCode: verified.exitCode, tail: verified.tail });
       const adapter = adapterFor(job.agent);
-      if (adapter.resumePlan === undefined) return { kind: 'again', attempt: { launch: plan.launch, prompt: 'continue', resumed: attempt.resumed, expects: null } };
+      if (adapter.resumePlan === undefined) return { kind: 'again', attempt: { launch: adapter.plan(job, plan.env), prompt: 'continue', resumed: attempt.resumed, expects: null } };
       if (this.sessionId === null) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}; the agent reported no session id to continue`) };
       this.announce('continue', this.sessionId, record.n + 1, why);
       return {
@@ -227,7 +227,8 @@ export class JobRunner {
       const waited = await this.pause(retry.backoffMs, `retrying in ${formatDuration(retry.backoffMs)}`);
       const cut = this.stopCause();
       if (!waited) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: this.o.clock.now() } };
-      return { kind: 'again', attempt: { launch: plan.launch, prompt: 'retry', resumed: attempt.resumed, expects: null } };
+      // A fresh launch: codex's private folder (its prompt file is created exclusively) is per run.
+      return { kind: 'again', attempt: { launch: adapterFor(job.agent).plan(job, plan.env), prompt: 'retry', resumed: attempt.resumed, expects: null } };
     }
 
     return { kind: 'final', result };

@@ -363,3 +363,24 @@ jobs:
   assert.equal(second.reason, 'budget-exhausted');
   assert.equal(second.message, "not started: the run's budget is used up");
 });
+
+test('a codex job with retry: a model error is tried again afresh, as a new session', { timeout: 60_000 }, async () => {
+  const { code, out, jobs } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  flaky:
+    prompt: "Say hello"
+    workdir: ${workdir}
+    retry: { max: 1, backoff: 100ms }
+    rehearsal:
+      - fail: 400
+        times: 1
+      - say: "Second time lucky."
+`,
+  );
+  assert.equal(code, 0, out);
+  const job = jobs.get('flaky')!;
+  assert.equal(job.outcome, 'succeeded');
+  assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'model-error'], ['retry', 'succeeded']]);
+  assert.notEqual(job.attempts[0]?.sessionId, job.attempts[1]?.sessionId, 'a retry starts a new session');
+});
