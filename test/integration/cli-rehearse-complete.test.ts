@@ -384,3 +384,28 @@ jobs:
   assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'model-error'], ['retry', 'succeeded']]);
   assert.notEqual(job.attempts[0]?.sessionId, job.attempts[1]?.sessionId, 'a retry starts a new session');
 });
+
+test('verify that never passes: verify-failed after maxTurns, and at once without until', { timeout: 30_000 }, async () => {
+  const { code, out, jobs } = await rehearse(
+    (workdir) => `version: 1
+defaults:
+  agent: command
+  workdir: ${workdir}
+  command: [node, -e, "0"]
+  verify: { command: "echo still broken; exit 1" }
+jobs:
+  stubborn:
+    until: verified
+    maxTurns: 2
+  once: {}
+`,
+  );
+  assert.equal(code, 1, out);
+  const stubborn = jobs.get('stubborn')!;
+  assert.equal(stubborn.reason, 'verify-failed');
+  assert.equal(stubborn.message, 'verify `echo still broken; exit 1` failed (exit 1); output in stubborn.verify-2.log, after 2 turns (maxTurns 2)');
+  assert.deepEqual(stubborn.attempts.map((a) => [a.prompt, a.reason, a.verify?.tail]), [['first', 'verify-failed', 'still broken'], ['continue', 'verify-failed', 'still broken']]);
+  const once = jobs.get('once')!;
+  assert.equal(once.outcome, 'verify-failed');
+  assert.equal(once.attempts.length, 1);
+});
