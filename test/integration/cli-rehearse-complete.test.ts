@@ -313,28 +313,29 @@ jobs:
   t.after(() => {
     if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
   });
+  // The run folder is created under a temporary name and renamed: look for its report afresh each time.
   const root = path.join(dir, '.codex-run', 'runs');
-  const reportFile = await waitFor('the run folder', () => {
+  const currentReport = (): string | null => {
     if (!existsSync(root)) return null;
-    const [runId] = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    return runId === undefined ? null : path.join(root, runId, 'report.json');
-  }, 30_000).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${cli.stdout()}`);
-  });
+    return readdirSync(root).map((name) => path.join(root, name, 'report.json')).find((file) => existsSync(file)) ?? null;
+  };
   const detail = await waitFor('the parked state in report.json', () => {
     try {
-      const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: Array<{ detail: string | null }> }).jobs[0];
+      const file = currentReport();
+      const job = file === null ? undefined : (JSON.parse(readFileSync(file, 'utf8')) as { jobs: Array<{ detail: string | null }> }).jobs[0];
       return job?.detail?.startsWith('waiting: usage limit') === true ? job.detail : null;
     } catch {
       return null;
     }
   }, 30_000).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${cli.stdout()}\n${existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : 'no report'}`);
+    throw new Error(`${String(error)}\n${cli.stdout()}`);
   });
   assert.match(detail, /^waiting: usage limit, resets \d\d:\d\d \(in (?:\d+m)?\d*s?\)$/);
   cli.child.kill('SIGINT');
   const r = await cli.result;
   assert.equal(r.code, 130, r.stdout + r.stderr);
+  const reportFile = currentReport();
+  assert.ok(reportFile !== null);
   const job = (JSON.parse(readFileSync(reportFile, 'utf8')) as { jobs: ReportJob[] }).jobs[0]!;
   assert.equal(job.status, 'interrupted');
   assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'usage-limit']]);
