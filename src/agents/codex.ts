@@ -39,12 +39,14 @@ export const CODEX_DEFAULTS: AgentDefaults = {
 const STDIN_LAUNCHER = 'exec "$@" < "$0"';
 
 // The launch of one codex run: a new session, or the resume of `resumeSessionId`.
-function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeSessionId: string | null): Result<LaunchPlan, LaunchProblem> {
+function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeSessionId: string | null, preferStdin = false): Result<LaunchPlan, LaunchProblem> {
   const spec = job.codex ?? codexSpecOf(undefined);
   const binary = resolveCodexBinary(spec.bin, job.workdir, env['PATH']);
   if (!binary.ok) return err({ reason: 'binary-missing', message: binary.error.message });
   const promptBytes = Buffer.byteLength(prompt, 'utf8');
-  const viaStdin = promptBytes > MAX_PROMPT_ARG_BYTES;
+  // exec can always read the prompt from stdin: a prompt carrying tool output (a verify
+  // command's) goes that way, so it never shows in the process list.
+  const viaStdin = promptBytes > MAX_PROMPT_ARG_BYTES || (preferStdin && spec.mode === 'exec');
   if (viaStdin && spec.mode === 'tui') {
     return err({
       reason: 'agent-usage',
@@ -90,5 +92,5 @@ export const codexAdapter: AgentAdapter = {
     }
     return codexLaunch(job, env, job.prompt, null);
   },
-  resumePlan: (job, env, sessionId, prompt) => codexLaunch(job, env, prompt, sessionId),
+  resumePlan: (job, env, sessionId, prompt, options) => codexLaunch(job, env, prompt, sessionId, options?.private === true),
 };

@@ -98,9 +98,12 @@ export class Redactor {
     return this.textPattern === null ? text : text.replace(this.textPattern, REDACTED);
   }
 
-  /** A job's result with its message redacted. */
+  /** A job's result with its message (and its attempts' verify output) redacted. */
   result(result: JobResult): JobResult {
-    return result.message === null || !this.active ? result : { ...result, message: this.text(result.message) };
+    if (!this.active) return result;
+    const message = result.message === null ? result : { ...result, message: this.text(result.message) };
+    if (result.attempts === undefined) return message;
+    return { ...message, attempts: result.attempts.map((a) => (a.verify === undefined ? a : { ...a, verify: { ...a.verify, tail: this.text(a.verify.tail) } })) };
   }
 
   /** An event with every text a person or a file will see redacted (raw job-output is left alone). */

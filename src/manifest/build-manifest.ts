@@ -7,6 +7,7 @@ import { codexOf } from './codex-fields.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
+import { budgetOf, completionOf, completionProblems, type WrittenBudget } from './completion-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -53,8 +54,10 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     if (jobData === null) continue;
     const own = await resolveFields(jobData, ['jobs', name], context, input.rejected);
     diagnostics.push(...own.diagnostics);
-    merged.push([name, mergeFields(defaults.fields, own.fields)]);
+    const fields = mergeFields(defaults.fields, own.fields);
+    merged.push([name, fields]);
     if (own.diagnostics.length === 0 && defaults.diagnostics.length === 0) whole.add(name);
+    if (own.diagnostics.length === 0) diagnostics.push(...completionProblems(source, name, fields, Object.keys(jobData)));
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
   diagnostics.push(...jobProblems(source, root));
@@ -62,13 +65,20 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
   if (input.rejected.length === 0) {
     for (const [name, fields] of merged) if (whole.has(name)) diagnostics.push(...(await workspaceProblems(source, name, fields.workdir ?? dir, workspaceOf(fields))));
   }
+  const budgetData = asRecord(root['budget']);
+  let runBudget: { budget?: NonNullable<Manifest['budget']> } = {};
+  if (budgetData !== null && !input.rejected.some((bad) => bad[0] === 'budget')) {
+    const budget = budgetOf(budgetData as WrittenBudget, source, ['budget']);
+    if (budget.ok) runBudget = { budget: budget.value };
+    else diagnostics.push(...budget.error);
+  }
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
   const warnings = await sharedWorkdirs(jobs, new Map(merged), source, input.now ?? Date.now());
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
   const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
-  const manifest: Manifest = { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog };
+  const manifest: Manifest = { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...runBudget };
   if (warnings.length > 0) manifest.warnings = { diagnostics: warnings, sources: new Map([[source.file, source.text]]) };
   return { manifest, diagnostics };
 }
@@ -101,6 +111,9 @@ async function sharedWorkdirs(
   }));
 }
 
+/** The fields that make a job's `completion`; a job with none of them keeps the defaults implicitly. */
+const COMPLETION_KEYS = ['verify', 'until', 'maxTurns', 'continuePrompt', 'budget', 'limits', 'retry'] as const;
+
 // The defaults-applied JobSpec of a job that passed every check.
 function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
   const agent = fields.agent ?? 'codex';
@@ -131,6 +144,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
+    ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
     ...workspaceField(fields),

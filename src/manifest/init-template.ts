@@ -34,8 +34,17 @@ jobs:
     #   NODE_ENV: test
     #   TOKEN: "\${GITHUB_TOKEN}"  # from your environment; \${VAR:-default} if it may be unset
     # timeout: 45m
+    # verify:                  # run after each turn that ends well; exit 0 = verified
+    #   command: [npm, test]
+    #   timeout: 10m
+    # until: verified          # continue the same session until verify passes...
+    # maxTurns: 4              # ...at most this many turns in all
+    # continuePrompt: "{{verify.command}} failed (exit {{verify.exitCode}}); its output ends with {{verify.tail}} Fix it."
+    # budget: { tokens: 3M, wall: 2h }   # stop at a clean point when spent (budget-exhausted)
+    # limits: { wait: 8h }     # wait this long for a usage-limit reset, then resume the session
 
   lint:
     agent: command             # a plain program instead of an agent
     command: [npm, run, lint]  # argv, no shell; a string runs through /bin/sh -c
+    # retry: { max: 2, backoff: 30s }  # try a failed run again (never after a denial or usage limit)
 `;

@@ -15,6 +15,21 @@ import { mergeCodex, resolveCodex } from './codex-fields.js';
 import type { CodexOptions } from '../agents/codex/options.js';
 import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
 import {
+  mergeBudget,
+  resolveBudget,
+  resolveContinuePrompt,
+  resolveLimits,
+  resolveRetry,
+  resolveVerify,
+  type BudgetSpec,
+  type RetrySpec,
+  type VerifySpec,
+  type WrittenBudget,
+  type WrittenLimits,
+  type WrittenRetry,
+  type WrittenVerify,
+} from './completion-fields.js';
+import {
   mergeAnswers,
   mergeIdle,
   resolveAnswers,
@@ -59,6 +74,14 @@ export interface RawJobFields {
   isolation?: Isolation;
   worktree?: WrittenWorktree;
   commit?: WrittenCommit;
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify?: WrittenVerify;
+  until?: 'verified';
+  maxTurns?: number;
+  continuePrompt?: string;
+  budget?: WrittenBudget;
+  limits?: WrittenLimits;
+  retry?: WrittenRetry;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -88,6 +111,14 @@ export interface ResolvedJobFields {
   isolation: Isolation;
   worktree: WorktreeOptions;
   commit: CommitOption;
+  verify: VerifySpec;
+  until: 'verified';
+  maxTurns: number;
+  continuePrompt: string;
+  budget: BudgetSpec;
+  /** `limits.wait` in ms. */
+  limits: number;
+  retry: RetrySpec;
 }
 
 /** What a field's checks may use. */
@@ -158,6 +189,14 @@ const FIELD_RULES: FieldRules = {
   isolation: { resolve: resolveIsolation },
   worktree: { resolve: resolveWorktree, merge: mergeWorktree },
   commit: { resolve: resolveCommitField },
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify: { resolve: resolveVerify },
+  until: { resolve: (until) => ok(until) },
+  maxTurns: { resolve: (turns) => ok(turns) },
+  continuePrompt: { resolve: resolveContinuePrompt },
+  budget: { resolve: resolveBudget, merge: mergeBudget },
+  limits: { resolve: resolveLimits },
+  retry: { resolve: resolveRetry },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

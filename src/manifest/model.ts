@@ -8,6 +8,7 @@ import type { CodexSpec } from '../agents/codex/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import type { WorkspaceSpec } from './workspace-fields.js';
+import type { BudgetSpec, CompletionSpec } from './completion-fields.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -63,6 +64,8 @@ export interface JobSpec {
   resume: ResumeSpec | null;
   /** The scripted model turns under `--rehearse`; null: the default script. */
   rehearsal: Turn[] | null;
+  /** verify, until, maxTurns, continuePrompt, budget, limits and retry, defaults applied; absent: the defaults (`completionOf({})`). */
+  completion?: CompletionSpec;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
   /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
@@ -91,4 +94,6 @@ export interface Manifest {
   redactRawLog?: boolean;
   /** Warnings found while loading (`validate` prints them); absent when there are none. */
   warnings?: ManifestWarnings;
+  /** The run's top-level `budget:` (all jobs together); absent: none. */
+  budget?: BudgetSpec;
 }

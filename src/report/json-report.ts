@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobChanges, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobStatus, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -54,6 +54,15 @@ export interface JsonJob {
   process: { pid: number; startTime: string | null; bootId: string | null; cgroup: string | null } | null;
   /** What the job changed in its git repository; null when its workdir is in none. */
   changes: JobChanges | null;
+  /** `verified`, `succeeded`, `verify-failed`, `budget-exhausted`, `rate-limited`, or another reason / status; null while running. */
+  outcome: JobOutcome | null;
+  attempts: JsonAttempt[];
+}
+
+/** One attempt as written: times as ISO strings. */
+export interface JsonAttempt extends Omit<AttemptInfo, 'startedAt' | 'endedAt'> {
+  startedAt: string | null;
+  endedAt: string;
 }
 
 /** report.json as a value. */
@@ -141,6 +150,8 @@ function toJsonJob(job: JobRecord): JsonJob {
     process:
       job.process === null ? null : { pid: job.process.pid, startTime: job.process.startTime, bootId: job.process.bootId, cgroup: job.process.cgroup },
     changes: job.changes === null ? null : toJsonChanges(job.changes),
+    outcome: job.outcome,
+    attempts: job.attempts.map((a) => ({ ...a, startedAt: optionalIso(a.startedAt), endedAt: isoTime(a.endedAt) })),
   };
 }
 

@@ -40,7 +40,7 @@ export interface ReportChanges {
 }
 
 /** A job as the reporters read it: report.json's job plus the optional later fields. */
-export type ReportJob = Omit<JsonJob, 'changes'> & {
+export type ReportJob = Omit<JsonJob, 'changes' | 'outcome' | 'attempts'> & {
   outcome?: string | null;
   attempts?: ReportAttempt[];
   changes?: ReportChanges | null;

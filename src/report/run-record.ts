@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobChanges, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /**
@@ -60,6 +60,10 @@ export interface JobRecord {
   readonly process: JobProcessFacts | null;
   /** What the job changed in its git repository (job-changes); null when not in one, or not yet known. */
   readonly changes: JobChanges | null;
+  /** How the job ended in one word (`verified`, `succeeded`, a reason); null until known. */
+  readonly outcome: JobOutcome | null;
+  /** Every attempt (turn) of the job, once it finished. */
+  readonly attempts: readonly AttemptInfo[];
 }
 
 /** A warning of the run, kept for the report. */
@@ -128,6 +132,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           interventions: [],
           process: null,
           changes: null,
+          outcome: null,
+          attempts: [],
         })),
         warnings: [],
         runner: event.runner ?? null,
@@ -182,6 +188,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         signal: result.signal,
         startedAt: result.startedAt,
         finishedAt: result.finishedAt,
+        outcome: result.outcome ?? (result.status === 'succeeded' ? 'succeeded' : (result.reason ?? result.status)),
+        attempts: result.attempts ?? [],
       }));
     }
     case 'warning': {

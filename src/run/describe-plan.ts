@@ -6,6 +6,7 @@ import type { BuiltinRule } from '../agents/adapter.js';
 import { precheck } from '../session/precheck.js';
 import { Redactor } from '../logs/redactor.js';
 import { expandBranch } from '../git/ref-name.js';
+import type { BudgetSpec } from '../manifest/completion-fields.js';
 
 /** Quotes an argv element for display only (it is never given to a shell). */
 function quoteArg(arg: string): string {
@@ -78,9 +79,36 @@ function describeWorkspace(job: JobSpec): string[] {
   ];
 }
 
+function describeBudget(budget: BudgetSpec): string | null {
+  const parts = [
+    budget.tokens === null ? null : `${budget.tokens} tokens`,
+    budget.turns === null ? null : `${budget.turns} turns`,
+    budget.wallMs === null ? null : `${formatDuration(budget.wallMs)} wall`,
+  ].filter((part) => part !== null);
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
+// verify / until / budget / limits / retry of a job that sets any of them (nothing otherwise).
+function describeCompletion(job: JobSpec): string[] {
+  const c = job.completion;
+  if (c === undefined) return [];
+  const lines: string[] = [];
+  if (c.verify !== null) {
+    const until = c.untilVerified ? `; until verified, at most ${c.maxTurns} turns (continue: ${JSON.stringify(c.continuePrompt.split('\n')[0] ?? '')}...)` : '';
+    lines.push(`  verify:  ${c.verify.command.map(quoteArg).join(' ')} (timeout ${formatDuration(c.verify.timeoutMs)})${until}`);
+  }
+  const budget = describeBudget(c.budget);
+  if (budget !== null) lines.push(`  budget:  ${budget}`);
+  lines.push(`  limits:  wait up to ${formatDuration(c.limitsWaitMs)} for a usage-limit reset`);
+  if (c.retry !== null) lines.push(`  retry:   up to ${c.retry.max}x, ${formatDuration(c.retry.backoffMs)} apart`);
+  return lines;
+}
+
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
   const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
+  const runBudget = plan.manifest.budget === undefined ? null : describeBudget(plan.manifest.budget);
+  if (runBudget !== null) lines.push(`Run budget: ${runBudget}`);
   const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
   for (const { job, launch, env, envKeys, decline, builtinRules } of plan.jobs) {
     lines.push('', `${job.name} (${job.agent})`);
@@ -94,6 +122,7 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
     lines.push(`  timeout: ${describeLimit(job.timeoutMs)}${limitSource(job, job.agentDefaults?.timeout === true, true)}`);
     lines.push(...describeWorkspace(job));
+    lines.push(...describeCompletion(job));
     lines.push(...describeSupervision(job, decline));
     lines.push(...describeBuiltinRules(builtinRules, decline));
   }

@@ -46,7 +46,33 @@ export type FailureReason =
   /** The job's workspace could not be made (its worktree, src/workspace/job-workspace.ts). */
   | 'workspace-failed'
   /** Someone stopped the job from outside (`codex-run kill`, src/control/). */
-  | 'killed-by-user';
+  | 'killed-by-user'
+  // Finishing work (src/run/job-runner.ts).
+  /** `verify` still failed after the last allowed turn (or without `until: verified`). */
+  | 'verify-failed'
+  /** A job or run budget (tokens, turns, wall) ran out. */
+  | 'budget-exhausted';
+
+/** How a job ended, in one word: `verified`, `succeeded` (no verify), or the failure reason / status. */
+export type JobOutcome = 'verified' | 'succeeded' | FailureReason | Exclude<JobStatus, 'succeeded'>;
+
+/** What started an attempt: the job's own prompt, a continuation after a failed verify, a resume, a retry. */
+export type AttemptPrompt = 'first' | 'continue' | 'resume' | 'retry';
+
+/** One attempt (agent turn, or run of a command) of a job. */
+export interface AttemptInfo {
+  /** 1-based. */
+  n: number;
+  startedAt: number | null;
+  endedAt: number;
+  /** `succeeded`, `verified`, `verify-failed`, or the attempt's failure reason / status. */
+  reason: string;
+  sessionId: string | null;
+  /** Tokens the agent reported for this attempt, or null. */
+  tokens: number | null;
+  prompt: AttemptPrompt;
+  verify?: { exitCode: number | null; passed: boolean; logFile: string; tail: string };
+}
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -63,6 +89,10 @@ export interface JobResult {
   stoppedBy: StopStep | null;
   startedAt: number | null;
   finishedAt: number;
+  /** The job's outcome in one word (set by the job runner; absent for jobs that never started). */
+  outcome?: JobOutcome;
+  /** Every attempt, oldest first (set by the job runner). */
+  attempts?: AttemptInfo[];
 }
 
 /** What the report needs to know about a job before it starts. Env values are never included. */

@@ -41,6 +41,8 @@ function resumable(reason: FailureReason | null): boolean {
     case 'resume-lost-context':
     case 'workspace-failed':
     case 'killed-by-user':
+    case 'verify-failed':
+    case 'budget-exhausted':
       return false;
     default:
       return unreachable(reason);

@@ -13,6 +13,8 @@ import { openRunOutputs, type RunOutputs } from './run-outputs.js';
 import type { TextReportOptions } from '../report/text-reports.js';
 import { Redactor } from '../logs/redactor.js';
 import { JobWorkspace } from '../workspace/job-workspace.js';
+import { UsageGate } from './usage-gate.js';
+import { BudgetMeter } from './budget-meter.js';
 
 export interface RunOptions {
   /** Parent folder of run folders. */
@@ -33,6 +35,8 @@ export interface RunOptions {
   redactRawLog?: boolean;
   /** Where else the text reports go (`--junit`, `$GITHUB_STEP_SUMMARY`). */
   reports?: TextReportOptions;
+  /** Random numbers in [0, 1) for the usage-limit release jitter (tests pin it). Default Math.random. */
+  random?: () => number;
 }
 
 /** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
@@ -67,6 +71,7 @@ export interface RunHandle {
 
 const NOT_STARTED = 'not started: the run was interrupted';
 const INTERRUPTED: StopCause = { status: 'interrupted', reason: 'interrupted', message: 'the run was interrupted' };
+const NOT_STARTED_BUDGET = "not started: the run's budget is used up";
 
 /**
  * The run as a whole.
@@ -91,6 +96,11 @@ class Run implements RunHandle {
   private readonly results = new Map<string, JobResult>();
   private resolveFinished!: (outcome: RunOutcome) => void;
   readonly finished: Promise<RunOutcome>;
+  /** One usage-limit gate per agent kind: no new job of a kind starts while its limit holds. */
+  private readonly gate: UsageGate;
+  /** The run's top-level budget, shared by its jobs; null: none. */
+  private readonly budget: BudgetMeter | null;
+  private budgetTimer: ReturnType<Clock['setTimeout']> | null = null;
 
   constructor(
     readonly runId: string,
@@ -103,9 +113,18 @@ class Run implements RunHandle {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
+    this.gate = new UsageGate(options.clock, options.random);
+    this.gate.onOpen(() => {
+      this.fill();
+      this.maybeClose();
+    });
+    const spec = plan.manifest.budget;
+    this.budget = spec === undefined ? null : new BudgetMeter(spec, options.clock.now(), "the run's");
   }
 
   begin(): void {
+    const wallLeft = this.budget?.wallLeft(this.options.clock.now()) ?? null;
+    if (wallLeft !== null) this.budgetTimer = this.options.clock.setTimeout(() => this.budgetExhausted(), wallLeft);
     this.fill();
     this.maybeClose();
   }
@@ -164,10 +183,25 @@ class Run implements RunHandle {
     }
   }
 
-  // Starts queued jobs up to the concurrency limit.
+  // The run's wall budget ran out: running jobs stop through the ladder, queued ones never start.
+  private budgetExhausted(): void {
+    this.budgetTimer = null;
+    if (this.state.kind !== 'running') return;
+    const message = this.budget?.exhausted(this.options.clock.now()) ?? "the run's wall budget is used up";
+    for (const runner of this.active.values()) runner.stop({ status: 'failed', reason: 'budget-exhausted', message });
+    this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
+  }
+
+  // Starts queued jobs up to the concurrency limit, skipping agents whose usage limit holds.
   private fill(): void {
     while (this.state.kind === 'running' && this.active.size + this.starting.size < this.plan.concurrency) {
-      const next = this.queue.shift();
+      if (this.queue.length > 0 && this.budget?.exhausted(this.options.clock.now()) != null) {
+        this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
+        return;
+      }
+      const index = this.queue.findIndex((p) => !this.gate.holding(p.job.agent));
+      if (index < 0) return;
+      const [next] = this.queue.splice(index, 1);
       if (next === undefined) return;
       this.launch(next);
     }
@@ -203,6 +237,10 @@ class Run implements RunHandle {
         graceMs: this.options.graceMs,
         env: (base) => this.options.activeRehearsal?.envFor(job.name, base) ?? base,
         workspace: this.workspaceFor(job),
+        runDir: this.runDir,
+        fileBase: this.outputs.runStarted.jobs.find((j) => j.name === job.name)?.logFile.replace(/\.log$/, '') ?? job.name,
+        gate: this.gate,
+        runBudget: this.budget,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();
@@ -255,6 +293,7 @@ class Run implements RunHandle {
     }
     const interrupted = s.kind === 'interrupting';
     this.state = { kind: 'closing' };
+    if (this.budgetTimer !== null) this.options.clock.clearTimeout(this.budgetTimer);
     const results = this.plan.jobs.map((p) => ({ name: p.job.name, result: this.results.get(p.job.name)! }));
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });

@@ -26,6 +26,12 @@ export function describeIntervention(info: InterventionInfo): string {
       return `blocked: waiting for input${rule}${info.question === undefined ? '' : `: ${describeQuestion(info.question)}`}`;
     case 'resume':
       return `resuming session ${sanitizeLine(info.sessionId ?? '?')} (resume ${info.attempt ?? '?'}) after ${sanitizeLine(info.why ?? 'a failed attempt')}`;
+    case 'continue':
+      return `continuing session ${sanitizeLine(info.sessionId ?? '?')} (turn ${info.attempt ?? '?'}): ${sanitizeLine(info.why ?? 'verify failed')}`;
+    case 'retry':
+      return `retrying (attempt ${info.attempt ?? '?'}) after ${sanitizeLine(info.why ?? 'a failed attempt')}`;
+    case 'usage-limit':
+      return `usage limit: ${sanitizeLine(info.why ?? 'parked until the reset')}`;
     case 'kill':
     case 'fail':
     case 'loop':

@@ -1,5 +1,5 @@
 import type { JobResult, JobStatus } from '../run/events.js';
-import { outcomeDetail, outcomeDuration, outcomeMessage } from './outcome.js';
+import { outcomeDetail, outcomeDuration, outcomeMessage, turnsNote } from './outcome.js';
 import { createPalette, statusPaint } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
@@ -50,7 +50,8 @@ export function renderSummary(input: SummaryInput): string {
     const rows = input.jobs.map(({ name, result }) => {
       const detail = outcomeDetail(result);
       const message = outcomeMessage(result);
-      const why = [detail, message === null ? null : input.fullText === true ? message : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
+      const turns = turnsNote(result);
+      const why = [turns === null ? detail : `${detail ?? ''} [${turns}]`.trimStart(), message === null ? null : input.fullText === true ? message : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
       return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
     });
     const questions = input.jobs.map((j) => (j.result.status === 'succeeded' ? null : (j.question ?? null)));

@@ -183,6 +183,26 @@ test('fail answers with the HTTP status `times` times, then the script goes on',
   });
 });
 
+test('limit answers HTTP 429 usage_limit_reached with resets_at, again for every request until the reset, then plays on', { timeout: 10_000 }, async () => {
+  await withServer({ job: [{ limit: '3s' }, { say: 'After the reset.' }] }, async (server, clock) => {
+    const url = `${server.baseUrl('job')}/responses`;
+    const resetAt = clock.now() + 3000;
+    const a = await post(url, turnBody('go'));
+    assert.equal(a.status, 429);
+    assert.deepEqual(JSON.parse(a.text), {
+      error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.ceil(resetAt / 1000), resets_in_seconds: 3 },
+    });
+    clock.advance(2999);
+    const b = await post(url, turnBody('go'));
+    assert.equal(b.status, 429, 'still limited');
+    assert.equal(JSON.parse(b.text).error.resets_in_seconds, 1);
+    clock.advance(1);
+    const c = await post(url, turnBody('go'));
+    assert.equal(outputItem(c.text)['content'][0]['text'], 'After the reset.');
+    assert.deepEqual(server.requests('job').map((r) => r.turns), [[0], [], [1]]);
+  });
+});
+
 test('fail: stream sends response.failed inside a 200 stream', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ fail: 'stream' }] }, async (server) => {
     const reply = await post(`${server.baseUrl('job')}/responses`, turnBody('go'));

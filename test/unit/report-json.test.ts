@@ -77,7 +77,21 @@ const events: RunEvent[] = [
     type: 'job-finished',
     at: T0 + 1500,
     job: 'build',
-    result: { status: 'succeeded', reason: null, message: null, exitCode: 0, signal: null, stoppedBy: null, startedAt: T0 + 12, finishedAt: T0 + 1500 },
+    result: {
+      status: 'succeeded',
+      reason: null,
+      message: null,
+      exitCode: 0,
+      signal: null,
+      stoppedBy: null,
+      startedAt: T0 + 12,
+      finishedAt: T0 + 1500,
+      outcome: 'verified',
+      attempts: [
+        { n: 1, startedAt: T0 + 12, endedAt: T0 + 700, reason: 'verify-failed', sessionId: null, tokens: 1200, prompt: 'first', verify: { exitCode: 1, passed: false, logFile: 'build.verify-1.log', tail: 'expected fixed, found broken' } },
+        { n: 2, startedAt: T0 + 800, endedAt: T0 + 1400, reason: 'verified', sessionId: null, tokens: 300, prompt: 'continue', verify: { exitCode: 0, passed: true, logFile: 'build.verify-2.log', tail: 'ok' } },
+      ],
+    },
   },
   { type: 'job-activity', at: T0 + 2000, job: 'ghost', line: 'not in the plan' },
   {
