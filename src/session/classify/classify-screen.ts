@@ -33,16 +33,27 @@
 import type { ClassifyOptions, ScreenQuestion, ScreenVerdict } from './types.js';
 import { readLines, type ClassifyLine } from './lines.js';
 import { bottomRegion, type BottomRegion } from './bottom-region.js';
-import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, type Menu } from './options.js';
-import { OPTION_WORD, hasWaitingWording, isQuestionLine, isReply, isRequest } from './wording.js';
+import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, radioMenuAt, type Menu } from './options.js';
+import { OPTION_WORD, hasWaitingWording, isInputRequest, isQuestionLine, isReply } from './wording.js';
 import { isWorkingLine } from './working.js';
 import { mentionsEnter } from './key-hints.js';
 import type { AgentScreenKnowledge } from './knowledge.js';
 import { screenKnowledgeFor } from '../../agents/screen-knowledge.js';
 
-/** Classifies a rendered screen given as plain text (lines separated by `\n`). */
+/**
+ * Classifies a rendered screen given as plain text (lines separated by `\n`; terminal escape
+ * sequences such as SGR colours are dropped). Anything but a string is a programming error:
+ * a TypeError (`classifyScreen: expected a string, got null`), not a guess.
+ */
 export function classifyScreen(text: string, opts: ClassifyOptions = {}): ScreenVerdict {
-  return classifyLines(readLines(text), opts);
+  if (typeof text !== 'string') throw new TypeError(`classifyScreen: expected a string, got ${describe(text)}`);
+  return classifyLines(readLines(text), opts ?? {});
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** Classifies screen lines already read (rows as on the screen). */
@@ -138,6 +149,19 @@ function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
     const asking = ASKING_SENTENCE.exec(line.body);
     if (asking !== null) return asking[1]!.trim();
   }
+  // A paragraph of several lines right above the menu: its heading (a short line without a full
+  // stop, a blank line above the paragraph) names it; else its first sentence. A line that ends
+  // a wrapped paragraph is a fragment, not something a person would call the question.
+  const block = blockAbove(lines, menu.first);
+  if (block !== null && block.end - block.start >= 1 && !isReply(lines[block.start]!.body)) {
+    const heading = blockAbove(lines, block.start);
+    if (heading !== null && heading.start === heading.end) {
+      const title = lines[heading.start]!.frameTitle || lines[heading.start]!.body;
+      if (title.length <= 60 && !/[.,;]$/.test(title) && !isReply(title)) return title;
+    }
+    const paragraph = lines.slice(block.start, block.end + 1).map((l) => l.body).join(' ');
+    return /^.*?[.!:](?=\s|$)/.exec(paragraph)?.[0] ?? paragraph;
+  }
   let first: string | null = null;
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
     const line = lines[i]!;
@@ -146,6 +170,16 @@ function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
     if (/[.:!]$/.test(line.body) && !isReply(line.body)) return line.body;
   }
   return first;
+}
+
+/** The run of content lines nearest above index `at` (past up to two blank lines), or null. */
+function blockAbove(lines: readonly ClassifyLine[], at: number): { start: number; end: number } | null {
+  let end = at - 1;
+  while (end >= 0 && lines[end]!.blank && lines[end]!.frameTitle === null && at - end <= 3) end--;
+  if (end < 0 || lines[end]!.blank) return null;
+  let start = end;
+  while (start - 1 >= 0 && !lines[start - 1]!.blank && end - start < 12) start--;
+  return { start, end };
 }
 
 /** Whether the cursor, when known, is on the line at `line` or just after it. */
@@ -188,8 +222,15 @@ function questionAt(
     }
   }
 
+  const radio = radioMenuAt(lines, at);
+  if (radio !== null) {
+    const above = questionAbove(lines, radio, knowledge);
+    if (above !== null || hinted || radio.options.some((o) => OPTION_WORD.test(o.label))) return asked(above ?? introAbove(lines, radio), radio.options, 'radio menu (the filled dot is the cursor)');
+  }
+
   const letters = letterOptions(body, enter, at > 0 ? bracketLabels(lines[at - 1]!.body) : undefined);
-  if (letters !== null) return asked(isQuestionLine(body) ? body : questionText(lines, at), letters, 'letter options');
+  // A single key after the question (`Ok to proceed? (y)`) is an option, not part of the question.
+  if (letters !== null) return asked(isQuestionLine(body) ? body.replace(/\?\s*\([a-z]\)\s*$/i, '?') : questionText(lines, at), letters, 'letter options');
   const above = at > 0 ? lines[at - 1]! : null;
   const lettersAbove = above !== null && !above.blank ? letterOptions(above.body, enter) : null;
   if (lettersAbove !== null && (isQuestionLine(body) || keyedOption(body) !== null)) return asked(questionText(lines, at), lettersAbove, 'letter options');
@@ -213,10 +254,33 @@ function questionAt(
 
   if (isQuestionLine(body) && !isReply(body)) {
     if (hinted) return asked(body, [], 'a question with key hints');
-    if (region.prompt !== null && region.prompt.text === '' && isRequest(body)) return asked(body, [], 'a request above an empty prompt');
+    if (region.prompt !== null && region.prompt.text === '' && onlyBlankBetween(lines, at, region.prompt.index)) return asked(body, [], 'a question above an empty prompt');
     if (region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) return asked(body, [], 'a question on the last line');
   }
+  // `Password:`, `Enter a number:` as the last line, the cursor after it: it waits for typing
+  // (under a numbered menu, for its number and Enter).
+  if (isInputRequest(body) && region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) {
+    const menu = menuAbove(lines, at);
+    if (menu === null) return asked(body, [], 'an input request on the last line');
+    const text = questionAbove(lines, menu, knowledge) ?? introAbove(lines, menu) ?? body;
+    return asked(text, menu.options.map((o) => ({ label: o.label, keys: [...o.keys, '\r'] })), 'a numbered menu and an input request');
+  }
   return null;
+}
+
+/** A numbered menu without a cursor ending just above `at` (blank lines between), or null. */
+function menuAbove(lines: readonly ClassifyLine[], at: number): Menu | null {
+  let i = at - 1;
+  while (i >= 0 && lines[i]!.blank && at - i <= 2) i--;
+  if (i < 0 || lines[i]!.blank) return null;
+  const menu = numberedMenuAt(lines, i);
+  return menu !== null && menu.options.length >= 2 && menu.options.every((o) => o.keys.length === 1 && /^\d+$/.test(o.keys[0]!)) ? menu : null;
+}
+
+/** Whether only blank or frame lines are between indexes `from` and `to`. */
+function onlyBlankBetween(lines: readonly ClassifyLine[], from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if (!lines[i]!.blank) return false;
+  return true;
 }
 
 function lastNonBlank(lines: readonly ClassifyLine[]): number {

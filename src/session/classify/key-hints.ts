@@ -17,7 +17,7 @@ export type HintIntent =
   | 'other';
 
 /** A key as hints name it. */
-const KEY = String.raw`(?:(?:shift|ctrl|control|alt|option|opt|cmd|meta)\s*[+-]\s*(?:tab|enter|return|[a-z]\b)|\^[a-z]\b|esc(?:ape)?\b|enter\b|return\b|tab\b|space\b|backspace\b|[↑↓←→⇆↵]+|up\/down\b|left\/right\b|arrow keys\b|number keys\b|f\d{1,2}\b|[?/@])`;
+const KEY = String.raw`(?:(?:shift|ctrl|control|alt|option|opt|cmd|meta)\s*[+-]\s*(?:tab|enter|return|[a-z]\b)|\^[a-z]\b|esc(?:ape)?\b|enter\b|return\b|tab\b|space\b|backspace\b|[↑↓←→⇆↵]+|up\/down\b|left\/right\b|arrow keys\b|number keys\b|any (?:other )?key\b|f\d{1,2}\b|[?/@])`;
 const KEYS = String.raw`${KEY}(?:\s*(?:\/|,|or|and)\s*${KEY})*`;
 /** `esc to cancel`, `Enter select`, `? for shortcuts`, `Esc:cancel`, `press enter to confirm or esc to cancel`. */
 const KEY_FIRST = new RegExp(String.raw`^(?:(?:press|hit|use|type)\s+)?${KEYS}\s*(?::\s*|\s+(?:to|for)\s+|\s+)\p{L}[\p{L}\s'’/+-]{0,60}$`, 'iu');
@@ -37,7 +37,7 @@ const CANCEL = /\besc(?:ape)?\s*(?:to\s+|:\s*)?cancel\b/i;
 
 /** Whether one segment of a line is a key hint. */
 function isHintSegment(segment: string): boolean {
-  const s = segment.replace(/^[()[\]]+|[()[\].…]+$/g, '').trim();
+  const s = segment.replace(/^[()[\]]+|[()[\].…](?:[\s()[\].…]*[()[\].…])?$/g, '').trim();
   return KEY_FIRST.test(s) || LETTER_FIRST.test(s) || VERB_WITH.test(s) || USE_TO.test(s);
 }
 

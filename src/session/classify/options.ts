@@ -154,12 +154,43 @@ export function cursorMenuAt(lines: readonly ClassifyLine[], at: number): Menu |
   return null;
 }
 
-const LETTER_SET = /[[(]\s*((?:[a-z]|yes|no)(?:\s*\/\s*(?:[a-z]|yes|no)){1,7})\s*[\])]/i;
+/** A radio option: a filled dot marks the chosen one (the cursor), empty ones the others: `● Yes` / `○ No`. */
+const RADIO_LINE = /^(\s*)([●◉◆■▣○◯◇□])(\s+)(\S.*)$/u;
+const RADIO_FILLED = '●◉◆■▣';
+
+/** A radio menu whose last option is at `at`: one filled dot (the cursor) among empty ones, in one column. */
+export function radioMenuAt(lines: readonly ClassifyLine[], at: number): Menu | null {
+  const rows: { index: number; filled: boolean; label: string }[] = [];
+  let col = -1;
+  for (let i = at; i >= 0 && at - i < 12; i--) {
+    const m = RADIO_LINE.exec(lines[i]!.inner);
+    if (m === null) break;
+    if (col >= 0 && m[1]!.length !== col) break;
+    col = m[1]!.length;
+    rows.unshift({ index: i, filled: RADIO_FILLED.includes(m[2]!), label: m[4]! });
+  }
+  const cursor = rows.findIndex((r) => r.filled);
+  if (rows.length < 2 || cursor < 0 || rows.filter((r) => r.filled).length !== 1) return null;
+  const options = rows.map((r, j) => {
+    const named = KEY_PAREN.exec(r.label);
+    const keys = named !== null ? keyBytes(named[1]!) : j === cursor ? [ENTER] : j > cursor ? moves(DOWN, j - cursor) : moves(UP, cursor - j);
+    return { label: cleanLabel(r.label), keys };
+  });
+  return { options, first: rows[0]!.index, last: at, cursor: true };
+}
+
+/** Answer words typed in full (`(yes/no)`, `[all/none]`), then Enter. */
+const ANSWER_WORDS = String.raw`yes|no|all|none|always|never|skip|quit|abort|retry|ignore|cancel|ok`;
+/** A placeholder among them (`[fingerprint]`, `<name>`): something else may be typed; not an option. */
+const SET_PART = String.raw`(?:[a-z]\b|(?:${ANSWER_WORDS})\b|\[[^\]/]{1,30}\]|<[^>/]{1,30}>)`;
+const LETTER_SET = new RegExp(String.raw`[[(]\s*(${SET_PART}(?:\s*\/\s*${SET_PART}){1,7})\s*[\])]`, 'i');
 const BRACKET_LETTER = /\[([a-z0-9])\](\p{L}*)(?:\s+(\p{L}[\p{L}'’-]*))?/giu;
 const PAREN_PREFIX = /\(([a-z])\)(\p{L}[\p{L}'’]*)/giu;
 const WORD_THEN_PAREN = /(\p{L}[\p{L}'’-]*)\s*\(([a-z])\)(?!\p{L})/giu;
 const LETTER_ENTER = /\(([a-z])\)\s*\((?:enter|return)\)/i;
 const CONFIRM_WITH = /^(\p{L}[\p{L} ]*?)\s+with\s+(shift\s*\+\s*)?([a-z])\s+(?:enter|return)\b/iu;
+/** A question that names one key after it: npm's `Ok to proceed? (y)`. */
+const SINGLE_KEY = /\?\s*\(([a-z])\)\s*$/i;
 const NAMES: Record<string, string> = { y: 'Yes', n: 'No', yes: 'Yes', no: 'No' };
 
 /**
@@ -180,10 +211,14 @@ export function letterOptions(body: string, enter: boolean, labels: ReadonlyMap<
   }
   const set = LETTER_SET.exec(body);
   if (set !== null) {
-    return set[1]!.split('/').map((p) => {
-      const k = p.trim().toLowerCase();
-      return { label: labels.get(k) ?? NAMES[k] ?? p.trim(), keys: keys(k) };
-    });
+    const parts = set[1]!.split('/').map((p) => p.trim()).filter((p) => !/^[[<]/.test(p));
+    // A word is typed in full and read as a line: Enter after it, whatever the screen says.
+    if (parts.length >= 2) return parts.map((p) => ({ label: labels.get(p.toLowerCase()) ?? NAMES[p.toLowerCase()] ?? p, keys: keys(p.toLowerCase(), enter || p.length > 1) }));
+  }
+  const single = SINGLE_KEY.exec(body);
+  if (single !== null) {
+    const k = single[1]!.toLowerCase();
+    return [{ label: NAMES[k] ?? k, keys: keys(k) }];
   }
   const bracket = [...body.matchAll(BRACKET_LETTER)];
   if (bracket.length >= 2) return bracket.map((m) => ({ label: m[2] !== '' ? `${m[1]}${m[2]}` : (m[3] ?? m[1]!), keys: keys(m[1]!.toLowerCase()) }));
