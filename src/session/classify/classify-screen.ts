@@ -8,6 +8,7 @@
  *     ├─ the agent's composer shown, and it hides dialogs ── busy? ───────▶ working / idle_ready
  *     ├─ the lowest hint says interrupt, or a footer shows it busy ───────▶ working
  *     ├─ the anchor is part of a question (menu, letters, wording, "?") ──▶ waiting_input
+ *     │    or asks to type after a colon on the last line ("Password:")
  *     ├─ the lowest hint says select / confirm / submit ──────────────────▶ waiting_input
  *     ├─ the anchor (or the line above it) shows a spinner / timer ───────▶ working
  *     ├─ an input prompt under the content ──────────────────────────────▶ idle_ready
@@ -18,9 +19,16 @@
  * - A bare prompt after finished output (`done` / `copilot>`) is idle_ready, not waiting:
  *   the turn is over and nothing can be answered with an option; the idle ladder, not an
  *   answer rule, is what acts on it.
- * - A question directly above an empty input prompt (`Continue? [y/n]` / `>`) is
- *   waiting_input: the prompt is where the answer goes. Except for agents whose composer
- *   never shows while they ask (codex): there the question is an old one.
+ * - A question directly above an empty input prompt (`Proceed?` or `Which database would you
+ *   like to use?` over `>`, blank lines between at most) is waiting_input, whatever its wording:
+ *   the prompt is where the answer goes, a supervisor cannot tell a real question from a
+ *   rhetorical one by its words, and only an answer (a rule, or a person told it is blocked)
+ *   moves it on; the idle ladder would only poke it. Not so for a reply of the agent (a
+ *   transcript bullet: `⏺ Done. Anything else?`), which ends a turn, nor for agents whose
+ *   composer never shows while they ask (codex): there the question is an old one.
+ * - A line that asks to type after a colon (`Password:`, `[sudo] password for x:`, `Enter a
+ *   number:`, `? Project name:`) is waiting_input when it is the last line and nothing is below
+ *   it; under a numbered menu its options are the numbers, each then Enter.
  * - A question with a spinner or "esc to interrupt" below it is working: the agent moved
  *   on (the question was answered or is part of its output).
  * - A dialog that lists options but whose hints say "esc to cancel" only is waiting
@@ -29,6 +37,11 @@
  * - A `[y/n/t]:` question on the last line is waiting even where a peer (tracking what was
  *   typed) calls it processing, and a trust or permission dialog is waiting even where a
  *   peer calls it idle: the screen asks, and only an answer moves it on.
+ *
+ * Input: plain text, possibly raw (escape sequences such as SGR colours are dropped; ASCII
+ * `+---+` / `| |` boxes read like drawn ones). A non-string is a caller's bug: a TypeError
+ * `classifyScreen: expected a string, got null`, not an empty screen (which would hide the
+ * bug behind a plausible `other`).
  */
 import type { ClassifyOptions, ScreenQuestion, ScreenVerdict } from './types.js';
 import { readLines, type ClassifyLine } from './lines.js';
@@ -36,7 +49,7 @@ import { bottomRegion, type BottomRegion } from './bottom-region.js';
 import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, radioMenuAt, type Menu } from './options.js';
 import { OPTION_WORD, hasWaitingWording, isInputRequest, isQuestionLine, isReply } from './wording.js';
 import { isWorkingLine } from './working.js';
-import { mentionsEnter } from './key-hints.js';
+import { continueOption, mentionsEnter } from './key-hints.js';
 import type { AgentScreenKnowledge } from './knowledge.js';
 import { screenKnowledgeFor } from '../../agents/screen-knowledge.js';
 
@@ -81,7 +94,7 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
   const asked = anchor === null ? null : questionAt(lines, { ...region, signs }, knowledge, enter, lowest !== undefined, opts);
   if (asked !== null) return { state: 'waiting_input', question: withRow(lines, region.anchor, asked.question), reason: asked.reason };
   if (lowest !== undefined) {
-    const options = letterOptions(lowest.body, true) ?? [];
+    const options = letterOptions(lowest.body, true) ?? continueOption(lowest.body) ?? [];
     const asking = questionLineAbove(lines, region.anchor);
     const question = asking === null ? { text: lowest.body, options, row: lines[lowest.index]!.row } : { text: asking.body, options, row: asking.row };
     return { state: 'waiting_input', question, reason: `key hint "${lowest.body}"` };
@@ -149,18 +162,15 @@ function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
     const asking = ASKING_SENTENCE.exec(line.body);
     if (asking !== null) return asking[1]!.trim();
   }
-  // A paragraph of several lines right above the menu: its heading (a short line without a full
-  // stop, a blank line above the paragraph) names it; else its first sentence. A line that ends
-  // a wrapped paragraph is a fragment, not something a person would call the question.
+  // The line right above the menu ending a paragraph wrapped over several lines is a fragment
+  // (`driver for complex tasks, especially coding.`), not something a person would call the
+  // question: the paragraph's heading (a short line alone above it) names it, else its first sentence.
   const block = blockAbove(lines, menu.first);
   if (block !== null && block.end - block.start >= 1 && !isReply(lines[block.start]!.body)) {
-    const heading = blockAbove(lines, block.start);
-    if (heading !== null && heading.start === heading.end) {
-      const title = lines[heading.start]!.frameTitle || lines[heading.start]!.body;
-      if (title.length <= 60 && !/[.,;]$/.test(title) && !isReply(title)) return title;
-    }
-    const paragraph = lines.slice(block.start, block.end + 1).map((l) => l.body).join(' ');
-    return /^.*?[.!:](?=\s|$)/.exec(paragraph)?.[0] ?? paragraph;
+    // Only when the line above the menu continues a sentence wrapped from the line above it.
+    const last = lines[block.end]!.body;
+    const prev = lines[block.end - 1]!.body;
+    if (/^\p{Ll}/u.test(last) && !/[.:!?]$/.test(prev)) return paragraphTitle(lines, block);
   }
   let first: string | null = null;
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
@@ -170,6 +180,17 @@ function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
     if (/[.:!]$/.test(line.body) && !isReply(line.body)) return line.body;
   }
   return first;
+}
+
+/** A wrapped paragraph's heading (a short line alone above it), else its first sentence. */
+function paragraphTitle(lines: readonly ClassifyLine[], block: { start: number; end: number }): string {
+  const heading = blockAbove(lines, block.start);
+  if (heading !== null && heading.start === heading.end) {
+    const title = lines[heading.start]!.frameTitle || lines[heading.start]!.body;
+    if (title.length <= 60 && !/[.,;:]$/.test(title) && !isReply(title) && !isWorkingLine(title)) return title;
+  }
+  const paragraph = lines.slice(block.start, block.end + 1).map((l) => l.body).join(' ');
+  return /^.*?[.!:](?=\s|$)/.exec(paragraph)?.[0] ?? paragraph;
 }
 
 /** The run of content lines nearest above index `at` (past up to two blank lines), or null. */
@@ -261,7 +282,8 @@ function questionAt(
   // (under a numbered menu, for its number and Enter).
   if (isInputRequest(body) && region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) {
     const menu = menuAbove(lines, at);
-    if (menu === null) return asked(body, [], 'an input request on the last line');
+    // Inquirer's `? ` mark is a glyph, not part of what is asked.
+    if (menu === null) return asked(body.replace(/^\?\s+/, ''), [], 'an input request on the last line');
     const text = questionAbove(lines, menu, knowledge) ?? introAbove(lines, menu) ?? body;
     return asked(text, menu.options.map((o) => ({ label: o.label, keys: [...o.keys, '\r'] })), 'a numbered menu and an input request');
   }

@@ -62,3 +62,10 @@ export function hintIntent(body: string, dialogHints: readonly RegExp[] = []): H
 export function mentionsEnter(text: string): boolean {
   return /\b(?:enter|return)\b|↵/i.test(text);
 }
+
+/** `Press any key to continue`, `Press Enter to continue`, `Hit space to proceed`: one option, the key that continues. */
+export function continueOption(body: string): { label: string; keys: string[] }[] | null {
+  const m = /^(?:press|hit|type)\s+(any (?:other )?key|enter|return|space)\s+to\s+(continue|proceed)\b/i.exec(body.trim());
+  if (m === null) return null;
+  return [{ label: m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1).toLowerCase(), keys: [/^space$/i.test(m[1]!) ? ' ' : '\r'] }];
+}
