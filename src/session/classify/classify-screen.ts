@@ -203,6 +203,11 @@ function blockAbove(lines: readonly ClassifyLine[], at: number): { start: number
   return { start, end };
 }
 
+/** For a menu with nothing above it: its options, as a person would read them out. */
+function menuText(menu: Menu): string {
+  return menu.options.map((o) => o.label).join(' / ');
+}
+
 /** Whether the cursor, when known, is on the line at `line` or just after it. */
 function cursorOn(line: ClassifyLine, opts: ClassifyOptions): boolean {
   if (opts.cursor === undefined) return true;
@@ -231,7 +236,7 @@ function questionAt(
   if (numbered !== null) {
     const above = questionAbove(lines, numbered, knowledge);
     const cancel = region.signs.some((s) => s.intent === 'cancel');
-    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
+    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered) ?? menuText(numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
   }
   const menu = cursorMenuAt(lines, at);
   if (menu !== null) {
@@ -239,14 +244,14 @@ function questionAt(
     // Without numbers, a cursor line and the lines under it are a menu only when they read
     // as options, or something asks or hints at choosing.
     if (above !== null || hinted || menu.options.some((o) => OPTION_WORD.test(o.label))) {
-      return asked(above ?? introAbove(lines, menu), menu.options, 'menu with a cursor');
+      return asked(above ?? introAbove(lines, menu) ?? menuText(menu), menu.options, 'menu with a cursor');
     }
   }
 
   const radio = radioMenuAt(lines, at);
   if (radio !== null) {
     const above = questionAbove(lines, radio, knowledge);
-    if (above !== null || hinted || radio.options.some((o) => OPTION_WORD.test(o.label))) return asked(above ?? introAbove(lines, radio), radio.options, 'radio menu (the filled dot is the cursor)');
+    if (above !== null || hinted || radio.options.some((o) => OPTION_WORD.test(o.label))) return asked(above ?? introAbove(lines, radio) ?? menuText(radio), radio.options, 'radio menu (the filled dot is the cursor)');
   }
 
   const letters = letterOptions(body, enter, at > 0 ? bracketLabels(lines[at - 1]!.body) : undefined);
