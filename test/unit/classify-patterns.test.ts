@@ -206,7 +206,8 @@ test('input requests after a colon on the last line: a password, an inquirer fie
   assert.equal(password.question?.text, '[sudo] password for dev:');
   assert.deepEqual(options(password), []);
   assert.equal(classifyScreen(screen('waiting_input--inquirer-input')).question?.text, 'Package name: (my-lib)');
-  for (const text of ['Passphrase for key /home/dev/.ssh/id: ', 'Enter your name: ', 'Your choice: ', "? What's the name of the service? "]) {
+  assert.deepEqual(options(classifyScreen('This deletes 3 branches.\nType "delete" to confirm: ')), [['delete', ['delete', '\r']]], 'the word to type, then Enter');
+  for (const text of ['Passphrase for key /home/dev/.ssh/id: ', 'Enter your name: ', 'Your choice: ', "Username for 'https://git.example.org': ", "? What's the name of the service? "]) {
     assert.equal(classifyScreen(`Starting.\n${text}`).state, 'waiting_input', text);
   }
   assert.equal(classifyScreen('Password: ok\n$ ').state, 'other', 'a colon line with output below is history');

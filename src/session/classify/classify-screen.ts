@@ -288,7 +288,10 @@ function questionAt(
   if (isInputRequest(body) && region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) {
     const menu = menuAbove(lines, at);
     // Inquirer's `? ` mark is a glyph, not part of what is asked.
-    if (menu === null) return asked(body.replace(/^\?\s+/, ''), [], 'an input request on the last line');
+    // `Type "yes" to confirm:` names the word to type.
+    const word = /\btype\s+["'`‘“]([\p{L}\p{N}_-]{1,20})["'`’”]/iu.exec(body);
+    const typed = word === null ? [] : [{ label: word[1]!, keys: [word[1]!, '\r'] }];
+    if (menu === null) return asked(body.replace(/^\?\s+/, ''), typed, 'an input request on the last line');
     const text = questionAbove(lines, menu, knowledge) ?? introAbove(lines, menu) ?? body;
     return asked(text, menu.options.map((o) => ({ label: o.label, keys: [...o.keys, '\r'] })), 'a numbered menu and an input request');
   }

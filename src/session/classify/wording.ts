@@ -37,7 +37,7 @@ export function withoutGlyphs(body: string): string {
  */
 const INPUT_REQUEST = [
   /^\?\s+\S.{0,100}:\s*(?:\([^()]*\))?$/,
-  /^(?:\[[^\]]{1,40}\]\s*)?(?:[\p{L}'’-]+\s+){0,4}(?:password|passphrase|passcode|pin|otp|token|username|user name|login|verification code)\b[^:]{0,60}:$/iu,
+  /^(?:\[[^\]]{1,40}\]\s*)?(?:[\p{L}'’-]+\s+){0,4}(?:password|passphrase|passcode|pin|otp|token|username|user name|login|verification code)\b.{0,80}:$/iu,
   /^(?:please\s+)?(?:enter|type|input|choose|select|pick|provide|specify|give)\b.{0,80}:$/i,
   /^(?:your\s+)?(?:choice|selection|answer|option|number|reply)\b[^:]{0,30}:$/i,
 ];
