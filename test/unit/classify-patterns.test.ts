@@ -225,6 +225,10 @@ test('boxes drawn in ASCII, radio menus, answers typed as words, a single key af
   const up = classifyScreen('Which plan?\n○ Free\n● Team\n○ Enterprise');
   assert.deepEqual(options(up), [['Free', [UP, '\r']], ['Team', ['\r']], ['Enterprise', [DOWN, '\r']]]);
   assert.equal(classifyScreen(screen('other--progress-dots')).state, 'other', 'a progress list of dots asks nothing');
+  const boxes = classifyScreen('? Select the checks to run (Press <space> to select, <enter> to proceed)\n ◯ lint\n❯◉ unit\n ◯ e2e');
+  assert.equal(boxes.question?.text, 'Select the checks to run (Press <space> to select, <enter> to proceed)');
+  assert.equal(boxes.question?.row, 0);
+  assert.deepEqual(options(boxes), [['lint', [UP, ' ', '\r']], ['unit', [' ', '\r']], ['e2e', [DOWN, ' ', '\r']]], 'a checkbox list: move, tick with space, Enter');
   const words = classifyScreen(screen('waiting_input--word-answers'));
   assert.equal(words.question?.text, 'Overwrite the remote copy (yes/no/[diff])?');
   assert.deepEqual(options(words), [['Yes', ['yes', '\r']], ['No', ['no', '\r']]], 'words are typed in full, then Enter; the [diff] placeholder is no option');

@@ -108,7 +108,7 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
 function withRow(lines: readonly ClassifyLine[], from: number, question: ScreenQuestion): ScreenQuestion {
   for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
     const line = lines[i]!;
-    if (line.body === question.text || line.frameTitle === question.text) return { ...question, row: line.row };
+    if (line.body === question.text || line.frameTitle === question.text || line.body.replace(/^\?\s+/, '') === question.text) return { ...question, row: line.row };
   }
   return from >= 0 && lines[from] !== undefined ? { ...question, row: lines[from]!.row } : question;
 }
@@ -146,6 +146,8 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
     if (isReply(body)) return null;
     if (isQuestionLine(body) || hasWaitingWording(body) || (knowledge.questions ?? []).some((re) => re.test(body))) return body;
     if (/^\W*(?:select|choose|pick)\b.*:$/i.test(body)) return body;
+    // A prompt with its key hint in parentheses: `? Select toppings (Press <space> to select, …)`.
+    if (/\((?:use|press)\b[^)]*\b(?:arrow|space|enter|select)/i.test(body)) return body.replace(/^\?\s+/, '');
   }
   return null;
 }

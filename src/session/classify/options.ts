@@ -26,7 +26,9 @@ const NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●◉*])\s*)?(\d{1,2})[.)]\s
 /** `1 Allow for this conversation`: numbers without a dot, only as a run from 1. */
 const BARE_NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●])\s*)?(\d)\s+(\p{Lu}.*)$/u;
 /** `●` is not among them: it is also the bullet of an agent's replies. */
-const CURSOR_LINE = /^(\s*)([›>❯▶▸►➤→])(\s+)(\S.*)$/u;
+const CURSOR_LINE = /^(\s*)([›>❯▶▸►➤→])(\s*[◯◉○●◻◼☐☒]\s+|\s+)(\S.*)$/u;
+/** A checkbox before an option's label (inquirer's `❯◯ Ham` / ` ◉ Olives`): part of the option, not of its label. */
+const CHECKBOX = /^[◯◉○●◻◼☐☒]\s+/u;
 /** A key named in parentheses at the end of an option: `(y)`, `(esc)`, `(shift+tab)`, `(esc or n)`. */
 export const KEY_PAREN = /\s*\(((?:esc|tab|shift\s*\+\s*tab|enter|return|[a-z])(?:\s+or\s+(?:esc|tab|shift\s*\+\s*tab|enter|[a-z]))*)\)\s*$/i;
 
@@ -117,12 +119,14 @@ export function numberedMenuAt(lines: readonly ClassifyLine[], at: number): Menu
 }
 
 /** Whether `line` sits in the label column `col` of a cursor menu, as a sibling option. */
-function isSibling(line: ClassifyLine, col: number): boolean {
-  if (line.blank || line.frameTitle !== null || Math.abs(line.indent - col) > 1) return false;
-  if (NUMBERED.test(line.inner) || isKeyHintLine(line.body) || line.body.length > 100) return false;
+function isSibling(line: ClassifyLine, col: number, checkboxes: boolean): boolean {
+  const box = checkboxes ? (CHECKBOX.exec(line.body)?.[0].length ?? 0) : 0;
+  const body = line.body.slice(box);
+  if (line.blank || line.frameTitle !== null || Math.abs(line.indent + box - col) > 1) return false;
+  if (NUMBERED.test(line.inner) || isKeyHintLine(body) || body.length > 100) return false;
   // Options start with a word (or a checkbox); transcript lines start with a bullet or spinner.
   // and options are not sentences: a line ending in a full stop is prose.
-  return /^[\p{L}\p{N}[(]/u.test(line.body) && !/[^.]\.$/.test(line.body) && !isWorkingLine(line.body);
+  return /^[\p{L}\p{N}[(]/u.test(body) && !/[^.]\.$/.test(body) && !isWorkingLine(body);
 }
 
 /** An unnumbered menu with a cursor whose last option is at `at`: `❯ Approve` / `  Deny`. */
@@ -132,22 +136,24 @@ export function cursorMenuAt(lines: readonly ClassifyLine[], at: number): Menu |
     const m = CURSOR_LINE.exec(line.inner);
     if (m === null || NUMBERED.test(line.inner)) continue;
     const col = m[1]!.length + m[2]!.length + m[3]!.length;
+    const boxes = /\S/.test(m[3]!);
     let ok = true;
-    for (let j = c + 1; j <= at; j++) if (!isSibling(lines[j]!, col)) ok = false;
+    for (let j = c + 1; j <= at; j++) if (!isSibling(lines[j]!, col, boxes)) ok = false;
     if (!ok) return null;
     let first = c;
     // Options above the cursor, in the same column, up to the question.
-    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col) && !/[?:.]$/.test(lines[first - 1]!.body)) first--;
+    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col, boxes) && !/[?:.]$/.test(lines[first - 1]!.body)) first--;
     const count = at - first + 1;
     const above = lines.slice(Math.max(0, first - 3), first).filter((l) => !l.blank);
     const asked = above.length > 0 && isQuestionLine(above[above.length - 1]!.body);
     if (count < 2 && !asked) return null;
     const options: QuestionOption[] = [];
     for (let j = first; j <= at; j++) {
-      const label = j === c ? m[4]! : lines[j]!.body;
+      const label = j === c ? m[4]! : boxes ? lines[j]!.body.replace(CHECKBOX, '') : lines[j]!.body;
       const named = KEY_PAREN.exec(label);
       const keys = named !== null ? keyBytes(named[1]!) : j === c ? [ENTER] : j > c ? moves(DOWN, j - c) : moves(UP, c - j);
-      options.push({ label: cleanLabel(label), keys });
+      // A checkbox list: move there, tick it with space, then Enter.
+      options.push({ label: cleanLabel(label), keys: boxes && named === null ? [...keys.slice(0, -1), ' ', ENTER] : keys });
     }
     return { options, first, last: at, cursor: true };
   }
