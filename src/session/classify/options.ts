@@ -5,9 +5,13 @@
  * `(Y)es/(N)o`, `(y) (enter)`, `Confirm with Y Enter`), inline options (`Allow once   Allow
  * always   Reject`) and lines that name their key (`Skip (esc or n)`).
  *
- * Keys: a numbered option N is the digit; a cursor menu without numbers is arrow keys
- * relative to the cursor row, then Enter; a letter is the letter (then Enter when the screen
- * says Enter); inline options are right-arrows from the first, then Enter.
+ * Also radio menus (`● Allow once` / `○ Deny`, the filled dot is the cursor), checkbox lists
+ * (`❯◯ lint` / ` ◉ unit`) and answer words (`(yes/no/[fingerprint])`).
+ *
+ * Keys: a numbered option N is the digit; a cursor or radio menu without numbers is arrow
+ * keys relative to the cursor row, then Enter (a checkbox list: then space, then Enter); a
+ * letter is the letter (then Enter when the screen says Enter); a word is the word, then
+ * Enter; inline options are right-arrows from the first, then Enter.
  */
 import type { QuestionOption } from './types.js';
 import type { ClassifyLine } from './lines.js';
