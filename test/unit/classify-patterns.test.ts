@@ -206,6 +206,10 @@ test('input requests after a colon on the last line: a password, an inquirer fie
   assert.equal(password.question?.text, '[sudo] password for dev:');
   assert.deepEqual(options(password), []);
   assert.equal(classifyScreen(screen('waiting_input--inquirer-input')).question?.text, 'Package name: (my-lib)');
+  assert.equal(classifyScreen('? Service name › billing-api').question?.text, 'Service name', "the prompts library's mark and default are not the question");
+  const select = classifyScreen('? Pick a runtime › - Use arrow-keys. Return to submit.\n❯   node\n    deno');
+  assert.equal(select.question?.text, 'Pick a runtime');
+  assert.deepEqual(options(select), [['node', ['\r']], ['deno', [DOWN, '\r']]]);
   assert.deepEqual(options(classifyScreen('This deletes 3 branches.\nType "delete" to confirm: ')), [['delete', ['delete', '\r']]], 'the word to type, then Enter');
   for (const text of ['Passphrase for key /home/dev/.ssh/id: ', 'Enter your name: ', 'Your choice: ', "Username for 'https://git.example.org': ", "? What's the name of the service? "]) {
     assert.equal(classifyScreen(`Starting.\n${text}`).state, 'waiting_input', text);

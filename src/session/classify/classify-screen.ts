@@ -108,9 +108,14 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
 function withRow(lines: readonly ClassifyLine[], from: number, question: ScreenQuestion): ScreenQuestion {
   for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
     const line = lines[i]!;
-    if (line.body === question.text || line.frameTitle === question.text || line.body.replace(/^\?\s+/, '') === question.text) return { ...question, row: line.row };
+    if (line.body === question.text || line.frameTitle === question.text || markedQuestion(line.body) === question.text) return { ...question, row: line.row };
   }
   return from >= 0 && lines[from] !== undefined ? { ...question, row: lines[from]!.row } : question;
+}
+
+/** What an inquirer / prompts line asks, without its `? ` mark and what follows its `›`: `? Name › app` -> `Name`. */
+function markedQuestion(body: string): string {
+  return /^\?\s/.test(body) ? body.replace(/^\?\s+/, '').replace(/\s›(?:\s.*)?$/, '') : body;
 }
 
 /** The line ending in `?` at or just above index `at`, or null. */
@@ -146,8 +151,10 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
     if (isReply(body)) return null;
     if (isQuestionLine(body) || hasWaitingWording(body) || (knowledge.questions ?? []).some((re) => re.test(body))) return body;
     if (/^\W*(?:select|choose|pick)\b.*:$/i.test(body)) return body;
-    // A prompt with its key hint in parentheses: `? Select toppings (Press <space> to select, …)`.
-    if (/\((?:use|press)\b[^)]*\b(?:arrow|space|enter|select)/i.test(body)) return body.replace(/^\?\s+/, '');
+    // Inquirer's and prompts' mark before what they ask: `? Pick a framework › - Use arrow-keys.`
+    if (/^\?\s+\p{L}/u.test(body) && !/^\?\s+for\s/.test(body)) return markedQuestion(body);
+    // A prompt with its key hint in parentheses: `Select toppings (Press <space> to select, …)`.
+    if (/\((?:use|press)\b[^)]*\b(?:arrow|space|enter|select)/i.test(body)) return markedQuestion(body);
   }
   return null;
 }
@@ -293,7 +300,7 @@ function questionAt(
     // `Type "yes" to confirm:` names the word to type.
     const word = /\btype\s+["'`‘“]([\p{L}\p{N}_-]{1,20})["'`’”]/iu.exec(body);
     const typed = word === null ? [] : [{ label: word[1]!, keys: [word[1]!, '\r'] }];
-    if (menu === null) return asked(body.replace(/^\?\s+/, ''), typed, 'an input request on the last line');
+    if (menu === null) return asked(markedQuestion(body), typed, 'an input request on the last line');
     const text = questionAbove(lines, menu, knowledge) ?? introAbove(lines, menu) ?? body;
     return asked(text, menu.options.map((o) => ({ label: o.label, keys: [...o.keys, '\r'] })), 'a numbered menu and an input request');
   }

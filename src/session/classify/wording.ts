@@ -37,6 +37,8 @@ export function withoutGlyphs(body: string): string {
  */
 const INPUT_REQUEST = [
   /^\?\s+\S.{0,100}:\s*(?:\([^()]*\))?$/,
+  // The prompts library: `? Project name › my-app` (the default or what is typed after `›`).
+  /^\?\s+\p{L}.{0,100}?\s›(?:\s.{0,80})?$/u,
   /^(?:\[[^\]]{1,40}\]\s*)?(?:[\p{L}'’-]+\s+){0,4}(?:password|passphrase|passcode|pin|otp|token|username|user name|login|verification code)\b.{0,80}:$/iu,
   /^(?:please\s+)?(?:enter|type|input|choose|select|pick|provide|specify|give)\b.{0,80}:$/i,
   /^(?:your\s+)?(?:choice|selection|answer|option|number|reply)\b[^:]{0,30}:$/i,
