@@ -296,7 +296,6 @@ function questionAt(
   // (under a numbered menu, for its number and Enter).
   if (isInputRequest(body) && region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) {
     const menu = menuAbove(lines, at);
-    // Inquirer's `? ` mark is a glyph, not part of what is asked.
     // `Type "yes" to confirm:` names the word to type.
     const word = /\btype\s+["'`‘“]([\p{L}\p{N}_-]{1,20})["'`’”]/iu.exec(body);
     const typed = word === null ? [] : [{ label: word[1]!, keys: [word[1]!, '\r'] }];
