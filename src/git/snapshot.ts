@@ -62,10 +62,16 @@ export async function snapshotTree(options: SnapshotOptions): Promise<Result<str
       const read = await git(['read-tree', 'HEAD'], call);
       if (!read.ok) return read;
     }
-    const excludes = (options.exclude ?? [])
-      .map((folder) => path.relative(root, realFolder(folder)))
-      .filter((relative) => relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative))
-      .map((relative) => `:(exclude,top,literal)${relative.split(path.sep).join('/')}`);
+    const inside = (options.exclude ?? [])
+      .map((folder) => path.relative(root, realFolder(folder)).split(path.sep).join('/'))
+      .filter((relative) => relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative));
+    // A folder .gitignore already leaves out must not be named again: `git add` refuses a
+    // pathspec that names an ignored path (exit 1), even an exclude (the usual `.codex-run/`).
+    const excludes: string[] = [];
+    for (const relative of inside) {
+      const ignored = await git(['check-ignore', '-q', '--', relative], { cwd: root });
+      if (!ignored.ok) excludes.push(`:(exclude,top,literal)${relative}`);
+    }
     const added = await git(['add', '-A', '--', ':/', ...excludes], call);
     if (!added.ok) return added;
     return await gitText(['write-tree'], call);

@@ -340,3 +340,17 @@ test('a branch that already exists fails the job as workspace-failed before it s
   assert.deepEqual(worktrees(repo), [repo]);
   assert.equal(git(repo, 'rev-parse', 'fixed/a'), git(repo, 'rev-parse', 'main'), 'the existing branch is left alone');
 });
+
+test('a run folder the repository already ignores (.codex-run/ in .gitignore): the changes are recorded, with no warning', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const repo = makeRepo(dir);
+  writeFileSync(path.join(repo, '.gitignore'), '.codex-run/\n');
+  writeFileSync(path.join(repo, 'jobs.yaml'), `version: 1\njobs:\n  edit:\n    agent: command\n    command: [node, ${EDIT}, shared.txt, "edited"]\n`);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'manifest');
+  const r = await runCli(['jobs.yaml', '--json'], { cwd: repo });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as Report & { warnings: Array<{ message: string }> };
+  assert.deepEqual(report.jobs[0]!.changes?.files, [{ path: 'shared.txt', status: 'modified', added: 1, removed: 1 }], JSON.stringify(report.warnings));
+  assert.ok(!report.warnings.some((w) => w.message.includes('cannot record what changed')), JSON.stringify(report.warnings));
+});
