@@ -1,7 +1,7 @@
 /**
  * report.html: one self-contained page (no network, inline CSS and JS, opens from file://):
  * a timeline of the jobs (a bar per attempt, markers for interventions, hatched spans while
- * waiting for input), a table with status and agent filters, and per job its failure
+ * waiting for input), a table with status/outcome and agent filters, and per job its failure
  * explanation, interventions with the screen that caused each, verify results, the diff and
  * the transcript tail with a search box.
  *
@@ -202,7 +202,9 @@ function ms(t){return t==null?null:Date.parse(t);}
 function dur(v){if(v==null)return '-';if(v<100)return Math.floor(v)+'ms';if(v<60000)return (Math.floor(v/100)/10).toFixed(1)+'s';var s=Math.floor(v/1000),m=Math.floor(s/60);if(m<60)return m+'m'+String(s%60).padStart(2,'0')+'s';return Math.floor(m/60)+'h'+String(m%60).padStart(2,'0')+'m';}
 function num(n){return n==null?'-':n.toLocaleString('en-US');}
 function prose(t){return t.split(/(\x60[^\x60]*\x60)/).map(function(p){return /^\x60.*\x60$/.test(p)&&p.length>1?el('code',{text:p.slice(1,-1)}):p;});}
-function pill(s){return el('span',{cls:'pill s-'+s,text:s});}
+function pill(s,tone){return el('span',{cls:'pill '+(tone||'s-'+s),text:s});}
+// A job's colour: its status (succeeded, failed, timed_out, ...), then its outcome where CSS knows a finer one (verify-failed, budget-exhausted, ...).
+function tone(j){return 's-'+j.status+(j.headline!==j.status?' s-'+j.headline:'');}
 function cssId(name){return 'job-'+Array.from(name).map(function(c){return /[A-Za-z0-9_-]/.test(c)?c:'_'+c.codePointAt(0).toString(16);}).join('');}
 // Header
 var top=document.getElementById('top');
@@ -218,8 +220,8 @@ function pct(t){var v=ms(t);if(v==null)return null;return Math.max(0,Math.min(10
 var tl=document.getElementById('timeline');
 jobs.forEach(function(j){
   var track=el('div',{cls:'tl-track'});
-  var spans=(j.attempts&&j.attempts.length)?j.attempts.map(function(a){return {from:a.startedAt,to:a.endedAt||j.finishedAt,title:'attempt '+a.n+(a.reason?' ('+a.reason+')':''),status:a.verify&&!a.verify.passed?'failed':j.headline};}):(j.startedAt?[{from:j.startedAt,to:j.finishedAt||run.finishedAt,title:j.headline,status:j.headline}]:[]);
-  spans.forEach(function(s){var a=pct(s.from),b=pct(s.to);if(a==null)return;if(b==null)b=100;var bar=el('div',{cls:'tl-bar s-'+s.status,title:j.name+': '+s.title});bar.style.left=a+'%';bar.style.width=Math.max(0.4,b-a)+'%';track.appendChild(bar);});
+  var spans=(j.attempts&&j.attempts.length)?j.attempts.map(function(a){return {from:a.startedAt,to:a.endedAt||j.finishedAt,title:'attempt '+a.n+(a.reason?' ('+a.reason+')':''),tone:a.verify&&!a.verify.passed?'s-failed':tone(j)};}):(j.startedAt?[{from:j.startedAt,to:j.finishedAt||run.finishedAt,title:j.headline,tone:tone(j)}]:[]);
+  spans.forEach(function(s){var a=pct(s.from),b=pct(s.to);if(a==null)return;if(b==null)b=100;var bar=el('div',{cls:'tl-bar '+s.tone,title:j.name+': '+s.title});bar.style.left=a+'%';bar.style.width=Math.max(0.4,b-a)+'%';track.appendChild(bar);});
   j.waits.forEach(function(w){var a=pct(w.from),b=pct(w.to);if(a==null)return;if(b==null)b=100;var d=el('div',{cls:'tl-wait',title:w.what});d.style.left=a+'%';d.style.width=Math.max(0.4,b-a)+'%';track.appendChild(d);});
   j.interventions.forEach(function(i){var a=pct(i.at);if(a==null)return;var m=el('div',{cls:'tl-mark k-'+i.kind,title:i.kind+(i.sent?' "'+i.sent+'"':'')+' at '+i.at});m.style.left=a+'%';track.appendChild(m);});
   var row=el('div',{cls:'tl-row','data-job':j.name},[el('div',{cls:'tl-name',title:j.name,text:j.name}),track,el('div',{cls:'tl-time',text:dur(j.durationMs)})]);
@@ -235,14 +237,21 @@ tl.appendChild(legend);
 var tbody=document.querySelector('#jobs tbody');
 jobs.forEach(function(j){
   var files=j.changes&&j.changes.files?String(j.changes.files.length):'-';
-  var tr=el('tr',{'data-job':j.name,'data-status':j.headline,'data-agent':j.agent},[el('td',{text:j.name}),el('td',{text:j.agent}),el('td',null,[pill(j.headline)]),el('td',{text:dur(j.durationMs)}),el('td',{cls:'num',text:num(j.turns)}),el('td',{cls:'num',text:num(j.tokens)}),el('td',{text:files}),el('td',{cls:'num',text:String(j.interventions.length)})]);
+  var tr=el('tr',{'data-job':j.name,'data-status':j.status,'data-outcome':j.headline,'data-agent':j.agent},[el('td',{text:j.name}),el('td',{text:j.agent}),el('td',null,[pill(j.headline,tone(j))]),el('td',{text:dur(j.durationMs)}),el('td',{cls:'num',text:num(j.turns)}),el('td',{cls:'num',text:num(j.tokens)}),el('td',{text:files}),el('td',{cls:'num',text:String(j.interventions.length)})]);
   tr.addEventListener('click',function(){var d=document.getElementById(cssId(j.name));d.open=true;d.scrollIntoView({block:'start'});});
   tbody.appendChild(tr);
 });
-function fill(select,values){values.filter(function(v,i){return values.indexOf(v)===i;}).sort().forEach(function(v){select.appendChild(el('option',{value:v,text:v}));});}
+function uniq(values){return values.filter(function(v,i){return values.indexOf(v)===i;}).sort();}
+function fill(parent,values,prefix){values.forEach(function(v){parent.appendChild(el('option',{value:prefix+v,text:v}));});}
 var fs=document.getElementById('filter-status'),fa=document.getElementById('filter-agent');
-fill(fs,jobs.map(function(j){return j.headline;}));fill(fa,jobs.map(function(j){return j.agent;}));
-function applyFilters(){var s=fs.value,a=fa.value,n=0;jobs.forEach(function(j){var show=(!s||j.headline===s)&&(!a||j.agent===a);if(show)n++;document.querySelectorAll('[data-job]').forEach(function(e){if(e.getAttribute('data-job')===j.name&&!e.classList.contains('search'))e.classList.toggle('hidden',!show);});});document.getElementById('shown-count').textContent=n+' of '+jobs.length+' shown';}
+// Status options are the job statuses (succeeded, failed, ...); finer outcomes (verified, exit-non-zero, ...) follow in their own group, as "outcome:" values.
+var statuses=uniq(jobs.map(function(j){return j.status;}));
+var outcomes=uniq(jobs.map(function(j){return j.headline;})).filter(function(o){return statuses.indexOf(o)<0;});
+fill(fs,statuses,'');
+if(outcomes.length){var og=el('optgroup',{label:'outcome'});fill(og,outcomes,'outcome:');fs.appendChild(og);}
+fill(fa,uniq(jobs.map(function(j){return j.agent;})),'');
+function statusMatches(j,s){if(!s)return true;if(s.indexOf('outcome:')===0)return j.headline===s.slice(8);return j.status===s;}
+function applyFilters(){var s=fs.value,a=fa.value,n=0;jobs.forEach(function(j){var show=statusMatches(j,s)&&(!a||j.agent===a);if(show)n++;document.querySelectorAll('[data-job]').forEach(function(e){if(e.getAttribute('data-job')===j.name&&!e.classList.contains('search'))e.classList.toggle('hidden',!show);});});document.getElementById('shown-count').textContent=n+' of '+jobs.length+' shown';}
 fs.addEventListener('change',applyFilters);fa.addEventListener('change',applyFilters);
 // Job details
 var details=document.getElementById('details');
@@ -255,9 +264,9 @@ function searchable(lines,name){
   return el('div',null,[el('div',{cls:'search','data-job':name},[input,count]),pre]);
 }
 jobs.forEach(function(j){
-  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+' turns');if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+(j.interventions.length===1?' intervention':' interventions'));
+  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+(j.turns===1?' turn':' turns'));if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+(j.interventions.length===1?' intervention':' interventions'));
   var body=el('div',{cls:'body'});
-  var d=el('details',{cls:'job',id:cssId(j.name),'data-job':j.name},[el('summary',null,[pill(j.headline),el('span',{text:j.name}),el('span',{cls:'facts',text:facts.join(' \\u00b7 ')})]),body]);
+  var d=el('details',{cls:'job',id:cssId(j.name),'data-job':j.name},[el('summary',null,[pill(j.headline,tone(j)),el('span',{text:j.name}),el('span',{cls:'facts',text:facts.join(' \\u00b7 ')})]),body]);
   if(j.explanation){var skip=j.status==='skipped';d.open=!skip;var why=el('div',{cls:skip?'why skip':'why'},[el('p',null,[el('strong',{text:'Why: '})].concat(prose(j.explanation.reason)))]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){var parts=n.split('\\n');var box=el('div',{cls:'next'},[el('strong',{text:'Next: '})].concat(prose(parts[0])));if(parts.length>1)box.appendChild(el('pre',{text:parts.slice(1).join('\\n')}));body.appendChild(box);});}
   if(j.sessionId)body.appendChild(el('p',{cls:'muted'},['session ',el('code',{text:j.sessionId})]));
   if(j.lastMessage){body.appendChild(el('h3',{text:'Last message'}));body.appendChild(el('pre',{text:j.lastMessage}));}

@@ -51,6 +51,11 @@ test('report.html from a real run renders in headless Chromium from file://: no 
   assert.equal(await page.locator('#shown-count').textContent(), '2 of 3 shown');
   await page.selectOption('#filter-status', 'succeeded');
   assert.deepEqual(await visible(), ['good']);
+  // Statuses first, then the finer outcomes the jobs ended with (the report's `outcome`) in their own group.
+  assert.deepEqual(await page.locator('#filter-status option').evaluateAll((os) => os.map((o) => o.getAttribute('value'))), ['', 'failed', 'succeeded', 'outcome:exit-non-zero', 'outcome:waiting-for-input']);
+  await page.selectOption('#filter-status', 'outcome:waiting-for-input');
+  assert.deepEqual(await visible(), ['asks']);
+  assert.equal(await page.locator('#shown-count').textContent(), '1 of 3 shown');
   await page.selectOption('#filter-status', '');
   await page.selectOption('#filter-agent', 'sh');
   assert.deepEqual(await visible(), ['broken']);
