@@ -69,7 +69,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       if (json) {
         stdout.write(run.reportJson);
       } else {
-        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []) }));
+        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []), interventions: interventions.get(r.name) ?? [] }));
         stdout.write(renderSummary({ jobs, runDir: run.runDir, color }));
       }
       break;

@@ -75,6 +75,7 @@ export class JobFiles {
   /** Null when there is no secret to redact. */
   private readonly redacting: StreamRedactor | null;
   private readonly redactRawLog: boolean;
+  private readonly redactor: Redactor | undefined;
 
   private constructor(
     private readonly log: JobLog,
@@ -84,6 +85,7 @@ export class JobFiles {
   ) {
     this.redacting = options.redactor?.active === true ? options.redactor.stream() : null;
     this.redactRawLog = options.redactRawLog === true;
+    this.redactor = options.redactor;
   }
 
   /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
@@ -98,6 +100,11 @@ export class JobFiles {
     const logReady = raw.length === 0 || this.log.write(raw);
     const transcriptReady = text.length === 0 || this.transcript.write(text);
     return logReady && transcriptReady;
+  }
+
+  /** A line of codex-run's own in the transcript (never in the byte-exact log), e.g. between attempts. */
+  mark(text: string): void {
+    this.transcript.mark(this.redactor?.text(text) ?? text);
   }
 
   /** Calls `callback` once both files have drained. */

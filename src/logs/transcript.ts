@@ -49,6 +49,16 @@ export class Transcript {
     await this.log.close();
   }
 
+  /**
+   * Ends the current line and writes `text` as a line of its own between blank lines, e.g.
+   * the marker between two attempts of a job. Not counted as the job's last line.
+   */
+  mark(text: string): boolean {
+    const lines = this.decoder.flush();
+    const ready = this.writeLines(lines);
+    return this.log.write(Buffer.from(`\n${text}\n\n`, 'utf8')) && ready;
+  }
+
   /** The first write error, as a message, or null. */
   error(): string | null {
     return this.log.error();

@@ -154,6 +154,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
       return updateJob(started(record, event), event.job, event.at, (job) => ({
         ...job,
         phase: 'finished',
+        // What it was doing while live ('working', 'waiting for input') no longer holds.
+        detail: null,
         status: result.status,
         reason: result.reason,
         message: result.message,

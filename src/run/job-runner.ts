@@ -96,6 +96,7 @@ export class JobRunner {
           why: decision.why,
         },
       });
+      files.mark(`──── attempt ${decision.attempt + 1}: resuming session ${decision.sessionId} after ${decision.why} ────`);
       attempt = {
         launch: adapter.resumePlan(plan.job, plan.env, decision.sessionId, decision.prompt),
         resumed: decision.attempt,

@@ -194,7 +194,10 @@ class Run implements RunHandle {
     // The summary and --json show these: secrets out, as in the events.
     const result = this.options.redactor.result(raw);
     this.results.set(name, result);
-    this.options.bus.emit({ type: 'job-finished', at: result.finishedAt, job: name, result });
+    // Its last activity line first, and the event stamped now (not at finishedAt, which the
+    // closing of its files may be well past), so events.jsonl stays in time order.
+    this.outputs.finishJob(name);
+    this.options.bus.emit({ type: 'job-finished', at: Math.max(result.finishedAt, this.options.clock.now()), job: name, result });
     this.fill();
     this.maybeClose();
   }

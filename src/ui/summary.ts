@@ -1,5 +1,5 @@
 import type { JobResult, JobStatus } from '../run/events.js';
-import { outcomeDetail, outcomeDuration, outcomeMessage } from './outcome.js';
+import { describeResumes, outcomeDetail, outcomeDuration, outcomeMessage, resumeHistory } from './outcome.js';
 import { createPalette, statusPaint } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
@@ -8,7 +8,7 @@ import type { InterventionInfo } from '../run/events.js';
 /** What the end-of-run summary is made from. */
 export interface SummaryInput {
   /** Jobs in plan order, each with its final result. */
-  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null }>;
+  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null; interventions?: readonly InterventionInfo[] }>;
   /** The run folder, printed as the last line. */
   runDir: string;
   color: boolean;
@@ -40,10 +40,11 @@ export function renderSummary(input: SummaryInput): string {
   const palette = createPalette(input.color);
   const lines: string[] = [];
   if (input.jobs.length > 0) {
-    const rows = input.jobs.map(({ name, result }) => {
-      const detail = outcomeDetail(result);
+    const rows = input.jobs.map(({ name, result, interventions }) => {
+      const resumes = resumeHistory(interventions ?? []);
+      const detail = [outcomeDetail(result), resumes === null ? null : describeResumes(resumes)].filter((s) => s !== null).join(', ');
       const message = outcomeMessage(result);
-      const why = [detail, message === null ? null : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
+      const why = [detail === '' ? null : detail, message === null ? null : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
       return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
     });
     const questions = input.jobs.map((j) => (j.result.status === 'succeeded' ? null : (j.question ?? null)));

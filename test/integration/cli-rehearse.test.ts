@@ -25,7 +25,7 @@ interface RequestLog {
   userMessages: string[];
 }
 
-async function rehearse(body: (workdir: string) => string): Promise<{ code: number | null; out: string; workdir: string; jobs: Map<string, ReportJob>; requests: Record<string, RequestLog[]> }> {
+async function rehearse(body: (workdir: string) => string): Promise<{ code: number | null; out: string; workdir: string; runDir: string; jobs: Map<string, ReportJob>; requests: Record<string, RequestLog[]> }> {
   const dir = tempDir();
   const workdir = path.join(dir, 'work');
   mkdirSync(path.join(workdir, 'keep'), { recursive: true });
@@ -39,7 +39,7 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
   const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
   const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
   assert.equal(existsSync(path.join(dir, '.codex')), false, 'the user home is never touched');
-  return { code: r.code, out: r.stdout + r.stderr, workdir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
+  return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -104,7 +104,7 @@ jobs:
 });
 
 test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', async () => {
-  const { code, out, jobs, requests } = await rehearse(
+  const { code, out, jobs, requests, runDir } = await rehearse(
     (workdir) => `version: 1
 jobs:
   stalls:
@@ -132,4 +132,9 @@ jobs:
   assert.equal(turns[1]?.sessionId, job.sessionId, 'the resumed request belongs to the same session');
   assert.ok(turns[1]?.userMessages.some((m) => m.includes('Summarise the project')), 'the resumed request carries the earlier conversation');
   assert.ok(turns[1]?.userMessages.some((m) => m.includes('Continue where you stopped.')));
+  // A person reading the summary or the transcript sees it was stopped and resumed, and why.
+  assert.match(out, /stalls: succeeded after 1 resume \(idle-killed\)/, out);
+  assert.match(out, /stalls\s+succeeded\s+\S+\s+exit 0, after 1 resume \(idle-killed\)/, out);
+  const transcript = readFileSync(path.join(runDir, 'stalls.txt'), 'utf8');
+  assert.match(transcript, new RegExp(`\\n──── attempt 2: resuming session ${job.sessionId} after idle-killed: .*────\\n`), transcript);
 });
