@@ -6,6 +6,7 @@ import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
+import { sanitizeLine } from '../ui/text.js';
 import { unreachable } from '../util/unreachable.js';
 
 /** `codex-run [manifest]`: maps flags to {@link runManifest} options and prints the outcome. */
@@ -21,7 +22,13 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   const bus = new EventBus();
   // What each job was last asked, for the summary's "waiting for:" lines.
   const interventions = new Map<string, InterventionInfo[]>();
+  // Warnings after run-finished (e.g. a notification that could not be delivered) come after the
+  // live display has closed: they are printed before the summary.
+  const lateWarnings: string[] = [];
+  let runFinished = false;
   bus.on((event) => {
+    if (event.type === 'run-finished') runFinished = true;
+    if (event.type === 'warning' && runFinished) lateWarnings.push(event.message);
     if (event.type !== 'job-intervention') return;
     const list = interventions.get(event.job) ?? [];
     list.push(event.intervention);
@@ -69,6 +76,7 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       if (json) {
         stdout.write(run.reportJson);
       } else {
+        for (const message of lateWarnings) stderr.write(`codex-run: warning: ${sanitizeLine(message)}\n`);
         const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []), interventions: interventions.get(r.name) ?? [] }));
         stdout.write(renderSummary({ jobs, runDir: run.runDir, color }));
       }

@@ -30,6 +30,7 @@ export function serialiseEvent(event: RunEvent): string | null {
     case 'job-activity':
     case 'job-facts':
     case 'warning':
+    case 'notification':
     case 'run-finished':
       return `${JSON.stringify({ ...event, at: isoTime(event.at) })}\n`;
     default:

@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { resolveNotify, type WrittenNotify } from './notify-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -49,12 +50,18 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     merged.push([name, mergeFields(defaults.fields, own.fields)]);
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  // Entries the schema rejected already have their diagnostic; the others are still checked.
+  const runNotify = Array.isArray(root['notify']) && !input.rejected.some((bad) => bad[0] === 'notify' && bad.length === 1)
+    ? resolveNotify(root['notify'] as WrittenNotify[], { ...context, path: ['notify'] }, (i) => input.rejected.some((bad) => bad[0] === 'notify' && bad[1] === String(i)))
+    : null;
+  if (runNotify?.ok === false) diagnostics.push(...runNotify.error);
 
   if (diagnostics.length > 0 || input.rejected.length > 0) return { manifest: null, diagnostics };
   const jobs = merged.map(([name, fields]) => toJobSpec(name, fields, dir, source));
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
   const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
-  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog }, diagnostics };
+  const notify = runNotify?.ok === true && runNotify.value.length > 0 ? { notify: runNotify.value } : {};
+  return { manifest: { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...notify }, diagnostics };
 }
 
 // The defaults-applied JobSpec of a job that passed every check.
@@ -80,6 +87,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     codex: codexOf(agent, fields.codex),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
+    ...(fields.notify !== undefined && fields.notify.length > 0 ? { notify: fields.notify } : {}),
   };
 }
 

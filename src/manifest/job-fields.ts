@@ -12,6 +12,8 @@ import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fie
 import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
+import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
+import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
 import {
   mergeAnswers,
@@ -54,6 +56,8 @@ export interface RawJobFields {
   codex?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
+  /** Where to tell a person about this job (src/manifest/notify-fields.ts). */
+  notify?: WrittenNotify[];
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -79,6 +83,7 @@ export interface ResolvedJobFields {
   rehearsal: Turn[];
   codex: CodexOptions;
   secrets: string[];
+  notify: NotifySpec[];
 }
 
 /** What a field's checks may use. */
@@ -142,6 +147,7 @@ const FIELD_RULES: FieldRules = {
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
+  notify: { resolve: resolveNotify, merge: mergeNotify },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

@@ -7,6 +7,7 @@ import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
+import type { NotifySpec } from '../notify/spec.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -59,6 +60,8 @@ export interface JobSpec {
   location: SourceLocation;
   /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
   secrets?: string[];
+  /** The job's own `notify:` entries (with `defaults:`'), on top of the run's. */
+  notify?: NotifySpec[];
 }
 
 /** A loaded manifest. */
@@ -73,4 +76,6 @@ export interface Manifest {
   jobs: JobSpec[];
   /** `redactRawLog:` as written; absent: on when the `CI` variable is set. */
   redactRawLog?: boolean;
+  /** The run-level `notify:` entries (every job's events and run-finished). */
+  notify?: NotifySpec[];
 }

@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { FailureReason, JobPhase, JobStatus, NotificationDelivery, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -64,6 +64,8 @@ export interface JsonReport {
   summary: Record<JobReportStatus, number>;
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
+  /** Present once a notification was sent or tried (`notify:`): one entry per delivery with its outcome. */
+  notifications?: Array<{ at: string } & NotificationDelivery>;
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
@@ -92,6 +94,20 @@ export function toJsonReport(record: RunRecord): JsonReport {
     summary,
     jobs,
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
+    ...(record.notifications.length === 0
+      ? {}
+      : {
+          notifications: record.notifications.map((n) => ({
+            at: isoTime(n.at),
+            event: n.event,
+            job: n.job,
+            channel: n.channel,
+            target: n.target,
+            outcome: n.outcome,
+            tries: n.tries,
+            error: n.error,
+          })),
+        }),
   };
 }
 

@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { FailureReason, JobPhase, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
@@ -75,6 +75,13 @@ export interface RunRecord {
   /** In manifest order. */
   readonly jobs: readonly JobRecord[];
   readonly warnings: readonly WarningRecord[];
+  /** Every notification sent or tried, in the order they ended (src/notify/). */
+  readonly notifications: readonly NotificationRecord[];
+}
+
+/** One notification's delivery, as the report keeps it. */
+export interface NotificationRecord extends NotificationDelivery {
+  readonly at: number;
 }
 
 /**
@@ -117,6 +124,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           interventions: [],
         })),
         warnings: [],
+        notifications: [],
       };
     case 'job-output':
       return started(record, event);
@@ -169,6 +177,10 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
     case 'warning': {
       const current = started(record, event);
       return { ...current, warnings: [...current.warnings, { at: event.at, job: event.job, message: event.message }] };
+    }
+    case 'notification': {
+      const current = started(record, event);
+      return { ...current, notifications: [...current.notifications, { at: event.at, ...event.delivery }] };
     }
     case 'run-finished':
       return { ...started(record, event), status: event.status, finishedAt: event.at };

@@ -76,6 +76,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     clock: options.clock ?? systemClock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
+    env,
     ...(options.rehearse === true ? { rehearsal: (await import('../rehearsal/rehearse-run.js')).startRehearsal } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });

@@ -101,6 +101,9 @@ export class PlainDisplay implements EventRenderer {
       case 'warning':
         this.warning(event.at, event.job, event.message);
         return;
+      case 'notification':
+        // Failures arrive as warnings too; deliveries are in the report.
+        return;
       case 'run-finished': {
         this.throttle.cancelAll();
         const took = this.runStartedAt === null ? '' : ` in ${formatDuration(event.at - this.runStartedAt)}`;

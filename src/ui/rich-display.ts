@@ -234,6 +234,9 @@ class RichDisplay implements EventRenderer {
       case 'job-facts':
         // Session ids and token counts are for the report and the summary, not the live rows.
         return;
+      case 'notification':
+        // Failed deliveries arrive as warnings too; the rest is for the report.
+        return;
       case 'warning': {
         const where = event.job === null ? '' : `${sanitizeLine(event.job)}: `;
         const text = `${this.palette.yellow('warning')}: ${where}${sanitizeLine(event.message)}`;
