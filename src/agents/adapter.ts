@@ -18,6 +18,23 @@ export interface LaunchPlan {
   monitor?: (context: MonitorContext) => AgentMonitor;
 }
 
+/** One thing that happened in an agent's conversation, from its own record (e.g. codex's rollout file). */
+export type ConversationEntry =
+  | { at: number; kind: 'user'; text: string }
+  | { at: number; kind: 'agent'; text: string }
+  | { at: number; kind: 'command'; command: string; output: string; exitCode: number | null }
+  | { at: number; kind: 'change'; files: string[] }
+  | { at: number; kind: 'other'; what: string };
+
+/** What one read of an agent's conversation record gave. */
+export interface ConversationRead {
+  entries: ConversationEntry[];
+  /** The last agent message of the last finished turn, or null. */
+  lastMessage: string | null;
+  /** Where the next read starts (records already read are skipped). */
+  position: number;
+}
+
 /** Why an adapter could not build a launch plan. */
 export interface LaunchProblem {
   reason: Extract<FailureReason, 'binary-missing' | 'agent-usage'>;
@@ -96,4 +113,12 @@ export interface AgentAdapter {
   builtinRules?(job: JobSpec, firstIndex: number): BuiltinRule[];
   /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
   readonly answerDelayMs?: number;
+  /**
+   * After an attempt: the agent's own record of session `sessionId` (as `env` points to it),
+   * from `position` on; null when it keeps none or it is not found. Used for readable
+   * transcripts of full-screen agents and their last message.
+   */
+  conversation?(env: Readonly<Record<string, string | undefined>>, sessionId: string, position: number): Promise<ConversationRead | null>;
+  /** Whether the job's terminal output is a redrawn full screen (a TUI), whose decoded lines read badly. */
+  fullScreen?(job: JobSpec): boolean;
 }

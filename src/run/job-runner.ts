@@ -11,6 +11,7 @@ import type { Result } from '../util/result.js';
 import type { EventBus, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
+import { renderConversation, type TranscriptItem } from '../logs/conversation-text.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -51,11 +52,21 @@ export class JobRunner {
   private sessionId: string | null = null;
   private attemptSessionId: string | null = null;
   private readonly unsubscribe: () => void;
+  /** The environment of the current attempt (where the agent keeps its records). */
+  private attemptEnv: Record<string, string> = {};
+  /** For the readable transcript: the agent's conversation, codex-run's interventions and attempt markers. */
+  private readonly transcriptItems: TranscriptItem[] = [];
+  /** Where each session's conversation record was read up to. */
+  private readonly conversationRead = new Map<string, number>();
+  private lastMessageReported = false;
 
   constructor(private readonly o: JobRunnerOptions) {
     const name = o.plan.job.name;
     this.unsubscribe = o.bus.on((event) => {
-      if (event.type !== 'job-facts' || event.job !== name || event.facts.sessionId === undefined) return;
+      if (!('job' in event) || event.job !== name) return;
+      if (event.type === 'job-intervention') this.transcriptItems.push({ at: event.intervention.at, kind: 'intervention', intervention: event.intervention });
+      if (event.type === 'job-facts' && event.facts.lastMessage !== undefined) this.lastMessageReported = true;
+      if (event.type !== 'job-facts' || event.facts.sessionId === undefined) return;
       this.sessionId = event.facts.sessionId;
       this.attemptSessionId = event.facts.sessionId;
     });
@@ -68,6 +79,7 @@ export class JobRunner {
     let firstStartedAt: number | null = null;
     for (;;) {
       let result = await this.runAttempt(attempt);
+      await this.readConversation();
       // The job started when its first attempt did; resumes continue it.
       firstStartedAt ??= result.startedAt;
       result = { ...result, startedAt: firstStartedAt ?? result.startedAt };
@@ -79,6 +91,10 @@ export class JobRunner {
       if (decision.kind === 'final' || adapter.resumePlan === undefined) {
         this.unsubscribe();
         await files.close();
+        // A full-screen agent's decoded output is a redrawn screen: its conversation reads better.
+        if (adapter.fullScreen?.(plan.job) === true && this.transcriptItems.some((i) => i.kind === 'entry')) {
+          await files.replaceTranscript(renderConversation(this.transcriptItems));
+        }
         return withLogError(result, files.error());
       }
       this.o.bus.emit({
@@ -96,12 +112,29 @@ export class JobRunner {
           why: decision.why,
         },
       });
-      files.mark(`──── attempt ${decision.attempt + 1}: resuming session ${decision.sessionId} after ${decision.why} ────`);
+      const marker = `──── attempt ${decision.attempt + 1}: resuming session ${decision.sessionId} after ${decision.why} ────`;
+      files.mark(marker);
+      this.transcriptItems.push({ at: this.o.clock.now(), kind: 'marker', text: marker });
       attempt = {
         launch: adapter.resumePlan(plan.job, plan.env, decision.sessionId, decision.prompt),
         resumed: decision.attempt,
         expects: decision.sessionId,
       };
+    }
+  }
+
+  // After an attempt: what the agent's own record says happened (and its last message, when
+  // nothing reported one), for the readable transcript. Never fails the job.
+  private async readConversation(): Promise<void> {
+    const adapter = adapterFor(this.o.plan.job.agent);
+    const id = this.attemptSessionId;
+    if (adapter.conversation === undefined || id === null) return;
+    const read = await adapter.conversation(this.attemptEnv, id, this.conversationRead.get(id) ?? 0).catch(() => null);
+    if (read === null) return;
+    this.conversationRead.set(id, read.position);
+    for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
+    if (read.lastMessage !== null && !this.lastMessageReported) {
+      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.o.plan.job.name, facts: { lastMessage: read.lastMessage } });
     }
   }
 
@@ -116,6 +149,8 @@ export class JobRunner {
     const { job } = plan;
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
+    this.lastMessageReported = false;
+    this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
     // Supervision acts on the session, which is created right after it.
     const supervision = new JobSupervision({
       job,
@@ -133,7 +168,7 @@ export class JobRunner {
       job,
       observer: supervision,
       launch: attempt.launch,
-      env: { ...this.o.env(plan.env), [marker.name]: marker.value },
+      env: this.attemptEnv,
       interruptFirst: plan.interruptFirst,
       sink: this.o.files,
       bus,

@@ -15,6 +15,7 @@ interface ReportJob {
   sessionId: string | null;
   tokensUsed: number | null;
   lastMessage: string | null;
+  lastLine: string | null;
   interventions: Array<{ kind: string; sent: string | null; rule: { index: number } | null; sessionId?: string; attempt?: number }>;
 }
 interface RequestLog {
@@ -42,6 +43,9 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
   return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
 }
 
+/** Longer than a screen row, so the TUI wraps it. */
+const LONG_MESSAGE = 'Recorded the date in approved.txt, as asked; the file holds one line with the current date and time, written by the date command.';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', async () => {
@@ -64,10 +68,13 @@ jobs:
   assert.match(job.sessionId ?? '', UUID);
   assert.ok((job.tokensUsed ?? 0) > 0, `tokens: ${job.tokensUsed}`);
   assert.equal(job.lastMessage, 'Created made.txt.');
+  // The last line is something a person can read, never codex's token count (`42,751`).
+  assert.match(job.lastLine ?? '', /\p{L}{2,}/u, `lastLine: ${job.lastLine}`);
+  assert.doesNotMatch(job.lastLine ?? '', /^[\d,]+$|^tokens used$/);
 });
 
 test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', async () => {
-  const { out, workdir, jobs } = await rehearse(
+  const { out, workdir, jobs, runDir } = await rehearse(
     (workdir) => `version: 1
 defaults:
   workdir: ${workdir}
@@ -84,7 +91,7 @@ jobs:
     prompt: "Record the date"
     rehearsal:
       - ask: "date > approved.txt"
-      - say: "Recorded."
+      - say: "${LONG_MESSAGE}"
   refuse:
     prompt: "Clean up"
     rehearsal:
@@ -96,6 +103,17 @@ jobs:
   const approve = jobs.get('approve')!;
   assert.equal(approve.status, 'succeeded', out);
   assert.deepEqual(approve.interventions.filter((i) => i.kind === 'answer').map((i) => [i.rule?.index, i.sent]), [[1, 'y']]);
+  // The TUI's transcript is the conversation as a person read it, not the redrawn screen's wraps.
+  assert.equal(approve.lastMessage, LONG_MESSAGE);
+  assert.equal(approve.lastLine, LONG_MESSAGE);
+  const transcript = readFileSync(path.join(runDir, 'approve.txt'), 'utf8');
+  const blocks = transcript.trimEnd().split('\n\n');
+  assert.deepEqual(
+    blocks.map((b) => b.split('\n')[0]),
+    ['› Record the date', '[codex-run] answered (rule 2: "Would you like to run the following command\\\\?") with "y"', '$ date > approved.txt', LONG_MESSAGE],
+    transcript,
+  );
+  assert.ok(transcript.split('\n').includes(LONG_MESSAGE), `the message is one paragraph, not a word per line:\n${transcript}`);
   assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
   const refuse = jobs.get('refuse')!;
   assert.equal(refuse.status, 'failed');

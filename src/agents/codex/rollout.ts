@@ -1,0 +1,144 @@
+/**
+ * Codex's own record of a session: `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`
+ * (codex-cli 0.169), one JSON object per line `{timestamp, type, payload}`. codex-run reads it
+ * after an attempt for what a person would have read on the TUI, in order, without the
+ * redraws: the prompt, the agent's messages as paragraphs, the commands run with their
+ * output, file changes, and the turn's last message (`task_complete.last_agent_message`).
+ * The items come from `event_msg` `item_completed` payloads (`UserMessage`, `AgentMessage`,
+ * `CommandExecution`, ...); unknown item types are named, not guessed at.
+ */
+import { open, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { ConversationEntry, ConversationRead } from '../adapter.js';
+
+/** The most of a rollout file read (a long session stays readable; the rest is not shown). */
+const MAX_ROLLOUT_BYTES = 32 * 1024 * 1024;
+/** Day folders looked at, newest first, when searching for a session's file. */
+const MAX_DAY_FOLDERS = 14;
+
+/** What one read of a rollout gave. */
+export interface RolloutRead {
+  entries: ConversationEntry[];
+  /** The last agent message of the last finished turn, or null. */
+  lastMessage: string | null;
+  /** Lines consumed so far (a later read of the same file starts after them). */
+  lines: number;
+}
+
+/** Codex's home for this environment: `CODEX_HOME`, else `~/.codex`. */
+export function codexHome(env: Readonly<Record<string, string | undefined>>): string {
+  const home = env['CODEX_HOME'];
+  return home !== undefined && home !== '' ? home : path.join(env['HOME'] ?? homedir(), '.codex');
+}
+
+/** The rollout file of session `id`, searching the newest day folders first; null when none. */
+export async function findRollout(home: string, id: string): Promise<string | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const root = path.join(home, 'sessions');
+  const newestFirst = async (dir: string): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).sort().reverse();
+  let looked = 0;
+  for (const year of await newestFirst(root)) {
+    for (const month of await newestFirst(path.join(root, year))) {
+      for (const day of await newestFirst(path.join(root, year, month))) {
+        if (looked++ >= MAX_DAY_FOLDERS) return null;
+        const dir = path.join(root, year, month, day);
+        const found = (await readdir(dir).catch(() => [] as string[])).find((n) => n.startsWith('rollout-') && n.endsWith(`-${id}.jsonl`));
+        if (found !== undefined) return path.join(dir, found);
+      }
+    }
+  }
+  return null;
+}
+
+/** The conversation of session `id` under the codex home of `env`, from line `position` on. */
+export async function readSessionConversation(env: Readonly<Record<string, string | undefined>>, id: string, position: number): Promise<ConversationRead | null> {
+  const file = await findRollout(codexHome(env), id);
+  if (file === null) return null;
+  const read = await readRollout(file, position);
+  return read === null ? null : { entries: read.entries, lastMessage: read.lastMessage, position: read.lines };
+}
+
+/** Reads the conversation from a rollout file, skipping its first `skipLines` lines. */
+export async function readRollout(file: string, skipLines = 0): Promise<RolloutRead | null> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(Math.min(MAX_ROLLOUT_BYTES, (await handle.stat()).size));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    text = buffer.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+  // A line still being written (no newline yet) is left for a later read.
+  const lines = text.split('\n');
+  lines.pop();
+  return parseRolloutLines(lines.slice(skipLines), skipLines + Math.max(0, lines.length - skipLines));
+}
+
+/** The conversation in rollout lines (pure; tested on its own). */
+export function parseRolloutLines(lines: readonly string[], consumed = lines.length): RolloutRead {
+  const entries: ConversationEntry[] = [];
+  let lastMessage: string | null = null;
+  for (const line of lines) {
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!isRecord(record) || record['type'] !== 'event_msg' || !isRecord(record['payload'])) continue;
+    const payload = record['payload'];
+    const at = typeof payload['completed_at_ms'] === 'number' ? payload['completed_at_ms'] : Date.parse(String(record['timestamp'] ?? '')) || 0;
+    if (payload['type'] === 'task_complete' && typeof payload['last_agent_message'] === 'string') lastMessage = payload['last_agent_message'];
+    if (payload['type'] !== 'item_completed' || !isRecord(payload['item'])) continue;
+    const entry = itemEntry(payload['item'], at);
+    if (entry !== null) entries.push(entry);
+  }
+  return { entries, lastMessage, lines: consumed };
+}
+
+function itemEntry(item: Record<string, unknown>, at: number): ConversationEntry | null {
+  switch (item['type']) {
+    case 'UserMessage': {
+      const text = contentText(item['content']);
+      return text === '' ? null : { at, kind: 'user', text };
+    }
+    case 'AgentMessage': {
+      const text = contentText(item['content']);
+      return text === '' ? null : { at, kind: 'agent', text };
+    }
+    case 'CommandExecution': {
+      const argv = Array.isArray(item['command']) ? item['command'].map(String) : [];
+      // codex runs `bash -lc "<what the model wrote>"`: show what the model wrote.
+      const command = argv.length === 3 && /(^|\/)(ba|z)?sh$/.test(argv[0]!) && argv[1] === '-lc' ? argv[2]! : argv.join(' ');
+      return { at, kind: 'command', command, output: typeof item['aggregated_output'] === 'string' ? item['aggregated_output'] : '', exitCode: typeof item['exit_code'] === 'number' ? item['exit_code'] : null };
+    }
+    case 'FileChange':
+    case 'PatchApply': {
+      const changes = item['changes'];
+      const files = isRecord(changes) ? Object.keys(changes) : Array.isArray(changes) ? changes.map((c) => (isRecord(c) ? String(c['path'] ?? '?') : String(c))) : [];
+      return { at, kind: 'change', files };
+    }
+    case 'Reasoning':
+      return null;
+    default:
+      return typeof item['type'] === 'string' ? { at, kind: 'other', what: item['type'] } : null;
+  }
+}
+
+// The text parts of a message's content, joined.
+function contentText(content: unknown): string {
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part) => (isRecord(part) && typeof part['text'] === 'string' ? part['text'] : ''))
+    .join('')
+    .trim();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

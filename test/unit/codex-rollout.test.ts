@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { findRollout, parseRolloutLines, readRollout } from '../../src/agents/codex/rollout.js';
+import { renderConversation } from '../../src/logs/conversation-text.js';
+import { isMeaningfulLine, lastMeaningfulLine } from '../../src/logs/transcript.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const ID = '01a22c29-b160-7eb1-aaa5-37e72ebdf4f0';
+const T = 1796037259000;
+
+// The shape codex-cli 0.169 writes (trimmed to the fields read).
+const LINES = [
+  { timestamp: '2026-11-30T11:14:19.698Z', type: 'session_meta', payload: { id: ID } },
+  { timestamp: '2026-11-30T11:14:19.851Z', type: 'event_msg', payload: { type: 'item_completed', item: { type: 'UserMessage', content: [{ type: 'text', text: 'Record the date' }] }, completed_at_ms: T + 851 } },
+  { timestamp: '2026-11-30T11:14:20.167Z', type: 'event_msg', payload: { type: 'item_completed', item: { type: 'CommandExecution', command: ['/bin/bash', '-lc', 'date > DATE.txt; ls'], aggregated_output: 'DATE.txt\n', exit_code: 0 }, completed_at_ms: T + 1167 } },
+  { timestamp: '2026-11-30T11:14:20.192Z', type: 'event_msg', payload: { type: 'item_completed', item: { type: 'AgentMessage', content: [{ type: 'Text', text: 'Recorded the date\n\nin DATE.txt.' }] }, completed_at_ms: T + 1192 } },
+  { timestamp: '2026-11-30T11:14:20.200Z', type: 'event_msg', payload: { type: 'task_complete', last_agent_message: 'Recorded the date\n\nin DATE.txt.' } },
+].map((l) => JSON.stringify(l));
+
+test('a rollout becomes the conversation in order, with the last message; codex-run’s answers and attempt markers go between by time', { timeout: 10_000 }, () => {
+  const read = parseRolloutLines([...LINES, 'not json']);
+  assert.equal(read.lastMessage, 'Recorded the date\n\nin DATE.txt.');
+  assert.deepEqual(read.entries.map((e) => e.kind), ['user', 'command', 'agent']);
+  const text = renderConversation([
+    ...read.entries.map((entry) => ({ at: entry.at, kind: 'entry' as const, entry })),
+    { at: T + 1000, kind: 'intervention', intervention: { at: T + 1000, kind: 'answer', rule: { index: 0, match: 'run this' }, excerpt: [], sent: 'y' } },
+    { at: T + 2000, kind: 'marker', text: '──── attempt 2 ────' },
+  ]);
+  assert.equal(
+    text,
+    ['› Record the date', '', '[codex-run] answered (rule 1: "run this") with "y"', '', '$ date > DATE.txt; ls', '  DATE.txt', '  (exit 0)', '', 'Recorded the date', '', 'in DATE.txt.', '', '──── attempt 2 ────', ''].join('\n'),
+  );
+});
+
+test('the rollout of a session is found by its id in the newest day folders; a later read starts after what was read', { timeout: 10_000 }, async () => {
+  const home = tempDir();
+  const day = path.join(home, 'sessions', '2026', '11', '30');
+  mkdirSync(day, { recursive: true });
+  const file = path.join(day, `rollout-2026-11-30T11-14-19-${ID}.jsonl`);
+  writeFileSync(file, `${LINES.slice(0, 3).join('\n')}\n${LINES[3]!.slice(0, 20)}`);
+  assert.equal(await findRollout(home, ID), file);
+  assert.equal(await findRollout(home, '00000000-0000-0000-0000-000000000000'), null);
+  const first = await readRollout(file, 0);
+  assert.deepEqual(first?.entries.map((e) => e.kind), ['user', 'command'], 'a half-written line waits');
+  writeFileSync(file, `${LINES.join('\n')}\n`);
+  const second = await readRollout(file, first!.lines);
+  assert.deepEqual(second?.entries.map((e) => e.kind), ['agent']);
+});
+
+test('a last line is meaningful: never a token count, a spinner, a rule or a footer', { timeout: 10_000 }, () => {
+  for (const noise of ['42,751', 'tokens used', '⠋', '────', '› •', '›', '? for shortcuts', '• Working (3s • esc to interrupt)', '']) assert.equal(isMeaningfulLine(noise), false, noise);
+  for (const line of ['Created made.txt.', 'FAIL test/api.test.js', 'ok']) assert.equal(isMeaningfulLine(line), true, line);
+  assert.equal(lastMeaningfulLine('Done: 3 files\ntokens used\n42,751\n'), 'Done: 3 files');
+});
