@@ -121,4 +121,6 @@ export interface AgentAdapter {
   conversation?(env: Readonly<Record<string, string | undefined>>, sessionId: string, position: number): Promise<ConversationRead | null>;
   /** Whether the job's terminal output is a redrawn full screen (a TUI), whose decoded lines read badly. */
   fullScreen?(job: JobSpec): boolean;
+  /** For full-screen jobs: the line of the screen that tells what the agent is doing now, or null. */
+  screenActivity?(snap: ScreenSnapshot): string | null;
 }

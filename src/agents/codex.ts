@@ -5,6 +5,7 @@ import { codexBuiltinRules } from './codex/builtin-rules.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
+import { codexScreenActivity } from './codex/screen-activity.js';
 import { codexSpecOf } from './codex/options.js';
 import { planPrivateFolder } from './codex/private-folder.js';
 import type { JobSpec } from '../manifest/model.js';
@@ -83,4 +84,5 @@ export const codexAdapter: AgentAdapter = {
   resumePlan: (job, env, sessionId, prompt) => codexLaunch(job, env, prompt, sessionId),
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
+  screenActivity: codexScreenActivity,
 };

@@ -80,6 +80,8 @@ export class JobFiles {
   private readonly onError: ((message: string) => void) | undefined;
   /** The last line of a replaced transcript, which wins over the decoded one. */
   private replacedLastLine: string | null = null;
+  /** While a full-screen agent runs: its line from the screen, which reads better than decoded redraws. */
+  private liveLine: (() => string | null) | null = null;
 
   private constructor(
     private readonly log: JobLog,
@@ -155,6 +157,11 @@ export class JobFiles {
 
   /** The job's last line that shows something, for the live display and the report. */
   lastLine(): string | null {
-    return this.replacedLastLine ?? this.transcript.lastLine();
+    return this.replacedLastLine ?? this.liveLine?.() ?? this.transcript.lastLine();
+  }
+
+  /** Where the live last line comes from while a full-screen agent runs; null: the transcript. */
+  setLiveLine(source: (() => string | null) | null): void {
+    this.liveLine = source;
   }
 }

@@ -181,6 +181,15 @@ export class JobRunner {
       rows: DEFAULT_ROWS,
     });
     this.session = session;
+    // A full-screen agent's decoded output is redraw debris: its live line comes from its screen.
+    const adapter = adapterFor(job.agent);
+    const pick = adapter.fullScreen?.(job) === true ? adapter.screenActivity : undefined;
+    if (pick !== undefined) {
+      this.o.files.setLiveLine(() => {
+        const snap = supervision.lastSnapshot();
+        return snap === null ? null : pick(snap);
+      });
+    }
     return session.start();
   }
 }

@@ -13,7 +13,7 @@ import type { SendSpec } from './policies/spec.js';
 import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
 import { ReplyGate } from './reply-gate.js';
-import { ScreenModel } from './screen.js';
+import { ScreenModel, type ScreenSnapshot } from './screen.js';
 
 /** What supervision may do to its job: type into the terminal, and stop it. */
 export interface SupervisedTarget {
@@ -71,6 +71,8 @@ export class JobSupervision {
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
+  /** The newest screen snapshot, for live activity lines of full-screen agents. */
+  private latest: ScreenSnapshot | null = null;
 
   constructor(private readonly o: JobSupervisionOptions) {
     const adapter = adapterFor(o.job.agent);
@@ -91,11 +93,17 @@ export class JobSupervision {
       timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
     });
     this.unsubscribe.push(this.supervisor.attach(this.screen));
+    this.unsubscribe.push(this.screen.onSnapshot((snap) => (this.latest = snap)));
     // Answer the terminal queries a real terminal would (cursor position, device attributes),
     // but only when the job looks like a terminal program asking (src/session/reply-gate.ts).
     this.replies = new ReplyGate({ clock: o.clock, send: (reply) => this.type(reply) });
     this.unsubscribe.push(this.screen.onReply((reply) => this.replies.offer(reply)));
     this.scheduleRefresh();
+  }
+
+  /** The newest screen snapshot (kept after the job ends), or null before the first. */
+  lastSnapshot(): ScreenSnapshot | null {
+    return this.latest;
   }
 
   /** Starts the launch's monitor, if its adapter has one (called by the session just before the spawn). */

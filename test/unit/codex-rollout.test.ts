@@ -6,6 +6,8 @@ import { findRollout, parseRolloutLines, readRollout } from '../../src/agents/co
 import { renderConversation } from '../../src/logs/conversation-text.js';
 import { isMeaningfulLine, lastMeaningfulLine } from '../../src/logs/transcript.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { codexScreenActivity } from '../../src/agents/codex/screen-activity.js';
+import { renderScreen, screenBytes } from '../../src/rules/screen-file.js';
 
 const ID = '01a22c29-b160-7eb1-aaa5-37e72ebdf4f0';
 const T = 1796037259000;
@@ -53,4 +55,20 @@ test('a last line is meaningful: never a token count, a spinner, a rule or a foo
   for (const noise of ['42,751', 'tokens used', '⠋', '────', '› •', '›', '? for shortcuts', '• Working (3s • esc to interrupt)', '']) assert.equal(isMeaningfulLine(noise), false, noise);
   for (const line of ['Created made.txt.', 'FAIL test/api.test.js', 'ok']) assert.equal(isMeaningfulLine(line), true, line);
   assert.equal(lastMeaningfulLine('Done: 3 files\ntokens used\n42,751\n'), 'Done: 3 files');
+});
+
+test('a codex TUI’s live line is read off its screen: the latest message or question above the input box, never the footer or a spinner', { timeout: 20_000 }, async () => {
+  const line = async (text: string): Promise<string | null> => {
+    const screen = await renderScreen(screenBytes('txt', Buffer.from(text)), { cols: 120, rows: 40 });
+    try {
+      return codexScreenActivity(screen.snap);
+    } finally {
+      screen.dispose();
+    }
+  };
+  const footer = ['› Ask Codex to do anything', '', '  GPT-5.5 default · /home/dev/app/work2', '  ← for agents · ? for shortcuts      ⚠ 1 warning · f2 to view'];
+  assert.equal(await line(['› SLOW please', '', '• Slow reply done', '', '  Worked for 12s • 21:10', '', ...footer].join('\n')), 'Slow reply done');
+  assert.equal(await line(['› SLOW please', '', '◦ Working (4s • esc to interrupt)', '', ...footer].join('\n')), '› SLOW please');
+  assert.equal(await line(['• Running date > DATE.txt', '', '  Would you like to run the following command?', '› 1. Yes, proceed (y)', '  2. No (esc)'].join('\n')), 'Would you like to run the following command?');
+  assert.equal(await line(footer.join('\n')), null);
 });
