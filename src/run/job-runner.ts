@@ -129,6 +129,8 @@ export class JobRunner {
     const adapter = adapterFor(this.o.plan.job.agent);
     const id = this.attemptSessionId;
     if (adapter.conversation === undefined || id === null) return;
+    // Only what it is needed for: a full-screen job's transcript, or a last message nobody reported.
+    if (adapter.fullScreen?.(this.o.plan.job) !== true && this.lastMessageReported) return;
     const read = await adapter.conversation(this.attemptEnv, id, this.conversationRead.get(id) ?? 0).catch(() => null);
     if (read === null) return;
     this.conversationRead.set(id, read.position);
