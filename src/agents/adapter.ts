@@ -31,8 +31,14 @@ export interface ConversationRead {
   entries: ConversationEntry[];
   /** The last agent message of the last finished turn, or null. */
   lastMessage: string | null;
-  /** Where the next read starts (records already read are skipped). */
-  position: number;
+  /** Where the next read starts: the record read and how far (records already read are skipped). */
+  position: ConversationPosition;
+}
+
+/** How far an agent's conversation record was read: which file, and how many of its records. */
+export interface ConversationPosition {
+  source: string;
+  records: number;
 }
 
 /** Why an adapter could not build a launch plan. */
@@ -115,10 +121,10 @@ export interface AgentAdapter {
   readonly answerDelayMs?: number;
   /**
    * After an attempt: the agent's own record of session `sessionId` (as `env` points to it),
-   * from `position` on; null when it keeps none or it is not found. Used for readable
-   * transcripts of full-screen agents and their last message.
+   * after `position` (null: from the start); null when it keeps none or it is not found.
+   * Used for readable transcripts of full-screen agents and their last message.
    */
-  conversation?(env: Readonly<Record<string, string | undefined>>, sessionId: string, position: number): Promise<ConversationRead | null>;
+  conversation?(env: Readonly<Record<string, string | undefined>>, sessionId: string, position: ConversationPosition | null): Promise<ConversationRead | null>;
   /** Whether the job's terminal output is a redrawn full screen (a TUI), whose decoded lines read badly. */
   fullScreen?(job: JobSpec): boolean;
   /** For full-screen jobs: the line of the screen that tells what the agent is doing now, or null. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { ConversationPosition, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobFiles } from '../logs/job-files.js';
 import { JobSession, withLogError, type StopCause } from '../session/job-session.js';
@@ -57,7 +57,7 @@ export class JobRunner {
   /** For the readable transcript: the agent's conversation, codex-run's interventions and attempt markers. */
   private readonly transcriptItems: TranscriptItem[] = [];
   /** Where each session's conversation record was read up to. */
-  private readonly conversationRead = new Map<string, number>();
+  private readonly conversationRead = new Map<string, ConversationPosition>();
   private lastMessageReported = false;
 
   constructor(private readonly o: JobRunnerOptions) {
@@ -131,7 +131,7 @@ export class JobRunner {
     if (adapter.conversation === undefined || id === null) return;
     // Only what it is needed for: a full-screen job's transcript, or a last message nobody reported.
     if (adapter.fullScreen?.(this.o.plan.job) !== true && this.lastMessageReported) return;
-    const read = await adapter.conversation(this.attemptEnv, id, this.conversationRead.get(id) ?? 0).catch(() => null);
+    const read = await adapter.conversation(this.attemptEnv, id, this.conversationRead.get(id) ?? null).catch(() => null);
     if (read === null) return;
     this.conversationRead.set(id, read.position);
     for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findRollout, parseRolloutLines, readRollout } from '../../src/agents/codex/rollout.js';
+import { findRollout, parseRolloutLines, readRollout, readSessionConversation } from '../../src/agents/codex/rollout.js';
 import { renderConversation } from '../../src/logs/conversation-text.js';
 import { isMeaningfulLine, lastMeaningfulLine } from '../../src/logs/transcript.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -71,4 +71,20 @@ test('a codex TUI’s live line is read off its screen: the latest message or qu
   assert.equal(await line(['› SLOW please', '', '◦ Working (4s • esc to interrupt)', '', ...footer].join('\n')), '› SLOW please');
   assert.equal(await line(['• Running date > DATE.txt', '', '  Would you like to run the following command?', '› 1. Yes, proceed (y)', '  2. No (esc)'].join('\n')), 'Would you like to run the following command?');
   assert.equal(await line(footer.join('\n')), null);
+});
+
+test('a resume that continues the session in a newer rollout file is read from that file’s start', { timeout: 10_000 }, async () => {
+  const home = tempDir();
+  const day = path.join(home, 'sessions', '2026', '11', '30');
+  mkdirSync(day, { recursive: true });
+  writeFileSync(path.join(day, `rollout-2026-11-30T11-14-19-${ID}.jsonl`), `${LINES.slice(0, 3).join('\n')}\n`);
+  const first = await readSessionConversation({ CODEX_HOME: home }, ID, null);
+  assert.deepEqual(first?.entries.map((e) => e.kind), ['user', 'command']);
+  const newer = path.join(day, `rollout-2026-11-30T11-20-00-${ID}.jsonl`);
+  writeFileSync(newer, `${LINES[3]}\n`);
+  const second = await readSessionConversation({ CODEX_HOME: home }, ID, first!.position);
+  assert.equal(second?.position.source, newer);
+  assert.deepEqual(second?.entries.map((e) => e.kind), ['agent']);
+  const again = await readSessionConversation({ CODEX_HOME: home }, ID, second!.position);
+  assert.deepEqual(again?.entries, [], 'nothing read twice');
 });

@@ -10,7 +10,7 @@
 import { open, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { ConversationEntry, ConversationRead } from '../adapter.js';
+import type { ConversationEntry, ConversationPosition, ConversationRead } from '../adapter.js';
 
 /** The most of a rollout file read (a long session stays readable; the rest is not shown). */
 const MAX_ROLLOUT_BYTES = 32 * 1024 * 1024;
@@ -32,7 +32,7 @@ export function codexHome(env: Readonly<Record<string, string | undefined>>): st
   return home !== undefined && home !== '' ? home : path.join(env['HOME'] ?? homedir(), '.codex');
 }
 
-/** The rollout file of session `id`, searching the newest day folders first; null when none. */
+/** The newest rollout file of session `id`, searching the newest day folders first; null when none. */
 export async function findRollout(home: string, id: string): Promise<string | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const root = path.join(home, 'sessions');
@@ -43,7 +43,8 @@ export async function findRollout(home: string, id: string): Promise<string | nu
       for (const day of await newestFirst(path.join(root, year, month))) {
         if (looked++ >= MAX_DAY_FOLDERS) return null;
         const dir = path.join(root, year, month, day);
-        const found = (await readdir(dir).catch(() => [] as string[])).find((n) => n.startsWith('rollout-') && n.endsWith(`-${id}.jsonl`));
+        // Names start with their time, so the last in order is the newest.
+        const found = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith('rollout-') && n.endsWith(`-${id}.jsonl`)).sort().at(-1);
         if (found !== undefined) return path.join(dir, found);
       }
     }
@@ -51,12 +52,15 @@ export async function findRollout(home: string, id: string): Promise<string | nu
   return null;
 }
 
-/** The conversation of session `id` under the codex home of `env`, from line `position` on. */
-export async function readSessionConversation(env: Readonly<Record<string, string | undefined>>, id: string, position: number): Promise<ConversationRead | null> {
+/**
+ * The conversation of session `id` under the codex home of `env`, after `position` when it is
+ * in the same file (a resume may continue the session in a new rollout file).
+ */
+export async function readSessionConversation(env: Readonly<Record<string, string | undefined>>, id: string, position: ConversationPosition | null): Promise<ConversationRead | null> {
   const file = await findRollout(codexHome(env), id);
   if (file === null) return null;
-  const read = await readRollout(file, position);
-  return read === null ? null : { entries: read.entries, lastMessage: read.lastMessage, position: read.lines };
+  const read = await readRollout(file, position?.source === file ? position.records : 0);
+  return read === null ? null : { entries: read.entries, lastMessage: read.lastMessage, position: { source: file, records: read.lines } };
 }
 
 /** Reads the conversation from a rollout file, skipping its first `skipLines` lines. */
