@@ -35,6 +35,14 @@ export interface ConversationRead {
   position: ConversationPosition;
 }
 
+/** Which session to read: its id when the agent reported one, else the attempt's workdir and start. */
+export interface SessionHint {
+  id: string | null;
+  workdir: string;
+  /** Epoch ms the attempt started. */
+  startedAt: number;
+}
+
 /** How far an agent's conversation record was read: which file, and how many of its records. */
 export interface ConversationPosition {
   source: string;
@@ -120,11 +128,11 @@ export interface AgentAdapter {
   /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
   readonly answerDelayMs?: number;
   /**
-   * After an attempt: the agent's own record of session `sessionId` (as `env` points to it),
-   * after `position` (null: from the start); null when it keeps none or it is not found.
+   * After an attempt: the agent's own record of the session (as `env` points to it), after
+   * `position` (null: from the start); null when it keeps none or it cannot be told apart.
    * Used for readable transcripts of full-screen agents and their last message.
    */
-  conversation?(env: Readonly<Record<string, string | undefined>>, sessionId: string, position: ConversationPosition | null): Promise<ConversationRead | null>;
+  conversation?(env: Readonly<Record<string, string | undefined>>, session: SessionHint, position: ConversationPosition | null): Promise<ConversationRead | null>;
   /** Whether the job's terminal output is a redrawn full screen (a TUI), whose decoded lines read badly. */
   fullScreen?(job: JobSpec): boolean;
   /** For full-screen jobs: the line of the screen that tells what the agent is doing now, or null. */

@@ -125,7 +125,8 @@ export class JobFiles {
       this.onError?.(`could not write the readable transcript: ${written.error}`);
       return;
     }
-    this.replacedLastLine = lastMeaningfulLine(redacted);
+    // The job's last line is its own, not codex-run's notes in the transcript.
+    this.replacedLastLine = lastMeaningfulLine(redacted.split('\n').filter((l) => !l.startsWith('[codex-run] ') && !l.startsWith('──── ')).join('\n'));
   }
 
   /** Calls `callback` once both files have drained. */

@@ -59,6 +59,8 @@ export class JobRunner {
   /** Where each session's conversation record was read up to. */
   private readonly conversationRead = new Map<string, ConversationPosition>();
   private lastMessageReported = false;
+  /** Clock time the current attempt started. */
+  private attemptStartedAt = 0;
 
   constructor(private readonly o: JobRunnerOptions) {
     const name = o.plan.job.name;
@@ -128,12 +130,15 @@ export class JobRunner {
   private async readConversation(): Promise<void> {
     const adapter = adapterFor(this.o.plan.job.agent);
     const id = this.attemptSessionId;
-    if (adapter.conversation === undefined || id === null) return;
-    // Only what it is needed for: a full-screen job's transcript, or a last message nobody reported.
-    if (adapter.fullScreen?.(this.o.plan.job) !== true && this.lastMessageReported) return;
-    const read = await adapter.conversation(this.attemptEnv, id, this.conversationRead.get(id) ?? null).catch(() => null);
+    const fullScreen = adapter.fullScreen?.(this.o.plan.job) === true;
+    // Only what it is needed for: a full-screen job's transcript (found by its workdir and start
+    // when it was stopped before it said its session id), or a last message nobody reported.
+    if (adapter.conversation === undefined || (id === null && !fullScreen) || (!fullScreen && this.lastMessageReported)) return;
+    const key = id ?? `started:${this.attemptStartedAt}`;
+    const hint = { id, workdir: this.o.plan.job.workdir, startedAt: this.attemptStartedAt };
+    const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
     if (read === null) return;
-    this.conversationRead.set(id, read.position);
+    this.conversationRead.set(key, read.position);
     for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
     if (read.lastMessage !== null && !this.lastMessageReported) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.o.plan.job.name, facts: { lastMessage: read.lastMessage } });
@@ -152,6 +157,7 @@ export class JobRunner {
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
     this.lastMessageReported = false;
+    this.attemptStartedAt = clock.now();
     this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
     // Supervision acts on the session, which is created right after it.
     const supervision = new JobSupervision({

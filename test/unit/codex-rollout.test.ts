@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findRollout, parseRolloutLines, readRollout, readSessionConversation } from '../../src/agents/codex/rollout.js';
+import { findRollout, findRolloutStartedIn, parseRolloutLines, readRollout, readSessionConversation } from '../../src/agents/codex/rollout.js';
 import { renderConversation } from '../../src/logs/conversation-text.js';
 import { isMeaningfulLine, lastMeaningfulLine } from '../../src/logs/transcript.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -87,4 +87,19 @@ test('a resume that continues the session in a newer rollout file is read from t
   assert.deepEqual(second?.entries.map((e) => e.kind), ['agent']);
   const again = await readSessionConversation({ CODEX_HOME: home }, ID, second!.position);
   assert.deepEqual(again?.entries, [], 'nothing read twice');
+});
+
+test('without a session id, the one rollout started in the workdir since the attempt began is used; two are ambiguous and none is used', { timeout: 10_000 }, async () => {
+  const home = tempDir();
+  const since = Date.UTC(2026, 10, 30, 11, 14, 0);
+  const day = path.join(home, 'sessions', '2026', '11', '30');
+  mkdirSync(day, { recursive: true });
+  const meta = (id: string, cwd: string, at: number): string => `${JSON.stringify({ timestamp: new Date(at).toISOString(), type: 'session_meta', payload: { id, cwd, timestamp: new Date(at).toISOString() } })}\n`;
+  writeFileSync(path.join(day, 'rollout-a-11111111-1111-1111-1111-111111111111.jsonl'), meta('1', '/work/a', since - 60_000));
+  writeFileSync(path.join(day, 'rollout-b-22222222-2222-2222-2222-222222222222.jsonl'), meta('2', '/work/b', since + 500));
+  const mine = path.join(day, 'rollout-c-33333333-3333-3333-3333-333333333333.jsonl');
+  writeFileSync(mine, meta('3', '/work/a', since + 400));
+  assert.equal(await findRolloutStartedIn(home, '/work/a', since), mine, 'the older session in the same folder is not this attempt’s');
+  writeFileSync(path.join(day, 'rollout-d-44444444-4444-4444-4444-444444444444.jsonl'), meta('4', '/work/a', since + 900));
+  assert.equal(await findRolloutStartedIn(home, '/work/a', since), null, 'two candidates: none');
 });

@@ -7,10 +7,10 @@
  * The items come from `event_msg` `item_completed` payloads (`UserMessage`, `AgentMessage`,
  * `CommandExecution`, ...); unknown item types are named, not guessed at.
  */
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { ConversationEntry, ConversationPosition, ConversationRead } from '../adapter.js';
+import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
 
 /** The most of a rollout file read (a long session stays readable; the rest is not shown). */
 const MAX_ROLLOUT_BYTES = 32 * 1024 * 1024;
@@ -56,11 +56,56 @@ export async function findRollout(home: string, id: string): Promise<string | nu
  * The conversation of session `id` under the codex home of `env`, after `position` when it is
  * in the same file (a resume may continue the session in a new rollout file).
  */
-export async function readSessionConversation(env: Readonly<Record<string, string | undefined>>, id: string, position: ConversationPosition | null): Promise<ConversationRead | null> {
-  const file = await findRollout(codexHome(env), id);
+export async function readSessionConversation(env: Readonly<Record<string, string | undefined>>, session: SessionHint | string, position: ConversationPosition | null): Promise<ConversationRead | null> {
+  const hint: SessionHint = typeof session === 'string' ? { id: session, workdir: '', startedAt: 0 } : session;
+  const home = codexHome(env);
+  const file = hint.id !== null ? await findRollout(home, hint.id) : await findRolloutStartedIn(home, hint.workdir, hint.startedAt);
   if (file === null) return null;
   const read = await readRollout(file, position?.source === file ? position.records : 0);
   return read === null ? null : { entries: read.entries, lastMessage: read.lastMessage, position: { source: file, records: read.lines } };
+}
+
+/**
+ * The one rollout started in `workdir` at or after `since` (a TUI stopped before it printed
+ * its session id); null when there is none or more than one (parallel jobs in one folder
+ * cannot be told apart, and a wrong transcript is worse than none).
+ */
+export async function findRolloutStartedIn(home: string, workdir: string, since: number): Promise<string | null> {
+  const root = path.join(home, 'sessions');
+  const found: string[] = [];
+  // Codex may record the folder with its links resolved.
+  const folders = new Set([workdir, await realpath(workdir).catch(() => workdir)]);
+  // The attempt's day and the next (a run over midnight), in UTC as codex names them.
+  for (const t of [since, since + 86_400_000]) {
+    const d = new Date(t);
+    const dir = path.join(root, String(d.getUTCFullYear()), String(d.getUTCMonth() + 1).padStart(2, '0'), String(d.getUTCDate()).padStart(2, '0'));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.startsWith('rollout-') || !name.endsWith('.jsonl')) continue;
+      const meta = await firstLine(path.join(dir, name));
+      const payload = isRecord(meta) && isRecord(meta['payload']) ? meta['payload'] : null;
+      if (payload === null || !folders.has(String(payload['cwd']))) continue;
+      // Codex stamps the session a little after the process starts; a second of slack for clocks.
+      if (Date.parse(String(payload['timestamp'] ?? '')) >= since - 1_000) found.push(path.join(dir, name));
+    }
+  }
+  return found.length === 1 ? found[0]! : null;
+}
+
+// The first line of a file as JSON (a rollout's session_meta), read in one small chunk.
+async function firstLine(file: string): Promise<unknown> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.indexOf('\n');
+    return JSON.parse(end < 0 ? text : text.slice(0, end));
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads the conversation from a rollout file, skipping its first `skipLines` lines. */
