@@ -9,3 +9,10 @@ export { runManifest, exitCodeOf, type RunManifestOptions, type RunManifestOutco
 export { loadManifest } from './manifest/load-manifest.js';
 export { runRulesTest, type RulesTestOptions, type RulesTestOutcome, type ScreenResult } from './rules/rules-test.js';
 export { replayJob, type ReplayOptions, type ReplayOutcome, type ReplayResult } from './rules/replay.js';
+export { listRuns, recoverCrashedRuns, type RecoveredRun, type RunListing } from './run/crashed-runs.js';
+export { loadReportInput } from './report/load-report-input.js';
+export type { ReportInput, ReportJob, ReportRun } from './report/report-input.js';
+export { renderMarkdownReport } from './report/markdown-report.js';
+export { renderJunitReport } from './report/junit-report.js';
+export { renderHtmlReport } from './report/html-report.js';
+export { explainFailure, type FailureExplanation } from './report/failure-explanation.js';

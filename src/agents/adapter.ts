@@ -111,14 +111,30 @@ export interface AgentMonitor {
 }
 
 /**
+ * The limits an agent's jobs get when the manifest does not set them (in the job or in
+ * `defaults:`), so that a stuck job is stopped without anyone watching. `--dry-run` shows which
+ * limits came from here; `timeout: none` / `idle: { kill: none }` turn one off.
+ */
+export interface AgentDefaults {
+  /** The job's time limit; null: none. */
+  timeoutMs: number | null;
+  /** The idle ladder's `kill`: no progress (a blocked dialog included) for this long stops the job; null: never. */
+  idleKillMs: number | null;
+  /** One line for `--dry-run` on why these are the defaults. */
+  why: string;
+}
+
+/**
  * One agent CLI (codex, command, ...): turns a job into a launch plan and says how the
  * agent likes to be stopped. Composed per job by the session.
  */
 export interface AgentAdapter {
   readonly kind: JobSpec['agent'];
+  /** Limits for jobs that set none (see AgentDefaults). */
+  readonly defaults: AgentDefaults;
   plan(job: JobSpec, env: Record<string, string>): Result<LaunchPlan, LaunchProblem>;
-  /** The launch that resumes the agent's session `sessionId` (by id) with `prompt`; absent: the agent cannot resume. */
-  resumePlan?(job: JobSpec, env: Record<string, string>, sessionId: string, prompt: string): Result<LaunchPlan, LaunchProblem>;
+  /** The launch that resumes the agent's session `sessionId` (by id) with `prompt`; absent: the agent cannot resume. `private`: keep the prompt out of argv where the agent can read it otherwise (codex exec: stdin from a 0600 file). */
+  resumePlan?(job: JobSpec, env: Record<string, string>, sessionId: string, prompt: string, options?: { private?: boolean }): Result<LaunchPlan, LaunchProblem>;
   /** Whether the stop ladder begins with Ctrl-C typed into the terminal. */
   readonly interruptFirst: boolean;
   /** How a deny rule declines a prompt of this agent when the rule has no `send`. */

@@ -1,4 +1,4 @@
-import type { AgentAdapter, LaunchPlan, LaunchProblem } from './adapter.js';
+import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from './adapter.js';
 import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
@@ -24,6 +24,16 @@ export const MAX_PROMPT_ARG_BYTES = 131_071;
 export const CODEX_ANSWER_DELAY_MS = 150;
 
 /**
+ * Codex jobs that set no limits: stopped after 15 minutes without progress (a dialog nobody
+ * answers included; with `resume:` the session is then resumed) and after 4 hours in all.
+ */
+export const CODEX_DEFAULTS: AgentDefaults = {
+  timeoutMs: 4 * 3_600_000,
+  idleKillMs: 15 * 60_000,
+  why: 'codex default: an unattended agent that stops making progress is stopped',
+};
+
+/**
  * Runs the prompt from a file on stdin: `sh -c 'exec "$@" < "$0"' <file> <codex> <args...>`.
  * The script is a constant; the file and every argument travel as argv, never through the
  * shell's parser, and the shell replaces itself with codex (no extra process).
@@ -31,12 +41,14 @@ export const CODEX_ANSWER_DELAY_MS = 150;
 const STDIN_LAUNCHER = 'exec "$@" < "$0"';
 
 // The launch of one codex run: a new session, or the resume of `resumeSessionId`.
-function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeSessionId: string | null): Result<LaunchPlan, LaunchProblem> {
+function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeSessionId: string | null, preferStdin = false): Result<LaunchPlan, LaunchProblem> {
   const spec = job.codex ?? codexSpecOf(undefined);
   const binary = resolveCodexBinary(spec.bin, job.workdir, env['PATH']);
   if (!binary.ok) return err({ reason: 'binary-missing', message: binary.error.message });
   const promptBytes = Buffer.byteLength(prompt, 'utf8');
-  const viaStdin = promptBytes > MAX_PROMPT_ARG_BYTES;
+  // exec can always read the prompt from stdin: a prompt carrying tool output (a verify
+  // command's) goes that way, so it never shows in the process list.
+  const viaStdin = promptBytes > MAX_PROMPT_ARG_BYTES || (preferStdin && spec.mode === 'exec');
   if (viaStdin && spec.mode === 'tui') {
     return err({
       reason: 'agent-usage',
@@ -70,6 +82,7 @@ function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, 
  */
 export const codexAdapter: AgentAdapter = {
   kind: 'codex',
+  defaults: CODEX_DEFAULTS,
   interruptFirst: true,
   // Codex's approval dialogs take Esc as "No, and tell Codex what to do differently".
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
@@ -81,7 +94,7 @@ export const codexAdapter: AgentAdapter = {
     }
     return codexLaunch(job, env, job.prompt, null);
   },
-  resumePlan: (job, env, sessionId, prompt) => codexLaunch(job, env, prompt, sessionId),
+  resumePlan: (job, env, sessionId, prompt, options) => codexLaunch(job, env, prompt, sessionId, options?.private === true),
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,

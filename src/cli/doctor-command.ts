@@ -1,7 +1,7 @@
 import { processOutput } from '../ui/output-stream.js';
 import path from 'node:path';
 import { checkCodexJobs, type CodexJobCheck } from '../agents/codex/doctor-check.js';
-import type { CodexBinary } from '../agents/codex/binary.js';
+import { INSTALL_PINNED_CODEX, type CodexBinary } from '../agents/codex/binary.js';
 import { planRun } from '../run/plan.js';
 import { loadManifestOrReport } from './manifest-errors.js';
 import { unreachable } from '../util/unreachable.js';
@@ -19,7 +19,7 @@ function describeCheck(check: CodexJobCheck): string[] {
     case 'version-differs':
       return [
         `${head}: ${describeBinary(check.binary)}, codex-cli ${check.version}`,
-        `  warning: codex-run's flags, screen rules and failure messages were made for codex-cli ${check.expected}; with ${check.version} they may not match (rehearse first, or pin @openai/codex@${check.expected})`,
+        `  warning: codex-run's flags, screen rules and failure messages were made for codex-cli ${check.expected}; with ${check.version} they may not match (rehearse first, or install that version: \`${INSTALL_PINNED_CODEX}\`)`,
       ];
     case 'broken':
       return [`${head}: error: ${check.problem}`];

@@ -45,10 +45,27 @@ const run = program
   .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .option('--junit <file>', 'also write the JUnit XML report to this file (the run folder always has report.junit.xml)')
+  .option('--detach', 'run in the background (as `codex-run start`): print the run id and folder, and exit')
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
     const { runCommand } = await import('./run-command.js');
     exitWith(await runCommand(manifest, flags));
+  });
+
+program
+  .command('start')
+  .description('run a manifest in the background, detached from the terminal; prints the run id and folder')
+  .argument('[manifest]', 'the manifest file', 'jobs.yaml')
+  .option('-j, --job <name>', 'run only this job (repeatable)', collect, [])
+  .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
+  .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
+  .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
+  .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
+  .option('--json', 'print the run id, folder and runner pid as JSON')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { startCommand } = await import('./start-command.js');
+    exitWith(await startCommand(manifest, flags));
   });
 
 program
@@ -76,6 +93,16 @@ program
   .action(async (file: string) => {
     const { initCommand } = await import('./init-command.js');
     exitWith(await initCommand(file));
+  });
+
+program
+  .command('runs')
+  .description('list the runs of a manifest with their status; runs whose runner died are marked crashed and their leftover processes stopped')
+  .argument('[manifest]', 'the manifest file (only its folder is used)', 'jobs.yaml')
+  .option('--out <dir>', 'the parent folder of the run folders (default: <manifest folder>/.codex-run/runs)')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { runsCommand } = await import('./runs-command.js');
+    exitWith(await runsCommand(manifest, flags));
   });
 
 program
@@ -114,6 +141,143 @@ program
   .action(async (runFolder: string, job: string, flags: Record<string, unknown>) => {
     const { replayCommand } = await import('./replay-command.js');
     exitWith(await replayCommand(runFolder, job, flags));
+  });
+
+program
+  .command('report')
+  .description('write a report of a past run again: Markdown, the single-file HTML page, JUnit XML or JSON')
+  .argument('<run>', "a run folder, a run id under the runs folder, or 'latest'")
+  .option('--format <format>', 'md | html | junit | json', 'md')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('--runs <dir>', 'the folder of run folders, for a run id or latest (default: .codex-run/runs)')
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { reportCommand } = await import('./report-command.js');
+    exitWith(await reportCommand(run, flags));
+  });
+
+// Control from outside (src/control/): live runs answer on a socket in their run folder.
+const outOption = (): Option => new Option('--out <dir>', 'the runs folder to look in (default: .codex-run/runs)');
+
+program
+  .command('ps')
+  .description('list live runs and the state of each job (working, waiting for input and the question, idle, finished)')
+  .option('--all', 'also list recent finished (and dead) runs')
+  .option('--json', 'print as JSON')
+  .addOption(outOption())
+  .action(async (flags: Record<string, unknown>) => {
+    const { psCommand } = await import('./ps-command.js');
+    exitWith(await psCommand(flags));
+  });
+
+program
+  .command('screen')
+  .description("print a live job's current screen, as supervision sees it, with its classified state")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--json', 'print as JSON')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { screenCommand } = await import('./screen-command.js');
+    exitWith(await screenCommand(job, flags));
+  });
+
+program
+  .command('send')
+  .description("type into a live job's terminal (text then Enter, or keys), recorded as an intervention by you")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .argument('[text]', 'text to type; Enter follows after the job\'s enter delay')
+  .option('--keys <names>', 'keys to press, comma-separated (esc,enter, down, ctrl-c, y)', collect, [])
+  .option('--key <name>', 'one key to press (repeatable)', collect, [])
+  .option('--no-enter', 'type the text without Enter')
+  .option('--by <name>', 'who is acting, for the record (default: user)')
+  .option('--json', 'print as JSON')
+  .addOption(outOption())
+  .action(async (job: string, text: string | undefined, flags: Record<string, unknown>) => {
+    const { sendCommand } = await import('./send-command.js');
+    exitWith(await sendCommand(job, text, flags));
+  });
+
+program
+  .command('attach')
+  .description("take over a live job's terminal in yours (supervision paused; Ctrl-] detaches), or --watch it read-only")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--watch', 'only look: no keys are sent and supervision goes on (Ctrl-] or Ctrl-C leaves)')
+  .option('--by <name>', 'who is acting, for the record (default: user)')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { attachCommand } = await import('./attach-command.js');
+    exitWith(await attachCommand(job, flags));
+  });
+
+program
+  .command('logs')
+  .description("print a job's transcript (or raw log); -f follows a live job until it ends")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('-f, --follow', 'keep printing new output until the job ends')
+  .option('--tail <n>', 'only the last n lines')
+  .option('--raw', 'the raw byte-exact log instead of the transcript')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { logsCommand } = await import('./logs-command.js');
+    exitWith(await logsCommand(job, flags));
+  });
+
+program
+  .command('kill')
+  .description("stop one live job through its stop ladder (recorded as killed by you)")
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--by <name>', 'who is acting, for the record (default: user)')
+  .option('--json', 'print as JSON')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { killCommand } = await import('./kill-command.js');
+    exitWith(await killCommand(job, flags));
+  });
+
+program
+  .command('stop')
+  .description('stop a live run as Ctrl-C would: every job through its stop ladder, no new ones')
+  .argument('[run]', 'run id (or a unique prefix), or latest', 'latest')
+  .option('--by <name>', 'who is acting, for the record (default: user)')
+  .option('--json', 'print as JSON')
+  .addOption(outOption())
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { stopCommand } = await import('./kill-command.js');
+    exitWith(await stopCommand(run, flags));
+  });
+
+program
+  .command('show')
+  .description("one run's summary: status, each job's outcome, tokens and session id")
+  .argument('[run]', 'run id (or a unique prefix), or latest', 'latest')
+  .option('--json', 'print the report (with the run state) as JSON')
+  .addOption(outOption())
+  .action(async (run: string, flags: Record<string, unknown>) => {
+    const { showCommand } = await import('./show-command.js');
+    exitWith(await showCommand(run, flags));
+  });
+
+program
+  .command('resume')
+  .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
+  .option('--detach', 'run in the background: print the new run id and folder, and exit')
+  .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
+  .option('-q, --quiet', 'print only warnings and the final summary')
+  .option('--json', 'print the final report as JSON on stdout and nothing else')
+  .addOption(outOption())
+  .action(async (job: string, flags: Record<string, unknown>) => {
+    const { resumeCommand } = await import('./resume-command.js');
+    exitWith(await resumeCommand(job, flags));
+  });
+
+program
+  .command('mcp')
+  .description('serve the control operations as MCP tools over stdio (run_manifest, list_runs, job_status, job_screen, job_logs, send_input, kill_job, resume_job)')
+  .action(async () => {
+    const { serveMcp } = await import('../control/mcp-server.js');
+    await serveMcp(readPackageVersion());
+    exitWith(0);
   });
 
 // `codex-run --help` shows the default command's options too: they are what most people type.

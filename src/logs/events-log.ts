@@ -29,6 +29,7 @@ export function serialiseEvent(event: RunEvent): string | null {
     case 'job-state':
     case 'job-activity':
     case 'job-facts':
+    case 'job-changes':
     case 'warning':
     case 'notification':
     case 'run-finished':

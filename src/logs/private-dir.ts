@@ -6,8 +6,9 @@
  * repository and its logs may hold what an agent printed.
  */
 import fs from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDirs, makeDirsSync } from '../util/make-dirs.js';
 import { err, ok, type Result } from '../util/result.js';
 import { describeFsError } from './fs-error.js';
 
@@ -19,7 +20,7 @@ export const STATE_DIR_NAME = '.codex-run';
 
 const GITIGNORE_TEXT = '# Written by codex-run: run logs may hold secrets; keep them out of git.\n*\n';
 
-// The folders a recursive mkdir created, deepest last: from `firstCreated` down to `dir`.
+// The folders makeDirs created, deepest last: from `firstCreated` down to `dir`.
 function createdChain(dir: string, firstCreated: string | undefined): string[] {
   if (firstCreated === undefined) return [];
   const chain: string[] = [];
@@ -35,7 +36,7 @@ export async function ensurePrivateDir(dir: string, what = 'folder'): Promise<Re
   const target = path.resolve(dir);
   let firstCreated: string | undefined;
   try {
-    firstCreated = await mkdir(target, { recursive: true, mode: PRIVATE_DIR_MODE });
+    firstCreated = await makeDirs(target, PRIVATE_DIR_MODE);
   } catch (e: unknown) {
     return err(`cannot create ${what} ${target}: ${describeFsError(e)}`);
   }
@@ -54,7 +55,7 @@ export async function ensurePrivateDir(dir: string, what = 'folder'): Promise<Re
 /** {@link ensurePrivateDir} for synchronous callers (the schedule daemon's start-up). Throws the fs error. */
 export function ensurePrivateDirSync(dir: string): string[] {
   const target = path.resolve(dir);
-  const created = createdChain(target, fs.mkdirSync(target, { recursive: true, mode: PRIVATE_DIR_MODE }));
+  const created = createdChain(target, makeDirsSync(target, PRIVATE_DIR_MODE));
   for (const d of created) {
     fs.chmodSync(d, PRIVATE_DIR_MODE);
     if (path.basename(d) === STATE_DIR_NAME) fs.writeFileSync(path.join(d, '.gitignore'), GITIGNORE_TEXT, { flag: 'wx', mode: 0o644 });

@@ -51,6 +51,18 @@ function escapeRegExp(text: string): string {
 }
 
 /** Replaces known secret values in text, events, results and byte streams. */
+/** `value` with every string in it (at any depth) passed through `t`; other values as they are. */
+function deepText<T>(value: T, t: (s: string) => string): T {
+  if (typeof value === 'string') return t(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => deepText(v, t)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = deepText(v, t);
+    return out as T;
+  }
+  return value;
+}
+
 export class Redactor {
   /** Redacts nothing. */
   static readonly none = new Redactor([]);
@@ -86,9 +98,12 @@ export class Redactor {
     return this.textPattern === null ? text : text.replace(this.textPattern, REDACTED);
   }
 
-  /** A job's result with its message redacted. */
+  /** A job's result with its message (and its attempts' verify output) redacted. */
   result(result: JobResult): JobResult {
-    return result.message === null || !this.active ? result : { ...result, message: this.text(result.message) };
+    if (!this.active) return result;
+    const message = result.message === null ? result : { ...result, message: this.text(result.message) };
+    if (result.attempts === undefined) return message;
+    return { ...message, attempts: result.attempts.map((a) => (a.verify === undefined ? a : { ...a, verify: { ...a.verify, tail: this.text(a.verify.tail) } })) };
   }
 
   /** An event with every text a person or a file will see redacted (raw job-output is left alone). */
@@ -103,16 +118,10 @@ export class Redactor {
       case 'job-activity':
         return { ...event, line: t(event.line) };
       case 'job-intervention': {
+        // Every text of an intervention (what was sent, why, the question and its options, and
+        // fields added later) is redacted; the excerpt's rows also across their wraps.
         const i = event.intervention;
-        return {
-          ...event,
-          intervention: {
-            ...i,
-            excerpt: this.lines(i.excerpt),
-            sent: i.sent === null ? null : t(i.sent),
-            ...(i.why !== undefined ? { why: t(i.why) } : {}),
-          },
-        };
+        return { ...event, intervention: { ...deepText(i, t), excerpt: this.lines(i.excerpt) } };
       }
       case 'job-facts':
         return event.facts.lastMessage === undefined ? event : { ...event, facts: { ...event.facts, lastMessage: t(event.facts.lastMessage) } };
@@ -124,6 +133,8 @@ export class Redactor {
         return event.delivery.error === null ? event : { ...event, delivery: { ...event.delivery, error: t(event.delivery.error) } };
       case 'job-output':
       case 'run-finished':
+      // File paths, branch names and hashes of the user's repository: no secret values.
+      case 'job-changes':
         return event;
       default: {
         const never: never = event;

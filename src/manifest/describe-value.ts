@@ -1,10 +1,13 @@
+import { escapeUnsafe } from './unsafe-text.js';
+
 /** Longest quoted value shown in a message before it is cut with an ellipsis. */
 const MAX_QUOTED = 60;
 
 /** A string as it appears in messages: double-quoted, escaped, cut when long. */
 export function quote(text: string): string {
   const cut = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text;
-  return JSON.stringify(cut);
+  // JSON escapes C0 controls; C1 and bidi controls are escaped too, so a quoted value never acts on a terminal.
+  return escapeUnsafe(JSON.stringify(cut));
 }
 
 /**

@@ -15,6 +15,22 @@ import { mergeCodex, resolveCodex } from './codex-fields.js';
 import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
 import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
+import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
+import {
+  mergeBudget,
+  resolveBudget,
+  resolveContinuePrompt,
+  resolveLimits,
+  resolveRetry,
+  resolveVerify,
+  type BudgetSpec,
+  type RetrySpec,
+  type VerifySpec,
+  type WrittenBudget,
+  type WrittenLimits,
+  type WrittenRetry,
+  type WrittenVerify,
+} from './completion-fields.js';
 import {
   mergeAnswers,
   mergeIdle,
@@ -56,6 +72,18 @@ export interface RawJobFields {
   codex?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
+  // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
+  isolation?: Isolation;
+  worktree?: WrittenWorktree;
+  commit?: WrittenCommit;
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify?: WrittenVerify;
+  until?: 'verified';
+  maxTurns?: number;
+  continuePrompt?: string;
+  budget?: WrittenBudget;
+  limits?: WrittenLimits;
+  retry?: WrittenRetry;
   /** Where to tell a person about this job (src/manifest/notify-fields.ts). */
   notify?: WrittenNotify[];
 }
@@ -67,7 +95,8 @@ export interface ResolvedJobFields {
   command: string[];
   workdir: string;
   env: Record<string, string>;
-  timeout: number;
+  /** Null: `timeout: none`, no limit (not even the agent's default). */
+  timeout: number | null;
   // Scheduling: `schedule` carries the default policies until the job's own replace them.
   schedule: ScheduleSpec;
   overlap: OverlapPolicy;
@@ -83,6 +112,17 @@ export interface ResolvedJobFields {
   rehearsal: Turn[];
   codex: CodexOptions;
   secrets: string[];
+  isolation: Isolation;
+  worktree: WorktreeOptions;
+  commit: CommitOption;
+  verify: VerifySpec;
+  until: 'verified';
+  maxTurns: number;
+  continuePrompt: string;
+  budget: BudgetSpec;
+  /** `limits.wait` in ms. */
+  limits: number;
+  retry: RetrySpec;
   notify: NotifySpec[];
 }
 
@@ -117,6 +157,9 @@ type FieldRules = { [K in keyof RawJobFields]-?: FieldRule<NonNullable<RawJobFie
 /** The longest timeout: the bound of every duration (720h); the clock chains timers past Node's 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = MAX_DURATION_MS;
 
+/** How `timeout` and `idle.kill` are turned off, the agent's default included. */
+export const NO_LIMIT = 'none';
+
 /** The longest pause between a typed answer and its Enter. */
 export const MAX_ENTER_DELAY_MS = 10_000;
 
@@ -147,6 +190,18 @@ const FIELD_RULES: FieldRules = {
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
+  // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
+  isolation: { resolve: resolveIsolation },
+  worktree: { resolve: resolveWorktree, merge: mergeWorktree },
+  commit: { resolve: resolveCommitField },
+  // Finishing work (src/manifest/completion-fields.ts).
+  verify: { resolve: resolveVerify },
+  until: { resolve: (until) => ok(until) },
+  maxTurns: { resolve: (turns) => ok(turns) },
+  continuePrompt: { resolve: resolveContinuePrompt },
+  budget: { resolve: resolveBudget, merge: mergeBudget },
+  limits: { resolve: resolveLimits },
+  retry: { resolve: resolveRetry },
   notify: { resolve: resolveNotify, merge: mergeNotify },
 };
 
@@ -271,9 +326,10 @@ function resolveEnterDelay(written: string, context: FieldContext): FieldResult<
   return ok(parsed.value);
 }
 
-function resolveTimeout(written: string, context: FieldContext): FieldResult<number> {
+function resolveTimeout(written: string, context: FieldContext): FieldResult<number | null> {
+  if (written === NO_LIMIT) return ok(null);
   const parsed = parseDuration(written);
-  const problem = (message: string): FieldResult<number> => err([context.source.diagnostic(context.path, message)]);
+  const problem = (message: string): FieldResult<number | null> => err([context.source.diagnostic(context.path, message)]);
   if (!parsed.ok) return problem(parsed.error);
   if (parsed.value === 0) return problem(`expected a timeout longer than zero, found ${quote(written)}`);
   return ok(parsed.value);

@@ -7,6 +7,8 @@ import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
+import type { WorkspaceSpec } from './workspace-fields.js';
+import type { BudgetSpec, CompletionSpec } from './completion-fields.js';
 import type { NotifySpec } from '../notify/spec.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
@@ -44,6 +46,13 @@ export interface JobSpec {
   env: Record<string, string>;
   /** Per-job time limit, or null for none. */
   timeoutMs: number | null;
+  /** The limits that are the agent's defaults, not the manifest's (for `--dry-run`); absent: none. */
+  agentDefaults?: {
+    timeout: boolean;
+    idleKill: boolean;
+    /** Why the agent has no default limits at all (e.g. command jobs), else null. */
+    noDefaults: string | null;
+  };
   /** When `codex-run schedule` runs the job (cron, zone, overlap, catch-up, jitter); null when it has no `schedule`. */
   schedule: ScheduleSpec | null;
   /** Answer rules, idle ladder, loop guard and output cap, defaults applied. */
@@ -56,12 +65,22 @@ export interface JobSpec {
   resume: ResumeSpec | null;
   /** The scripted model turns under `--rehearse`; null: the default script. */
   rehearsal: Turn[] | null;
+  /** verify, until, maxTurns, continuePrompt, budget, limits and retry, defaults applied; absent: the defaults (`completionOf({})`). */
+  completion?: CompletionSpec;
   /** Where the job is declared, for runtime messages. */
   location: SourceLocation;
   /** Env names listed in `secrets:` (with `defaults:`'); their values are redacted like *TOKEN* ones. */
   secrets?: string[];
+  /** `isolation`, `worktree`, `commit` with defaults applied; absent: isolation none, no commit. */
+  workspace?: WorkspaceSpec;
   /** The job's own `notify:` entries (with `defaults:`'), on top of the run's. */
   notify?: NotifySpec[];
+}
+
+/** Problems that do not stop a manifest from running, with the source text they point into. */
+export interface ManifestWarnings {
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
 }
 
 /** A loaded manifest. */
@@ -76,6 +95,10 @@ export interface Manifest {
   jobs: JobSpec[];
   /** `redactRawLog:` as written; absent: on when the `CI` variable is set. */
   redactRawLog?: boolean;
+  /** Warnings found while loading (`validate` prints them); absent when there are none. */
+  warnings?: ManifestWarnings;
+  /** The run's top-level `budget:` (all jobs together); absent: none. */
+  budget?: BudgetSpec;
   /** The run-level `notify:` entries (every job's events and run-finished). */
   notify?: NotifySpec[];
 }

@@ -6,6 +6,8 @@ import { err, ok, type Result } from '../util/result.js';
 export interface ReadProblem {
   message: string;
   hint: string | null;
+  /** Where in the file the problem is, when it is inside it (1-based), with the text as best decoded for showing that line. */
+  at?: { line: number; col: number; text: string };
 }
 
 /**
@@ -38,16 +40,69 @@ export async function readSourceFile(file: string, limitBytes: number): Promise<
     if (length > limitBytes) {
       return err({ message: `the file is larger than ${formatBytes(limitBytes)}, the most a manifest may be`, hint: null });
     }
+    const bytes = buffer.subarray(0, length);
     try {
-      return ok(new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length)));
+      return ok(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch {
-      return err({ message: 'expected UTF-8 text, found bytes that are not valid UTF-8', hint: null });
+      return err(invalidUtf8(bytes));
     }
   } catch (error) {
     return err(openProblem(error));
   } finally {
     await handle.close();
   }
+}
+
+// Locates the first byte that is not UTF-8: its line, and its column in characters as decoded.
+function invalidUtf8(bytes: Buffer): ReadProblem {
+  const offset = firstInvalidUtf8(bytes);
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  const col = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset)).length + 1;
+  const shown = bytes[offset] === undefined ? '' : ` (byte 0x${bytes[offset]!.toString(16).padStart(2, '0')})`;
+  return {
+    message: `expected UTF-8 text, found a byte that is not valid UTF-8${shown}`,
+    hint: 'save the file as UTF-8',
+    at: { line, col, text: new TextDecoder('utf-8').decode(bytes) },
+  };
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (the length when all do). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let need: number;
+    let min: number;
+    let max = 0xbf;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      // No overlong forms (E0 80..9F) and no surrogates (ED A0..BF).
+      min = b === 0xe0 ? 0xa0 : 0x80;
+      if (b === 0xed) max = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = b === 0xf0 ? 0x90 : 0x80;
+      if (b === 0xf4) max = 0x8f;
+    } else {
+      return i;
+    }
+    const second = bytes[i + 1];
+    if (second === undefined || second < min || second > max) return i;
+    for (let k = 2; k <= need; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 function openProblem(error: unknown): ReadProblem {

@@ -1,11 +1,27 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, Scalar, visit, type ErrorCode, type Node, type YAMLError } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit, type ErrorCode, type Node, type YAMLError } from 'yaml';
 import { err, ok, type Result } from '../util/result.js';
 import { quote } from './describe-value.js';
-import type { Diagnostic } from './model.js';
+import type { Diagnostic, SourceLocation } from './model.js';
 import { keyText, YamlSource } from './yaml-source.js';
 
 /** Most alias expansions a manifest may cause; more is a "billion laughs" document. */
 export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Deepest nesting of mappings and lists a manifest may have (a real one needs under 10). Checked
+ * without recursion before anything recursive (the yaml library's own walks, ajv) sees the document.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+// Tags whose values are plain data (strings, numbers, booleans, null, mappings, lists). Others
+// (!!omap, !!set, !!pairs, !!binary, !!timestamp) turn into Maps, Sets, Buffers or Dates that
+// validation cannot see into, so their contents would pass unchecked and then be lost.
+const PLAIN_TAGS: ReadonlySet<string> = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+// Keys that plain JavaScript objects cannot hold as data: assigning them changes the object's prototype.
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__']);
 
 // yaml error codes after which the document is still whole enough to validate further.
 const RECOVERABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DUPLICATE_KEY']);
@@ -16,6 +32,13 @@ export interface YamlRead {
   data: Result<unknown, Diagnostic[]>;
   /** Problems that still let the data be checked further (duplicate keys, unknown tags). */
   diagnostics: Diagnostic[];
+  /** With duplicate keys: the document with earlier duplicates kept instead, to validate as well (see duplicateViews). */
+  views?: YamlView[];
+  /**
+   * Where refused parts were taken out of the data (a tag, a `__proto__` key): a problem found
+   * inside one of these ranges only repeats the refusal and is left out.
+   */
+  masked?: SourceLocation[];
 }
 
 /**
@@ -30,15 +53,121 @@ export function readYaml(file: string, text: string): YamlRead {
   const problems = [...source.doc.errors, ...source.doc.warnings];
   // An unterminated quote swallows the rest of the file; what yaml then reports at the end follows from it.
   const quoteEnds = new Set(problems.filter(isMissingQuote).map((problem) => problem.pos[0]));
+  let stackExhausted = false;
   for (const problem of problems) {
     if (quoteEnds.has(problem.pos[0]) && !isMissingQuote(problem)) continue;
+    // Too deep to parse: every level that gave up reports it; the first says it all.
+    if (problem.code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(problem.message)) {
+      if (stackExhausted) continue;
+      stackExhausted = true;
+    }
     const diagnostic = yamlDiagnostic(source, problem);
     if (problem.name === 'YAMLWarning' || RECOVERABLE.has(problem.code)) recoverable.push(diagnostic);
     else fatal.push(diagnostic);
   }
+  let unsafe: Diagnostic[] = [];
+  if (fatal.length === 0) {
+    const shape = shapeProblems(source);
+    fatal.push(...shape.fatal);
+    unsafe = shape.unsafe;
+  }
   if (fatal.length === 0) fatal.push(...structureProblems(source));
-  if (fatal.length > 0) return { source, data: err([...recoverable, ...fatal]), diagnostics: [] };
-  return { source, data: toData(source), diagnostics: recoverable };
+  if (fatal.length > 0) return { source, data: err([...recoverable, ...unsafe, ...fatal]), diagnostics: [] };
+  // A tag or a `__proto__` key is refused, and the rest of the document is still checked without it.
+  const checked = unsafe.length === 0 ? source : source.withUnsafeDataRemoved(isUnsafeTag, (key) => RESERVED_KEYS.has(key));
+  const views = problems.some((problem) => problem.code === 'DUPLICATE_KEY') ? duplicateViews(checked) : [];
+  const masked = unsafe.map((d) => d.location);
+  return { source: checked, data: toData(checked), diagnostics: [...recoverable, ...unsafe], views, masked };
+}
+
+function isUnsafeTag(tag: string): boolean {
+  return tag.startsWith('tag:yaml.org,2002:') && !PLAIN_TAGS.has(tag);
+}
+
+/**
+ * With duplicate keys the data keeps the last value of each; these are the same document with
+ * an earlier one kept instead (first, second, ...), so that the problems inside every
+ * duplicate are reported too, not only inside the last.
+ */
+export interface YamlView {
+  source: YamlSource;
+  data: unknown;
+}
+
+/** At most this many views: a key written more often than this has its later copies checked only. */
+const MAX_DUPLICATE_VIEWS = 4;
+
+function duplicateViews(source: YamlSource): YamlView[] {
+  let most = 1;
+  visit(source.doc, {
+    Map(_, map) {
+      const counts = new Map<string, number>();
+      for (const pair of map.items) {
+        const key = keyText(pair.key);
+        if (key === null) continue;
+        const count = (counts.get(key) ?? 0) + 1;
+        counts.set(key, count);
+        most = Math.max(most, count);
+      }
+    },
+  });
+  const views: YamlView[] = [];
+  for (let keep = 0; keep < Math.min(most - 1, MAX_DUPLICATE_VIEWS); keep++) {
+    const view = source.withDuplicateKept(keep);
+    const data = toData(view);
+    if (data.ok) views.push({ source: view, data: data.value });
+  }
+  return views;
+}
+
+// One iterative walk over the whole document for what must be refused before any recursive walk:
+// nesting deeper than MAX_NESTING_DEPTH, `__proto__` keys and tags that are not plain data.
+function shapeProblems(source: YamlSource): { fatal: Diagnostic[]; unsafe: Diagnostic[] } {
+  const problems: Diagnostic[] = [];
+  const fatal: Diagnostic[] = [];
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: source.doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isNode(node)) continue;
+    if (node.tag !== undefined && isUnsafeTag(node.tag)) {
+      const shown = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      problems.push({
+        severity: 'error',
+        message: `unsupported YAML tag ${quote(shown)}: expected a plain mapping, list or value`,
+        location: source.nodeLocation(node),
+        hint: 'remove the tag: manifests use plain YAML values (write a mapping as `key: value` lines)',
+      });
+      continue;
+    }
+    if (isMap(node) || isSeq(node)) {
+      if (depth >= MAX_NESTING_DEPTH) {
+        fatal.push({
+          severity: 'error',
+          message: `the document nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep`,
+          location: source.nodeLocation(node),
+          hint: 'a manifest needs only a few levels; check for unbalanced brackets',
+        });
+        return { fatal, unsafe: problems };
+      }
+      for (const item of node.items) {
+        if (isPair(item)) {
+          const key = keyText(item.key);
+          if (key !== null && RESERVED_KEYS.has(key) && isNode(item.key)) {
+            problems.push({
+              severity: 'error',
+              message: `the key ${quote(key)} is not allowed: it cannot be passed on as data`,
+              location: source.nodeLocation(item.key),
+              hint: 'rename or remove it',
+            });
+          }
+          stack.push({ node: item.value, depth: depth + 1 });
+        } else {
+          stack.push({ node: item, depth: depth + 1 });
+        }
+      }
+    }
+  }
+  return { fatal, unsafe: problems };
 }
 
 function yamlDiagnostic(source: YamlSource, problem: YAMLError): Diagnostic {
@@ -55,6 +184,11 @@ function yamlDiagnostic(source: YamlSource, problem: YAMLError): Diagnostic {
       return (isMissingQuote(problem) ? unterminatedQuote(source, start) : null) ?? located(lowerFirst(problem.message));
     case 'MULTIPLE_DOCS':
       return located('expected a single YAML document, found a second one after "---"', 'a manifest is one document: remove the "---" line and merge the two');
+    case 'RESOURCE_EXHAUSTION':
+      if (/call stack/i.test(problem.message)) {
+        return located(`the document nests too deeply to read (the most is ${MAX_NESTING_DEPTH} levels)`, 'a manifest needs only a few levels; check for unbalanced brackets');
+      }
+      return located(lowerFirst(problem.message));
     case 'TAG_RESOLVE_FAILED':
       return located(`unknown YAML tag ${quote(source.text.slice(start, end))}`, 'remove the tag: manifests use plain YAML values');
     default:

@@ -84,7 +84,7 @@ function describe(error: ErrorObject, target: Target, source: YamlSource): Descr
     case 'required':
       return { ...missingKey(path, String(params['missingProperty']), error.data), at: { path, part: 'key' } };
     case 'type':
-      if (error.schemaPath.startsWith('#/$defs/duration/')) {
+      if (error.schemaPath.startsWith('#/$defs/duration/') || error.schemaPath.startsWith('#/$defs/limit/')) {
         const hint = typeof data === 'number' ? `add a unit, e.g. ${data}s or ${data}m` : null;
         return { message: `expected ${DURATION_EXAMPLES}, found ${found}`, hint };
       }
@@ -157,7 +157,8 @@ function wrongType(path: ValuePath, types: readonly string[], data: unknown, fou
 
 // Pattern errors, by the schema definition they come from: each has its own wording.
 function wrongPattern(schemaPath: string, pattern: string, data: unknown, found: string): Described {
-  if (schemaPath.startsWith('#/$defs/duration/')) {
+  // A limit (`timeout`, `idle.kill`) is a duration or `none`; the schema's description says so.
+  if (schemaPath.startsWith('#/$defs/duration/') || schemaPath.startsWith('#/$defs/limit/')) {
     const suggestion = suggestDuration(String(data));
     return { message: notADuration(String(data)), hint: suggestion === null ? null : `write ${suggestion}` };
   }

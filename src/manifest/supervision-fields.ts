@@ -22,7 +22,7 @@ export type WrittenSize = string | number;
 
 // Validates one field on its own and points every problem at its place in the YAML.
 function check<T>(name: string, written: T, context: FieldContext): FieldResult<T> {
-  const parsed = parseSupervision({ [name]: written });
+  const parsed = parseSupervision({ [name]: name === 'idle' ? withoutNoKill(written as WrittenIdle) : written });
   if (parsed.ok) return ok(written);
   return err(
     parsed.error.map((problem) => {
@@ -48,21 +48,40 @@ export const mergeAnswers = (fromDefaults: WrittenAnswers, own: WrittenAnswers):
 /** `idle` from `defaults:` and the job's own merge key by key; the job's keys win. */
 export const mergeIdle = (fromDefaults: WrittenIdle, own: WrittenIdle): WrittenIdle => ({ ...fromDefaults, ...own });
 
-/** The typed supervision spec of a job from its defaults-applied fields (each already valid). */
-export function supervisionOf(fields: {
-  answers?: WrittenAnswers | undefined;
-  idle?: WrittenIdle | undefined;
-  loop?: WrittenLoop | undefined;
-  maxOutput?: WrittenSize | undefined;
-}): SupervisionSpec {
+// `kill: none` (no idle kill, not even the agent's default) is the spec's "no kill".
+function withoutNoKill(idle: WrittenIdle): WrittenIdle {
+  if (idle['kill'] !== 'none') return idle;
+  const { kill: _none, ...rest } = idle;
+  return rest;
+}
+
+/**
+ * The typed supervision spec of a job from its defaults-applied fields (each already valid).
+ * Without an `idle.kill` of its own (or from `defaults:`), the job gets `defaultIdleKillMs`, its
+ * agent's default, made longer than its `poke` (poke + the default) when the poke is not shorter.
+ */
+export function supervisionOf(
+  fields: {
+    answers?: WrittenAnswers | undefined;
+    idle?: WrittenIdle | undefined;
+    loop?: WrittenLoop | undefined;
+    maxOutput?: WrittenSize | undefined;
+  },
+  defaultIdleKillMs: number | null = null,
+): SupervisionSpec {
   const raw: Record<string, unknown> = {};
   if (fields.answers !== undefined) raw['answers'] = fields.answers;
-  if (fields.idle !== undefined) raw['idle'] = fields.idle;
+  if (fields.idle !== undefined) raw['idle'] = withoutNoKill(fields.idle);
   if (fields.loop !== undefined) raw['loop'] = fields.loop;
   if (fields.maxOutput !== undefined) raw['maxOutput'] = fields.maxOutput;
   const parsed = parseSupervision(raw);
   if (!parsed.ok) {
     throw new Error(`Internal error: supervision fields passed their checks but not together: ${parsed.error.map((e) => e.message).join('; ')}`);
   }
-  return parsed.value;
+  const spec = parsed.value;
+  if (defaultIdleKillMs !== null && fields.idle?.['kill'] === undefined) {
+    const poke = spec.idle.pokeMs;
+    spec.idle.killMs = poke !== null && poke >= defaultIdleKillMs ? poke + defaultIdleKillMs : defaultIdleKillMs;
+  }
+  return spec;
 }

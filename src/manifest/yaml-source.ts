@@ -6,6 +6,7 @@ import {
   LineCounter,
   parseDocument,
   Scalar,
+  visit,
   type Document,
   type Node,
   type Pair,
@@ -61,6 +62,57 @@ export class YamlSource {
       logLevel: 'error',
     });
     return new YamlSource(file, text, doc, lines);
+  }
+
+  /**
+   * The same file with, in every mapping that repeats a key, only its `keep`-th occurrence of
+   * that key (0: the first; past the last: the last) where the parsed data keeps the last.
+   * Locations stay those of the original text.
+   */
+  withDuplicateKept(keep: number): YamlSource {
+    const doc = this.doc.clone() as Document.Parsed;
+    visit(doc, {
+      Map(_, map) {
+        const totals = new Map<string, number>();
+        for (const pair of map.items) {
+          const key = keyText(pair.key);
+          if (key !== null) totals.set(key, (totals.get(key) ?? 0) + 1);
+        }
+        if ([...totals.values()].every((total) => total === 1)) return;
+        const seen = new Map<string, number>();
+        map.items = map.items.filter((pair) => {
+          const key = keyText(pair.key);
+          if (key === null) return true;
+          const index = seen.get(key) ?? 0;
+          seen.set(key, index + 1);
+          const total = totals.get(key) ?? 1;
+          return total === 1 || index === Math.min(keep, total - 1);
+        });
+      },
+    });
+    return new YamlSource(this.file, this.text, doc, this.lines);
+  }
+
+  /**
+   * The same file with the parts that cannot be passed on as data made harmless, in place: a
+   * `__proto__` key renamed, and a tag that is not plain data (`!!omap`, `!!set`, ...) dropped
+   * so its node reads as the plain mapping, list or value it is written as. Those parts already
+   * have their own diagnostic (and problems inside them are masked by the caller); the rest is
+   * then checked as usual, so one of them hides no other problem. Locations stay those of the
+   * original text.
+   */
+  withUnsafeDataRemoved(isUnsafeTag: (tag: string) => boolean, isReservedKey: (key: string) => boolean): YamlSource {
+    const doc = this.doc.clone() as Document.Parsed;
+    visit(doc, {
+      Pair(_, pair) {
+        const key = keyText(pair.key);
+        if (key !== null && isReservedKey(key) && isScalar(pair.key)) pair.key.value = `${key} (refused)`;
+      },
+      Node(_, node) {
+        if (node.tag !== undefined && isUnsafeTag(node.tag)) delete node.tag;
+      },
+    });
+    return new YamlSource(this.file, this.text, doc, this.lines);
   }
 
   /** The 1-based location of source offsets [start, end). */

@@ -39,6 +39,8 @@ export interface NotificationBody {
 export type NotifyOccasion =
   | { event: 'blocked'; at: number; job: string; question: QuestionInfo | null }
   | { event: 'failed' | 'finished' | 'usage-limit'; at: number; job: string; result: JobResult }
+  /** A job parked on the usage limit until its reset (src/run/job-runner.ts); `why` says until when. */
+  | { event: 'usage-limit'; at: number; job: string; parked: string }
   | { event: 'run-finished'; at: number; status: string; results: ReadonlyArray<{ name: string; status: JobStatus }> };
 
 /** The body for one occasion. */
@@ -56,6 +58,11 @@ export function notificationBody(run: RunInfo, occasion: NotifyOccasion): Notifi
     case 'failed':
     case 'finished':
     case 'usage-limit': {
+      if ('parked' in occasion) {
+        line = `codex-run: ${occasion.job} hit the usage limit and waits for its reset: ${occasion.parked}`;
+        body = { ...base, run, job: { name: occasion.job, status: null, reason: 'usage-limit', message: occasion.parked } };
+        break;
+      }
       const { result } = occasion;
       const what = occasion.event === 'usage-limit' ? 'hit the usage limit' : describeOutcome(result);
       line = `codex-run: ${occasion.job} ${what}`;

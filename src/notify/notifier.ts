@@ -70,6 +70,8 @@ export class Notifier {
   /** Channels built once per entry (a desktop entry looks for notify-send once, and warns once). */
   private readonly channels = new Map<NotifySpec, Channel | string>();
   private readonly warnedUnavailable = new Set<NotifySpec>();
+  /** Jobs whose usage-limit park was told already. */
+  private readonly parked = new Set<string>();
 
   constructor(private readonly o: NotifierOptions) {
     this.unsubscribe = o.bus.on((event) => this.observe(event));
@@ -98,6 +100,14 @@ export class Notifier {
         return;
       case 'job-intervention': {
         const kind = event.intervention.kind;
+        // Parked until the usage limit resets: said once per job (a limit that still holds parks it again).
+        if (kind === 'usage-limit' && !this.parked.has(event.job)) {
+          this.parked.add(event.job);
+          const parked = event.intervention.why ?? 'parked until the reset';
+          for (const spec of this.specsFor(event.job)) {
+            if (spec.on.includes('usage-limit')) this.deliver(spec, event.job, { event: 'usage-limit', at: event.at, job: event.job, parked });
+          }
+        }
         if (kind === 'blocked' || kind === 'notify') {
           const question: QuestionInfo | null = event.intervention.question ?? null;
           for (const spec of this.specsFor(event.job)) {
@@ -130,6 +140,7 @@ export class Notifier {
       case 'job-output':
       case 'job-activity':
       case 'job-facts':
+      case 'job-changes':
       case 'warning':
       case 'notification':
         return;

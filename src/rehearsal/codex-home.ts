@@ -66,6 +66,12 @@ export interface RehearsalHomeOptions {
    * a home inside the run folder avoids it (when that is not under /tmp).
    */
   parentDir?: string;
+  /**
+   * `codex-run resume`: use this existing home (an earlier rehearsal's, with its sessions)
+   * instead of a new one; its config.toml is rewritten for this rehearsal's server, and
+   * dispose() leaves it in place.
+   */
+  existingDir?: string;
 }
 
 /** A created rehearsal home. */
@@ -88,15 +94,23 @@ export interface RehearsalHome {
  */
 export async function createRehearsalHome(options: RehearsalHomeOptions): Promise<RehearsalHome> {
   const parent = options.parentDir ?? tmpdir();
-  await mkdir(parent, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(path.join(parent, 'codex-home-'));
-  try {
+  const reused = options.existingDir;
+  let dir: string;
+  if (reused !== undefined) {
+    dir = reused;
     const trusted = await trustedPaths(options.workdirs);
-    const toml = rehearsalConfigToml({ baseUrl: options.baseUrl, model: options.model, trustedDirs: trusted });
-    await writeFile(path.join(dir, 'config.toml'), toml, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
+    await writeFile(path.join(dir, 'config.toml'), rehearsalConfigToml({ baseUrl: options.baseUrl, model: options.model, trustedDirs: trusted }), { mode: 0o600 });
+  } else {
+    await mkdir(parent, { recursive: true, mode: 0o700 });
+    dir = await mkdtemp(path.join(parent, 'codex-home-'));
+    try {
+      const trusted = await trustedPaths(options.workdirs);
+      const toml = rehearsalConfigToml({ baseUrl: options.baseUrl, model: options.model, trustedDirs: trusted });
+      await writeFile(path.join(dir, 'config.toml'), toml, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
   const env = { CODEX_HOME: dir, CODEX_SQLITE_HOME: dir };
   return {
@@ -110,7 +124,7 @@ export async function createRehearsalHome(options: RehearsalHomeOptions): Promis
       }
       return { ...result, ...env };
     },
-    dispose: () => rm(dir, { recursive: true, force: true }),
+    dispose: () => (reused !== undefined ? Promise.resolve() : rm(dir, { recursive: true, force: true })),
   };
 }
 

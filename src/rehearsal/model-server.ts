@@ -20,6 +20,7 @@ import {
   estimateUsage,
   failedEvent,
   itemAndCompletedEvents,
+  usageLimitBody,
   type OutputItem,
 } from './responses-wire.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -80,6 +81,8 @@ interface JobState {
   key: string;
   cursor: ScriptCursor;
   records: RecordedRequest[];
+  /** Until when a played `limit` turn holds (clock ms): every request before then gets the limit reply again. */
+  limitedUntil: number;
 }
 
 /**
@@ -142,6 +145,10 @@ class Exchange {
 
   private play(): void {
     if (this.state.kind !== 'playing') return;
+    if (this.clock.now() < this.job.limitedUntil) {
+      this.sendUsageLimit(this.job.limitedUntil);
+      return;
+    }
     const step = this.job.cursor.take();
     if (step.kind === 'turn') this.record.turns.push(step.index);
     const reply = replyFor(step, { id: newId(), offersApplyPatch: offersTool(this.body, 'apply_patch') });
@@ -167,6 +174,10 @@ class Exchange {
         this.res.end(errorBody(reply.status, reply.message));
         this.finish({ kind: 'done' }, 'answered');
         return;
+      case 'usage-limit':
+        this.job.limitedUntil = this.clock.now() + reply.ms;
+        this.sendUsageLimit(this.job.limitedUntil);
+        return;
       case 'stream-failure': {
         const responseId = `resp_${newId()}`;
         this.res.writeHead(200, SSE_HEADERS);
@@ -177,6 +188,12 @@ class Exchange {
       default:
         unreachable(reply);
     }
+  }
+
+  private sendUsageLimit(resetsAt: number): void {
+    this.res.writeHead(429, { 'content-type': 'application/json' });
+    this.res.end(usageLimitBody(resetsAt, this.clock.now()));
+    this.finish({ kind: 'done' }, 'answered');
   }
 
   private writeItem(item: OutputItem): void {
@@ -204,7 +221,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const jobs = new Map<string, JobState>();
   for (const [key, turns] of options.scripts) {
-    jobs.set(key, { key, cursor: new ScriptCursor(turns), records: [] });
+    jobs.set(key, { key, cursor: new ScriptCursor(turns), records: [], limitedUntil: 0 });
   }
   const held = new Set<Exchange>();
   let closing = false;

@@ -13,10 +13,30 @@ import { createRehearsalHome, REHEARSAL_MODEL, type RehearsalHome } from './code
 import { startModelServer, type ModelServer } from './model-server.js';
 import type { Turn } from './script.js';
 
+/** Where the run folder records each codex job's rehearsal CODEX_HOME (kept after the run, for `codex-run resume`). */
+export const REHEARSAL_HOMES_FILE = 'codex-homes.json';
+
 /** What a codex job without a `rehearsal:` script is told. */
 export const DEFAULT_REHEARSAL_SCRIPT: readonly Turn[] = [
   { kind: 'say', text: 'Rehearsal: this job has no `rehearsal:` script, so the model only says this.' },
 ];
+
+/**
+ * The warning for each codex job that has no `rehearsal:` script (its own or from `defaults:`),
+ * located at the job: its rehearsal plays DEFAULT_REHEARSAL_SCRIPT, which runs nothing, so its
+ * success says little. Shown when the run starts.
+ */
+export function missingScriptWarnings(jobs: readonly JobSpec[]): Array<{ job: string; message: string }> {
+  return jobs
+    .filter((job) => job.agent === 'codex' && job.rehearsal === null)
+    .map((job) => {
+      const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
+      return {
+        job: job.name,
+        message: `${where}: no 'rehearsal:' script: the scripted model will only reply with one message (no command run, no file changed), so this job succeeding says little; add 'rehearsal:' steps (run, patch, say) to rehearse what it will do`,
+      };
+    });
+}
 
 /** Where the run folder keeps what the scripted model was asked, per job. */
 export const REHEARSAL_LOG_FILE = 'rehearsal.json';
@@ -56,7 +76,7 @@ export interface Rehearsal {
 /** Starts the model server and creates a home per codex job in `parentDir` (the run folder). */
 export async function startRehearsal(
   jobs: readonly JobSpec[],
-  options: { parentDir: string; clock: Clock },
+  options: { parentDir: string; clock: Clock; reuseHomes?: Readonly<Record<string, string>> },
 ): Promise<Result<Rehearsal, string>> {
   const codexJobs = jobs.filter((job) => job.agent === 'codex');
   const scripts = new Map(codexJobs.map((job) => [job.name, job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT]));
@@ -75,7 +95,8 @@ export async function startRehearsal(
     } catch (error) {
       problem = `could not write ${REHEARSAL_LOG_FILE}: ${(error as Error).message}`;
     }
-    await Promise.all([...homes.values()].map((home) => home.dispose()));
+    // The homes stay in the run folder (0700) with their sessions, so `codex-run resume` can
+    // continue a rehearsed job by its session id; the run folder's removal removes them.
     return problem;
   };
   try {
@@ -85,9 +106,12 @@ export async function startRehearsal(
         workdirs: [job.workdir],
         model: REHEARSAL_MODEL,
         parentDir: options.parentDir,
+        ...(options.reuseHomes?.[job.name] !== undefined ? { existingDir: options.reuseHomes[job.name] } : {}),
       });
       homes.set(job.name, home);
     }
+    const index = Object.fromEntries([...homes].map(([name, home]) => [name, home.dir]));
+    await writeFile(path.join(options.parentDir, REHEARSAL_HOMES_FILE), `${JSON.stringify(index, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     await dispose();
     return err(`could not create the rehearsal CODEX_HOME: ${(error as Error).message}`);

@@ -81,3 +81,20 @@ export function estimateUsage(requestBytes: number, item: OutputItem | null): Us
     total_tokens: input + output,
   };
 }
+
+/**
+ * The body of the service's usage-limit reply (HTTP 429), in the shape codex-cli 0.169 parses
+ * into its UsageLimitReached error (codex-rs: `{"error":{"type":"usage_limit_reached",
+ * "resets_at":<epoch seconds>}}`; older releases read `resets_in_seconds`, sent too). Codex then
+ * says "You've hit your usage limit. Try again at <local time>." and does not retry.
+ */
+export function usageLimitBody(resetsAtMs: number, nowMs: number): string {
+  return JSON.stringify({
+    error: {
+      type: 'usage_limit_reached',
+      message: 'The usage limit has been reached',
+      resets_at: Math.ceil(resetsAtMs / 1000),
+      resets_in_seconds: Math.max(0, Math.ceil((resetsAtMs - nowMs) / 1000)),
+    },
+  });
+}

@@ -14,6 +14,8 @@
  *     - stall: 20m                 # answer nothing for 20 minutes, then go on with the next turn
  *     - fail: 500                  # HTTP 500 (or `fail: stream` for a response.failed event)
  *       times: 2                   # only for the next 2 requests; without it, every request fails
+ *     - limit: 3s                  # the account's usage limit, resetting in 3 s (HTTP 429
+ *                                  #   usage_limit_reached with resets_at, as the real service sends)
  *     - say: "Done."               # an assistant message: ends codex's turn
  *
  * Each request codex makes for the job's conversation plays the next turn; the TUI's title side
@@ -52,7 +54,9 @@ export type Turn =
   /** Answer with this HTTP status. `times: null` means every request from here on. */
   | { kind: 'fail-http'; status: number; times: number | null }
   /** Answer with a stream that ends in `response.failed`. `times: null` means every request from here on. */
-  | { kind: 'fail-stream'; times: number | null };
+  | { kind: 'fail-stream'; times: number | null }
+  /** The usage limit: HTTP 429 `usage_limit_reached`, resetting `ms` from now; every request before the reset gets it too. */
+  | { kind: 'limit'; ms: number };
 
 /** A problem in a script, located by a path relative to the script list (e.g. `[2, 'stall']`). */
 export interface ScriptIssue {
@@ -69,7 +73,7 @@ export const SCRIPT_FINISHED_TEXT = '(rehearsal script finished)';
 export const DEFAULT_ASK_REASON = 'Rehearsal: allow this command to run outside the sandbox?';
 
 /** The keys that choose a turn's kind, in the order messages list them. */
-const TURN_KEYS = ['run', 'patch', 'say', 'ask', 'stall', 'fail'] as const;
+const TURN_KEYS = ['run', 'patch', 'say', 'ask', 'stall', 'fail', 'limit'] as const;
 type TurnKey = (typeof TURN_KEYS)[number];
 
 /** Keys allowed beside each turn key. */
@@ -80,6 +84,7 @@ const MODIFIERS: Record<TurnKey, readonly string[]> = {
   ask: ['reason'],
   stall: [],
   fail: ['times'],
+  limit: [],
 };
 
 const TURN_EXAMPLE = 'a turn such as `say: "Done."`';
@@ -188,6 +193,10 @@ function parseTurnValue(key: TurnKey, item: Record<string, unknown>, index: numb
     }
     case 'stall':
       return parseStall(value, at(), issues);
+    case 'limit': {
+      const stall = parseStall(value, at(), issues);
+      return stall?.kind === 'stall' ? { kind: 'limit', ms: stall.ms } : null;
+    }
     case 'fail':
       return parseFail(value, item, index, issues);
     default:

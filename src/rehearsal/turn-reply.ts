@@ -12,7 +12,9 @@ export type Reply =
   /** A stream that ends in `response.failed`. */
   | { kind: 'stream-failure'; message: string }
   /** Nothing for `ms`, then the next step on the same request. */
-  | { kind: 'stall'; ms: number };
+  | { kind: 'stall'; ms: number }
+  /** HTTP 429 `usage_limit_reached`, the limit resetting `ms` from now. */
+  | { kind: 'usage-limit'; ms: number };
 
 /** What a reply may depend on besides the step. */
 export interface ReplyContext {
@@ -58,6 +60,8 @@ export function replyFor(step: Step, context: ReplyContext): Reply {
       return { kind: 'http-error', status: turn.status, message: `rehearsal: scripted HTTP ${turn.status} (turn ${step.index + 1})` };
     case 'fail-stream':
       return { kind: 'stream-failure', message: `rehearsal: scripted stream failure (turn ${step.index + 1})` };
+    case 'limit':
+      return { kind: 'usage-limit', ms: turn.ms };
     default:
       return unreachable(turn);
   }

@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { FailureReason, JobPhase, JobStatus, NotificationDelivery, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobStatus, NotificationDelivery, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -48,6 +48,21 @@ export interface JsonJob {
   tokensUsed: number | null;
   lastMessage: string | null;
   interventions: JsonIntervention[];
+  /** Which guarantee held for the job's processes; null before it started. */
+  containment: 'cgroup' | 'session+marker' | null;
+  /** The job's first process (its latest attempt's), for crashed-run recovery; null before it started. */
+  process: { pid: number; startTime: string | null; bootId: string | null; cgroup: string | null } | null;
+  /** What the job changed in its git repository; null when its workdir is in none. */
+  changes: JobChanges | null;
+  /** `verified`, `succeeded`, `verify-failed`, `budget-exhausted`, `rate-limited`, or another reason / status; null while running. */
+  outcome: JobOutcome | null;
+  attempts: JsonAttempt[];
+}
+
+/** One attempt as written: times as ISO strings. */
+export interface JsonAttempt extends Omit<AttemptInfo, 'startedAt' | 'endedAt'> {
+  startedAt: string | null;
+  endedAt: string;
 }
 
 /** report.json as a value. */
@@ -64,6 +79,10 @@ export interface JsonReport {
   summary: Record<JobReportStatus, number>;
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
+  /** The runner process (pid, start time, boot id): a report left 'running' by a dead runner is found by it. */
+  runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  /** Only in a resumed run (`codex-run resume`): what it continues. */
+  resumedFrom?: { runId: string; job: string; sessionId: string };
   /** Present once a notification was sent or tried (`notify:`): one entry per delivery with its outcome. */
   notifications?: Array<{ at: string } & NotificationDelivery>;
 }
@@ -94,6 +113,8 @@ export function toJsonReport(record: RunRecord): JsonReport {
     summary,
     jobs,
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
+    runner: record.runner === null ? null : { ...record.runner },
+    ...(record.resumedFrom !== null ? { resumedFrom: { ...record.resumedFrom } } : {}),
     ...(record.notifications.length === 0
       ? {}
       : {
@@ -141,7 +162,20 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
+    containment: job.process?.containment ?? null,
+    process:
+      job.process === null ? null : { pid: job.process.pid, startTime: job.process.startTime, bootId: job.process.bootId, cgroup: job.process.cgroup },
+    changes: job.changes === null ? null : toJsonChanges(job.changes),
+    outcome: job.outcome,
+    attempts: job.attempts.map((a) => ({ ...a, startedAt: optionalIso(a.startedAt), endedAt: isoTime(a.endedAt) })),
   };
+}
+
+// Fixed key order, like the rest of the report.
+function toJsonChanges(changes: JobChanges): JobChanges {
+  const { branch, base, worktree, commit, patchFile } = changes;
+  const files = changes.files.map(({ path, from, status, added, removed }) => ({ path, ...(from === undefined ? {} : { from }), status, added, removed }));
+  return { branch, base, worktree, commit, files, patchFile };
 }
 
 function toJsonIntervention(intervention: InterventionRecord): JsonIntervention {

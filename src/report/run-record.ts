@@ -7,11 +7,14 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { FailureReason, JobPhase, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
-/** Status of the whole run; 'running' until run-finished arrives (or forever, if the runner died). */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * Status of the whole run; 'running' until run-finished arrives. 'crashed' is never reduced
+ * from events: a later codex-run writes it when it finds the runner dead (src/run/crashed-runs.ts).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'crashed';
 
 /** Something codex-run did to a job by itself (answered a prompt, nudged an idle agent, ...). */
 export interface InterventionRecord {
@@ -53,6 +56,14 @@ export interface JobRecord {
   /** The agent's final message, once known (job-facts). */
   readonly lastMessage: string | null;
   readonly interventions: readonly InterventionRecord[];
+  /** The job's (latest attempt's) first process and its containment, once spawned. */
+  readonly process: JobProcessFacts | null;
+  /** What the job changed in its git repository (job-changes); null when not in one, or not yet known. */
+  readonly changes: JobChanges | null;
+  /** How the job ended in one word (`verified`, `succeeded`, a reason); null until known. */
+  readonly outcome: JobOutcome | null;
+  /** Every attempt (turn) of the job, once it finished. */
+  readonly attempts: readonly AttemptInfo[];
 }
 
 /** A warning of the run, kept for the report. */
@@ -75,6 +86,10 @@ export interface RunRecord {
   /** In manifest order. */
   readonly jobs: readonly JobRecord[];
   readonly warnings: readonly WarningRecord[];
+  /** The runner process, so a later codex-run can tell it crashed; null when not recorded. */
+  readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
+  readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
   /** Every notification sent or tried, in the order they ended (src/notify/). */
   readonly notifications: readonly NotificationRecord[];
 }
@@ -122,9 +137,15 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           tokensUsed: null,
           lastMessage: null,
           interventions: [],
+          process: null,
+          changes: null,
+          outcome: null,
+          attempts: [],
         })),
         warnings: [],
         notifications: [],
+        runner: event.runner ?? null,
+        resumedFrom: event.resumedFrom ?? null,
       };
     case 'job-output':
       return started(record, event);
@@ -151,7 +172,12 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         sessionId: facts.sessionId ?? job.sessionId,
         tokensUsed: facts.tokensUsed ?? job.tokensUsed,
         lastMessage: facts.lastMessage ?? job.lastMessage,
+        process: facts.process ?? job.process,
       }));
+    }
+    case 'job-changes': {
+      const { changes } = event;
+      return updateJob(started(record, event), event.job, event.at, (job) => ({ ...job, changes }));
     }
     case 'job-activity': {
       const { line } = event;
@@ -172,6 +198,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         signal: result.signal,
         startedAt: result.startedAt,
         finishedAt: result.finishedAt,
+        outcome: result.outcome ?? (result.status === 'succeeded' ? 'succeeded' : (result.reason ?? result.status)),
+        attempts: result.attempts ?? [],
       }));
     }
     case 'warning': {

@@ -42,7 +42,37 @@ export type FailureReason =
   /** The sandbox refused what the agent needed to do. */
   | 'sandbox-denied'
   /** A resumed session did not report the session id it was resumed from (src/run/resume-policy.ts). */
-  | 'resume-lost-context';
+  | 'resume-lost-context'
+  /** The job's workspace could not be made (its worktree, src/workspace/job-workspace.ts). */
+  | 'workspace-failed'
+  /** Someone stopped the job from outside (`codex-run kill`, src/control/). */
+  | 'killed-by-user'
+  // Finishing work (src/run/job-runner.ts).
+  /** `verify` still failed after the last allowed turn (or without `until: verified`). */
+  | 'verify-failed'
+  /** A job or run budget (tokens, turns, wall) ran out. */
+  | 'budget-exhausted';
+
+/** How a job ended, in one word: `verified`, `succeeded` (no verify), or the failure reason / status. */
+export type JobOutcome = 'verified' | 'succeeded' | FailureReason | Exclude<JobStatus, 'succeeded'>;
+
+/** What started an attempt: the job's own prompt, a continuation after a failed verify, a resume, a retry. */
+export type AttemptPrompt = 'first' | 'continue' | 'resume' | 'retry';
+
+/** One attempt (agent turn, or run of a command) of a job. */
+export interface AttemptInfo {
+  /** 1-based. */
+  n: number;
+  startedAt: number | null;
+  endedAt: number;
+  /** `succeeded`, `verified`, `verify-failed`, or the attempt's failure reason / status. */
+  reason: string;
+  sessionId: string | null;
+  /** Tokens the agent reported for this attempt, or null. */
+  tokens: number | null;
+  prompt: AttemptPrompt;
+  verify?: { exitCode: number | null; passed: boolean; logFile: string; tail: string };
+}
 
 /** Which step of the stop ladder ended a job. */
 export type StopStep = 'ctrl-c' | 'term' | 'kill';
@@ -59,6 +89,10 @@ export interface JobResult {
   stoppedBy: StopStep | null;
   startedAt: number | null;
   finishedAt: number;
+  /** The job's outcome in one word (set by the job runner; absent for jobs that never started). */
+  outcome?: JobOutcome;
+  /** Every attempt, oldest first (set by the job runner). */
+  attempts?: AttemptInfo[];
 }
 
 /** What the report needs to know about a job before it starts. Env values are never included. */
@@ -93,6 +127,8 @@ export interface InterventionInfo {
   attempt?: number;
   sessionId?: string;
   why?: string;
+  /** Taken from outside through the control socket (src/control/): who asked, `user` or a client's name. */
+  by?: string;
 }
 
 /** What an agent adapter learned about a job from its output; every field is optional and the latest value wins. */
@@ -103,6 +139,45 @@ export interface JobFacts {
   tokensUsed?: number;
   /** The agent's final message. */
   lastMessage?: string;
+  /** The job's first process and how its processes are contained (set by the session at spawn). */
+  process?: JobProcessFacts;
+}
+
+/** Who the job's process is, so a later codex-run can stop what is left if the runner dies. */
+export interface JobProcessFacts {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat, or null when unknown (src/util/process-identity.ts). */
+  startTime: string | null;
+  bootId: string | null;
+  /** Which guarantee holds for its processes (src/session/tree-control.ts). */
+  containment: 'cgroup' | 'session+marker';
+  /** Its cgroup directory, or null. */
+  cgroup: string | null;
+}
+
+/** One file a job changed; `added`/`removed` are line counts, null for a binary file. */
+export interface ChangedFileInfo {
+  path: string;
+  /** For a rename or copy: the path it had before. */
+  from?: string;
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
+  added: number | null;
+  removed: number | null;
+}
+
+/** What a job in a git repository changed (src/workspace/job-workspace.ts). */
+export interface JobChanges {
+  /** The job's branch (its worktree's, or the checkout's current one) while it exists after the job; null when detached or removed. */
+  branch: string | null;
+  /** The commit the job started from (null in a repository without commits). */
+  base: string | null;
+  /** The worktree folder while it is kept; null when the job ran in its own workdir or the worktree was removed. */
+  worktree: string | null;
+  /** The commit that holds the job's changes on `branch` (`commit: true`, or the agent's own), or null. */
+  commit: string | null;
+  files: ChangedFileInfo[];
+  /** `<job>.patch`, relative to the run folder; null when nothing changed. */
+  patchFile: string | null;
 }
 
 export type RunEvent =
@@ -113,6 +188,10 @@ export type RunEvent =
       runDir: string;
       manifest: string;
       jobs: JobPlanInfo[];
+      /** The runner process (pid, start time, boot id), so a later codex-run can tell it crashed. */
+      runner?: { pid: number; startTime: string | null; bootId: string | null };
+      /** `codex-run resume`: the run, job and session this run continues. */
+      resumedFrom?: { runId: string; job: string; sessionId: string };
     }
   | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
   /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */
@@ -122,6 +201,8 @@ export type RunEvent =
   | { type: 'job-intervention'; at: number; job: string; intervention: InterventionInfo }
   /** Facts the agent adapter learned about the job (its session id, tokens, last message); merged into the report. */
   | { type: 'job-facts'; at: number; job: string; facts: JobFacts }
+  /** What the job changed in its git repository, announced just before job-finished. */
+  | { type: 'job-changes'; at: number; job: string; changes: JobChanges }
   | { type: 'job-finished'; at: number; job: string; result: JobResult }
   | { type: 'warning'; at: number; job: string | null; message: string }
   /** A notification's delivery ended (src/notify/): delivered, failed, abandoned or unavailable. Never holds a URL path or header. */

@@ -1,20 +1,38 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { ConversationPosition, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
+import { usageLimitReset } from '../agents/codex/usage-limit.js';
 import type { JobFiles } from '../logs/job-files.js';
+import { resolveInside } from '../logs/safe-name.js';
+import { completionOf, renderContinuePrompt, type CompletionSpec } from '../manifest/completion-fields.js';
+import { formatDuration } from '../manifest/duration.js';
+import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
 import { JobSession, withLogError, type StopCause } from '../session/job-session.js';
 import { JobSupervision } from '../session/job-supervision.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
 import type { TreeControl } from '../session/tree-control.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Result } from '../util/result.js';
-import type { EventBus, JobResult } from './events.js';
+import { BudgetMeter } from './budget-meter.js';
+import type { AttemptInfo, AttemptPrompt, EventBus, FailureReason, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
 import { renderConversation, type TranscriptItem } from '../logs/conversation-text.js';
+import type { JobWorkspace } from '../workspace/job-workspace.js';
+import type { SendSpec } from '../session/policies/spec.js';
+import type { ScreenSnapshot } from '../session/screen.js';
+import type { UsageGate } from './usage-gate.js';
+import { runVerify, type VerifyOutcome } from './verify-command.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
+
+/**
+ * Codex prints a usage-limit reset to the minute. When that minute has already begun, the
+ * reset is within it: wait this long before trying again (a still-held limit parks again).
+ */
+export const MIN_LIMIT_WAIT_MS = 2000;
 
 export interface JobRunnerOptions {
   plan: JobPlan;
@@ -28,30 +46,77 @@ export interface JobRunnerOptions {
   graceMs: number;
   /** The child's environment for an attempt (rehearsal swaps in a private CODEX_HOME). */
   env: (base: Record<string, string>) => Record<string, string>;
+  /** The run folder and the job's file base name there (`<base>.verify-<n>.log`); absent: no verify logs kept. */
+  runDir?: string;
+  fileBase?: string;
+  /** The run's usage-limit gate (one per run); absent: a usage limit ends the job. */
+  gate?: UsageGate;
+  /** The run's own budget, shared by every job; absent: none. */
+  runBudget?: BudgetMeter | null;
+  /** Where the job works and what it changed (src/workspace); absent: its workdir as planned, nothing recorded. */
+  workspace?: JobWorkspace;
 }
 
-/** One attempt: the first run, or a resume of the session it expects to continue. */
+/** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
+export interface AttachedJob {
+  snapshot: ScreenSnapshot;
+  input(data: string): void;
+  detach(): void;
+}
+
+/** One attempt: the first run, or a continuation, resume or retry. */
 interface Attempt {
   launch: Result<LaunchPlan, LaunchProblem>;
+  prompt: AttemptPrompt;
+  /** Resumes after a death so far (the resume policy's count). */
   resumed: number;
-  /** The session id a resume must report, or null for the first attempt. */
+  /** The session id the attempt must report, or null for a fresh start. */
   expects: string | null;
 }
 
+/** What follows an attempt. */
+type Next = { kind: 'final'; result: JobResult } | { kind: 'again'; attempt: Attempt };
+
+/** A wait between attempts (usage limit, retry back-off) that a stop cuts short. */
+interface Wait {
+  cancel(): void;
+}
+
 /**
- * Runs one job to its final result: an attempt in a PTY under supervision, then, while the
- * resume policy says so, resumes of the agent's session by id, all into the same log.
+ * Runs one job to its final result. Each attempt runs in a PTY under supervision; what
+ * follows depends on how it ended:
  *
- *   attempt ──ended──▶ (resume policy) ──resume──▶ attempt ...
- *                             └──final──▶ files closed ──▶ result
+ *   attempt ──ended well──▶ verify ──pass──▶ final (verified)
+ *      │                      └─fail─▶ until verified, turns and budget left? ──▶ continue (same session)
+ *      │                                                   └─no──▶ final (verify-failed / budget-exhausted)
+ *      ├──usage limit with a reset──▶ parked at the gate ──reset──▶ resume (same session)
+ *      │                                   └─past limits.wait──▶ final (rate-limited)
+ *      ├──failed, retry left──▶ back-off ──▶ retry (fresh start)
+ *      ├──died, resume left──▶ resume (same session)
+ *      └──otherwise──▶ final
+ *
+ * Every attempt is recorded (`attempts[]`); budgets are checked between attempts, and the
+ * wall budget also stops a running attempt through the stop ladder.
  */
 export class JobRunner {
   private session: JobSession | null = null;
+  private supervision: JobSupervision | null = null;
   private stopped: StopCause | null = null;
+  private budgetStop: StopCause | null = null;
+  private wait: Wait | null = null;
   /** The latest session id the agent reported, and the one reported during the current attempt. */
   private sessionId: string | null = null;
   private attemptSessionId: string | null = null;
+  private attemptTokens: number | null = null;
   private readonly unsubscribe: () => void;
+  /** The plan as it runs: the workspace may move the job's workdir into its worktree. */
+  private plan: JobPlan;
+  private readonly completion: CompletionSpec;
+  private readonly attempts: AttemptInfo[] = [];
+  private meter: BudgetMeter | null = null;
+  /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
+  private readonly sessionTokens = new Map<string, number>();
+  private wallTimer: TimerHandle | null = null;
   /** The environment of the current attempt (where the agent keeps its records). */
   private attemptEnv: Record<string, string> = {};
   /** For the readable transcript: the agent's conversation, codex-run's interventions and attempt markers. */
@@ -63,102 +128,429 @@ export class JobRunner {
   private attemptStartedAt = 0;
 
   constructor(private readonly o: JobRunnerOptions) {
+    this.plan = o.plan;
+    // Workspace hook: the agent's last message becomes the commit message.
+    this.unsubscribeWorkspace = o.bus.on((event) => {
+      if (event.type === 'job-facts' && event.job === o.plan.job.name && event.facts.lastMessage !== undefined) this.lastMessage = event.facts.lastMessage;
+    });
     const name = o.plan.job.name;
+    this.completion = o.plan.job.completion ?? completionOf({});
     this.unsubscribe = o.bus.on((event) => {
       if (!('job' in event) || event.job !== name) return;
       if (event.type === 'job-intervention') this.transcriptItems.push({ at: event.intervention.at, kind: 'intervention', intervention: event.intervention });
-      if (event.type === 'job-facts' && event.facts.lastMessage !== undefined) this.lastMessageReported = true;
-      if (event.type !== 'job-facts' || event.facts.sessionId === undefined) return;
-      this.sessionId = event.facts.sessionId;
-      this.attemptSessionId = event.facts.sessionId;
+      if (event.type !== 'job-facts') return;
+      if (event.facts.lastMessage !== undefined) this.lastMessageReported = true;
+      if (event.facts.sessionId !== undefined) {
+        this.sessionId = event.facts.sessionId;
+        this.attemptSessionId = event.facts.sessionId;
+      }
+      if (event.facts.tokensUsed !== undefined) this.attemptTokens = event.facts.tokensUsed;
     });
   }
 
   /** Runs every attempt; resolves with the final result once the job's files are flushed. */
   async run(): Promise<JobResult> {
-    const { plan, files } = this.o;
-    let attempt: Attempt = { launch: plan.launch, resumed: 0, expects: null };
+    const early = await this.prepareWorkspace();
+    if (early !== null) return this.finishJob(early);
+    const { plan } = this;
+    const { clock } = this.o;
+    const meter = new BudgetMeter(this.completion.budget, clock.now(), "the job's");
+    this.meter = meter;
+    const wallLeft = meter.wallLeft(clock.now());
+    if (wallLeft !== null) this.wallTimer = clock.setTimeout(() => this.wallExhausted(), wallLeft);
+    let attempt: Attempt = { launch: plan.launch, prompt: 'first', resumed: 0, expects: plan.resumeSessionId ?? null };
     let firstStartedAt: number | null = null;
+    let final: JobResult;
     for (;;) {
       let result = await this.runAttempt(attempt);
       await this.readConversation();
-      // The job started when its first attempt did; resumes continue it.
       firstStartedAt ??= result.startedAt;
-      result = { ...result, startedAt: firstStartedAt ?? result.startedAt };
       if (attempt.expects !== null && this.attemptSessionId !== attempt.expects) {
         result = lostContext(result, attempt.expects, this.attemptSessionId);
       }
-      const decision = this.stopped === null ? decideResume(plan.job, result, this.sessionId, attempt.resumed) : { kind: 'final' as const };
-      const adapter = adapterFor(plan.job.agent);
-      if (decision.kind === 'final' || adapter.resumePlan === undefined) {
-        this.unsubscribe();
-        await files.close();
-        // A full-screen agent's decoded output is a redrawn screen: its conversation reads better.
-        if (adapter.fullScreen?.(plan.job) === true && this.transcriptItems.some((i) => i.kind === 'entry')) {
-          await files.replaceTranscript(renderConversation(this.transcriptItems));
-        }
-        return withLogError(result, files.error());
+      const next = await this.after(attempt, result);
+      if (next.kind === 'final') {
+        // The job started when its first attempt did; later attempts continue it.
+        final = { ...next.result, startedAt: firstStartedAt ?? next.result.startedAt };
+        break;
       }
-      this.o.bus.emit({
-        type: 'job-intervention',
-        at: this.o.clock.now(),
-        job: plan.job.name,
-        intervention: {
-          at: this.o.clock.now(),
-          kind: 'resume',
-          rule: null,
-          excerpt: [],
-          sent: null,
-          attempt: decision.attempt,
-          sessionId: decision.sessionId,
-          why: decision.why,
-        },
-      });
-      const marker = `──── attempt ${decision.attempt + 1}: resuming session ${decision.sessionId} after ${decision.why} ────`;
-      files.mark(marker);
-      this.transcriptItems.push({ at: this.o.clock.now(), kind: 'marker', text: marker });
-      attempt = {
-        launch: adapter.resumePlan(plan.job, plan.env, decision.sessionId, decision.prompt),
-        resumed: decision.attempt,
-        expects: decision.sessionId,
-      };
+      attempt = next.attempt;
     }
+    return this.finishJob(final);
   }
 
   // After an attempt: what the agent's own record says happened (and its last message, when
   // nothing reported one), for the readable transcript. Never fails the job.
   private async readConversation(): Promise<void> {
-    const adapter = adapterFor(this.o.plan.job.agent);
+    const adapter = adapterFor(this.plan.job.agent);
     const id = this.attemptSessionId;
-    const fullScreen = adapter.fullScreen?.(this.o.plan.job) === true;
+    const fullScreen = adapter.fullScreen?.(this.plan.job) === true;
     // Only what it is needed for: a full-screen job's transcript (found by its workdir and start
     // when it was stopped before it said its session id), or a last message nobody reported.
     if (adapter.conversation === undefined || (id === null && !fullScreen) || (!fullScreen && this.lastMessageReported)) return;
     const key = id ?? `started:${this.attemptStartedAt}`;
-    const hint = { id, workdir: this.o.plan.job.workdir, startedAt: this.attemptStartedAt };
+    const hint = { id, workdir: this.plan.job.workdir, startedAt: this.attemptStartedAt };
     const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
     if (read === null) return;
     this.conversationRead.set(key, read.position);
     for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
     if (read.lastMessage !== null && !this.lastMessageReported) {
-      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.o.plan.job.name, facts: { lastMessage: read.lastMessage } });
+      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
     }
   }
 
-  /** Stops the current attempt through the stop ladder; no resume follows. */
+  /** Stops the current attempt through the stop ladder (or ends a wait); nothing follows. */
   stop(cause: StopCause, options: { immediate?: boolean } = {}): void {
     this.stopped = cause;
+    this.wait?.cancel();
     this.session?.stop(cause, options);
   }
 
+  // After the last attempt: the workspace's changes are announced, then the job's files are closed.
+  private async finishJob(final: JobResult): Promise<JobResult> {
+    const { files, clock } = this.o;
+    if (this.wallTimer !== null) clock.clearTimeout(this.wallTimer);
+    this.unsubscribe();
+    await this.finishWorkspace();
+    await files.close();
+    // A full-screen agent's decoded output is a redrawn screen: its conversation reads better
+    // (written over the closed transcript: replaceTranscript needs the stream finished).
+    if (adapterFor(this.plan.job.agent).fullScreen?.(this.plan.job) === true && this.transcriptItems.some((i) => i.kind === 'entry')) {
+      await files.replaceTranscript(renderConversation(this.transcriptItems));
+    }
+    const outcome = final.status === 'succeeded' ? (final.outcome ?? 'succeeded') : (final.reason ?? final.status);
+    return withLogError({ ...final, outcome, attempts: this.attempts }, files.error());
+  }
+
+  // ---- Workspace hooks (src/workspace/job-workspace.ts): before the first attempt, after the last. ----
+  private lastMessage: string | null = null;
+  private readonly unsubscribeWorkspace: () => void;
+
+  /** Moves the job into its workspace (its worktree) and plans it there; a result when it cannot start. */
+  private async prepareWorkspace(): Promise<JobResult | null> {
+    const { workspace, clock } = this.o;
+    if (workspace === undefined) return null;
+    const prepared = await workspace.prepare();
+    const now = clock.now();
+    // The job ends before any attempt: no process, no exit.
+    const ended = (status: JobResult['status'], reason: JobResult['reason'], message: string): JobResult => ({ status, reason, message, exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: now });
+    if (!prepared.ok) return ended('failed', 'workspace-failed', prepared.error);
+    if (prepared.value.workdir !== this.plan.job.workdir) {
+      const job = prepared.value;
+      this.plan = { ...this.plan, job, launch: adapterFor(job.agent).plan(job, this.plan.env) };
+    }
+    if (this.stopped !== null) return ended(this.stopped.status, this.stopped.reason, this.stopped.message);
+    return null;
+  }
+
+  /** Records what the job changed (job-changes, warnings) and tidies its worktree. */
+  private async finishWorkspace(): Promise<void> {
+    this.unsubscribeWorkspace();
+    const { workspace, bus, clock } = this.o;
+    if (workspace === undefined) return;
+    const job = this.plan.job.name;
+    const outcome = await workspace.finish(this.lastMessage);
+    for (const message of outcome.warnings) bus.emit({ type: 'warning', at: clock.now(), job, message });
+    if (outcome.changes !== null) bus.emit({ type: 'job-changes', at: clock.now(), job, changes: outcome.changes });
+  }
+  // ---- end of workspace hooks ----
+
+  /** The current attempt's agent pid, while it runs. */
+  get pid(): number | null {
+    return this.session?.pid ?? null;
+  }
+
+  /** The current screen with its classified state, while an attempt is watched. */
+  inspect(): ReturnType<JobSupervision['inspect']> | null {
+    return this.supervision?.inspect() ?? null;
+  }
+
+  /** Types what someone sent from outside (`codex-run send`); false when no attempt is running. */
+  sendFromOutside(spec: SendSpec, by: string): boolean {
+    const supervision = this.supervision;
+    if (supervision === null || this.session?.pid == null) return false;
+    return supervision.typeFromOutside(supervision.stepsFor(spec), by);
+  }
+
+  /** `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not running. */
+  killFromOutside(by: string): boolean {
+    if (this.session?.pid == null || this.stopped !== null) return false;
+    const now = this.o.clock.now();
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: now,
+      job: this.plan.job.name,
+      intervention: { at: now, kind: 'kill', rule: null, excerpt: [], sent: null, by },
+    });
+    this.stop({ status: 'killed', reason: 'killed-by-user', message: `killed by ${by} (codex-run kill)` });
+    return true;
+  }
+
+  /**
+   * `codex-run attach`: streams the job's output to `onOutput` from now on and, unless
+   * `watch`, pauses supervision and takes keystrokes until `detach()` (recorded as `attach`
+   * and `detach` interventions by `by`). Null when no attempt is running.
+   */
+  attachFromOutside(options: { watch: boolean; by: string; onOutput(data: Buffer): void; onEnd(): void }): AttachedJob | null {
+    const supervision = this.supervision;
+    const look = supervision?.inspect() ?? null;
+    if (supervision === null || look === null || this.session?.pid == null) return null;
+    const name = this.plan.job.name;
+    const record = (kind: 'attach' | 'detach'): void => {
+      const now = this.o.clock.now();
+      this.o.bus.emit({ type: 'job-intervention', at: now, job: name, intervention: { at: now, kind, rule: null, excerpt: [], sent: null, by: options.by } });
+    };
+    let attached = true;
+    const off = this.o.bus.on((event) => {
+      if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
+      if (event.type === 'job-finished' && event.job === name) {
+        detach();
+        options.onEnd();
+      }
+    });
+    const detach = (): void => {
+      if (!attached) return;
+      attached = false;
+      off();
+      if (options.watch) return;
+      record('detach');
+      supervision.resumeSupervision();
+    };
+    if (!options.watch) {
+      record('attach');
+      supervision.pauseSupervision();
+    }
+    return {
+      snapshot: look.snapshot,
+      input: (data) => {
+        if (attached && !options.watch) supervision.typeAttached(data);
+      },
+      detach,
+    };
+  }
+
+  // Decides what follows an attempt that ended with `result`, recording the attempt.
+  private async after(attempt: Attempt, result: JobResult): Promise<Next> {
+    const { plan } = this;
+    const { job } = plan;
+    const c = this.completion;
+    const tokens = this.turnTokens(attempt);
+    const record: AttemptInfo = {
+      n: this.attempts.length + 1,
+      startedAt: result.startedAt,
+      endedAt: result.finishedAt,
+      reason: result.status === 'succeeded' ? 'succeeded' : (result.reason ?? result.status),
+      sessionId: this.attemptSessionId,
+      tokens,
+      prompt: attempt.prompt,
+    };
+    this.attempts.push(record);
+    this.meter?.add(tokens);
+    this.o.runBudget?.add(tokens);
+    if (this.stopped !== null) return { kind: 'final', result };
+    if (this.budgetStop !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', this.budgetStop.message) };
+
+    if (result.status === 'succeeded') {
+      if (c.verify === null) return { kind: 'final', result };
+      const verified = await this.verify(record.n);
+      record.verify = { exitCode: verified.exitCode, passed: verified.passed, logFile: verified.logFile, tail: verified.tail };
+      record.reason = verified.passed ? 'verified' : 'verify-failed';
+      if (verified.passed) return { kind: 'final', result: { ...result, outcome: 'verified' } };
+      const why = `verify \`${c.verify.display}\` failed (${verified.problem ?? `exit ${verified.exitCode}`}); output in ${verified.logFile}`;
+      if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
+      const stoppedMeanwhile = this.stopCause();
+      if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile } };
+      if (record.n >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${record.n} turns (maxTurns ${c.maxTurns})`) };
+      const exhausted = this.exhausted();
+      if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; ${why}`) };
+      const prompt = renderContinuePrompt(c.continuePrompt, { command: c.verify.display, exitCode: verified.exitCode, tail: verified.tail });
+      const adapter = adapterFor(job.agent);
+      if (adapter.resumePlan === undefined) return { kind: 'again', attempt: { launch: adapter.plan(job, plan.env), prompt: 'continue', resumed: attempt.resumed, expects: null } };
+      if (this.sessionId === null) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}; the agent reported no session id to continue`) };
+      this.announce('continue', this.sessionId, record.n + 1, why);
+      return {
+        kind: 'again',
+        attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
+      };
+    }
+
+    const limited = await this.usageLimit(result);
+    if (limited !== null) return limited;
+
+    // A death the session can pick up from is resumed first; a retry starts afresh.
+    const decision = decideResume(job, result, this.sessionId, attempt.resumed);
+    const adapter = adapterFor(job.agent);
+    if (decision.kind === 'resume' && adapter.resumePlan !== undefined) {
+      const exhausted = this.exhausted();
+      if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; the last attempt: ${result.message ?? result.status}`) };
+      this.announce('resume', decision.sessionId, decision.attempt, decision.why);
+      return {
+        kind: 'again',
+        attempt: {
+          launch: adapter.resumePlan(job, plan.env, decision.sessionId, decision.prompt),
+          prompt: 'resume',
+          resumed: decision.attempt,
+          expects: decision.sessionId,
+        },
+      };
+    }
+
+    const retry = c.retry;
+    if (retry !== null && retryable(result.reason) && this.attempts.filter((a) => a.prompt === 'retry').length < retry.max) {
+      const exhausted = this.exhausted();
+      if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; the last attempt: ${result.message ?? result.status}`) };
+      this.announce('retry', null, record.n + 1, `${result.reason ?? result.status}: ${result.message ?? ''}`.replace(/: $/, ''));
+      const waited = await this.pause(retry.backoffMs, `retrying in ${formatDuration(retry.backoffMs)}`);
+      const cut = this.stopCause();
+      if (!waited) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: this.o.clock.now() } };
+      // A fresh launch: codex's private folder (its prompt file is created exclusively) is per run.
+      return { kind: 'again', attempt: { launch: adapterFor(job.agent).plan(job, plan.env), prompt: 'retry', resumed: attempt.resumed, expects: null } };
+    }
+
+    return { kind: 'final', result };
+  }
+
+  // A usage limit with a known reset: park at the gate and resume the same session after it.
+  private async usageLimit(result: JobResult): Promise<Next | null> {
+    const { plan } = this;
+    const { clock } = this.o;
+    const { job } = plan;
+    if (result.reason !== 'usage-limit' && result.reason !== 'rate-limited') return null;
+    const gate = this.o.gate;
+    const adapter = adapterFor(job.agent);
+    const printed = usageLimitReset(result.message ?? '', clock.now());
+    if (gate === undefined || printed === null || adapter.resumePlan === undefined) return null;
+    const now = clock.now();
+    const resetAt = printed > now ? printed : now + MIN_LIMIT_WAIT_MS;
+    const sessionId = this.sessionId;
+    const resumeHint = sessionId === null ? '' : `; resume it later with \`codex exec resume ${sessionId}\``;
+    if (resetAt - now > this.completion.limitsWaitMs) {
+      return {
+        kind: 'final',
+        result: this.failed(result, 'rate-limited', `usage limit resets ${clockTime(resetAt, now)}, beyond limits.wait (${formatDuration(this.completion.limitsWaitMs)})${resumeHint}`),
+      };
+    }
+    if (sessionId === null) return null;
+    const exhausted = this.exhausted(resetAt);
+    if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
+    const ticket = gate.park(job.agent, job.name, resetAt);
+    this.wait = ticket;
+    this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: now,
+      job: job.name,
+      intervention: { at: now, kind: 'usage-limit', rule: null, excerpt: [], sent: null, sessionId, why: `${result.message ?? 'usage limit'}; parked until ${new Date(ticket.releaseAt).toISOString()}` },
+    });
+    const released = await ticket.released;
+    this.wait = null;
+    const cut = this.stopCause();
+    if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
+    const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
+    this.announce('resume', sessionId, this.attempts.length + 1, 'the usage limit has reset');
+    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId } };
+  }
+
+  // The tokens of the attempt just ended. Codex reports a resumed session's running total
+  // (measured with codex-cli 0.169: `tokens used` after `exec resume` includes the earlier
+  // turns), so a continuation or resume counts the difference from the session's last total.
+  private turnTokens(attempt: Attempt): number | null {
+    const reported = this.attemptTokens;
+    if (reported === null) return null;
+    const before = attempt.expects === null ? 0 : (this.sessionTokens.get(attempt.expects) ?? 0);
+    if (this.attemptSessionId !== null) this.sessionTokens.set(this.attemptSessionId, reported);
+    return Math.max(0, reported - before);
+  }
+
+  // What stopped the job from outside (an interrupt, the wall budget), read fresh after a wait.
+  private stopCause(): StopCause | null {
+    return this.stopped ?? this.budgetStop;
+  }
+
+  // Why no further turn may start (job or run budget), or null.
+  private exhausted(at: number = this.o.clock.now()): string | null {
+    return this.meter?.exhausted(at) ?? this.o.runBudget?.exhausted(at) ?? null;
+  }
+
+  private failed(result: JobResult, reason: FailureReason, message: string): JobResult {
+    return { ...result, status: 'failed', reason, message };
+  }
+
+  // The wall budget ran out: stop the running attempt through the ladder, or end the wait.
+  private wallExhausted(): void {
+    const message = this.meter?.exhausted(this.o.clock.now()) ?? "the job's wall budget is used up";
+    this.budgetStop = { status: 'failed', reason: 'budget-exhausted', message };
+    this.wait?.cancel();
+    this.session?.stop(this.budgetStop);
+  }
+
+  private async verify(n: number): Promise<VerifyOutcome> {
+    const { plan } = this;
+    const { clock, bus } = this.o;
+    const verify = this.completion.verify;
+    if (verify === null) throw new Error('Internal error: verify without a verify spec');
+    const base = this.o.fileBase ?? plan.job.name;
+    const logFile = `${base}.verify-${n}.log`;
+    const runDir = this.o.runDir ?? plan.job.workdir;
+    bus.emit({ type: 'job-state', at: clock.now(), job: plan.job.name, phase: 'running', detail: `verifying: ${verify.display}` });
+    return runVerify({
+      verify,
+      cwd: plan.job.workdir,
+      env: plan.env,
+      logPath: this.o.runDir === undefined ? path.join(runDir, logFile) : resolveInside(runDir, logFile),
+      logFile,
+      clock,
+    });
+  }
+
+  // A wait that a stop or the wall budget cuts short; resolves false when cut short.
+  private pause(ms: number, detail: string): Promise<boolean> {
+    const { clock, bus, plan } = this.o;
+    bus.emit({ type: 'job-state', at: clock.now(), job: plan.job.name, phase: 'running', detail });
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => {
+        this.wait = null;
+        resolve(true);
+      }, ms);
+      this.wait = {
+        cancel: () => {
+          clock.clearTimeout(timer);
+          this.wait = null;
+          resolve(false);
+        },
+      };
+    });
+  }
+
+  private announce(kind: 'resume' | 'continue' | 'retry', sessionId: string | null, attempt: number, why: string): void {
+    const at = this.o.clock.now();
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at,
+      job: this.plan.job.name,
+      intervention: { at, kind, rule: null, excerpt: [], sent: null, attempt, ...(sessionId === null ? {} : { sessionId }), why },
+    });
+    // The transcript marks where the next attempt starts (the byte-exact log does not).
+    const next = this.attempts.length + 1;
+    const text =
+      kind === 'resume' ? `attempt ${next}: resuming session ${sessionId ?? '?'} after ${why}`
+      : kind === 'continue' ? `attempt ${next}: continuing session ${sessionId ?? '?'}: ${why}`
+      : `attempt ${next}: retrying after ${why}`;
+    const marker = `──── ${text} ────`;
+    this.o.files.mark(marker);
+    this.transcriptItems.push({ at, kind: 'marker', text: marker });
+  }
+
   private runAttempt(attempt: Attempt): Promise<JobResult> {
-    const { plan, bus, clock } = this.o;
+    const { bus, clock } = this.o;
+    const { plan } = this;
     const { job } = plan;
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
     this.lastMessageReported = false;
     this.attemptStartedAt = clock.now();
     this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
+    this.attemptTokens = null;
     // Supervision acts on the session, which is created right after it.
     const supervision = new JobSupervision({
       job,
@@ -189,6 +581,7 @@ export class JobRunner {
       rows: DEFAULT_ROWS,
     });
     this.session = session;
+    this.supervision = supervision;
     // A full-screen agent's decoded output is redraw debris: its live line comes from its screen.
     const adapter = adapterFor(job.agent);
     const pick = adapter.fullScreen?.(job) === true ? adapter.screenActivity : undefined;
@@ -200,4 +593,55 @@ export class JobRunner {
     }
     return session.start();
   }
+}
+
+/**
+ * Whether `retry:` may try a failed attempt again: not for what another try cannot change or
+ * must not repeat (denials, usage and rate limits, sign-in and argument errors, a stop by the
+ * user, a time-out, a budget).
+ */
+function retryable(reason: FailureReason | null): boolean {
+  switch (reason) {
+    case null:
+    case 'exit-non-zero':
+    case 'killed-by-signal':
+    case 'model-error':
+    case 'idle-killed':
+    case 'looping':
+    case 'output-limit':
+    case 'rule-failed':
+    case 'rule-killed':
+    case 'resume-lost-context':
+    case 'verify-failed':
+      return true;
+    case 'workdir-missing':
+    case 'binary-missing':
+    case 'spawn-failed':
+    case 'timeout':
+    case 'interrupted':
+    case 'log-write-failed':
+    case 'not-selected':
+    case 'denied':
+    case 'waiting-for-input':
+    case 'agent-usage':
+    case 'not-logged-in':
+    case 'rate-limited':
+    case 'usage-limit':
+    case 'sandbox-denied':
+    case 'budget-exhausted':
+    case 'workspace-failed':
+    case 'killed-by-user':
+      return false;
+    default: {
+      const never: never = reason;
+      return never;
+    }
+  }
+}
+
+// `03:05` (local time), with the date when it is not today.
+export function clockTime(at: number, now: number): string {
+  const date = new Date(at);
+  const hhmm = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  return date.toDateString() === new Date(now).toDateString() ? hhmm : `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')} ${hhmm}`;
 }

@@ -18,6 +18,8 @@ export interface JobPlan {
   env: Record<string, string>;
   /** Names of the variables the job and adapter set (values never leave the process). */
   envKeys: string[];
+  /** `codex-run resume`: the first attempt resumes this session (it must report the same id). */
+  resumeSessionId?: string;
 }
 
 /** What a run will do, before anything is started. */
@@ -25,6 +27,15 @@ export interface RunPlan {
   manifest: Manifest;
   jobs: JobPlan[];
   concurrency: number;
+  /** `codex-run resume`: the run and job this run continues (written to the report). */
+  resumedFrom?: ResumedFrom;
+}
+
+/** Where a resumed run comes from: the old run, its job, and the agent session continued. */
+export interface ResumedFrom {
+  runId: string;
+  job: string;
+  sessionId: string;
 }
 
 export interface PlanOptions {

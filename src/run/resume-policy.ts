@@ -39,6 +39,10 @@ function resumable(reason: FailureReason | null): boolean {
     case 'usage-limit':
     case 'sandbox-denied':
     case 'resume-lost-context':
+    case 'workspace-failed':
+    case 'killed-by-user':
+    case 'verify-failed':
+    case 'budget-exhausted':
       return false;
     default:
       return unreachable(reason);

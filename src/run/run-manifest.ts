@@ -3,14 +3,16 @@ import { loadManifest, type ManifestFailure } from '../manifest/load-manifest.js
 import type { Manifest } from '../manifest/model.js';
 import type { PtyFactory } from '../session/pty.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { ok } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
+import { adapterFor } from '../agents/registry.js';
 import { unreachable } from '../util/unreachable.js';
 import { describePlan } from './describe-plan.js';
 import { EventBus } from './events.js';
 import { planRun, type RunPlan } from './plan.js';
 import { installSignalHandlers, STOP_SIGNALS, type StopSignal } from './signals.js';
-import { startRun, type RunHandle, type RunOutcome } from './start-run.js';
+import { startRun, type RunHandle, type RunOutcome, type StartRehearsal } from './start-run.js';
 import { busyWorkdirs } from './workdir-guard.js';
+import { describeRecovered, recoverCrashedRuns } from './crashed-runs.js';
 
 /** Everything a run can be asked to do; the CLI maps its flags onto this. */
 export interface RunManifestOptions {
@@ -32,12 +34,27 @@ export interface RunManifestOptions {
   graceMs?: number;
   /** Turn SIGINT/SIGTERM/SIGHUP of this process into a run interrupt (the CLI does). */
   handleSignals?: boolean;
+  /** With handleSignals: SIGHUP is ignored instead (a detached run outlives its terminal). */
+  ignoreHangup?: boolean;
   /** Run codex jobs against the scripted local model (`rehearsal:` scripts) instead of a real one. */
   rehearse?: boolean;
   /** Called once the run folder exists and jobs are about to start. */
   onStarted?: (handle: RunHandle) => void;
   /** Interrupts the run (as a first Ctrl-C does) when aborted; the scheduler uses it to stop a run. */
   signal?: AbortSignal;
+  /** `--junit FILE`: also write the JUnit report there (the run folder always gets report.junit.xml). */
+  junitFile?: string;
+  /**
+   * Serve the run's control socket and register it in the run folder (`live.json`, src/control/), so
+   * `codex-run ps/screen/send/kill/stop` can reach it. The CLI turns it on.
+   */
+  control?: boolean;
+  /**
+   * `codex-run resume`: run only `job`, whose first attempt resumes `sessionId` with `prompt`
+   * (the agent's resume launch), recorded in the report as `resumedFrom`. With `rehearse`,
+   * `codexHome` is the old rehearsal's home of the job, reused with its sessions.
+   */
+  resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; codexHome?: string };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
 }
@@ -64,25 +81,45 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   });
   if (!planned.ok) return { kind: 'usage-error', message: planned.error };
-  const plan = planned.value;
+  const resumed = options.resume === undefined ? ok(planned.value) : planResume(planned.value, options.resume, env);
+  if (!resumed.ok) return { kind: 'usage-error', message: resumed.error };
+  const plan = resumed.value;
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
+  // Runs whose runner died are marked crashed and their leftovers stopped before anything starts.
+  const recovered = await recoverCrashedRuns(runsRoot);
   const busy = busyWorkdirs(runsRoot, plan);
   if (busy.length > 0) return { kind: 'setup-failed', message: busy.join('\n') };
+  const bus = options.bus ?? new EventBus();
+  const clock = options.clock ?? systemClock;
+  const control = options.control === true ? await import('../control/live-run.js') : null;
+  // Subscribed before the run starts, so it sees run-started.
+  const watcher = control === null ? null : new control.RecordWatcher(bus);
   const started = await startRun(plan, {
     runsRoot,
-    bus: options.bus ?? new EventBus(),
-    clock: options.clock ?? systemClock,
+    bus,
+    clock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
     env,
-    ...(options.rehearse === true ? { rehearsal: (await import('../rehearsal/rehearse-run.js')).startRehearsal } : {}),
+    reports: {
+      ...(options.junitFile !== undefined ? { junitFile: path.resolve(options.junitFile) } : {}),
+      ...(env['GITHUB_STEP_SUMMARY'] !== undefined && env['GITHUB_STEP_SUMMARY'] !== '' ? { stepSummaryFile: env['GITHUB_STEP_SUMMARY'] } : {}),
+    },
+    ...(options.rehearse === true ? { rehearsal: await rehearsalFor(options.resume) } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),
   });
-  if (!started.ok) return { kind: 'setup-failed', message: started.error };
+  if (!started.ok) {
+    watcher?.dispose();
+    return { kind: 'setup-failed', message: started.error };
+  }
   const handle = started.value;
-  const signals = options.handleSignals === true ? installSignalHandlers(handle) : null;
+  for (const run of recovered) bus.emit({ type: 'warning', at: clock.now(), job: null, message: describeRecovered(run) });
+  // Signals first: a Ctrl-C while the socket is being set up must still stop the run properly.
+  const signals = options.handleSignals === true ? installSignalHandlers(handle, process, { ignoreHangup: options.ignoreHangup === true }) : null;
+  const served = control === null || watcher === null ? null : await control.serveRun(handle, watcher, { clock });
+  if (served?.ok === false) bus.emit({ type: 'warning', at: clock.now(), job: null, message: `no control from outside for this run: ${served.error}` });
   const onAbort = (): void => handle.interrupt(false);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   options.onStarted?.(handle);
@@ -91,9 +128,34 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     const outcome = await handle.finished;
     return { kind: 'finished', outcome, signal: signals?.received() ?? null };
   } finally {
+    if (served?.ok === true) await served.value.close();
     signals?.uninstall();
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+// The rehearsal starter; a resumed job keeps its old rehearsal home (and so its sessions).
+async function rehearsalFor(resume: RunManifestOptions['resume']): Promise<StartRehearsal> {
+  const { startRehearsal } = await import('../rehearsal/rehearse-run.js');
+  const home = resume?.codexHome;
+  if (resume === undefined || home === undefined) return startRehearsal;
+  return (jobs, o) => startRehearsal(jobs, { ...o, reuseHomes: { [resume.job]: home } });
+}
+
+// The plan of a resume: the one job, launched as the resume of its session.
+function planResume(plan: RunPlan, resume: NonNullable<RunManifestOptions['resume']>, env: Record<string, string | undefined>): Result<RunPlan, string> {
+  const jobPlan = plan.jobs.find((p) => p.job.name === resume.job);
+  if (jobPlan === undefined) return err(`job '${resume.job}' is not in ${plan.manifest.file}`);
+  const adapter = adapterFor(jobPlan.job.agent);
+  if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: only codex jobs can`);
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
+  const launch = adapter.resumePlan(jobPlan.job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...jobPlan.job.env }, resume.sessionId, resume.prompt);
+  return ok({
+    ...plan,
+    jobs: [{ ...jobPlan, launch, resumeSessionId: resume.sessionId }],
+    resumedFrom: { runId: resume.fromRunId, job: resume.job, sessionId: resume.sessionId },
+  });
 }
 
 /** The process exit code for an outcome: 0 all succeeded, 1 any did not, 2 bad usage or manifest, 128+n after a signal. */

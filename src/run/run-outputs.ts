@@ -6,15 +6,17 @@ import { JobFiles, jobFileNames, type JobFileNames } from '../logs/job-files.js'
 import { Redactor } from '../logs/redactor.js';
 import { createRunFolder } from '../logs/run-folder.js';
 import { assignFileNames } from '../logs/safe-name.js';
-import { REPORT_FILE_NAME, renderJsonReport } from '../report/json-report.js';
+import { REPORT_FILE_NAME, renderJsonReport, toJsonReport } from '../report/json-report.js';
 import { ReportWriter } from '../report/report-writer.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { reduceRunRecord } from '../report/run-record.js';
+import { writeTextReports, type TextReportOptions } from '../report/text-reports.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ActivitySampler } from './activity-sampler.js';
 import type { EventBus, JobPlanInfo, RunEvent } from './events.js';
 import type { RunPlan } from './plan.js';
+import { identifyProcess } from '../util/process-identity.js';
 
 type RunStartedEvent = Extract<RunEvent, { type: 'run-started' }>;
 
@@ -34,13 +36,13 @@ export interface RunOutputs {
    * Flushes and closes everything after run-finished; resolves with the final report.json text
    * and, when it could not be written into the run folder (disk full), where it was written instead.
    */
-  close(): Promise<{ reportJson: string; reportFallback: string | null }>;
+  close(): Promise<{ reportJson: string; reportFallback: string | null; reportWarnings: string[] }>;
 }
 
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
 export async function openRunOutputs(
   plan: RunPlan,
-  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean },
+  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean; reports?: TextReportOptions },
 ): Promise<Result<RunOutputs, string>> {
   const { bus, clock } = options;
   const redactor = options.redactor ?? Redactor.none;
@@ -64,7 +66,7 @@ export async function openRunOutputs(
   // The first report.json is written before the folder gets its final name (see run-folder.ts).
   const folder = await createRunFolder(options.runsRoot, clock, {
     prepare: async (partialDir, { runId, dir }) => {
-      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs }) as RunStartedEvent;
+      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs, runner: identifyProcess(), ...(plan.resumedFrom !== undefined ? { resumedFrom: plan.resumedFrom } : {}) }) as RunStartedEvent;
       const written = await writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
       if (written.ok) await space.reserve(partialDir, reserveBytesFor(jobs.length));
       return written;
@@ -110,16 +112,20 @@ export async function openRunOutputs(
     async close() {
       activity.close();
       await report.flush();
+      // report.md, report.junit.xml, report.html: from the final record; a failure is a warning in report.json.
+      const finalRecord = report.record();
+      const reportWarnings = finalRecord === null ? [] : await writeTextReports(dir, toJsonReport(finalRecord), options.reports);
+      for (const message of reportWarnings) warn(message);
       await Promise.all([report.close(), events.value.close()]);
       const record = report.record();
       if (record === null) throw new Error('Internal error: the run closed before run-started was recorded');
       const reportJson = renderJsonReport(record);
       await space.dispose();
-      if (report.error() === null) return { reportJson, reportFallback: null };
+      if (report.error() === null) return { reportJson, reportFallback: null, reportWarnings };
       // Not even the reserve made room: the final report goes where there is some, and the caller says where.
       const fallback = path.join(tmpdir(), `codex-run-${runId}-report.json`);
       const written = await writeFileAtomic(fallback, reportJson);
-      return { reportJson, reportFallback: written.ok ? fallback : null };
+      return { reportJson, reportFallback: written.ok ? fallback : null, reportWarnings };
     },
   });
 }

@@ -15,10 +15,14 @@ export type StopSignal = keyof typeof STOP_SIGNALS;
 export function installSignalHandlers(
   target: Interruptible,
   proc: Pick<NodeJS.Process, 'on' | 'off'> = process,
+  options: { ignoreHangup?: boolean } = {},
 ): { uninstall(): void; received(): StopSignal | null } {
   let first: StopSignal | null = null;
   const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
+    // A detached run (`codex-run start`) outlives its terminal: SIGHUP is caught and ignored.
+    const ignored = signal === 'SIGHUP' && options.ignoreHangup === true;
     const handler = (): void => {
+      if (ignored) return;
       const again = first !== null;
       if (first === null) first = signal;
       target.interrupt(again);

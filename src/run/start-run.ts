@@ -10,7 +10,11 @@ import type { EventBus, JobResult } from './events.js';
 import type { JobPlan, RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { openRunOutputs, type RunOutputs } from './run-outputs.js';
+import type { TextReportOptions } from '../report/text-reports.js';
 import { Redactor } from '../logs/redactor.js';
+import { JobWorkspace } from '../workspace/job-workspace.js';
+import { UsageGate } from './usage-gate.js';
+import { BudgetMeter } from './budget-meter.js';
 import type { Notifier } from '../notify/notifier.js';
 
 export interface RunOptions {
@@ -34,6 +38,10 @@ export interface RunOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The longest the end of the run waits for notifications in flight (default 5s). */
   notifyFlushMs?: number;
+  /** Where else the text reports go (`--junit`, `$GITHUB_STEP_SUMMARY`). */
+  reports?: TextReportOptions;
+  /** Random numbers in [0, 1) for the usage-limit release jitter (tests pin it). Default Math.random. */
+  random?: () => number;
 }
 
 /** Starts a rehearsal for these jobs inside the run folder (see src/rehearsal/rehearse-run.ts). */
@@ -49,6 +57,8 @@ export interface RunOutcome {
   reportJson: string;
   /** Where the final report was written instead of the run folder (its disk was full), or null. */
   reportFallback: string | null;
+  /** Reports (report.md, report.html, report.junit.xml, `--junit`, the step summary) that could not be written; also in report.json's warnings. */
+  reportWarnings: string[];
 }
 
 /** A started run: interrupt it, or wait for it. */
@@ -58,10 +68,15 @@ export interface RunHandle {
   /** First call: stop every job through the ladder and start no more. With `immediate`: skip the grace periods. */
   interrupt(immediate: boolean): void;
   readonly finished: Promise<RunOutcome>;
+  /** A job that is running now, for control from outside (src/control/), or null. */
+  liveJob(name: string): JobRunner | null;
+  /** `codex-run stop`: records who asked on every running job, then interrupts as a first Ctrl-C does. */
+  interruptBy(by: string): void;
 }
 
 const NOT_STARTED = 'not started: the run was interrupted';
 const INTERRUPTED: StopCause = { status: 'interrupted', reason: 'interrupted', message: 'the run was interrupted' };
+const NOT_STARTED_BUDGET = "not started: the run's budget is used up";
 
 /**
  * The run as a whole.
@@ -86,6 +101,11 @@ class Run implements RunHandle {
   private readonly results = new Map<string, JobResult>();
   private resolveFinished!: (outcome: RunOutcome) => void;
   readonly finished: Promise<RunOutcome>;
+  /** One usage-limit gate per agent kind: no new job of a kind starts while its limit holds. */
+  private readonly gate: UsageGate;
+  /** The run's top-level budget, shared by its jobs; null: none. */
+  private readonly budget: BudgetMeter | null;
+  private budgetTimer: ReturnType<Clock['setTimeout']> | null = null;
 
   constructor(
     readonly runId: string,
@@ -98,9 +118,18 @@ class Run implements RunHandle {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
+    this.gate = new UsageGate(options.clock, options.random);
+    this.gate.onOpen(() => {
+      this.fill();
+      this.maybeClose();
+    });
+    const spec = plan.manifest.budget;
+    this.budget = spec === undefined ? null : new BudgetMeter(spec, options.clock.now(), "the run's");
   }
 
   begin(): void {
+    const wallLeft = this.budget?.wallLeft(this.options.clock.now()) ?? null;
+    if (wallLeft !== null) this.budgetTimer = this.options.clock.setTimeout(() => this.budgetExhausted(), wallLeft);
     this.fill();
     this.maybeClose();
   }
@@ -120,6 +149,23 @@ class Run implements RunHandle {
       this.options.bus.emit({ type: 'job-finished', at: now, job: plan.job.name, result });
     }
     this.maybeClose();
+  }
+
+  liveJob(name: string): JobRunner | null {
+    return this.active.get(name) ?? null;
+  }
+
+  interruptBy(by: string): void {
+    const now = this.options.clock.now();
+    for (const name of this.active.keys()) {
+      this.options.bus.emit({
+        type: 'job-intervention',
+        at: now,
+        job: name,
+        intervention: { at: now, kind: 'stop', rule: null, excerpt: [], sent: null, by },
+      });
+    }
+    this.interrupt(false);
   }
 
   interrupt(immediate: boolean): void {
@@ -142,10 +188,25 @@ class Run implements RunHandle {
     }
   }
 
-  // Starts queued jobs up to the concurrency limit.
+  // The run's wall budget ran out: running jobs stop through the ladder, queued ones never start.
+  private budgetExhausted(): void {
+    this.budgetTimer = null;
+    if (this.state.kind !== 'running') return;
+    const message = this.budget?.exhausted(this.options.clock.now()) ?? "the run's wall budget is used up";
+    for (const runner of this.active.values()) runner.stop({ status: 'failed', reason: 'budget-exhausted', message });
+    this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
+  }
+
+  // Starts queued jobs up to the concurrency limit, skipping agents whose usage limit holds.
   private fill(): void {
     while (this.state.kind === 'running' && this.active.size + this.starting.size < this.plan.concurrency) {
-      const next = this.queue.shift();
+      if (this.queue.length > 0 && this.budget?.exhausted(this.options.clock.now()) != null) {
+        this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
+        return;
+      }
+      const index = this.queue.findIndex((p) => !this.gate.holding(p.job.agent));
+      if (index < 0) return;
+      const [next] = this.queue.splice(index, 1);
       if (next === undefined) return;
       this.launch(next);
     }
@@ -180,11 +241,29 @@ class Run implements RunHandle {
         tree: this.options.tree,
         graceMs: this.options.graceMs,
         env: (base) => this.options.activeRehearsal?.envFor(job.name, base) ?? base,
+        workspace: this.workspaceFor(job),
+        runDir: this.runDir,
+        fileBase: this.outputs.runStarted.jobs.find((j) => j.name === job.name)?.logFile.replace(/\.log$/, '') ?? job.name,
+        gate: this.gate,
+        runBudget: this.budget,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();
       this.active.delete(job.name);
       this.finishJob(job.name, result);
+    });
+  }
+
+  // The job's workspace: its worktree or the snapshot of its workdir, files named like its log.
+  private workspaceFor(job: JobSpec): JobWorkspace {
+    const logFile = this.outputs.jobs.find((info) => info.name === job.name)?.logFile ?? `${job.name}.log`;
+    return new JobWorkspace({
+      job,
+      runId: this.runId,
+      runDir: this.runDir,
+      runStartedAt: this.outputs.runStarted.at,
+      fileBase: logFile.replace(/\.log$/, ''),
+      exclude: [this.options.runsRoot],
     });
   }
 
@@ -222,6 +301,7 @@ class Run implements RunHandle {
     }
     const interrupted = s.kind === 'interrupting';
     this.state = { kind: 'closing' };
+    if (this.budgetTimer !== null) this.options.clock.clearTimeout(this.budgetTimer);
     const results = this.plan.jobs.map((p) => ({ name: p.job.name, result: this.results.get(p.job.name)! }));
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });
@@ -231,9 +311,9 @@ class Run implements RunHandle {
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
-    })().then(({ reportJson, reportFallback }) => {
+    })().then(({ reportJson, reportFallback, reportWarnings }) => {
       this.state = { kind: 'finished' };
-      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback });
+      this.resolveFinished({ runId: this.runId, runDir: this.runDir, status, results, reportJson, reportFallback, reportWarnings });
     });
   }
 }
@@ -270,6 +350,14 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   void run.finished.then(removeRedaction);
   options.bus.emit(outputs.runStarted);
   if (started?.ok === false) run.failAll(started.error);
-  else run.begin();
+  else {
+    if (started?.ok === true) {
+      const { missingScriptWarnings } = await import('../rehearsal/rehearse-run.js');
+      for (const { job, message } of missingScriptWarnings(plan.jobs.map((p) => p.job))) {
+        options.bus.emit({ type: 'warning', at: options.clock.now(), job, message });
+      }
+    }
+    run.begin();
+  }
   return ok(run);
 }

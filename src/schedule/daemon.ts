@@ -45,7 +45,7 @@ export interface ScheduledJob {
   /** Absolute manifest path (with `job`, the job's identity in the state file). */
   manifest: string;
   job: string;
-  /** Absolute working directory: the unit of the workdir lock. */
+  /** The unit of the workdir lock: the absolute working directory (a worktree job's is its own, src/workspace/lock-unit.ts). */
   workdir: string;
   spec: ScheduleSpec;
 }

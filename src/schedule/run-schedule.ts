@@ -5,7 +5,7 @@
  *
  * Where things go:
  * - Run folders: each manifest's own runs root, `<manifest folder>/.codex-run/runs`, or `outDir`.
- * - The scheduler's own files (schedule-state.json, schedule.log, locks/): the *schedule root*,
+ * - The scheduler's own files (schedule-state.json, schedule.log, schedule.lock, locks/): the *schedule root*,
  *   which is `outDir` when given, else the runs root of the first manifest. With several
  *   manifests in different folders that is the first one's; a manual run sees the workdir locks
  *   of scheduled runs when it uses the same runs root (see src/run/workdir-guard.ts).
@@ -18,9 +18,13 @@ import { unreachable } from '../util/unreachable.js';
 import { ScheduleDaemon, type OnceResult, type ScheduledJob } from './daemon.js';
 import { DaemonLogWriter, type TextSink } from './daemon-log.js';
 import { formatScheduleList } from './list.js';
+import { resolveTimeZone } from './cron.js';
+import { formatZoned } from './zoned-time.js';
 import type { WatchManifests } from './manifest-watcher.js';
 import { runsRootFor, ScheduledManifests } from './scheduled-manifests.js';
 import { ScheduledRuns } from './scheduled-runs.js';
+import { acquireScheduleLock } from './schedule-lock.js';
+import { describeRecovered, recoverCrashedRuns } from '../run/crashed-runs.js';
 
 /** What `codex-run schedule` does: print the schedules, run what is due once, or run until stopped. */
 export type ScheduleMode = 'list' | 'once' | 'daemon';
@@ -51,7 +55,10 @@ export interface RunScheduleOptions {
 export type RunScheduleOutcome =
   /** A manifest did not validate at start; `diagnostics` is printable text. Nothing ran. */
   | { kind: 'invalid-manifest'; diagnostics: string }
-  /** The schedule root or its log could not be set up, or the scheduler could not start. */
+  /**
+   * The schedule root or its log could not be set up, another scheduler holds the schedule
+   * root (src/schedule/schedule-lock.ts; exit 1, like a busy workdir), or the scheduler could not start.
+   */
   | { kind: 'setup-failed'; message: string }
   | { kind: 'listed'; text: string }
   /** `--once` finished: every run it started (`outcome` null when the run could not start). */
@@ -64,6 +71,13 @@ export function scheduleRootFor(manifests: readonly string[], outDir: string | u
   const first = manifests[0];
   if (first === undefined) throw new Error('Internal error: no manifest to schedule');
   return runsRootFor(path.dirname(path.resolve(first)), outDir);
+}
+
+// `schedule --list`: jobs (of any of the manifests) that share a workdir and fire together.
+async function sharedWorkdirWarnings(jobs: readonly ScheduledJob[], now: number): Promise<string> {
+  const { coincidingFires, describeSharedFire } = await import('./shared-workdirs.js');
+  const lines = coincidingFires(jobs, now).map((fire) => `warning: ${describeSharedFire(fire, formatZoned(fire.at, resolveTimeZone(fire.second.spec)))}\n`);
+  return lines.length === 0 ? '' : `\n${lines.join('')}`;
 }
 
 /** Runs `codex-run schedule` in the given mode. Never throws for user mistakes. */
@@ -81,12 +95,25 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   if (problems.length > 0) return { kind: 'invalid-manifest', diagnostics: problems.join('\n') };
   if (options.mode === 'list') {
     const jobs: ScheduledJob[] = loaded.flatMap((result) => (result.ok ? result.value : []));
-    return { kind: 'listed', text: formatScheduleList(jobs, { now: clock.now() }) };
+    return { kind: 'listed', text: formatScheduleList(jobs, { now: clock.now() }) + (await sharedWorkdirWarnings(jobs, clock.now())) };
   }
 
   const root = scheduleRootFor(files, options.outDir);
+  // Before the log: a second scheduler must not write into the first one's files at all.
+  const locked = acquireScheduleLock(root, files, { now: clock.now() });
+  if (!locked.ok) return { kind: 'setup-failed', message: locked.error.message };
+  const scheduleLock = locked.value.lock;
   const log = DaemonLogWriter.open(root, options.logSink ?? null);
-  if (!log.ok) return { kind: 'setup-failed', message: log.error };
+  if (!log.ok) {
+    scheduleLock.release();
+    return { kind: 'setup-failed', message: log.error };
+  }
+  if (locked.value.recoveredPid !== undefined) log.value.write({ type: 'lock-recovered', at: clock.now(), workdir: root, stalePid: locked.value.recoveredPid });
+  // Runs a killed scheduler left 'running' are marked crashed and their leftovers stopped now,
+  // not at the next fire, which may be a day away.
+  for (const runsRoot of new Set(files.map((file) => runsRootFor(path.dirname(file), options.outDir)))) {
+    for (const run of await recoverCrashedRuns(runsRoot)) log.value.write({ type: 'error', at: clock.now(), message: describeRecovered(run), job: null });
+  }
   const runs = new ScheduledRuns({
     manifests,
     ...(options.env !== undefined ? { env: options.env } : {}),
@@ -135,6 +162,7 @@ export async function runSchedule(options: RunScheduleOptions): Promise<RunSched
   } finally {
     signals?.uninstall();
     log.value.close();
+    scheduleLock.release();
   }
 }
 

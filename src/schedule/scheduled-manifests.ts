@@ -4,6 +4,7 @@
  * model of every manifest. Runs use that model, so an edit that does not validate leaves the
  * previous schedule running with the previous jobs, exactly as they were when it was valid.
  */
+import { lockUnitOf } from '../workspace/lock-unit.js';
 import path from 'node:path';
 import { formatDiagnostics } from '../manifest/format-diagnostics.js';
 import { loadManifest } from '../manifest/load-manifest.js';
@@ -51,7 +52,7 @@ export class ScheduledManifests {
     this.valid.set(absolute, manifest);
     return ok(
       manifest.jobs.flatMap((job) =>
-        job.schedule === null ? [] : [{ manifest: manifest.file, job: job.name, workdir: job.workdir, spec: job.schedule }],
+        job.schedule === null ? [] : [{ manifest: manifest.file, job: job.name, workdir: lockUnitOf(job), spec: job.schedule }],
       ),
     );
   };

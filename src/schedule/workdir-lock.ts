@@ -3,9 +3,11 @@
  * `codex-run run` must not edit the same checkout at once.
  *
  * The lock is `<runs root>/locks/<sha256 of the workdir, 16 hex>.lock` holding JSON with the
- * owner's pid. It is created complete and atomically by hard-linking a fully written temporary
- * file into place (link fails with EEXIST when the lock exists), so a reader never sees a half
- * written lock. A lock whose pid is no longer alive, or whose content is unreadable, is stale
+ * owner's pid, its start time and the boot id. It is created complete and atomically by
+ * hard-linking a fully written temporary file into place (link fails with EEXIST when the lock
+ * exists), so a reader never sees a half written lock. A lock whose process is no longer the
+ * same process (gone, or its pid reused after a reboot or a container restart: another start
+ * time or boot id, see src/util/process-identity.ts), or whose content is unreadable, is stale
  * and is taken over. Residual race, accepted: two processes that find the same stale lock at
  * the same instant could both take it over; the inode check narrows that window to a few
  * system calls.
@@ -16,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { identifyProcess, matchProcess } from '../util/process-identity.js';
 
 /** Who holds a workdir lock, as written in the lock file. */
 export interface LockHolder {
@@ -26,10 +29,14 @@ export interface LockHolder {
   since: number;
   /** Random per acquisition, so a release never removes a lock someone else has taken since. */
   token: string;
+  /** The holder's start time and boot id (src/util/process-identity.ts); null in locks written by older versions. */
+  startTime: string | null;
+  bootId: string | null;
 }
 
 /** A held lock. */
 export interface WorkdirLock {
+  /** What is locked: the canonical workdir (or, for the scheduler's lock, the schedule root). */
   readonly workdir: string;
   readonly file: string;
   readonly holder: LockHolder;
@@ -53,7 +60,7 @@ export interface LockOptions {
   pid?: number;
   /** Timestamp written into the lock. */
   now: number;
-  /** Liveness test for stale detection; default signal 0. */
+  /** Liveness test for stale detection, for tests; default: the holder's pid, start time and boot id still match a live process. */
   isAlive?: (pid: number) => boolean;
 }
 
@@ -72,6 +79,15 @@ export function lockFilePath(runsRoot: string, workdir: string): string {
   return path.join(runsRoot, 'locks', `${digest}.lock`);
 }
 
+/** True while the process that wrote `holder` is still alive: same pid, start time and boot. */
+export function isHolderAlive(holder: LockHolder): boolean {
+  return matchProcess({ pid: holder.pid, startTime: holder.startTime, bootId: holder.bootId }) !== 'gone';
+}
+
+function holderAlive(holder: LockHolder, isAlive: ((pid: number) => boolean) | undefined): boolean {
+  return isAlive === undefined ? isHolderAlive(holder) : isAlive(holder.pid);
+}
+
 /** True while a process with this pid exists (EPERM means it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -85,34 +101,45 @@ export function isProcessAlive(pid: number): boolean {
 
 /** Tries once to take the lock of `workdir`; never waits. */
 export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: string, options: LockOptions): LockAttempt {
-  const file = lockFilePath(runsRoot, workdir);
+  return acquireLockFile(lockFilePath(runsRoot, workdir), canonicalWorkdir(workdir), owner, options);
+}
+
+/**
+ * Tries once to take the lock file `file` (its folder is created 0700 when missing); never
+ * waits. `subject` is what it locks, for the held lock and messages. Also used for the
+ * scheduler's own lock (src/schedule/schedule-lock.ts).
+ */
+export function acquireLockFile(file: string, subject: string, owner: string, options: LockOptions): LockAttempt {
+  const pid = options.pid ?? process.pid;
+  const identity = identifyProcess(pid);
   const holder: LockHolder = {
-    pid: options.pid ?? process.pid,
+    pid,
     owner,
     since: options.now,
     token: randomBytes(8).toString('hex'),
+    startTime: identity.startTime,
+    bootId: identity.bootId,
   };
-  const isAlive = options.isAlive ?? isProcessAlive;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    if (tryLink(file, holder)) return { kind: 'acquired', lock: heldLock(canonicalWorkdir(workdir), file, holder), recovered: null };
+    if (tryLink(file, holder)) return { kind: 'acquired', lock: heldLock(subject, file, holder), recovered: null };
     const existing = readLock(file);
     if (existing === null) {
       // Released between our link and our read: one more try decides it.
       return tryLink(file, holder)
-        ? { kind: 'acquired', lock: heldLock(canonicalWorkdir(workdir), file, holder), recovered: null }
+        ? { kind: 'acquired', lock: heldLock(subject, file, holder), recovered: null }
         : { kind: 'failed', message: `lock ${file} keeps changing hands` };
     }
-    if (existing.holder !== null && isAlive(existing.holder.pid)) return { kind: 'busy', holder: existing.holder, inProcess: false };
+    if (existing.holder !== null && holderAlive(existing.holder, options.isAlive)) return { kind: 'busy', holder: existing.holder, inProcess: false };
     if (!removeIfSame(file, existing.ino)) return busyOrFailed(file);
     if (!tryLink(file, holder)) return busyOrFailed(file);
     return {
       kind: 'acquired',
-      lock: heldLock(canonicalWorkdir(workdir), file, holder),
+      lock: heldLock(subject, file, holder),
       recovered: { pid: existing.holder?.pid ?? null },
     };
   } catch (cause) {
-    return { kind: 'failed', message: `cannot lock ${workdir} (${file}): ${(cause as Error).message}` };
+    return { kind: 'failed', message: `cannot lock ${subject} (${file}): ${(cause as Error).message}` };
   }
 }
 
@@ -121,14 +148,14 @@ export function acquireWorkdirLock(runsRoot: string, workdir: string, owner: str
  * unreadable (the scheduler reports its own lock errors). Only looks: a manual run uses it to
  * refuse a workdir a scheduled run is editing.
  */
-export function liveLockHolder(runsRoot: string, workdir: string, isAlive: (pid: number) => boolean = isProcessAlive): LockHolder | null {
+export function liveLockHolder(runsRoot: string, workdir: string, isAlive?: (pid: number) => boolean): LockHolder | null {
   let holder: LockHolder | null;
   try {
     holder = readLock(lockFilePath(runsRoot, workdir))?.holder ?? null;
   } catch {
     return null;
   }
-  return holder !== null && isAlive(holder.pid) ? holder : null;
+  return holder !== null && holderAlive(holder, isAlive) ? holder : null;
 }
 
 /**
@@ -215,9 +242,9 @@ function readLock(file: string): { holder: LockHolder | null; ino: number } | nu
 function parseHolder(text: string): LockHolder | null {
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
-    const { pid, owner, since, token } = value;
+    const { pid, owner, since, token, startTime, bootId } = value;
     if (typeof pid !== 'number' || typeof owner !== 'string' || typeof since !== 'number' || typeof token !== 'string') return null;
-    return { pid, owner, since, token };
+    return { pid, owner, since, token, startTime: typeof startTime === 'string' ? startTime : null, bootId: typeof bootId === 'string' ? bootId : null };
   } catch {
     return null;
   }

@@ -9,7 +9,8 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 import type { OutputSink } from './output-sink.js';
 import type { PtyExit, PtyFactory, PtyProcess } from './pty.js';
-import type { JobMarker, TreeControl } from './tree-control.js';
+import type { JobContainment, JobMarker, TreeControl } from './tree-control.js';
+import { currentBootId, processStartTime } from '../util/process-identity.js';
 
 /** Why codex-run is stopping a job; becomes the job's status and reason. */
 export type StopCause =
@@ -63,13 +64,20 @@ type Ladder = readonly StopStep[];
 
 /** How often processes left behind are checked for while they get their grace period. */
 const SWEEP_POLL_MS = 50;
+/**
+ * SIGKILL rounds after the grace period: each rescans and kills what is left, so a process
+ * that forks while it is being killed cannot leave its children behind. Bounded (about 2 s):
+ * a process stuck in uninterruptible I/O is reported, not waited for forever.
+ */
+const MAX_KILL_ROUNDS = 40;
 
 /**
  * One job's life in its PTY.
  *
  *   pending ──start──▶ running ──exit──────────────────▶ sweeping ──▶ finished
  *      │                  │ stop(cause)                    ▲  (stray processes of the job:
- *      │ spawn fails      ▼                                │   TERM, grace, KILL)
+ *      │ spawn fails      ▼                                │   TERM, grace, KILL rounds
+ *      │                                                   │   that rescan until none is left)
  *      │              stopping ──exit──────────────────────┘
  *      │               (ctrl-c ─grace─▶ term ─grace─▶ kill)
  *      └─────────────────────────────────────────────────────────────▶ finished
@@ -100,6 +108,15 @@ type State =
     }
   | { kind: 'finished'; result: JobResult };
 
+/** What the sweep after the exit needs to carry from one poll to the next. */
+interface SweepContext {
+  rootPid: number;
+  startedAt: number;
+  exit: PtyExit;
+  cause: StopCause | null;
+  stoppedBy: StopStep | null;
+}
+
 export class JobSession {
   private state: State = { kind: 'pending' };
   private readonly done: Promise<JobResult>;
@@ -107,6 +124,8 @@ export class JobSession {
   private outputBytes = 0;
   /** Reasons the PTY is paused (log behind, screen model behind); it resumes when none is left. */
   private holds = 0;
+  /** The kernel's grouping of this attempt's processes (a cgroup), set up just before the spawn. */
+  private containment: JobContainment | null = null;
 
   constructor(private readonly o: JobSessionOptions) {
     this.done = new Promise((resolve) => {
@@ -116,6 +135,12 @@ export class JobSession {
 
   get name(): string {
     return this.o.job.name;
+  }
+
+  /** The agent's pid while it runs (or is being stopped), else null. */
+  get pid(): number | null {
+    const s = this.state;
+    return s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : null;
   }
 
   /** Total raw bytes received from the PTY. */
@@ -156,11 +181,14 @@ export class JobSession {
       this.finishWithoutRunning(startedAt, 'spawn-failed', prepared.error);
       return this.done;
     }
+    const containment = this.o.tree.contain?.() ?? null;
+    this.containment = containment;
+    const argv = containment?.launch(launch.file, launch.args) ?? { file: launch.file, args: launch.args };
     let pty: PtyProcess;
     try {
       pty = this.o.ptyFactory({
-        file: launch.file,
-        args: launch.args,
+        file: argv.file,
+        args: argv.args,
         cwd: job.workdir,
         env: this.o.env,
         cols: this.o.cols,
@@ -173,6 +201,24 @@ export class JobSession {
     }
     pty.onData((chunk) => this.onData(pty, chunk));
     pty.onExit((exit) => this.onExit(exit));
+    // Recorded so that a later codex-run can stop what is left if this runner dies
+    // (src/run/crashed-runs.ts). Only with a real tree control: a fake PTY's pid is nobody's.
+    if (containment !== null) {
+      this.o.bus.emit({
+        type: 'job-facts',
+        at: clock.now(),
+        job: this.name,
+        facts: {
+          process: {
+            pid: pty.pid,
+            startTime: processStartTime(pty.pid),
+            bootId: currentBootId(),
+            containment: containment.kind,
+            cgroup: containment.cgroup,
+          },
+        },
+      });
+    }
     const timeout =
       job.timeoutMs === null
         ? null
@@ -320,15 +366,29 @@ export class JobSession {
   }
 
   private signalTree(rootPid: number, signal: NodeJS.Signals): number {
-    const pids = this.o.tree.find(rootPid, this.o.marker);
+    if (signal === 'SIGKILL') this.containment?.killAll();
+    const pids = this.jobProcesses(rootPid);
     if (!pids.includes(rootPid)) pids.push(rootPid);
     return this.o.tree.signal(pids, signal);
+  }
+
+  // The session and marker scan, plus every member of the job's cgroup.
+  private jobProcesses(rootPid: number): number[] {
+    const found = new Set(this.o.tree.find(rootPid, this.o.marker));
+    for (const pid of this.containment?.members() ?? []) found.add(pid);
+    return [...found].sort((a, b) => a - b);
+  }
+
+  // After the agent's exit its pid may already belong to someone else: never a stray.
+  private strays(rootPid: number): number[] {
+    return this.jobProcesses(rootPid).filter((pid) => pid !== rootPid);
   }
 
   // After the agent exits, its stray processes (background jobs, setsid escapees) must not outlive it.
   private sweep(rootPid: number, startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
     this.o.observer?.dispose();
-    const strays = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
+    const context: SweepContext = { rootPid, startedAt, exit, cause, stoppedBy };
+    const strays = this.strays(rootPid);
     if (strays.length === 0) {
       this.end(startedAt, exit, cause, stoppedBy);
       return;
@@ -341,26 +401,48 @@ export class JobSession {
     });
     // Once the ladder reached KILL (or the user asked to skip the grace), strays get no grace either.
     if (stoppedBy === 'kill') {
-      this.o.tree.signal(strays, 'SIGKILL');
-      this.end(startedAt, exit, cause, stoppedBy);
+      this.killRound(context, 0);
       return;
     }
     this.o.tree.signal(strays, 'SIGTERM');
     // Ends as soon as they are gone; whatever is left when the grace runs out gets KILL.
     const deadline = this.o.clock.now() + this.o.graceMs;
     const check = (): void => {
-      const left = this.o.tree.find(rootPid, this.o.marker).filter((pid) => pid !== rootPid);
+      const left = this.strays(rootPid);
       const now = this.o.clock.now();
-      if (left.length > 0 && now < deadline) {
+      if (left.length === 0) {
+        this.end(startedAt, exit, cause, stoppedBy);
+      } else if (now < deadline) {
         const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, deadline - now));
-        this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
-        return;
+        this.state = { kind: 'sweeping', ...context, timer };
+      } else {
+        this.killRound(context, 0);
       }
-      if (left.length > 0) this.o.tree.signal(left, 'SIGKILL');
-      this.end(startedAt, exit, cause, stoppedBy);
     };
     const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, this.o.graceMs));
-    this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer };
+    this.state = { kind: 'sweeping', ...context, timer };
+  }
+
+  // One round of the final kill: rescan, SIGKILL what is there (the whole cgroup at once when
+  // there is one), and look again shortly; ends when nothing is left or the rounds run out.
+  private killRound(context: SweepContext, round: number): void {
+    const left = this.strays(context.rootPid);
+    if (left.length === 0 || round >= MAX_KILL_ROUNDS) {
+      if (left.length > 0) {
+        this.o.bus.emit({
+          type: 'warning',
+          at: this.o.clock.now(),
+          job: this.name,
+          message: `${left.length} process(es) of the job survived SIGKILL (pid ${left.join(', ')}), e.g. stuck in uninterruptible I/O`,
+        });
+      }
+      this.end(context.startedAt, context.exit, context.cause, context.stoppedBy);
+      return;
+    }
+    this.containment?.killAll();
+    this.o.tree.signal(left, 'SIGKILL');
+    const timer = this.o.clock.setTimeout(() => this.killRound(context, round + 1), SWEEP_POLL_MS);
+    this.state = { kind: 'sweeping', ...context, timer };
   }
 
   // Waits for the observer's verdict in the sweeping state, where stop() and write() do nothing.
@@ -368,11 +450,13 @@ export class JobSession {
     const s = this.state;
     const rootPid = s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : s.kind === 'sweeping' ? s.rootPid : -1;
     this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer: null };
+    this.releaseContainment();
     const verdict = this.o.observer?.finish?.(exit) ?? Promise.resolve(null);
     void verdict.then((v) => this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), v)));
   }
 
   private finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): void {
+    this.releaseContainment();
     this.o.observer?.dispose();
     void this.o.observer?.finish?.(null);
     this.finish({
@@ -385,6 +469,14 @@ export class JobSession {
       startedAt,
       finishedAt: this.o.clock.now(),
     });
+  }
+
+  // The job's cgroup goes once its processes are gone; one that cannot be removed is reported.
+  private releaseContainment(): void {
+    const containment = this.containment;
+    this.containment = null;
+    const problem = containment?.release() ?? null;
+    if (problem !== null) this.o.bus.emit({ type: 'warning', at: this.o.clock.now(), job: this.name, message: problem });
   }
 
   private finish(result: JobResult): void {

@@ -14,6 +14,11 @@ import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
 import { ReplyGate } from './reply-gate.js';
 import { ScreenModel, type ScreenSnapshot } from './screen.js';
+import { classifySnapshot } from './classify/classify-snapshot.js';
+import type { ScreenVerdict } from './classify/types.js';
+import { excerptTail } from './policies/policy.js';
+import { DEFAULT_SEND_TIMING, stepsFor, visibleSteps } from './policies/send-steps.js';
+import type { SendStep } from './policies/policy.js';
 
 /** What supervision may do to its job: type into the terminal, and stop it. */
 export interface SupervisedTarget {
@@ -56,7 +61,11 @@ const FLOOD_TAIL_BYTES = 16 * 1024;
  */
 export class JobSupervision {
   private readonly screen: ScreenModel;
-  private readonly supervisor: Supervisor;
+  private supervisor: Supervisor;
+  /** While someone is attached (`codex-run attach`), supervision makes no decisions; null when not. */
+  private detachSupervisor: (() => void) | null = null;
+  private paused = false;
+  private readonly makeSupervisor: () => Supervisor;
   private readonly replies: ReplyGate;
   private readonly sends = new Set<SendRun>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -84,15 +93,17 @@ export class JobSupervision {
       clock: o.clock,
       historyLines: Supervisor.historyLinesFor(spec),
     });
-    this.supervisor = new Supervisor({
-      spec,
-      clock: o.clock,
-      decline: o.decline,
-      onDecision: (decision) => this.act(decision),
-      agent: o.job.agent,
-      timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
-    });
-    this.unsubscribe.push(this.supervisor.attach(this.screen));
+    this.makeSupervisor = () =>
+      new Supervisor({
+        spec,
+        clock: o.clock,
+        decline: o.decline,
+        onDecision: (decision) => this.act(decision),
+        agent: o.job.agent,
+        timing: { enterDelayMs: o.job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
+      });
+    this.supervisor = this.makeSupervisor();
+    this.detachSupervisor = this.supervisor.attach(this.screen);
     this.unsubscribe.push(this.screen.onSnapshot((snap) => (this.latest = snap)));
     // Answer the terminal queries a real terminal would (cursor position, device attributes),
     // but only when the job looks like a terminal program asking (src/session/reply-gate.ts).
@@ -177,6 +188,72 @@ export class JobSupervision {
     return monitor.finish(exit);
   }
 
+  /**
+   * What a person looking from outside (`codex-run screen`, `ps`) sees: the screen as the
+   * supervisor has it, the classifier's verdict on it, and the supervision state label.
+   */
+  inspect(): { snapshot: ScreenSnapshot; verdict: ScreenVerdict; state: string } {
+    const snapshot = this.screen.snapshot();
+    const verdict = classifySnapshot(snapshot, { agent: this.o.job.agent });
+    return { snapshot, verdict, state: describeState(this.supervisor.state()) };
+  }
+
+  /**
+   * Types keystrokes someone sent from outside (`codex-run send`), through the same path as
+   * supervision's own answers (so their echo is not progress), recorded as an `input`
+   * intervention with who sent it. False when the job is no longer watched.
+   */
+  typeFromOutside(steps: readonly SendStep[], by: string): boolean {
+    if (this.disposed) return false;
+    const excerpt = excerptTail(this.screen.snapshot());
+    this.o.bus.emit({
+      type: 'job-intervention',
+      at: this.o.clock.now(),
+      job: this.o.job.name,
+      intervention: { at: this.o.clock.now(), kind: 'input', rule: null, excerpt, sent: visibleSteps(steps), by },
+    });
+    const run = runSendSteps(steps, (data) => this.type(data), this.o.clock);
+    this.sends.add(run);
+    void run.done.then(() => this.sends.delete(run));
+    return true;
+  }
+
+  /**
+   * `codex-run attach`: someone types into the terminal themselves, so supervision stops
+   * deciding (no answers, pokes, idle or loop stops) until {@link resumeSupervision}. Pending
+   * keystrokes of an answer are dropped.
+   */
+  pauseSupervision(): void {
+    if (this.disposed || this.paused) return;
+    this.paused = true;
+    for (const send of this.sends) send.cancel();
+    this.detachSupervisor?.();
+    this.detachSupervisor = null;
+    this.supervisor.dispose();
+    this.o.bus.emit({ type: 'job-state', at: this.o.clock.now(), job: this.o.job.name, phase: 'running', detail: 'attached (supervision paused)' });
+    this.shownState = 'attached (supervision paused)';
+  }
+
+  /** Supervision starts afresh (new idle timers and rule counts) on the screen as it is now. */
+  resumeSupervision(): void {
+    if (this.disposed || !this.paused) return;
+    this.paused = false;
+    this.supervisor = this.makeSupervisor();
+    this.detachSupervisor = this.supervisor.attach(this.screen);
+    this.supervisor.observeScreen(this.screen.snapshot());
+    this.showState();
+  }
+
+  /** Raw keystrokes of an attached person, through the same path as supervision's own (recorded as input, not progress). */
+  typeAttached(data: string): void {
+    if (!this.disposed) this.type(data);
+  }
+
+  /** The timed keystrokes for a send value, with this job's Enter timing. */
+  stepsFor(spec: SendSpec): SendStep[] {
+    return stepsFor(spec, { ...DEFAULT_SEND_TIMING, enterDelayMs: this.o.job.enterDelayMs });
+  }
+
   /** Resolves when the screen model has parsed what it was given. */
   whenCaughtUp(): Promise<void> {
     return this.screen.whenParsed();
@@ -191,6 +268,8 @@ export class JobSupervision {
     for (const send of this.sends) send.cancel();
     this.replies.cancel();
     for (const off of this.unsubscribe) off();
+    this.detachSupervisor?.();
+    this.detachSupervisor = null;
     this.monitor?.dispose();
     this.supervisor.dispose();
     this.screen.dispose();
@@ -243,6 +322,7 @@ export class JobSupervision {
 
   // Tells the display what supervision sees, when that changed.
   private showState(): void {
+    if (this.paused) return;
     const state = this.supervisor.state();
     if (state.kind === 'stopping') return;
     const label = describeState(state);

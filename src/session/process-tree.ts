@@ -5,7 +5,8 @@
  * everything in that session, every descendant of those by parent pid, and every process of
  * the runner's uid whose initial environment carries the job's marker variable. The marker
  * catches `setsid`/`nohup` escapees whose parent died (they are reparented to init and left
- * the session). It is lost only by a process started with a cleared environment (`env -i`).
+ * the session). It is lost only by a process started with a cleared environment (`env -i`);
+ * only the job's cgroup (src/session/cgroup.ts) catches that one.
  *
  * Everything here is synchronous: a scan reads a few hundred small files and takes a few
  * milliseconds, and callers want a consistent snapshot. Processes vanishing mid-scan are
@@ -85,9 +86,11 @@ function protectedPids(table: Map<number, ProcStat>): Set<number> {
   return result;
 }
 
+// As root every process's environment is readable, so a job that switched uid is still found;
+// otherwise only our own processes are read (others' would fail with EACCES anyway).
 function hasMarker(pid: number, entry: Buffer, uid: number): boolean {
   try {
-    if (fs.statSync(`/proc/${pid}`).uid !== uid) return false;
+    if (uid !== 0 && fs.statSync(`/proc/${pid}`).uid !== uid) return false;
     const environ = fs.readFileSync(`/proc/${pid}/environ`);
     let start = 0;
     while (start < environ.length) {
@@ -189,7 +192,7 @@ export interface StopJobTreeOptions {
   clock: Clock;
   /** How often to check whether they are gone. Default 25 ms. */
   pollMs?: number;
-  /** How long to wait for SIGKILL to take effect. Default 2000 ms. */
+  /** How long to wait for SIGKILL to take effect, over all kill rounds. Default 2000 ms. */
   killWaitMs?: number;
 }
 
@@ -206,7 +209,8 @@ export interface StopJobTreeOutcome {
 /**
  * Stops a whole job: SIGTERM (and SIGCONT, so stopped processes can act on it) to every
  * process, wait up to `graceMs` for them to go, then rescan (catching anything started
- * meanwhile) and SIGKILL what is left.
+ * meanwhile) and SIGKILL what is left, rescanning after each kill until nothing is left (a
+ * process may fork between a scan and its SIGKILL), for at most `killWaitMs`.
  */
 export async function stopJobTree(rootPid: number, marker: ProcessMarker | undefined, options: StopJobTreeOptions): Promise<StopJobTreeOutcome> {
   const pollMs = options.pollMs ?? 25;
@@ -214,10 +218,16 @@ export async function stopJobTree(rootPid: number, marker: ProcessMarker | undef
   const terminated = signalProcesses(first, 'SIGTERM');
   signalProcesses(first, 'SIGCONT');
   await waitUntilGone(first, options.graceMs, pollMs, options.clock);
-  const survivors = findJobProcesses(rootPid, marker);
-  const killed = signalProcesses(survivors, 'SIGKILL');
-  await waitUntilGone(survivors, options.killWaitMs ?? 2000, pollMs, options.clock);
-  return { terminated, killed, remaining: findJobProcesses(rootPid, marker) };
+  const killDeadline = options.clock.now() + (options.killWaitMs ?? 2000);
+  const killedPids = new Set<number>();
+  let survivors = findJobProcesses(rootPid, marker);
+  while (survivors.length > 0 && options.clock.now() < killDeadline) {
+    signalProcesses(survivors, 'SIGKILL');
+    for (const pid of survivors) killedPids.add(pid);
+    await waitUntilGone(survivors, Math.min(pollMs * 4, killDeadline - options.clock.now()), pollMs, options.clock);
+    survivors = findJobProcesses(rootPid, marker);
+  }
+  return { terminated, killed: killedPids.size, remaining: survivors };
 }
 
 // Polls the given pids (cheap) rather than rescanning /proc (reads every environ).

@@ -1,3 +1,4 @@
+import { createJobCgroup, launcherPath, type JobCgroup } from './cgroup.js';
 import { findJobProcesses, signalProcesses } from './process-tree.js';
 
 /** Marks every process of a job through its environment, so escapees can still be found. */
@@ -7,16 +8,76 @@ export interface JobMarker {
 }
 
 /**
+ * Which guarantee holds for a job's processes, as written in report.json:
+ * - `cgroup`: the job runs in its own cgroup; every process it starts is found and killed,
+ *   whatever it does (double fork, setsid, `env -i`, another uid).
+ * - `session+marker`: its terminal's session, their descendants and anything carrying the
+ *   job's marker variable; a process that leaves the session and clears its environment escapes.
+ */
+export type ContainmentKind = 'cgroup' | 'session+marker';
+
+/** The kernel's grouping for one job attempt, when there is one (src/session/cgroup.ts). */
+export interface JobContainment {
+  readonly kind: ContainmentKind;
+  /** The cgroup directory, or null. */
+  readonly cgroup: string | null;
+  /** Why there is no cgroup (for the record), or null. */
+  readonly fallbackReason: string | null;
+  /** The argv to spawn: through the launcher that joins the cgroup before exec, or unchanged. */
+  launch(file: string, args: string[]): { file: string; args: string[] };
+  /** Pids in the group now. */
+  members(): number[];
+  /** SIGKILL to the whole group at once (cgroup.kill). */
+  killAll(): void;
+  /** Removes the group once the job is gone; an error message when it cannot. */
+  release(): string | null;
+}
+
+/**
  * Finding and signalling a job's processes, injected into the session so unit tests with a
  * fake PTY never signal real pids.
  */
 export interface TreeControl {
   find(rootPid: number, marker: JobMarker): number[];
   signal(pids: number[], signal: NodeJS.Signals): number;
+  /** Sets up the kernel's grouping for one attempt, before its spawn; absent: session+marker only. */
+  contain?(): JobContainment;
 }
 
-/** The real thing, over /proc. */
+/** Containment by the session and marker scan alone. */
+export function sessionContainment(fallbackReason: string | null): JobContainment {
+  return {
+    kind: 'session+marker',
+    cgroup: null,
+    fallbackReason,
+    launch: (file, args) => ({ file, args }),
+    members: () => [],
+    killAll: () => undefined,
+    release: () => null,
+  };
+}
+
+/** Containment in a cgroup the launcher joins before exec. */
+export function cgroupContainment(group: JobCgroup, launcher: string): JobContainment {
+  return {
+    kind: 'cgroup',
+    cgroup: group.path,
+    fallbackReason: null,
+    launch: (file, args) => ({ file: '/bin/sh', args: [launcher, group.path, file, ...args] }),
+    members: () => group.members(),
+    killAll: () => group.kill(),
+    release: () => group.remove(),
+  };
+}
+
+/** The real thing, over /proc, with a cgroup per job attempt where the system allows it. */
 export const procTreeControl: TreeControl = {
   find: (rootPid, marker) => findJobProcesses(rootPid, marker),
   signal: (pids, signal) => signalProcesses(pids, signal),
+  contain: () => {
+    const group = createJobCgroup();
+    const launcher = launcherPath();
+    if (!group.ok || launcher === null) return sessionContainment(group.ok ? 'the cgroup launcher is missing' : group.error);
+    return cgroupContainment(group.value, launcher);
+  },
 };

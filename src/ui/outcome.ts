@@ -33,12 +33,16 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'denied':
     case 'waiting-for-input':
     case 'resume-lost-context':
+    case 'workspace-failed':
+    case 'killed-by-user':
     case 'agent-usage':
     case 'not-logged-in':
     case 'rate-limited':
     case 'usage-limit':
     case 'model-error':
     case 'sandbox-denied':
+    case 'verify-failed':
+    case 'budget-exhausted':
       return reason;
     default:
       return unreachable(reason);
@@ -97,7 +101,22 @@ export function describeOutcome(result: JobResult, resumes: ResumeHistory | null
   // `interrupted (interrupted)` says it twice.
   if (detail !== null && detail !== result.status) text += ` (${detail})`;
   if (resumes !== null) text += ` ${describeResumes(resumes)}`;
+  const turns = turnsNote(result);
+  if (turns !== null) text += ` [${turns}]`;
   if (duration !== null) text += ` in ${duration}`;
   if (message !== null) text += `: ${message}`;
   return text;
+}
+
+/**
+ * `verified, 2 turns, 5230 tokens` for a job that verified or took more than one turn; null for
+ * a plain single run, whose line stays as it always was.
+ */
+export function turnsNote(result: JobResult): string | null {
+  const attempts = result.attempts ?? [];
+  if (attempts.length <= 1 && result.outcome !== 'verified') return null;
+  const tokens = attempts.reduce((sum, a) => sum + (a.tokens ?? 0), 0);
+  const parts = [result.outcome ?? result.status, `${attempts.length} turn${attempts.length === 1 ? '' : 's'}`];
+  if (tokens > 0) parts.push(`${tokens} tokens`);
+  return parts.join(', ');
 }

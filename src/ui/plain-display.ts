@@ -1,4 +1,5 @@
 import { describeIntervention } from './intervention-text.js';
+import { describeChanges } from './changes-text.js';
 import { unreachable } from '../util/unreachable.js';
 import { ActivityThrottle } from './activity-throttle.js';
 import type { EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
@@ -97,6 +98,9 @@ export class PlainDisplay implements EventRenderer {
       case 'job-facts':
         // The session id is what a person needs to resume the agent by hand; the rest is in the report.
         if (event.facts.sessionId !== undefined) this.line(event.at, `${sanitizeLine(event.job)}: session ${sanitizeLine(event.facts.sessionId)}`);
+        return;
+      case 'job-changes':
+        this.line(event.at, `${sanitizeLine(event.job)}: ${sanitizeLine(describeChanges(event.changes))}`);
         return;
       case 'warning':
         this.warning(event.at, event.job, event.message);

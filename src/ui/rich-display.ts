@@ -232,7 +232,8 @@ class RichDisplay implements EventRenderer {
         return;
       }
       case 'job-facts':
-        // Session ids and token counts are for the report and the summary, not the live rows.
+      case 'job-changes':
+        // Session ids, token counts and changed files are for the report and the summary, not the live rows.
         return;
       case 'notification':
         // Failed deliveries arrive as warnings too; the rest is for the report.

@@ -10,6 +10,7 @@ interface Terminal {
   /** Closes the master side (the terminal goes away, as on an ssh drop) and sends SIGHUP. */
   destroy(): void;
   kill(signal?: string): void;
+  write(data: string): void;
 }
 
 interface NodePty {
@@ -25,6 +26,8 @@ export interface CliInTerminal {
   readonly exited: Promise<{ exitCode: number; signal: number }>;
   /** Closes the terminal under the CLI (the master side), which hangs it up: SIGHUP, then EIO on writes. */
   hangUp(): void;
+  /** Types into the terminal, as a person at the keyboard. */
+  write(data: string): void;
 }
 
 /** Starts bin/codex-run.js in a new pseudo-terminal (rich display: no CI variable). */
@@ -37,7 +40,7 @@ export function startInTerminal(args: string[], options: { cwd: string; env?: Re
   const require = createRequire(import.meta.url);
   const pty = require('node-pty') as NodePty;
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI') env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'CI' && key !== 'GITHUB_STEP_SUMMARY') env[key] = value;
   const term = pty.spawn(process.execPath, args, {
     cols: 100,
     rows: 30,
@@ -50,5 +53,5 @@ export function startInTerminal(args: string[], options: { cwd: string; env?: Re
   const exited = new Promise<{ exitCode: number; signal: number }>((resolve) => {
     term.onExit(({ exitCode, signal }) => resolve({ exitCode, signal: signal ?? 0 }));
   });
-  return { pid: term.pid, output: () => output, exited, hangUp: () => term.destroy() };
+  return { pid: term.pid, output: () => output, exited, hangUp: () => term.destroy(), write: (data) => term.write(data) };
 }

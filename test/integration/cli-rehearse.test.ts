@@ -40,6 +40,7 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
   const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
   const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
   assert.equal(existsSync(path.join(dir, '.codex')), false, 'the user home is never touched');
+  for (const name of ['report.md', 'report.junit.xml', 'report.html']) assert.ok(existsSync(path.join(runDir, name)), `${name} is in the run folder`);
   return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
 }
 
@@ -48,7 +49,7 @@ const LONG_MESSAGE = 'Recorded the date in approved.txt, as asked; the file hold
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', async () => {
+test('exec: the model runs a command that creates a file; succeeded, session id and tokens in the report', { timeout: 120_000 }, async () => {
   const { code, out, workdir, jobs } = await rehearse(
     (workdir) => `version: 1
 jobs:
@@ -73,7 +74,7 @@ jobs:
   assert.doesNotMatch(job.lastLine ?? '', /^[\d,]+$|^tokens used$/);
 });
 
-test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', async () => {
+test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', { timeout: 120_000 }, async () => {
   const { out, workdir, jobs, runDir } = await rehearse(
     (workdir) => `version: 1
 defaults:
@@ -121,7 +122,7 @@ jobs:
   assert.deepEqual(refuse.interventions.filter((i) => i.kind === 'deny' || i.kind === 'answer').map((i) => [i.kind, i.rule?.index]), [['deny', 0]]);
 });
 
-test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', async () => {
+test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', { timeout: 120_000 }, async () => {
   const { code, out, jobs, requests, runDir } = await rehearse(
     (workdir) => `version: 1
 jobs:

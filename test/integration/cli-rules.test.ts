@@ -19,7 +19,7 @@ test('rules test on the example manifest: the codex job\'s built-in rule answers
   const r = await cli([fixture('manifests/example/jobs.yaml'), '--job', 'fix-tests', path.join(CAPTURES, '01_trust_screen.txt'), path.join(CAPTURES, '03_working.txt')]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /rules of job "fix-tests" \(codex\): 0 own, 5 built-in/);
-  assert.match(r.stdout, /01_trust_screen\.txt\n.*\n\s+rule\s+codex:trust-folder -> answer, types \\r\n/);
+  assert.match(r.stdout, /01_trust_screen\.txt\n(?:.*\n)*?\s+rule\s+codex:trust-folder -> answer, types \\r\n/);
   assert.match(r.stdout, /03_working\.txt\n.*\n\s+rule\s+none\n/);
 
   const many = await cli([fixture('manifests/example/jobs.yaml'), path.join(CAPTURES, '01_trust_screen.txt')]);

@@ -28,11 +28,11 @@ test('an unknown command is said to be one, with a suggestion; a missing *.yaml 
   const missing = await runCli(['nightly.yaml'], { cwd: dir });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nightly\.yaml:1:1: error: cannot read the manifest/);
-  // A file of that name is a manifest, whatever it is called.
-  writeFileSync(path.join(dir, 'ps'), 'version: 1\njobs:\n  a:\n    agent: command\n    command: [echo, hi]\n');
-  const file = await runCli(['ps', '--dry-run'], { cwd: dir });
+  // A file of that name is a manifest, whatever it is called (a name that is not a command: `ps` is one now).
+  writeFileSync(path.join(dir, 'tonight'), 'version: 1\njobs:\n  a:\n    agent: command\n    command: [echo, hi]\n');
+  const file = await runCli(['tonight', '--dry-run'], { cwd: dir });
   assert.equal(file.code, 0, file.stderr);
-  assert.match(file.stdout, /Plan for .*ps: 1 job, /);
+  assert.match(file.stdout, /Plan for .*tonight: 1 job, /);
 });
 
 test('events.jsonl is in time order: a job’s last activity line comes before its job-finished', { timeout: 30_000 }, async () => {

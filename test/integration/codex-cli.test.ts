@@ -74,7 +74,7 @@ interface ReportJob {
   lastMessage: string | null;
 }
 
-test('a flag the real codex 0.169 rejects: the job fails as agent-usage with codex\'s own message, fast, offline', async () => {
+test('a flag the real codex 0.169 rejects: the job fails as agent-usage with codex\'s own message, fast, offline', { timeout: 120_000 }, async () => {
   const { dir, home } = setup(`version: 1
 jobs:
   rejected:
@@ -105,7 +105,7 @@ jobs:
   assert.match(ran.stdout + ran.stderr, /agent-usage/);
 });
 
-test('doctor: the real binary and its version per codex job; a missing binary exits 1', async () => {
+test('doctor: the real binary and its version per codex job; a missing binary exits 1', { timeout: 120_000 }, async () => {
   const { dir, home } = setup(`version: 1
 jobs:
   wrapped:
@@ -133,7 +133,7 @@ jobs:
   assert.match(broken.stdout, /^gone \(codex exec\): error: codex\.bin: no executable file at .*no-such-codex$/m);
 });
 
-test('--dry-run shows the exact codex argv and lists the built-in rules', async () => {
+test('--dry-run shows the exact codex argv and lists the built-in rules', { timeout: 120_000 }, async () => {
   const { dir, home } = setup(`version: 1
 jobs:
   review:

@@ -12,7 +12,7 @@ const ACTIVITY_OVERHEAD_BYTES = 120;
 
 test('jobs printing 70 KB lines fast: activity lines are capped and rate-limited, so events.jsonl stays small', { timeout: 60_000 }, async () => {
   const dir = tempDir();
-  const jobs = ['a', 'b'].map((name) => `  ${name}:\n    agent: command\n    command: [node, ${JSON.stringify(fixture('long-lines.js'))}, "2", "70000"]\n`).join('');
+  const jobs = ['a', 'b'].map((name) => `  ${name}:\n    agent: command\n    command: [node, ${JSON.stringify(fixture('long-lines.js'))}, "2", "70000", "30"]\n`).join('');
   writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\njobs:\n${jobs}`);
   const result = await runCli(['run', 'jobs.yaml', '--out', 'runs'], { cwd: dir, deadlineMs: 50_000 });
   assert.equal(result.code, 0, result.stderr);

@@ -54,7 +54,7 @@ function pidAfter(label: string, text: string): number {
   return Number(match[1]);
 }
 
-test('a setsid escapee whose parent died is found only through the marker, and is stopped', async (t) => {
+test('a setsid escapee whose parent died is found only through the marker, and is stopped', { timeout: 120_000 }, async (t) => {
   const job = startJob('/bin/sh', [fixture('setsid-grandchild.sh')]);
   t.after(() => cleanUp(job));
   await job.exited;
@@ -72,7 +72,7 @@ test('a setsid escapee whose parent died is found only through the marker, and i
   assert.deepEqual(findJobProcesses(job.pty.pid, job.marker), []);
 });
 
-test('while the root runs, its whole tree is found by session and parent, and stopJobTree ends it', async (t) => {
+test('while the root runs, its whole tree is found by session and parent, and stopJobTree ends it', { timeout: 120_000 }, async (t) => {
   const job = startJob('/bin/sh', [fixture('setsid-grandchild.sh'), 'stay']);
   t.after(() => cleanUp(job));
   await waitFor('the fixture to be ready', () => job.output().includes('ready'));
@@ -88,7 +88,7 @@ test('while the root runs, its whole tree is found by session and parent, and st
   assert.equal(expected.some(isAlive), false);
 });
 
-test('a process that ignores SIGTERM is killed after the grace period', async (t) => {
+test('a process that ignores SIGTERM is killed after the grace period', { timeout: 120_000 }, async (t) => {
   const job = startJob(process.execPath, [fixture('ignore-term.js')]);
   t.after(() => cleanUp(job));
   await waitFor('the handler to be installed', () => job.output().includes('ready'));
@@ -98,7 +98,7 @@ test('a process that ignores SIGTERM is killed after the grace period', async (t
   assert.equal(isAlive(job.pty.pid), false);
 });
 
-test('the runner and its ancestors are never returned, even when they match', async (t) => {
+test('the runner and its ancestors are never returned, even when they match', { timeout: 120_000 }, async (t) => {
   // Rooted at our parent, the descendant walk reaches us and our child; the PATH entry of our
   // initial environment matches us, our ancestors and the child.
   const path = /(?:^|\0)PATH=([^\0]*)/.exec(fs.readFileSync('/proc/self/environ', 'latin1'))?.[1];
@@ -119,7 +119,7 @@ test('the runner and its ancestors are never returned, even when they match', as
   }
 });
 
-test('signalProcesses counts live pids, skips vanished ones and refuses dangerous ones', async () => {
+test('signalProcesses counts live pids, skips vanished ones and refuses dangerous ones', { timeout: 120_000 }, async () => {
   const child = spawn('/usr/bin/sleep', ['30'], { stdio: 'ignore' });
   const pid = child.pid!;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -131,7 +131,7 @@ test('signalProcesses counts live pids, skips vanished ones and refuses dangerou
   }
 });
 
-test('isAlive treats a zombie as dead', async (t) => {
+test('isAlive treats a zombie as dead', { timeout: 120_000 }, async (t) => {
   // `true` exits at once and its parent (now `sleep`) never reaps it: a zombie.
   const parent = spawn('/bin/sh', ['-c', 'true & exec /usr/bin/sleep 30'], { stdio: 'ignore' });
   const parentExited = new Promise((resolve) => parent.once('exit', resolve));
@@ -158,4 +158,32 @@ test('isAlive treats a zombie as dead', async (t) => {
   assert.doesNotThrow(() => process.kill(zombie!, 0), 'the zombie still has a pid');
   assert.equal(isAlive(zombie!), false);
   assert.equal(isAlive(parent.pid!), true);
+});
+
+test('as root, a marked process that switched to another uid is still found by its marker', { timeout: 15_000 }, async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Without root no process can switch uid; the uid filter is what this guards.
+    assert.equal(findJobProcesses(process.ppid, { name: 'CODEX_RUN_NO_SUCH', value: 'x' }).length, 0);
+    return;
+  }
+  const marker = { name: 'CODEX_RUN_JOB_TOKEN', value: randomUUID() };
+  // setsid + a reaped parent: only the marker can find it.
+  const child = spawn('/usr/bin/setsid', ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/sleep', '30'], {
+    stdio: 'ignore',
+    env: { PATH: '/usr/bin:/bin', [marker.name]: marker.value },
+  });
+  const pid = child.pid!;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    signalProcesses([pid], 'SIGKILL');
+    await exited;
+  });
+  await waitFor('the child to run as nobody', () => {
+    try {
+      return fs.statSync(`/proc/${pid}`).uid === 65534 && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('/usr/bin/sleep');
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(findJobProcesses(999_999_999, marker), [pid]);
 });

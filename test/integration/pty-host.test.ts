@@ -93,7 +93,7 @@ test('50 jobs writing 4-64 KB and exiting at once deliver every byte before onEx
   console.log(`exit integrity: ${exact}/50 jobs byte-exact, ${results.reduce((n, r) => n + r.output.length, 0)} bytes`);
 });
 
-test('non-UTF-8 bytes and a multi-byte character cut at the very end arrive exactly; "\\n" becomes "\\r\\n"', async (t) => {
+test('non-UTF-8 bytes and a multi-byte character cut at the very end arrive exactly; "\\n" becomes "\\r\\n"', { timeout: 120_000 }, async (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const bytes = Buffer.concat([
@@ -110,7 +110,7 @@ test('non-UTF-8 bytes and a multi-byte character cut at the very end arrive exac
   assert.ok(result.output.equals(expected), firstDifference(result.output, expected));
 });
 
-test('no byte is lost when the child exits while the reader is paused', async (t) => {
+test('no byte is lost when the child exits while the reader is paused', { timeout: 120_000 }, async (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   // More than one read (4095 bytes), yet small enough for the kernel to hold it all, so the
@@ -137,14 +137,14 @@ test('no byte is lost when the child exits while the reader is paused', async (t
   assert.ok(result.output.equals(bytes), firstDifference(result.output, bytes));
 });
 
-test('exit code and signal are reported', async () => {
+test('exit code and signal are reported', { timeout: 120_000 }, async () => {
   const code = await collect(nodePtyFactory(options('/bin/sh', ['-c', 'exit 3'])));
   assert.deepEqual(code.exit, { exitCode: 3, signal: null });
   const killed = await collect(nodePtyFactory(options('/bin/sh', ['-c', 'kill -9 $$'])));
   assert.equal(killed.exit.signal, 9);
 });
 
-test('the child gets exactly the given environment, with TERM defaulted to xterm-256color', async () => {
+test('the child gets exactly the given environment, with TERM defaulted to xterm-256color', { timeout: 120_000 }, async () => {
   const defaulted = await collect(nodePtyFactory(options('/usr/bin/env', [], { env: { ...baseEnv, ONLY_THIS: 'a b=c' } })));
   assert.deepEqual(defaulted.output.toString('utf8').split('\r\n').filter(Boolean).sort(), [
     'ONLY_THIS=a b=c',
@@ -155,7 +155,7 @@ test('the child gets exactly the given environment, with TERM defaulted to xterm
   assert.equal(given.output.toString('utf8'), 'TERM=dumb\r\n');
 });
 
-test('write reaches the child and resize changes the size it sees', async () => {
+test('write reaches the child and resize changes the size it sees', { timeout: 120_000 }, async () => {
   const pty = nodePtyFactory(options('/bin/sh', ['-c', 'read line; echo "got:$line"; stty size'], { cols: 80, rows: 24 }));
   const done = collect(pty);
   pty.resize(132, 50);
@@ -166,7 +166,7 @@ test('write reaches the child and resize changes the size it sees', async () => 
   assert.match(text, /50 132\r\n/);
 });
 
-test("a second job's child holds no descriptor of the first job's terminal", async (t) => {
+test("a second job's child holds no descriptor of the first job's terminal", { timeout: 120_000 }, async (t) => {
   const first = nodePtyFactory(options('/usr/bin/sleep', ['30']));
   const firstDone = collect(first);
   t.after(async () => {
@@ -200,7 +200,7 @@ test("a second job's child holds no descriptor of the first job's terminal", asy
   }
 });
 
-test('onExit is not held back past the drain deadline by an escapee holding the terminal', async (t) => {
+test('onExit is not held back past the drain deadline by an escapee holding the terminal', { timeout: 120_000 }, async (t) => {
   const marker = { name: 'CODEX_RUN_JOB_TOKEN', value: randomUUID() };
   const clock = new FakeClock();
   const pty = createNodePtyFactory({ clock, drainTimeoutMs: 200 })(
@@ -221,7 +221,7 @@ test('onExit is not held back past the drain deadline by an escapee holding the 
   assert.ok(isAlive(Number(/setsid (\d+)/.exec(text)?.[1])), 'the escapee still runs');
 });
 
-test('a missing binary or cwd ends with exit code 1 and a message instead of hanging', async () => {
+test('a missing binary or cwd ends with exit code 1 and a message instead of hanging', { timeout: 120_000 }, async () => {
   const binary = await collect(nodePtyFactory(options('/nonexistent/codex-run-agent', [])));
   assert.equal(binary.exit.exitCode, 1);
   assert.match(binary.output.toString('utf8'), /execvp\(3\) failed/);
@@ -230,7 +230,7 @@ test('a missing binary or cwd ends with exit code 1 and a message instead of han
   assert.match(cwd.output.toString('utf8'), /chdir\(2\) failed/);
 });
 
-test('options that cannot reach execvp intact throw PtySpawnError', () => {
+test('options that cannot reach execvp intact throw PtySpawnError', { timeout: 120_000 }, () => {
   const cases: PtySpawnOptions[] = [
     options('/bin/echo', ['a\0b']),
     options('/bin/echo', [], { env: { 'A=B': 'c' } }),

@@ -130,7 +130,7 @@ function launch(rig: Rig, args: string[], onData?: (chunk: Buffer) => void, env:
 
 const PATCH = '*** Begin Patch\n*** Add File: made-by-patch.txt\n+patched\n*** End Patch';
 
-test('codex exec runs the scripted command and patch, says Done and reports its session and tokens', async (t) => {
+test('codex exec runs the scripted command and patch, says Done and reports its session and tokens', { timeout: 120_000 }, async (t) => {
   const job = [{ run: 'printf rehearsed > made-by-run.txt' }, { patch: PATCH }, { say: 'Done.' }];
   await withRig({ build: job }, 'build', async (rig) => {
     // A HOME of its own proves the rehearsal never reaches the user's ~/.codex.
@@ -166,7 +166,7 @@ test('codex exec runs the scripted command and patch, says Done and reports its 
   });
 });
 
-test('for a model without the apply_patch tool the patch goes through exec_command and still applies', async () => {
+test('for a model without the apply_patch tool the patch goes through exec_command and still applies', { timeout: 120_000 }, async () => {
   await withRig(
     { job: [{ patch: PATCH }, { say: 'Patched.' }] },
     'job',
@@ -190,7 +190,7 @@ test('for a model without the apply_patch tool the patch goes through exec_comma
   );
 });
 
-test('a stalled exec killed after its session id resumes with the full history and the same id', async () => {
+test('a stalled exec killed after its session id resumes with the full history and the same id', { timeout: 120_000 }, async () => {
   await withRig({ long: [{ stall: '20m' }, { say: 'Resumed and finished.' }] }, 'long', async (rig) => {
     const first = launch(rig, ['exec', '--skip-git-repo-check', 'First prompt: remember PINEAPPLE.']);
     const sessionId = await waitFor('the session id line', () => SESSION_ID.exec(plain(first.output()))?.[1], 20_000);
@@ -217,7 +217,7 @@ test('a stalled exec killed after its session id resumes with the full history a
   });
 });
 
-test('a flag codex 0.169 rejects exits 2 with clap\'s message before any request', async () => {
+test('a flag codex 0.169 rejects exits 2 with clap\'s message before any request', { timeout: 120_000 }, async () => {
   await withRig({ job: [{ say: 'never' }] }, 'job', async (rig) => {
     const codex = launch(rig, ['exec', '--full-auto', 'hi']);
     const exit = await exitWithin(codex, 15_000, 'codex exec --full-auto');
@@ -229,7 +229,7 @@ test('a flag codex 0.169 rejects exits 2 with clap\'s message before any request
   });
 });
 
-test('the TUI shows the approval dialog for an ask turn and runs the command after y', async (t) => {
+test('the TUI shows the approval dialog for an ask turn and runs the command after y', { timeout: 120_000 }, async (t) => {
   await withRig(
     { tui: [{ ask: 'touch ../approved-outside.txt', reason: 'Rehearsal wants to write outside the workspace.' }, { say: 'All done.' }] },
     'tui',

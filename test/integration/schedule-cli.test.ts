@@ -154,7 +154,7 @@ test('the daemon fires every 2 s, reloads valid edits, keeps the old schedule on
   assert.deepEqual(processesWith('H9_MARK', token), [], 'no job process is left');
 });
 
-test('--once: the first check only records; after a fire time passes the next check runs the job exactly once', async () => {
+test('--once: the first check only records; after a fire time passes the next check runs the job exactly once', { timeout: 120_000 }, async () => {
   const dir = tempDir('codex-run-schedule-once-');
   writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  tick: { agent: command, command: [echo, once], schedule: "* * * * * *" }\n');
   const runsRoot = path.join(dir, '.codex-run', 'runs');
@@ -181,7 +181,7 @@ test('--once: the first check only records; after a fire time passes the next ch
   assert.ok(lastFire >= nextFire && lastFire % 1000 === 0, `lastFire ${lastFire} is a fire time after the first check`);
 });
 
-test('--list prints the next 3 fire times; an invalid manifest exits 2 with located diagnostics and creates nothing', async () => {
+test('--list prints the next 3 fire times; an invalid manifest exits 2 with located diagnostics and creates nothing', { timeout: 120_000 }, async () => {
   const dir = tempDir('codex-run-schedule-list-');
   writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  nightly: { prompt: p, schedule: { cron: "0 2 * * 1-5", timezone: UTC }, catchUp: true }\n');
   const listed = await runCli(['schedule', 'jobs.yaml', '--list'], { cwd: dir });

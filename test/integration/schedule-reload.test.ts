@@ -44,7 +44,7 @@ const loadSchedules: LoadSchedules = async (file) => {
   return problems.length > 0 ? err(problems.join('\n')) : ok(jobs);
 };
 
-test('manifest reloads through real file writes and chokidar: valid edit, invalid edit, removed job', async (t) => {
+test('manifest reloads through real file writes and chokidar: valid edit, invalid edit, removed job', { timeout: 120_000 }, async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'h5-reload-'));
   const manifest = path.join(root, 'jobs.yaml');
   const original = fs.readFileSync(fixture('schedule/jobs.yaml'), 'utf8');

@@ -30,7 +30,7 @@ async function runningDir(outDir: string, job: string): Promise<string> {
   });
 }
 
-test('a fire becomes a normal run of the manifest’s last valid model, even after the file stops validating', async () => {
+test('a fire becomes a normal run of the manifest’s last valid model, even after the file stops validating', { timeout: 120_000 }, async () => {
   const dir = tempDir('codex-run-scheduled-runs-');
   const file = path.join(dir, 'jobs.yaml');
   writeFileSync(file, 'version: 1\njobs:\n  tick: { agent: command, command: [echo, version-one], schedule: "0 2 * * *" }\n');

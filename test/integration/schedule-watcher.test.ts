@@ -48,7 +48,7 @@ function setup(t: { after(fn: () => Promise<void> | void): void }) {
   return { root, file, clock, events, watcher, count };
 }
 
-test('rapid writes to a manifest collapse into one debounced `changed`, timed on the injected clock', async (t) => {
+test('rapid writes to a manifest collapse into one debounced `changed`, timed on the injected clock', { timeout: 120_000 }, async (t) => {
   const { file, clock, watcher, count } = setup(t);
   await watcher.ready;
   await writeUntilSeen(file, 'jobs: { a: {} }\n', () => count('seen'));
@@ -65,7 +65,7 @@ test('rapid writes to a manifest collapse into one debounced `changed`, timed on
   assert.equal(count('changed'), 1);
 });
 
-test('an editor-style save (write a temporary file, rename it over) is one `changed`', async (t) => {
+test('an editor-style save (write a temporary file, rename it over) is one `changed`', { timeout: 120_000 }, async (t) => {
   const { root, file, clock, events, watcher, count } = setup(t);
   await watcher.ready;
   const tmp = path.join(root, '.jobs.yaml.swp');
@@ -79,7 +79,7 @@ test('an editor-style save (write a temporary file, rename it over) is one `chan
   assert.deepEqual(events.filter((e) => e.type === 'changed'), [{ type: 'changed', file }]);
 });
 
-test('a deleted manifest and its re-creation are both seen', async (t) => {
+test('a deleted manifest and its re-creation are both seen', { timeout: 120_000 }, async (t) => {
   const { file, events, watcher } = setup(t);
   await watcher.ready;
   const changes = () => events.flatMap((e) => (e.type === 'seen' ? [e.change] : []));
@@ -89,7 +89,7 @@ test('a deleted manifest and its re-creation are both seen', async (t) => {
   await waitFor('the re-creation to be seen', () => changes().includes('add'));
 });
 
-test('close() cancels a pending debounce', async (t) => {
+test('close() cancels a pending debounce', { timeout: 120_000 }, async (t) => {
   const { file, clock, watcher, count } = setup(t);
   await watcher.ready;
   fs.writeFileSync(file, 'jobs: { c: {} }\n');

@@ -74,3 +74,32 @@ test('with redactRawLog (the default under CI) the raw log is redacted too, spli
   assert.match(log, /split \*\*\* joined/);
   assert.match(log, /finished with \*\*\*$/, 'the held-back tail is written at exit');
 });
+
+test('a question that shows a secret: the blocked intervention\'s question and options, the events and the summary show *** instead', { timeout: 40_000 }, async () => {
+  const dir = tempDir();
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    [
+      'version: 1',
+      'jobs:',
+      '  asks:',
+      '    agent: command',
+      `    command: [node, ${JSON.stringify(fixture('ask-with-secret.js'))}, API_TOKEN]`,
+      `    env: { API_TOKEN: "${TOKEN}" }`,
+      '    idle: { blockedAfter: 500ms, onBlocked: fail }',
+      '',
+    ].join('\n'),
+  );
+  const result = await runCli(['run', 'jobs.yaml', '--out', 'runs'], { cwd: dir, deadlineMs: 25_000 });
+  assert.equal(result.code, 1, result.stderr + result.stdout);
+  const runs = path.join(dir, 'runs');
+  const runDir = path.join(runs, readdirSync(runs)[0]!);
+  const report = readFileSync(path.join(runDir, 'report.json'), 'utf8');
+  const parsed = JSON.parse(report) as { jobs: Array<{ interventions: Array<{ kind: string; question?: { text: string } }> }> };
+  const blocked = parsed.jobs[0]!.interventions.find((i) => i.kind === 'blocked');
+  assert.ok(blocked?.question !== undefined, report);
+  assert.match(blocked.question.text, /Use token \*\*\* for the push\?/);
+  for (const [name, text] of Object.entries({ 'report.json': report, 'events.jsonl': readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'), stdout: result.stdout, stderr: result.stderr })) {
+    assert.ok(!text.includes(TOKEN), `${name} holds the token:\n${text}`);
+  }
+});

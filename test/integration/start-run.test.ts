@@ -12,7 +12,7 @@ import { err } from '../../src/util/result.js';
 import { fakePtyFactory } from '../helpers/fake-pty.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-test('a rehearsal that cannot start fails every job in a complete report, and nothing is spawned', async () => {
+test('a rehearsal that cannot start fails every job in a complete report, and nothing is spawned', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const manifestFile = path.join(dir, 'jobs.yaml');
   writeFileSync(manifestFile, 'version: 1\njobs:\n  fix:\n    prompt: "Fix it"\n  lint:\n    agent: command\n    command: [echo, hi]\n');

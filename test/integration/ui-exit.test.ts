@@ -65,7 +65,7 @@ function runChild(source: string): Promise<{ code: number | null; signal: NodeJS
 }
 
 for (const mode of ['rich', 'plain', 'quiet', 'silent']) {
-  test(`${mode} mode: done() leaves nothing running, the process exits by itself`, async () => {
+  test(`${mode} mode: done() leaves nothing running, the process exits by itself`, { timeout: 120_000 }, async () => {
     const child = await runChild(childSource(mode, 'finished'));
     assert.equal(child.stderr, '');
     assert.equal(child.signal, null);
@@ -79,7 +79,7 @@ for (const mode of ['rich', 'plain', 'quiet', 'silent']) {
   });
 }
 
-test('rich mode: stop() without run-finished also leaves nothing running', async () => {
+test('rich mode: stop() without run-finished also leaves nothing running', { timeout: 120_000 }, async () => {
   const child = await runChild(childSource('rich', 'stopped'));
   assert.equal(child.stderr, '');
   assert.equal(child.code, 0);

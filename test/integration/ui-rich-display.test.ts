@@ -59,7 +59,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-test('rich mode draws a live row per job with ticking elapsed time and final statuses', async (t) => {
+test('rich mode draws a live row per job with ticking elapsed time and final statuses', { timeout: 120_000 }, async (t) => {
   const sigintListeners = process.listenerCount('SIGINT');
   const clock = new FakeClock(T0);
   const bus = new EventBus();
@@ -123,7 +123,7 @@ test('rich mode draws a live row per job with ticking elapsed time and final sta
   assert.equal(clock.timerCount, 0, 'the elapsed-time tick is cleared');
 });
 
-test('rich rows are cut to the terminal width', async (t) => {
+test('rich rows are cut to the terminal width', { timeout: 120_000 }, async (t) => {
   const clock = new FakeClock(T0);
   const bus = new EventBus();
   const term = fakeTerminal(40);
@@ -143,7 +143,7 @@ test('rich rows are cut to the terminal width', async (t) => {
   assert.ok(lines.some((l) => /^ {2}› x{33}…$/.test(l)), `no single cut activity line in:\n${lines.join('\n')}`);
 });
 
-test('rich mode without run-started draws nothing; stop() still resolves', async () => {
+test('rich mode without run-started draws nothing; stop() still resolves', { timeout: 120_000 }, async () => {
   const bus = new EventBus();
   const term = fakeTerminal(80);
   const display = startDisplay(bus, { mode: 'rich', stream: term.stream, clock: new FakeClock(T0), color: false });

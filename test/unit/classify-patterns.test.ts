@@ -161,3 +161,107 @@ test('generic rules: prompts in the styles of tools nobody described', { timeout
     assert.deepEqual((v.question?.options ?? []).map((o) => o.keys), keys, text);
   }
 });
+
+test('the question text is the asking sentence: inside a wrapped paragraph, or the agent\'s own dialog question above a nearer "…?" line', { timeout: 10_000 }, () => {
+  const paragraph = classifyScreen(
+    [
+      '  Workspace check',
+      '  Allow edits in this repository? The tool may change files here and run its checks. You can',
+      '  revoke this later in the settings.',
+      '› 1. Allow',
+      '  2. Leave',
+      '  enter confirm · esc back',
+    ].join('\n'),
+  );
+  assert.equal(paragraph.state, 'waiting_input', show(paragraph));
+  assert.equal(paragraph.question?.text, 'Allow edits in this repository?');
+
+  const dialog = [
+    '  Would you like to run the following command?',
+    '',
+    '  Reason: Is the cache stale?',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '  $ rm -r build/cache',
+    '',
+    '',
+    '› 1. Yes, proceed (y)',
+    '  2. No, and tell Codex what to do differently (esc)',
+    '',
+    '  Press enter to confirm or esc to cancel',
+  ].join('\n');
+  assert.equal(classifyScreen(dialog, { agent: 'codex' }).question?.text, 'Would you like to run the following command?');
+  // Without the agent's knowledge, the nearest asking line is the question: still waiting.
+  assert.equal(classifyScreen(dialog).state, 'waiting_input');
+});
+
+test('input requests after a colon on the last line: a password, an inquirer field, a number for the menu above', { timeout: 10_000 }, () => {
+  const menu = classifyScreen(screen('waiting_input--numbered-then-input'));
+  assert.equal(menu.question?.text, 'Choose a region:');
+  assert.deepEqual(options(menu), [['eu-west', ['1', '\r']], ['us-east', ['2', '\r']], ['ap-south', ['3', '\r']]], 'the number is typed, then Enter');
+  const password = classifyScreen(screen('waiting_input--password'));
+  assert.equal(password.question?.text, '[sudo] password for dev:');
+  assert.deepEqual(options(password), []);
+  assert.equal(classifyScreen(screen('waiting_input--inquirer-input')).question?.text, 'Package name: (my-lib)');
+  assert.equal(classifyScreen('? Service name › billing-api').question?.text, 'Service name', "the prompts library's mark and default are not the question");
+  const select = classifyScreen('? Pick a runtime › - Use arrow-keys. Return to submit.\n❯   node\n    deno');
+  assert.equal(select.question?.text, 'Pick a runtime');
+  assert.deepEqual(options(select), [['node', ['\r']], ['deno', [DOWN, '\r']]]);
+  assert.deepEqual(options(classifyScreen('This deletes 3 branches.\nType "delete" to confirm: ')), [['delete', ['delete', '\r']]], 'the word to type, then Enter');
+  for (const text of ['Passphrase for key /home/dev/.ssh/id: ', 'Enter your name: ', 'Your choice: ', "Username for 'https://git.example.org': ", "? What's the name of the service? "]) {
+    assert.equal(classifyScreen(`Starting.\n${text}`).state, 'waiting_input', text);
+  }
+  assert.equal(classifyScreen('Password: ok\n$ ').state, 'other', 'a colon line with output below is history');
+  assert.equal(classifyScreen('Enter a number:\n> 4\nDone.').state, 'other');
+  assert.equal(classifyScreen('Summary:').state, 'other', 'a heading is not an input request');
+});
+
+test('boxes drawn in ASCII, radio menus, answers typed as words, a single key after the question', { timeout: 10_000 }, () => {
+  const box = classifyScreen(screen('waiting_input--ascii-box-menu'));
+  assert.equal(box.question?.text, 'Staging build 4.2 is ready');
+  assert.deepEqual(options(box), [['Ship it', ['1']], ['Hold it', ['2']]]);
+  const radio = classifyScreen(screen('waiting_input--radio-menu'));
+  assert.equal(radio.question?.text, 'Run `make clean` in ~/src/shop?');
+  assert.deepEqual(options(radio), [['Allow once', ['\r']], ['Allow for this session', [DOWN, '\r']], ['Deny', ['\x1b']]], 'the filled dot is the cursor; a named key wins');
+  const up = classifyScreen('Which plan?\n○ Free\n● Team\n○ Enterprise');
+  assert.deepEqual(options(up), [['Free', [UP, '\r']], ['Team', ['\r']], ['Enterprise', [DOWN, '\r']]]);
+  assert.equal(classifyScreen(screen('other--progress-dots')).state, 'other', 'a progress list of dots asks nothing');
+  const boxes = classifyScreen('? Select the checks to run (Press <space> to select, <enter> to proceed)\n ◯ lint\n❯◉ unit\n ◯ e2e');
+  assert.equal(boxes.question?.text, 'Select the checks to run (Press <space> to select, <enter> to proceed)');
+  assert.equal(boxes.question?.row, 0);
+  assert.deepEqual(options(boxes), [['lint', [UP, ' ', '\r']], ['unit', [' ', '\r']], ['e2e', [DOWN, ' ', '\r']]], 'a checkbox list: move, tick with space, Enter');
+  const words = classifyScreen(screen('waiting_input--word-answers'));
+  assert.equal(words.question?.text, 'Overwrite the remote copy (yes/no/[diff])?');
+  assert.deepEqual(options(words), [['Yes', ['yes', '\r']], ['No', ['no', '\r']]], 'words are typed in full, then Enter; the [diff] placeholder is no option');
+  const single = classifyScreen(screen('waiting_input--single-key'));
+  assert.equal(single.question?.text, 'Ok to proceed?');
+  assert.deepEqual(options(single), [['Yes', ['y']]]);
+});
+
+test('key hints to continue, a question above an empty prompt whatever its wording, the heading of a wrapped paragraph', { timeout: 10_000 }, () => {
+  const key = classifyScreen(screen('waiting_input--any-key'));
+  assert.deepEqual(options(key), [['Continue', ['\r']]]);
+  assert.equal(classifyScreen('Done.\nHit space to proceed').question?.options[0]?.keys[0], ' ');
+  const asked = classifyScreen(screen('waiting_input--question-above-prompt'));
+  assert.equal(asked.question?.text, 'Which port should the server listen on?');
+  assert.equal(classifyScreen('Which database would you like to use?\n\n> ').state, classifyScreen('Proceed?\n\n> ').state, 'a question is a question, whatever word starts it');
+  assert.equal(classifyScreen('Which port?\nI picked 8080.\n> ').state, 'idle_ready', 'output between the question and the prompt: nothing asked');
+  const paragraph = classifyScreen(screen('waiting_input--menu-under-paragraph'));
+  assert.equal(paragraph.question?.text, 'Faster builds', 'the heading, not the fragment "work they did last time, see the notes."');
+  const noHeading = classifyScreen('The new cache keeps compiled modules between runs. It is\nfaster, see the notes.\n› 1. Turn it on\n  2. Not now');
+  assert.equal(noHeading.question?.text, 'The new cache keeps compiled modules between runs.');
+});
+
+test('raw input: escape sequences are dropped; a non-string is a TypeError that names what it got', { timeout: 10_000 }, () => {
+  const v = classifyScreen(screen('waiting_input--ansi-colours'));
+  assert.equal(v.question?.text, 'Drop the local changes? [y/N]');
+  assert.deepEqual(options(v), [['Yes', ['y']], ['No', ['n']]]);
+  assert.equal(classifyScreen('\x1b]0;title\x07\x1b[2K\x1b[32m❯\x1b[0m 1. Yes\n  2. No').question?.options[0]?.label, 'Yes');
+  const call = classifyScreen as (text: unknown) => unknown;
+  assert.throws(() => call(null), { name: 'TypeError', message: 'classifyScreen: expected a string, got null' });
+  assert.throws(() => call(undefined), { name: 'TypeError', message: 'classifyScreen: expected a string, got undefined' });
+  assert.throws(() => call(42), { name: 'TypeError', message: 'classifyScreen: expected a string, got number' });
+});

@@ -1,9 +1,10 @@
 /** Which codex binary a job runs (codex.bin, PATH, the bundled one) and reading its version. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCodexVersion, resolveCodexBinary } from '../../src/agents/codex/binary.js';
+import { bundledCodex, parseCodexVersion, resolveCodexBinary } from '../../src/agents/codex/binary.js';
+import { CODEX_RULES_VERSION } from '../../src/agents/codex/options.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 function executable(dir: string, name: string): string {
@@ -34,7 +35,17 @@ test('missing: codex.bin names what was looked for; without any codex the messag
   assert.equal(missingName.error.message, "codex.bin: no executable 'codex-nightly' on the job's PATH");
   const none = resolveCodexBinary(null, dir, dir, () => null);
   assert.ok(!none.ok);
-  assert.match(none.error.message, /npm install -g @openai\/codex/);
+  // The advice names the exact version the built-in rules were made for, never "the latest".
+  assert.match(none.error.message, /`npm install @openai\/codex@0\.169\.0` \(or -g\)/);
+});
+
+test('the bundled codex is the pinned @openai/codex package that Node resolves from codex-run itself', { timeout: 10_000 }, () => {
+  const file = bundledCodex();
+  assert.ok(file !== null);
+  const script = realpathSync(file);
+  assert.equal(path.basename(script), 'codex.js');
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(script), '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  assert.deepEqual(pkg, { ...pkg, name: '@openai/codex', version: CODEX_RULES_VERSION });
 });
 
 test('the version from `codex --version` output (codex-cli 0.169.0), warnings around it ignored', () => {

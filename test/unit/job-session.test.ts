@@ -219,8 +219,40 @@ test('processes the job leaves behind are stopped after it exits: TERM, then KIL
   tree.strays = [4343];
   clock.advance(1000);
   assert.deepEqual(tree.calls.at(-1), { pids: [4343], signal: 'SIGKILL' });
+  tree.strays = [];
+  clock.advance(50);
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
+});
+
+test('the final KILL rescans until nothing is left: a stray that forked while being killed leaves no child behind', { timeout: 10_000 }, async () => {
+  const { session, pty, clock, tree } = setup();
+  session.start();
+  tree.strays = [4242];
+  pty().exit({ exitCode: 0, signal: null });
+  clock.advance(1000);
+  assert.deepEqual(tree.calls.at(-1), { pids: [4242], signal: 'SIGKILL' });
+  // 4242 forked on SIGTERM just after the scan: its child shows up in the next one.
+  tree.strays = [5151];
+  clock.advance(50);
+  assert.deepEqual(tree.calls.at(-1), { pids: [5151], signal: 'SIGKILL' });
+  tree.strays = [];
+  clock.advance(50);
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM', 'SIGKILL', 'SIGKILL']);
+});
+
+test('kill rounds are bounded: a process that survives SIGKILL is reported and the job still finishes', { timeout: 10_000 }, async () => {
+  const { session, pty, clock, tree, events } = setup();
+  session.start();
+  tree.strays = [4242];
+  pty().exit({ exitCode: 0, signal: null });
+  clock.advance(1000);
+  for (let i = 0; i < 100 && clock.timerCount > 0; i++) clock.advance(50);
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.ok(events.some((e) => e.type === 'warning' && /survived SIGKILL \(pid 4242\)/.test(e.message)));
 });
 
 test('a missing workdir fails the job before anything is spawned', async () => {
@@ -270,12 +302,14 @@ test('a log write error turns a success into log-write-failed, and is added to a
 });
 
 test('after the ladder reached KILL, processes left behind are killed at once, without a grace period', async () => {
-  const { session, pty, tree } = setup();
+  const { session, pty, tree, clock } = setup();
   session.start();
   session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
   tree.strays = [4242];
   pty().exit({ exitCode: 0, signal: 9 });
   assert.deepEqual(tree.calls.at(-1), { pids: [4242], signal: 'SIGKILL' });
+  tree.strays = [];
+  clock.advance(50);
   const result = await session.finished;
   assert.equal(result.stoppedBy, 'kill');
 });
@@ -291,4 +325,43 @@ test('processes left behind that exit on SIGTERM end the sweep early, without KI
   assert.equal(result.status, 'succeeded');
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM']);
   assert.equal(result.finishedAt - (result.startedAt ?? 0), 50);
+});
+
+test('with a containment (cgroup): the spawn goes through its launcher, KILL kills the whole group, members count as strays, the group is released', { timeout: 10_000 }, async () => {
+  const calls: string[] = [];
+  let members: number[] = [];
+  const tree = new RecordingTree();
+  const contained: TreeControl = {
+    find: (rootPid) => tree.find(rootPid),
+    signal: (pids, signal) => tree.signal(pids, signal),
+    contain: () => ({
+      kind: 'cgroup',
+      cgroup: '/sys/fs/cgroup/test.1',
+      fallbackReason: null,
+      launch: (file, args) => ({ file: '/bin/sh', args: ['launcher', '/sys/fs/cgroup/test.1', file, ...args] }),
+      members: () => members,
+      killAll: () => void calls.push('killAll'),
+      release: () => (calls.push('release'), null),
+    }),
+  };
+  const { session, pty, clock, events } = setup({ tree: contained });
+  session.start();
+  assert.deepEqual([pty().options.file, ...pty().options.args], ['/bin/sh', 'launcher', '/sys/fs/cgroup/test.1', '/bin/sh', '-c', 'true']);
+  const facts = events.find((e) => e.type === 'job-facts');
+  assert.deepEqual(facts?.type === 'job-facts' ? facts.facts.process : null, {
+    pid: pty().pid,
+    startTime: null,
+    bootId: facts?.type === 'job-facts' ? (facts.facts.process?.bootId ?? null) : null,
+    containment: 'cgroup',
+    cgroup: '/sys/fs/cgroup/test.1',
+  });
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
+  assert.deepEqual(calls, ['killAll']);
+  members = [7777];
+  pty().exit({ exitCode: 0, signal: 9 });
+  assert.deepEqual(tree.calls.at(-1), { pids: [7777], signal: 'SIGKILL' }, 'a cgroup member is a stray');
+  members = [];
+  clock.advance(50);
+  await session.finished;
+  assert.deepEqual(calls, ['killAll', 'killAll', 'release']);
 });

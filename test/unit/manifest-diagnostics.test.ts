@@ -297,7 +297,7 @@ test('files that cannot be a manifest: missing, a folder, empty, too large, not 
   await writeFile(path.join(dir, 'huge.yaml'), `version: 1\n${'#'.repeat(MAX_MANIFEST_BYTES)}\n`);
   await check('huge.yaml', ['huge.yaml:1:1: the file is larger than 1 MiB, the most a manifest may be']);
   await writeFile(path.join(dir, 'binary.yaml'), Buffer.from([0x76, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
-  await check('binary.yaml', ['binary.yaml:1:1: expected UTF-8 text, found bytes that are not valid UTF-8']);
+  await check('binary.yaml', ['binary.yaml:1:4: expected UTF-8 text, found a byte that is not valid UTF-8 (byte 0xff) (hint: save the file as UTF-8)']);
 });
 
 test('YAML features that do not fit a manifest: several documents, odd keys, unknown aliases and tags, alias bombs', async () => {

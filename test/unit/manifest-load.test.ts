@@ -8,6 +8,12 @@ import type { Manifest } from '../../src/manifest/model.js';
 import { fixture } from '../helpers/paths.js';
 import { defaultSupervision } from '../helpers/supervision.js';
 
+// The default supervision with the idle ladder's kill set (the codex adapter's default).
+function withIdleKill(killMs: number): ReturnType<typeof defaultSupervision> {
+  const supervision = defaultSupervision();
+  return { ...supervision, idle: { ...supervision.idle, killMs } };
+}
+
 const root = await mkdtemp(path.join(tmpdir(), 'codex-run-manifest-load-'));
 after(() => rm(root, { recursive: true, force: true }));
 let count = 0;
@@ -43,8 +49,9 @@ test('the jobs.example-style manifest loads to the expected model', async () => 
           workdir: path.join(dir, 'services', 'api'),
           env: { NODE_ENV: 'test', TOKEN: 'ghp_secret' },
           timeoutMs: 45 * 60_000,
+          agentDefaults: { timeout: false, idleKill: true, noDefaults: null },
           schedule: null,
-          supervision: defaultSupervision(),
+          supervision: withIdleKill(15 * 60_000),
           enterDelayMs: 500,
           resume: null,
           rehearsal: null,
@@ -59,6 +66,7 @@ test('the jobs.example-style manifest loads to the expected model', async () => 
           workdir: dir,
           env: {},
           timeoutMs: 2 * 3_600_000,
+          agentDefaults: { timeout: false, idleKill: false, noDefaults: 'command jobs have no default limits: set timeout or idle.kill' },
           schedule: null,
           supervision: defaultSupervision(),
           enterDelayMs: 500,
@@ -129,7 +137,7 @@ test('defaults.agent: command makes agent-less jobs command jobs; a prompt in de
   );
 });
 
-test('agent defaults to codex, workdir to the manifest folder, timeout to none, env to empty', async () => {
+test('agent defaults to codex, workdir to the manifest folder, timeout and idle kill to the codex defaults, env to empty', async () => {
   const manifest = await load('version: 1\njobs:\n  only:\n    prompt: Do it\n');
   assert.deepEqual(manifest.jobs[0], {
     name: 'only',
@@ -138,9 +146,10 @@ test('agent defaults to codex, workdir to the manifest folder, timeout to none, 
     command: null,
     workdir: manifest.dir,
     env: {},
-    timeoutMs: null,
+    timeoutMs: 4 * 3_600_000,
+    agentDefaults: { timeout: true, idleKill: true, noDefaults: null },
     schedule: null,
-    supervision: defaultSupervision(),
+    supervision: withIdleKill(15 * 60_000),
     enterDelayMs: 500,
     resume: null,
     rehearsal: null,

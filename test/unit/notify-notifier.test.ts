@@ -98,3 +98,25 @@ test('a flush with nothing in flight returns at once', { timeout: 10_000 }, asyn
   const { notifier } = setup([]);
   await notifier.flush(60_000);
 });
+
+test('a job parked on the usage limit is told once as usage-limit (a second park of the same job is not)', { timeout: 10_000 }, async () => {
+  const { sent, deliveries, emit, clock } = setup([]);
+  const park = (): void =>
+    emit({
+      type: 'job-intervention',
+      at: clock.now(),
+      job: 'a',
+      intervention: { at: clock.now(), kind: 'usage-limit', rule: null, excerpt: [], sent: null, sessionId: 's1', why: 'usage limit; parked until 2026-01-01T03:05:00.000Z' },
+    });
+  park();
+  await settle();
+  park();
+  await settle();
+  assert.equal(sent.length, 1);
+  const body = JSON.parse(sent[0]!.json);
+  assert.equal(body.event, 'usage-limit');
+  assert.match(body.text, /a hit the usage limit and waits for its reset: usage limit; parked until 2026-01-01T03:05/);
+  assert.deepEqual(body.job, { name: 'a', status: null, reason: 'usage-limit', message: 'usage limit; parked until 2026-01-01T03:05:00.000Z' });
+  assert.equal(deliveries.length, 1);
+  assert.equal(deliveries[0]!.outcome, 'delivered');
+});

@@ -104,7 +104,7 @@ function stops(run: AgentRun): string[] {
   return run.decisions.flatMap((d) => (d.type === 'stop' ? [d.reason] : []));
 }
 
-test('agent-yn-prompt (run by its shebang): each prompt answered once with "y" then Enter', async () => {
+test('agent-yn-prompt (run by its shebang): each prompt answered once with "y" then Enter', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-yn-prompt.js', ['2'], { answers: [{ match: 'Apply changes \\(\\d/\\d\\)\\? \\[y/n\\]', send: 'y' }] }, true);
   assert.equal(run.exit.exitCode, 0, run.output);
   assert.deepEqual(sent(run), ['y\\r', 'y\\r']);
@@ -113,27 +113,27 @@ test('agent-yn-prompt (run by its shebang): each prompt answered once with "y" t
   assert.match(run.output, /done\r\n$/);
 });
 
-test('agent-menu: [down, enter] reaches the agent as exactly ESC [ B, CR', async () => {
+test('agent-menu: [down, enter] reaches the agent as exactly ESC [ B, CR', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-menu.js', [], { answers: [{ match: '^› 1\\. Yes', send: { keys: ['down', 'enter'] } }] });
   assert.equal(run.exit.exitCode, 0, run.output);
   assert.deepEqual(sent(run), ['\\x1b[B\\r']);
   assert.deepEqual(run.screen.slice(-4), ['  1. Yes, proceed', '› 2. No, cancel', 'received: "\\u001b[B\\r"', 'selected: 2. No, cancel']);
 });
 
-test('agent-split-prompt: the prompt arriving in pieces is answered once', async () => {
+test('agent-split-prompt: the prompt arriving in pieces is answered once', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-split-prompt.js', [], { answers: [{ match: 'Do you want to continue\\? \\[y/n\\]', send: 'y' }] });
   assert.equal(run.exit.exitCode, 0, run.output);
   assert.match(run.output, /received: "y\\r"/);
 });
 
-test('agent-redraw: a prompt repainted five times still gets a single answer', async () => {
+test('agent-redraw: a prompt repainted five times still gets a single answer', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-redraw.js', [], { answers: [{ match: 'Overwrite file\\? \\[y/n\\]', send: 'y' }] });
   assert.equal(run.exit.exitCode, 0, run.output);
   assert.deepEqual(sent(run), ['y\\r']);
   assert.match(run.output, /received: "y\\r"\r\n/);
 });
 
-test('agent-dangerous: the deny rule declines with Esc and the approval is never typed', async () => {
+test('agent-dangerous: the deny rule declines with Esc and the approval is never typed', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-dangerous.js', [], {
     answers: [
       { match: 'rm -rf', action: 'deny' },
@@ -146,7 +146,7 @@ test('agent-dangerous: the deny rule declines with Esc and the approval is never
   assert.doesNotMatch(run.output, /RAN rm -rf/);
 });
 
-test('agent-spinner-hung: busy-looking but idle, poked at `poke` then stopped at `kill`', async () => {
+test('agent-spinner-hung: busy-looking but idle, poked at `poke` then stopped at `kill`', { timeout: 60_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-agents-'));
   try {
     const received = path.join(dir, 'received');
@@ -164,13 +164,13 @@ test('agent-spinner-hung: busy-looking but idle, poked at `poke` then stopped at
   }
 });
 
-test('agent-silent: prints "started" and nothing more, so it is idle-killed', async () => {
+test('agent-silent: prints "started" and nothing more, so it is idle-killed', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-silent.js', [], { idle: { kill: '300ms' } });
   assert.deepEqual(stops(run), ['idle-killed']);
   assert.deepEqual(run.screen, ['started']);
 });
 
-test('agent-loop: the repeated block is caught by the loop guard', async () => {
+test('agent-loop: the repeated block is caught by the loop guard', { timeout: 60_000 }, async () => {
   const run = await runAgent('agent-loop.js', [], { loop: { repeats: 5 } });
   assert.deepEqual(stops(run), ['looping']);
   const stop = run.decisions.find((d) => d.type === 'stop');
@@ -180,7 +180,7 @@ test('agent-loop: the repeated block is caught by the loop guard', async () => {
   );
 });
 
-test('agent-flood: the output cap stops a flood; unsupervised it ends with its byte count', async () => {
+test('agent-flood: the output cap stops a flood; unsupervised it ends with its byte count', { timeout: 60_000 }, async () => {
   const capped = await runAgent('agent-flood.js', ['4'], { maxOutput: '1MB' });
   assert.deepEqual(stops(capped), ['output-limit']);
   assert.equal(capped.exit.signal, 15);

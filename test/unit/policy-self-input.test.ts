@@ -240,14 +240,23 @@ test('the echo window: explained changes are codex-run\'s only shortly after it 
   clock.advance(MIN_ECHO_WINDOW_MS + 1);
   assert.equal(await show('\r\n⠼ Working (4s)'), 'agent', 'a new frame line long after any input is the agent\'s');
   // A terminal slower than the window: its first late echo counts once, and widens the window.
-  judge.noteInput('\r', clock.now());
+  judge.noteInput('go', clock.now());
   clock.advance(800);
-  assert.equal(await show('\r\n⠴ Working (5s)'), 'agent', 'an echo 800 ms late is past the 500 ms window');
+  assert.equal(await show('go'), 'agent', 'an echo 800 ms late is past the 500 ms window');
   assert.equal(judge.echoWindowMs, 1600, 'twice the latency seen');
   clock.advance(10_000);
-  judge.noteInput('\r', clock.now());
+  judge.noteInput('on', clock.now());
   clock.advance(800);
-  assert.equal(await show('\r\n⠦ Working (15s)'), 'self', 'the next one, as late, is in the window');
+  assert.equal(await show('on'), 'self', 'the next one, as late, is in the window');
+  // An echoed Enter moves the cursor a row lower, where the agent's next frame lands however
+  // late it comes: that first change after the Enter is judged against the input; the next is not.
+  clock.advance(10_000);
+  judge.noteInput('\r', clock.now());
+  assert.equal(await show('\r\n'), 'unchanged', 'the echoed Enter alone: a blank row');
+  clock.advance(3000);
+  assert.equal(await show('⠦ Working (15s)'), 'self', 'the first frame after the Enter, 3 s later, a row lower');
+  clock.advance(1000);
+  assert.equal(await show('\r\n⠧ Working (16s)'), 'agent', 'a second new frame line is the agent\'s');
   assert.ok(judge.isEchoLine('› status'));
   assert.ok(!judge.isEchoLine('status: 3 files left'));
   screen.dispose();
@@ -281,5 +290,80 @@ test('a TUI that draws the typed text in its input box and redraws in steps: its
   }
   clock.advance(10_000);
   assert.equal(await show(frame('Ask Codex to do anything', '? for shortcuts', 'Edited src/app.ts (+3 -1)\r\n')), 'agent', 'the agent at work');
+  screen.dispose();
+});
+
+// An agent that keeps the terminal cooked and redraws its status with a bare CR, no line
+// clear: `\r| Analyzing repository… 12s`, a bare `Ns` timer, an ASCII spinner. What codex-run
+// types is echoed at the cursor, at the end of the timer (`… 2sgo`); the agent's next frame
+// (as long or longer, `… 10s`) overwrites part of the echo; the echoed Enter moves the
+// spinner a row lower and leaves that line behind, one per poke.
+const ASCII = ['|', '/', '-', '\\'];
+const statusFrame = (elapsedMs: number, n: number): string => `\r${ASCII[n % ASCII.length]} Analyzing repository… ${Math.floor(elapsedMs / SECOND)}s`;
+
+for (const [label, pokeWith] of [
+  ['"go\\r"', 'go\r'],
+  ['"please continue\\r"', 'please continue\r'],
+  ['Enter', '\r'],
+  ['keys esc, down, enter', { keys: ['esc', 'down', 'enter'] }],
+] as const) {
+  for (const periodMs of [300, 700, 1000]) {
+    // Frames start at an offset so that some land long (more than the shortest echo window)
+    // after the echo of the poke's Enter.
+    test(`a cooked agent redrawing "\\r| Analyzing repository… Ns" every ${periodMs} ms, poked with ${label}: one poke, stopped at kill`, { timeout: 30_000 }, async () => {
+      const h = harness({ idle: { poke: '2s', kill: '5s', pokeWith } }, 'cooked', { cols: 80, rows: 24 });
+      let n = 0;
+      await h.feed('Agent v9 starting\r\n');
+      await h.feed(statusFrame(0, n++));
+      await h.run(12 * SECOND, async (elapsed) => {
+        if ((elapsed + 200) % periodMs === 0) await h.feed(statusFrame(elapsed, n++));
+      });
+      const lines = h.screen.snapshot().lines.join('\n');
+      assert.deepEqual(h.kinds().slice(0, 2), ['send:poke', 'stop:kill'], `screen:\n${lines}`);
+      assert.deepEqual(h.at('poke'), [2]);
+      assert.deepEqual(h.at('kill'), [5]);
+      if (typeof pokeWith === 'string' && pokeWith !== '\r') {
+        assert.match(lines, /Analyzing repository… \d+s[a-z]+ ?[a-z]*\n/, 'the echo stuck to the timer and stayed on the line left behind');
+      }
+      h.dispose();
+    });
+  }
+}
+
+test('the echo glued to a ticking timer, drawn over in part by the next frame and left behind by the Enter, is codex-run\'s; new words are the agent\'s', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock();
+  const screen = new ScreenModel({ cols: 60, rows: 10, clock });
+  const judge = new ScreenJudge();
+  const show = async (data: string): Promise<string> => {
+    screen.write(data);
+    await screen.whenParsed();
+    return judge.judge(screen.snapshot(), clock.now());
+  };
+  // A cooked terminal: the test writes the echo where the line discipline would.
+  const type = async (data: string, echo: string): Promise<string> => {
+    judge.noteInput(data, clock.now());
+    clock.advance(30);
+    return show(echo);
+  };
+  assert.equal(await show('Agent v9 starting\r\n| Analyzing repository… 9s'), 'agent');
+  assert.equal(await type('please continue', 'please continue'), 'self', 'the echo at the cursor, glued to the timer: `… 9splease continue`');
+  clock.advance(300);
+  assert.equal(await show('\r/ Analyzing repository… 10s'), 'self', 'the next frame, longer, drew over the start of the echo: `… 10slease continue`');
+  assert.match(screen.snapshot().lines[1] ?? '', /… 10slease continue$/);
+  clock.advance(200);
+  assert.equal(await type('\r', '\r\n'), 'unchanged', 'the echoed Enter: a blank row');
+  clock.advance(900);
+  assert.equal(await show('- Analyzing repository… 11s'), 'self', 'the first frame after the Enter, a row lower, the window long closed');
+  assert.equal(await show('\r\\ Analyzing repository… 12s'), 'unchanged');
+  clock.advance(2000);
+  assert.equal(await type('go', 'go'), 'self', '`… 12sgo`');
+  assert.equal(await show('\r| Analyzing repository… 12s: cloning submodules'), 'agent', 'new words on the echo\'s line, inside the window');
+  // Wide characters: the cursor's column is not the index in the line's text.
+  clock.advance(10_000);
+  assert.equal(await show('\r\n⠋ 正在分析仓库… 9s'), 'agent');
+  clock.advance(10_000);
+  assert.equal(await type('go', 'go'), 'self', '`仓库… 9sgo`');
+  assert.equal(await show('\r⠙ 正在分析仓库… 10s'), 'self', '`仓库… 10so`: the echo found where it landed though columns and characters differ');
+  assert.match(screen.snapshot().lines.join('\n'), /仓库… 10so$/m);
   screen.dispose();
 });

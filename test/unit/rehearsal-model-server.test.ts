@@ -80,7 +80,7 @@ async function withServer(scripts: Record<string, unknown>, run: (server: ModelS
   }
 }
 
-test('each job gets its own script through its own base URL; codex sees SSE with usage', async () => {
+test('each job gets its own script through its own base URL; codex sees SSE with usage', { timeout: 60_000 }, async () => {
   await withServer({ build: [{ run: 'npm test' }, { say: 'Built.' }], 'docs job/ä': [{ say: 'Docs.' }] }, async (server) => {
     assert.match(server.baseUrl('docs job/ä'), /^http:\/\/127\.0\.0\.1:\d+\/r\/docs%20job%2F%C3%A4\/v1$/);
 
@@ -120,7 +120,7 @@ test('each job gets its own script through its own base URL; codex sees SSE with
   });
 });
 
-test('the title side request is answered with {"title"} and does not move the script', async () => {
+test('the title side request is answered with {"title"} and does not move the script', { timeout: 60_000 }, async () => {
   await withServer({ tui: [{ say: 'First.' }] }, async (server) => {
     const title = await post(`${server.baseUrl('tui')}/responses`, titleBody);
     assert.deepEqual(JSON.parse(outputItem(title.text)['content'][0]['text'] as string), { title: 'Rehearsal: tui' });
@@ -130,7 +130,7 @@ test('the title side request is answered with {"title"} and does not move the sc
   });
 });
 
-test('an output-schema turn (codex exec --output-schema) is still a turn', async () => {
+test('an output-schema turn (codex exec --output-schema) is still a turn', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ say: '{"ok":true}' }] }, async (server) => {
     const body = { ...(turnBody('report as JSON') as object), text: { format: { name: 'codex_output_schema' } } };
     const reply = await post(`${server.baseUrl('job')}/responses`, body);
@@ -139,7 +139,7 @@ test('an output-schema turn (codex exec --output-schema) is still a turn', async
   });
 });
 
-test('ask is an escalated exec_command carrying its reason', async () => {
+test('ask is an escalated exec_command carrying its reason', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ ask: 'touch ../x', reason: 'Write outside?' }] }, async (server) => {
     const reply = await post(`${server.baseUrl('job')}/responses`, turnBody('go'));
     assert.deepEqual(JSON.parse(outputItem(reply.text)['arguments'] as string), {
@@ -151,7 +151,7 @@ test('ask is an escalated exec_command carrying its reason', async () => {
   });
 });
 
-test('patch uses the freeform apply_patch tool when offered, else an apply_patch heredoc', async () => {
+test('patch uses the freeform apply_patch tool when offered, else an apply_patch heredoc', { timeout: 60_000 }, async () => {
   const patch = '*** Begin Patch\n*** Add File: a.txt\n+PATCH\n*** End Patch';
   await withServer({ job: [{ patch }, { patch }] }, async (server) => {
     const custom = outputItem((await post(`${server.baseUrl('job')}/responses`, turnBody('go', ['exec_command', 'apply_patch']))).text);
@@ -165,12 +165,12 @@ test('patch uses the freeform apply_patch tool when offered, else an apply_patch
   });
 });
 
-test('the heredoc delimiter never equals a line of the patch', () => {
+test('the heredoc delimiter never equals a line of the patch', { timeout: 60_000 }, () => {
   const patch = '*** Begin Patch\n*** Add File: a.txt\nPATCH\nPATCH_1\n*** End Patch';
   assert.equal(patchHeredoc(patch), `apply_patch <<'PATCH_2'\n${patch}\nPATCH_2`);
 });
 
-test('fail answers with the HTTP status `times` times, then the script goes on', async () => {
+test('fail answers with the HTTP status `times` times, then the script goes on', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ fail: 503, times: 2 }, { say: 'Back.' }] }, async (server) => {
     const url = `${server.baseUrl('job')}/responses`;
     const a = await post(url, turnBody('go'));
@@ -183,7 +183,27 @@ test('fail answers with the HTTP status `times` times, then the script goes on',
   });
 });
 
-test('fail: stream sends response.failed inside a 200 stream', async () => {
+test('limit answers HTTP 429 usage_limit_reached with resets_at, again for every request until the reset, then plays on', { timeout: 10_000 }, async () => {
+  await withServer({ job: [{ limit: '3s' }, { say: 'After the reset.' }] }, async (server, clock) => {
+    const url = `${server.baseUrl('job')}/responses`;
+    const resetAt = clock.now() + 3000;
+    const a = await post(url, turnBody('go'));
+    assert.equal(a.status, 429);
+    assert.deepEqual(JSON.parse(a.text), {
+      error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.ceil(resetAt / 1000), resets_in_seconds: 3 },
+    });
+    clock.advance(2999);
+    const b = await post(url, turnBody('go'));
+    assert.equal(b.status, 429, 'still limited');
+    assert.equal(JSON.parse(b.text).error.resets_in_seconds, 1);
+    clock.advance(1);
+    const c = await post(url, turnBody('go'));
+    assert.equal(outputItem(c.text)['content'][0]['text'], 'After the reset.');
+    assert.deepEqual(server.requests('job').map((r) => r.turns), [[0], [], [1]]);
+  });
+});
+
+test('fail: stream sends response.failed inside a 200 stream', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ fail: 'stream' }] }, async (server) => {
     const reply = await post(`${server.baseUrl('job')}/responses`, turnBody('go'));
     assert.equal(reply.status, 200);
@@ -193,7 +213,7 @@ test('fail: stream sends response.failed inside a 200 stream', async () => {
   });
 });
 
-test('stall sends nothing until the stall time has passed on the clock, then plays the next turn', async () => {
+test('stall sends nothing until the stall time has passed on the clock, then plays the next turn', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ stall: '20m' }, { say: 'Late.' }] }, async (server, clock) => {
     let answered = false;
     const reply = post(`${server.baseUrl('job')}/responses`, turnBody('go')).then((a) => {
@@ -211,7 +231,7 @@ test('stall sends nothing until the stall time has passed on the clock, then pla
   });
 });
 
-test('a client that hangs up during a stall is recorded; the next request gets the next turn', async () => {
+test('a client that hangs up during a stall is recorded; the next request gets the next turn', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ stall: '20m' }, { say: 'After the stall.' }] }, async (server, clock) => {
     const url = `${server.baseUrl('job')}/responses`;
     const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
@@ -226,7 +246,7 @@ test('a client that hangs up during a stall is recorded; the next request gets t
   });
 });
 
-test('close() ends stalled responses and closes every connection', async () => {
+test('close() ends stalled responses and closes every connection', { timeout: 60_000 }, async () => {
   const clock = new FakeClock();
   const server = await startModelServer({ scripts: new Map([['job', script([{ stall: '20m' }])]]), clock });
   const pending = post(`${server.baseUrl('job')}/responses`, turnBody('go'));
@@ -238,7 +258,7 @@ test('close() ends stalled responses and closes every connection', async () => {
   await assert.rejects(post(`${server.baseUrl('job')}/responses`, turnBody('go')), /ECONNREFUSED/);
 });
 
-test('unknown paths, unknown jobs, other methods and bad bodies get API-shaped errors', async () => {
+test('unknown paths, unknown jobs, other methods and bad bodies get API-shaped errors', { timeout: 60_000 }, async () => {
   await withServer({ job: [{ say: 'x' }] }, async (server) => {
     const other = await post(`${server.origin}/v1/responses`, turnBody('go'));
     assert.equal(other.status, 404);
@@ -260,7 +280,7 @@ test('unknown paths, unknown jobs, other methods and bad bodies get API-shaped e
   });
 });
 
-test('compressed bodies are decoded; oversized ones are refused with 413', async () => {
+test('compressed bodies are decoded; oversized ones are refused with 413', { timeout: 60_000 }, async () => {
   const clock = new FakeClock();
   const server = await startModelServer({ scripts: new Map([['job', script([{ say: 'ok' }])]]), clock, maxBodyBytes: 4096 });
   try {

@@ -30,6 +30,7 @@ test('every turn form parses to its model', () => {
       { fail: 429, times: 2 },
       { fail: 'stream' },
       { fail: 'stream', times: 1 },
+      { limit: '3s' },
     ]),
     [
       { kind: 'run', command: 'npm test' },
@@ -43,6 +44,7 @@ test('every turn form parses to its model', () => {
       { kind: 'fail-http', status: 429, times: 2 },
       { kind: 'fail-stream', times: null },
       { kind: 'fail-stream', times: 1 },
+      { kind: 'limit', ms: 3000 },
     ],
   );
 });
@@ -75,10 +77,10 @@ test('all problems are collected, each located by its path in the list', () => {
     { path: [0], message: 'expected a turn such as `say: "Done."`, found a string "Done."' },
     { path: [1, 'say'], message: 'expected the text of an assistant message (a non-empty string), found an empty string ""' },
     { path: [2, 'sya'], message: 'unknown key "sya"', hint: 'did you mean `say`?' },
-    { path: [2], message: 'expected one of `run`, `patch`, `say`, `ask`, `stall` or `fail` in this turn, found none' },
+    { path: [2], message: 'expected one of `run`, `patch`, `say`, `ask`, `stall`, `fail` or `limit` in this turn, found none' },
     {
       path: [3, 'say'],
-      message: 'a turn has exactly one of `run`, `patch`, `say`, `ask`, `stall` or `fail`, found both `run` and `say`',
+      message: 'a turn has exactly one of `run`, `patch`, `say`, `ask`, `stall`, `fail` or `limit`, found both `run` and `say`',
       hint: 'start a new list item with `-` for the next turn',
     },
     { path: [4, 'stall'], message: 'expected a duration such as 500ms, 30s, 5m, 2h or 1h30m, found "5 minutes"', hint: 'did you mean 5m?' },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -47,6 +47,7 @@ const events: RunEvent[] = [
         transcriptFile: 'deploy.txt',
       },
     ],
+    runner: { pid: 4242, startTime: '8123456', bootId: '6f1d2a34-5b6c-4d7e-8f90-a1b2c3d4e5f6' },
   },
   { type: 'job-state', at: T0 + 5, job: 'build', phase: 'starting', detail: null },
   { type: 'job-state', at: T0 + 12, job: 'build', phase: 'running', detail: 'pid 1001' },
@@ -56,10 +57,41 @@ const events: RunEvent[] = [
   { type: 'job-activity', at: T0 + 900, job: 'review docs', line: 'Reading docs/README.md' },
   { type: 'warning', at: T0 + 950, job: 'review docs', message: 'no output for 30 s' },
   {
+    type: 'job-changes',
+    at: T0 + 1490,
+    job: 'build',
+    changes: {
+      branch: 'main',
+      base: '0123456789abcdef0123456789abcdef01234567',
+      worktree: null,
+      commit: null,
+      files: [
+        { path: 'dist/app.js', status: 'modified', added: 12, removed: 3 },
+        { path: 'dist/logo.png', status: 'added', added: null, removed: null },
+        { path: 'src/new-name.ts', from: 'src/old-name.ts', status: 'renamed', added: 0, removed: 0 },
+      ],
+      patchFile: 'build.patch',
+    },
+  },
+  {
     type: 'job-finished',
     at: T0 + 1500,
     job: 'build',
-    result: { status: 'succeeded', reason: null, message: null, exitCode: 0, signal: null, stoppedBy: null, startedAt: T0 + 12, finishedAt: T0 + 1500 },
+    result: {
+      status: 'succeeded',
+      reason: null,
+      message: null,
+      exitCode: 0,
+      signal: null,
+      stoppedBy: null,
+      startedAt: T0 + 12,
+      finishedAt: T0 + 1500,
+      outcome: 'verified',
+      attempts: [
+        { n: 1, startedAt: T0 + 12, endedAt: T0 + 700, reason: 'verify-failed', sessionId: null, tokens: 1200, prompt: 'first', verify: { exitCode: 1, passed: false, logFile: 'build.verify-1.log', tail: 'expected fixed, found broken' } },
+        { n: 2, startedAt: T0 + 800, endedAt: T0 + 1400, reason: 'verified', sessionId: null, tokens: 300, prompt: 'continue', verify: { exitCode: 0, passed: true, logFile: 'build.verify-2.log', tail: 'ok' } },
+      ],
+    },
   },
   { type: 'job-activity', at: T0 + 2000, job: 'ghost', line: 'not in the plan' },
   {
@@ -83,6 +115,26 @@ const events: RunEvent[] = [
     job: 'deploy',
     result: { status: 'skipped', reason: 'interrupted', message: 'not started: the run was interrupted', exitCode: null, signal: null, stoppedBy: null, startedAt: null, finishedAt: T0 + 65_020 },
   },
+  {
+    type: 'job-facts',
+    at: T0 + 12,
+    job: 'build',
+    facts: {
+      process: {
+        pid: 1001,
+        startTime: '8123470',
+        bootId: '6f1d2a34-5b6c-4d7e-8f90-a1b2c3d4e5f6',
+        containment: 'cgroup',
+        cgroup: '/sys/fs/cgroup/codex-run.4242.0a1b2c3d4e5f',
+      },
+    },
+  },
+  {
+    type: 'job-facts',
+    at: T0 + 14,
+    job: 'review docs',
+    facts: { process: { pid: 1002, startTime: '8123471', bootId: null, containment: 'session+marker', cgroup: null } },
+  },
   { type: 'run-finished', at: T0 + 65_030, status: 'failed' },
 ];
 
@@ -100,7 +152,10 @@ function reduceAll(list: RunEvent[]): RunRecord {
 
 test('the report of a fixed run matches the golden file byte for byte', () => {
   const actual = renderJsonReport(reduceAll(events));
-  const golden = readFileSync(path.join(repoRoot, 'test', 'golden', 'report-basic.json'), 'utf8');
+  const file = path.join(repoRoot, 'test', 'golden', 'report-basic.json');
+  // UPDATE_GOLDEN=1 rewrites the file; review its diff before committing it.
+  if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, actual);
+  const golden = readFileSync(file, 'utf8');
   assert.equal(actual, golden, `actual report:\n${actual}`);
 });
 
@@ -168,6 +223,6 @@ test('an event before run-started is an internal error', () => {
 });
 
 test('an event for a job that is not in the plan becomes a warning', () => {
-  const record = reduceAll(events.slice(0, 10));
+  const record = reduceAll(events.slice(0, 11));
   assert.deepEqual(record.warnings.at(-1), { at: T0 + 2000, job: 'ghost', message: 'event for unknown job "ghost"' });
 });

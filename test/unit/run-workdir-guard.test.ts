@@ -5,7 +5,9 @@ import path from 'node:path';
 import { loadManifest } from '../../src/manifest/load-manifest.js';
 import { planRun, type RunPlan } from '../../src/run/plan.js';
 import { busyWorkdirs } from '../../src/run/workdir-guard.js';
-import { acquireWorkdirLock } from '../../src/schedule/workdir-lock.js';
+import { acquireWorkdirLock, lockFilePath } from '../../src/schedule/workdir-lock.js';
+import { lockUnitOf } from '../../src/workspace/lock-unit.js';
+import { execFileSync } from 'node:child_process';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const OTHER_PID = 424_242;
@@ -49,4 +51,29 @@ test('without any lock the check passes and creates nothing', async () => {
   const { runsRoot, plan } = await setup();
   assert.deepEqual(busyWorkdirs(runsRoot, plan), []);
   assert.equal(existsSync(runsRoot), false);
+});
+
+test('worktree jobs of a locked repository do not wait: they edit worktrees of their own, each its own lock unit', { timeout: 20_000 }, async () => {
+  const dir = tempDir('codex-run-guard-');
+  const repo = path.join(dir, 'repo');
+  mkdirSync(repo);
+  execFileSync('git', ['init', '-q'], { cwd: repo });
+  const file = path.join(dir, 'jobs.yaml');
+  writeFileSync(
+    file,
+    ['version: 1', 'defaults: { agent: command, command: ["true"], workdir: repo }', 'jobs:', '  a: { isolation: worktree }', '  b: { isolation: worktree }', '  plain: {}', ''].join('\n'),
+  );
+  const loaded = await loadManifest(file, { env: {} });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.error.diagnostics));
+  const plan = planRun(loaded.value, { env: {} });
+  assert.ok(plan.ok);
+  const runsRoot = path.join(dir, '.codex-run', 'runs');
+  acquireWorkdirLock(runsRoot, repo, 'jobs.yaml#nightly', { pid: OTHER_PID, now: SINCE, isAlive: () => true });
+  const busy = busyWorkdirs(runsRoot, plan.value, { isAlive: (pid) => pid === OTHER_PID });
+  assert.equal(busy.length, 1);
+  assert.match(busy[0]!, /\(job 'plain'\)/);
+  const [a, b, plain] = loaded.value.jobs.map(lockUnitOf);
+  assert.equal(plain, repo);
+  assert.notEqual(a, b);
+  assert.notEqual(lockFilePath(runsRoot, a!), lockFilePath(runsRoot, repo));
 });

@@ -15,7 +15,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-test('a fire time that passes while the watcher is still getting ready fires once ready, and the schedule keeps going', async () => {
+test('a fire time that passes while the watcher is still getting ready fires once ready, and the schedule keeps going', { timeout: 60_000 }, async () => {
   const root = tempDir('codex-run-daemon-startup-');
   const clock = new FakeClock(T0);
   const requests: RunRequest[] = [];

@@ -186,7 +186,7 @@ async function started(h: Harness): Promise<void> {
   await settle();
 }
 
-test('no run at start-up merely because the daemon started, even with catchUp', async (t) => {
+test('no run at start-up merely because the daemon started, even with catchUp', { timeout: 60_000 }, async (t) => {
   // 02:00:30, half a minute after a fire time; no state file yet.
   const h = harness(t, (root) => [job('nightly', workdir(root, 'repo'), spec('0 2 * * *', { catchUp: true }))], { start: T0 + 2 * HOUR + 30_000 });
   await started(h);
@@ -202,7 +202,7 @@ test('no run at start-up merely because the daemon started, even with catchUp', 
   assert.deepEqual(h.runner.run(0).request.jobs, ['nightly']);
 });
 
-test('a restart right after a handled fire does not run it again', async (t) => {
+test('a restart right after a handled fire does not run it again', { timeout: 60_000 }, async (t) => {
   const root = makeRoot(t);
   await writeScheduleState(stateFilePath(path.join(root, 'runs')), {
     version: 1,
@@ -215,7 +215,7 @@ test('a restart right after a handled fire does not run it again', async (t) => 
 });
 
 for (const catchUp of [true, false]) {
-  test(`downtime of 3 days with catchUp ${String(catchUp)}: ${catchUp ? 'exactly one run at start' : 'no run until the next time'}`, async (t) => {
+  test(`downtime of 3 days with catchUp ${String(catchUp)}: ${catchUp ? 'exactly one run at start' : 'no run until the next time'}`, { timeout: 60_000 }, async (t) => {
     const root = makeRoot(t);
     const now = T0 + 10 * HOUR; // Jan 1, 10:00; last handled fire Dec 29, 02:00
     await writeScheduleState(stateFilePath(path.join(root, 'runs')), {
@@ -247,7 +247,7 @@ for (const catchUp of [true, false]) {
 }
 
 for (const catchUp of [true, false]) {
-  test(`the machine sleeps through fire times (catchUp ${String(catchUp)}): one decision on wake, no burst`, async (t) => {
+  test(`the machine sleeps through fire times (catchUp ${String(catchUp)}): one decision on wake, no burst`, { timeout: 60_000 }, async (t) => {
     const clock = new SleepyClock(T0);
     const h = harness(t, (root) => [job('hourly', workdir(root, 'repo'), spec('0 * * * *', { catchUp }))], { clock });
     await started(h);
@@ -271,7 +271,7 @@ for (const catchUp of [true, false]) {
   });
 }
 
-test('overlap skip: a fire while the previous run is going is skipped', async (t) => {
+test('overlap skip: a fire while the previous run is going is skipped', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('every10', workdir(root, 'repo'), spec('*/10 * * * *'))]);
   await started(h);
   h.clock.advance(10 * MIN);
@@ -292,7 +292,7 @@ test('overlap skip: a fire while the previous run is going is skipped', async (t
   assert.equal(iso(h.runner.run(1).request.firedAt), '2026-01-01T00:30:00.000Z');
 });
 
-test('overlap queue: the next fire waits for the previous run; fires do not pile up', async (t) => {
+test('overlap queue: the next fire waits for the previous run; fires do not pile up', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('every10', workdir(root, 'repo'), spec('*/10 * * * *', { overlap: 'queue' }))]);
   await started(h);
   h.clock.advance(10 * MIN);
@@ -309,7 +309,7 @@ test('overlap queue: the next fire waits for the previous run; fires do not pile
   assert.equal(h.runner.active, 1, 'never two runs of the job at once');
 });
 
-test('overlap replace: the running run is aborted and the new one starts once it has stopped', async (t) => {
+test('overlap replace: the running run is aborted and the new one starts once it has stopped', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('every10', workdir(root, 'repo'), spec('*/10 * * * *', { overlap: 'replace' }))]);
   h.runner.finishOnAbort = false;
   await started(h);
@@ -329,7 +329,7 @@ test('overlap replace: the running run is aborted and the new one starts once it
   h.runner.run(1).finish();
 });
 
-test('two jobs sharing a workdir: the second waits (queue) or is skipped (skip)', async (t) => {
+test('two jobs sharing a workdir: the second waits (queue) or is skipped (skip)', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => {
     const shared = workdir(root, 'repo');
     return [
@@ -351,7 +351,7 @@ test('two jobs sharing a workdir: the second waits (queue) or is skipped (skip)'
   assert.equal(h.runner.active, 1);
 });
 
-test('a manual run holding the workdir lock makes a queued job wait, polled on the clock', async (t) => {
+test('a manual run holding the workdir lock makes a queued job wait, polled on the clock', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('nightly', workdir(root, 'repo'), spec('0 2 * * *', { overlap: 'queue' }))], { lockPollMs: 5_000 });
   const manual = acquireWorkdirLock(h.runsRoot, path.join(h.root, 'repo'), 'manual run', { now: T0 });
   assert.equal(manual.kind, 'acquired');
@@ -371,7 +371,7 @@ test('a manual run holding the workdir lock makes a queued job wait, polled on t
   assert.equal(iso(h.runner.run(0).request.firedAt), '2026-01-01T02:00:00.000Z');
 });
 
-test('jitter delays the start by random() * jitter; firedAt stays the cron time', async (t) => {
+test('jitter delays the start by random() * jitter; firedAt stays the cron time', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('nightly', workdir(root, 'repo'), spec('0 2 * * *', { jitterMs: 10 * MIN }))], { random: () => 0.5 });
   await started(h);
   h.clock.advance(2 * HOUR + 5 * MIN - 1);
@@ -385,7 +385,7 @@ test('jitter delays the start by random() * jitter; firedAt stays the cron time'
   assert.equal(fire === undefined ? '' : iso(fire.firedAt), '2026-01-01T02:00:00.000Z');
 });
 
-test('a runner that throws is reported and does not keep the workdir locked', async (t) => {
+test('a runner that throws is reported and does not keep the workdir locked', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('hourly', workdir(root, 'repo'), spec('0 * * * *'))]);
   await started(h);
   h.clock.advance(HOUR);
@@ -398,7 +398,7 @@ test('a runner that throws is reported and does not keep the workdir locked', as
   assert.equal(h.runner.runs.length, 2);
 });
 
-test('stop() aborts running jobs, waits for them, and leaves a complete state file', async (t) => {
+test('stop() aborts running jobs, waits for them, and leaves a complete state file', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('nightly', workdir(root, 'repo'), spec('0 2 * * *')), job('late', workdir(root, 'other'), spec('0 3 * * *', { jitterMs: HOUR }))], {
     random: () => 0.9,
   });
@@ -423,7 +423,7 @@ test('stop() aborts running jobs, waits for them, and leaves a complete state fi
   assert.equal(h.clock.timerCount, 0, 'no timers left behind');
 });
 
-test('SIGTERM through the run layer signal handlers stops the daemon', async (t) => {
+test('SIGTERM through the run layer signal handlers stops the daemon', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('hourly', workdir(root, 'repo'), spec('0 * * * *'))]);
   await started(h);
   h.clock.advance(HOUR);
@@ -437,7 +437,7 @@ test('SIGTERM through the run layer signal handlers stops the daemon', async (t)
   assert.equal(h.events.at(-1)?.type, 'stopped');
 });
 
-test('reload: a valid edit replaces the schedule from the next fire time, without touching a running job', async (t) => {
+test('reload: a valid edit replaces the schedule from the next fire time, without touching a running job', { timeout: 60_000 }, async (t) => {
   let wd = '';
   const h = harness(t, (root) => {
     wd = workdir(root, 'repo');
@@ -463,7 +463,7 @@ test('reload: a valid edit replaces the schedule from the next fire time, withou
   assert.equal(h.runner.runs.length, 2, 'the removed job b did not fire at 02:00');
 });
 
-test('reload: an invalid edit keeps the old schedule and reports the diagnostics', async (t) => {
+test('reload: an invalid edit keeps the old schedule and reports the diagnostics', { timeout: 60_000 }, async (t) => {
   const h = harness(t, (root) => [job('a', workdir(root, 'repo'), spec('0 * * * *'))]);
   await started(h);
   h.setJobs(err('jobs.yaml:4:15: error: invalid cron expression "0 25 * * *"'));
@@ -475,7 +475,7 @@ test('reload: an invalid edit keeps the old schedule and reports the diagnostics
   assert.equal(h.runner.runs.length, 1, 'the old schedule still fires');
 });
 
-test('--once: nothing is due on the first run; later, each overdue job runs once; then nothing again', async (t) => {
+test('--once: nothing is due on the first run; later, each overdue job runs once; then nothing again', { timeout: 60_000 }, async (t) => {
   const root = makeRoot(t);
   const jobs = (r: string): ScheduledJob[] => [job('hourly', workdir(r, 'repo'), spec('0 * * * *', { catchUp: false })), job('daily', workdir(r, 'other'), spec('0 2 * * *'))];
   const first = harness(t, jobs, { root, start: T0 + 30 * MIN });
@@ -503,7 +503,7 @@ test('--once: nothing is due on the first run; later, each overdue job runs once
   assert.deepEqual(await third.daemon.runOnce(), ok({ runs: [] }));
 });
 
-test('a manifest that does not load at start-up fails start() with its diagnostics', async (t) => {
+test('a manifest that does not load at start-up fails start() with its diagnostics', { timeout: 60_000 }, async (t) => {
   const h = harness(t, () => []);
   h.setJobs(err('jobs.yaml:1:1: error: broken'));
   const result = await h.daemon.start();

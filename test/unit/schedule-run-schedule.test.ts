@@ -6,7 +6,7 @@ import { runSchedule, scheduleExitCode, scheduleRootFor, type RunScheduleOutcome
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-test('--list: every scheduled job of every manifest, in order, with its next 3 fire times in its own zone', async () => {
+test('--list: every scheduled job of every manifest, in order, with its next 3 fire times in its own zone', { timeout: 60_000 }, async () => {
   const dir = tempDir('codex-run-schedule-list-');
   const first = path.join(dir, 'jobs.yaml');
   const second = path.join(dir, 'more.yaml');
@@ -38,7 +38,7 @@ test('--list: every scheduled job of every manifest, in order, with its next 3 f
   assert.equal(existsSync(path.join(dir, '.codex-run')), false, '--list creates nothing');
 });
 
-test('an invalid manifest at start: located diagnostics of every manifest, exit 2, nothing created', async () => {
+test('an invalid manifest at start: located diagnostics of every manifest, exit 2, nothing created', { timeout: 60_000 }, async () => {
   const dir = tempDir('codex-run-schedule-invalid-');
   const good = path.join(dir, 'good.yaml');
   const bad = path.join(dir, 'bad.yaml');
@@ -53,12 +53,12 @@ test('an invalid manifest at start: located diagnostics of every manifest, exit 
   assert.equal(existsSync(path.join(dir, '.codex-run')), false);
 });
 
-test('the schedule root is --out, else the runs root of the first manifest', () => {
+test('the schedule root is --out, else the runs root of the first manifest', { timeout: 60_000 }, () => {
   assert.equal(scheduleRootFor(['/srv/a/jobs.yaml', '/srv/b/jobs.yaml'], undefined), '/srv/a/.codex-run/runs');
   assert.equal(scheduleRootFor(['/srv/a/jobs.yaml'], '/var/runs'), '/var/runs');
 });
 
-test('exit codes: --once is 0 only when every run it started succeeded; a signal wins', () => {
+test('exit codes: --once is 0 only when every run it started succeeded; a signal wins', { timeout: 60_000 }, () => {
   const run = (status: string | null) => ({ manifest: '/m.yaml', job: 'j', firedAt: 0, outcome: status === null ? null : { runDir: '/r', status } });
   const cases: Array<[RunScheduleOutcome, number]> = [
     [{ kind: 'ran-once', runs: [], signal: null }, 0],

@@ -108,3 +108,43 @@ test('job names and messages cannot inject terminal escapes or extra lines', () 
   assert.equal(text.split('\n').length, 5);
   assert.match(text, /^evil  failed  0ms       exit 2: line1 line2$/m);
 });
+
+test('a job that changed files in git gets a line under its row: files, +/- lines, branch, commit, kept worktree', () => {
+  const changes = {
+    branch: 'codex-run/R/fix',
+    base: 'a'.repeat(40),
+    worktree: null,
+    commit: '1234567890abcdef1234567890abcdef12345678',
+    files: [
+      { path: 'a.ts', status: 'modified' as const, added: 10, removed: 2 },
+      { path: 'b.bin', status: 'added' as const, added: null, removed: null },
+    ],
+    patchFile: 'fix.patch',
+  };
+  const text = renderSummary({
+    jobs: [
+      { name: 'fix', result: result({ finishedAt: T0 + 1_000 }), changes },
+      { name: 'same', result: result({ finishedAt: T0 + 1_000 }), changes: { ...changes, branch: 'main', commit: null, files: [], patchFile: null } },
+      { name: 'kept', result: result({ finishedAt: T0 + 1_000 }), changes: { ...changes, commit: null, worktree: '/runs/R/worktrees/kept', files: changes.files.slice(0, 1) } },
+      { name: 'plain', result: result({ finishedAt: T0 + 1_000 }), changes: null },
+    ],
+    runDir: '/runs/R',
+    color: false,
+  });
+  assert.equal(
+    text,
+    [
+      'JOB    STATUS     DURATION  EXIT/REASON',
+      'fix    succeeded  1.0s      exit 0',
+      '       2 files changed (+10 −2) on codex-run/R/fix, commit 1234567890ab',
+      'same   succeeded  1.0s      exit 0',
+      '       no changes on main',
+      'kept   succeeded  1.0s      exit 0',
+      '       1 file changed (+10 −2) on codex-run/R/fix, worktree /runs/R/worktrees/kept',
+      'plain  succeeded  1.0s      exit 0',
+      '4 jobs: 4 succeeded',
+      'Run folder: /runs/R',
+      '',
+    ].join('\n'),
+  );
+});

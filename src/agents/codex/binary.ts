@@ -1,14 +1,16 @@
 /**
  * Which Codex CLI a job runs, and which version it is. The binary is, in order: the job's
- * `codex.bin`, `codex` on the job's PATH, the one installed beside codex-run (the pinned
- * devDependency in its own node_modules/.bin).
+ * `codex.bin`, `codex` on the job's PATH, the one installed with codex-run (the pinned
+ * `@openai/codex` dependency).
  */
 import { findUp } from '../../util/find-up.js';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { err, ok, type Result } from '../../util/result.js';
 import { findExecutable } from '../find-executable.js';
+import { CODEX_RULES_VERSION } from './options.js';
 
 /** Where a job's codex binary came from. */
 export type CodexBinarySource = 'codex.bin' | 'PATH' | 'bundled';
@@ -28,13 +30,28 @@ export interface CodexBinaryMissing {
 /** How long `codex --version` may take before the probe gives up. */
 const VERSION_PROBE_TIMEOUT_MS = 15_000;
 
-/** The codex binary installed beside codex-run (its own node_modules/.bin), if any. */
+/**
+ * The codex binary installed with codex-run (the pinned `@openai/codex` dependency), if any: the
+ * package Node resolves from codex-run's own folder (nested or hoisted, whichever npm chose), shown
+ * as the node_modules/.bin/codex link above codex-run when that link leads to the same file.
+ */
 export function bundledCodex(): string | null {
-  return findUp(import.meta.url, (dir) => {
+  const link = findUp(import.meta.url, (dir) => {
     const candidate = path.join(dir, 'node_modules', '.bin', 'codex');
     return existsSync(candidate) ? candidate : null;
   });
+  let script: string;
+  try {
+    script = path.join(path.dirname(createRequire(import.meta.url).resolve('@openai/codex/package.json')), 'bin', 'codex.js');
+    if (!existsSync(script)) return link;
+  } catch {
+    return link;
+  }
+  return link !== null && realpathSync(link) === realpathSync(script) ? link : script;
 }
+
+/** How to get the codex-cli version codex-run was made for, for messages. */
+export const INSTALL_PINNED_CODEX = `npm install @openai/codex@${CODEX_RULES_VERSION}`;
 
 /**
  * Resolves the binary for a job. `bin` is the job's `codex.bin` (absolute, or a name looked up
@@ -57,7 +74,7 @@ export function resolveCodexBinary(
   const beside = bundled();
   if (beside !== null) return ok({ file: beside, source: 'bundled' });
   return err({
-    message: "the Codex CLI ('codex') was not found on PATH or beside codex-run; install it with `npm install -g @openai/codex` or set codex.bin",
+    message: `the Codex CLI ('codex') was not found on PATH or beside codex-run; install the version codex-run was made for with \`${INSTALL_PINNED_CODEX}\` (or -g), or set codex.bin`,
   });
 }
 

@@ -8,5 +8,7 @@ export const codexScreens: AgentScreenKnowledge = {
   // The composer (`› Ask Codex to do anything`) is replaced by the approval, trust and
   // question dialogs while they are open; when it is back, any dialog above is history.
   composerHidesDialogs: /^[›❯](?:\s|$)/,
+  // The approval dialogs' own question (captures/05, 09, 11), above the command and its reason.
+  questions: [/^Would you like to .+\?$/],
   workingLines: [/^\W*(?:Working|Thinking|Starting MCP servers)\b.*\besc to interrupt\b/i],
 };

@@ -6,7 +6,7 @@
  */
 import type { ClassifyLine } from './lines.js';
 import { hintIntent, isKeyHintLine, type HintIntent } from './key-hints.js';
-import { OPTION_WORD, hasWaitingWording, isQuestionLine, withoutGlyphs } from './wording.js';
+import { OPTION_WORD, hasWaitingWording, isInputRequest, isQuestionLine, withoutGlyphs } from './wording.js';
 import { KEY_PAREN, inlineOptions, letterOptions } from './options.js';
 import { isWorkingLine } from './working.js';
 import type { AgentScreenKnowledge } from './knowledge.js';
@@ -66,6 +66,7 @@ function asks(body: string, knowledge: AgentScreenKnowledge): boolean {
     OPTION_WORD.test(withoutGlyphs(body)) ||
     KEY_PAREN.test(body) ||
     isQuestionLine(body) ||
+    isInputRequest(body) ||
     hasWaitingWording(body) ||
     letterOptions(body, false) !== null ||
     inlineOptions(body) !== null ||

@@ -8,6 +8,7 @@
  *     ├─ the agent's composer shown, and it hides dialogs ── busy? ───────▶ working / idle_ready
  *     ├─ the lowest hint says interrupt, or a footer shows it busy ───────▶ working
  *     ├─ the anchor is part of a question (menu, letters, wording, "?") ──▶ waiting_input
+ *     │    or asks to type after a colon on the last line ("Password:")
  *     ├─ the lowest hint says select / confirm / submit ──────────────────▶ waiting_input
  *     ├─ the anchor (or the line above it) shows a spinner / timer ───────▶ working
  *     ├─ an input prompt under the content ──────────────────────────────▶ idle_ready
@@ -18,9 +19,16 @@
  * - A bare prompt after finished output (`done` / `copilot>`) is idle_ready, not waiting:
  *   the turn is over and nothing can be answered with an option; the idle ladder, not an
  *   answer rule, is what acts on it.
- * - A question directly above an empty input prompt (`Continue? [y/n]` / `>`) is
- *   waiting_input: the prompt is where the answer goes. Except for agents whose composer
- *   never shows while they ask (codex): there the question is an old one.
+ * - A question directly above an empty input prompt (`Proceed?` or `Which database would you
+ *   like to use?` over `>`, blank lines between at most) is waiting_input, whatever its wording:
+ *   the prompt is where the answer goes, a supervisor cannot tell a real question from a
+ *   rhetorical one by its words, and only an answer (a rule, or a person told it is blocked)
+ *   moves it on; the idle ladder would only poke it. Not so for a reply of the agent (a
+ *   transcript bullet: `⏺ Done. Anything else?`), which ends a turn, nor for agents whose
+ *   composer never shows while they ask (codex): there the question is an old one.
+ * - A line that asks to type after a colon (`Password:`, `[sudo] password for x:`, `Enter a
+ *   number:`, `? Project name:`) is waiting_input when it is the last line and nothing is below
+ *   it; under a numbered menu its options are the numbers, each then Enter.
  * - A question with a spinner or "esc to interrupt" below it is working: the agent moved
  *   on (the question was answered or is part of its output).
  * - A dialog that lists options but whose hints say "esc to cancel" only is waiting
@@ -29,20 +37,36 @@
  * - A `[y/n/t]:` question on the last line is waiting even where a peer (tracking what was
  *   typed) calls it processing, and a trust or permission dialog is waiting even where a
  *   peer calls it idle: the screen asks, and only an answer moves it on.
+ *
+ * Input: plain text, possibly raw (escape sequences such as SGR colours are dropped; ASCII
+ * `+---+` / `| |` boxes read like drawn ones). A non-string is a caller's bug: a TypeError
+ * `classifyScreen: expected a string, got null`, not an empty screen (which would hide the
+ * bug behind a plausible `other`).
  */
 import type { ClassifyOptions, ScreenQuestion, ScreenVerdict } from './types.js';
 import { readLines, type ClassifyLine } from './lines.js';
 import { bottomRegion, type BottomRegion } from './bottom-region.js';
-import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, type Menu } from './options.js';
-import { OPTION_WORD, hasWaitingWording, isQuestionLine, isReply, isRequest } from './wording.js';
+import { bracketLabels, cursorMenuAt, inlineOptions, keyedOption, letterOptions, numberedMenuAt, radioMenuAt, type Menu } from './options.js';
+import { OPTION_WORD, hasWaitingWording, isInputRequest, isQuestionLine, isReply } from './wording.js';
 import { isWorkingLine } from './working.js';
-import { mentionsEnter } from './key-hints.js';
+import { continueOption, mentionsEnter } from './key-hints.js';
 import type { AgentScreenKnowledge } from './knowledge.js';
 import { screenKnowledgeFor } from '../../agents/screen-knowledge.js';
 
-/** Classifies a rendered screen given as plain text (lines separated by `\n`). */
+/**
+ * Classifies a rendered screen given as plain text (lines separated by `\n`; terminal escape
+ * sequences such as SGR colours are dropped). Anything but a string is a programming error:
+ * a TypeError (`classifyScreen: expected a string, got null`), not a guess.
+ */
 export function classifyScreen(text: string, opts: ClassifyOptions = {}): ScreenVerdict {
-  return classifyLines(readLines(text), opts);
+  if (typeof text !== 'string') throw new TypeError(`classifyScreen: expected a string, got ${describe(text)}`);
+  return classifyLines(readLines(text), opts ?? {});
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** Classifies screen lines already read (rows as on the screen). */
@@ -70,7 +94,7 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
   const asked = anchor === null ? null : questionAt(lines, { ...region, signs }, knowledge, enter, lowest !== undefined, opts);
   if (asked !== null) return { state: 'waiting_input', question: withRow(lines, region.anchor, asked.question), reason: asked.reason };
   if (lowest !== undefined) {
-    const options = letterOptions(lowest.body, true) ?? [];
+    const options = letterOptions(lowest.body, true) ?? continueOption(lowest.body) ?? [];
     const asking = questionLineAbove(lines, region.anchor);
     const question = asking === null ? { text: lowest.body, options, row: lines[lowest.index]!.row } : { text: asking.body, options, row: asking.row };
     return { state: 'waiting_input', question, reason: `key hint "${lowest.body}"` };
@@ -84,9 +108,14 @@ export function classifyLines(lines: readonly ClassifyLine[], opts: ClassifyOpti
 function withRow(lines: readonly ClassifyLine[], from: number, question: ScreenQuestion): ScreenQuestion {
   for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
     const line = lines[i]!;
-    if (line.body === question.text || line.frameTitle === question.text) return { ...question, row: line.row };
+    if (line.body === question.text || line.frameTitle === question.text || markedQuestion(line.body) === question.text) return { ...question, row: line.row };
   }
   return from >= 0 && lines[from] !== undefined ? { ...question, row: lines[from]!.row } : question;
+}
+
+/** What an inquirer / prompts line asks, without its `? ` mark and what follows its `›`: `? Name › app` -> `Name`. */
+function markedQuestion(body: string): string {
+  return /^\?\s/.test(body) ? body.replace(/^\?\s+/, '').replace(/\s›(?:\s.*)?$/, '') : body;
 }
 
 /** The line ending in `?` at or just above index `at`, or null. */
@@ -106,6 +135,15 @@ function questionText(lines: readonly ClassifyLine[], at: number, limit = 8): st
 
 /** The question line just above a menu (within a few lines), or null. */
 function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: AgentScreenKnowledge): string | null {
+  // The agent's own dialog question wins over a nearer line that merely ends in `?` (a reason, a
+  // quoted command); dialogs space their parts with blank lines, so look a little further.
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 16; i--) {
+    const line = lines[i]!;
+    if (line.blank) continue;
+    const body = line.frameTitle ?? line.body;
+    if (isReply(body)) break;
+    if ((knowledge.questions ?? []).some((re) => re.test(body))) return body;
+  }
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 8; i--) {
     const line = lines[i]!;
     if (line.blank) continue;
@@ -113,12 +151,36 @@ function questionAbove(lines: readonly ClassifyLine[], menu: Menu, knowledge: Ag
     if (isReply(body)) return null;
     if (isQuestionLine(body) || hasWaitingWording(body) || (knowledge.questions ?? []).some((re) => re.test(body))) return body;
     if (/^\W*(?:select|choose|pick)\b.*:$/i.test(body)) return body;
+    // Inquirer's and prompts' mark before what they ask: `? Pick a framework › - Use arrow-keys.`
+    if (/^\?\s+\p{L}/u.test(body) && !/^\?\s+for\s/.test(body)) return markedQuestion(body);
+    // A prompt with its key hint in parentheses: `Select toppings (Press <space> to select, …)`.
+    if (/\((?:use|press)\b[^)]*\b(?:arrow|space|enter|select)/i.test(body)) return markedQuestion(body);
   }
   return null;
 }
 
+/** A sentence ending in `?` inside a line (not a lone `?` or a URL query). */
+const ASKING_SENTENCE = /(?:^|[.!?]\s+)([^.!?]*[A-Za-z][^.!?]*\?)(?=\s|$)/;
+
 /** For a menu without a question line: the sentence that introduces it (`I need to run a command.`), else the line above it. */
 function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
+  // A question inside the paragraph above (`Trust this folder? Codex can read…`) says it best.
+  for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
+    const line = lines[i]!;
+    if (line.blank || isReply(line.body)) continue;
+    const asking = ASKING_SENTENCE.exec(line.body);
+    if (asking !== null) return asking[1]!.trim();
+  }
+  // The line right above the menu ending a paragraph wrapped over several lines is a fragment
+  // (`driver for complex tasks, especially coding.`), not something a person would call the
+  // question: the paragraph's heading (a short line alone above it) names it, else its first sentence.
+  const block = blockAbove(lines, menu.first);
+  if (block !== null && block.end - block.start >= 1 && !isReply(lines[block.start]!.body)) {
+    // Only when the line above the menu continues a sentence wrapped from the line above it.
+    const last = lines[block.end]!.body;
+    const prev = lines[block.end - 1]!.body;
+    if (/^\p{Ll}/u.test(last) && !/[.:!?]$/.test(prev)) return paragraphTitle(lines, block);
+  }
   let first: string | null = null;
   for (let i = menu.first - 1; i >= 0 && menu.first - i <= 4; i--) {
     const line = lines[i]!;
@@ -127,6 +189,32 @@ function introAbove(lines: readonly ClassifyLine[], menu: Menu): string | null {
     if (/[.:!]$/.test(line.body) && !isReply(line.body)) return line.body;
   }
   return first;
+}
+
+/** A wrapped paragraph's heading (a short line alone above it), else its first sentence. */
+function paragraphTitle(lines: readonly ClassifyLine[], block: { start: number; end: number }): string {
+  const heading = blockAbove(lines, block.start);
+  if (heading !== null && heading.start === heading.end) {
+    const title = lines[heading.start]!.frameTitle || lines[heading.start]!.body;
+    if (title.length <= 60 && !/[.,;:]$/.test(title) && !isReply(title) && !isWorkingLine(title)) return title;
+  }
+  const paragraph = lines.slice(block.start, block.end + 1).map((l) => l.body).join(' ');
+  return /^.*?[.!:](?=\s|$)/.exec(paragraph)?.[0] ?? paragraph;
+}
+
+/** The run of content lines nearest above index `at` (past up to two blank lines), or null. */
+function blockAbove(lines: readonly ClassifyLine[], at: number): { start: number; end: number } | null {
+  let end = at - 1;
+  while (end >= 0 && lines[end]!.blank && lines[end]!.frameTitle === null && at - end <= 3) end--;
+  if (end < 0 || lines[end]!.blank) return null;
+  let start = end;
+  while (start - 1 >= 0 && !lines[start - 1]!.blank && end - start < 12) start--;
+  return { start, end };
+}
+
+/** For a menu with nothing above it: its options, as a person would read them out. */
+function menuText(menu: Menu): string {
+  return menu.options.map((o) => o.label).join(' / ');
 }
 
 /** Whether the cursor, when known, is on the line at `line` or just after it. */
@@ -157,7 +245,7 @@ function questionAt(
   if (numbered !== null) {
     const above = questionAbove(lines, numbered, knowledge);
     const cancel = region.signs.some((s) => s.intent === 'cancel');
-    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
+    if (numbered.cursor || above !== null || hinted || cancel) return asked(above ?? introAbove(lines, numbered) ?? menuText(numbered), numbered.options, numbered.cursor ? 'numbered menu with a cursor' : 'numbered menu under a question');
   }
   const menu = cursorMenuAt(lines, at);
   if (menu !== null) {
@@ -165,12 +253,19 @@ function questionAt(
     // Without numbers, a cursor line and the lines under it are a menu only when they read
     // as options, or something asks or hints at choosing.
     if (above !== null || hinted || menu.options.some((o) => OPTION_WORD.test(o.label))) {
-      return asked(above ?? introAbove(lines, menu), menu.options, 'menu with a cursor');
+      return asked(above ?? introAbove(lines, menu) ?? menuText(menu), menu.options, 'menu with a cursor');
     }
   }
 
+  const radio = radioMenuAt(lines, at);
+  if (radio !== null) {
+    const above = questionAbove(lines, radio, knowledge);
+    if (above !== null || hinted || radio.options.some((o) => OPTION_WORD.test(o.label))) return asked(above ?? introAbove(lines, radio) ?? menuText(radio), radio.options, 'radio menu (the filled dot is the cursor)');
+  }
+
   const letters = letterOptions(body, enter, at > 0 ? bracketLabels(lines[at - 1]!.body) : undefined);
-  if (letters !== null) return asked(isQuestionLine(body) ? body : questionText(lines, at), letters, 'letter options');
+  // A single key after the question (`Ok to proceed? (y)`) is an option, not part of the question.
+  if (letters !== null) return asked(isQuestionLine(body) ? body.replace(/\?\s*\([a-z]\)\s*$/i, '?') : questionText(lines, at), letters, 'letter options');
   const above = at > 0 ? lines[at - 1]! : null;
   const lettersAbove = above !== null && !above.blank ? letterOptions(above.body, enter) : null;
   if (lettersAbove !== null && (isQuestionLine(body) || keyedOption(body) !== null)) return asked(questionText(lines, at), lettersAbove, 'letter options');
@@ -194,10 +289,36 @@ function questionAt(
 
   if (isQuestionLine(body) && !isReply(body)) {
     if (hinted) return asked(body, [], 'a question with key hints');
-    if (region.prompt !== null && region.prompt.text === '' && isRequest(body)) return asked(body, [], 'a request above an empty prompt');
+    if (region.prompt !== null && region.prompt.text === '' && onlyBlankBetween(lines, at, region.prompt.index)) return asked(body, [], 'a question above an empty prompt');
     if (region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) return asked(body, [], 'a question on the last line');
   }
+  // `Password:`, `Enter a number:` as the last line, the cursor after it: it waits for typing
+  // (under a numbered menu, for its number and Enter).
+  if (isInputRequest(body) && region.prompt === null && region.signs.length === 0 && at === lastNonBlank(lines) && cursorOn(anchor, opts)) {
+    const menu = menuAbove(lines, at);
+    // `Type "yes" to confirm:` names the word to type.
+    const word = /\btype\s+["'`‘“]([\p{L}\p{N}_-]{1,20})["'`’”]/iu.exec(body);
+    const typed = word === null ? [] : [{ label: word[1]!, keys: [word[1]!, '\r'] }];
+    if (menu === null) return asked(markedQuestion(body), typed, 'an input request on the last line');
+    const text = questionAbove(lines, menu, knowledge) ?? introAbove(lines, menu) ?? body;
+    return asked(text, menu.options.map((o) => ({ label: o.label, keys: [...o.keys, '\r'] })), 'a numbered menu and an input request');
+  }
   return null;
+}
+
+/** A numbered menu without a cursor ending just above `at` (blank lines between), or null. */
+function menuAbove(lines: readonly ClassifyLine[], at: number): Menu | null {
+  let i = at - 1;
+  while (i >= 0 && lines[i]!.blank && at - i <= 2) i--;
+  if (i < 0 || lines[i]!.blank) return null;
+  const menu = numberedMenuAt(lines, i);
+  return menu !== null && menu.options.length >= 2 && menu.options.every((o) => o.keys.length === 1 && /^\d+$/.test(o.keys[0]!)) ? menu : null;
+}
+
+/** Whether only blank or frame lines are between indexes `from` and `to`. */
+function onlyBlankBetween(lines: readonly ClassifyLine[], from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if (!lines[i]!.blank) return false;
+  return true;
 }
 
 function lastNonBlank(lines: readonly ClassifyLine[]): number {

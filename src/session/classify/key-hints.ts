@@ -17,7 +17,7 @@ export type HintIntent =
   | 'other';
 
 /** A key as hints name it. */
-const KEY = String.raw`(?:(?:shift|ctrl|control|alt|option|opt|cmd|meta)\s*[+-]\s*(?:tab|enter|return|[a-z]\b)|\^[a-z]\b|esc(?:ape)?\b|enter\b|return\b|tab\b|space\b|backspace\b|[↑↓←→⇆↵]+|up\/down\b|left\/right\b|arrow keys\b|number keys\b|f\d{1,2}\b|[?/@])`;
+const KEY = String.raw`(?:(?:shift|ctrl|control|alt|option|opt|cmd|meta)\s*[+-]\s*(?:tab|enter|return|[a-z]\b)|\^[a-z]\b|esc(?:ape)?\b|enter\b|return\b|tab\b|space\b|backspace\b|[↑↓←→⇆↵]+|up\/down\b|left\/right\b|arrow keys\b|number keys\b|any (?:other )?key\b|f\d{1,2}\b|[?/@])`;
 const KEYS = String.raw`${KEY}(?:\s*(?:\/|,|or|and)\s*${KEY})*`;
 /** `esc to cancel`, `Enter select`, `? for shortcuts`, `Esc:cancel`, `press enter to confirm or esc to cancel`. */
 const KEY_FIRST = new RegExp(String.raw`^(?:(?:press|hit|use|type)\s+)?${KEYS}\s*(?::\s*|\s+(?:to|for)\s+|\s+)\p{L}[\p{L}\s'’/+-]{0,60}$`, 'iu');
@@ -37,7 +37,7 @@ const CANCEL = /\besc(?:ape)?\s*(?:to\s+|:\s*)?cancel\b/i;
 
 /** Whether one segment of a line is a key hint. */
 function isHintSegment(segment: string): boolean {
-  const s = segment.replace(/^[()[\]]+|[()[\].…]+$/g, '').trim();
+  const s = segment.replace(/^[()[\]]+|[()[\].…](?:[\s()[\].…]*[()[\].…])?$/g, '').trim();
   return KEY_FIRST.test(s) || LETTER_FIRST.test(s) || VERB_WITH.test(s) || USE_TO.test(s);
 }
 
@@ -61,4 +61,11 @@ export function hintIntent(body: string, dialogHints: readonly RegExp[] = []): H
 /** Whether a hint asks for Enter after a key (`Confirm with Y Enter`, `(y) (enter)`). */
 export function mentionsEnter(text: string): boolean {
   return /\b(?:enter|return)\b|↵/i.test(text);
+}
+
+/** `Press any key to continue`, `Press Enter to continue`, `Hit space to proceed`: one option, the key that continues. */
+export function continueOption(body: string): { label: string; keys: string[] }[] | null {
+  const m = /^(?:press|hit|type)\s+(any (?:other )?key|enter|return|space)\s+to\s+(continue|proceed)\b/i.exec(body.trim());
+  if (m === null) return null;
+  return [{ label: m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1).toLowerCase(), keys: [/^space$/i.test(m[1]!) ? ' ' : '\r'] }];
 }

@@ -5,9 +5,13 @@
  * `(Y)es/(N)o`, `(y) (enter)`, `Confirm with Y Enter`), inline options (`Allow once   Allow
  * always   Reject`) and lines that name their key (`Skip (esc or n)`).
  *
- * Keys: a numbered option N is the digit; a cursor menu without numbers is arrow keys
- * relative to the cursor row, then Enter; a letter is the letter (then Enter when the screen
- * says Enter); inline options are right-arrows from the first, then Enter.
+ * Also radio menus (`● Allow once` / `○ Deny`, the filled dot is the cursor), checkbox lists
+ * (`❯◯ lint` / ` ◉ unit`) and answer words (`(yes/no/[fingerprint])`).
+ *
+ * Keys: a numbered option N is the digit; a cursor or radio menu without numbers is arrow
+ * keys relative to the cursor row, then Enter (a checkbox list: then space, then Enter); a
+ * letter is the letter (then Enter when the screen says Enter); a word is the word, then
+ * Enter; inline options are right-arrows from the first, then Enter.
  */
 import type { QuestionOption } from './types.js';
 import type { ClassifyLine } from './lines.js';
@@ -26,7 +30,9 @@ const NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●◉*])\s*)?(\d{1,2})[.)]\s
 /** `1 Allow for this conversation`: numbers without a dot, only as a run from 1. */
 const BARE_NUMBERED = /^(\s*)(?:([›>❯▶▸►➤→●])\s*)?(\d)\s+(\p{Lu}.*)$/u;
 /** `●` is not among them: it is also the bullet of an agent's replies. */
-const CURSOR_LINE = /^(\s*)([›>❯▶▸►➤→])(\s+)(\S.*)$/u;
+const CURSOR_LINE = /^(\s*)([›>❯▶▸►➤→])(\s*[◯◉○●◻◼☐☒]\s+|\s+)(\S.*)$/u;
+/** A checkbox before an option's label (inquirer's `❯◯ Ham` / ` ◉ Olives`): part of the option, not of its label. */
+const CHECKBOX = /^[◯◉○●◻◼☐☒]\s+/u;
 /** A key named in parentheses at the end of an option: `(y)`, `(esc)`, `(shift+tab)`, `(esc or n)`. */
 export const KEY_PAREN = /\s*\(((?:esc|tab|shift\s*\+\s*tab|enter|return|[a-z])(?:\s+or\s+(?:esc|tab|shift\s*\+\s*tab|enter|[a-z]))*)\)\s*$/i;
 
@@ -117,12 +123,14 @@ export function numberedMenuAt(lines: readonly ClassifyLine[], at: number): Menu
 }
 
 /** Whether `line` sits in the label column `col` of a cursor menu, as a sibling option. */
-function isSibling(line: ClassifyLine, col: number): boolean {
-  if (line.blank || line.frameTitle !== null || Math.abs(line.indent - col) > 1) return false;
-  if (NUMBERED.test(line.inner) || isKeyHintLine(line.body) || line.body.length > 100) return false;
+function isSibling(line: ClassifyLine, col: number, checkboxes: boolean): boolean {
+  const box = checkboxes ? (CHECKBOX.exec(line.body)?.[0].length ?? 0) : 0;
+  const body = line.body.slice(box);
+  if (line.blank || line.frameTitle !== null || Math.abs(line.indent + box - col) > 1) return false;
+  if (NUMBERED.test(line.inner) || isKeyHintLine(body) || body.length > 100) return false;
   // Options start with a word (or a checkbox); transcript lines start with a bullet or spinner.
   // and options are not sentences: a line ending in a full stop is prose.
-  return /^[\p{L}\p{N}[(]/u.test(line.body) && !/[^.]\.$/.test(line.body) && !isWorkingLine(line.body);
+  return /^[\p{L}\p{N}[(]/u.test(body) && !/[^.]\.$/.test(body) && !isWorkingLine(body);
 }
 
 /** An unnumbered menu with a cursor whose last option is at `at`: `❯ Approve` / `  Deny`. */
@@ -132,34 +140,67 @@ export function cursorMenuAt(lines: readonly ClassifyLine[], at: number): Menu |
     const m = CURSOR_LINE.exec(line.inner);
     if (m === null || NUMBERED.test(line.inner)) continue;
     const col = m[1]!.length + m[2]!.length + m[3]!.length;
+    const boxes = /\S/.test(m[3]!);
     let ok = true;
-    for (let j = c + 1; j <= at; j++) if (!isSibling(lines[j]!, col)) ok = false;
+    for (let j = c + 1; j <= at; j++) if (!isSibling(lines[j]!, col, boxes)) ok = false;
     if (!ok) return null;
     let first = c;
     // Options above the cursor, in the same column, up to the question.
-    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col) && !/[?:.]$/.test(lines[first - 1]!.body)) first--;
+    while (first - 1 >= 0 && isSibling(lines[first - 1]!, col, boxes) && !/[?:.]$/.test(lines[first - 1]!.body)) first--;
     const count = at - first + 1;
     const above = lines.slice(Math.max(0, first - 3), first).filter((l) => !l.blank);
     const asked = above.length > 0 && isQuestionLine(above[above.length - 1]!.body);
     if (count < 2 && !asked) return null;
     const options: QuestionOption[] = [];
     for (let j = first; j <= at; j++) {
-      const label = j === c ? m[4]! : lines[j]!.body;
+      const label = j === c ? m[4]! : boxes ? lines[j]!.body.replace(CHECKBOX, '') : lines[j]!.body;
       const named = KEY_PAREN.exec(label);
       const keys = named !== null ? keyBytes(named[1]!) : j === c ? [ENTER] : j > c ? moves(DOWN, j - c) : moves(UP, c - j);
-      options.push({ label: cleanLabel(label), keys });
+      // A checkbox list: move there, tick it with space, then Enter.
+      options.push({ label: cleanLabel(label), keys: boxes && named === null ? [...keys.slice(0, -1), ' ', ENTER] : keys });
     }
     return { options, first, last: at, cursor: true };
   }
   return null;
 }
 
-const LETTER_SET = /[[(]\s*((?:[a-z]|yes|no)(?:\s*\/\s*(?:[a-z]|yes|no)){1,7})\s*[\])]/i;
+/** A radio option: a filled dot marks the chosen one (the cursor), empty ones the others: `● Yes` / `○ No`. */
+const RADIO_LINE = /^(\s*)([●◉◆■▣○◯◇□])(\s+)(\S.*)$/u;
+const RADIO_FILLED = '●◉◆■▣';
+
+/** A radio menu whose last option is at `at`: one filled dot (the cursor) among empty ones, in one column. */
+export function radioMenuAt(lines: readonly ClassifyLine[], at: number): Menu | null {
+  const rows: { index: number; filled: boolean; label: string }[] = [];
+  let col = -1;
+  for (let i = at; i >= 0 && at - i < 12; i--) {
+    const m = RADIO_LINE.exec(lines[i]!.inner);
+    if (m === null) break;
+    if (col >= 0 && m[1]!.length !== col) break;
+    col = m[1]!.length;
+    rows.unshift({ index: i, filled: RADIO_FILLED.includes(m[2]!), label: m[4]! });
+  }
+  const cursor = rows.findIndex((r) => r.filled);
+  if (rows.length < 2 || cursor < 0 || rows.filter((r) => r.filled).length !== 1) return null;
+  const options = rows.map((r, j) => {
+    const named = KEY_PAREN.exec(r.label);
+    const keys = named !== null ? keyBytes(named[1]!) : j === cursor ? [ENTER] : j > cursor ? moves(DOWN, j - cursor) : moves(UP, cursor - j);
+    return { label: cleanLabel(r.label), keys };
+  });
+  return { options, first: rows[0]!.index, last: at, cursor: true };
+}
+
+/** Answer words typed in full (`(yes/no)`, `[all/none]`), then Enter. */
+const ANSWER_WORDS = String.raw`yes|no|all|none|always|never|skip|quit|abort|retry|ignore|cancel|ok`;
+/** A placeholder among them (`[fingerprint]`, `<name>`): something else may be typed; not an option. */
+const SET_PART = String.raw`(?:[a-z]\b|(?:${ANSWER_WORDS})\b|\[[^\]/]{1,30}\]|<[^>/]{1,30}>)`;
+const LETTER_SET = new RegExp(String.raw`[[(]\s*(${SET_PART}(?:\s*\/\s*${SET_PART}){1,7})\s*[\])]`, 'i');
 const BRACKET_LETTER = /\[([a-z0-9])\](\p{L}*)(?:\s+(\p{L}[\p{L}'’-]*))?/giu;
 const PAREN_PREFIX = /\(([a-z])\)(\p{L}[\p{L}'’]*)/giu;
 const WORD_THEN_PAREN = /(\p{L}[\p{L}'’-]*)\s*\(([a-z])\)(?!\p{L})/giu;
 const LETTER_ENTER = /\(([a-z])\)\s*\((?:enter|return)\)/i;
 const CONFIRM_WITH = /^(\p{L}[\p{L} ]*?)\s+with\s+(shift\s*\+\s*)?([a-z])\s+(?:enter|return)\b/iu;
+/** A question that names one key after it: npm's `Ok to proceed? (y)`. */
+const SINGLE_KEY = /\?\s*\(([a-z])\)\s*$/i;
 const NAMES: Record<string, string> = { y: 'Yes', n: 'No', yes: 'Yes', no: 'No' };
 
 /**
@@ -180,10 +221,14 @@ export function letterOptions(body: string, enter: boolean, labels: ReadonlyMap<
   }
   const set = LETTER_SET.exec(body);
   if (set !== null) {
-    return set[1]!.split('/').map((p) => {
-      const k = p.trim().toLowerCase();
-      return { label: labels.get(k) ?? NAMES[k] ?? p.trim(), keys: keys(k) };
-    });
+    const parts = set[1]!.split('/').map((p) => p.trim()).filter((p) => !/^[[<]/.test(p));
+    // A word is typed in full and read as a line: Enter after it, whatever the screen says.
+    if (parts.length >= 2) return parts.map((p) => ({ label: labels.get(p.toLowerCase()) ?? NAMES[p.toLowerCase()] ?? p, keys: keys(p.toLowerCase(), enter || p.length > 1) }));
+  }
+  const single = SINGLE_KEY.exec(body);
+  if (single !== null) {
+    const k = single[1]!.toLowerCase();
+    return [{ label: NAMES[k] ?? k, keys: keys(k) }];
   }
   const bracket = [...body.matchAll(BRACKET_LETTER)];
   if (bracket.length >= 2) return bracket.map((m) => ({ label: m[2] !== '' ? `${m[1]}${m[2]}` : (m[3] ?? m[1]!), keys: keys(m[1]!.toLowerCase()) }));

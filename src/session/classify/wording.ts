@@ -30,6 +30,25 @@ export function withoutGlyphs(body: string): string {
   return body.replace(/^[^\p{L}\p{N}[(]+/u, '');
 }
 
+/**
+ * A line that asks to type something and ends in `:` (the cursor after it): `Password:`,
+ * `[sudo] password for alice:`, `Enter a number:`, `Your choice:`, inquirer's `? Project name:`
+ * (optionally with a default: `? Project name: (my-app)`).
+ */
+const INPUT_REQUEST = [
+  /^\?\s+\S.{0,100}:\s*(?:\([^()]*\))?$/,
+  // The prompts library: `? Project name › my-app` (the default or what is typed after `›`).
+  /^\?\s+\p{L}.{0,100}?\s›(?:\s.{0,80})?$/u,
+  /^(?:\[[^\]]{1,40}\]\s*)?(?:[\p{L}'’-]+\s+){0,4}(?:password|passphrase|passcode|pin|otp|token|username|user name|login|verification code)\b.{0,80}:$/iu,
+  /^(?:please\s+)?(?:enter|type|input|choose|select|pick|provide|specify|give)\b.{0,80}:$/i,
+  /^(?:your\s+)?(?:choice|selection|answer|option|number|reply)\b[^:]{0,30}:$/i,
+];
+
+/** Whether a line asks to type an answer after its `:`. */
+export function isInputRequest(body: string): boolean {
+  return body.length <= 140 && INPUT_REQUEST.some((re) => re.test(body));
+}
+
 export function isQuestionLine(body: string): boolean {
   return QUESTION_END.test(body);
 }

@@ -16,15 +16,31 @@
  *     every line that is new, compared with the screen before the input, is blank, or is a
  *     line that was already there or shown lately (moved by a scroll, redrawn one row lower,
  *     an input box that comes back once the typed line is sent), or holds
- *     the typed text (its echo) with nothing around it but decoration or an old line. Rows the
+ *     the typed text (its echo) with nothing around it but decoration or an old line, or is
+ *     an old line once the echo's cells are taken out of it (see below). Rows the
  *     echo only removed (scrolled off, erased) are explained too. Cursor-only moves never
  *     change the normalised text;
  *   - `agent`: anything else. New words from the agent always count, echo window or not: a
  *     reply to a poke (`reply 1: got "status"`) is progress at once.
  *
- *   quiet ──input written──▶ echoing(before, until) ──now > until──▶ quiet
+ * Where a cooked echo lands: at the cursor, that is at the end of whatever the agent last
+ * drew there, glued to it (`Analyzing… 2sgo`): normalised whole, such a line is new (the
+ * timer `2s` followed by a letter is no longer a timer). So the echo is taken out of the raw
+ * line before normalising: each typed piece is remembered with the index in its line where
+ * the cursor was when it was typed (from the last snapshot; after a typed line end, the
+ * start of the next line), and the cells it covers there are cut out, also when the agent's
+ * next frame, longer, drew over the start of the echo (`… 10so`). An echo found elsewhere
+ * whole (the cursor had moved) is cut out as well. What is left must be an old line.
+ *
+ *   quiet ──input written──▶ echoing(before, until, lineEnd) ──change, window closed──▶ quiet
  *                              ▲   │ more input: until = last write + window
  *                              └───┘
+ *
+ * The window is closed when `now > until` and no typed line end awaits its redraw. An Enter
+ * echoed by a cooked terminal moves the cursor to a fresh row, where the agent's next frame
+ * lands whenever it comes (a spinner that redraws every second draws its line one row lower
+ * up to a second later): so the first screen change after a typed line end is judged
+ * against the input however late, within {@link MAX_ECHO_WINDOW_MS}.
  *
  * The echo window runs from the first byte typed to the last byte plus the larger of
  * {@link MIN_ECHO_WINDOW_MS} and twice the echo latency seen so far (the largest of the last
@@ -38,7 +54,7 @@
 
 import type { ScreenSnapshot } from '../screen.js';
 import { unreachable } from '../../util/unreachable.js';
-import { normaliseLine, normaliseScreen } from './progress.js';
+import { normaliseLine } from './progress.js';
 
 /** The shortest echo window after codex-run's last keystroke. */
 export const MIN_ECHO_WINDOW_MS = 500;
@@ -70,7 +86,16 @@ type EchoState =
       until: number;
       /** The write not yet matched to the screen change it caused (for the latency), or null. */
       unmatchedWriteAt: number | null;
+      /** When a typed line end (Enter) was written whose redraw one row lower has not come yet, or null. */
+      lineEndAt: number | null;
     };
+
+/** A typed piece (no line end in it) as the terminal shows it, and where in its line it starts. */
+interface Echo {
+  readonly text: string;
+  /** String index in the (logical) line where the cursor was when it was typed; null: unknown. */
+  readonly at: number | null;
+}
 
 /** Says, snapshot by snapshot, whether the agent (not codex-run's own input) changed the screen. */
 export class ScreenJudge {
@@ -83,6 +108,12 @@ export class ScreenJudge {
   private readonly shown = new Set<string>();
   /** Recent typed texts in their echo spellings, normalised, newest last. */
   private readonly typed: string[] = [];
+  /** Recent typed pieces as the terminal renders them (raw), with where they landed, newest last. */
+  private readonly echoes: Echo[] = [];
+  /** Index in its line of the cursor at the last snapshot, or null before any. */
+  private cursorAt: number | null = null;
+  /** Where the next typed byte lands when nothing was parsed since the last input: the end of its echo. */
+  private inputEnd: number | null = null;
 
   /** How long an echo is accepted after the last keystroke. */
   get echoWindowMs(): number {
@@ -98,16 +129,20 @@ export class ScreenJudge {
       this.typed.push(text);
       if (this.typed.length > REMEMBERED_TEXTS) this.typed.shift();
     }
+    this.noteEchoes(data);
+    const lineEnd = /[\r\n]/.test(data) ? now : null;
     const state = this.state;
     const until = now + this.echoWindowMs;
-    const fresh: EchoState = { kind: 'echoing', before: this.lines, until, unmatchedWriteAt: now };
+    const fresh: EchoState = { kind: 'echoing', before: this.lines, until, unmatchedWriteAt: now, lineEndAt: lineEnd };
     switch (state.kind) {
       case 'quiet':
         this.state = fresh;
         return;
       case 'echoing':
         // More keystrokes extend the window; after it closed, the screen now is the one before them.
-        this.state = now <= state.until ? { ...state, until, unmatchedWriteAt: state.unmatchedWriteAt ?? now } : fresh;
+        this.state = this.windowOpen(state, now)
+          ? { ...state, until, unmatchedWriteAt: state.unmatchedWriteAt ?? now, lineEndAt: lineEnd ?? state.lineEndAt }
+          : fresh;
         return;
       default:
         unreachable(state);
@@ -116,13 +151,19 @@ export class ScreenJudge {
 
   /** Judges a snapshot taken at `now` and makes it the agent's screen if it changed. */
   judge(snap: ScreenSnapshot, now: number): ScreenVerdict {
+    this.cursorAt = cursorIndex(snap);
+    this.inputEnd = null;
     if (snap.hash === this.lastHash) return 'unchanged';
     this.lastHash = snap.hash;
-    const text = normaliseScreen(snap);
+    const raw = snap.logicalLines().map((l) => l.text);
+    const lines = raw.map(normaliseLine);
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    const text = lines.join('\n');
     if (text === this.screen) return 'unchanged';
-    const lines = text.split('\n');
     this.sampleLatency(now);
-    const verdict = this.explainedByInput(lines, now) ? 'self' : 'agent';
+    const verdict = this.explainedByInput(lines, raw, now) ? 'self' : 'agent';
+    // The redraw a typed line end awaited has come: the agent drew something, or this is the first change after the window.
+    if (this.state.kind === 'echoing' && (verdict === 'agent' || now > this.state.until)) this.state = { ...this.state, lineEndAt: null };
     this.screen = text;
     this.lines = new Set(lines);
     for (const line of this.lines) {
@@ -145,7 +186,8 @@ export class ScreenJudge {
     return rest !== null && !HAS_WORD.test(rest.text);
   }
 
-  private explainedByInput(lines: readonly string[], now: number): boolean {
+  // `lines` are the normalised lines of the snapshot (trailing blanks dropped), `raw` the same lines as shown.
+  private explainedByInput(lines: readonly string[], raw: readonly string[], now: number): boolean {
     const state = this.state;
     switch (state.kind) {
       case 'quiet':
@@ -155,16 +197,65 @@ export class ScreenJudge {
       default:
         return unreachable(state);
     }
-    if (now > state.until) {
+    if (!this.windowOpen(state, now)) {
       this.state = { kind: 'quiet' };
       return false;
     }
     const known = (line: string): boolean => state.before.has(line) || this.lines.has(line) || this.shown.has(line);
-    for (const line of lines) {
+    for (const [i, line] of lines.entries()) {
       if (line === '' || known(line)) continue;
-      if (!this.echoOfKnown(line, known)) return false;
+      if (this.echoOfKnown(line, known)) continue;
+      const rest = this.withoutEchoCells(raw[i] ?? '');
+      if (rest === null) return false;
+      const normal = normaliseLine(rest);
+      if (HAS_WORD.test(normal) && !known(normal)) return false;
     }
     return true;
+  }
+
+  // Explanations are accepted until `until`, and for the first change after a typed line end (see the module comment).
+  private windowOpen(state: Extract<EchoState, { kind: 'echoing' }>, now: number): boolean {
+    return now <= state.until || (state.lineEndAt !== null && now <= state.lineEndAt + MAX_ECHO_WINDOW_MS);
+  }
+
+  // Remembers each piece of `data` (split at line ends) as the terminal shows it, and where it lands.
+  private noteEchoes(data: string): void {
+    let at = this.inputEnd ?? this.cursorAt;
+    const pieces = data.split(/\r\n|[\r\n]/);
+    pieces.forEach((piece, i) => {
+      // After a line end, the echo goes on at the start of the next line.
+      if (i > 0) at = 0;
+      const { cooked, printable } = renderEcho(piece);
+      // A TUI draws the printable characters wherever its input box is.
+      const shown: Echo[] = printable === cooked ? [{ text: cooked, at }] : [{ text: cooked, at }, { text: printable, at: null }];
+      for (const echo of shown) {
+        if (echo.text.trim() === '') continue;
+        this.echoes.push(echo);
+        if (this.echoes.length > REMEMBERED_TEXTS) this.echoes.shift();
+      }
+      if (at !== null) at += cooked.length;
+    });
+    this.inputEnd = at;
+  }
+
+  /**
+   * The raw line with the cells of remembered echoes cut out, or null when none is in it. An
+   * echo is looked for where it landed (whole, or with its start drawn over by the agent's
+   * next, longer frame), else anywhere whole.
+   */
+  private withoutEchoCells(line: string): string | null {
+    let padded = line;
+    const spans: [number, number][] = [];
+    for (const echo of this.echoes) {
+      const span = echoSpan(padded, echo);
+      if (span === null) continue;
+      spans.push(span);
+      padded = padded.padEnd(span[1]);
+    }
+    if (spans.length === 0) return null;
+    let rest = '';
+    for (let i = 0; i < padded.length; i++) if (!spans.some(([from, to]) => i >= from && i < to)) rest += padded[i];
+    return rest;
   }
 
   // The first screen change after a keystroke measures the echo latency, whoever made it: an
@@ -224,27 +315,69 @@ export class ScreenJudge {
 export function echoTexts(data: string): string[] {
   const out = new Set<string>();
   for (const piece of data.split(/[\r\n]/)) {
-    let cooked = '';
-    let printable = '';
-    for (const ch of piece) {
-      const code = ch.codePointAt(0) ?? 0;
-      if (code === 0x7f || code === 0x08) {
-        cooked = cooked.slice(0, -1);
-        printable = printable.slice(0, -1);
-      } else if (code === 0x09) {
-        cooked += ' ';
-        printable += ' ';
-      } else if (code < 0x20) {
-        cooked += `^${String.fromCharCode(code + 64)}`;
-      } else {
-        cooked += ch;
-        printable += ch;
-      }
-    }
+    const { cooked, printable } = renderEcho(piece);
     for (const text of [cooked, printable]) {
       const normal = normaliseLine(text);
       if (normal !== '') out.add(normal);
     }
   }
   return [...out];
+}
+
+// One piece of input (no line end in it) as a cooked terminal echoes it and as a TUI draws it.
+function renderEcho(piece: string): { cooked: string; printable: string } {
+  let cooked = '';
+  let printable = '';
+  for (const ch of piece) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code === 0x7f || code === 0x08) {
+      cooked = cooked.slice(0, -1);
+      printable = printable.slice(0, -1);
+    } else if (code === 0x09) {
+      cooked += ' ';
+      printable += ' ';
+    } else if (code < 0x20) {
+      cooked += `^${String.fromCharCode(code + 64)}`;
+    } else {
+      cooked += ch;
+      printable += ch;
+    }
+  }
+  return { cooked, printable };
+}
+
+/**
+ * The span [from, to) of `line` an echo covers: where it landed, whole; else anywhere whole;
+ * else where it landed with its first characters drawn over (its end still at the landing
+ * index plus its length). Null when it is not there.
+ */
+function echoSpan(line: string, { text, at }: Echo): [number, number] | null {
+  const end = at === null ? 0 : at + text.length;
+  if (at !== null && line.slice(at, end) === text) return [at, end];
+  const last = line.lastIndexOf(text);
+  if (last >= 0) return [last, last + text.length];
+  if (at === null || line.length < end) return null;
+  for (let k = 1; k < text.length; k++) if (line.slice(at + k, end) === text.slice(k)) return [at + k, end];
+  return null;
+}
+
+/** Wide (two-cell) characters: CJK, Hangul, fullwidth forms, emoji. */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const COMBINING = /\p{M}/u;
+
+// The cursor as a string index in its logical line (rows it wraps from joined): the snapshot
+// counts columns, a line's text counts characters, and a wide character fills two columns.
+function cursorIndex(snap: ScreenSnapshot): number {
+  const { row, col } = snap.cursor;
+  let offset = 0;
+  for (let r = row; r > 0 && snap.wrapped[r] === true; r--) offset += (snap.lines[r - 1] ?? '').length;
+  const text = snap.lines[row] ?? '';
+  let column = 0;
+  let index = 0;
+  for (const ch of text) {
+    if (column >= col) return offset + index;
+    column += COMBINING.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+    index += ch.length;
+  }
+  return offset + index + Math.max(0, col - column);
 }

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readReport } from '../control/locate.js';
+import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
+import { REHEARSAL_HOMES_FILE, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
+import { fail, findJob } from './control-target.js';
+import { runCommand } from './run-command.js';
+import { codexRunBin, startDetached } from '../control/detach.js';
+import { printStarted } from './start-command.js';
+
+// The old rehearsal's CODEX_HOME of the job, when the run was a rehearsal that kept it.
+function rehearsalHome(runDir: string, job: string): string | null {
+  try {
+    const homes = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_HOMES_FILE), 'utf8')) as Record<string, unknown>;
+    const home = homes[job];
+    return typeof home === 'string' && existsSync(home) ? home : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `codex-run resume JOB [--prompt TEXT]`: continues a past codex job by its session id, as a
+ * new run (in the same runs folder) linked to the old one (`resumedFrom` in its report). The
+ * job runs from its manifest as it is now, with the same environment (so the same CODEX_HOME);
+ * a rehearsed job is rehearsed again with its old rehearsal home and sessions.
+ */
+export async function resumeCommand(spec: string, flags: Record<string, unknown>): Promise<number> {
+  if (flags['detach'] === true) {
+    // The same command in the background (see start-command.ts).
+    const args = ['resume', spec, ...(typeof flags['prompt'] === 'string' ? ['--prompt', flags['prompt']] : []), ...(typeof flags['out'] === 'string' ? ['--out', flags['out']] : [])];
+    if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
+    return printStarted(await startDetached(codexRunBin(), args, { cwd: process.cwd(), env: process.env }), flags['json'] === true);
+  }
+  const found = await findJob(spec, flags);
+  if (!found.ok) return fail(found.error);
+  const { run, job } = found.value;
+  if (job.sessionId === null) {
+    return fail({ code: 1, message: `job ${job.name} of run ${run.runId} has no session id to resume (its agent never reported one)` });
+  }
+  if (job.status === 'pending' || job.status === 'running') {
+    return fail({ code: 1, message: `job ${job.name} of run ${run.runId} is still ${job.status}; stop it first (codex-run kill ${run.runId}/${job.name})` });
+  }
+  const report = await readReport(run.runDir);
+  if (!report.ok) return fail({ code: 1, message: report.error });
+  const rehearsed = existsSync(path.join(run.runDir, REHEARSAL_LOG_FILE));
+  const home = rehearsed ? rehearsalHome(run.runDir, job.name) : null;
+  if (rehearsed && home === null) {
+    return fail({ code: 1, message: `job ${job.name} of run ${run.runId} was rehearsed, but its rehearsal CODEX_HOME was not kept; it cannot be resumed` });
+  }
+  const prompt = typeof flags['prompt'] === 'string' ? flags['prompt'] : DEFAULT_RESUME_PROMPT;
+  return runCommand(
+    report.value.manifest,
+    { ...flags, job: [job.name], out: path.dirname(run.runDir), rehearse: rehearsed },
+    { resume: { job: job.name, sessionId: job.sessionId, prompt, fromRunId: run.runId, ...(home !== null ? { codexHome: home } : {}) } },
+  );
+}

@@ -1,0 +1,40 @@
+/** Questions about the repository a folder is in. All through the git owner module (git.ts). */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { err, ok, type Result } from '../util/result.js';
+import { gitText, type GitError } from './git.js';
+
+/** A folder's place in a repository. */
+export interface RepoLocation {
+  /** The work tree's top folder, real path. */
+  root: string;
+  /** The folder relative to `root` ('' for the top), with '/' separators. */
+  relative: string;
+}
+
+/** The work tree `dir` is in, or an error when it is in none (or git is missing). */
+export async function repoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
+  const top = await gitText(['rev-parse', '--show-toplevel'], { cwd: dir });
+  if (!top.ok) return top;
+  if (top.value === '') return err({ reason: 'git-failed', message: `${dir} is inside a .git folder, not a work tree`, exitCode: null });
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch {
+    real = path.resolve(dir);
+  }
+  const relative = path.relative(top.value, real);
+  if (relative.startsWith('..')) return err({ reason: 'git-failed', message: `${dir} is not inside its work tree ${top.value}`, exitCode: null });
+  return ok({ root: top.value, relative: relative.split(path.sep).join('/') });
+}
+
+/** The commit `ref` names (`HEAD`, a branch, a tag, a hash), as a full hash. */
+export function resolveCommit(root: string, ref: string): Promise<Result<string, GitError>> {
+  return gitText(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: root });
+}
+
+/** Commits on `branch` that `base` does not have. */
+export async function commitsAhead(root: string, base: string, branch: string): Promise<Result<number, GitError>> {
+  const count = await gitText(['rev-list', '--count', `${base}..${branch}`, '--'], { cwd: root });
+  return count.ok ? ok(Number.parseInt(count.value, 10) || 0) : count;
+}

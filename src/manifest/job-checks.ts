@@ -1,0 +1,87 @@
+/**
+ * Checks on jobs that no single field's rule can make: names that would act on a terminal,
+ * fields that the job's agent never reads, and NUL characters, which no argument, variable or
+ * path can carry (the spawn would fail at run time instead of here).
+ */
+import { quote } from './describe-value.js';
+import type { Diagnostic } from './model.js';
+import { firstUnsafeChar } from './unsafe-text.js';
+import type { ValuePath, YamlSource } from './yaml-source.js';
+
+/** Fields only codex jobs read; on a command job they would be ignored. */
+const CODEX_ONLY_FIELDS = ['prompt', 'codex', 'rehearsal', 'resume'] as const;
+
+/** Fields whose strings become arguments, environment variables or paths of a process. */
+const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume'] as const;
+
+/** Every problem of this kind in the manifest's `defaults:` and jobs. */
+export function jobProblems(source: YamlSource, root: Record<string, unknown>): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const defaults = asRecord(root['defaults']);
+  const jobs = asRecord(root['jobs']) ?? {};
+  if (defaults !== null) diagnostics.push(...nulProblems(source, defaults, ['defaults']));
+  for (const name of source.keysAt(['jobs'])) {
+    const unsafe = firstUnsafeChar(name);
+    if (unsafe !== null) {
+      diagnostics.push(
+        source.diagnostic(['jobs', name], `job name ${quote(name)} contains ${unsafe.description}, which would act on the terminal it is shown in`, {
+          part: 'key',
+          hint: 'use letters, digits, spaces and punctuation only in job names',
+        }),
+      );
+    }
+    const job = asRecord(jobs[name]);
+    if (job === null) continue;
+    diagnostics.push(...nulProblems(source, job, ['jobs', name]));
+    const agent = job['agent'] ?? defaults?.['agent'] ?? 'codex';
+    if (agent === 'command') {
+      for (const field of CODEX_ONLY_FIELDS) {
+        if (job[field] === undefined) continue;
+        diagnostics.push(
+          source.diagnostic(['jobs', name, field], `'${field}' is only for codex jobs, and job ${quote(name)} is 'agent: command': it would be ignored`, {
+            part: 'key',
+            hint: `remove '${field}', or run the job with 'agent: codex'`,
+          }),
+        );
+      }
+    } else if (agent === 'codex' && job['command'] !== undefined && (job['prompt'] ?? defaults?.['prompt']) !== undefined) {
+      // (Without a prompt the schema's "has no 'prompt'" error already suggests 'agent: command'.)
+      diagnostics.push(
+        source.diagnostic(['jobs', name, 'command'], `'command' is only for 'agent: command' jobs, and job ${quote(name)} is a codex job: it would be ignored`, {
+          part: 'key',
+          hint: "remove 'command', or add 'agent: command' to the job",
+        }),
+      );
+    }
+  }
+  return diagnostics;
+}
+
+// NUL characters in the strings a process would be given, each located at its value.
+function nulProblems(source: YamlSource, fields: Record<string, unknown>, base: ValuePath): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const walk = (value: unknown, path: ValuePath): void => {
+    if (typeof value === 'string') {
+      const index = value.indexOf('\0');
+      if (index !== -1) {
+        diagnostics.push(
+          source.diagnostic(path, `found a NUL character (\\0) at character ${index + 1}: no program argument, environment variable or path can hold one`, {
+            hint: 'remove the \\0',
+          }),
+        );
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, [...path, String(i)]));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+    }
+  };
+  for (const field of PROCESS_FIELDS) {
+    if (fields[field] !== undefined) walk(fields[field], [...base, field]);
+  }
+  return diagnostics;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}

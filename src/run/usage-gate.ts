@@ -1,0 +1,102 @@
+/**
+ * One account, one window: when an agent reports its usage limit, the job is parked here and
+ * no new job of that agent kind starts until the limit has reset. Parked sessions are released
+ * in the order they parked, each at its reset time (or after the one parked before it) plus a
+ * little random jitter, so they do not all hit the service in the same instant.
+ *
+ * Per agent kind:
+ *
+ *   open ──park──▶ holding (parked jobs waiting, each with a release timer)
+ *     ▲                 │ last parked job released or cancelled
+ *     └─────────────────┘ (listeners told: queued jobs may start)
+ */
+import type { AgentKind } from '../manifest/model.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+
+/** A parked job: `released` settles true at its release time, false when cancelled first. */
+export interface ParkTicket {
+  /** When the job will be released (epoch ms). */
+  readonly releaseAt: number;
+  readonly released: Promise<boolean>;
+  cancel(): void;
+}
+
+interface Parked {
+  job: string;
+  timer: TimerHandle;
+  settle: (released: boolean) => void;
+}
+
+interface Hold {
+  parked: Parked[];
+  /** The latest release time handed out, so later parkers go after earlier ones. */
+  lastRelease: number;
+}
+
+/** Default most jitter added to a release, in ms. */
+export const DEFAULT_RELEASE_JITTER_MS = 1000;
+
+export class UsageGate {
+  private readonly holds = new Map<AgentKind, Hold>();
+  private listeners: Array<() => void> = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+    private readonly jitterMs: number = DEFAULT_RELEASE_JITTER_MS,
+  ) {}
+
+  /** Whether a usage limit of `agent` holds: new jobs of that kind must not start. */
+  holding(agent: AgentKind): boolean {
+    return this.holds.has(agent);
+  }
+
+  /** Called whenever a hold ends (the run then starts what was held back). */
+  onOpen(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Parks `job` until `resetAt` (and after every job parked before it), plus jitter. */
+  park(agent: AgentKind, job: string, resetAt: number): ParkTicket {
+    const hold = this.holds.get(agent) ?? { parked: [], lastRelease: 0 };
+    this.holds.set(agent, hold);
+    const releaseAt = Math.max(resetAt, hold.lastRelease, this.clock.now()) + Math.floor(this.random() * this.jitterMs);
+    hold.lastRelease = releaseAt;
+    let settle!: (released: boolean) => void;
+    const released = new Promise<boolean>((resolve) => {
+      settle = resolve;
+    });
+    const entry: Parked = {
+      job,
+      settle,
+      timer: this.clock.setTimeout(() => this.leave(agent, entry, true), releaseAt - this.clock.now()),
+    };
+    hold.parked.push(entry);
+    return {
+      releaseAt,
+      released,
+      cancel: () => {
+        this.clock.clearTimeout(entry.timer);
+        this.leave(agent, entry, false);
+      },
+    };
+  }
+
+  /** The jobs parked for `agent`, in release order. */
+  parked(agent: AgentKind): string[] {
+    return this.holds.get(agent)?.parked.map((p) => p.job) ?? [];
+  }
+
+  private leave(agent: AgentKind, entry: Parked, released: boolean): void {
+    const hold = this.holds.get(agent);
+    if (hold === undefined || !hold.parked.includes(entry)) return;
+    hold.parked = hold.parked.filter((p) => p !== entry);
+    entry.settle(released);
+    if (hold.parked.length > 0) return;
+    this.holds.delete(agent);
+    for (const listener of [...this.listeners]) listener();
+  }
+}
