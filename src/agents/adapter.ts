@@ -18,6 +18,37 @@ export interface LaunchPlan {
   monitor?: (context: MonitorContext) => AgentMonitor;
 }
 
+/** One thing that happened in an agent's conversation, from its own record (e.g. codex's rollout file). */
+export type ConversationEntry =
+  | { at: number; kind: 'user'; text: string }
+  | { at: number; kind: 'agent'; text: string }
+  | { at: number; kind: 'command'; command: string; output: string; exitCode: number | null }
+  | { at: number; kind: 'change'; files: string[] }
+  | { at: number; kind: 'other'; what: string };
+
+/** What one read of an agent's conversation record gave. */
+export interface ConversationRead {
+  entries: ConversationEntry[];
+  /** The last agent message of the last finished turn, or null. */
+  lastMessage: string | null;
+  /** Where the next read starts: the record read and how far (records already read are skipped). */
+  position: ConversationPosition;
+}
+
+/** Which session to read: its id when the agent reported one, else the attempt's workdir and start. */
+export interface SessionHint {
+  id: string | null;
+  workdir: string;
+  /** Epoch ms the attempt started. */
+  startedAt: number;
+}
+
+/** How far an agent's conversation record was read: which file, and how many of its records. */
+export interface ConversationPosition {
+  source: string;
+  records: number;
+}
+
 /** Why an adapter could not build a launch plan. */
 export interface LaunchProblem {
   reason: Extract<FailureReason, 'binary-missing' | 'agent-usage'>;
@@ -112,4 +143,14 @@ export interface AgentAdapter {
   builtinRules?(job: JobSpec, firstIndex: number): BuiltinRule[];
   /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
   readonly answerDelayMs?: number;
+  /**
+   * After an attempt: the agent's own record of the session (as `env` points to it), after
+   * `position` (null: from the start); null when it keeps none or it cannot be told apart.
+   * Used for readable transcripts of full-screen agents and their last message.
+   */
+  conversation?(env: Readonly<Record<string, string | undefined>>, session: SessionHint, position: ConversationPosition | null): Promise<ConversationRead | null>;
+  /** Whether the job's terminal output is a redrawn full screen (a TUI), whose decoded lines read badly. */
+  fullScreen?(job: JobSpec): boolean;
+  /** For full-screen jobs: the line of the screen that tells what the agent is doing now, or null. */
+  screenActivity?(snap: ScreenSnapshot): string | null;
 }

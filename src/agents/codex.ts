@@ -4,6 +4,8 @@ import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
+import { readSessionConversation } from './codex/rollout.js';
+import { codexScreenActivity } from './codex/screen-activity.js';
 import { codexSpecOf } from './codex/options.js';
 import { planPrivateFolder } from './codex/private-folder.js';
 import type { JobSpec } from '../manifest/model.js';
@@ -93,4 +95,7 @@ export const codexAdapter: AgentAdapter = {
     return codexLaunch(job, env, job.prompt, null);
   },
   resumePlan: (job, env, sessionId, prompt, options) => codexLaunch(job, env, prompt, sessionId, options?.private === true),
+  conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
+  fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
+  screenActivity: codexScreenActivity,
 };

@@ -33,7 +33,7 @@ const program = new Command()
   .exitOverride()
   .showHelpAfterError('(run codex-run --help for usage)');
 
-program
+const run = program
   .command('run', { isDefault: true })
   .description('run the jobs of a manifest (the default command)')
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
@@ -280,7 +280,24 @@ program
     exitWith(0);
   });
 
-try {
+// `codex-run --help` shows the default command's options too: they are what most people type.
+program.addHelpText('after', () => {
+  const help = run.createHelp();
+  const options = help.visibleOptions(run).filter((o) => o.long !== '--help');
+  const width = Math.max(...options.map((o) => help.optionTerm(o).length));
+  const lines = options.map((o) => `  ${help.optionTerm(o).padEnd(width)}  ${help.optionDescription(o)}`);
+  return `\nRun options (codex-run [manifest] [options], the same as codex-run run):\n${lines.join('\n')}\n`;
+});
+
+// The list comes from the registered commands, so a command added above is never "unknown".
+const unknown = (await import('./unknown-command.js')).unknownCommandMessage(process.argv[2], [
+  ...program.commands.flatMap((c) => [c.name(), ...c.aliases()]),
+  'help',
+]);
+if (unknown !== null) {
+  processOutput().stderr.write(`codex-run: error: ${unknown}\n`);
+  exitWith(2);
+} else try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

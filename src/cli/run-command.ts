@@ -6,6 +6,7 @@ import { chooseDisplayMode, useColor } from '../ui/display-mode.js';
 import { startDisplay } from '../ui/live-display.js';
 import { renderSummary, unansweredQuestion } from '../ui/summary.js';
 import { systemClock } from '../util/clock.js';
+import { sanitizeLine } from '../ui/text.js';
 import { unreachable } from '../util/unreachable.js';
 import type { FailureExplanation } from '../report/failure-explanation.js';
 import type { ReportRun } from '../report/report-input.js';
@@ -39,12 +40,18 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
   const bus = new EventBus();
   // What each job was last asked, for the summary's "waiting for:" lines.
   const interventions = new Map<string, InterventionInfo[]>();
+  // Warnings after run-finished (e.g. a notification that could not be delivered) come after the
+  // live display has closed: they are printed before the summary.
+  const lateWarnings: string[] = [];
+  let runFinished = false;
   // What each job changed in its repository, for the summary's files-changed lines.
   const changes = new Map<string, JobChanges>();
   bus.on((event) => {
     if (event.type === 'job-changes') changes.set(event.job, event.changes);
   });
   bus.on((event) => {
+    if (event.type === 'run-finished') runFinished = true;
+    if (event.type === 'warning' && runFinished) lateWarnings.push(event.message);
     if (event.type !== 'job-intervention') return;
     const list = interventions.get(event.job) ?? [];
     list.push(event.intervention);
@@ -98,7 +105,14 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
       if (json) {
         stdout.write(run.reportJson);
       } else {
-        const jobs = run.results.map((r) => ({ ...r, question: unansweredQuestion(interventions.get(r.name) ?? []), changes: changes.get(r.name) ?? null }));
+        // The text reports' own warnings were printed above already.
+        for (const message of lateWarnings) if (!run.reportWarnings.includes(message)) stderr.write(`codex-run: warning: ${sanitizeLine(message)}\n`);
+        const jobs = run.results.map((r) => ({
+          ...r,
+          question: unansweredQuestion(interventions.get(r.name) ?? []),
+          interventions: interventions.get(r.name) ?? [],
+          changes: changes.get(r.name) ?? null,
+        }));
         const explained = await explainRun(run.reportJson, run.runDir);
         stdout.write(renderSummary({ jobs, runDir: run.runDir, color, explanations: explained, fullText: process.stdout.isTTY !== true }));
       }

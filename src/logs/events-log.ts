@@ -31,6 +31,7 @@ export function serialiseEvent(event: RunEvent): string | null {
     case 'job-facts':
     case 'job-changes':
     case 'warning':
+    case 'notification':
     case 'run-finished':
       return `${JSON.stringify({ ...event, at: isoTime(event.at) })}\n`;
     default:

@@ -8,7 +8,8 @@ import { resolveInside } from './safe-name.js';
 import type { DiskSpace } from './disk-space.js';
 import type { Redactor, StreamRedactor } from './redactor.js';
 import type { FileOpener } from './secure-file.js';
-import { Transcript } from './transcript.js';
+import { lastMeaningfulLine, Transcript } from './transcript.js';
+import { writeFileAtomic } from '../report/atomic-write.js';
 import { TimingIndex, timingFileFor } from './timing-index.js';
 import type { Clock } from '../util/clock.js';
 
@@ -75,6 +76,12 @@ export class JobFiles {
   /** Null when there is no secret to redact. */
   private readonly redacting: StreamRedactor | null;
   private readonly redactRawLog: boolean;
+  private readonly redactor: Redactor | undefined;
+  private readonly onError: ((message: string) => void) | undefined;
+  /** The last line of a replaced transcript, which wins over the decoded one. */
+  private replacedLastLine: string | null = null;
+  /** While a full-screen agent runs: its line from the screen, which reads better than decoded redraws. */
+  private liveLine: (() => string | null) | null = null;
 
   private constructor(
     private readonly log: JobLog,
@@ -84,6 +91,8 @@ export class JobFiles {
   ) {
     this.redacting = options.redactor?.active === true ? options.redactor.stream() : null;
     this.redactRawLog = options.redactRawLog === true;
+    this.redactor = options.redactor;
+    this.onError = options.onError;
   }
 
   /** Queues raw PTY bytes for both files (do not modify `chunk` afterwards); false = pause the PTY. */
@@ -98,6 +107,26 @@ export class JobFiles {
     const logReady = raw.length === 0 || this.log.write(raw);
     const transcriptReady = text.length === 0 || this.transcript.write(text);
     return logReady && transcriptReady;
+  }
+
+  /** A line of codex-run's own in the transcript (never in the byte-exact log), e.g. between attempts. */
+  mark(text: string): void {
+    this.transcript.mark(this.redactor?.text(text) ?? text);
+  }
+
+  /**
+   * After close(): replaces the transcript with `text` (redacted like the rest), e.g. the
+   * conversation of a full-screen agent; the raw log is untouched. A failure is a warning.
+   */
+  async replaceTranscript(text: string): Promise<void> {
+    const redacted = this.redactor?.text(text) ?? text;
+    const written = await writeFileAtomic(this.transcript.file, redacted);
+    if (!written.ok) {
+      this.onError?.(`could not write the readable transcript: ${written.error}`);
+      return;
+    }
+    // The job's last line is its own, not codex-run's notes in the transcript.
+    this.replacedLastLine = lastMeaningfulLine(redacted.split('\n').filter((l) => !l.startsWith('[codex-run] ') && !l.startsWith('──── ')).join('\n'));
   }
 
   /** Calls `callback` once both files have drained. */
@@ -129,6 +158,11 @@ export class JobFiles {
 
   /** The job's last line that shows something, for the live display and the report. */
   lastLine(): string | null {
-    return this.transcript.lastLine();
+    return this.replacedLastLine ?? this.liveLine?.() ?? this.transcript.lastLine();
+  }
+
+  /** Where the live last line comes from while a full-screen agent runs; null: the transcript. */
+  setLiveLine(source: (() => string | null) | null): void {
+    this.liveLine = source;
   }
 }

@@ -129,6 +129,8 @@ export class Redactor {
         return { ...event, result: this.result(event.result) };
       case 'warning':
         return { ...event, message: t(event.message) };
+      case 'notification':
+        return event.delivery.error === null ? event : { ...event, delivery: { ...event.delivery, error: t(event.delivery.error) } };
       case 'job-output':
       case 'run-finished':
       // File paths, branch names and hashes of the user's repository: no secret values.

@@ -9,6 +9,27 @@ import { PlainTextDecoder, type PlainTextOptions } from './plain-text.js';
 
 export interface TranscriptOptions extends JobLogOptions, PlainTextOptions {}
 
+// Lines that say nothing to a person: a bare number (codex's token count `42,751`), the
+// `tokens used` label, spinners and rules, an empty input prompt or footer (`› •`, `? for
+// shortcuts`, `esc to interrupt`). A meaningful line has a word of two or more letters.
+const WORD = /\p{L}{2,}/u;
+const NOISE = [/^tokens used$/i, /\bfor shortcuts$/, /\besc to interrupt\b/, /^›\s*(?:Ask Codex to do anything)?$/, /^Ask Codex to do anything$/];
+
+/** Whether a (trimmed) line is worth showing as a job's last line. */
+export function isMeaningfulLine(line: string): boolean {
+  return WORD.test(line) && !NOISE.some((pattern) => pattern.test(line));
+}
+
+/** The last meaningful line of a text, trimmed, or null. */
+export function lastMeaningfulLine(text: string): string | null {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (isMeaningfulLine(line)) return line;
+  }
+  return null;
+}
+
 /** Writes decoded lines of a job's raw output to a text file. */
 export class Transcript {
   /** Creates the transcript at once; the file opens in the background (see {@link JobLog.create}). */
@@ -49,6 +70,16 @@ export class Transcript {
     await this.log.close();
   }
 
+  /**
+   * Ends the current line and writes `text` as a line of its own between blank lines, e.g.
+   * the marker between two attempts of a job. Not counted as the job's last line.
+   */
+  mark(text: string): boolean {
+    const lines = this.decoder.flush();
+    const ready = this.writeLines(lines);
+    return this.log.write(Buffer.from(`\n${text}\n\n`, 'utf8')) && ready;
+  }
+
   /** The first write error, as a message, or null. */
   error(): string | null {
     return this.log.error();
@@ -58,17 +89,17 @@ export class Transcript {
     return this.log.stats();
   }
 
-  /** The last line that shows something (the unfinished one counts), trimmed; null before any. */
+  /** The last meaningful line (the unfinished one counts), trimmed; null before any. */
   lastLine(): string | null {
     const current = this.decoder.currentLine().trim();
-    return current !== '' ? current : this.lastCompleted;
+    return isMeaningfulLine(current) ? current : this.lastCompleted;
   }
 
   private writeLines(lines: string[]): boolean {
     if (lines.length === 0) return true;
     for (let i = lines.length - 1; i >= 0; i--) {
       const trimmed = lines[i]!.trim();
-      if (trimmed !== '') {
+      if (isMeaningfulLine(trimmed)) {
         this.lastCompleted = trimmed;
         break;
       }

@@ -8,6 +8,7 @@ import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
 import { budgetOf, completionOf, completionProblems, type WrittenBudget } from './completion-fields.js';
+import { resolveNotify, type WrittenNotify } from './notify-fields.js';
 import { DEFAULT_SEND_TIMING } from '../session/policies/send-steps.js';
 
 /** Pause between a typed text answer and its Enter (TUIs take text+Enter at once as a paste). */
@@ -60,6 +61,11 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     if (own.diagnostics.length === 0) diagnostics.push(...completionProblems(source, name, fields, Object.keys(jobData)));
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
+  // Entries the schema rejected already have their diagnostic; the others are still checked.
+  const runNotify = Array.isArray(root['notify']) && !input.rejected.some((bad) => bad[0] === 'notify' && bad.length === 1)
+    ? resolveNotify(root['notify'] as WrittenNotify[], { ...context, path: ['notify'] }, (i) => input.rejected.some((bad) => bad[0] === 'notify' && bad[1] === String(i)))
+    : null;
+  if (runNotify?.ok === false) diagnostics.push(...runNotify.error);
   diagnostics.push(...jobProblems(source, root));
   // Workspace checks that need the whole job and the disk, once each job's own fields passed.
   if (input.rejected.length === 0) {
@@ -78,7 +84,8 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
   const warnings = await sharedWorkdirs(jobs, new Map(merged), source, input.now ?? Date.now());
   const concurrency = typeof root['concurrency'] === 'number' ? root['concurrency'] : Math.min(jobs.length, MAX_DEFAULT_CONCURRENCY);
   const redactRawLog = typeof root['redactRawLog'] === 'boolean' ? { redactRawLog: root['redactRawLog'] } : {};
-  const manifest: Manifest = { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...runBudget };
+  const notify = runNotify?.ok === true && runNotify.value.length > 0 ? { notify: runNotify.value } : {};
+  const manifest: Manifest = { file: source.file, dir, version: 1, concurrency, jobs, ...redactRawLog, ...runBudget, ...notify };
   if (warnings.length > 0) manifest.warnings = { diagnostics: warnings, sources: new Map([[source.file, source.text]]) };
   return { manifest, diagnostics };
 }
@@ -148,6 +155,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
     ...workspaceField(fields),
+    ...(fields.notify !== undefined && fields.notify.length > 0 ? { notify: fields.notify } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fie
 import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
+import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
+import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
 import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
 import {
@@ -82,6 +84,8 @@ export interface RawJobFields {
   budget?: WrittenBudget;
   limits?: WrittenLimits;
   retry?: WrittenRetry;
+  /** Where to tell a person about this job (src/manifest/notify-fields.ts). */
+  notify?: WrittenNotify[];
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -119,6 +123,7 @@ export interface ResolvedJobFields {
   /** `limits.wait` in ms. */
   limits: number;
   retry: RetrySpec;
+  notify: NotifySpec[];
 }
 
 /** What a field's checks may use. */
@@ -197,6 +202,7 @@ const FIELD_RULES: FieldRules = {
   budget: { resolve: resolveBudget, merge: mergeBudget },
   limits: { resolve: resolveLimits },
   retry: { resolve: resolveRetry },
+  notify: { resolve: resolveNotify, merge: mergeNotify },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

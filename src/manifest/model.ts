@@ -9,6 +9,7 @@ import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import type { WorkspaceSpec } from './workspace-fields.js';
 import type { BudgetSpec, CompletionSpec } from './completion-fields.js';
+import type { NotifySpec } from '../notify/spec.js';
 
 /** A span in a source file; lines and columns are 1-based, `end*` is exclusive. */
 export interface SourceLocation {
@@ -72,6 +73,8 @@ export interface JobSpec {
   secrets?: string[];
   /** `isolation`, `worktree`, `commit` with defaults applied; absent: isolation none, no commit. */
   workspace?: WorkspaceSpec;
+  /** The job's own `notify:` entries (with `defaults:`'), on top of the run's. */
+  notify?: NotifySpec[];
 }
 
 /** Problems that do not stop a manifest from running, with the source text they point into. */
@@ -96,4 +99,6 @@ export interface Manifest {
   warnings?: ManifestWarnings;
   /** The run's top-level `budget:` (all jobs together); absent: none. */
   budget?: BudgetSpec;
+  /** The run-level `notify:` entries (every job's events and run-finished). */
+  notify?: NotifySpec[];
 }

@@ -3,7 +3,7 @@
  * schemas/report.schema.json. A pure function of the record, tested against golden files.
  * Keys are written in a fixed order so reports diff cleanly.
  */
-import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobStatus, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobStatus, NotificationDelivery, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 
@@ -83,6 +83,8 @@ export interface JsonReport {
   runner: { pid: number; startTime: string | null; bootId: string | null } | null;
   /** Only in a resumed run (`codex-run resume`): what it continues. */
   resumedFrom?: { runId: string; job: string; sessionId: string };
+  /** Present once a notification was sent or tried (`notify:`): one entry per delivery with its outcome. */
+  notifications?: Array<{ at: string } & NotificationDelivery>;
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
@@ -113,6 +115,20 @@ export function toJsonReport(record: RunRecord): JsonReport {
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
     runner: record.runner === null ? null : { ...record.runner },
     ...(record.resumedFrom !== null ? { resumedFrom: { ...record.resumedFrom } } : {}),
+    ...(record.notifications.length === 0
+      ? {}
+      : {
+          notifications: record.notifications.map((n) => ({
+            at: isoTime(n.at),
+            event: n.event,
+            job: n.job,
+            channel: n.channel,
+            target: n.target,
+            outcome: n.outcome,
+            tries: n.tries,
+            error: n.error,
+          })),
+        }),
   };
 }
 

@@ -7,7 +7,7 @@
  * types; the exhaustive switch in {@link reduceRunRecord} makes adding one a compile error
  * here until the record stores it.
  */
-import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, RunEvent, StopStep } from '../run/events.js';
+import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 
 /**
@@ -90,6 +90,13 @@ export interface RunRecord {
   readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
   /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
   readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
+  /** Every notification sent or tried, in the order they ended (src/notify/). */
+  readonly notifications: readonly NotificationRecord[];
+}
+
+/** One notification's delivery, as the report keeps it. */
+export interface NotificationRecord extends NotificationDelivery {
+  readonly at: number;
 }
 
 /**
@@ -136,6 +143,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
           attempts: [],
         })),
         warnings: [],
+        notifications: [],
         runner: event.runner ?? null,
         resumedFrom: event.resumedFrom ?? null,
       };
@@ -180,6 +188,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
       return updateJob(started(record, event), event.job, event.at, (job) => ({
         ...job,
         phase: 'finished',
+        // What it was doing while live ('working', 'waiting for input') no longer holds.
+        detail: null,
         status: result.status,
         reason: result.reason,
         message: result.message,
@@ -195,6 +205,10 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
     case 'warning': {
       const current = started(record, event);
       return { ...current, warnings: [...current.warnings, { at: event.at, job: event.job, message: event.message }] };
+    }
+    case 'notification': {
+      const current = started(record, event);
+      return { ...current, notifications: [...current.notifications, { at: event.at, ...event.delivery }] };
     }
     case 'run-finished':
       return { ...started(record, event), status: event.status, finishedAt: event.at };

@@ -7,7 +7,10 @@
  *
  *   (job opened) ──tick, line changed, gap passed──▶ emit ──▶ (wait for the next tick)
  *                ──tick, too soon or unchanged──▶ nothing (the latest line wins at the next tick)
- *   job-finished ──▶ emit the final line if it changed (once), forget the job
+ *   finish(job) ──▶ emit the final line if it changed (once), forget the job
+ *
+ * The run calls {@link ActivitySampler.finish} just before it emits `job-finished`, so the final
+ * line is in events.jsonl before the job's end (events stay in time order), never after it.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { EventBus } from './events.js';
@@ -43,20 +46,20 @@ interface Sampled {
 export class ActivitySampler {
   private readonly jobs = new Map<string, Sampled>();
   private timer: TimerHandle | null = null;
-  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {
-    this.unsubscribe = bus.on((event) => {
-      if (event.type !== 'job-finished') return;
-      const job = this.jobs.get(event.job);
-      if (job === undefined) return;
-      this.jobs.delete(event.job);
-      this.sample(event.job, job, true);
-    });
     this.tick();
+  }
+
+  /** The job is about to be announced finished: emit its final line (if it changed) and forget it. */
+  finish(name: string): void {
+    const job = this.jobs.get(name);
+    if (job === undefined) return;
+    this.jobs.delete(name);
+    this.sample(name, job, true);
   }
 
   /** Starts sampling a job that has just opened its files. */
@@ -64,11 +67,10 @@ export class ActivitySampler {
     this.jobs.set(name, { source, shown: null, shownAt: Number.NEGATIVE_INFINITY });
   }
 
-  /** Stops the timer and the subscription. */
+  /** Stops the timer. */
   close(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.unsubscribe();
   }
 
   private tick(): void {

@@ -1,7 +1,7 @@
 import type { RunPlan } from './plan.js';
 import type { JobSpec } from '../manifest/model.js';
 import { formatDuration } from '../manifest/duration.js';
-import type { SendSpec } from '../session/policies/spec.js';
+import { formatSize, type SendSpec } from '../session/policies/spec.js';
 import type { BuiltinRule } from '../agents/adapter.js';
 import { precheck } from '../session/precheck.js';
 import { Redactor } from '../logs/redactor.js';
@@ -52,7 +52,7 @@ function describeSupervision(job: JobSpec, decline: SendSpec): string[] {
   ].filter((part) => part !== null);
   lines.push(`  idle:    ${ladder.join('; ')} (without progress)`);
   lines.push(`  loop:    ${loop === null ? 'off' : `stop after ${loop.repeats} repeats of a block of up to ${loop.maxBlockLines} lines`}`);
-  lines.push(`  output:  ${maxOutputBytes === null ? 'no cap' : `stop after ${maxOutputBytes} bytes`}`);
+  lines.push(`  output:  ${maxOutputBytes === null ? 'no cap' : `stop after ${formatSize(maxOutputBytes)}`}`);
   return lines;
 }
 
@@ -106,7 +106,7 @@ function describeCompletion(job: JobSpec): string[] {
 
 /** The `--dry-run` text: what would run, where, with which limits. Env values are never shown. */
 export function describePlan(plan: RunPlan): string {
-  const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job(s), ${plan.concurrency} at a time`];
+  const lines = [`Plan for ${plan.manifest.file}: ${plan.jobs.length} job${plan.jobs.length === 1 ? '' : 's'}, ${plan.concurrency} at a time`];
   const runBudget = plan.manifest.budget === undefined ? null : describeBudget(plan.manifest.budget);
   if (runBudget !== null) lines.push(`Run budget: ${runBudget}`);
   const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));

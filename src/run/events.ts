@@ -205,7 +205,25 @@ export type RunEvent =
   | { type: 'job-changes'; at: number; job: string; changes: JobChanges }
   | { type: 'job-finished'; at: number; job: string; result: JobResult }
   | { type: 'warning'; at: number; job: string | null; message: string }
+  /** A notification's delivery ended (src/notify/): delivered, failed, abandoned or unavailable. Never holds a URL path or header. */
+  | { type: 'notification'; at: number; delivery: NotificationDelivery }
   | { type: 'run-finished'; at: number; status: 'succeeded' | 'failed' | 'interrupted' };
+
+/** How one notification went, for events.jsonl and report.json `notifications`. */
+export interface NotificationDelivery {
+  /** The event it told about: blocked, failed, finished, usage-limit, run-finished. */
+  event: string;
+  /** The job it was about, or null for run-finished. */
+  job: string | null;
+  channel: 'webhook' | 'command' | 'desktop';
+  /** Where it went, without secrets: a webhook's scheme://host:port, a command's program name, `notify-send`. */
+  target: string;
+  outcome: 'delivered' | 'failed' | 'abandoned' | 'unavailable';
+  /** Tries made (0 when unavailable). */
+  tries: number;
+  /** Why the last try failed, or null. */
+  error: string | null;
+}
 
 export type RunEventListener = (event: RunEvent) => void;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import type { ConversationPosition, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
 import { usageLimitReset } from '../agents/codex/usage-limit.js';
 import type { JobFiles } from '../logs/job-files.js';
@@ -18,6 +18,7 @@ import { BudgetMeter } from './budget-meter.js';
 import type { AttemptInfo, AttemptPrompt, EventBus, FailureReason, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
+import { renderConversation, type TranscriptItem } from '../logs/conversation-text.js';
 import type { JobWorkspace } from '../workspace/job-workspace.js';
 import type { SendSpec } from '../session/policies/spec.js';
 import type { ScreenSnapshot } from '../session/screen.js';
@@ -116,6 +117,15 @@ export class JobRunner {
   /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
   private readonly sessionTokens = new Map<string, number>();
   private wallTimer: TimerHandle | null = null;
+  /** The environment of the current attempt (where the agent keeps its records). */
+  private attemptEnv: Record<string, string> = {};
+  /** For the readable transcript: the agent's conversation, codex-run's interventions and attempt markers. */
+  private readonly transcriptItems: TranscriptItem[] = [];
+  /** Where each session's conversation record was read up to. */
+  private readonly conversationRead = new Map<string, ConversationPosition>();
+  private lastMessageReported = false;
+  /** Clock time the current attempt started. */
+  private attemptStartedAt = 0;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -126,7 +136,10 @@ export class JobRunner {
     const name = o.plan.job.name;
     this.completion = o.plan.job.completion ?? completionOf({});
     this.unsubscribe = o.bus.on((event) => {
-      if (event.type !== 'job-facts' || event.job !== name) return;
+      if (!('job' in event) || event.job !== name) return;
+      if (event.type === 'job-intervention') this.transcriptItems.push({ at: event.intervention.at, kind: 'intervention', intervention: event.intervention });
+      if (event.type !== 'job-facts') return;
+      if (event.facts.lastMessage !== undefined) this.lastMessageReported = true;
       if (event.facts.sessionId !== undefined) {
         this.sessionId = event.facts.sessionId;
         this.attemptSessionId = event.facts.sessionId;
@@ -150,6 +163,7 @@ export class JobRunner {
     let final: JobResult;
     for (;;) {
       let result = await this.runAttempt(attempt);
+      await this.readConversation();
       firstStartedAt ??= result.startedAt;
       if (attempt.expects !== null && this.attemptSessionId !== attempt.expects) {
         result = lostContext(result, attempt.expects, this.attemptSessionId);
@@ -163,6 +177,26 @@ export class JobRunner {
       attempt = next.attempt;
     }
     return this.finishJob(final);
+  }
+
+  // After an attempt: what the agent's own record says happened (and its last message, when
+  // nothing reported one), for the readable transcript. Never fails the job.
+  private async readConversation(): Promise<void> {
+    const adapter = adapterFor(this.plan.job.agent);
+    const id = this.attemptSessionId;
+    const fullScreen = adapter.fullScreen?.(this.plan.job) === true;
+    // Only what it is needed for: a full-screen job's transcript (found by its workdir and start
+    // when it was stopped before it said its session id), or a last message nobody reported.
+    if (adapter.conversation === undefined || (id === null && !fullScreen) || (!fullScreen && this.lastMessageReported)) return;
+    const key = id ?? `started:${this.attemptStartedAt}`;
+    const hint = { id, workdir: this.plan.job.workdir, startedAt: this.attemptStartedAt };
+    const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
+    if (read === null) return;
+    this.conversationRead.set(key, read.position);
+    for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
+    if (read.lastMessage !== null && !this.lastMessageReported) {
+      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
+    }
   }
 
   /** Stops the current attempt through the stop ladder (or ends a wait); nothing follows. */
@@ -179,6 +213,11 @@ export class JobRunner {
     this.unsubscribe();
     await this.finishWorkspace();
     await files.close();
+    // A full-screen agent's decoded output is a redrawn screen: its conversation reads better
+    // (written over the closed transcript: replaceTranscript needs the stream finished).
+    if (adapterFor(this.plan.job.agent).fullScreen?.(this.plan.job) === true && this.transcriptItems.some((i) => i.kind === 'entry')) {
+      await files.replaceTranscript(renderConversation(this.transcriptItems));
+    }
     const outcome = final.status === 'succeeded' ? (final.outcome ?? 'succeeded') : (final.reason ?? final.status);
     return withLogError({ ...final, outcome, attempts: this.attempts }, files.error());
   }
@@ -491,6 +530,15 @@ export class JobRunner {
       job: this.plan.job.name,
       intervention: { at, kind, rule: null, excerpt: [], sent: null, attempt, ...(sessionId === null ? {} : { sessionId }), why },
     });
+    // The transcript marks where the next attempt starts (the byte-exact log does not).
+    const next = this.attempts.length + 1;
+    const text =
+      kind === 'resume' ? `attempt ${next}: resuming session ${sessionId ?? '?'} after ${why}`
+      : kind === 'continue' ? `attempt ${next}: continuing session ${sessionId ?? '?'}: ${why}`
+      : `attempt ${next}: retrying after ${why}`;
+    const marker = `──── ${text} ────`;
+    this.o.files.mark(marker);
+    this.transcriptItems.push({ at, kind: 'marker', text: marker });
   }
 
   private runAttempt(attempt: Attempt): Promise<JobResult> {
@@ -499,6 +547,9 @@ export class JobRunner {
     const { job } = plan;
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
+    this.lastMessageReported = false;
+    this.attemptStartedAt = clock.now();
+    this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
     this.attemptTokens = null;
     // Supervision acts on the session, which is created right after it.
     const supervision = new JobSupervision({
@@ -517,7 +568,7 @@ export class JobRunner {
       job,
       observer: supervision,
       launch: attempt.launch,
-      env: { ...this.o.env(plan.env), [marker.name]: marker.value },
+      env: this.attemptEnv,
       interruptFirst: plan.interruptFirst,
       sink: this.o.files,
       bus,
@@ -531,6 +582,15 @@ export class JobRunner {
     });
     this.session = session;
     this.supervision = supervision;
+    // A full-screen agent's decoded output is redraw debris: its live line comes from its screen.
+    const adapter = adapterFor(job.agent);
+    const pick = adapter.fullScreen?.(job) === true ? adapter.screenActivity : undefined;
+    if (pick !== undefined) {
+      this.o.files.setLiveLine(() => {
+        const snap = supervision.lastSnapshot();
+        return snap === null ? null : pick(snap);
+      });
+    }
     return session.start();
   }
 }

@@ -102,6 +102,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     clock,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     redactRawLog: manifest.redactRawLog ?? (env['CI'] !== undefined && env['CI'] !== ''),
+    env,
     reports: {
       ...(options.junitFile !== undefined ? { junitFile: path.resolve(options.junitFile) } : {}),
       ...(env['GITHUB_STEP_SUMMARY'] !== undefined && env['GITHUB_STEP_SUMMARY'] !== '' ? { stepSummaryFile: env['GITHUB_STEP_SUMMARY'] } : {}),

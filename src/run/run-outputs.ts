@@ -30,6 +30,8 @@ export interface RunOutputs {
   readonly runStarted: RunStartedEvent;
   /** Creates `<job>.log`, `<job>.txt` and the timing index `<job>.timing`; they are closed by the job session. */
   openJob(name: string): Promise<Result<JobFiles, string>>;
+  /** The job's final result is about to be emitted: its last activity line goes out first. */
+  finishJob(name: string): void;
   /**
    * Flushes and closes everything after run-finished; resolves with the final report.json text
    * and, when it could not be written into the run folder (disk full), where it was written instead.
@@ -103,6 +105,9 @@ export async function openRunOutputs(
       });
       if (opened.ok) activity.add(name, opened.value);
       return opened;
+    },
+    finishJob(name) {
+      activity.finish(name);
     },
     async close() {
       activity.close();

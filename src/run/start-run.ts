@@ -15,6 +15,7 @@ import { Redactor } from '../logs/redactor.js';
 import { JobWorkspace } from '../workspace/job-workspace.js';
 import { UsageGate } from './usage-gate.js';
 import { BudgetMeter } from './budget-meter.js';
+import type { Notifier } from '../notify/notifier.js';
 
 export interface RunOptions {
   /** Parent folder of run folders. */
@@ -33,6 +34,10 @@ export interface RunOptions {
   rehearsal?: StartRehearsal;
   /** Redact secrets in the raw job logs too (the manifest's `redactRawLog`); derived files are always redacted. */
   redactRawLog?: boolean;
+  /** The runner's environment, for `${VAR}` in notification webhooks and for notify commands; defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The longest the end of the run waits for notifications in flight (default 5s). */
+  notifyFlushMs?: number;
   /** Where else the text reports go (`--junit`, `$GITHUB_STEP_SUMMARY`). */
   reports?: TextReportOptions;
   /** Random numbers in [0, 1) for the usage-limit release jitter (tests pin it). Default Math.random. */
@@ -107,7 +112,7 @@ class Run implements RunHandle {
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null; redactor: Redactor },
+    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null; redactor: Redactor; notifier: Notifier | null },
   ) {
     this.queue = [...plan.jobs];
     this.finished = new Promise((resolve) => {
@@ -273,7 +278,10 @@ class Run implements RunHandle {
     // The summary and --json show these: secrets out, as in the events.
     const result = this.options.redactor.result(raw);
     this.results.set(name, result);
-    this.options.bus.emit({ type: 'job-finished', at: result.finishedAt, job: name, result });
+    // Its last activity line first, and the event stamped now (not at finishedAt, which the
+    // closing of its files may be well past), so events.jsonl stays in time order.
+    this.outputs.finishJob(name);
+    this.options.bus.emit({ type: 'job-finished', at: Math.max(result.finishedAt, this.options.clock.now()), job: name, result });
     this.fill();
     this.maybeClose();
   }
@@ -298,6 +306,8 @@ class Run implements RunHandle {
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });
     void (async () => {
+      // Notifications in flight get a bounded wait: a dead endpoint never holds the run's end.
+      await this.options.notifier?.flush(this.options.notifyFlushMs);
       const problem = (await this.options.activeRehearsal?.dispose()) ?? null;
       if (problem !== null) this.options.bus.emit({ type: 'warning', at: this.options.clock.now(), job: null, message: problem });
       return this.outputs.close();
@@ -323,8 +333,15 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   const outputs = opened.value;
   const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
   const started = options.rehearsal === undefined ? null : await options.rehearsal(plan.jobs.map((p) => p.job), { parentDir: outputs.runDir, clock: options.clock });
+  const notifyJobs = new Map(plan.jobs.map((p) => [p.job.name, p.job.notify ?? []]));
+  // Loaded only when some `notify:` entry exists, so a run without notifications never pays for it.
+  const wanted = (plan.manifest.notify ?? []).length > 0 || [...notifyJobs.values()].some((specs) => specs.length > 0);
+  const notifier = wanted
+    ? new (await import('../notify/notifier.js')).Notifier({ bus: options.bus, clock: options.clock, run: plan.manifest.notify ?? [], jobs: notifyJobs, env: options.env ?? process.env })
+    : null;
   const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
     ...options,
+    notifier,
     ptyFactory,
     tree: options.tree ?? procTreeControl,
     activeRehearsal: started?.ok === true ? started.value : null,

@@ -80,6 +80,8 @@ export class JobSupervision {
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
+  /** The newest screen snapshot, for live activity lines of full-screen agents. */
+  private latest: ScreenSnapshot | null = null;
 
   constructor(private readonly o: JobSupervisionOptions) {
     const adapter = adapterFor(o.job.agent);
@@ -102,11 +104,17 @@ export class JobSupervision {
       });
     this.supervisor = this.makeSupervisor();
     this.detachSupervisor = this.supervisor.attach(this.screen);
+    this.unsubscribe.push(this.screen.onSnapshot((snap) => (this.latest = snap)));
     // Answer the terminal queries a real terminal would (cursor position, device attributes),
     // but only when the job looks like a terminal program asking (src/session/reply-gate.ts).
     this.replies = new ReplyGate({ clock: o.clock, send: (reply) => this.type(reply) });
     this.unsubscribe.push(this.screen.onReply((reply) => this.replies.offer(reply)));
     this.scheduleRefresh();
+  }
+
+  /** The newest screen snapshot (kept after the job ends), or null before the first. */
+  lastSnapshot(): ScreenSnapshot | null {
+    return this.latest;
   }
 
   /** Starts the launch's monitor, if its adapter has one (called by the session just before the spawn). */

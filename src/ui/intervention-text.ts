@@ -1,14 +1,15 @@
 import type { InterventionInfo } from '../run/events.js';
 import { describeQuestion } from './question-text.js';
+import { describeSent } from './sent-text.js';
 import { sanitizeLine } from './text.js';
 
 /**
- * One line telling what codex-run did to a job: `answered rule 2 "Continue\?" with y\r`,
+ * One line telling what codex-run did to a job: `answered (rule 2: "Continue\\?") with "y" + Enter`,
  * `blocked: waiting for input: Continue? [Yes | No]`.
  */
 export function describeIntervention(info: InterventionInfo): string {
   const rule = info.rule === null ? '' : ` (rule ${info.rule.index + 1}: ${JSON.stringify(info.rule.match)})`;
-  const sent = info.sent === null ? '' : ` with ${sanitizeLine(info.sent)}`;
+  const sent = info.sent === null ? '' : ` with ${sanitizeLine(describeSent(info.sent))}`;
   // Taken from outside (codex-run send/kill/stop, src/control/): says who.
   const by = info.by === undefined ? '' : ` by ${sanitizeLine(info.by)}`;
   switch (info.kind) {

@@ -1,6 +1,6 @@
 import type { JobPhase, JobResult } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
-import { describeOutcome } from './outcome.js';
+import { describeOutcome, type ResumeHistory } from './outcome.js';
 import { statusPaint, type Palette } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { formatElapsed, padEnd, sanitizeLine, truncate } from './text.js';
@@ -22,11 +22,16 @@ export interface JobRow {
   result: JobResult | null;
   /** What the agent asks while the job is blocked (from the blocked intervention); null otherwise. */
   question: QuestionInfo | null;
+  /** The job's resumes so far (from its resume interventions), for the final title; null when none. */
+  resumes: ResumeHistory | null;
 }
+
+/** The job-state detail supervision shows while a job is blocked on a question. */
+export const WAITING_FOR_INPUT = 'waiting for input';
 
 /** A new row for a planned job. */
 export function pendingRow(name: string): JobRow {
-  return { name, phase: 'pending', detail: null, since: null, activity: null, result: null, question: null };
+  return { name, phase: 'pending', detail: null, since: null, activity: null, result: null, question: null, resumes: null };
 }
 
 /** How a row is laid out at this moment. */
@@ -49,7 +54,9 @@ export function rowTitle(row: JobRow, layout: RowLayout): string {
   const room = layout.width - layout.nameWidth - 2;
   const { word, tail, paint } = statusParts(row, layout);
   const shown = truncate(word + tail, room);
-  const painted = shown.startsWith(word) ? paint(word) + shown.slice(word.length) : paint(shown);
+  let painted = shown.startsWith(word) ? paint(word) + shown.slice(word.length) : paint(shown);
+  // A job waiting for a person is the row to notice: the whole state in bold yellow.
+  if (row.result === null && row.detail === WAITING_FOR_INPUT) painted = palette.bold(palette.yellow(shown));
   return `${palette.bold(name)}  ${painted}`;
 }
 
@@ -71,7 +78,7 @@ export function rowActivity(row: JobRow, width: number, palette?: Palette): stri
 function statusParts(row: JobRow, layout: RowLayout): { word: string; tail: string; paint: (s: string) => string } {
   const { palette } = layout;
   if (row.result !== null) {
-    const text = describeOutcome(row.result);
+    const text = describeOutcome(row.result, row.resumes);
     const word = row.result.status;
     return { word, tail: text.slice(word.length), paint: statusPaint(palette, row.result.status) };
   }

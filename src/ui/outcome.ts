@@ -49,6 +49,32 @@ export function outcomeDetail(result: JobResult): string | null {
   }
 }
 
+/** How often a job's agent session was resumed, and why (the reason tags of the attempts that ended). */
+export interface ResumeHistory {
+  count: number;
+  reasons: string[];
+}
+
+/** The resumes among a job's interventions, or null when it never resumed. */
+export function resumeHistory(interventions: ReadonlyArray<{ kind: string; why?: string | undefined }>): ResumeHistory | null {
+  let history: ResumeHistory | null = null;
+  for (const i of interventions) if (i.kind === 'resume') history = addResume(history, i.why);
+  return history;
+}
+
+/** The history with one more resume, whose `why` reads `idle-killed: no progress for 30s` (its tag is kept). */
+export function addResume(history: ResumeHistory | null, why: string | undefined): ResumeHistory {
+  const reasons = history?.reasons ?? [];
+  const tag = (why ?? '').split(':')[0]!.trim();
+  return { count: (history?.count ?? 0) + 1, reasons: tag === '' || reasons.includes(tag) ? reasons : [...reasons, tag] };
+}
+
+/** `after 1 resume (idle-killed)`. */
+export function describeResumes(history: ResumeHistory): string {
+  const reasons = history.reasons.length === 0 ? '' : ` (${history.reasons.map(sanitizeLine).join(', ')})`;
+  return `after ${history.count} resume${history.count === 1 ? '' : 's'}${reasons}`;
+}
+
 /** How long the job ran, or null when it never started. */
 export function outcomeDuration(result: JobResult): string | null {
   return result.startedAt === null ? null : formatDuration(result.finishedAt - result.startedAt);
@@ -63,15 +89,18 @@ export function outcomeMessage(result: JobResult): string | null {
 
 /**
  * One-line account of a finished job, as plain mode and the live rows show it:
- * `succeeded in 4.1s`, `failed (exit 1) in 3.2s: tests failed`, `skipped (not-selected)`.
+ * `succeeded in 4.1s`, `failed (exit 1) in 3.2s: tests failed`, `skipped (not-selected)`,
+ * `succeeded after 1 resume (idle-killed) in 40.2s`.
  * A success needs no detail (it is always exit 0).
  */
-export function describeOutcome(result: JobResult): string {
+export function describeOutcome(result: JobResult, resumes: ResumeHistory | null = null): string {
   const detail = result.status === 'succeeded' ? null : outcomeDetail(result);
   const duration = outcomeDuration(result);
   const message = outcomeMessage(result);
   let text: string = result.status;
-  if (detail !== null) text += ` (${detail})`;
+  // `interrupted (interrupted)` says it twice.
+  if (detail !== null && detail !== result.status) text += ` (${detail})`;
+  if (resumes !== null) text += ` ${describeResumes(resumes)}`;
   const turns = turnsNote(result);
   if (turns !== null) text += ` [${turns}]`;
   if (duration !== null) text += ` in ${duration}`;

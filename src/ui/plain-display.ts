@@ -3,7 +3,8 @@ import { describeChanges } from './changes-text.js';
 import { unreachable } from '../util/unreachable.js';
 import { ActivityThrottle } from './activity-throttle.js';
 import type { EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
-import { describeOutcome } from './outcome.js';
+import { describeOutcome, resumeHistory } from './outcome.js';
+import type { InterventionInfo } from '../run/events.js';
 import { createPalette, statusPaint, type Palette } from './palette.js';
 import { formatClockTime, formatDuration, sanitizeLine } from './text.js';
 
@@ -34,6 +35,8 @@ export class PlainDisplay implements EventRenderer {
   private readonly palette: Palette;
   private readonly throttle: ActivityThrottle;
   private runStartedAt: number | null = null;
+  /** Each job's interventions so far, for the resumes in its final line. */
+  private readonly interventions = new Map<string, InterventionInfo[]>();
 
   constructor(private readonly options: PlainDisplayOptions) {
     this.palette = createPalette(options.color);
@@ -77,14 +80,21 @@ export class PlainDisplay implements EventRenderer {
       case 'job-finished': {
         this.throttle.cancel(event.job);
         const paint = statusPaint(this.palette, event.result.status);
-        const text = describeOutcome(event.result);
+        const text = describeOutcome(event.result, resumeHistory(this.interventions.get(event.job) ?? []));
         const status = event.result.status;
         this.line(event.at, `${sanitizeLine(event.job)}: ${paint(status)}${text.slice(status.length)}`);
         return;
       }
-      case 'job-intervention':
-        this.line(event.at, `${sanitizeLine(event.job)}: ${describeIntervention(event.intervention)}`);
+      case 'job-intervention': {
+        const list = this.interventions.get(event.job) ?? [];
+        list.push(event.intervention);
+        this.interventions.set(event.job, list);
+        const text = describeIntervention(event.intervention);
+        // A job waiting for a person is the line to notice in a scrolling log.
+        const shown = event.intervention.kind === 'blocked' ? this.palette.bold(this.palette.yellow(text)) : text;
+        this.line(event.at, `${sanitizeLine(event.job)}: ${shown}`);
         return;
+      }
       case 'job-facts':
         // The session id is what a person needs to resume the agent by hand; the rest is in the report.
         if (event.facts.sessionId !== undefined) this.line(event.at, `${sanitizeLine(event.job)}: session ${sanitizeLine(event.facts.sessionId)}`);
@@ -94,6 +104,9 @@ export class PlainDisplay implements EventRenderer {
         return;
       case 'warning':
         this.warning(event.at, event.job, event.message);
+        return;
+      case 'notification':
+        // Failures arrive as warnings too; deliveries are in the report.
         return;
       case 'run-finished': {
         this.throttle.cancelAll();

@@ -15,6 +15,7 @@ import type { JobResult } from '../run/events.js';
 import type { TimerHandle } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 import type { DisplayStream, EventRenderer, RendererOptions, ShownEvent } from './event-renderer.js';
+import { addResume } from './outcome.js';
 import { NAME_MAX, pendingRow, rowActivity, rowTitle, type JobRow } from './job-row.js';
 import { createPalette, type Paint, type Palette } from './palette.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
@@ -220,6 +221,10 @@ class RichDisplay implements EventRenderer {
         // blocked job also shows what it is asked, until it moves on.
         const b = s.rows.get(event.job);
         if (b === undefined) return;
+        if (event.intervention.kind === 'resume') {
+          b.row.resumes = addResume(b.row.resumes, event.intervention.why);
+          return;
+        }
         if (event.intervention.kind === 'blocked' && event.intervention.question !== undefined) b.row.question = event.intervention.question;
         else if (event.intervention.kind === 'answer' || event.intervention.kind === 'deny') b.row.question = null;
         else return;
@@ -229,6 +234,9 @@ class RichDisplay implements EventRenderer {
       case 'job-facts':
       case 'job-changes':
         // Session ids, token counts and changed files are for the report and the summary, not the live rows.
+        return;
+      case 'notification':
+        // Failed deliveries arrive as warnings too; the rest is for the report.
         return;
       case 'warning': {
         const where = event.job === null ? '' : `${sanitizeLine(event.job)}: `;

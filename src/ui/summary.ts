@@ -1,5 +1,5 @@
 import type { JobResult, JobStatus } from '../run/events.js';
-import { outcomeDetail, outcomeDuration, outcomeMessage, turnsNote } from './outcome.js';
+import { describeResumes, outcomeDetail, outcomeDuration, outcomeMessage, resumeHistory, turnsNote } from './outcome.js';
 import { createPalette, statusPaint } from './palette.js';
 import { describeQuestion, type QuestionInfo } from './question-text.js';
 import { padEnd, sanitizeLine, truncate } from './text.js';
@@ -10,7 +10,7 @@ import { describeChanges } from './changes-text.js';
 /** What the end-of-run summary is made from. */
 export interface SummaryInput {
   /** Jobs in plan order, each with its final result. */
-  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null; changes?: JobChanges | null }>;
+  jobs: Array<{ name: string; result: JobResult; question?: QuestionInfo | null; interventions?: readonly InterventionInfo[]; changes?: JobChanges | null }>;
   /** The run folder, printed as the last line. */
   runDir: string;
   color: boolean;
@@ -47,11 +47,13 @@ export function renderSummary(input: SummaryInput): string {
   const palette = createPalette(input.color);
   const lines: string[] = [];
   if (input.jobs.length > 0) {
-    const rows = input.jobs.map(({ name, result }) => {
-      const detail = outcomeDetail(result);
+    const rows = input.jobs.map(({ name, result, interventions }) => {
+      const resumes = resumeHistory(interventions ?? []);
+      const detail = [outcomeDetail(result), resumes === null ? null : describeResumes(resumes)].filter((s) => s !== null).join(', ');
       const message = outcomeMessage(result);
       const turns = turnsNote(result);
-      const why = [turns === null ? detail : `${detail ?? ''} [${turns}]`.trimStart(), message === null ? null : input.fullText === true ? message : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
+      const shown = detail === '' ? null : detail;
+      const why = [turns === null ? shown : `${shown ?? ''} [${turns}]`.trimStart(), message === null ? null : input.fullText === true ? message : truncate(message, MESSAGE_WIDTH)].filter((s) => s !== null).join(': ');
       return { name: sanitizeLine(name), status: result.status, duration: outcomeDuration(result) ?? '-', why };
     });
     const questions = input.jobs.map((j) => (j.result.status === 'succeeded' ? null : (j.question ?? null)));

@@ -15,6 +15,7 @@ interface ReportJob {
   sessionId: string | null;
   tokensUsed: number | null;
   lastMessage: string | null;
+  lastLine: string | null;
   interventions: Array<{ kind: string; sent: string | null; rule: { index: number } | null; sessionId?: string; attempt?: number }>;
 }
 interface RequestLog {
@@ -25,7 +26,7 @@ interface RequestLog {
   userMessages: string[];
 }
 
-async function rehearse(body: (workdir: string) => string): Promise<{ code: number | null; out: string; workdir: string; jobs: Map<string, ReportJob>; requests: Record<string, RequestLog[]> }> {
+async function rehearse(body: (workdir: string) => string): Promise<{ code: number | null; out: string; workdir: string; runDir: string; jobs: Map<string, ReportJob>; requests: Record<string, RequestLog[]> }> {
   const dir = tempDir();
   const workdir = path.join(dir, 'work');
   mkdirSync(path.join(workdir, 'keep'), { recursive: true });
@@ -40,8 +41,11 @@ async function rehearse(body: (workdir: string) => string): Promise<{ code: numb
   const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
   assert.equal(existsSync(path.join(dir, '.codex')), false, 'the user home is never touched');
   for (const name of ['report.md', 'report.junit.xml', 'report.html']) assert.ok(existsSync(path.join(runDir, name)), `${name} is in the run folder`);
-  return { code: r.code, out: r.stdout + r.stderr, workdir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
+  return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, jobs: new Map(report.jobs.map((j) => [j.name, j])), requests };
 }
+
+/** Longer than a screen row, so the TUI wraps it. */
+const LONG_MESSAGE = 'Recorded the date in approved.txt, as asked; the file holds one line with the current date and time, written by the date command.';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -65,10 +69,13 @@ jobs:
   assert.match(job.sessionId ?? '', UUID);
   assert.ok((job.tokensUsed ?? 0) > 0, `tokens: ${job.tokensUsed}`);
   assert.equal(job.lastMessage, 'Created made.txt.');
+  // The last line is something a person can read, never codex's token count (`42,751`).
+  assert.match(job.lastLine ?? '', /\p{L}{2,}/u, `lastLine: ${job.lastLine}`);
+  assert.doesNotMatch(job.lastLine ?? '', /^[\d,]+$|^tokens used$/);
 });
 
 test('tui: an approval dialog is answered by a rule and the escalated command runs; a deny rule declines a dangerous one', { timeout: 120_000 }, async () => {
-  const { out, workdir, jobs } = await rehearse(
+  const { out, workdir, jobs, runDir } = await rehearse(
     (workdir) => `version: 1
 defaults:
   workdir: ${workdir}
@@ -85,7 +92,7 @@ jobs:
     prompt: "Record the date"
     rehearsal:
       - ask: "date > approved.txt"
-      - say: "Recorded."
+      - say: "${LONG_MESSAGE}"
   refuse:
     prompt: "Clean up"
     rehearsal:
@@ -97,6 +104,17 @@ jobs:
   const approve = jobs.get('approve')!;
   assert.equal(approve.status, 'succeeded', out);
   assert.deepEqual(approve.interventions.filter((i) => i.kind === 'answer').map((i) => [i.rule?.index, i.sent]), [[1, 'y']]);
+  // The TUI's transcript is the conversation as a person read it, not the redrawn screen's wraps.
+  assert.equal(approve.lastMessage, LONG_MESSAGE);
+  assert.equal(approve.lastLine, LONG_MESSAGE);
+  const transcript = readFileSync(path.join(runDir, 'approve.txt'), 'utf8');
+  const blocks = transcript.trimEnd().split('\n\n');
+  assert.deepEqual(
+    blocks.map((b) => b.split('\n')[0]),
+    ['› Record the date', '[codex-run] answered (rule 2: "Would you like to run the following command\\\\?") with "y"', '$ date > approved.txt', LONG_MESSAGE],
+    transcript,
+  );
+  assert.ok(transcript.split('\n').includes(LONG_MESSAGE), `the message is one paragraph, not a word per line:\n${transcript}`);
   assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
   const refuse = jobs.get('refuse')!;
   assert.equal(refuse.status, 'failed');
@@ -105,7 +123,7 @@ jobs:
 });
 
 test('a stalled model: the idle ladder stops codex, which is resumed by its session id and continues the same conversation', { timeout: 120_000 }, async () => {
-  const { code, out, jobs, requests } = await rehearse(
+  const { code, out, jobs, requests, runDir } = await rehearse(
     (workdir) => `version: 1
 jobs:
   stalls:
@@ -133,4 +151,9 @@ jobs:
   assert.equal(turns[1]?.sessionId, job.sessionId, 'the resumed request belongs to the same session');
   assert.ok(turns[1]?.userMessages.some((m) => m.includes('Summarise the project')), 'the resumed request carries the earlier conversation');
   assert.ok(turns[1]?.userMessages.some((m) => m.includes('Continue where you stopped.')));
+  // A person reading the summary or the transcript sees it was stopped and resumed, and why.
+  assert.match(out, /stalls: succeeded after 1 resume \(idle-killed\)/, out);
+  assert.match(out, /stalls\s+succeeded\s+\S+\s+exit 0, after 1 resume \(idle-killed\)/, out);
+  const transcript = readFileSync(path.join(runDir, 'stalls.txt'), 'utf8');
+  assert.match(transcript, new RegExp(`\\n──── attempt 2: resuming session ${job.sessionId} after idle-killed: .*────\\n`), transcript);
 });

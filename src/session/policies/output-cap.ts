@@ -7,6 +7,7 @@
 
 import type { ScreenSnapshot } from '../screen.js';
 import { excerptTail, type Decision, type Policy } from './policy.js';
+import { formatSize } from './spec.js';
 
 /** The output-cap policy. */
 export class OutputCap implements Policy {
@@ -35,7 +36,7 @@ export class OutputCap implements Policy {
       {
         type: 'stop',
         reason: 'output-limit',
-        message: `output passed the limit of ${this.maxBytes} bytes`,
+        message: `output passed the limit of ${formatSize(this.maxBytes)}`,
         intervention: { at: now, kind: 'output-limit', rule: null, excerpt: this.last === null ? [] : excerptTail(this.last), sent: null },
       },
     ];

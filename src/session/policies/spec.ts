@@ -107,6 +107,20 @@ export function parseSize(value: string | number): number | null {
   return bytes > 0 ? bytes : null;
 }
 
+/** A byte count as a person writes it, in the units {@link parseSize} reads: `50MB`, `1.5KB`, `300 bytes`. */
+export function formatSize(bytes: number): string {
+  for (const unit of ['GB', 'MB', 'KB'] as const) {
+    const size = SIZE_UNITS[unit]!;
+    if (bytes < size) continue;
+    const value = bytes / size;
+    // Whole units read best; one decimal when that is exact enough, else the plain count.
+    if (Number.isInteger(value)) return `${value}${unit}`;
+    if (Number.isInteger(value * 10)) return `${value.toFixed(1)}${unit}`;
+    return `${bytes} bytes`;
+  }
+  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
+}
+
 /** Collects errors while walking the raw values. */
 class Collector {
   readonly errors: SpecError[] = [];
