@@ -14,6 +14,7 @@ import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
 import type { TreeControl } from '../session/tree-control.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Result } from '../util/result.js';
+import { agentTurns, endedAtLimit } from './agent-turns.js';
 import { BudgetMeter } from './budget-meter.js';
 import type { AttemptInfo, AttemptPrompt, EventBus, FailureReason, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
@@ -32,6 +33,9 @@ export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
  * reset is within it: wait this long before trying again (a still-held limit parks again).
  */
 export const MIN_LIMIT_WAIT_MS = 2000;
+
+/** How precisely codex prints a usage-limit reset: to the minute. */
+export const PRINTED_RESET_RESOLUTION_MS = 60_000;
 
 export interface JobRunnerOptions {
   plan: JobPlan;
@@ -71,6 +75,8 @@ interface Attempt {
   resumed: number;
   /** The session id the attempt must report, or null for a fresh start. */
   expects: string | null;
+  /** The attempt follows a usage-limit park: getting past the limit tells the gate it has reset. */
+  afterPark?: boolean;
 }
 
 /** What follows an attempt. */
@@ -116,6 +122,8 @@ export class JobRunner {
   /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
   private readonly sessionTokens = new Map<string, number>();
   private wallTimer: TimerHandle | null = null;
+  /** Verify runs so far (numbers the verify logs). */
+  private verifies = 0;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -306,14 +314,17 @@ export class JobRunner {
       prompt: attempt.prompt,
     };
     this.attempts.push(record);
-    this.meter?.add(tokens);
-    this.o.runBudget?.add(tokens);
+    // An attempt turned away at the usage limit is no agent turn (its tokens still count).
+    const turn = !endedAtLimit(record.reason);
+    this.meter?.add(tokens, turn);
+    this.o.runBudget?.add(tokens, turn);
+    if (attempt.afterPark === true && turn) this.o.gate?.confirm(job.agent);
     if (this.stopped !== null) return { kind: 'final', result };
     if (this.budgetStop !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', this.budgetStop.message) };
 
     if (result.status === 'succeeded') {
       if (c.verify === null) return { kind: 'final', result };
-      const verified = await this.verify(record.n);
+      const verified = await this.verify();
       record.verify = { exitCode: verified.exitCode, passed: verified.passed, logFile: verified.logFile, tail: verified.tail };
       record.reason = verified.passed ? 'verified' : 'verify-failed';
       if (verified.passed) return { kind: 'final', result: { ...result, outcome: 'verified' } };
@@ -321,14 +332,15 @@ export class JobRunner {
       if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
       const stoppedMeanwhile = this.stopCause();
       if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile } };
-      if (record.n >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${record.n} turns (maxTurns ${c.maxTurns})`) };
+      const turns = agentTurns(this.attempts);
+      if (turns >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${turns} turn${turns === 1 ? '' : 's'} (maxTurns ${c.maxTurns})`) };
       const exhausted = this.exhausted();
       if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; ${why}`) };
       const prompt = renderContinuePrompt(c.continuePrompt, { command: c.verify.display, exitCode: verified.exitCode, tail: verified.tail });
       const adapter = adapterFor(job.agent);
       if (adapter.resumePlan === undefined) return { kind: 'again', attempt: { launch: adapter.plan(job, plan.env), prompt: 'continue', resumed: attempt.resumed, expects: null } };
       if (this.sessionId === null) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}; the agent reported no session id to continue`) };
-      this.announce('continue', this.sessionId, record.n + 1, why);
+      this.announce('continue', this.sessionId, turns + 1, why);
       return {
         kind: 'again',
         attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
@@ -383,6 +395,8 @@ export class JobRunner {
     if (gate === undefined || printed === null || adapter.resumePlan === undefined) return null;
     const now = clock.now();
     const resetAt = printed > now ? printed : now + MIN_LIMIT_WAIT_MS;
+    // The printed minute is all that is known: the reset may come as late as its end.
+    const latestResetAt = Math.max(resetAt, printed + PRINTED_RESET_RESOLUTION_MS);
     const sessionId = this.sessionId;
     const resumeHint = sessionId === null ? '' : `; resume it later with \`codex exec resume ${sessionId}\``;
     if (resetAt - now > this.completion.limitsWaitMs) {
@@ -394,7 +408,7 @@ export class JobRunner {
     if (sessionId === null) return null;
     const exhausted = this.exhausted(resetAt);
     if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
-    const ticket = gate.park(job.agent, job.name, resetAt);
+    const ticket = gate.park(job.agent, job.name, resetAt, latestResetAt);
     this.wait = ticket;
     this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
     this.o.bus.emit({
@@ -409,7 +423,7 @@ export class JobRunner {
     if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
     this.announce('resume', sessionId, this.attempts.length + 1, 'the usage limit has reset');
-    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId } };
+    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId, afterPark: true } };
   }
 
   // The tokens of the attempt just ended. Codex reports a resumed session's running total
@@ -445,8 +459,10 @@ export class JobRunner {
     this.session?.stop(this.budgetStop);
   }
 
-  private async verify(n: number): Promise<VerifyOutcome> {
+  private async verify(): Promise<VerifyOutcome> {
     const { plan } = this;
+    this.verifies += 1;
+    const n = this.verifies;
     const { clock, bus } = this.o;
     const verify = this.completion.verify;
     if (verify === null) throw new Error('Internal error: verify without a verify spec');
