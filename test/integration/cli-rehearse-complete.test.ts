@@ -183,6 +183,44 @@ const deadline = Date.now() + 30000;
   assert.ok(Date.parse(laterFirst.at) >= firstAt + 3000, `later started at ${laterFirst.at}, before the reset (limit hit at ${limitedTurns[0]!.at})`);
 });
 
+test('waiting out a usage limit uses no turns: maxTurns 2 still allows the continuation, verify logs count verify runs', { timeout: 90_000 }, async () => {
+  const { code, out, runDir, jobs } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  fix:
+    prompt: "Make out.txt say fixed"
+    workdir: ${workdir}
+    codex: { sandbox: workspace-write }
+    verify: { command: [node, check.js], timeout: 30s }
+    until: verified
+    maxTurns: 2
+    budget: { turns: 2 }
+    limits: { wait: 1m }
+    rehearsal:
+      - limit: 1s
+      - run: "echo broken > out.txt"
+      - say: "Wrote it."
+      - run: "echo fixed > out.txt"
+      - say: "Fixed."
+`,
+    { 'check.js': CHECK_JS },
+  );
+  assert.equal(code, 0, out);
+  const job = jobs.get('fix')!;
+  assert.equal(job.outcome, 'verified', out);
+  const attempts = job.attempts.map((a) => [a.prompt, a.reason, a.verify?.logFile ?? null]);
+  assert.deepEqual(attempts[0], ['first', 'usage-limit', null]);
+  for (const parked of attempts.slice(1, -2)) assert.deepEqual(parked, ['resume', 'usage-limit', null]);
+  assert.deepEqual(attempts.slice(-2), [
+    ['resume', 'verify-failed', 'fix.verify-1.log'],
+    ['continue', 'verified', 'fix.verify-2.log'],
+  ]);
+  assert.equal(readFileSync(path.join(runDir, 'fix.verify-1.log'), 'utf8'), 'expected out.txt to say fixed, found broken\n');
+  assert.equal(readFileSync(path.join(runDir, 'fix.verify-2.log'), 'utf8'), 'ok\n');
+  assert.match(out, /continuing session \S+ \(turn 2\)/);
+  assert.match(out, /\[verified, 2 turns, \d+ tokens\]/);
+});
+
 test('a reset beyond limits.wait ends the job rate-limited, with its session id to resume later', { timeout: 60_000 }, async () => {
   const { code, out, jobs } = await rehearse(
     (workdir) => `version: 1
