@@ -122,8 +122,9 @@ export class JobRunner {
   /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
   private readonly sessionTokens = new Map<string, number>();
   private wallTimer: TimerHandle | null = null;
-  /** Verify runs so far (numbers the verify logs). */
+  /** Verify runs so far (numbers the verify logs), and whether one is running now. */
   private verifies = 0;
+  private verifying = false;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -241,9 +242,14 @@ export class JobRunner {
     return supervision.typeFromOutside(supervision.stepsFor(spec), by);
   }
 
-  /** `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not running. */
+  /**
+   * `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not
+   * running. Between attempts (parked at a usage limit, a retry back-off, verifying) it ends the
+   * job there, with the same reason.
+   */
   killFromOutside(by: string): boolean {
-    if (this.session?.pid == null || this.stopped !== null) return false;
+    const between = this.wait !== null || this.verifying;
+    if ((this.session?.pid == null && !between) || this.stopped !== null) return false;
     const now = this.o.clock.now();
     this.o.bus.emit({
       type: 'job-intervention',
@@ -324,14 +330,18 @@ export class JobRunner {
 
     if (result.status === 'succeeded') {
       if (c.verify === null) return { kind: 'final', result };
-      const verified = await this.verify();
+      this.verifying = true;
+      const verified = await this.verify().finally(() => {
+        this.verifying = false;
+      });
       record.verify = { exitCode: verified.exitCode, passed: verified.passed, logFile: verified.logFile, tail: verified.tail };
       record.reason = verified.passed ? 'verified' : 'verify-failed';
       if (verified.passed) return { kind: 'final', result: { ...result, outcome: 'verified' } };
       const why = `verify \`${c.verify.display}\` failed (${verified.problem ?? `exit ${verified.exitCode}`}); output in ${verified.logFile}`;
-      if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
+      // A stop that came while verify ran (a kill, an interrupt, the wall budget) ends the job with its cause.
       const stoppedMeanwhile = this.stopCause();
-      if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile } };
+      if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile, finishedAt: this.o.clock.now() } };
+      if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
       const turns = agentTurns(this.attempts);
       if (turns >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${turns} turn${turns === 1 ? '' : 's'} (maxTurns ${c.maxTurns})`) };
       const exhausted = this.exhausted();

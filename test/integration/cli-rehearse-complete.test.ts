@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, startCli } from '../helpers/run-cli.js';
+import { runCli, startCli, within } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -219,6 +219,43 @@ jobs:
   assert.equal(readFileSync(path.join(runDir, 'fix.verify-2.log'), 'utf8'), 'ok\n');
   assert.match(out, /continuing session \S+ \(turn 2\)/);
   assert.match(out, /\[verified, 2 turns, \d+ tokens\]/);
+});
+
+test('codex-run kill ends a job parked at the usage limit at once, as killed by the user', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(workdir, { recursive: true });
+  writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1
+jobs:
+  limited:
+    prompt: "Say hello"
+    workdir: ${workdir}
+    limits: { wait: 1h }
+    rehearsal:
+      - limit: 30m
+      - say: "Never played."
+`);
+  const env = { HOME: dir };
+  const run = startCli(['jobs.yaml', '--rehearse'], { cwd: dir, env });
+  const root = path.join(dir, '.codex-run', 'runs');
+  const runDir = await waitFor('the job to be parked', () => {
+    for (const name of existsSync(root) ? readdirSync(root) : []) {
+      const events = path.join(root, name, 'events.jsonl');
+      if (existsSync(events) && readFileSync(events, 'utf8').includes('waiting: usage limit')) return path.join(root, name);
+    }
+    return null;
+  }, 30_000, 100);
+  const killed = await runCli(['kill', 'limited', '--by', 'tester'], { cwd: dir, env, deadlineMs: 20_000 });
+  assert.equal(killed.code, 0, killed.stdout + killed.stderr);
+  const result = await within(run.result, 30_000, () => 'the run did not end after the kill');
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: Array<ReportJob & { interventions: Array<{ kind: string; by?: string }> }> };
+  const job = report.jobs[0]!;
+  assert.equal(job.status, 'killed');
+  assert.equal(job.reason, 'killed-by-user');
+  assert.equal(job.outcome, 'killed-by-user');
+  assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'usage-limit']]);
+  assert.deepEqual(job.interventions.map((i) => [i.kind, i.by ?? null]), [['usage-limit', null], ['kill', 'tester']]);
 });
 
 test('a reset beyond limits.wait ends the job rate-limited, with its session id to resume later', { timeout: 60_000 }, async () => {
