@@ -110,6 +110,16 @@ export class UsageGate {
     this.openIfDue(agent, hold);
   }
 
+  /** The run is over: drops every hold and its timers (parked jobs are not released). */
+  close(): void {
+    for (const hold of this.holds.values()) {
+      if (hold.openTimer !== null) this.clock.clearTimeout(hold.openTimer);
+      for (const entry of hold.parked) this.clock.clearTimeout(entry.timer);
+    }
+    this.holds.clear();
+    this.listeners = [];
+  }
+
   /** The jobs parked for `agent`, in release order. */
   parked(agent: AgentKind): string[] {
     return this.holds.get(agent)?.parked.map((p) => p.job) ?? [];

@@ -103,6 +103,14 @@ test('a reset known only to the minute: the parked job tries early, but new jobs
   assert.equal(gate.holding('codex'), false);
   assert.equal(opened, 2);
   assert.equal(clock.timerCount, 0, 'the end-of-minute timer is cleared');
+  // When the run ends, a hold still waiting for the end of the minute keeps no timer alive.
+  const last = gate.park('codex', 'c', clock.now() + 2000, clock.now() + 60_000);
+  clock.advance(2000);
+  assert.equal(await last.released, true);
+  assert.equal(clock.timerCount, 1);
+  gate.close();
+  assert.equal(clock.timerCount, 0);
+  assert.equal(gate.holding('codex'), false);
 });
 
 test('budget accounting: a usage-limit attempt is no turn; agent turns leave parks out', { timeout: 5000 }, () => {
