@@ -2,6 +2,7 @@
  * Small facts every text reporter shows the same way: a job's headline status (its outcome
  * when known), its duration, turns, tokens, and the explanation context of a run.
  */
+import { agentTurns } from '../run/agent-turns.js';
 import { formatDuration } from '../ui/text.js';
 import { explainFailure, type FailureExplanation } from './failure-explanation.js';
 import type { ReportInput, ReportJob } from './report-input.js';
@@ -16,10 +17,10 @@ export function durationText(job: ReportJob): string {
   return job.durationMs === null ? '-' : formatDuration(job.durationMs);
 }
 
-/** Turns: the report's `turns`, else the number of attempts, else null. */
+/** Turns: the report's `turns`, else the agent turns among the attempts (usage-limit parks are none), else null. */
 export function turnsOf(job: ReportJob): number | null {
   if (typeof job.turns === 'number') return job.turns;
-  return job.attempts !== undefined && job.attempts.length > 0 ? job.attempts.length : null;
+  return job.attempts !== undefined && job.attempts.length > 0 ? agentTurns(job.attempts) : null;
 }
 
 /** Tokens: the job's `tokensUsed`, else the sum over attempts, else null. */

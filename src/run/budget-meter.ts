@@ -1,6 +1,6 @@
 /**
  * What a job (or the whole run) has spent against its `budget:`: tokens from the agent's own
- * usage figures, turns (attempts of any kind), and wall time since it started. Checked at
+ * usage figures, agent turns (attempts of any kind but one turned away at the usage limit), and wall time since it started. Checked at
  * clean points (between turns); the wall budget also has a timer (see job-runner.ts).
  */
 import type { BudgetSpec } from '../manifest/completion-fields.js';
@@ -17,9 +17,9 @@ export class BudgetMeter {
     private readonly whose: string,
   ) {}
 
-  /** Records one finished turn and the tokens it used (null: the agent reported none). */
-  add(tokens: number | null): void {
-    this.turns += 1;
+  /** Records one finished attempt and the tokens it used (null: the agent reported none); `turn` false: no agent turn (a usage-limit park). */
+  add(tokens: number | null, turn = true): void {
+    if (turn) this.turns += 1;
     this.tokens += tokens ?? 0;
   }
 

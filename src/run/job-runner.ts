@@ -14,6 +14,7 @@ import { DEFAULT_COLS, DEFAULT_ROWS, type PtyFactory } from '../session/pty.js';
 import type { TreeControl } from '../session/tree-control.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Result } from '../util/result.js';
+import { agentTurns, endedAtLimit } from './agent-turns.js';
 import { BudgetMeter } from './budget-meter.js';
 import type { AttemptInfo, AttemptPrompt, EventBus, FailureReason, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
@@ -33,6 +34,9 @@ export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
  * reset is within it: wait this long before trying again (a still-held limit parks again).
  */
 export const MIN_LIMIT_WAIT_MS = 2000;
+
+/** How precisely codex prints a usage-limit reset: to the minute. */
+export const PRINTED_RESET_RESOLUTION_MS = 60_000;
 
 export interface JobRunnerOptions {
   plan: JobPlan;
@@ -72,6 +76,8 @@ interface Attempt {
   resumed: number;
   /** The session id the attempt must report, or null for a fresh start. */
   expects: string | null;
+  /** The attempt follows a usage-limit park: getting past the limit tells the gate it has reset. */
+  afterPark?: boolean;
 }
 
 /** What follows an attempt. */
@@ -126,6 +132,9 @@ export class JobRunner {
   private lastMessageReported = false;
   /** Clock time the current attempt started. */
   private attemptStartedAt = 0;
+  /** Verify runs so far (numbers the verify logs), and whether one is running now. */
+  private verifies = 0;
+  private verifying = false;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -272,9 +281,14 @@ export class JobRunner {
     return supervision.typeFromOutside(supervision.stepsFor(spec), by);
   }
 
-  /** `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not running. */
+  /**
+   * `codex-run kill`: the stop ladder, recorded as killed by `by`; false when the job is not
+   * running. Between attempts (parked at a usage limit, a retry back-off, verifying) it ends the
+   * job there, with the same reason.
+   */
   killFromOutside(by: string): boolean {
-    if (this.session?.pid == null || this.stopped !== null) return false;
+    const between = this.wait !== null || this.verifying;
+    if ((this.session?.pid == null && !between) || this.stopped !== null) return false;
     const now = this.o.clock.now();
     this.o.bus.emit({
       type: 'job-intervention',
@@ -345,29 +359,37 @@ export class JobRunner {
       prompt: attempt.prompt,
     };
     this.attempts.push(record);
-    this.meter?.add(tokens);
-    this.o.runBudget?.add(tokens);
+    // An attempt turned away at the usage limit is no agent turn (its tokens still count).
+    const turn = !endedAtLimit(record.reason);
+    this.meter?.add(tokens, turn);
+    this.o.runBudget?.add(tokens, turn);
+    if (attempt.afterPark === true && turn) this.o.gate?.confirm(job.agent);
     if (this.stopped !== null) return { kind: 'final', result };
     if (this.budgetStop !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', this.budgetStop.message) };
 
     if (result.status === 'succeeded') {
       if (c.verify === null) return { kind: 'final', result };
-      const verified = await this.verify(record.n);
+      this.verifying = true;
+      const verified = await this.verify().finally(() => {
+        this.verifying = false;
+      });
       record.verify = { exitCode: verified.exitCode, passed: verified.passed, logFile: verified.logFile, tail: verified.tail };
       record.reason = verified.passed ? 'verified' : 'verify-failed';
       if (verified.passed) return { kind: 'final', result: { ...result, outcome: 'verified' } };
       const why = `verify \`${c.verify.display}\` failed (${verified.problem ?? `exit ${verified.exitCode}`}); output in ${verified.logFile}`;
-      if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
+      // A stop that came while verify ran (a kill, an interrupt, the wall budget) ends the job with its cause.
       const stoppedMeanwhile = this.stopCause();
-      if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile } };
-      if (record.n >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${record.n} turns (maxTurns ${c.maxTurns})`) };
+      if (stoppedMeanwhile !== null) return { kind: 'final', result: { ...result, ...stoppedMeanwhile, finishedAt: this.o.clock.now() } };
+      if (!c.untilVerified) return { kind: 'final', result: this.failed(result, 'verify-failed', why) };
+      const turns = agentTurns(this.attempts);
+      if (turns >= c.maxTurns) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}, after ${turns} turn${turns === 1 ? '' : 's'} (maxTurns ${c.maxTurns})`) };
       const exhausted = this.exhausted();
       if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted}; ${why}`) };
       const prompt = renderContinuePrompt(c.continuePrompt, { command: c.verify.display, exitCode: verified.exitCode, tail: verified.tail });
       const adapter = adapterFor(job.agent);
       if (adapter.resumePlan === undefined) return { kind: 'again', attempt: { launch: adapter.plan(job, plan.env), prompt: 'continue', resumed: attempt.resumed, expects: null } };
       if (this.sessionId === null) return { kind: 'final', result: this.failed(result, 'verify-failed', `${why}; the agent reported no session id to continue`) };
-      this.announce('continue', this.sessionId, record.n + 1, why);
+      this.announce('continue', this.sessionId, turns + 1, why);
       return {
         kind: 'again',
         attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
@@ -422,6 +444,8 @@ export class JobRunner {
     if (gate === undefined || printed === null || adapter.resumePlan === undefined) return null;
     const now = clock.now();
     const resetAt = printed > now ? printed : now + MIN_LIMIT_WAIT_MS;
+    // The printed minute is all that is known: the reset may come as late as its end.
+    const latestResetAt = Math.max(resetAt, printed + PRINTED_RESET_RESOLUTION_MS);
     const sessionId = this.sessionId;
     const resumeHint = sessionId === null ? '' : `; resume it later with \`codex exec resume ${sessionId}\``;
     if (resetAt - now > this.completion.limitsWaitMs) {
@@ -433,7 +457,7 @@ export class JobRunner {
     if (sessionId === null) return null;
     const exhausted = this.exhausted(resetAt);
     if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
-    const ticket = gate.park(job.agent, job.name, resetAt);
+    const ticket = gate.park(job.agent, job.name, resetAt, latestResetAt);
     this.wait = ticket;
     this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
     this.o.bus.emit({
@@ -448,7 +472,7 @@ export class JobRunner {
     if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
     this.announce('resume', sessionId, this.attempts.length + 1, 'the usage limit has reset');
-    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId } };
+    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId, afterPark: true } };
   }
 
   // The tokens of the attempt just ended. Codex reports a resumed session's running total
@@ -484,8 +508,10 @@ export class JobRunner {
     this.session?.stop(this.budgetStop);
   }
 
-  private async verify(n: number): Promise<VerifyOutcome> {
+  private async verify(): Promise<VerifyOutcome> {
     const { plan } = this;
+    this.verifies += 1;
+    const n = this.verifies;
     const { clock, bus } = this.o;
     const verify = this.completion.verify;
     if (verify === null) throw new Error('Internal error: verify without a verify spec');

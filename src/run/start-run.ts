@@ -302,6 +302,8 @@ class Run implements RunHandle {
     const interrupted = s.kind === 'interrupting';
     this.state = { kind: 'closing' };
     if (this.budgetTimer !== null) this.options.clock.clearTimeout(this.budgetTimer);
+    // A hold that waits out the latest possible reset has nothing left to hold back.
+    this.gate.close();
     const results = this.plan.jobs.map((p) => ({ name: p.job.name, result: this.results.get(p.job.name)! }));
     const status = interrupted ? 'interrupted' : results.every((r) => r.result.status === 'succeeded') ? 'succeeded' : 'failed';
     this.options.bus.emit({ type: 'run-finished', at: this.options.clock.now(), status });

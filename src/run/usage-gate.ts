@@ -4,11 +4,18 @@
  * in the order they parked, each at its reset time (or after the one parked before it) plus a
  * little random jitter, so they do not all hit the service in the same instant.
  *
+ * A reset is often known only roughly (codex prints it to the minute): a parked job may try
+ * early, but new jobs wait until the latest time the reset can be (`latestResetAt`), unless
+ * a job that tried after its park got past the limit first (`confirm`).
+ *
  * Per agent kind:
  *
  *   open ──park──▶ holding (parked jobs waiting, each with a release timer)
  *     ▲                 │ last parked job released or cancelled
- *     └─────────────────┘ (listeners told: queued jobs may start)
+ *     │                 ▼
+ *     ├──────────── probing (none parked; the reset may not have come yet) ──park──▶ holding
+ *     │    latest reset passed, or confirm()
+ *     └─ (listeners told: queued jobs may start; straight from holding when the latest reset has passed)
  */
 import type { AgentKind } from '../manifest/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -31,6 +38,10 @@ interface Hold {
   parked: Parked[];
   /** The latest release time handed out, so later parkers go after earlier ones. */
   lastRelease: number;
+  /** New jobs wait until then at least (the latest the reset can be), unless a job confirms the limit is gone. */
+  heldUntil: number;
+  /** Opens the hold at `heldUntil` once nobody is parked. */
+  openTimer: TimerHandle | null;
 }
 
 /** Default most jitter added to a release, in ms. */
@@ -59,12 +70,18 @@ export class UsageGate {
     };
   }
 
-  /** Parks `job` until `resetAt` (and after every job parked before it), plus jitter. */
-  park(agent: AgentKind, job: string, resetAt: number): ParkTicket {
-    const hold = this.holds.get(agent) ?? { parked: [], lastRelease: 0 };
+  /**
+   * Parks `job` until `resetAt` (and after every job parked before it), plus jitter. New jobs
+   * of `agent` wait until `latestResetAt` (default `resetAt`) even when the parked job leaves earlier.
+   */
+  park(agent: AgentKind, job: string, resetAt: number, latestResetAt: number = resetAt): ParkTicket {
+    const hold = this.holds.get(agent) ?? { parked: [], lastRelease: 0, heldUntil: 0, openTimer: null };
     this.holds.set(agent, hold);
+    if (hold.openTimer !== null) this.clock.clearTimeout(hold.openTimer);
+    hold.openTimer = null;
     const releaseAt = Math.max(resetAt, hold.lastRelease, this.clock.now()) + Math.floor(this.random() * this.jitterMs);
     hold.lastRelease = releaseAt;
+    hold.heldUntil = Math.max(hold.heldUntil, latestResetAt);
     let settle!: (released: boolean) => void;
     const released = new Promise<boolean>((resolve) => {
       settle = resolve;
@@ -85,6 +102,24 @@ export class UsageGate {
     };
   }
 
+  /** A job of `agent` got past the limit after its park: new jobs need not wait for the latest reset. */
+  confirm(agent: AgentKind): void {
+    const hold = this.holds.get(agent);
+    if (hold === undefined) return;
+    hold.heldUntil = Math.min(hold.heldUntil, this.clock.now());
+    this.openIfDue(agent, hold);
+  }
+
+  /** The run is over: drops every hold and its timers (parked jobs are not released). */
+  close(): void {
+    for (const hold of this.holds.values()) {
+      if (hold.openTimer !== null) this.clock.clearTimeout(hold.openTimer);
+      for (const entry of hold.parked) this.clock.clearTimeout(entry.timer);
+    }
+    this.holds.clear();
+    this.listeners = [];
+  }
+
   /** The jobs parked for `agent`, in release order. */
   parked(agent: AgentKind): string[] {
     return this.holds.get(agent)?.parked.map((p) => p.job) ?? [];
@@ -95,7 +130,24 @@ export class UsageGate {
     if (hold === undefined || !hold.parked.includes(entry)) return;
     hold.parked = hold.parked.filter((p) => p !== entry);
     entry.settle(released);
-    if (hold.parked.length > 0) return;
+    // The last parked job gave up (it was stopped): the hold ends with it, as nobody waits to try.
+    if (!released && hold.parked.length === 0) hold.heldUntil = Math.min(hold.heldUntil, this.clock.now());
+    this.openIfDue(agent, hold);
+  }
+
+  // Opens the hold when nobody is parked and the latest reset has passed; else waits for it.
+  private openIfDue(agent: AgentKind, hold: Hold): void {
+    if (hold.parked.length > 0 || this.holds.get(agent) !== hold) return;
+    if (hold.openTimer !== null) this.clock.clearTimeout(hold.openTimer);
+    hold.openTimer = null;
+    const left = hold.heldUntil - this.clock.now();
+    if (left > 0) {
+      hold.openTimer = this.clock.setTimeout(() => {
+        hold.openTimer = null;
+        this.openIfDue(agent, hold);
+      }, left);
+      return;
+    }
     this.holds.delete(agent);
     for (const listener of [...this.listeners]) listener();
   }

@@ -1,4 +1,5 @@
 import type { JobResult } from '../run/events.js';
+import { agentTurns } from '../run/agent-turns.js';
 import { unreachable } from '../util/unreachable.js';
 import { formatDuration, sanitizeLine } from './text.js';
 
@@ -116,7 +117,8 @@ export function turnsNote(result: JobResult): string | null {
   const attempts = result.attempts ?? [];
   if (attempts.length <= 1 && result.outcome !== 'verified') return null;
   const tokens = attempts.reduce((sum, a) => sum + (a.tokens ?? 0), 0);
-  const parts = [result.outcome ?? result.status, `${attempts.length} turn${attempts.length === 1 ? '' : 's'}`];
+  const turns = agentTurns(attempts);
+  const parts = [result.outcome ?? result.status, `${turns} turn${turns === 1 ? '' : 's'}`];
   if (tokens > 0) parts.push(`${tokens} tokens`);
   return parts.join(', ');
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, startCli } from '../helpers/run-cli.js';
+import { runCli, startCli, within } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -181,6 +181,81 @@ const deadline = Date.now() + 30000;
   const laterFirst = (requests['later'] ?? [])[0];
   assert.ok(laterFirst !== undefined);
   assert.ok(Date.parse(laterFirst.at) >= firstAt + 3000, `later started at ${laterFirst.at}, before the reset (limit hit at ${limitedTurns[0]!.at})`);
+});
+
+test('waiting out a usage limit uses no turns: maxTurns 2 still allows the continuation, verify logs count verify runs', { timeout: 90_000 }, async () => {
+  const { code, out, runDir, jobs } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  fix:
+    prompt: "Make out.txt say fixed"
+    workdir: ${workdir}
+    codex: { sandbox: workspace-write }
+    verify: { command: [node, check.js], timeout: 30s }
+    until: verified
+    maxTurns: 2
+    budget: { turns: 2 }
+    limits: { wait: 1m }
+    rehearsal:
+      - limit: 1s
+      - run: "echo broken > out.txt"
+      - say: "Wrote it."
+      - run: "echo fixed > out.txt"
+      - say: "Fixed."
+`,
+    { 'check.js': CHECK_JS },
+  );
+  assert.equal(code, 0, out);
+  const job = jobs.get('fix')!;
+  assert.equal(job.outcome, 'verified', out);
+  const attempts = job.attempts.map((a) => [a.prompt, a.reason, a.verify?.logFile ?? null]);
+  assert.deepEqual(attempts[0], ['first', 'usage-limit', null]);
+  for (const parked of attempts.slice(1, -2)) assert.deepEqual(parked, ['resume', 'usage-limit', null]);
+  assert.deepEqual(attempts.slice(-2), [
+    ['resume', 'verify-failed', 'fix.verify-1.log'],
+    ['continue', 'verified', 'fix.verify-2.log'],
+  ]);
+  assert.equal(readFileSync(path.join(runDir, 'fix.verify-1.log'), 'utf8'), 'expected out.txt to say fixed, found broken\n');
+  assert.equal(readFileSync(path.join(runDir, 'fix.verify-2.log'), 'utf8'), 'ok\n');
+  assert.match(out, /continuing session \S+ \(turn 2\)/);
+  assert.match(out, /\[verified, 2 turns, \d+ tokens\]/);
+});
+
+test('codex-run kill ends a job parked at the usage limit at once, as killed by the user', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(workdir, { recursive: true });
+  writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1
+jobs:
+  limited:
+    prompt: "Say hello"
+    workdir: ${workdir}
+    limits: { wait: 1h }
+    rehearsal:
+      - limit: 30m
+      - say: "Never played."
+`);
+  const env = { HOME: dir };
+  const run = startCli(['jobs.yaml', '--rehearse'], { cwd: dir, env });
+  const root = path.join(dir, '.codex-run', 'runs');
+  const runDir = await waitFor('the job to be parked', () => {
+    for (const name of existsSync(root) ? readdirSync(root) : []) {
+      const events = path.join(root, name, 'events.jsonl');
+      if (existsSync(events) && readFileSync(events, 'utf8').includes('waiting: usage limit')) return path.join(root, name);
+    }
+    return null;
+  }, 30_000, 100);
+  const killed = await runCli(['kill', 'limited', '--by', 'tester'], { cwd: dir, env, deadlineMs: 20_000 });
+  assert.equal(killed.code, 0, killed.stdout + killed.stderr);
+  const result = await within(run.result, 30_000, () => 'the run did not end after the kill');
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: Array<ReportJob & { interventions: Array<{ kind: string; by?: string }> }> };
+  const job = report.jobs[0]!;
+  assert.equal(job.status, 'killed');
+  assert.equal(job.reason, 'killed-by-user');
+  assert.equal(job.outcome, 'killed-by-user');
+  assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason]), [['first', 'usage-limit']]);
+  assert.deepEqual(job.interventions.map((i) => [i.kind, i.by ?? null]), [['usage-limit', null], ['kill', 'tester']]);
 });
 
 test('a reset beyond limits.wait ends the job rate-limited, with its session id to resume later', { timeout: 60_000 }, async () => {

@@ -71,7 +71,13 @@ test('codex-run mcp: every tool, from starting a manifest to answering, reading,
   await waitFor('hang to run', async () => (await json('job_status', { job: `${second.runId}/hang` })).state === 'waiting-for-input', 20_000, 200);
   assert.deepEqual(await json('kill_job', { job: `${second.runId}/hang` }), { job: 'hang', stopping: true });
   await waitFor('hang to be killed', async () => (await json('job_status', { job: `${second.runId}/hang` })).status === 'killed', 20_000, 200);
-  const report = JSON.parse(readFileSync(path.join(second.runDir, 'report.json'), 'utf8')) as { jobs: Array<{ reason: string; interventions: Array<{ kind: string; by?: string }> }> };
+  // The live status answers from the run's record at once; report.json is written a moment
+  // later (writes are coalesced), so read it once the run has written its end.
+  type Report = { status: string; jobs: Array<{ reason: string; interventions: Array<{ kind: string; by?: string }> }> };
+  const report = await waitFor('report.json to record the end of the run', () => {
+    const written = JSON.parse(readFileSync(path.join(second.runDir, 'report.json'), 'utf8')) as Report;
+    return written.status === 'running' ? null : written;
+  }, 20_000, 100);
   assert.equal(report.jobs[0]?.reason, 'killed-by-user');
   assert.deepEqual(report.jobs[0]?.interventions.map((i) => [i.kind, i.by]), [['kill', 'test-agent']], 'the MCP client is who acted');
   const firstReport = JSON.parse(readFileSync(path.join(first.runDir, 'report.json'), 'utf8')) as { jobs: Array<{ interventions: Array<{ kind: string; by?: string }> }> };

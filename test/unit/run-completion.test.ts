@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { UsageGate } from '../../src/run/usage-gate.js';
 import { BudgetMeter } from '../../src/run/budget-meter.js';
+import { agentTurns } from '../../src/run/agent-turns.js';
 import { usageLimitReset } from '../../src/agents/codex/usage-limit.js';
 import { parseTokens, renderContinuePrompt } from '../../src/manifest/completion-fields.js';
 import { loadManifest } from '../../src/manifest/load-manifest.js';
@@ -67,6 +68,60 @@ test('a cancelled park settles false and the gate opens when nothing else waits'
   assert.equal(gate.holding('codex'), false);
   assert.equal(opened, 1);
   assert.equal(clock.timerCount, 0, 'its timer is cleared');
+});
+
+test('a reset known only to the minute: the parked job tries early, but new jobs wait for the end of the minute or a confirmation', { timeout: 5000 }, async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 3, 0, 41));
+  const gate = new UsageGate(clock, () => 0, 1000);
+  let opened = 0;
+  gate.onOpen(() => opened++);
+  const minuteEnd = Date.UTC(2026, 0, 1, 3, 1, 0);
+  // Codex said "try again at 3:00": the minute has begun, so the job tries again in 2 s.
+  const first = gate.park('codex', 'a', clock.now() + 2000, minuteEnd);
+  clock.advance(2000);
+  assert.equal(await first.released, true);
+  assert.equal(gate.holding('codex'), true, 'the reset may not have come yet: new jobs still wait');
+  assert.equal(opened, 0);
+  // The try met the limit again: parked again, the hold goes on.
+  const again = gate.park('codex', 'a', clock.now() + 2000, minuteEnd);
+  clock.advance(2000);
+  assert.equal(await again.released, true);
+  assert.equal(gate.holding('codex'), true);
+  // Without news, the hold ends when the printed minute is over.
+  clock.advance(minuteEnd - clock.now() - 1);
+  assert.equal(gate.holding('codex'), true);
+  clock.advance(1);
+  assert.equal(gate.holding('codex'), false);
+  assert.equal(opened, 1);
+  assert.equal(clock.timerCount, 0);
+  // A resumed job that gets past the limit ends the hold at once.
+  const third = gate.park('codex', 'b', clock.now() + 2000, clock.now() + 60_000);
+  clock.advance(2000);
+  assert.equal(await third.released, true);
+  assert.equal(gate.holding('codex'), true);
+  gate.confirm('codex');
+  assert.equal(gate.holding('codex'), false);
+  assert.equal(opened, 2);
+  assert.equal(clock.timerCount, 0, 'the end-of-minute timer is cleared');
+  // When the run ends, a hold still waiting for the end of the minute keeps no timer alive.
+  const last = gate.park('codex', 'c', clock.now() + 2000, clock.now() + 60_000);
+  clock.advance(2000);
+  assert.equal(await last.released, true);
+  assert.equal(clock.timerCount, 1);
+  gate.close();
+  assert.equal(clock.timerCount, 0);
+  assert.equal(gate.holding('codex'), false);
+});
+
+test('budget accounting: a usage-limit attempt is no turn; agent turns leave parks out', { timeout: 5000 }, () => {
+  const meter = new BudgetMeter({ tokens: null, turns: 2, wallMs: null }, 0, "the job's");
+  meter.add(10, false);
+  meter.add(null, false);
+  meter.add(100);
+  assert.equal(meter.spentTurns, 1);
+  assert.equal(meter.spentTokens, 110);
+  assert.equal(meter.exhausted(0), null);
+  assert.equal(agentTurns([{ reason: 'usage-limit' }, { reason: 'usage-limit' }, { reason: 'verify-failed' }, { reason: 'verified' }]), 2);
 });
 
 test('budget accounting: tokens and turns add up per turn; wall counts from the start', { timeout: 5000 }, () => {
