@@ -34,6 +34,11 @@ export class VirtualClock implements Clock {
     this.pending = this.pending.filter((p) => p.id !== id);
   }
 
+  /** Number of timers not yet fired. */
+  pendingCount(): number {
+    return this.pending.length;
+  }
+
   /** When the next timer is due, or null when none is pending. */
   nextDue(): number | null {
     let next: number | null = null;
