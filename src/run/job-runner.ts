@@ -193,6 +193,10 @@ export class JobRunner {
     const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
     if (read === null) return;
     this.conversationRead.set(key, read.position);
+    // A TUI stopped before it said its session id: its record names it, so the job can still be resumed.
+    if (id === null && read.sessionId !== undefined) {
+      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { sessionId: read.sessionId } });
+    }
     for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
     if (read.lastMessage !== null && !this.lastMessageReported) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
