@@ -61,6 +61,8 @@ export interface JobRunnerOptions {
 export interface AttachedJob {
   snapshot: ScreenSnapshot;
   input(data: string): void;
+  /** The attached terminal's new size: the job's terminal and screen model take it (not with `watch`); detach restores the job's own size. */
+  resize(cols: number, rows: number): void;
   detach(): void;
 }
 
@@ -305,6 +307,15 @@ export class JobRunner {
       this.o.bus.emit({ type: 'job-intervention', at: now, job: name, intervention: { at: now, kind, rule: null, excerpt: [], sent: null, by: options.by } });
     };
     let attached = true;
+    const session = this.session;
+    const original = session.size;
+    let resized = false;
+    const resize = (cols: number, rows: number): void => {
+      // Only the attempt attached to: a later attempt has a terminal of its own.
+      if (this.session !== session) return;
+      session.resize(cols, rows);
+      supervision.resize(cols, rows);
+    };
     const off = this.o.bus.on((event) => {
       if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
       if (event.type === 'job-finished' && event.job === name) {
@@ -317,6 +328,7 @@ export class JobRunner {
       attached = false;
       off();
       if (options.watch) return;
+      if (resized) resize(original.cols, original.rows);
       record('detach');
       supervision.resumeSupervision();
     };
@@ -328,6 +340,11 @@ export class JobRunner {
       snapshot: look.snapshot,
       input: (data) => {
         if (attached && !options.watch) supervision.typeAttached(data);
+      },
+      resize: (cols, rows) => {
+        if (!attached || options.watch) return;
+        resized = true;
+        resize(cols, rows);
       },
       detach,
     };
