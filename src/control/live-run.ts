@@ -69,7 +69,7 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
         const jobs = (record?.jobs ?? []).map((job) => {
           const runner = handle.liveJob(job.name);
           const look = runner?.inspect() ?? null;
-          return jobView(job, look === null ? null : { pid: runner?.pid ?? null, verdict: look.verdict, state: look.state }, now);
+          return jobView(job, look === null ? null : { pid: runner?.pid ?? null, verdict: look.verdict, state: look.state }, now, runner?.progress() ?? null);
         });
         return success(id, {
           runId: handle.runId,

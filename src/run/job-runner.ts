@@ -128,6 +128,9 @@ export class JobRunner {
   private lastMessageReported = false;
   /** Clock time the current attempt started. */
   private attemptStartedAt = 0;
+  /** Attempts (turns) started so far, and until when the job is parked at a usage limit (null when not). */
+  private turnsStarted = 0;
+  private parkedUntil: number | null = null;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -297,6 +300,11 @@ export class JobRunner {
    * `watch`, pauses supervision and takes keystrokes until `detach()` (recorded as `attach`
    * and `detach` interventions by `by`). Null when no attempt is running.
    */
+  /** For `ps`: the attempts (turns) started so far, and until when the job is parked at a usage limit (epoch ms; null when it is not). */
+  progress(): { turns: number; parkedUntil: number | null } {
+    return { turns: this.turnsStarted, parkedUntil: this.parkedUntil };
+  }
+
   attachFromOutside(options: { watch: boolean; by: string; onOutput(data: Buffer): void; onEnd(): void }): AttachedJob | null {
     const supervision = this.supervision;
     const look = supervision?.inspect() ?? null;
@@ -456,6 +464,7 @@ export class JobRunner {
     if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
     const ticket = gate.park(job.agent, job.name, resetAt);
     this.wait = ticket;
+    this.parkedUntil = ticket.releaseAt;
     this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
     this.o.bus.emit({
       type: 'job-intervention',
@@ -465,6 +474,7 @@ export class JobRunner {
     });
     const released = await ticket.released;
     this.wait = null;
+    this.parkedUntil = null;
     const cut = this.stopCause();
     if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
@@ -569,6 +579,7 @@ export class JobRunner {
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
     this.lastMessageReported = false;
+    this.turnsStarted++;
     this.attemptStartedAt = clock.now();
     this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
     this.attemptTokens = null;
