@@ -79,7 +79,7 @@ export function jobView(job: JobRecord, look: LiveLook | null, now: number, prog
     elapsedMs: job.startedAt === null ? null : (job.finishedAt ?? now) - job.startedAt,
     tokensUsed: job.tokensUsed,
     sessionId: job.sessionId,
-    turns: finished && job.attempts.length > 0 ? job.attempts.length : (progress?.turns ?? (job.attempts.length > 0 ? job.attempts.length : null)),
+    turns: job.attempts.length > 0 ? job.attempts.length : progress !== null && progress.turns > 0 ? progress.turns : null,
     parkedUntil: parkedUntil === null ? null : isoTime(parkedUntil),
     lastLine: job.lastLine,
     logFile: job.logFile,
