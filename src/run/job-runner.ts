@@ -168,7 +168,7 @@ export class JobRunner {
     let final: JobResult;
     for (;;) {
       let result = await this.runAttempt(attempt);
-      await this.readConversation();
+      await this.readConversation(attempt.expects);
       firstStartedAt ??= result.startedAt;
       if (attempt.expects !== null && this.attemptSessionId !== attempt.expects) {
         result = lostContext(result, attempt.expects, this.attemptSessionId);
@@ -186,10 +186,11 @@ export class JobRunner {
 
   // After an attempt: what the agent's own record says happened (and its last message, when
   // nothing reported one), for the readable transcript. Never fails the job.
-  private async readConversation(): Promise<void> {
+  private async readConversation(expects: string | null): Promise<void> {
     const adapter = adapterFor(this.plan.job.agent);
-    const id = this.attemptSessionId;
     const fullScreen = adapter.fullScreen?.(this.plan.job) === true;
+    // A resumed TUI that did not say its id goes on writing the record of the session it resumed.
+    const id = this.attemptSessionId ?? (fullScreen ? expects : null);
     // Only what it is needed for: a full-screen job's transcript (found by its workdir and start
     // when it was stopped before it said its session id), or a last message nobody reported.
     if (adapter.conversation === undefined || (id === null && !fullScreen) || (!fullScreen && this.lastMessageReported)) return;
@@ -197,12 +198,17 @@ export class JobRunner {
     const hint = { id, workdir: this.plan.job.workdir, startedAt: this.attemptStartedAt };
     const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
     if (read === null) return;
+    const firstRead = !this.conversationRead.has(key);
     this.conversationRead.set(key, read.position);
-    // A TUI stopped before it said its session id: its record names it, so the job can still be resumed.
-    if (id === null && read.sessionId !== undefined) {
+    // What this attempt added: a session resumed from an earlier run has its old conversation in the record too.
+    const since = this.attemptStartedAt - 1_000;
+    const entries = firstRead && expects !== null ? read.entries.filter((e) => e.at >= since) : read.entries;
+    // A TUI stopped before it said its session id: its record names it, so the job can still be resumed
+    // (a resumed one: when the record it resumed grew during this attempt).
+    if (this.attemptSessionId === null && read.sessionId !== undefined && (hint.id === null || entries.some((e) => e.at >= since))) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { sessionId: read.sessionId } });
     }
-    for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
+    for (const entry of entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
     if (read.lastMessage !== null && !this.lastMessageReported) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
     }

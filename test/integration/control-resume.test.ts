@@ -108,6 +108,8 @@ test('a TUI job idle-killed before it said its session id keeps the id from its 
   const newRun = readdirSync(root).sort()[1]!;
   const report = JSON.parse(readFileSync(path.join(root, newRun, 'report.json'), 'utf8')) as Report;
   assert.deepEqual(report.resumedFrom, { runId: oldRun, job: 'hangs', sessionId }, out);
+  // The resumed TUI (stalled again, idle-killed) is known to be the same session, not a new conversation.
+  assert.equal(report.jobs[0]?.sessionId, sessionId, JSON.stringify(report.jobs[0]));
   const turn = (JSON.parse(readFileSync(path.join(root, newRun, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ kind: string; sessionId: string; userMessages: string[] }>>)['hangs']?.find((r) => r.kind === 'turn');
   assert.equal(turn?.sessionId, sessionId, 'the resumed TUI asked in the same session');
   assert.deepEqual(turn?.userMessages.filter((m) => !m.startsWith('<')), ['Summarise the project', 'Go on'], 'the model saw the earlier conversation and the new prompt');
