@@ -33,6 +33,8 @@ export interface ConversationRead {
   lastMessage: string | null;
   /** Where the next read starts: the record read and how far (records already read are skipped). */
   position: ConversationPosition;
+  /** The session the record belongs to, when the record names it (found by workdir and start for an agent stopped before it said its id). */
+  sessionId?: string;
 }
 
 /** Which session to read: its id when the agent reported one, else the attempt's workdir and start. */

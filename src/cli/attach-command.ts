@@ -51,7 +51,13 @@ export async function attachCommand(spec: string, flags: Record<string, unknown>
     if (!watch) session.input(keys);
   };
   if (early !== '') onKeys(early);
+  // Your terminal's resizes go to the job's (its own size comes back when you detach).
+  const onResize = (): void => {
+    if (process.stdout.columns > 0 && process.stdout.rows > 0) session.resize(process.stdout.columns, process.stdout.rows);
+  };
+  if (!watch) process.stdout.on('resize', onResize);
   const how = await session.closed;
+  process.stdout.off('resize', onResize);
   restore();
   const note =
     how === 'ended' ? `job ${job.name} finished` : how === 'detached' ? `detached from ${job.name}${watch ? '' : '; supervision resumes'}` : `lost the connection to run ${run.runId}`;

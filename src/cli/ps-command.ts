@@ -26,6 +26,7 @@ export async function psCommand(flags: Record<string, unknown>): Promise<number>
         `  ${job.name.padEnd(16)}`,
         `${sanitizeLine(job.label)}${question}`.padEnd(28),
         job.elapsedMs == null ? '' : formatMs(job.elapsedMs),
+        job.turns == null ? '' : `${job.turns} ${job.turns === 1 ? 'turn' : 'turns'}`,
         job.tokensUsed == null ? '' : `${job.tokensUsed} tokens`,
         job.pid == null ? '' : `pid ${job.pid}`,
       ];

@@ -16,6 +16,8 @@ export type AttachEnd = 'ended' | 'detached' | 'lost';
 
 export interface Attachment {
   input(data: string): void;
+  /** The attaching terminal's new size, for the job's terminal (ignored with `watch`). */
+  resize(cols: number, rows: number): void;
   detach(): void;
   /** Resolves with how the attachment ended. */
   readonly closed: Promise<AttachEnd>;
@@ -70,6 +72,7 @@ export function attachJob(
           resolve(
             ok({
               input: (data) => conn.write(`${JSON.stringify({ in: data })}\n`),
+              resize: (cols, rows) => conn.write(`${JSON.stringify({ resize: { cols, rows } })}\n`),
               detach: () => {
                 end = 'detached';
                 conn.end(`${JSON.stringify({ detach: true })}\n`);

@@ -3,12 +3,15 @@
  * what supervision and the classifier see on its screen right now.
  */
 import { isoTime } from '../logs/iso-time.js';
+import { clockTime } from '../run/job-runner.js';
 import type { JobRecord } from '../report/run-record.js';
 import type { ScreenSnapshot } from '../session/screen.js';
 import type { ScreenQuestion, ScreenVerdict } from '../session/classify/types.js';
 
 /** A job's live state, as `ps` shows it. */
 export type LiveState = 'pending' | 'starting' | 'working' | 'waiting-for-input' | 'idle' | 'stopping' | 'finished'
+  /** Between attempts, waiting for a usage limit to reset (`parkedUntil`). */
+  | 'parked'
   /** Read from the report of a run that cannot be asked: its runner is gone, or did not answer. */
   | 'dead'
   | 'unknown';
@@ -30,6 +33,10 @@ export interface JobView {
   elapsedMs: number | null;
   tokensUsed: number | null;
   sessionId: string | null;
+  /** Attempts (turns) started so far (the running one included); null when not known (a run that cannot be asked, before it finished). */
+  turns: number | null;
+  /** A parked job: when its usage limit resets and it resumes (ISO time); else null. */
+  parkedUntil: string | null;
   lastLine: string | null;
   logFile: string;
   transcriptFile: string;
@@ -53,11 +60,12 @@ export function liveStateOf(look: LiveLook): { state: LiveState; label: string; 
 }
 
 /** A job's view from its record and, while it runs, its live look. */
-export function jobView(job: JobRecord, look: LiveLook | null, now: number): JobView {
+export function jobView(job: JobRecord, look: LiveLook | null, now: number, progress: { turns: number; parkedUntil: number | null } | null = null): JobView {
   const finished = job.status !== null;
-  const live = !finished && look !== null ? liveStateOf(look) : null;
-  const state: LiveState = finished ? 'finished' : live !== null ? live.state : job.phase === 'pending' ? 'pending' : job.phase === 'stopping' ? 'stopping' : 'starting';
-  const label = finished ? `finished (${job.status})` : live !== null ? live.label : state;
+  const parkedUntil = finished ? null : (progress?.parkedUntil ?? null);
+  const live = !finished && parkedUntil === null && look !== null ? liveStateOf(look) : null;
+  const state: LiveState = finished ? 'finished' : parkedUntil !== null ? 'parked' : live !== null ? live.state : job.phase === 'pending' ? 'pending' : job.phase === 'stopping' ? 'stopping' : 'starting';
+  const label = finished ? `finished (${job.status})` : parkedUntil !== null ? `usage limit until ${clockTime(parkedUntil, now)}` : live !== null ? live.label : state;
   return {
     name: job.name,
     status: job.status ?? (job.phase === 'pending' ? 'pending' : 'running'),
@@ -71,6 +79,8 @@ export function jobView(job: JobRecord, look: LiveLook | null, now: number): Job
     elapsedMs: job.startedAt === null ? null : (job.finishedAt ?? now) - job.startedAt,
     tokensUsed: job.tokensUsed,
     sessionId: job.sessionId,
+    turns: job.attempts.length > 0 ? job.attempts.length : progress !== null && progress.turns > 0 ? progress.turns : null,
+    parkedUntil: parkedUntil === null ? null : isoTime(parkedUntil),
     lastLine: job.lastLine,
     logFile: job.logFile,
     transcriptFile: job.transcriptFile,

@@ -46,6 +46,7 @@ export function jobsFromReport(report: JsonReport | null, runDead: boolean): Run
       elapsedMs: j.durationMs,
       tokensUsed: j.tokensUsed,
       sessionId: j.sessionId,
+      turns: j.attempts !== undefined && j.attempts.length > 0 ? j.attempts.length : null,
     };
   });
 }

@@ -69,7 +69,7 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
         const jobs = (record?.jobs ?? []).map((job) => {
           const runner = handle.liveJob(job.name);
           const look = runner?.inspect() ?? null;
-          return jobView(job, look === null ? null : { pid: runner?.pid ?? null, verdict: look.verdict, state: look.state }, now);
+          return jobView(job, look === null ? null : { pid: runner?.pid ?? null, verdict: look.verdict, state: look.state }, now, runner?.progress() ?? null);
         });
         return success(id, {
           runId: handle.runId,
@@ -145,6 +145,11 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
             io.send({ out: Buffer.from(repaint(attached.snapshot)).toString('base64') });
             io.onMessage((message) => {
               if (typeof message['in'] === 'string') attached.input(message['in']);
+              const size = message['resize'];
+              if (typeof size === 'object' && size !== null) {
+                const { cols, rows } = size as Record<string, unknown>;
+                if (isTerminalSize(cols) && isTerminalSize(rows)) attached.resize(cols, rows);
+              }
               if (message['detach'] === true) {
                 attached.detach();
                 io.close();
@@ -163,6 +168,11 @@ export function runHandler(handle: RunHandle, watcher: RecordWatcher, clock: Clo
         return unreachable(request.op);
     }
   };
+}
+
+/** A terminal dimension an attached client may ask for. */
+function isTerminalSize(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1000;
 }
 
 /** The screen as terminal output: cleared, its rows, the cursor where it is (an attach starts with it). */

@@ -37,7 +37,7 @@ const TOOLS = [
   },
   {
     name: 'list_runs',
-    description: 'Live runs and the state of each job (working, waiting-for-input with the question, idle, finished); with all, recent finished and dead runs too.',
+    description: 'Live runs and the state of each job (working, waiting-for-input with the question, idle, parked at a usage limit, finished; turns and tokens); with all, recent finished and dead runs too.',
     inputSchema: { type: 'object', properties: { all: { type: 'boolean' }, out: OUT } },
   },
   {

@@ -9,7 +9,7 @@
  * Operations: `hello`, `status`, `screen {job}`, `send {job, text?, enter?, keys?, by?}`,
  * `kill {job, by?}`, `stop {by?}`, `attach {job, watch?, by?}` (after its answer the connection
  * carries attach messages instead: `{"out": base64}` and `{"end": true}` from the server,
- * `{"in": text}` and `{"detach": true}` from the client). Adding an operation or a field does not bump `v`;
+ * `{"in": text}`, `{"resize": {cols, rows}}` and `{"detach": true}` from the client). Adding an operation or a field does not bump `v`;
  * changing the meaning of one does. Documented in the README ("Control from outside").
  */
 

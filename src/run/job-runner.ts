@@ -65,6 +65,8 @@ export interface JobRunnerOptions {
 export interface AttachedJob {
   snapshot: ScreenSnapshot;
   input(data: string): void;
+  /** The attached terminal's new size: the job's terminal and screen model take it (not with `watch`); detach restores the job's own size. */
+  resize(cols: number, rows: number): void;
   detach(): void;
 }
 
@@ -135,6 +137,9 @@ export class JobRunner {
   /** Verify runs so far (numbers the verify logs), and whether one is running now. */
   private verifies = 0;
   private verifying = false;
+  /** Attempts (turns) started so far, and until when the job is parked at a usage limit (null when not). */
+  private turnsStarted = 0;
+  private parkedUntil: number | null = null;
 
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
@@ -172,7 +177,7 @@ export class JobRunner {
     let final: JobResult;
     for (;;) {
       let result = await this.runAttempt(attempt);
-      await this.readConversation();
+      await this.readConversation(attempt.expects);
       firstStartedAt ??= result.startedAt;
       if (attempt.expects !== null && this.attemptSessionId !== attempt.expects) {
         result = lostContext(result, attempt.expects, this.attemptSessionId);
@@ -190,10 +195,11 @@ export class JobRunner {
 
   // After an attempt: what the agent's own record says happened (and its last message, when
   // nothing reported one), for the readable transcript. Never fails the job.
-  private async readConversation(): Promise<void> {
+  private async readConversation(expects: string | null): Promise<void> {
     const adapter = adapterFor(this.plan.job.agent);
-    const id = this.attemptSessionId;
     const fullScreen = adapter.fullScreen?.(this.plan.job) === true;
+    // A resumed TUI that did not say its id goes on writing the record of the session it resumed.
+    const id = this.attemptSessionId ?? (fullScreen ? expects : null);
     // Only what it is needed for: a full-screen job's transcript (found by its workdir and start
     // when it was stopped before it said its session id), or a last message nobody reported.
     if (adapter.conversation === undefined || (id === null && !fullScreen) || (!fullScreen && this.lastMessageReported)) return;
@@ -201,8 +207,17 @@ export class JobRunner {
     const hint = { id, workdir: this.plan.job.workdir, startedAt: this.attemptStartedAt };
     const read = await adapter.conversation(this.attemptEnv, hint, this.conversationRead.get(key) ?? null).catch(() => null);
     if (read === null) return;
+    const firstRead = !this.conversationRead.has(key);
     this.conversationRead.set(key, read.position);
-    for (const entry of read.entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
+    // What this attempt added: a session resumed from an earlier run has its old conversation in the record too.
+    const since = this.attemptStartedAt - 1_000;
+    const entries = firstRead && expects !== null ? read.entries.filter((e) => e.at >= since) : read.entries;
+    // A TUI stopped before it said its session id: its record names it, so the job can still be resumed
+    // (a resumed one: when the record it resumed grew during this attempt).
+    if (this.attemptSessionId === null && read.sessionId !== undefined && (hint.id === null || entries.some((e) => e.at >= since))) {
+      this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { sessionId: read.sessionId } });
+    }
+    for (const entry of entries) this.transcriptItems.push({ at: entry.at, kind: 'entry', entry });
     if (read.lastMessage !== null && !this.lastMessageReported) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
     }
@@ -305,6 +320,11 @@ export class JobRunner {
    * `watch`, pauses supervision and takes keystrokes until `detach()` (recorded as `attach`
    * and `detach` interventions by `by`). Null when no attempt is running.
    */
+  /** For `ps`: the attempts (turns) started so far, and until when the job is parked at a usage limit (epoch ms; null when it is not). */
+  progress(): { turns: number; parkedUntil: number | null } {
+    return { turns: this.turnsStarted, parkedUntil: this.parkedUntil };
+  }
+
   attachFromOutside(options: { watch: boolean; by: string; onOutput(data: Buffer): void; onEnd(): void }): AttachedJob | null {
     const supervision = this.supervision;
     const look = supervision?.inspect() ?? null;
@@ -315,6 +335,15 @@ export class JobRunner {
       this.o.bus.emit({ type: 'job-intervention', at: now, job: name, intervention: { at: now, kind, rule: null, excerpt: [], sent: null, by: options.by } });
     };
     let attached = true;
+    const session = this.session;
+    const original = session.size;
+    let resized = false;
+    const resize = (cols: number, rows: number): void => {
+      // Only the attempt attached to: a later attempt has a terminal of its own.
+      if (this.session !== session) return;
+      session.resize(cols, rows);
+      supervision.resize(cols, rows);
+    };
     const off = this.o.bus.on((event) => {
       if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
       if (event.type === 'job-finished' && event.job === name) {
@@ -327,6 +356,7 @@ export class JobRunner {
       attached = false;
       off();
       if (options.watch) return;
+      if (resized) resize(original.cols, original.rows);
       record('detach');
       supervision.resumeSupervision();
     };
@@ -338,6 +368,11 @@ export class JobRunner {
       snapshot: look.snapshot,
       input: (data) => {
         if (attached && !options.watch) supervision.typeAttached(data);
+      },
+      resize: (cols, rows) => {
+        if (!attached || options.watch) return;
+        resized = true;
+        resize(cols, rows);
       },
       detach,
     };
@@ -459,6 +494,7 @@ export class JobRunner {
     if (exhausted !== null) return { kind: 'final', result: this.failed(result, 'budget-exhausted', `${exhausted} before the usage limit resets${resumeHint}`) };
     const ticket = gate.park(job.agent, job.name, resetAt, latestResetAt);
     this.wait = ticket;
+    this.parkedUntil = ticket.releaseAt;
     this.o.bus.emit({ type: 'job-state', at: now, job: job.name, phase: 'running', detail: `waiting: usage limit, resets ${clockTime(resetAt, now)} (in ${formatDuration(Math.ceil(Math.max(0, ticket.releaseAt - now) / 1000) * 1000)})` });
     this.o.bus.emit({
       type: 'job-intervention',
@@ -468,6 +504,7 @@ export class JobRunner {
     });
     const released = await ticket.released;
     this.wait = null;
+    this.parkedUntil = null;
     const cut = this.stopCause();
     if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
@@ -574,6 +611,7 @@ export class JobRunner {
     const marker = { name: JOB_MARKER_VARIABLE, value: `${this.o.runId}:${randomBytes(8).toString('hex')}` };
     this.attemptSessionId = null;
     this.lastMessageReported = false;
+    this.turnsStarted++;
     this.attemptStartedAt = clock.now();
     this.attemptEnv = { ...this.o.env(plan.env), [marker.name]: marker.value };
     this.attemptTokens = null;

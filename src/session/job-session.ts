@@ -281,6 +281,22 @@ export class JobSession {
     }
   }
 
+  /** Resizes the agent's terminal (the program gets SIGWINCH). Ignored unless it runs. */
+  resize(cols: number, rows: number): void {
+    const s = this.state;
+    if (s.kind !== 'running' && s.kind !== 'stopping') return;
+    try {
+      s.pty.resize(cols, rows);
+    } catch {
+      // The terminal closed under us: the exit handler reports the end.
+    }
+  }
+
+  /** The terminal size the job was started with. */
+  get size(): { cols: number; rows: number } {
+    return { cols: this.o.cols, rows: this.o.rows };
+  }
+
   /** Sends bytes to the agent's terminal (answers, pokes). Ignored once the job has exited. */
   write(data: string | Buffer): void {
     const s = this.state;

@@ -244,6 +244,11 @@ export class JobSupervision {
     this.showState();
   }
 
+  /** The job's terminal was resized: the screen model follows, so rules read what the agent draws at its new size. */
+  resize(cols: number, rows: number): void {
+    if (!this.disposed) this.screen.resize(cols, rows);
+  }
+
   /** Raw keystrokes of an attached person, through the same path as supervision's own (recorded as input, not progress). */
   typeAttached(data: string): void {
     if (!this.disposed) this.type(data);

@@ -11,6 +11,7 @@ interface Terminal {
   destroy(): void;
   kill(signal?: string): void;
   write(data: string): void;
+  resize(cols: number, rows: number): void;
 }
 
 interface NodePty {
@@ -28,6 +29,8 @@ export interface CliInTerminal {
   hangUp(): void;
   /** Types into the terminal, as a person at the keyboard. */
   write(data: string): void;
+  /** Resizes the terminal, as a person dragging its window (the CLI gets SIGWINCH). */
+  resize(cols: number, rows: number): void;
 }
 
 /** Starts bin/codex-run.js in a new pseudo-terminal (rich display: no CI variable). */
@@ -53,5 +56,5 @@ export function startInTerminal(args: string[], options: { cwd: string; env?: Re
   const exited = new Promise<{ exitCode: number; signal: number }>((resolve) => {
     term.onExit(({ exitCode, signal }) => resolve({ exitCode, signal: signal ?? 0 }));
   });
-  return { pid: term.pid, output: () => output, exited, hangUp: () => term.destroy(), write: (data) => term.write(data) };
+  return { pid: term.pid, output: () => output, exited, hangUp: () => term.destroy(), write: (data) => term.write(data), resize: (cols, rows) => term.resize(cols, rows) };
 }

@@ -90,3 +90,48 @@ test('attach --watch streams the job read-only and ends when the job ends', { ti
   assert.match(watched.stderr, /job ask finished/);
   assert.equal((await run.result).code, 0);
 });
+
+// Resizing the attached terminal resizes the job's (the program gets SIGWINCH, the screen model
+// follows); detaching gives the job its own size back.
+test('attach passes terminal resizes to the job, and detach restores its size', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'jobs.yaml'), `version: 1\ndefaults:\n  agent: command\njobs:\n  winch:\n    command: [node, ${fixture('agent-winch.js')}]\n`);
+  const run = startCli(['jobs.yaml', '--grace', '1s'], { cwd: dir });
+  t.after(() => {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  });
+  const screen = async (): Promise<{ cols: number; rows: number; lines: string[] } | null> => {
+    const r = await runCli(['screen', 'winch', '--json'], { cwd: dir });
+    return r.code === 0 ? (JSON.parse(r.stdout) as { cols: number; rows: number; lines: string[] }) : null;
+  };
+  const sized = (want: string, cols: number) => async () => {
+    const s = await screen();
+    return s !== null && s.cols === cols && s.lines.some((l) => l.trim() === want) ? s : null;
+  };
+  await waitFor('the job to show its size', sized('size 120x40', 120), 20_000, 200);
+
+  const term = startCliInTerminal(['attach', 'winch'], { cwd: dir });
+  t.after(() => {
+    try {
+      process.kill(term.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  await waitFor('the attached terminal to show the screen', () => term.output().includes('size 120x40'), 20_000, 50);
+  term.resize(90, 25);
+  await waitFor('the job to see the new size', () => term.output().includes('size 90x25'), 20_000, 50);
+  const resized = await waitFor('the screen model to take the new size', sized('size 90x25', 90), 20_000, 200);
+  assert.equal(resized.rows, 25);
+  term.write('\x1d');
+  const exited = await term.exited;
+  assert.equal(exited.exitCode, 0, term.output());
+  const restored = await waitFor('the job to get its own size back', sized('size 120x40', 120), 20_000, 200);
+  assert.equal(restored.rows, 40);
+
+  assert.equal((await runCli(['send', 'winch', 'q'], { cwd: dir })).code, 0);
+  const result = await run.result;
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  const log = readFileSync(path.join(dir, '.codex-run', 'runs', readdirSync(path.join(dir, '.codex-run', 'runs'))[0]!, 'winch.log'), 'utf8');
+  assert.match(log, /size 120x40[\s\S]*size 90x25[\s\S]*size 120x40/);
+});

@@ -74,3 +74,43 @@ test('resume continues a rehearsed codex job by id in a new linked run, with the
   assert.equal(noSession.code, 2);
   assert.match(noSession.stderr, /no job "nope" in run/);
 });
+
+// A TUI job stopped before codex printed its session id keeps the id (found in its own session
+// record), so `codex-run resume` can continue it.
+test('a TUI job idle-killed before it said its session id keeps the id from its session record, and resume continues it', { timeout: 150_000 }, async () => {
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(workdir);
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1\njobs:\n  hangs:\n    prompt: "Summarise the project"\n    workdir: ${workdir}\n    codex: { mode: tui }\n    idle: { kill: 2s }\n    rehearsal:\n      - stall: 10m\n`,
+  );
+  const env = { HOME: dir };
+  const first = await runCli(['jobs.yaml', '--rehearse'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.notEqual(first.code, 0, first.stdout + first.stderr);
+  const root = path.join(dir, '.codex-run', 'runs');
+  const [oldRun] = readdirSync(root).sort();
+  const old = JSON.parse(readFileSync(path.join(root, oldRun!, 'report.json'), 'utf8')) as Report;
+  assert.equal(old.jobs[0]?.status, 'killed');
+  const sessionId = old.jobs[0]?.sessionId;
+  assert.match(sessionId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, JSON.stringify(old.jobs[0]));
+  assert.deepEqual((old.jobs[0] as unknown as { attempts: Array<{ sessionId: string | null }> }).attempts.map((a) => a.sessionId), [sessionId]);
+  // It is the session codex recorded in the job's CODEX_HOME, and the one the model was asked in.
+  const home = (JSON.parse(readFileSync(path.join(root, oldRun!, 'codex-homes.json'), 'utf8')) as Record<string, string>)['hangs']!;
+  const records = readdirSync(path.join(home, 'sessions'), { recursive: true }).map(String).filter((f) => f.endsWith('.jsonl'));
+  assert.deepEqual(records.map((f) => f.endsWith(`-${sessionId}.jsonl`)), [true], records.join('\n'));
+  const asked = (JSON.parse(readFileSync(path.join(root, oldRun!, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ kind: string; sessionId: string | null }>>)['hangs']!;
+  assert.equal(asked.find((r) => r.kind === 'turn')?.sessionId, sessionId);
+
+  const resumed = await runCli(['resume', 'hangs', '--prompt', 'Go on'], { cwd: dir, env, deadlineMs: 60_000 });
+  const out = resumed.stdout + resumed.stderr;
+  assert.doesNotMatch(out, /no session id to resume/, out);
+  const newRun = readdirSync(root).sort()[1]!;
+  const report = JSON.parse(readFileSync(path.join(root, newRun, 'report.json'), 'utf8')) as Report;
+  assert.deepEqual(report.resumedFrom, { runId: oldRun, job: 'hangs', sessionId }, out);
+  // The resumed TUI (stalled again, idle-killed) is known to be the same session, not a new conversation.
+  assert.equal(report.jobs[0]?.sessionId, sessionId, JSON.stringify(report.jobs[0]));
+  const turn = (JSON.parse(readFileSync(path.join(root, newRun, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ kind: string; sessionId: string; userMessages: string[] }>>)['hangs']?.find((r) => r.kind === 'turn');
+  assert.equal(turn?.sessionId, sessionId, 'the resumed TUI asked in the same session');
+  assert.deepEqual(turn?.userMessages.filter((m) => !m.startsWith('<')), ['Summarise the project', 'Go on'], 'the model saw the earlier conversation and the new prompt');
+});

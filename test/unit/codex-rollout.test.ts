@@ -100,6 +100,9 @@ test('without a session id, the one rollout started in the workdir since the att
   const mine = path.join(day, 'rollout-c-33333333-3333-3333-3333-333333333333.jsonl');
   writeFileSync(mine, meta('3', '/work/a', since + 400));
   assert.equal(await findRolloutStartedIn(home, '/work/a', since), mine, 'the older session in the same folder is not this attempt’s');
+  // The record found so names its session: a TUI stopped before it printed the id keeps it.
+  const found = await readSessionConversation({ CODEX_HOME: home }, { id: null, workdir: '/work/a', startedAt: since }, null);
+  assert.equal(found?.sessionId, '33333333-3333-3333-3333-333333333333');
   writeFileSync(path.join(day, 'rollout-d-44444444-4444-4444-4444-444444444444.jsonl'), meta('4', '/work/a', since + 900));
   assert.equal(await findRolloutStartedIn(home, '/work/a', since), null, 'two candidates: none');
 });

@@ -62,7 +62,15 @@ export async function readSessionConversation(env: Readonly<Record<string, strin
   const file = hint.id !== null ? await findRollout(home, hint.id) : await findRolloutStartedIn(home, hint.workdir, hint.startedAt);
   if (file === null) return null;
   const read = await readRollout(file, position?.source === file ? position.records : 0);
-  return read === null ? null : { entries: read.entries, lastMessage: read.lastMessage, position: { source: file, records: read.lines } };
+  if (read === null) return null;
+  const id = rolloutSessionId(file);
+  return { entries: read.entries, lastMessage: read.lastMessage, position: { source: file, records: read.lines }, ...(id !== null ? { sessionId: id } : {}) };
+}
+
+/** The session id in a rollout file's name (`rollout-<time>-<id>.jsonl`), or null. */
+export function rolloutSessionId(file: string): string | null {
+  const m = /-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(path.basename(file));
+  return m === null ? null : m[1]!.toLowerCase();
 }
 
 /**
