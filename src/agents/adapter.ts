@@ -137,6 +137,8 @@ export interface AgentAdapter {
   plan(job: JobSpec, env: Record<string, string>): Result<LaunchPlan, LaunchProblem>;
   /** The launch that resumes the agent's session `sessionId` (by id) with `prompt`; absent: the agent cannot resume. `private`: keep the prompt out of argv where the agent can read it otherwise (codex exec: stdin from a 0600 file). */
   resumePlan?(job: JobSpec, env: Record<string, string>, sessionId: string, prompt: string, options?: { private?: boolean }): Result<LaunchPlan, LaunchProblem>;
+  /** When the agent's usage limit resets, read from its failure message (epoch ms, the start of the printed minute); absent or null: unknown. */
+  usageLimitReset?(message: string, now: number): number | null;
   /** Whether the stop ladder begins with Ctrl-C typed into the terminal. */
   readonly interruptFirst: boolean;
   /** How a deny rule declines a prompt of this agent when the rule has no `send`. */

@@ -10,6 +10,7 @@ import { codexSpecOf } from './codex/options.js';
 import { planPrivateFolder } from './codex/private-folder.js';
 import type { JobSpec } from '../manifest/model.js';
 import { err, ok, type Result } from '../util/result.js';
+import { usageLimitReset } from './codex/usage-limit.js';
 
 /**
  * The longest prompt passed as one argument, in bytes: Linux caps a single argv element at
@@ -95,6 +96,7 @@ export const codexAdapter: AgentAdapter = {
     return codexLaunch(job, env, job.prompt, null);
   },
   resumePlan: (job, env, sessionId, prompt, options) => codexLaunch(job, env, prompt, sessionId, options?.private === true),
+  usageLimitReset,
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,

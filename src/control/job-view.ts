@@ -3,7 +3,7 @@
  * what supervision and the classifier see on its screen right now.
  */
 import { isoTime } from '../logs/iso-time.js';
-import { clockTime } from '../run/job-runner.js';
+import { clockTime } from '../ui/clock-time.js';
 import type { JobRecord } from '../report/run-record.js';
 import type { ScreenSnapshot } from '../session/screen.js';
 import type { ScreenQuestion, ScreenVerdict } from '../session/classify/types.js';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ConversationPosition, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
-import { usageLimitReset } from '../agents/codex/usage-limit.js';
 import type { JobFiles } from '../logs/job-files.js';
 import { resolveInside } from '../logs/safe-name.js';
 import { completionOf, renderContinuePrompt, type CompletionSpec } from '../manifest/completion-fields.js';
@@ -19,6 +18,8 @@ import { BudgetMeter } from './budget-meter.js';
 import type { AttemptInfo, AttemptPrompt, EventBus, FailureReason, JobResult } from './events.js';
 import type { JobPlan } from './plan.js';
 import { decideResume, lostContext } from './resume-policy.js';
+import { retryable } from './retry-policy.js';
+import { clockTime } from '../ui/clock-time.js';
 import { renderConversation, type TranscriptItem } from '../logs/conversation-text.js';
 import type { JobWorkspace } from '../workspace/job-workspace.js';
 import type { SendSpec } from '../session/policies/spec.js';
@@ -475,7 +476,7 @@ export class JobRunner {
     if (result.reason !== 'usage-limit' && result.reason !== 'rate-limited') return null;
     const gate = this.o.gate;
     const adapter = adapterFor(job.agent);
-    const printed = usageLimitReset(result.message ?? '', clock.now());
+    const printed = adapter.usageLimitReset?.(result.message ?? '', clock.now()) ?? null;
     if (gate === undefined || printed === null || adapter.resumePlan === undefined) return null;
     const now = clock.now();
     const resetAt = printed > now ? printed : now + MIN_LIMIT_WAIT_MS;
@@ -657,55 +658,4 @@ export class JobRunner {
     }
     return session.start();
   }
-}
-
-/**
- * Whether `retry:` may try a failed attempt again: not for what another try cannot change or
- * must not repeat (denials, usage and rate limits, sign-in and argument errors, a stop by the
- * user, a time-out, a budget).
- */
-function retryable(reason: FailureReason | null): boolean {
-  switch (reason) {
-    case null:
-    case 'exit-non-zero':
-    case 'killed-by-signal':
-    case 'model-error':
-    case 'idle-killed':
-    case 'looping':
-    case 'output-limit':
-    case 'rule-failed':
-    case 'rule-killed':
-    case 'resume-lost-context':
-    case 'verify-failed':
-      return true;
-    case 'workdir-missing':
-    case 'binary-missing':
-    case 'spawn-failed':
-    case 'timeout':
-    case 'interrupted':
-    case 'log-write-failed':
-    case 'not-selected':
-    case 'denied':
-    case 'waiting-for-input':
-    case 'agent-usage':
-    case 'not-logged-in':
-    case 'rate-limited':
-    case 'usage-limit':
-    case 'sandbox-denied':
-    case 'budget-exhausted':
-    case 'workspace-failed':
-    case 'killed-by-user':
-      return false;
-    default: {
-      const never: never = reason;
-      return never;
-    }
-  }
-}
-
-// `03:05` (local time), with the date when it is not today.
-export function clockTime(at: number, now: number): string {
-  const date = new Date(at);
-  const hhmm = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
-  return date.toDateString() === new Date(now).toDateString() ? hhmm : `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')} ${hhmm}`;
 }
