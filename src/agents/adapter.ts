@@ -6,6 +6,7 @@ import type { PtyExit } from '../session/pty.js';
 import type { ScreenSnapshot } from '../session/screen.js';
 import type { Clock } from '../util/clock.js';
 import type { Result } from '../util/result.js';
+import type { RehearsalFace } from '../rehearsal/face.js';
 
 /** How to start one job's agent: an argv (never a shell string) and extra environment. */
 export interface LaunchPlan {
@@ -157,4 +158,29 @@ export interface AgentAdapter {
   fullScreen?(job: JobSpec): boolean;
   /** For full-screen jobs: the line of the screen that tells what the agent is doing now, or null. */
   screenActivity?(snap: ScreenSnapshot): string | null;
+  /** How `--rehearse` runs this agent offline; absent: its jobs run as they are (e.g. `command`). */
+  rehearsal?: AgentRehearsal;
+}
+
+/** A job's private agent home for a rehearsal: the agent's config pointing at the scripted server. */
+export interface RehearsalHome {
+  /** The home folder (mode 0700, inside the run folder), kept after the run for `codex-run resume`. */
+  dir: string;
+  /** `base` with the agent's credentials and endpoints removed and the home's variables set: the child's whole environment. */
+  childEnv(base: Readonly<Record<string, string | undefined>>): Record<string, string>;
+}
+
+/** How an agent is rehearsed offline (`--rehearse`): the API it speaks and the home that points it at the server. */
+export interface AgentRehearsal {
+  /** The model API the scripted server speaks to this agent. */
+  face: RehearsalFace;
+  /**
+   * Creates the job's private home under `parentDir` (or, for `codex-run resume`, reuses
+   * `existingDir`, rewriting its config for this server). `baseUrl` is the job's own route on
+   * the server, `http://127.0.0.1:<port>/r/<job>`, to which the agent appends its API paths
+   * (the face's `accepts` says which). Rejects with the fs error when it cannot be written.
+   */
+  createHome(options: { baseUrl: string; job: JobSpec; parentDir: string; existingDir?: string }): Promise<RehearsalHome>;
+  /** Script turns this face cannot play (e.g. `patch` is codex's format), refused when the run starts. */
+  unsupportedTurns?: readonly string[];
 }

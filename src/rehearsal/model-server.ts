@@ -151,7 +151,7 @@ class Exchange {
     }
     const step = this.job.cursor.take();
     if (step.kind === 'turn') this.record.turns.push(step.index);
-    const reply = replyFor(step, { id: newId(), offersApplyPatch: offersTool(this.body, 'apply_patch') });
+    const reply = replyFor(step, { id: newId(), offersApplyPatch: offersTool(this.body, 'apply_patch'), workdir: process.cwd() });
     this.send(reply);
   }
 

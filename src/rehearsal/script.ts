@@ -16,7 +16,16 @@
  *       times: 2                   # only for the next 2 requests; without it, every request fails
  *     - limit: 3s                  # the account's usage limit, resetting in 3 s (HTTP 429
  *                                  #   usage_limit_reached with resets_at, as the real service sends)
+ *     - write: notes.txt           # create or replace a file (relative to the job's workdir)
+ *       content: "hello\n"
+ *     - edit: notes.txt            # replace the one occurrence of `old` with `new` in a file
+ *       old: hello
+ *       new: hello world
  *     - say: "Done."               # an assistant message: ends codex's turn
+ *
+ * `usage-limit:` is another name for `limit:`. Every agent's face (face.ts) plays the same
+ * script: `run`, `write`, `edit`, `ask`, `say` become that API's tool calls and messages;
+ * `patch` is codex's own patch format (the other faces refuse it when the run starts).
  *
  * Each request codex makes for the job's conversation plays the next turn; the TUI's title side
  * request never does. When the script runs out, every further request is answered with
@@ -56,7 +65,11 @@ export type Turn =
   /** Answer with a stream that ends in `response.failed`. `times: null` means every request from here on. */
   | { kind: 'fail-stream'; times: number | null }
   /** The usage limit: HTTP 429 `usage_limit_reached`, resetting `ms` from now; every request before the reset gets it too. */
-  | { kind: 'limit'; ms: number };
+  | { kind: 'limit'; ms: number }
+  /** Create or replace the file `path` (relative to the job's workdir, or absolute) with `content`. */
+  | { kind: 'write'; path: string; content: string }
+  /** Replace the one occurrence of `old` with `new` in the file `path`. */
+  | { kind: 'edit'; path: string; old: string; new: string };
 
 /** A problem in a script, located by a path relative to the script list (e.g. `[2, 'stall']`). */
 export interface ScriptIssue {
@@ -73,7 +86,7 @@ export const SCRIPT_FINISHED_TEXT = '(rehearsal script finished)';
 export const DEFAULT_ASK_REASON = 'Rehearsal: allow this command to run outside the sandbox?';
 
 /** The keys that choose a turn's kind, in the order messages list them. */
-const TURN_KEYS = ['run', 'patch', 'say', 'ask', 'stall', 'fail', 'limit'] as const;
+const TURN_KEYS = ['run', 'patch', 'write', 'edit', 'say', 'ask', 'stall', 'fail', 'limit', 'usage-limit'] as const;
 type TurnKey = (typeof TURN_KEYS)[number];
 
 /** Keys allowed beside each turn key. */
@@ -85,6 +98,9 @@ const MODIFIERS: Record<TurnKey, readonly string[]> = {
   stall: [],
   fail: ['times'],
   limit: [],
+  'usage-limit': [],
+  write: ['content'],
+  edit: ['old', 'new'],
 };
 
 const TURN_EXAMPLE = 'a turn such as `say: "Done."`';
@@ -193,15 +209,39 @@ function parseTurnValue(key: TurnKey, item: Record<string, unknown>, index: numb
     }
     case 'stall':
       return parseStall(value, at(), issues);
-    case 'limit': {
+    case 'limit':
+    case 'usage-limit': {
       const stall = parseStall(value, at(), issues);
       return stall?.kind === 'stall' ? { kind: 'limit', ms: stall.ms } : null;
     }
     case 'fail':
       return parseFail(value, item, index, issues);
+    case 'write': {
+      const file = nonEmptyString(value, 'the path of the file to write', at(), issues);
+      const content = textField(item, 'content', 'the text to write', at('content'), issues);
+      return file === null || content === null ? null : { kind: 'write', path: file, content };
+    }
+    case 'edit': {
+      const file = nonEmptyString(value, 'the path of the file to edit', at(), issues);
+      const old = textField(item, 'old', 'the text to replace (a non-empty string)', at('old'), issues, false);
+      const replacement = textField(item, 'new', 'the text to put in its place', at('new'), issues);
+      return file === null || old === null || replacement === null ? null : { kind: 'edit', path: file, old, new: replacement };
+    }
     default:
       return unreachable(key);
   }
+}
+
+// A required string modifier (`content:`, `old:`, `new:`); may be empty unless `allowEmpty` is false.
+function textField(item: Record<string, unknown>, key: string, what: string, path: (string | number)[], issues: ScriptIssue[], allowEmpty = true): string | null {
+  const value = item[key];
+  if (!(key in item)) {
+    issues.push({ path: path.slice(0, -1), message: `expected \`${key}:\` with ${what} in this turn` });
+    return null;
+  }
+  if (typeof value === 'string' && (allowEmpty || value !== '')) return value;
+  issues.push({ path, message: `expected ${what}, found ${describeValue(value, value === null)}` });
+  return null;
 }
 
 function nonEmptyString(value: unknown, what: string, path: (string | number)[], issues: ScriptIssue[]): string | null {

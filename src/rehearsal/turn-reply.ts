@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Step } from './script-cursor.js';
 import { SCRIPT_FINISHED_TEXT } from './script.js';
 import { customToolCallItem, functionCallItem, messageItem, type OutputItem } from './responses-wire.js';
@@ -22,6 +24,8 @@ export interface ReplyContext {
   id: string;
   /** Whether the request offers the freeform `apply_patch` tool (catalog models only). */
   offersApplyPatch: boolean;
+  /** The job's workdir, where `write`/`edit` paths are relative to. */
+  workdir: string;
 }
 
 /**
@@ -62,6 +66,10 @@ export function replyFor(step: Step, context: ReplyContext): Reply {
       return { kind: 'stream-failure', message: `rehearsal: scripted stream failure (turn ${step.index + 1})` };
     case 'limit':
       return { kind: 'usage-limit', ms: turn.ms };
+    case 'write':
+      return { kind: 'item', item: patchItem(context, writePatch(turn.path, turn.content)) };
+    case 'edit':
+      return { kind: 'item', item: patchItem(context, editPatch(context.workdir, turn.path, turn.old, turn.new)) };
     default:
       return unreachable(turn);
   }
@@ -88,4 +96,38 @@ export function patchHeredoc(patch: string): string {
 /** The answer to the TUI's title side request: a message whose text is `{"title": ...}`. */
 export function titleItem(id: string, title: string): OutputItem {
   return messageItem(id, JSON.stringify({ title }));
+}
+
+/** A `write` turn as a codex patch: delete-and-add would fail on a missing file, so an Add File (codex's apply_patch overwrites). */
+export function writePatch(file: string, content: string): string {
+  const body = content.endsWith('\n') ? content.slice(0, -1) : content;
+  const lines = content === '' ? [] : body.split('\n').map((line) => `+${line}`);
+  return ['*** Begin Patch', `*** Add File: ${file}`, ...lines, '*** End Patch'].join('\n');
+}
+
+/**
+ * An `edit` turn as a codex patch. apply_patch works on whole lines, so the face reads the file
+ * (as a model reads before it edits) and replaces the lines that hold `old`. When the file cannot
+ * be read or does not hold `old`, the patch names `old`'s own lines and codex reports that it does
+ * not apply, as it would for a model's wrong edit.
+ */
+export function editPatch(workdir: string, file: string, old: string, replacement: string): string {
+  let text: string | null = null;
+  try {
+    text = readFileSync(path.resolve(workdir, file), 'utf8');
+  } catch {
+    text = null;
+  }
+  let before = old.split('\n');
+  let after = replacement.split('\n');
+  const at = text === null ? -1 : text.indexOf(old);
+  if (text !== null && at >= 0) {
+    const start = text.lastIndexOf('\n', at - 1) + 1;
+    const endNl = text.indexOf('\n', at + old.length);
+    const end = endNl === -1 ? text.length : endNl;
+    const span = text.slice(start, end);
+    before = span.split('\n');
+    after = (span.slice(0, at - start) + replacement + span.slice(at - start + old.length)).split('\n');
+  }
+  return ['*** Begin Patch', `*** Update File: ${file}`, '@@', ...before.map((l) => `-${l}`), ...after.map((l) => `+${l}`), '*** End Patch'].join('\n');
 }
