@@ -81,6 +81,11 @@ export interface MonitorTarget {
   blocked(blocked: boolean): void;
   /** Stops the job through the stop ladder, e.g. a finished turn whose process lingers. */
   stop(cause: StopCause): void;
+  /**
+   * Writes a reply to a terminal query the agent sent (e.g. Claude Code's OSC 7501 probe) into
+   * its input, the way codex-run's own keystrokes go: it is not counted as the agent's progress.
+   */
+  answerTerminal(bytes: string): void;
 }
 
 /** What a monitor is given when the job starts. */

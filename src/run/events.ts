@@ -137,6 +137,8 @@ export interface JobFacts {
   sessionId?: string;
   /** Tokens the agent reports having used. */
   tokensUsed?: number;
+  /** What the agent reports the session cost, in US dollars (Claude Code's `total_cost_usd`). */
+  costUsd?: number;
   /** The agent's final message. */
   lastMessage?: string;
   /** The job's first process and how its processes are contained (set by the session at spawn). */

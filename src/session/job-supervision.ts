@@ -132,6 +132,9 @@ export class JobSupervision {
           for (const send of this.sends) send.cancel();
           this.o.target.stop(cause, {});
         },
+        answerTerminal: (bytes) => {
+          if (!this.disposed) this.type(bytes);
+        },
       },
     });
     this.monitor = monitor;

@@ -1,0 +1,84 @@
+/**
+ * `agent: claude`: Claude Code (2.1.332), headless (`claude -p --output-format stream-json
+ * --verbose`, the default) or the TUI (`claude.mode: tui`), with the `claude:` options as flags
+ * (argv.ts), a session id chosen before the start (`--session-id`) and resumed by that id
+ * (`--resume`), built-in rules for its first-run screens, and a monitor that reads its
+ * stream-json events (headless) or OSC 7501 states (tui, after answering the probe).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
+import type { JobSpec } from '../../manifest/model.js';
+import { err, ok, type Result } from '../../util/result.js';
+import { claudeArgv } from './argv.js';
+import { resolveClaudeBinary } from './binary.js';
+import { claudeBuiltinRules } from './builtin-rules.js';
+import { ClaudeMonitor } from './monitor.js';
+import { claudeSpecOf, type ClaudeSpec } from './options.js';
+import { claudeRehearsal } from './rehearsal/index.js';
+import { claudeUsageLimitReset } from './usage-limit.js';
+
+/** The longest prompt passed as one argument, in bytes (Linux's MAX_ARG_STRLEN less its NUL). */
+const MAX_PROMPT_ARG_BYTES = 131_071;
+
+/**
+ * Headless runs read nothing from their terminal: `-p` with a stdin that is not /dev/null waits
+ * 3 s for piped data and warns (reference README §3). The script is a constant; claude and its
+ * arguments travel as argv, and the shell replaces itself with claude.
+ */
+const NULL_STDIN_LAUNCHER = 'exec "$@" < /dev/null';
+
+/**
+ * Pause before the first key of an answer: Claude Code's dialogs (Ink) take a digit or Enter
+ * only once drawn; a short pause, as for codex, keeps the key from arriving mid-draw.
+ */
+export const CLAUDE_ANSWER_DELAY_MS = 150;
+
+/** Claude jobs that set no limits: as codex's, for the same reasons. */
+export const CLAUDE_DEFAULTS: AgentDefaults = {
+  timeoutMs: 4 * 3_600_000,
+  idleKillMs: 15 * 60_000,
+  why: 'claude default: an unattended agent that stops making progress is stopped',
+};
+
+function specOf(job: JobSpec): ClaudeSpec {
+  return job.claude ?? claudeSpecOf(undefined);
+}
+
+// The launch of one claude run: a new session under a fresh id, or the resume of `resumeId`.
+function claudeLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeId: string | null): Result<LaunchPlan, LaunchProblem> {
+  const spec = specOf(job);
+  const binary = resolveClaudeBinary(spec.bin, job.workdir, env['PATH']);
+  if (!binary.ok) return err({ reason: 'binary-missing', message: binary.error.message });
+  const bytes = Buffer.byteLength(prompt, 'utf8');
+  if (bytes > MAX_PROMPT_ARG_BYTES) {
+    return err({ reason: 'agent-usage', message: `the prompt is ${bytes} bytes, more than one argument can hold (${MAX_PROMPT_ARG_BYTES}); shorten it or point the agent at a file` });
+  }
+  const session = resumeId === null ? { kind: 'new' as const, id: randomUUID() } : { kind: 'resume' as const, id: resumeId };
+  const args = claudeArgv({ spec, prompt, session });
+  const launch = spec.mode === 'headless' ? { file: '/bin/sh', args: ['-c', NULL_STDIN_LAUNCHER, 'claude', binary.value.file, ...args] } : { file: binary.value.file, args };
+  const extraEnv: Record<string, string> = spec.configDir === null ? {} : { CLAUDE_CONFIG_DIR: spec.configDir };
+  return ok({
+    ...launch,
+    env: extraEnv,
+    monitor: (context) => new ClaudeMonitor({ ...context, mode: spec.mode, sessionId: session.id }),
+  });
+}
+
+export const claudeAdapter: AgentAdapter = {
+  kind: 'claude',
+  defaults: CLAUDE_DEFAULTS,
+  // SIGTERM ends Claude Code cleanly; Ctrl-C at its prompt only shows "Press Ctrl-C again to exit".
+  interruptFirst: false,
+  // Claude's approval dialogs take Esc as "No" (the turn ends: captures/11, 14, 16).
+  decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
+  answerDelayMs: CLAUDE_ANSWER_DELAY_MS,
+  builtinRules: (job, firstIndex) => (specOf(job).mode === 'tui' ? claudeBuiltinRules(firstIndex) : []),
+  plan(job, env) {
+    if (job.prompt === null) throw new Error(`Internal error: claude job '${job.name}' has no prompt`);
+    return claudeLaunch(job, env, job.prompt, null);
+  },
+  resumePlan: (job, env, sessionId, prompt) => claudeLaunch(job, env, prompt, sessionId),
+  usageLimitReset: claudeUsageLimitReset,
+  fullScreen: (job) => specOf(job).mode === 'tui',
+  rehearsal: claudeRehearsal,
+};

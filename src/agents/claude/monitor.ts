@@ -1,0 +1,236 @@
+/**
+ * Watches one Claude Code run.
+ *
+ * headless: every stream-json line is parsed (stream-events.ts) for the session id, the last
+ * message, tokens and cost, API errors and permission denials. Claude Code exits by itself
+ * after its `result` line, with code 0 even when tool calls were denied: a result that is an
+ * error or carries denials stops the job as failed at once, with the classified reason.
+ *
+ * tui: OSC 7501 is the state (osc-state.ts), emitted only because the monitor answers the
+ * TUI's probe. `blocked` shows the job as waiting for input at once; `done` ends the job after
+ * `lingerMs` (the TUI never exits by itself); `error` ends it as the classified failure;
+ * `idle` after a turn ran means the turn stopped at a declined dialog and the TUI waits for a
+ * person, so the job ends as `denied`.
+ *
+ *   watching ──done / error / idle-after-work / result──▶ lingering ──lingerMs──▶ stopped
+ *      ▲                                                     │ working again (a new turn)
+ *      └─────────────────────────────────────────────────────┘
+ *   any state ──finish()/dispose()──▶ disposed
+ */
+import type { AgentMonitor, ExitVerdict, MonitorContext } from '../adapter.js';
+import type { PtyExit } from '../../session/pty.js';
+import type { ScreenSnapshot } from '../../session/screen.js';
+import type { StopCause } from '../../session/job-session.js';
+import type { TimerHandle } from '../../util/clock.js';
+import { ok, type Result } from '../../util/result.js';
+import { unreachable } from '../../util/unreachable.js';
+import { classifyClaudeFailure, isStartupError, type ClaudeFailureFacts } from './failure-classifier.js';
+import type { ClaudeMode } from './options.js';
+import { CLAUDE_OSC, CLAUDE_OSC_PROBE_ANSWER, parseClaudeOsc } from './osc-state.js';
+import { parseStreamLine, type ClaudeResult } from './stream-events.js';
+
+/** How long a headless run may stay after its result line before it is stopped. */
+export const HEADLESS_LINGER_MS = 10_000;
+/** How long the TUI stays open after its turn is done: time to finish drawing and saving. */
+export const TUI_LINGER_MS = 3_000;
+
+/** What a monitor is built from. */
+export interface ClaudeMonitorOptions extends MonitorContext {
+  mode: ClaudeMode;
+  /** The session id codex-run chose (`--session-id`) or resumes (`--resume`). */
+  sessionId: string;
+  /** Override of the linger time (tests). */
+  lingerMs?: number;
+}
+
+/** Why a lingering run is stopped when the time is up. */
+type After = { kind: 'done' } | { kind: 'failed' } | { kind: 'declined' };
+
+type Phase =
+  | { kind: 'watching' }
+  | { kind: 'lingering'; after: After; timer: TimerHandle }
+  | { kind: 'stopped' }
+  | { kind: 'disposed' };
+
+/** The claude adapter's {@link AgentMonitor}. */
+export class ClaudeMonitor implements AgentMonitor {
+  readonly oscIdents = [CLAUDE_OSC];
+  readonly wantsLines = true;
+  private readonly lingerMs: number;
+  private phase: Phase = { kind: 'watching' };
+  private blocked = false;
+  private worked = false;
+  private result: ClaudeResult | null = null;
+  private readonly failure: ClaudeFailureFacts = { startupErrors: [], apiErrors: [], denials: [] };
+
+  constructor(private readonly o: ClaudeMonitorOptions) {
+    this.lingerMs = o.lingerMs ?? (o.mode === 'headless' ? HEADLESS_LINGER_MS : TUI_LINGER_MS);
+  }
+
+  prepare(): Result<void, string> {
+    // Chosen before the start: the id is known even if claude dies before saying anything.
+    this.o.target.facts({ sessionId: this.o.sessionId });
+    return ok(undefined);
+  }
+
+  onOsc(ident: number, payload: string): void {
+    if (ident !== CLAUDE_OSC || this.o.mode !== 'tui') return;
+    const parsed = parseClaudeOsc(payload);
+    if (parsed === null) return;
+    switch (parsed.state) {
+      case 'probe':
+        this.o.target.answerTerminal(CLAUDE_OSC_PROBE_ANSWER);
+        return;
+      case 'blocked':
+        this.setBlocked(true);
+        return;
+      case 'working':
+        this.worked = true;
+        this.setBlocked(false);
+        this.cancelLinger();
+        return;
+      case 'idle':
+        this.setBlocked(false);
+        if (this.worked) this.linger({ kind: 'declined' });
+        return;
+      case 'clear':
+        this.setBlocked(false);
+        return;
+      case 'done':
+        this.setBlocked(false);
+        this.linger({ kind: 'done' });
+        return;
+      case 'error':
+        this.setBlocked(false);
+        if (parsed.message !== null) this.failure.apiErrors.push({ status: statusIn(parsed.message), message: parsed.message });
+        this.linger({ kind: 'failed' });
+        return;
+      default:
+        unreachable(parsed);
+    }
+  }
+
+  onLine(line: string): void {
+    const event = parseStreamLine(line);
+    if (event === null) {
+      const text = line.trim();
+      if (isStartupError(text)) this.failure.startupErrors.push(text);
+      return;
+    }
+    switch (event.kind) {
+      case 'init':
+        if (event.sessionId !== this.o.sessionId) this.o.target.facts({ sessionId: event.sessionId });
+        return;
+      case 'text':
+        this.o.target.facts({ lastMessage: event.text });
+        return;
+      case 'tool-use':
+      case 'retry':
+        return;
+      case 'permission-denied':
+        return;
+      case 'api-error':
+        this.failure.apiErrors.push({ status: event.status, message: event.message });
+        return;
+      case 'result':
+        this.onResult(event.result);
+        return;
+      default:
+        unreachable(event);
+    }
+  }
+
+  onScreen(_snap: ScreenSnapshot): void {}
+
+  async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
+    this.dispose();
+    if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
+    return classifyClaudeFailure(this.failure);
+  }
+
+  dispose(): void {
+    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'disposed' };
+  }
+
+  /** The last `result` line of a headless run, or null. */
+  lastResult(): ClaudeResult | null {
+    return this.result;
+  }
+
+  private onResult(result: ClaudeResult): void {
+    this.result = result;
+    this.o.target.facts({
+      ...(result.sessionId !== null ? { sessionId: result.sessionId } : {}),
+      ...(result.tokens !== null ? { tokensUsed: result.tokens } : {}),
+      ...(result.costUsd !== null ? { costUsd: result.costUsd } : {}),
+      ...(!result.isError && result.text !== '' ? { lastMessage: result.text } : {}),
+    });
+    for (const denial of result.permissionDenials) this.failure.denials.push(`${denial.tool} ${JSON.stringify(denial.input)}`);
+    if (result.isError && result.text !== '' && !this.failure.apiErrors.some((e) => e.message === result.text)) {
+      this.failure.apiErrors.push({ status: result.apiErrorStatus, message: result.text });
+    }
+    // Exit code 0 even with denials: the verdict must come from here, before the exit.
+    const failure = result.isError || result.permissionDenials.length > 0 ? classifyClaudeFailure(this.failure) : null;
+    if (failure !== null) this.stopWith(failure);
+    else this.linger({ kind: 'done' });
+  }
+
+  private setBlocked(blocked: boolean): void {
+    if (blocked === this.blocked || this.phase.kind === 'disposed') return;
+    this.blocked = blocked;
+    this.o.target.blocked(blocked);
+  }
+
+  private linger(after: After): void {
+    if (this.phase.kind !== 'watching') return;
+    const timer = this.o.clock.setTimeout(() => this.lingered(after), this.lingerMs);
+    this.phase = { kind: 'lingering', after, timer };
+  }
+
+  private cancelLinger(): void {
+    if (this.phase.kind !== 'lingering') return;
+    this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'watching' };
+  }
+
+  private lingered(after: After): void {
+    if (this.phase.kind !== 'lingering') return;
+    switch (after.kind) {
+      case 'done':
+        this.stop({
+          status: 'succeeded',
+          reason: null,
+          message: this.o.mode === 'headless' ? 'claude printed its result but did not exit; codex-run stopped it' : 'claude finished its turn; codex-run closed the TUI',
+        });
+        return;
+      case 'failed':
+        this.stopWith(classifyClaudeFailure(this.failure));
+        return;
+      case 'declined':
+        this.stop({ status: 'failed', reason: 'denied', message: "claude's turn ended at a declined dialog; the TUI waits for a person, so codex-run closed it" });
+        return;
+      default:
+        unreachable(after);
+    }
+  }
+
+  private stopWith(failure: ExitVerdict | null): void {
+    const { reason, message } = failure ?? { reason: 'model-error' as const, message: 'claude reported an error (see the transcript)' };
+    this.stop({ status: 'failed', reason, message });
+  }
+
+  private stop(cause: StopCause): void {
+    if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
+    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'stopped' };
+    this.o.target.stop(cause);
+  }
+}
+
+// The HTTP status in an error text such as `API Error: 500 …` or `Request rejected (429)`.
+function statusIn(message: string): number | null {
+  const m = /\bAPI Error: (\d{3})\b|\((\d{3})\)/.exec(message);
+  const code = m?.[1] ?? m?.[2];
+  return code === undefined ? null : Number(code);
+}
