@@ -35,6 +35,9 @@ export type ContentBlock =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
+/** The retry-after of a usage-limit reply: longer than the 60 s Claude Code would wait out itself. */
+const USAGE_LIMIT_RETRY_AFTER_S = 3600;
+
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -197,15 +200,20 @@ export const messagesFace: RehearsalFace = {
   },
 
   usageLimitReply(resetsAt, _now): FaceHttpReply {
-    // The unified rate-limit headers say "rejected until <reset>": Claude Code does not retry,
-    // and shows `API Error: Request rejected (429) · <message>` (measured, 2.1.332).
+    // Claude Code 2.1.332 waits out a 429 whose retry-after is at most 60 s itself (retrying up
+    // to 10 times) and gives up at once on a longer one, showing `API Error: Request rejected
+    // (429) · <message>` (measured). A real usage limit lasts hours, so the face always states
+    // a long retry-after: the limit reaches codex-run as it would for real, and the message
+    // carries the scripted reset time for the usage gate.
     const iso = new Date(resetsAt).toISOString();
     return {
       status: 429,
       headers: {
         ...JSON_HEADERS,
+        'retry-after': String(USAGE_LIMIT_RETRY_AFTER_S),
         'anthropic-ratelimit-unified-status': 'rejected',
         'anthropic-ratelimit-unified-reset': String(Math.ceil(resetsAt / 1000)),
+        'anthropic-ratelimit-unified-representative-claim': 'five_hour',
       },
       body: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: `usage limit reached · resets at ${iso}` } }),
     };
