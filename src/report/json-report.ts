@@ -46,6 +46,8 @@ export interface JsonJob {
   detail: string | null;
   sessionId: string | null;
   tokensUsed: number | null;
+  /** US dollars the agent reported (Claude Code), summed over attempts; absent when it reports none. */
+  costUsd?: number;
   lastMessage: string | null;
   interventions: JsonIntervention[];
   /** Which guarantee held for the job's processes; null before it started. */
@@ -160,6 +162,7 @@ function toJsonJob(job: JobRecord): JsonJob {
     detail: job.detail,
     sessionId: job.sessionId,
     tokensUsed: job.tokensUsed,
+    ...(job.costUsd !== undefined ? { costUsd: job.costUsd } : {}),
     lastMessage: job.lastMessage,
     interventions: job.interventions.map(toJsonIntervention),
     containment: job.process?.containment ?? null,

@@ -55,6 +55,8 @@ export interface JobRecord {
   readonly tokensUsed: number | null;
   /** The agent's final message, once known (job-facts). */
   readonly lastMessage: string | null;
+  /** What the agent says its sessions cost in US dollars, summed over attempts (Claude Code); absent: not reported. */
+  readonly costUsd?: number;
   readonly interventions: readonly InterventionRecord[];
   /** The job's (latest attempt's) first process and its containment, once spawned. */
   readonly process: JobProcessFacts | null;
@@ -172,6 +174,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         sessionId: facts.sessionId ?? job.sessionId,
         tokensUsed: facts.tokensUsed ?? job.tokensUsed,
         lastMessage: facts.lastMessage ?? job.lastMessage,
+        ...(facts.costUsd !== undefined ? { costUsd: (job.costUsd ?? 0) + facts.costUsd } : {}),
         process: facts.process ?? job.process,
       }));
     }

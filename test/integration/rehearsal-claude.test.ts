@@ -21,6 +21,7 @@ interface ReportJob {
   message: string | null;
   sessionId: string | null;
   tokensUsed: number | null;
+  costUsd?: number;
   lastMessage: string | null;
   interventions: Array<{ kind: string; sent: string | null; rule: { index: number; match: string } | null }>;
   attempts: Array<{ reason: string; sessionId: string | null; prompt: string }>;
@@ -100,6 +101,7 @@ jobs:
   assert.match(make.sessionId ?? '', UUID);
   assert.equal(make.lastMessage, 'Done.');
   assert.ok((make.tokensUsed ?? 0) > 0);
+  assert.ok((make.costUsd ?? 0) > 0, 'the cost Claude Code reported is in the report');
   const made = requests['make'] ?? [];
   assert.equal(made.filter((r) => r.kind === 'turn').length, 4);
   assert.ok(made.every((r) => r.sessionId === make.sessionId), 'the id chosen before the start is the one claude used');
