@@ -195,6 +195,7 @@ jobs:
   assert.equal(readFileSync(path.join(dir, 'a', 'notes.txt'), 'utf8'), 'hello world\n');
   assert.deepEqual(make.interventions.map((i) => [i.kind, i.rule?.index, i.sent]), [['answer', 0, '1\\r'], ['answer', 0, '1\\r'], ['answer', 0, '1\\r']], 'only the job\'s rule answered: no first-run screen was shown');
   assert.match(make.sessionId ?? '', UUID);
+  assert.equal(make.lastMessage, 'Done.', 'read from Claude Code\'s own record of the session');
   const remove = job(jobs, 'remove', out);
   assert.equal(remove.status, 'failed');
   assert.equal(remove.reason, 'denied', out);

@@ -15,6 +15,7 @@ import { claudeBuiltinRules } from './builtin-rules.js';
 import { ClaudeMonitor } from './monitor.js';
 import { claudeSpecOf, type ClaudeSpec } from './options.js';
 import { claudeRehearsal } from './rehearsal/index.js';
+import { readClaudeConversation } from './transcript.js';
 import { claudeUsageLimitReset } from './usage-limit.js';
 
 /** The longest prompt passed as one argument, in bytes (Linux's MAX_ARG_STRLEN less its NUL). */
@@ -79,6 +80,7 @@ export const claudeAdapter: AgentAdapter = {
   },
   resumePlan: (job, env, sessionId, prompt) => claudeLaunch(job, env, prompt, sessionId),
   usageLimitReset: claudeUsageLimitReset,
+  conversation: readClaudeConversation,
   fullScreen: (job) => specOf(job).mode === 'tui',
   rehearsal: claudeRehearsal,
 };
