@@ -15,6 +15,7 @@ import { claudeBuiltinRules } from './builtin-rules.js';
 import { ClaudeMonitor } from './monitor.js';
 import { claudeSpecOf, type ClaudeSpec } from './options.js';
 import { claudeRehearsal } from './rehearsal/index.js';
+import { claudeScreenActivity } from './screen-activity.js';
 import { readClaudeConversation } from './transcript.js';
 import { claudeUsageLimitReset } from './usage-limit.js';
 
@@ -81,6 +82,10 @@ export const claudeAdapter: AgentAdapter = {
   resumePlan: (job, env, sessionId, prompt) => claudeLaunch(job, env, prompt, sessionId),
   usageLimitReset: claudeUsageLimitReset,
   conversation: readClaudeConversation,
-  fullScreen: (job) => specOf(job).mode === 'tui',
+  // The TUI redraws a full screen; headless output is one long JSON object per line. Neither
+  // reads well decoded: the transcript and the live line come from Claude Code's own session
+  // record and from the screen (screen-activity.ts) in both modes.
+  fullScreen: () => true,
+  screenActivity: claudeScreenActivity,
   rehearsal: claudeRehearsal,
 };
