@@ -170,7 +170,7 @@ jobs:
     prompt: "Make the notes"
     answers:
       - match: "Do you want to (proceed|create notes\\\\.txt|make this edit to notes\\\\.txt)\\\\?"
-        send: "1"
+        send: { keys: ["1"] }
     rehearsal:
       - run: "touch made-by-run.txt"
       - write: notes.txt
@@ -193,7 +193,7 @@ jobs:
   assert.equal(make.status, 'succeeded', out);
   assert.ok(existsSync(path.join(dir, 'a', 'made-by-run.txt')));
   assert.equal(readFileSync(path.join(dir, 'a', 'notes.txt'), 'utf8'), 'hello world\n');
-  assert.deepEqual(make.interventions.map((i) => [i.kind, i.rule?.index, i.sent]), [['answer', 0, '1\\r'], ['answer', 0, '1\\r'], ['answer', 0, '1\\r']], 'only the job\'s rule answered: no first-run screen was shown');
+  assert.deepEqual(make.interventions.map((i) => [i.kind, i.rule?.index, i.sent]), [['answer', 0, '1'], ['answer', 0, '1'], ['answer', 0, '1']], 'only the job\'s rule answered: no first-run screen was shown');
   assert.match(make.sessionId ?? '', UUID);
   assert.equal(make.lastMessage, 'Done.', 'read from Claude Code\'s own record of the session');
   const remove = job(jobs, 'remove', out);
