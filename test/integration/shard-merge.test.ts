@@ -289,3 +289,21 @@ test('--shard auto reads CODEX_RUN_SHARD, GitLab and Kubernetes variables; bad s
   assert.equal(plainReport.shard, undefined);
   assert.equal(plainReport.jobs.length, 3);
 });
+
+test('jobs whose file names collide only across shards keep their own files in the merged folder', { timeout: 60_000 }, async () => {
+  const dir = tempDir('codex-run-shard-names-');
+  // 'a/b' and 'a_b' are both `a_b` in their own shard's folder.
+  writeFileSync(path.join(dir, 'jobs.yaml'), "version: 1\ndefaults:\n  agent: command\njobs:\n  'a/b': { command: [echo, slash] }\n  a_b: { command: [echo, underscore] }\n");
+  for (const i of [1, 2]) {
+    const result = await runCli(['jobs.yaml', '--shard', `${i}/2`, '--out', `out-${i}`, '-q'], { cwd: dir, env: CLEAN });
+    assert.equal(result.code, 0, fail(result, `shard ${i}`));
+    assert.deepEqual(readReport(runIn(path.join(dir, `out-${i}`))).jobs.map((j) => j.logFile), ['a_b.log']);
+  }
+  const merged = await runCli(['merge', 'out-1', 'out-2', '--out', 'merged'], { cwd: dir, env: CLEAN });
+  assert.equal(merged.code, 0, fail(merged, 'merge'));
+  const report = readReport(path.join(dir, 'merged'));
+  assert.deepEqual(report.jobs.map((j) => [j.name, j.logFile]), [['a/b', 'a_b.log'], ['a_b', 'a_b-2.log']]);
+  assert.match(readFileSync(path.join(dir, 'merged', 'a_b.log'), 'utf8'), /slash/);
+  assert.match(readFileSync(path.join(dir, 'merged', 'a_b-2.log'), 'utf8'), /underscore/);
+  assert.match(readFileSync(path.join(dir, 'merged', 'a_b-2.txt'), 'utf8'), /underscore/);
+});

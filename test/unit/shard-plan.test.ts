@@ -8,6 +8,7 @@ import type { Manifest } from '../../src/manifest/model.js';
 import { planShards, type ShardPlan } from '../../src/shard/plan.js';
 import { githubMatrix, planJson } from '../../src/shard/plan-output.js';
 import { parseShardSpec, resolveShard } from '../../src/shard/shard-spec.js';
+import { codexVersionOf } from '../../src/shard/shard-stamp.js';
 
 // The shard plan (issue 14): deterministic, balanced, groups kept together, timings honoured.
 
@@ -169,4 +170,11 @@ test('--shard I/N and auto from CODEX_RUN_SHARD, GitLab and Kubernetes variables
   assert.ok(!half.ok && /CI_NODE_TOTAL/.test(half.error));
   const disagree = resolveShard('2/5', 4, {});
   assert.ok(!disagree.ok && /disagrees/.test(disagree.error));
+});
+
+test('the codex version of a shard is read from the installed package, without running codex; null without codex jobs', { timeout: 10_000 }, async () => {
+  const codex = await load(['version: 1', 'jobs:', '  c: { prompt: hi }']);
+  assert.match(codexVersionOf(codex.jobs, process.env) ?? '', /^[0-9]+\.[0-9]+\.[0-9]+/);
+  const commands = await load(jobs(2));
+  assert.equal(codexVersionOf(commands.jobs, process.env), null);
 });
