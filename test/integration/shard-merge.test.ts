@@ -246,9 +246,10 @@ test('--shard auto reads CODEX_RUN_SHARD, GitLab and Kubernetes variables; bad s
     { env: { JOB_COMPLETION_INDEX: '0' }, args: ['--shards', '3'], index: 1, jobs: ['a'] },
   ];
   for (const [n, c] of cases.entries()) {
-    const result = await runCli(['jobs.yaml', '--shard', 'auto', ...c.args, '--out', `out-${n}`, '-q'], { cwd: dir, env: { ...CLEAN, ...c.env } });
+    const result = await runCli(['jobs.yaml', '--shard', 'auto', ...c.args, '--out', `out-${n}`], { cwd: dir, env: { ...CLEAN, ...c.env } });
     assert.equal(result.code, 0, fail(result, JSON.stringify(c.env)));
     const report = readReport(runIn(path.join(dir, `out-${n}`)));
+    assert.ok(result.stdout.includes(`started: 1 job (shard ${c.index}/3 of plan ${report.shard?.planHash.slice(0, 12)})`), result.stdout);
     assert.equal(report.shard?.index, c.index, JSON.stringify(c.env));
     assert.equal(report.shard?.total, 3);
     assert.deepEqual(report.jobs.map((j) => j.name), c.jobs);
