@@ -42,6 +42,11 @@ export interface Merged {
   warnings: string[];
 }
 
+/** Why a merge did not happen: bad input (exit 2), or a refusal of what was found (exit 1). */
+export type MergeFailure = { kind: 'usage'; message: string } | { kind: 'refused'; message: string };
+
+const usage = (message: string): Result<never, MergeFailure> => err({ kind: 'usage', message });
+
 /** The message of a lost job. */
 export function lostMessage(shard: number, total: number, why: string): string {
   return `shard ${shard} of ${total} should have run it; its results are missing (${why})`;
@@ -87,11 +92,11 @@ function runEntry(source: MergeSource): MergedRun {
 }
 
 /** Merges the sources; the report's jobs are in plan (manifest) order. */
-export function mergeReports(sources: readonly MergeSource[], options: MergeOptions): Result<Merged, string> {
+export function mergeReports(sources: readonly MergeSource[], options: MergeOptions): Result<Merged, MergeFailure> {
   const warnings: string[] = [];
   const bases = sources.filter((s) => s.kind !== 'rerun');
   if (bases.length === 0) {
-    return err('nothing to merge a rerun into: give the shard folders (or the merged folder) of its plan together with the rerun folder');
+    return usage('nothing to merge a rerun into: give the shard folders (or the merged folder) of its plan together with the rerun folder');
   }
   // One plan: every shard and earlier merge has the same hash, and every rerun reran it.
   const first = bases[0]!;
@@ -100,14 +105,16 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
     const other = planHashOf(source);
     if (other === hash) continue;
     if (source.kind === 'rerun') {
-      return err(`${source.given} reran plan ${other ?? '(none: an unsharded run)'}, not the plan of ${first.given} (${hash}); merge a rerun with the shards it reran`);
+      return usage(`${source.given} reran plan ${other ?? '(none: an unsharded run)'}, not the plan of ${first.given} (${hash}); merge a rerun with the shards it reran`);
     }
-    return err(`shards of different plans: ${first.given} has plan ${hash} and ${source.given} has plan ${other}; run every shard from the same manifest, --job filter, N and --timings`);
+    return usage(`shards of different plans: ${first.given} has plan ${hash} and ${source.given} has plan ${other}; run every shard from the same manifest, --job filter, N and --timings`);
   }
-  if (hash === null) return err(`Internal error: ${first.given} has no plan hash`);
   const planOf = first.kind === 'shard' ? first.report.shard! : { total: first.report.plan!.total, assignment: first.report.plan!.assignment };
   const total = planOf.total;
-  const assignment = planOf.assignment;
+  const assignment = planOf.assignment as Record<string, number> | undefined;
+  if (hash === null || !Number.isInteger(total) || typeof assignment !== 'object' || assignment === null) {
+    return usage(`${first.given}: its report.json has no whole shard plan (planHash, total, assignment); was it written by an older codex-run?`);
+  }
 
   // Shard folders by index: a shard that ran twice keeps the run that finished later.
   const byIndex = new Map<number, MergeSource>();
@@ -148,10 +155,13 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
   for (const merge of merges) for (const entry of merge.report.reruns ?? []) rerunRuns.set(entry.runId, entry);
   for (const source of reruns) rerunRuns.set(source.report.runId, runEntry(source));
 
+  if (options.requireShards !== null && options.requireShards > total) {
+    return usage(`--require-shards ${options.requireShards}: the plan of these shards has only ${total} shard${total === 1 ? '' : 's'}`);
+  }
   if (options.requireShards !== null && shardRuns.size < options.requireShards) {
     const present = [...shardRuns.keys()].sort((a, b) => a - b);
     const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !shardRuns.has(i));
-    return err(`--require-shards ${options.requireShards}: found ${shardRuns.size} distinct shard${shardRuns.size === 1 ? '' : 's'} (${present.join(', ') || 'none'}); missing: ${missing.join(', ')}`);
+    return err({ kind: 'refused', message: `--require-shards ${options.requireShards}: found ${shardRuns.size} distinct shard${shardRuns.size === 1 ? '' : 's'} (${present.join(', ') || 'none'}); missing: ${missing.join(', ')}` });
   }
 
   // Each planned job: the newest attempt among its shard, earlier merges and reruns.

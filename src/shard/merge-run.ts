@@ -18,7 +18,9 @@ import { REPORT_FILE_NAME, type JsonReport } from '../report/json-report.js';
 import { writeTextReports, type TextReportOptions } from '../report/text-reports.js';
 import { err, ok, type Result } from '../util/result.js';
 import { findMergeSources } from './merge-sources.js';
-import { mergeReports, type JobCopy } from './merge-reports.js';
+import { mergeReports, type JobCopy, type MergeFailure } from './merge-reports.js';
+
+export type { MergeFailure } from './merge-reports.js';
 
 export interface MergeRunOptions {
   /** Folders given on the command line. */
@@ -29,9 +31,6 @@ export interface MergeRunOptions {
   reports?: TextReportOptions;
   now: number;
 }
-
-/** Why a merge did not happen: bad input (exit 2) or a refusal of what was found (exit 1). */
-export type MergeFailure = { kind: 'usage'; message: string } | { kind: 'refused'; message: string };
 
 export interface MergeDone {
   report: JsonReport;
@@ -139,7 +138,7 @@ export async function mergeRun(options: MergeRunOptions): Promise<Result<MergeDo
   if (!sources.ok) return err({ kind: 'usage', message: sources.error });
   const runId = safeBaseName(path.basename(outDir));
   const merged = mergeReports(sources.value, { outDir, runId, requireShards: options.requireShards, now: options.now });
-  if (!merged.ok) return err({ kind: merged.error.startsWith('--require-shards') ? 'refused' : 'usage', message: merged.error });
+  if (!merged.ok) return err(merged.error);
   const prepared = await prepareOut(outDir);
   if (!prepared.ok) return err({ kind: 'usage', message: prepared.error });
   const copied = await copyJobFiles(merged.value.copies, outDir);

@@ -133,7 +133,7 @@ test('a job missing from its shard report is lost, naming the shard', { timeout:
   assert.equal(merged.value.report.summary.lost, 3);
   assert.equal(merged.value.report.status, 'failed');
   const required = mergeReports([one], { ...options, requireShards: 2 });
-  assert.ok(!required.ok && /--require-shards 2: found 1 distinct shard \(1\); missing: 2/.test(required.error));
+  assert.ok(!required.ok && /--require-shards 2: found 1 distinct shard \(1\); missing: 2/.test(required.error.message) && required.error.kind === 'refused');
 });
 
 test('refused: shards of different plans, a rerun of another plan, a rerun alone', { timeout: 5_000 }, () => {
@@ -141,12 +141,12 @@ test('refused: shards of different plans, a rerun of another plan, a rerun alone
   const foreign = shard(2, 'r2', T1, [job('y', 'y', 'succeeded', T1)], {}, OTHER);
   const different = mergeReports([one, foreign], options);
   assert.ok(!different.ok);
-  assert.ok(different.error.includes('art-1/r1') && different.error.includes('art-2/r2') && different.error.includes(HASH) && different.error.includes(OTHER), different.error);
+  assert.ok(different.error.kind === 'usage' && ['art-1/r1', 'art-2/r2', HASH, OTHER].every((part) => different.error.message.includes(part)), different.error.message);
   const rerun: MergeSource = { ...shard(1, 'rr', T2, [job('x', 'x', 'succeeded', T2)], { rerunOf: { planHash: OTHER, runId: 'merged' } }), kind: 'rerun' };
   const wrongRerun = mergeReports([one, rerun], options);
-  assert.ok(!wrongRerun.ok && /reran plan b+, not the plan of art-1\/r1/.test(wrongRerun.error), wrongRerun.ok ? '' : wrongRerun.error);
+  assert.ok(!wrongRerun.ok && /reran plan b+, not the plan of art-1\/r1/.test(wrongRerun.error.message), wrongRerun.ok ? '' : wrongRerun.error.message);
   const alone = mergeReports([{ ...rerun, report: { ...rerun.report, rerunOf: { planHash: HASH, runId: 'm' } } }], options);
-  assert.ok(!alone.ok && /nothing to merge a rerun into/.test(alone.error));
+  assert.ok(!alone.ok && /nothing to merge a rerun into/.test(alone.error.message));
 });
 
 test('a rerun wins over the shard attempt it follows, and over a lost result', { timeout: 5_000 }, () => {
