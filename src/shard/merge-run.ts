@@ -1,14 +1,15 @@
 /**
  * `codex-run merge`: finds the shard folders, merges their reports (merge-reports.ts) and
  * writes one new run folder: every job's files copied byte for byte under the merged names
- * (logs, transcripts, timing indexes, verify logs, patches, ...), files 0600 in 0700 folders,
- * their events, report.json, and the Markdown, JUnit and HTML reports rendered from it. The
+ * (logs, transcripts, timing indexes, verify logs, patches, anything named `<job base>.*`),
+ * files 0600 in 0700 folders, their events, rehearsed jobs' requests and homes, report.json, and the Markdown, JUnit and HTML reports rendered from it. The
  * folder must not exist or be empty: a merge never overwrites.
  */
 import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EVENTS_FILE_NAME } from '../logs/events-log.js';
+import { REHEARSAL_HOMES_FILE, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
 import { describeFsError, errorCode } from '../logs/fs-error.js';
 import { ensurePrivateDir, PRIVATE_DIR_MODE } from '../logs/private-dir.js';
 import { safeBaseName } from '../logs/safe-name.js';
@@ -131,6 +132,45 @@ async function mergeEvents(copies: readonly JobCopy[], outDir: string): Promise<
   await chmod(path.join(outDir, EVENTS_FILE_NAME), PRIVATE_FILE_MODE);
 }
 
+/**
+ * What rehearsed codex jobs leave beside their files, keyed by job name: their requests
+ * (rehearsal.json) and their CODEX_HOME with its sessions (codex-homes.json, a folder each),
+ * so `codex-run resume` works from the merged folder too. A home recorded at an absolute path
+ * that moved with its folder (a downloaded artifact) is found by its name in the run folder.
+ */
+async function carryRehearsals(copies: readonly JobCopy[], outDir: string): Promise<void> {
+  const requests: Record<string, unknown> = {};
+  const homes: Record<string, string> = {};
+  let rehearsed = false;
+  for (const copy of copies) {
+    const log = await readJsonMap(path.join(copy.sourceDir, REHEARSAL_LOG_FILE));
+    if (log === null) continue;
+    rehearsed = true;
+    if (log[copy.job] !== undefined) requests[copy.job] = log[copy.job];
+    const home = (await readJsonMap(path.join(copy.sourceDir, REHEARSAL_HOMES_FILE)))?.[copy.job];
+    if (typeof home !== 'string') continue;
+    const candidates = [path.resolve(copy.sourceDir, home), path.join(copy.sourceDir, path.basename(home))];
+    let found: string | null = null;
+    for (const candidate of candidates) if (found === null && (await lstat(candidate).catch(() => null))?.isDirectory() === true) found = candidate;
+    if (found === null) continue;
+    const target = path.join(outDir, `${copy.toBase}.codex-home`);
+    await copyTree(found, target);
+    homes[copy.job] = target;
+  }
+  if (!rehearsed) return;
+  await writeFile(path.join(outDir, REHEARSAL_LOG_FILE), `${JSON.stringify(requests, null, 2)}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  if (Object.keys(homes).length > 0) await writeFile(path.join(outDir, REHEARSAL_HOMES_FILE), `${JSON.stringify(homes, null, 2)}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+}
+
+async function readJsonMap(file: string): Promise<Record<string, unknown> | null> {
+  try {
+    const data = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Merges the shard folders into a new run folder. */
 export async function mergeRun(options: MergeRunOptions): Promise<Result<MergeDone, MergeFailure>> {
   const outDir = path.resolve(options.outDir);
@@ -145,8 +185,9 @@ export async function mergeRun(options: MergeRunOptions): Promise<Result<MergeDo
   if (!copied.ok) return err({ kind: 'refused', message: copied.error });
   try {
     await mergeEvents(merged.value.copies, outDir);
+    await carryRehearsals(merged.value.copies, outDir);
   } catch (e: unknown) {
-    return err({ kind: 'refused', message: `cannot write ${path.join(outDir, EVENTS_FILE_NAME)}: ${describeFsError(e)}` });
+    return err({ kind: 'refused', message: `cannot write the merged events or rehearsal files in ${outDir}: ${describeFsError(e)}` });
   }
   const { report } = merged.value;
   const reportJson = `${JSON.stringify(report, null, 2)}\n`;

@@ -31,7 +31,7 @@ interface Report {
   shard?: { index: number; total: number; planHash: string; host: string; startedAt: string; finishedAt: string | null; codexVersion: string | null; assignment: Record<string, number>; filter: string[] };
   rerunOf?: { planHash: string | null; runId: string };
   plan?: { hash: string; total: number; assignment: Record<string, number> };
-  shards?: Array<{ index: number | null; host: string | null; runId: string; source: string }>;
+  shards?: Array<{ index: number | null; host: string | null; runId: string; source: string; codexVersion: string | null }>;
   reruns?: Array<{ runId: string }>;
   summary: Record<string, number>;
 }
@@ -307,4 +307,35 @@ test('jobs whose file names collide only across shards keep their own files in t
   assert.match(readFileSync(path.join(dir, 'merged', 'a_b.log'), 'utf8'), /slash/);
   assert.match(readFileSync(path.join(dir, 'merged', 'a_b-2.log'), 'utf8'), /underscore/);
   assert.match(readFileSync(path.join(dir, 'merged', 'a_b-2.txt'), 'utf8'), /underscore/);
+});
+
+test('rehearsed codex shards: the merged folder keeps each job session home, and resume continues it with its history', { timeout: 120_000 }, async () => {
+  const dir = tempDir('codex-run-shard-codex-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  c1: { prompt: "first task one", codex: { sandbox: workspace-write } }\n  c2: { prompt: "second task two", codex: { sandbox: workspace-write } }\n');
+  const env = { ...CLEAN, HOME: dir };
+  for (const i of [1, 2]) {
+    const result = await runCli(['jobs.yaml', '--rehearse', '--shard', `${i}/2`, '--out', `out-${i}`, '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+    assert.equal(result.code, 0, fail(result, `rehearsed shard ${i}`));
+    assert.match(readReport(runIn(path.join(dir, `out-${i}`))).shard?.codexVersion ?? '', /^[0-9]+\.[0-9]+/);
+  }
+  mkdirSync(path.join(dir, 'runs'));
+  const merged = await runCli(['merge', 'out-1', 'out-2', '--out', path.join('runs', 'merged')], { cwd: dir, env });
+  assert.equal(merged.code, 0, fail(merged, 'merge'));
+  const report = readReport(path.join(dir, 'runs', 'merged'));
+  assert.ok(report.shards?.every((s) => s.codexVersion !== null));
+  const homes = JSON.parse(readFileSync(path.join(dir, 'runs', 'merged', 'codex-homes.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(homes).sort(), ['c1', 'c2']);
+  for (const home of Object.values(homes)) assert.equal(path.dirname(home), path.join(dir, 'runs', 'merged'), 'each home is inside the merged folder');
+  const requests = JSON.parse(readFileSync(path.join(dir, 'runs', 'merged', 'rehearsal.json'), 'utf8')) as Record<string, unknown[]>;
+  assert.deepEqual(Object.keys(requests).sort(), ['c1', 'c2']);
+
+  const resumed = await runCli(['resume', 'merged/c2', '--out', 'runs', '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(resumed.code, 0, fail(resumed, 'resume from the merged folder'));
+  const runs = readdirSync(path.join(dir, 'runs')).filter((n) => n !== 'merged' && !n.startsWith('.'));
+  assert.equal(runs.length, 1);
+  const again = readReport(path.join(dir, 'runs', runs[0]!)) as Report & { resumedFrom?: { runId: string; job: string; sessionId: string } };
+  const c2 = report.jobs.find((j) => j.name === 'c2') as Job & { sessionId: string };
+  assert.deepEqual(again.resumedFrom, { runId: 'merged', job: 'c2', sessionId: c2.sessionId });
+  const log = JSON.parse(readFileSync(path.join(dir, 'runs', runs[0]!, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ userMessages: string[] }>>;
+  assert.ok(log['c2']?.some((r) => r.userMessages.includes('second task two')), 'the resumed session carried its first prompt');
 });
