@@ -171,6 +171,15 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
   assert.deepEqual(rerunReport.jobs.map((j) => j.name), ['j07'], 'only the failed job');
   assert.deepEqual(rerunReport.rerunOf, { planHash: plan.planHash, runId: 'merged' });
 
+  // With --shard, the rerun's plan is over the failed jobs only: j07 on shard 1 of 2, shard 2 empty.
+  const rerunShard = await runCli(['jobs.yaml', '--rerun-failed', 'merged/report.json', '--shard', '2/2', '--out', 'rerun-shard', '-q'], { cwd: dir, env: CLEAN });
+  assert.equal(rerunShard.code, 0, fail(rerunShard, 'an empty rerun shard'));
+  const rerunShardReport = readReport(runIn(path.join(dir, 'rerun-shard')));
+  assert.deepEqual(rerunShardReport.jobs, []);
+  assert.deepEqual(rerunShardReport.shard?.assignment, { j07: 1 });
+  assert.deepEqual(rerunShardReport.shard?.filter, ['j07']);
+  assert.equal(rerunShardReport.rerunOf?.planHash, plan.planHash);
+
   const second = await runCli(['merge', 'merged', 'rerun', '--out', 'merged-2'], { cwd: dir, env: CLEAN });
   assert.equal(second.code, 0, fail(second, 'merge of the merged folder and the rerun'));
   const final = readReport(path.join(dir, 'merged-2'));
@@ -289,6 +298,18 @@ test('--shard auto reads CODEX_RUN_SHARD, GitLab and Kubernetes variables; bad s
   const plainReport = readReport(runIn(path.join(dir, 'out-plain')));
   assert.equal(plainReport.shard, undefined);
   assert.equal(plainReport.jobs.length, 3);
+
+  // --timings: the run computes the same timed plan as `plan --timings`.
+  const timingsFile = path.join(runIn(path.join(dir, 'out-plain')), 'report.json');
+  const timedPlan = await runCli(['plan', 'jobs.yaml', '--shards', '2', '--timings', timingsFile, '--format', 'json'], { cwd: dir, env: CLEAN });
+  assert.equal(timedPlan.code, 0, fail(timedPlan, 'plan --timings'));
+  const timed = JSON.parse(timedPlan.stdout) as { planHash: string; shards: Array<{ jobs: string[]; estimatedMs?: number }> };
+  assert.equal(typeof timed.shards[0]?.estimatedMs, 'number');
+  const timedRun = await runCli(['jobs.yaml', '--shard', '1/2', '--timings', timingsFile, '--out', 'out-timed', '-q'], { cwd: dir, env: CLEAN });
+  assert.equal(timedRun.code, 0, fail(timedRun, 'run --timings'));
+  const timedReport = readReport(runIn(path.join(dir, 'out-timed')));
+  assert.equal(timedReport.shard?.planHash, timed.planHash);
+  assert.deepEqual(timedReport.jobs.map((j) => j.name), timed.shards[0]!.jobs);
 });
 
 test('jobs whose file names collide only across shards keep their own files in the merged folder', { timeout: 60_000 }, async () => {
