@@ -4,7 +4,7 @@
  * its own subfolder). Each report is a shard's, a rerun's (`--rerun-failed`) or an earlier
  * merge's. Errors are values that name the folder.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFsError } from '../logs/fs-error.js';
 import { REPORT_FILE_NAME, type JsonReport } from '../report/json-report.js';
@@ -79,7 +79,8 @@ export async function findMergeSources(dirs: readonly string[], outDir: string):
   const skip = path.resolve(outDir);
   for (const given of dirs) {
     const dir = path.resolve(given);
-    if (!(await isDir(dir))) return err(`${given}: no such folder (merge takes shard run folders, or folders holding them)`);
+    // The folder named on the command line may be a symlink; below it, links are not followed.
+    if (!(await stat(dir).then((info) => info.isDirectory(), () => false))) return err(`${given}: no such folder (merge takes shard run folders, or folders holding them)`);
     const found = await runFoldersIn(dir, 0, skip);
     if (found.length === 0) {
       return err(`${given}: no ${REPORT_FILE_NAME} in it or in its folders (up to ${MAX_SOURCE_DEPTH} levels down); is it a shard's run folder or its downloaded artifact?`);
