@@ -152,6 +152,7 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
   assert.equal(statSync(merged).mode & 0o777, 0o700);
   const md = readFileSync(path.join(merged, 'report.md'), 'utf8');
   assert.match(md, /12 jobs \(11 succeeded, 1 failed\)/);
+  assert.match(md, new RegExp(`Merged from 3 of 3 shards of plan \`${plan.planHash.slice(0, 12)}\` \\(1/3 on `));
   const junit = readFileSync(path.join(merged, 'report.junit.xml'), 'utf8');
   assert.match(junit, /tests="12" failures="1"/);
   assert.ok(statSync(path.join(merged, 'report.html')).size > 0);
