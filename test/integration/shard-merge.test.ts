@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runCli, startCli, within, killCli, type CliResult } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { REHEARSAL_HOMES_FILE } from '../../src/rehearsal/rehearse-run.js';
 
 // Sharding over a CI matrix (issue 14): separate codex-run processes each run one shard of the
 // same plan into their own folder; `merge` makes one run of them.
@@ -345,9 +346,11 @@ test('rehearsed codex shards: the merged folder keeps each job session home, and
   assert.equal(merged.code, 0, fail(merged, 'merge'));
   const report = readReport(path.join(dir, 'runs', 'merged'));
   assert.ok(report.shards?.every((s) => s.codexVersion !== null));
-  const homes = JSON.parse(readFileSync(path.join(dir, 'runs', 'merged', 'codex-homes.json'), 'utf8')) as Record<string, string>;
+  const homes = JSON.parse(readFileSync(path.join(dir, 'runs', 'merged', REHEARSAL_HOMES_FILE), 'utf8')) as Record<string, string>;
   assert.deepEqual(Object.keys(homes).sort(), ['c1', 'c2']);
-  for (const home of Object.values(homes)) assert.equal(path.dirname(home), path.join(dir, 'runs', 'merged'), 'each home is inside the merged folder');
+  for (const home of Object.values(homes)) {
+    assert.equal(path.dirname(path.resolve(dir, 'runs', 'merged', home)), path.join(dir, 'runs', 'merged'), 'each home is inside the merged folder');
+  }
   const requests = JSON.parse(readFileSync(path.join(dir, 'runs', 'merged', 'rehearsal.json'), 'utf8')) as Record<string, unknown[]>;
   assert.deepEqual(Object.keys(requests).sort(), ['c1', 'c2']);
 
