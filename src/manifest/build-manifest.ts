@@ -156,6 +156,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
     ...workspaceField(fields),
     ...(fields.notify !== undefined && fields.notify.length > 0 ? { notify: fields.notify } : {}),
+    ...(fields.shardGroup !== undefined ? { shardGroup: fields.shardGroup } : {}),
   };
 }
 

@@ -86,6 +86,8 @@ export interface RawJobFields {
   retry?: WrittenRetry;
   /** Where to tell a person about this job (src/manifest/notify-fields.ts). */
   notify?: WrittenNotify[];
+  /** Jobs with the same group run on the same shard (src/shard/). */
+  shardGroup?: string;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -124,6 +126,7 @@ export interface ResolvedJobFields {
   limits: number;
   retry: RetrySpec;
   notify: NotifySpec[];
+  shardGroup: string;
 }
 
 /** What a field's checks may use. */
@@ -203,6 +206,8 @@ const FIELD_RULES: FieldRules = {
   limits: { resolve: resolveLimits },
   retry: { resolve: resolveRetry },
   notify: { resolve: resolveNotify, merge: mergeNotify },
+  // Sharding over machines (src/shard/).
+  shardGroup: { resolve: (group) => ok(group) },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

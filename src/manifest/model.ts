@@ -75,6 +75,8 @@ export interface JobSpec {
   workspace?: WorkspaceSpec;
   /** The job's own `notify:` entries (with `defaults:`'), on top of the run's. */
   notify?: NotifySpec[];
+  /** `shardGroup:`: jobs with the same group run on the same shard; absent: none. */
+  shardGroup?: string;
 }
 
 /** Problems that do not stop a manifest from running, with the source text they point into. */

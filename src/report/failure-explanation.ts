@@ -168,6 +168,9 @@ export function reasonInWords(job: ReportJob): string {
       return said('Its log could not be written');
     case 'resume-lost-context':
       return said('Its resumed session lost the conversation');
+    case 'shard-lost':
+      // The merge's own sentence: which shard should have run it, and why its result is missing.
+      return message === '' ? 'Its shard left no result for it.' : `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
     case null:
       return said(`It ended ${job.status}${exitPart(job)}`);
     default:
@@ -271,6 +274,10 @@ export function nextSteps(job: ReportJob, context: ExplainContext): string[] {
       return [`Re-run: ${rerun(job, context)}.`];
     case 'not-selected':
       return [];
+    case 'shard-lost':
+      return [
+        `Look at that shard's CI job (did its run folder get uploaded?), then run what is missing: \`codex-run ${context.manifest} --rerun-failed <merged folder>/report.json\`, and merge that run with this folder.`,
+      ];
     case 'exit-non-zero':
     case 'killed-by-signal':
     case 'spawn-failed':

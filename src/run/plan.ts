@@ -2,6 +2,7 @@ import type { BuiltinRule, LaunchPlan, LaunchProblem } from '../agents/adapter.j
 import type { SendSpec } from '../session/policies/spec.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobSpec, Manifest } from '../manifest/model.js';
+import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
 import { closestMatch } from '../manifest/did-you-mean.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -29,6 +30,10 @@ export interface RunPlan {
   concurrency: number;
   /** `codex-run resume`: the run and job this run continues (written to the report). */
   resumedFrom?: ResumedFrom;
+  /** `--shard I/N`: this run is one shard of a plan (written to the report as `shard`). */
+  shard?: ShardStamp;
+  /** `--rerun-failed`: the run whose failed jobs this run runs again. */
+  rerunOf?: RerunOf;
 }
 
 /** Where a resumed run comes from: the old run, its job, and the agent session continued. */

@@ -13,6 +13,7 @@ import { installSignalHandlers, STOP_SIGNALS, type StopSignal } from './signals.
 import { startRun, type RunHandle, type RunOutcome, type StartRehearsal } from './start-run.js';
 import { busyWorkdirs } from './workdir-guard.js';
 import { describeRecovered, recoverCrashedRuns } from './crashed-runs.js';
+import { hasShardOptions, type ShardRunOptions } from '../shard/shard-options.js';
 
 /** Everything a run can be asked to do; the CLI maps its flags onto this. */
 export interface RunManifestOptions {
@@ -57,6 +58,8 @@ export interface RunManifestOptions {
   resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; agentHome?: string };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
+  /** `--shard`, `--shards`, `--timings`, `--rerun-failed` (src/shard/); absent or empty: an ordinary run. */
+  sharding?: ShardRunOptions;
 }
 
 export type RunManifestOutcome =
@@ -83,7 +86,13 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   if (!planned.ok) return { kind: 'usage-error', message: planned.error };
   const resumed = options.resume === undefined ? ok(planned.value) : planResume(planned.value, options.resume, env);
   if (!resumed.ok) return { kind: 'usage-error', message: resumed.error };
-  const plan = resumed.value;
+  let plan = resumed.value;
+  if (options.sharding !== undefined && hasShardOptions(options.sharding)) {
+    const { shardRunPlan } = await import('../shard/shard-run.js');
+    const sharded = await shardRunPlan(plan, options.sharding, options.only ?? [], env);
+    if (!sharded.ok) return { kind: 'usage-error', message: sharded.error };
+    plan = sharded.value;
+  }
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
