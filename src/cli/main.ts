@@ -272,6 +272,23 @@ program
   });
 
 program
+  .command('k8s')
+  .description('print a Kubernetes Indexed Job that runs the manifest in N shards (pods run codex-run --shard auto), or with --merge the Job that merges them')
+  .argument('<manifest>', 'the manifest, as the path the container sees')
+  .option('--shards <n>', 'how many shards (pods)')
+  .option('--image <image>', 'the container image with codex-run, the agent CLIs and the checkout')
+  .option('--name <name>', "the Job's name (a DNS-1123 label)", 'codex-run')
+  .option('--namespace <ns>', 'the namespace to put the Jobs in')
+  .option('--pvc <claim>', 'a PersistentVolumeClaim for /results (default: an emptyDir, lost with the pod)')
+  .option('--secret <name>', "the Secret whose keys become the agent's environment (default: <name>-secrets)")
+  .option('--merge', 'print the merge Job instead (run it once the shards have ended)')
+  .option('--out <file>', 'write the YAML to this file instead of stdout')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { k8sCommand } = await import('./k8s-command.js');
+    exitWith(await k8sCommand(manifest, flags));
+  });
+
+program
   .command('mcp')
   .description('serve the control operations as MCP tools over stdio (run_manifest, list_runs, job_status, job_screen, job_logs, send_input, kill_job, resume_job)')
   .action(async () => {
