@@ -259,7 +259,10 @@ program
 program
   .command('resume')
   .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
-  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run (with --from: the job name)')
+  .option('--from <folder>', "continue from a copy of the job's run folder (a shard's output, a merged folder) made on another machine")
+  .option('--workdir <dir>', "with --from: the checkout to continue in (default: the manifest's workdir of the job)")
+  .option('--manifest <file>', "with --from: the manifest with the job (default: the run's, else ./jobs.yaml)")
   .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
   .option('--detach', 'run in the background: print the new run id and folder, and exit')
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))

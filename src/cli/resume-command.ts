@@ -26,6 +26,11 @@ function rehearsalHome(runDir: string, job: string): string | null {
  * a rehearsed job is rehearsed again with its old rehearsal home and sessions.
  */
 export async function resumeCommand(spec: string, flags: Record<string, unknown>): Promise<number> {
+  if (typeof flags['from'] === 'string') {
+    if (flags['detach'] === true) return fail({ code: 2, message: '--from cannot be combined with --detach' });
+    const { resumeFromCommand } = await import('./resume-from-command.js');
+    return resumeFromCommand(flags['from'], spec, flags);
+  }
   if (flags['detach'] === true) {
     // The same command in the background (see start-command.ts).
     const args = ['resume', spec, ...(typeof flags['prompt'] === 'string' ? ['--prompt', flags['prompt']] : []), ...(typeof flags['out'] === 'string' ? ['--out', flags['out']] : [])];
