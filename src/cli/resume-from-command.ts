@@ -69,7 +69,7 @@ export async function resumeFromCommand(from: string, jobName: string, flags: Re
     stderr.write(`codex-run: warning: ${handoff.job} did not run in a git repository: no changes to bring over; ${workdir} is used as it is\n`);
   }
 
-  const rehearsed = existsSync(path.join(runDir, REHEARSAL_LOG_FILE));
+  const rehearsed = handoff.rehearsal;
   const runsRoot = typeof flags['out'] === 'string' ? path.resolve(flags['out']) : path.join(manifest.dir, '.codex-run', 'runs');
   let codexHome: string | undefined;
   let installEnv: Record<string, string | undefined>;

@@ -3,10 +3,12 @@
  * agent's session files, the workspace writes the work tree's patch, then handoff.json is
  * replaced atomically. Returns a problem to warn about, or null; never fails the job.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ensurePrivateDir } from '../logs/private-dir.js';
 import { resolveInside } from '../logs/safe-name.js';
+import { REHEARSAL_HOMES_FILE } from '../rehearsal/rehearse-run.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import type { JobWorkspace } from '../workspace/job-workspace.js';
 import { HANDOFF_DIR_SUFFIX, HANDOFF_FILE, PATCH_FILE, type Handoff } from './handoff-file.js';
@@ -43,6 +45,8 @@ export async function exportHandoff(o: ExportHandoffOptions): Promise<string | n
     runId: o.runId,
     sessionId: o.sessionId,
     exportedAt: new Date(o.now).toISOString(),
+    // A rehearsal records its private homes in the run folder before any job starts.
+    rehearsal: existsSync(path.join(o.runDir, REHEARSAL_HOMES_FILE)),
     sessionFiles: sessions.value,
     workdir: patched === null || patched.value === null ? null : { ...patched.value, patch: PATCH_FILE, path: o.workdir },
   };

@@ -27,6 +27,8 @@ export interface Handoff {
   sessionId: string;
   /** When it was written (ISO); the newest wins when a folder holds several for a job. */
   exportedAt: string;
+  /** The run was a rehearsal (`--rehearse`): the session lived in a private home and talked to the scripted model, so it is resumed the same way. */
+  rehearsal: boolean;
   /** The session files, relative to the hand-off folder ('/'-separated). */
   sessionFiles: string[];
   /** The job's repository state; null when its folder is in no git repository. */
@@ -55,7 +57,7 @@ const MAX_DEPTH = 5;
 function isHandoff(value: unknown): value is Handoff {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v['version'] === 1 && typeof v['job'] === 'string' && typeof v['sessionId'] === 'string' && Array.isArray(v['sessionFiles']) && typeof v['exportedAt'] === 'string';
+  return v['version'] === 1 && typeof v['job'] === 'string' && typeof v['sessionId'] === 'string' && Array.isArray(v['sessionFiles']) && typeof v['exportedAt'] === 'string' && typeof v['rehearsal'] === 'boolean';
 }
 
 /**

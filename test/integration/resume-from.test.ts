@@ -54,6 +54,7 @@ test('resume --from continues a stalled rehearsed codex job from a copied shard 
   assert.ok(carried.some((f) => f.startsWith('sessions/') && f.endsWith(`-${sessionId}.jsonl`)), carried.join('\n'));
   assert.ok(!carried.some((f) => /auth\.json|config\.toml/.test(f)), carried.join('\n'));
   for (const f of carried) if (statSync(path.join(handoff, f)).isFile()) assert.equal(statSync(path.join(handoff, f)).mode & 0o777, 0o600, f);
+  assert.equal((JSON.parse(readFileSync(path.join(handoff, 'handoff.json'), 'utf8')) as { rehearsal: boolean }).rehearsal, true, 'a rehearsal is resumed as one');
 
   // Another machine: a copy of the shard folder (as an artifact download would give) and a fresh clone; the originals are gone.
   const second = path.join(root, 'second-machine');

@@ -51,7 +51,7 @@ test('findHandoff finds a job\'s newest hand-off anywhere under an artifacts fol
   const write = (run: string, job: string, at: string): void => {
     const folder = path.join(dir, 'shards', 'codex-run-shard-1', run, `${job}.agent`);
     mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, 'handoff.json'), JSON.stringify({ version: 1, job, agent: 'codex', runId: run, sessionId: ID, exportedAt: at, sessionFiles: [], workdir: null }));
+    writeFileSync(path.join(folder, 'handoff.json'), JSON.stringify({ version: 1, job, agent: 'codex', runId: run, sessionId: ID, exportedAt: at, rehearsal: false, sessionFiles: [], workdir: null }));
   };
   write('run-a', 'fix', '2026-11-30T01:00:00.000Z');
   write('run-b', 'fix', '2026-11-30T02:00:00.000Z');
