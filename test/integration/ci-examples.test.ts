@@ -58,8 +58,9 @@ test('docs/ci/github-actions.yml is a valid workflow for GitHub (its own parser)
   assert.deepEqual(await workflowProblems('github-actions.yml', readFileSync(GITHUB_FILE, 'utf8')), []);
   // The parser does catch mistakes (so the empty list above means something).
   const text = readFileSync(GITHUB_FILE, 'utf8');
-  assert.deepEqual(await workflowProblems('a.yml', text.replace('fail-fast: false', 'fail-fast: nope')), ["a.yml (Line: 38, Col: 18): Unexpected value 'nope'"]);
-  assert.deepEqual(await workflowProblems('b.yml', text.replace('needs: [plan, shard]', 'needs: [plan, shards]')), ["b.yml (Line: 62, Col: 19): Job 'merge' depends on unknown job 'shards'."]);
+  const lineOf = (needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+  assert.deepEqual(await workflowProblems('a.yml', text.replace('fail-fast: false', 'fail-fast: nope')), [`a.yml (Line: ${lineOf('fail-fast: false')}, Col: 18): Unexpected value 'nope'`]);
+  assert.deepEqual(await workflowProblems('b.yml', text.replace('needs: [plan, shard]', 'needs: [plan, shards]')), [`b.yml (Line: ${lineOf('needs: [plan, shard]')}, Col: 19): Job 'merge' depends on unknown job 'shards'.`]);
   assert.match((await workflowProblems('c.yml', text.replace('fromJSON(needs.plan.outputs.matrix)', 'fromJSON(needs.plan.outputs.matrix')))[0] ?? '', /Unexpected symbol/);
 
   const { jobs } = workflow();
