@@ -48,6 +48,9 @@ export async function resumeFromCommand(from: string, jobName: string, flags: Re
   const found = await findHandoff(path.resolve(from), jobName);
   if (!found.ok) return fail({ code: 2, message: found.error });
   const { handoff, dir, runDir } = found.value;
+  if (handoff.sessionFiles.length === 0) {
+    return fail({ code: 2, message: `the hand-off of ${handoff.job} in ${dir} holds no session files of ${handoff.sessionId} (its agent kept none where codex-run looked), so the session cannot be continued on this machine` });
+  }
   const manifestFile = await manifestFor(flags, runDir);
   if (manifestFile === null) return fail({ code: 2, message: `the run's manifest is not on this machine and there is no jobs.yaml here: pass --manifest FILE (the job ${handoff.job} must be in it)` });
   const manifest = await loadManifestOrReport(manifestFile);

@@ -98,3 +98,21 @@ test('resume --from continues a stalled rehearsed codex job from a copied shard 
   // The conversation it continued ran in the first machine's folder; codex now works in the clone.
   assert.ok(asked[0]?.userMessages.some((m) => m.includes(`<cwd>${checkout}</cwd>`)), 'codex ran in the new checkout');
 });
+
+test('resume --from refuses, with exit 2 and what to do, a hand-off without session files and a job whose manifest is not here', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const handoff = path.join(dir, 'artifacts', 'run-1', 'work.agent');
+  mkdirSync(handoff, { recursive: true });
+  const record = { version: 1, job: 'work', agent: 'codex', runId: 'run-1', sessionId: '01a22c81-949d-7a83-9289-ccb05699b702', exportedAt: '2026-11-30T01:00:00.000Z', rehearsal: true, sessionFiles: [] as string[], workdir: null };
+  writeFileSync(path.join(handoff, 'handoff.json'), JSON.stringify(record));
+  const here = path.join(dir, 'here');
+  mkdirSync(here);
+  const empty = await runCli(['resume', '--from', path.join(dir, 'artifacts'), 'work'], { cwd: here });
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.match(empty.stderr, /holds no session files of 01a22c81-949d-7a83-9289-ccb05699b702 .* cannot be continued on this machine/);
+  writeFileSync(path.join(handoff, 'handoff.json'), JSON.stringify({ ...record, sessionFiles: ['sessions/2026/11/30/rollout-x-01a22c81-949d-7a83-9289-ccb05699b702.jsonl'] }));
+  const noManifest = await runCli(['resume', '--from', path.join(dir, 'artifacts'), 'work'], { cwd: here });
+  assert.equal(noManifest.code, 2, noManifest.stderr);
+  assert.match(noManifest.stderr, /the run's manifest is not on this machine and there is no jobs\.yaml here: pass --manifest FILE/);
+  assert.doesNotMatch(empty.stderr + noManifest.stderr, /\n\s+at /, 'no stack trace');
+});
