@@ -25,14 +25,15 @@ async function manifestFor(flags: Record<string, unknown>, runDir: string): Prom
   return existsSync('jobs.yaml') ? 'jobs.yaml' : null;
 }
 
-// How many script turns the job's session played in the old rehearsal (the new one goes on after them).
-function playedTurns(runDir: string, job: string): number {
+// How many script turns the job's session played in the old rehearsal (the new one goes on after
+// them), from the run's rehearsal.json; null when that is not beside the hand-off (e.g. a merged folder).
+function playedTurns(runDir: string, job: string): number | null {
   try {
     const log = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_LOG_FILE), 'utf8')) as Record<string, Array<{ turns?: unknown }>>;
     const played = (log[job] ?? []).flatMap((r) => (Array.isArray(r.turns) ? r.turns.filter((t): t is number => typeof t === 'number') : []));
     return played.length === 0 ? 0 : Math.max(...played) + 1;
   } catch {
-    return 0;
+    return null;
   }
 }
 
@@ -96,6 +97,8 @@ export async function resumeFromCommand(from: string, jobName: string, flags: Re
   if (!installed.ok) return fail({ code: 1, message: installed.error });
   for (const kept of installed.value.kept) stderr.write(`codex-run: ${kept} is already there; kept as it is\n`);
 
+  const played = codexHome === undefined ? 0 : playedTurns(runDir, job.name);
+  if (played === null) stderr.write(`codex-run: warning: no ${REHEARSAL_LOG_FILE} beside the hand-off in ${runDir}: the rehearsal script is played again from its first turn\n`);
   const prompt = typeof flags['prompt'] === 'string' ? flags['prompt'] : DEFAULT_RESUME_PROMPT;
   return runCommand(
     manifest.file,
@@ -107,7 +110,7 @@ export async function resumeFromCommand(from: string, jobName: string, flags: Re
         prompt,
         fromRunId: handoff.runId,
         workdir,
-        ...(codexHome !== undefined ? { codexHome, skipTurns: playedTurns(runDir, job.name) } : {}),
+        ...(codexHome !== undefined ? { codexHome, skipTurns: played ?? 0 } : {}),
       },
     },
   );
