@@ -19,3 +19,5 @@ export { explainFailure, type FailureExplanation } from './report/failure-explan
 export { planShards, type ShardPlan, type ShardPlanInput } from './shard/plan.js';
 export { resolveShard, parseShardSpec, type ShardSpec } from './shard/shard-spec.js';
 export { mergeRun, type MergeRunOptions, type MergeDone, type MergeFailure } from './shard/merge-run.js';
+export { k8sManifests, type K8sManifests, type K8sOptions } from './k8s/indexed-job.js';
+export { findHandoff, type FoundHandoff, type Handoff } from './handoff/handoff-file.js';

@@ -160,6 +160,18 @@ export interface AgentAdapter {
   screenActivity?(snap: ScreenSnapshot): string | null;
   /** How `--rehearse` runs this agent offline; absent: its jobs run as they are (e.g. `command`). */
   rehearsal?: AgentRehearsal;
+  /**
+   * After an attempt: copies the agent's own files of session `sessionId` (where `env` points
+   * the agent) into `destDir` (the job's `<job>.agent/` in the run folder), so the session can be
+   * continued on another machine (`codex-run resume --from`). Never its credentials or config.
+   * Resolves with the copied files, relative to `destDir` ('/'-separated); absent: it keeps none.
+   */
+  exportSession?(env: Readonly<Record<string, string | undefined>>, sessionId: string, destDir: string): Promise<Result<string[], string>>;
+  /**
+   * Installs `files` (as exportSession listed them, under `sourceDir`) where the agent of `env`
+   * looks for its sessions, never overwriting a file that is there (`kept`).
+   */
+  importSession?(env: Readonly<Record<string, string | undefined>>, sourceDir: string, files: readonly string[]): Promise<Result<{ installed: string[]; kept: string[] }, string>>;
 }
 
 /** A job's private agent home for a rehearsal: the agent's config pointing at the scripted server. */

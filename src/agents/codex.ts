@@ -12,6 +12,7 @@ import type { JobSpec } from '../manifest/model.js';
 import { err, ok, type Result } from '../util/result.js';
 import { usageLimitReset } from './codex/usage-limit.js';
 import { codexRehearsal } from './codex/rehearsal/index.js';
+import { exportCodexSession, importCodexSession } from './codex/session-files.js';
 
 /**
  * The longest prompt passed as one argument, in bytes: Linux caps a single argv element at
@@ -102,4 +103,6 @@ export const codexAdapter: AgentAdapter = {
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,
   rehearsal: codexRehearsal,
+  exportSession: exportCodexSession,
+  importSession: importCodexSession,
 };

@@ -305,7 +305,10 @@ program
 program
   .command('resume')
   .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
-  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run (with --from: the job name)')
+  .option('--from <folder>', "continue from a copy of the job's run folder (a shard's output, a merged folder) made on another machine")
+  .option('--workdir <dir>', "with --from: the checkout to continue in (default: the manifest's workdir of the job)")
+  .option('--manifest <file>', "with --from: the manifest with the job (default: the run's, else ./jobs.yaml)")
   .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
   .option('--detach', 'run in the background: print the new run id and folder, and exit')
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
@@ -315,6 +318,23 @@ program
   .action(async (job: string, flags: Record<string, unknown>) => {
     const { resumeCommand } = await import('./resume-command.js');
     exitWith(await resumeCommand(job, flags));
+  });
+
+program
+  .command('k8s')
+  .description('print a Kubernetes Indexed Job that runs the manifest in N shards (pods run codex-run --shard auto), or with --merge the Job that merges them')
+  .argument('<manifest>', 'the manifest, as the path the container sees')
+  .option('--shards <n>', 'how many shards (pods)')
+  .option('--image <image>', 'the container image with codex-run, the agent CLIs and the checkout')
+  .option('--name <name>', "the Job's name (a DNS-1123 label)", 'codex-run')
+  .option('--namespace <ns>', 'the namespace to put the Jobs in')
+  .option('--pvc <claim>', 'a PersistentVolumeClaim for /results (default: an emptyDir, lost with the pod)')
+  .option('--secret <name>', "the Secret whose keys become the agent's environment (default: <name>-secrets)")
+  .option('--merge', 'print the merge Job instead (run it once the shards have ended)')
+  .option('--out <file>', 'write the YAML to this file instead of stdout')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { k8sCommand } = await import('./k8s-command.js');
+    exitWith(await k8sCommand(manifest, flags));
   });
 
 program

@@ -55,7 +55,17 @@ export interface RunManifestOptions {
    * (the agent's resume launch), recorded in the report as `resumedFrom`. With `rehearse`,
    * `agentHome` is the old rehearsal's private agent home of the job, reused with its sessions.
    */
-  resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; agentHome?: string };
+  resume?: {
+    job: string;
+    sessionId: string;
+    prompt: string;
+    fromRunId: string;
+    agentHome?: string;
+    /** `resume --from`: the job runs in this folder (a checkout on this machine) instead of its manifest's workdir. */
+    workdir?: string;
+    /** `resume --from` of a rehearsal: the script turns the session already played, not played again. */
+    skipTurns?: number;
+  };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
   /** `--shard`, `--shards`, `--timings`, `--rerun-failed` (src/shard/); absent or empty: an ordinary run. */
@@ -159,10 +169,13 @@ function planResume(plan: RunPlan, resume: NonNullable<RunManifestOptions['resum
   if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: only codex jobs can`);
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
-  const launch = adapter.resumePlan(jobPlan.job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...jobPlan.job.env }, resume.sessionId, resume.prompt);
+  let job = jobPlan.job;
+  if (resume.workdir !== undefined) job = { ...job, workdir: resume.workdir };
+  if (resume.skipTurns !== undefined && job.rehearsal !== null) job = { ...job, rehearsal: job.rehearsal.slice(resume.skipTurns) };
+  const launch = adapter.resumePlan(job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...job.env }, resume.sessionId, resume.prompt);
   return ok({
     ...plan,
-    jobs: [{ ...jobPlan, launch, resumeSessionId: resume.sessionId }],
+    jobs: [{ ...jobPlan, job, launch, resumeSessionId: resume.sessionId }],
     resumedFrom: { runId: resume.fromRunId, job: resume.job, sessionId: resume.sessionId },
   });
 }
