@@ -160,6 +160,30 @@ export interface AgentAdapter {
   screenActivity?(snap: ScreenSnapshot): string | null;
   /** How `--rehearse` runs this agent offline; absent: its jobs run as they are (e.g. `command`). */
   rehearsal?: AgentRehearsal;
+  /** `codex-run doctor`: checks this agent's jobs (binary, version, ...); absent: nothing to check. */
+  doctor?(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]>;
+}
+
+/** One job `codex-run doctor` asks its adapter about: the job and the child's environment it would get. */
+export interface DoctorInput {
+  job: JobSpec;
+  env: Record<string, string>;
+}
+
+/**
+ * What `codex-run doctor` found for one job, printed as `<job> (<what>): <text>` (or
+ * `<job> (<what>): error: <text>`), each note on its own line below as `  warning: <note>`.
+ */
+export interface DoctorFinding {
+  job: string;
+  /** What the job runs, e.g. `codex exec`. */
+  what: string;
+  /** `ok` and `warning` can run; `error` cannot (doctor exits 1). */
+  severity: 'ok' | 'warning' | 'error';
+  /** The binary and its version, or why it cannot run. */
+  text: string;
+  /** Warnings about a job that can run (e.g. a version the rules were not made for). */
+  notes: string[];
 }
 
 /** A job's private agent home for a rehearsal: the agent's config pointing at the scripted server. */

@@ -2,6 +2,7 @@ import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from './a
 import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
+import { codexDoctor } from './codex/doctor.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
@@ -100,4 +101,5 @@ export const codexAdapter: AgentAdapter = {
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,
+  doctor: codexDoctor,
 };

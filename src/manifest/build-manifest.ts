@@ -124,10 +124,11 @@ const COMPLETION_KEYS = ['verify', 'until', 'maxTurns', 'continuePrompt', 'budge
 // The defaults-applied JobSpec of a job that passed every check.
 function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
   const agent = fields.agent ?? 'codex';
-  const prompt = agent === 'codex' ? fields.prompt : null;
+  // Every agent but `command` is given a prompt; `command` is given an argv.
+  const prompt = agent !== 'command' ? fields.prompt : null;
   const command = agent === 'command' ? fields.command : null;
   // The schema's conditional rules require these after defaults apply.
-  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'codex' ? 'prompt' : 'command'}`);
+  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'command' ? 'command' : 'prompt'}`);
   // Limits the manifest leaves unset come from the agent's adapter (`none` sets "no limit").
   const limits = adapterFor(agent).defaults;
   const timeoutDefaulted = fields.timeout === undefined && limits.timeoutMs !== null;

@@ -624,6 +624,7 @@ export class JobRunner {
       clock,
       bus,
       decline: plan.decline,
+      builtinRules: plan.builtinRules,
       target: {
         write: (data) => session.write(data),
         stop: (cause, stopOptions) => session.stop(cause, stopOptions),
