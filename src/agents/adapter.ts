@@ -144,6 +144,8 @@ export interface AgentAdapter {
   readonly interruptFirst: boolean;
   /** How a deny rule declines a prompt of this agent when the rule has no `send`. */
   readonly decline: SendSpec;
+  /** This job's terminal manners when they depend on the job (generic's `interruptFirst`, `decline`); absent: the two fields above. */
+  terminalFor?(job: JobSpec): TerminalManners;
   /** Rules for the agent's own screens, numbered from `firstIndex` (after the job's own rules). */
   builtinRules?(job: JobSpec, firstIndex: number): BuiltinRule[];
   /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
@@ -184,6 +186,17 @@ export interface DoctorFinding {
   text: string;
   /** Warnings about a job that can run (e.g. a version the rules were not made for). */
   notes: string[];
+}
+
+/** How a job's agent is stopped and declined. */
+export interface TerminalManners {
+  interruptFirst: boolean;
+  decline: SendSpec;
+}
+
+/** The terminal manners of `job` under `adapter`: its own when the adapter has per-job ones. */
+export function terminalOf(adapter: AgentAdapter, job: JobSpec): TerminalManners {
+  return adapter.terminalFor?.(job) ?? { interruptFirst: adapter.interruptFirst, decline: adapter.decline };
 }
 
 /** A job's private agent home for a rehearsal: the agent's config pointing at the scripted server. */

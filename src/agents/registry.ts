@@ -7,10 +7,12 @@ import type { AgentAdapter } from './adapter.js';
 import type { AgentKind } from '../manifest/model.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
+import { genericAdapter } from './generic/index.js';
 
 export const AGENTS = {
   codex: codexAdapter,
   command: commandAdapter,
+  generic: genericAdapter,
 } as const satisfies Record<AgentKind, AgentAdapter>;
 
 /** The adapter for an agent kind. */

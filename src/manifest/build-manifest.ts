@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { genericSpecOf } from '../agents/generic/options.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
@@ -152,6 +153,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
+    ...(agent === 'generic' ? { generic: genericSpecOf(fields.generic) } : {}),
     ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),

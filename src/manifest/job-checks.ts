@@ -12,7 +12,7 @@ import type { ValuePath, YamlSource } from './yaml-source.js';
 const CODEX_ONLY_FIELDS = ['prompt', 'codex', 'rehearsal', 'resume'] as const;
 
 /** Fields whose strings become arguments, environment variables or paths of a process. */
-const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume'] as const;
+const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic'] as const;
 
 /** Every problem of this kind in the manifest's `defaults:` and jobs. */
 export function jobProblems(source: YamlSource, root: Record<string, unknown>): Diagnostic[] {
@@ -34,6 +34,7 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
     if (job === null) continue;
     diagnostics.push(...nulProblems(source, job, ['jobs', name]));
     const agent = job['agent'] ?? defaults?.['agent'] ?? 'codex';
+    diagnostics.push(...genericProblems(source, name, agent, job, defaults));
     if (agent === 'command') {
       for (const field of CODEX_ONLY_FIELDS) {
         if (job[field] === undefined) continue;
@@ -55,6 +56,28 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
     }
   }
   return diagnostics;
+}
+
+// `agent: generic` needs `generic.argv` (in the job or in `defaults:`); other agents never read `generic:`.
+function genericProblems(source: YamlSource, name: string, agent: unknown, job: Record<string, unknown>, defaults: Record<string, unknown> | null): Diagnostic[] {
+  const own = asRecord(job['generic']);
+  const inherited = asRecord(defaults?.['generic']);
+  if (agent !== 'generic') {
+    if (job['generic'] === undefined) return [];
+    return [
+      source.diagnostic(['jobs', name, 'generic'], `'generic' is only for 'agent: generic' jobs, and job ${quote(name)} is 'agent: ${String(agent)}': it would be ignored`, {
+        part: 'key',
+        hint: "remove 'generic', or add 'agent: generic' to the job",
+      }),
+    ];
+  }
+  if (own?.['argv'] !== undefined || inherited?.['argv'] !== undefined) return [];
+  const example = "generic: { argv: [my-agent, --prompt, \"{prompt}\"] }";
+  if (job['generic'] !== undefined) {
+    return [source.diagnostic(['jobs', name, 'generic'], `job ${quote(name)} has no 'generic.argv': agent: generic needs the agent's argv`, { part: 'key', hint: `e.g. ${example}` })];
+  }
+  const at = job['agent'] !== undefined ? ['jobs', name, 'agent'] : ['jobs', name];
+  return [source.diagnostic(at, `job ${quote(name)} is 'agent: generic' but has no 'generic:' section: it needs the agent's argv`, { ...(job['agent'] === undefined ? { part: 'key' as const } : {}), hint: `add ${example} to the job, or to 'defaults:'` })];
 }
 
 // NUL characters in the strings a process would be given, each located at its value.

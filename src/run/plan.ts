@@ -1,4 +1,4 @@
-import type { BuiltinRule, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import { terminalOf, type BuiltinRule, type LaunchPlan, type LaunchProblem } from '../agents/adapter.js';
 import type { SendSpec } from '../session/policies/spec.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobSpec, Manifest } from '../manifest/model.js';
@@ -71,11 +71,12 @@ export function planRun(manifest: Manifest, options: PlanOptions): Result<RunPla
     const adapter = adapterFor(job.agent);
     const launch = adapter.plan(job, { ...base, ...job.env });
     const adapterEnv = launch.ok ? launch.value.env : {};
+    const { interruptFirst, decline } = terminalOf(adapter, job);
     return {
       job,
       launch,
-      interruptFirst: adapter.interruptFirst,
-      decline: adapter.decline,
+      interruptFirst,
+      decline,
       builtinRules: adapter.builtinRules?.(job, job.supervision.answers.length) ?? [],
       env: { ...base, ...adapterEnv, ...job.env },
       envKeys: [...new Set([...Object.keys(adapterEnv), ...Object.keys(job.env)])].sort(),
