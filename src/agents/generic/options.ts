@@ -108,7 +108,7 @@ export function parseGenericOptions(raw: unknown): Result<GenericOptions, Generi
         const argv = parseArgv(value, [key], add);
         if (argv === null) break;
         if (!argv.some((arg) => arg.includes(SESSION_PLACEHOLDER))) {
-          add([key], `expected the resume argv to name the session with ${quote(SESSION_PLACEHOLDER)}, found none in ${describeValue(argv)}`, 'a resume continues one session by its id, e.g. [my-agent, --resume, "{session}", "{prompt}"]');
+          add([key], `expected the resume argv to name the session with ${quote(SESSION_PLACEHOLDER)}, found none in ${JSON.stringify(argv)}`, 'a resume continues one session by its id, e.g. [my-agent, --resume, "{session}", "{prompt}"]');
         } else {
           out.resume = argv;
         }
