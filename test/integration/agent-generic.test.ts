@@ -179,6 +179,28 @@ jobs:
   assert.deepEqual(history(dir, id), [`${id} new: write:first.txt stall`, `${id} resume: write:later.txt`]);
 });
 
+test('generic: an agent that stays open after its work is closed as succeeded once its `done` pattern shows', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const { code, out } = await run(
+    dir,
+    `version: 1
+jobs:
+  acme:
+    agent: generic
+    prompt: "write:notes.txt stay"
+    generic:
+      argv: [${AGENT}, --prompt, "{prompt}"]
+      done: "^Task complete\\\\.$"
+    idle: { kill: 30s }
+`,
+  );
+  assert.equal(code, 0, out);
+  const job = onlyJob(report(runs(dir)[0]!));
+  assert.equal(job.status, 'succeeded');
+  assert.match(out, /done pattern/);
+  assert.ok(existsSync(path.join(dir, 'notes.txt')));
+});
+
 test('generic: --dry-run shows the argv with the prompt in place, appended when there is no {prompt}, and an id chosen for {session}', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const { code, out } = await run(

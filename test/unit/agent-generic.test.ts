@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fillArgv, namesSession } from '../../src/agents/generic/argv.js';
-import { GenericMonitor } from '../../src/agents/generic/monitor.js';
+import { DONE_LINGER_MS, GenericMonitor } from '../../src/agents/generic/monitor.js';
+import type { StopCause } from '../../src/session/job-session.js';
 import { genericSpecOf, mergeGenericOptions, parseGenericOptions } from '../../src/agents/generic/options.js';
 import { absoluteGlob, capture, newestFile, sessionIdFromFile } from '../../src/agents/generic/session-id.js';
 import type { JobFacts } from '../../src/run/events.js';
@@ -91,6 +92,7 @@ test('monitor: each new id in a line is reported once; a resumed run that shows 
       session: { kind: 'output', pattern: '^session: (\\S+)' },
       fullScreen: false,
       knownId,
+      done: null,
     });
     assert.ok(monitor.prepare().ok);
     return { monitor, facts };
@@ -116,4 +118,40 @@ test('monitor: each new id in a line is reported once; a resumed run that shows 
   assert.deepEqual(chosen.facts, [{ sessionId: 'U' }], 'an id chosen up front is known from the start');
   await chosen.monitor.finish(exit);
   assert.deepEqual(chosen.facts, [{ sessionId: 'U' }]);
+});
+
+test('monitor: the done pattern closes a lingering agent as succeeded after DONE_LINGER_MS, once; an exit first cancels it', { timeout: 5_000 }, async () => {
+  const clock = new FakeClock();
+  const make = (): { monitor: GenericMonitor; stops: StopCause[] } => {
+    const stops: StopCause[] = [];
+    const monitor = new GenericMonitor({
+      clock,
+      target: { facts: () => {}, blocked: () => {}, stop: (cause) => stops.push(cause) },
+      session: null,
+      fullScreen: false,
+      knownId: null,
+      done: '^Task complete',
+    });
+    assert.ok(monitor.prepare().ok);
+    assert.equal(monitor.wantsLines, true, 'lines are read for the done pattern');
+    return { monitor, stops };
+  };
+  const lingering = make();
+  lingering.monitor.onLine('working on Task complete soon');
+  lingering.monitor.onLine('Task complete.');
+  lingering.monitor.onLine('Task complete.');
+  clock.advance(DONE_LINGER_MS - 1);
+  assert.equal(lingering.stops.length, 0);
+  clock.advance(1);
+  assert.equal(lingering.stops.length, 1);
+  assert.equal(lingering.stops[0]?.status, 'succeeded');
+  clock.advance(DONE_LINGER_MS * 2);
+  assert.equal(lingering.stops.length, 1);
+
+  const exiting = make();
+  exiting.monitor.onLine('Task complete.');
+  await exiting.monitor.finish({ exitCode: 0, signal: null });
+  clock.advance(DONE_LINGER_MS * 2);
+  assert.equal(exiting.stops.length, 0, 'the agent exited by itself');
+  assert.equal(clock.timerCount, 0);
 });

@@ -74,6 +74,7 @@ function launch(job: JobSpec, env: Record<string, string>, prompt: string, resum
         ...context,
         session: source,
         fullScreen: spec.fullScreen,
+        done: spec.done,
         knownId: session === null ? null : { id: session, chosen: chosen !== null },
       }),
   });

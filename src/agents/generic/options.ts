@@ -8,13 +8,14 @@
  *     argv: [acme-agent, --prompt, "{prompt}"]             # {prompt}: the job's prompt, one element
  *     resume: [acme-agent, --resume, "{session}", "{prompt}"]
  *     session: { pattern: "session: ([0-9a-f-]{36})" }      # or { file: "~/.acme/*.json", pattern? }
+ *     done: "^Task complete"                                # a TUI that stays open: its turn is over
  *     fullScreen: false
  *     interruptFirst: true
  *     decline: { keys: [esc] }
  *     env: { ACME_NO_UPDATE_CHECK: "1" }
  */
 import { describeValue, joinList, quote } from '../../manifest/describe-value.js';
-import { compileCapture } from '../../session/policies/pattern.js';
+import { compileCapture, compilePattern } from '../../session/policies/pattern.js';
 import { parseSendSpec, type SendSpec } from '../../session/policies/spec.js';
 import { err, ok, type Result } from '../../util/result.js';
 
@@ -44,6 +45,12 @@ export interface GenericSpec {
   resume: string[] | null;
   /** Where the session id comes from; null: none (the job cannot resume). */
   session: SessionSource | null;
+  /**
+   * An RE2 pattern that means the agent's work is done although its process stays (a TUI back at
+   * its prompt): matched against each output line (and the screen when full-screen), it closes
+   * the job as succeeded; null: the job ends when the agent exits.
+   */
+  done: string | null;
   /** The agent draws a full screen (a TUI): transcripts and live lines read its screen. */
   fullScreen: boolean;
   /** The stop ladder starts with Ctrl-C typed into the terminal. */
@@ -59,6 +66,7 @@ export interface GenericOptions {
   argv?: string[];
   resume?: string[];
   session?: SessionSource;
+  done?: string;
   fullScreen?: boolean;
   interruptFirst?: boolean;
   decline?: SendSpec;
@@ -73,7 +81,7 @@ export interface GenericOptionProblem {
   span?: { start: number; end: number };
 }
 
-const KEYS = ['argv', 'resume', 'session', 'fullScreen', 'interruptFirst', 'decline', 'env'] as const;
+const KEYS = ['argv', 'resume', 'session', 'done', 'fullScreen', 'interruptFirst', 'decline', 'env'] as const;
 
 /** What a full-screen agent's dialogs take as "no" when `decline` is not set: Esc, as codex, Claude Code and Gemini CLI do. */
 const DECLINE_FULL_SCREEN: SendSpec = { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] };
@@ -117,6 +125,16 @@ export function parseGenericOptions(raw: unknown): Result<GenericOptions, Generi
       case 'session': {
         const session = parseSession(value, add);
         if (session !== null) out.session = session;
+        break;
+      }
+      case 'done': {
+        if (typeof value !== 'string' || value === '') {
+          add([key], `expected a regular expression (RE2) that matches what the agent shows when its work is done, found ${describeValue(value)}`);
+          break;
+        }
+        const compiled = compilePattern(value, { ignoreCase: false });
+        if (!compiled.ok) add([key], compiled.error.message, compiled.error.hint, compiled.error.at ?? undefined);
+        else out.done = value;
         break;
       }
       case 'fullScreen':
@@ -167,6 +185,7 @@ export function genericSpecOf(options: GenericOptions | undefined): GenericSpec 
     argv: o.argv,
     resume: o.resume ?? null,
     session: o.session ?? null,
+    done: o.done ?? null,
     fullScreen,
     interruptFirst: o.interruptFirst ?? true,
     decline: o.decline ?? (fullScreen ? DECLINE_FULL_SCREEN : DECLINE_LINES),
