@@ -280,3 +280,35 @@ jobs:
   }
   assert.doesNotMatch(out, /\n\s+at /, 'no stack trace');
 });
+
+test('generic: doctor shows each generic job\'s program, warns about a resume that cannot happen, fails on a missing program', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const { code, out } = await run(
+    dir,
+    `version: 1
+jobs:
+  acme:
+    agent: generic
+    prompt: x
+${BY_OUTPUT}  never-resumed:
+    agent: generic
+    prompt: x
+    generic: { argv: [${AGENT}] }
+    resume: { max: 1 }
+  lint:
+    agent: command
+    command: ["true"]
+`,
+    ['doctor', 'jobs.yaml'],
+  );
+  assert.equal(code, 0, out);
+  assert.deepEqual(out.trimEnd().split('\n'), [
+    'jobs.yaml: 2 generic jobs',
+    `acme (generic generic-agent.js): ${AGENT} (no version check: codex-run has no rules made for this agent)`,
+    `never-resumed (generic generic-agent.js): ${AGENT} (no version check: codex-run has no rules made for this agent)`,
+    '  warning: the job has `resume:` but `generic.resume` is not set: it is never resumed',
+  ]);
+  const missing = await run(dir, 'version: 1\njobs:\n  gone:\n    agent: generic\n    prompt: x\n    generic: { argv: [no-such-agent-cli] }\n', ['doctor', 'jobs.yaml']);
+  assert.equal(missing.code, 1, missing.out);
+  assert.match(missing.out, /^gone \(generic no-such-agent-cli\): error: generic\.argv\[0\]: no executable 'no-such-agent-cli' on the job's PATH$/m);
+});
