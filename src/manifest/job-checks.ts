@@ -71,13 +71,22 @@ function genericProblems(source: YamlSource, name: string, agent: unknown, job: 
       }),
     ];
   }
-  if (own?.['argv'] !== undefined || inherited?.['argv'] !== undefined) return [];
+  const problems: Diagnostic[] = [];
+  if (job['rehearsal'] !== undefined) {
+    problems.push(
+      source.diagnostic(['jobs', name, 'rehearsal'], `'rehearsal' scripts a model for the agents codex-run knows, and job ${quote(name)} is 'agent: generic': it would be ignored`, {
+        part: 'key',
+        hint: "remove 'rehearsal'; under --rehearse a generic job runs as it is (point its argv at a stand-in to rehearse it)",
+      }),
+    );
+  }
+  if (own?.['argv'] !== undefined || inherited?.['argv'] !== undefined) return problems;
   const example = "generic: { argv: [my-agent, --prompt, \"{prompt}\"] }";
   if (job['generic'] !== undefined) {
-    return [source.diagnostic(['jobs', name, 'generic'], `job ${quote(name)} has no 'generic.argv': agent: generic needs the agent's argv`, { part: 'key', hint: `e.g. ${example}` })];
+    return [...problems, source.diagnostic(['jobs', name, 'generic'], `job ${quote(name)} has no 'generic.argv': agent: generic needs the agent's argv`, { part: 'key', hint: `e.g. ${example}` })];
   }
   const at = job['agent'] !== undefined ? ['jobs', name, 'agent'] : ['jobs', name];
-  return [source.diagnostic(at, `job ${quote(name)} is 'agent: generic' but has no 'generic:' section: it needs the agent's argv`, { ...(job['agent'] === undefined ? { part: 'key' as const } : {}), hint: `add ${example} to the job, or to 'defaults:'` })];
+  return [...problems, source.diagnostic(at, `job ${quote(name)} is 'agent: generic' but has no 'generic:' section: it needs the agent's argv`, { ...(job['agent'] === undefined ? { part: 'key' as const } : {}), hint: `add ${example} to the job, or to 'defaults:'` })];
 }
 
 // NUL characters in the strings a process would be given, each located at its value.

@@ -3,9 +3,9 @@
 // `generic:` section alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixture } from '../helpers/paths.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -256,6 +256,11 @@ jobs:
     agent: command
     command: ["true"]
     generic: { argv: [acme] }
+  e:
+    agent: generic
+    prompt: x
+    generic: { argv: [acme] }
+    rehearsal: [{ say: hi }]
 `,
     ['validate', 'jobs.yaml'],
   );
@@ -271,6 +276,7 @@ jobs:
     ['jobs.yaml:18:23', /expected a string, found a number 3/],
     ['jobs.yaml:20:12', /job "c" is 'agent: generic' but has no 'generic:' section/],
     ['jobs.yaml:25:5', /'generic' is only for 'agent: generic' jobs/],
+    ['jobs.yaml:30:5', /'rehearsal' .* is 'agent: generic': it would be ignored/],
   ];
   for (const [at, message] of expected) {
     assert.ok(
@@ -311,4 +317,19 @@ ${BY_OUTPUT}  never-resumed:
   const missing = await run(dir, 'version: 1\njobs:\n  gone:\n    agent: generic\n    prompt: x\n    generic: { argv: [no-such-agent-cli] }\n', ['doctor', 'jobs.yaml']);
   assert.equal(missing.code, 1, missing.out);
   assert.match(missing.out, /^gone \(generic no-such-agent-cli\): error: generic\.argv\[0\]: no executable 'no-such-agent-cli' on the job's PATH$/m);
+});
+
+test('examples/generic.yaml runs offline as shipped: the stand-in agent is approved by rule, writes NOTES.md, and resumes by id', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  cpSync(path.join(repoRoot, 'examples'), dir, { recursive: true });
+  const first = await runCli(['generic.yaml'], { cwd: dir, deadlineMs: 45_000 });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const job = onlyJob(report(runs(dir)[0]!));
+  assert.match(job.sessionId ?? '', UUID);
+  const resumed = await runCli(['resume', 'acme-notes', '--prompt', 'Add a second line'], { cwd: dir, deadlineMs: 45_000 });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(readFileSync(path.join(dir, 'workspace', 'NOTES.md'), 'utf8').trimEnd().split('\n'), [
+    `- acme-agent (session ${job.sessionId}): Describe this folder in NOTES.md`,
+    `- acme-agent (session ${job.sessionId}): Add a second line`,
+  ]);
 });
