@@ -113,6 +113,25 @@ ${BY_OUTPUT}    answers:
   assert.equal(existsSync(path.join(dir, 'after.txt')), false, 'the agent stopped at the declined step');
 });
 
+test('generic: a question no rule answers is recognised by the shared classifier: blocked, then failed as waiting-for-input', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const { code, out } = await run(
+    dir,
+    `version: 1
+jobs:
+  acme:
+    agent: generic
+    prompt: "ask:deploy write:deployed.txt"
+${BY_OUTPUT}    idle: { blockedAfter: 1s, onBlocked: fail }
+`,
+  );
+  assert.equal(code, 1, out);
+  const job = onlyJob(report(runs(dir)[0]!));
+  assert.equal(job.reason, 'waiting-for-input');
+  assert.match(out, /Allow running `deploy`\? \[y\/n\]/);
+  assert.equal(existsSync(path.join(dir, 'deployed.txt')), false);
+});
+
 test('generic: a stall is stopped by the idle ladder and resumed by its exact id; the agent continues its own history', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const { code, out } = await run(
