@@ -90,6 +90,7 @@ export const codexAdapter: AgentAdapter = {
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
   answerDelayMs: CODEX_ANSWER_DELAY_MS,
   builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
+  doctor: codexDoctor,
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);
@@ -101,5 +102,4 @@ export const codexAdapter: AgentAdapter = {
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,
-  doctor: codexDoctor,
 };
