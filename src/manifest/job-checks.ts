@@ -72,6 +72,14 @@ function genericProblems(source: YamlSource, name: string, agent: unknown, job: 
     ];
   }
   const problems: Diagnostic[] = [];
+  if (job['command'] !== undefined) {
+    problems.push(
+      source.diagnostic(['jobs', name, 'command'], `'command' is only for 'agent: command' jobs, and job ${quote(name)} is 'agent: generic': it would be ignored`, {
+        part: 'key',
+        hint: "put the agent's program and arguments in 'generic.argv' instead",
+      }),
+    );
+  }
   if (job['rehearsal'] !== undefined) {
     problems.push(
       source.diagnostic(['jobs', name, 'rehearsal'], `'rehearsal' scripts a model for the agents codex-run knows, and job ${quote(name)} is 'agent: generic': it would be ignored`, {

@@ -280,6 +280,7 @@ jobs:
     prompt: x
     generic: { argv: [acme] }
     rehearsal: [{ say: hi }]
+    command: [acme]
 `,
     ['validate', 'jobs.yaml'],
   );
@@ -296,6 +297,7 @@ jobs:
     ['jobs.yaml:20:12', /job "c" is 'agent: generic' but has no 'generic:' section/],
     ['jobs.yaml:25:5', /'generic' is only for 'agent: generic' jobs/],
     ['jobs.yaml:30:5', /'rehearsal' .* is 'agent: generic': it would be ignored/],
+    ['jobs.yaml:31:5', /'command' is only for 'agent: command' jobs, and job "e" is 'agent: generic'/],
   ];
   for (const [at, message] of expected) {
     assert.ok(
