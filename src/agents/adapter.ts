@@ -162,6 +162,8 @@ export interface AgentAdapter {
   screenActivity?(snap: ScreenSnapshot): string | null;
   /** How `--rehearse` runs this agent offline; absent: its jobs run as they are (e.g. `command`). */
   rehearsal?: AgentRehearsal;
+  /** More `--dry-run` lines for a job, after its argv (e.g. generic's resume argv and session-id source). */
+  describe?(job: JobSpec): Array<{ label: string; text: string }>;
   /** `codex-run doctor`: checks this agent's jobs (binary, version, ...); absent: nothing to check. */
   doctor?(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]>;
 }

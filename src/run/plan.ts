@@ -20,6 +20,8 @@ export interface JobPlan {
   envKeys: string[];
   /** `codex-run resume`: the first attempt resumes this session (it must report the same id). */
   resumeSessionId?: string;
+  /** The adapter's extra `--dry-run` lines for this job; absent: none. */
+  agentLines?: Array<{ label: string; text: string }>;
 }
 
 /** What a run will do, before anything is started. */
@@ -80,6 +82,7 @@ export function planRun(manifest: Manifest, options: PlanOptions): Result<RunPla
       builtinRules: adapter.builtinRules?.(job, job.supervision.answers.length) ?? [],
       env: { ...base, ...adapterEnv, ...job.env },
       envKeys: [...new Set([...Object.keys(adapterEnv), ...Object.keys(job.env)])].sort(),
+      ...(adapter.describe === undefined ? {} : { agentLines: adapter.describe(job) }),
     };
   });
   const concurrency = Math.max(1, options.concurrency ?? manifest.concurrency);

@@ -242,6 +242,9 @@ ${BY_OUTPUT}  appended:
   );
   assert.equal(code, 0, out);
   assert.match(out, new RegExp(`argv: +${AGENT} --prompt 'fix it; rm -rf / \\{session\\}'\\n`));
+  assert.match(out, new RegExp(`  resume: +${AGENT} --resume \\{session\\} \\{prompt\\}\\n  session: from the output: /\\^session: \\(\\\\S\\+\\)\\$/\\n`));
+  assert.match(out, /  resume: +none \(no generic\.resume\)\n  session: none \(the job cannot resume\)\n/);
+  assert.match(out, /  session: chosen by codex-run up front/);
   assert.match(out, new RegExp(`argv: +${AGENT} '-v looks like a flag'\\n`));
   assert.match(out, new RegExp(`argv: +${AGENT} --session-id [0-9a-f-]{36} --prompt go\\n`));
 });

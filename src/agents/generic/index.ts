@@ -102,6 +102,23 @@ async function doctor(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]> {
   });
 }
 
+// `--dry-run`: how the job resumes, where its session id comes from, and its done pattern.
+function describe(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = specOf(job);
+  const quoted = (argv: readonly string[]): string => argv.map((arg) => (/^[A-Za-z0-9_./:=@{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+  const source = spec.session;
+  const session =
+    namesSession(spec.argv) ? 'chosen by codex-run up front ({session} in argv)'
+    : source === null ? 'none (the job cannot resume)'
+    : source.kind === 'output' ? `from the output: /${source.pattern}/`
+    : `from the newest file written during the attempt matching ${source.glob}${source.pattern === null ? ' (its name)' : `: /${source.pattern}/`}`;
+  return [
+    { label: 'resume', text: spec.resume === null ? 'none (no generic.resume)' : quoted(spec.resume) },
+    { label: 'session', text: session },
+    ...(spec.done === null ? [] : [{ label: 'done', text: `/${spec.done}/ closes the job as succeeded` }]),
+  ];
+}
+
 /** The `agent: generic` adapter. */
 export const genericAdapter: AgentAdapter = {
   kind: 'generic',
@@ -120,6 +137,7 @@ export const genericAdapter: AgentAdapter = {
   },
   resumePlan: (job, env, sessionId, prompt) => launch(job, env, prompt, sessionId),
   fullScreen: (job) => specOf(job).fullScreen,
+  describe,
   doctor,
 };
 
