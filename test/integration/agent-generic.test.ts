@@ -187,6 +187,7 @@ jobs:
   assert.equal(first.reason, 'idle-killed');
   const id = first.sessionId ?? '';
   assert.match(id, UUID, 'the id read from the session file');
+  assert.match(out, /Next: Resume it: `codex-run resume acme`\n/, 'no codex command to resume a generic agent by hand');
 
   const resumed = await runCli(['resume', 'acme', '--prompt', 'write:later.txt'], { cwd: dir, deadlineMs: 45_000 });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
