@@ -88,6 +88,21 @@ function genericProblems(source: YamlSource, name: string, agent: unknown, job: 
       }),
     );
   }
+  // A job's own `resume:` must be able to happen (one inherited from `defaults:` may be meant for other agents; doctor warns).
+  if (job['resume'] !== undefined && (own !== null || inherited !== null)) {
+    const has = (key: string): boolean => own?.[key] !== undefined || inherited?.[key] !== undefined;
+    const argv = own?.['argv'] ?? inherited?.['argv'];
+    const chosen = Array.isArray(argv) && argv.some((arg) => typeof arg === 'string' && arg.includes('{session}'));
+    const missing = !has('resume') ? "'generic.resume' (the argv that continues a session)" : !has('session') && !chosen ? "'generic.session' (where the session id comes from)" : null;
+    if (missing !== null) {
+      problems.push(
+        source.diagnostic(['jobs', name, 'resume'], `job ${quote(name)} has 'resume:' but no ${missing}: it could never be resumed`, {
+          part: 'key',
+          hint: 'e.g. generic: { resume: [my-agent, --resume, "{session}", "{prompt}"], session: { pattern: "session: (\\S+)" } }',
+        }),
+      );
+    }
+  }
   if (own?.['argv'] !== undefined || inherited?.['argv'] !== undefined) return problems;
   const example = "generic: { argv: [my-agent, --prompt, \"{prompt}\"] }";
   if (job['generic'] !== undefined) {

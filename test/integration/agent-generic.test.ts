@@ -285,6 +285,11 @@ jobs:
     generic: { argv: [acme] }
     rehearsal: [{ say: hi }]
     command: [acme]
+  f:
+    agent: generic
+    prompt: x
+    generic: { argv: [acme], resume: [acme, "{session}"] }
+    resume: { max: 1 }
 `,
     ['validate', 'jobs.yaml'],
   );
@@ -302,6 +307,7 @@ jobs:
     ['jobs.yaml:25:5', /'generic' is only for 'agent: generic' jobs/],
     ['jobs.yaml:30:5', /'rehearsal' .* is 'agent: generic': it would be ignored/],
     ['jobs.yaml:31:5', /'command' is only for 'agent: command' jobs, and job "e" is 'agent: generic'/],
+    ['jobs.yaml:36:5', /job "f" has 'resume:' but no 'generic.session' \(where the session id comes from\): it could never be resumed/],
   ];
   for (const [at, message] of expected) {
     assert.ok(
@@ -317,6 +323,8 @@ test('generic: doctor shows each generic job\'s program, warns about a resume th
   const { code, out } = await run(
     dir,
     `version: 1
+defaults:
+  resume: { max: 1 }
 jobs:
   acme:
     agent: generic
@@ -325,7 +333,6 @@ ${BY_OUTPUT}  never-resumed:
     agent: generic
     prompt: x
     generic: { argv: [${AGENT}] }
-    resume: { max: 1 }
   lint:
     agent: command
     command: ["true"]
