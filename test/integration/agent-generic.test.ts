@@ -318,7 +318,7 @@ jobs:
   assert.doesNotMatch(out, /\n\s+at /, 'no stack trace');
 });
 
-test('generic: doctor shows each generic job\'s program, warns about a resume that cannot happen, fails on a missing program', { timeout: 60_000 }, async () => {
+test('generic: doctor asks each agent about its jobs: each generic job\'s program (beside codex\'s version check), warns about a resume that cannot happen, fails on a missing program', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const { code, out } = await run(
     dir,
@@ -336,15 +336,19 @@ ${BY_OUTPUT}  never-resumed:
   lint:
     agent: command
     command: ["true"]
+  codex-too:
+    prompt: x
+    codex: { bin: ${fixture('codex-full-auto.sh')} }
 `,
     ['doctor', 'jobs.yaml'],
   );
   assert.equal(code, 0, out);
   assert.deepEqual(out.trimEnd().split('\n'), [
-    'jobs.yaml: 2 generic jobs',
+    'jobs.yaml: 2 generic jobs, 1 codex job',
     `acme (generic generic-agent.js): ${AGENT} (no version check: codex-run has no rules made for this agent)`,
     `never-resumed (generic generic-agent.js): ${AGENT} (no version check: codex-run has no rules made for this agent)`,
     '  warning: the job has `resume:` but `generic.resume` is not set: it is never resumed',
+    `codex-too (codex exec): ${fixture('codex-full-auto.sh')} (the job's codex.bin), codex-cli 0.169.0`,
   ]);
   const missing = await run(dir, 'version: 1\njobs:\n  gone:\n    agent: generic\n    prompt: x\n    generic: { argv: [no-such-agent-cli] }\n', ['doctor', 'jobs.yaml']);
   assert.equal(missing.code, 1, missing.out);
