@@ -132,6 +132,34 @@ ${BY_OUTPUT}    idle: { blockedAfter: 1s, onBlocked: fail }
   assert.equal(existsSync(path.join(dir, 'deployed.txt')), false);
 });
 
+test('generic: deny rules decline as the job says: Esc for a full-screen agent by default, or generic.decline', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const { code, out } = await run(
+    dir,
+    `version: 1
+defaults:
+  agent: generic
+  prompt: ignored
+  answers:
+    - match: "1\\\\. Yes, proceed"
+      action: deny
+jobs:
+  by-default:
+    generic: { argv: [node, ${fixture('agent-menu.js')}], fullScreen: true }
+  by-keys:
+    generic: { argv: [node, ${fixture('agent-menu.js')}], decline: { keys: [down, enter] } }
+`,
+  );
+  assert.equal(code, 0, out);
+  const runDir = runs(dir)[0]!;
+  const jobs = new Map(report(runDir).jobs.map((j) => [j.name, j]));
+  const sent = (name: string): Array<string | null> => (jobs.get(name)?.interventions ?? []).filter((i) => i.kind === 'deny').map((i) => i.sent);
+  assert.deepEqual(sent('by-default'), ['\\x1b']);
+  assert.deepEqual(sent('by-keys'), ['\\x1b[B\\r']);
+  assert.match(readFileSync(path.join(runDir, jobs.get('by-default')!.transcriptFile), 'utf8'), /selected: cancelled/);
+  assert.match(readFileSync(path.join(runDir, jobs.get('by-keys')!.transcriptFile), 'utf8'), /selected: 2\. No, cancel/);
+});
+
 test('generic: a stall is stopped by the idle ladder and resumed by its exact id; the agent continues its own history', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const { code, out } = await run(
