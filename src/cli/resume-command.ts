@@ -15,7 +15,8 @@ async function rehearsalHome(runDir: string, job: string): Promise<string | null
 }
 
 /**
- * `codex-run resume JOB [--prompt TEXT]`: continues a past codex job by its session id, as a
+ * `codex-run resume JOB [--prompt TEXT]`: continues a past agent job (codex, generic with
+ * `generic.resume`, ...) by its session id, as a
  * new run (in the same runs folder) linked to the old one (`resumedFrom` in its report). The
  * job runs from its manifest as it is now, with the same environment (so the same CODEX_HOME);
  * a rehearsed job is rehearsed again with its old rehearsal home and sessions.

@@ -12,6 +12,8 @@ import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fie
 import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
+import { mergeGeneric, resolveGeneric } from './generic-fields.js';
+import type { GenericOptions } from '../agents/generic/options.js';
 import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
 import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
@@ -70,6 +72,8 @@ export interface RawJobFields {
   rehearsal?: unknown[];
   // How codex runs (src/manifest/codex-fields.ts).
   codex?: Record<string, unknown>;
+  // How an agent codex-run has no adapter for runs (src/manifest/generic-fields.ts).
+  generic?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
@@ -113,6 +117,7 @@ export interface ResolvedJobFields {
   resume: ResumeSpec;
   rehearsal: Turn[];
   codex: CodexOptions;
+  generic: GenericOptions;
   secrets: string[];
   isolation: Isolation;
   worktree: WorktreeOptions;
@@ -192,6 +197,7 @@ const FIELD_RULES: FieldRules = {
   resume: { resolve: resolveResume },
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
+  generic: { resolve: resolveGeneric, merge: mergeGeneric, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
   isolation: { resolve: resolveIsolation },

@@ -221,10 +221,16 @@ function shellWord(text: string): string {
 
 function resumeSteps(job: ReportJob): string[] {
   const steps = [`Resume it: \`codex-run resume ${shellWord(job.name)}\``];
-  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`.
+  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`; other
+  // agents (generic ones) have their own resume command, which only `codex-run resume` knows.
   const exec = job.argv.slice(1).includes('exec');
-  if (job.sessionId !== null) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
+  if (job.sessionId !== null && runsCodexBinary(job)) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
   return steps;
+}
+
+// The codex binary is the program, or what the stdin launcher (`/bin/sh -c … <file> <codex>`) runs.
+function runsCodexBinary(job: ReportJob): boolean {
+  return job.argv.slice(0, 5).some((arg) => /(?:^|\/)codex(?:\.js)?$/.test(arg));
 }
 
 /** What to do next, for the job's reason. */

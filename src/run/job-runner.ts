@@ -647,6 +647,7 @@ export class JobRunner {
       clock,
       bus,
       decline: plan.decline,
+      builtinRules: plan.builtinRules,
       target: {
         write: (data) => session.write(data),
         stop: (cause, stopOptions) => session.stop(cause, stopOptions),

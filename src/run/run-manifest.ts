@@ -166,7 +166,7 @@ function planResume(plan: RunPlan, resume: NonNullable<RunManifestOptions['resum
   const jobPlan = plan.jobs.find((p) => p.job.name === resume.job);
   if (jobPlan === undefined) return err(`job '${resume.job}' is not in ${plan.manifest.file}`);
   const adapter = adapterFor(jobPlan.job.agent);
-  if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: only codex jobs can`);
+  if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: its agent has no resume by session id`);
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
   let job = jobPlan.job;
