@@ -385,7 +385,8 @@ ${BY_OUTPUT}  never-resumed:
 
 test('examples/generic.yaml runs offline as shipped: the stand-in agent is approved by rule, writes NOTES.md, and resumes by id', { timeout: 90_000 }, async () => {
   const dir = tempDir();
-  cpSync(path.join(repoRoot, 'examples'), dir, { recursive: true });
+  // Only what a fresh clone has: no NOTES.md left by running the other examples here.
+  cpSync(path.join(repoRoot, 'examples'), dir, { recursive: true, filter: (from) => !/workspace[\\/](NOTES\.md|DATE\.txt)$/.test(from) });
   const first = await runCli(['generic.yaml'], { cwd: dir, deadlineMs: 45_000 });
   assert.equal(first.code, 0, first.stdout + first.stderr);
   const job = onlyJob(report(runs(dir)[0]!));
