@@ -16,3 +16,8 @@ export { renderMarkdownReport } from './report/markdown-report.js';
 export { renderJunitReport } from './report/junit-report.js';
 export { renderHtmlReport } from './report/html-report.js';
 export { explainFailure, type FailureExplanation } from './report/failure-explanation.js';
+export { planShards, type ShardPlan, type ShardPlanInput } from './shard/plan.js';
+export { resolveShard, parseShardSpec, type ShardSpec } from './shard/shard-spec.js';
+export { mergeRun, type MergeRunOptions, type MergeDone, type MergeFailure } from './shard/merge-run.js';
+export { k8sManifests, type K8sManifests, type K8sOptions } from './k8s/indexed-job.js';
+export { findHandoff, type FoundHandoff, type Handoff } from './handoff/handoff-file.js';

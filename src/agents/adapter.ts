@@ -85,7 +85,7 @@ export interface MonitorTarget {
    * Writes a reply to a terminal query the agent sent (e.g. Claude Code's OSC 7501 probe) into
    * its input, the way codex-run's own keystrokes go: it is not counted as the agent's progress.
    */
-  answerTerminal(bytes: string): void;
+  answerTerminal?(bytes: string): void;
 }
 
 /** What a monitor is given when the job starts. */
@@ -149,6 +149,8 @@ export interface AgentAdapter {
   readonly interruptFirst: boolean;
   /** How a deny rule declines a prompt of this agent when the rule has no `send`. */
   readonly decline: SendSpec;
+  /** This job's terminal manners when they depend on the job (generic's `interruptFirst`, `decline`); absent: the two fields above. */
+  terminalFor?(job: JobSpec): TerminalManners;
   /** Rules for the agent's own screens, numbered from `firstIndex` (after the job's own rules). */
   builtinRules?(job: JobSpec, firstIndex: number): BuiltinRule[];
   /** Pause before the first key of any answer: some TUIs drop keys sent the moment a dialog is drawn. */
@@ -165,6 +167,55 @@ export interface AgentAdapter {
   screenActivity?(snap: ScreenSnapshot): string | null;
   /** How `--rehearse` runs this agent offline; absent: its jobs run as they are (e.g. `command`). */
   rehearsal?: AgentRehearsal;
+  /**
+   * After an attempt: copies the agent's own files of session `sessionId` (where `env` points
+   * the agent) into `destDir` (the job's `<job>.agent/` in the run folder), so the session can be
+   * continued on another machine (`codex-run resume --from`). Never its credentials or config.
+   * Resolves with the copied files, relative to `destDir` ('/'-separated); absent: it keeps none.
+   */
+  exportSession?(env: Readonly<Record<string, string | undefined>>, sessionId: string, destDir: string): Promise<Result<string[], string>>;
+  /**
+   * Installs `files` (as exportSession listed them, under `sourceDir`) where the agent of `env`
+   * looks for its sessions, never overwriting a file that is there (`kept`).
+   */
+  importSession?(env: Readonly<Record<string, string | undefined>>, sourceDir: string, files: readonly string[]): Promise<Result<{ installed: string[]; kept: string[] }, string>>;
+  /** More `--dry-run` lines for a job, after its argv (e.g. generic's resume argv and session-id source). */
+  describe?(job: JobSpec): Array<{ label: string; text: string }>;
+  /** `codex-run doctor`: checks this agent's jobs (binary, version, ...); absent: nothing to check. */
+  doctor?(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]>;
+}
+
+/** One job `codex-run doctor` asks its adapter about: the job and the child's environment it would get. */
+export interface DoctorInput {
+  job: JobSpec;
+  env: Record<string, string>;
+}
+
+/**
+ * What `codex-run doctor` found for one job, printed as `<job> (<what>): <text>` (or
+ * `<job> (<what>): error: <text>`), each note on its own line below as `  warning: <note>`.
+ */
+export interface DoctorFinding {
+  job: string;
+  /** What the job runs, e.g. `codex exec`. */
+  what: string;
+  /** `ok` and `warning` can run; `error` cannot (doctor exits 1). */
+  severity: 'ok' | 'warning' | 'error';
+  /** The binary and its version, or why it cannot run. */
+  text: string;
+  /** Warnings about a job that can run (e.g. a version the rules were not made for). */
+  notes: string[];
+}
+
+/** How a job's agent is stopped and declined. */
+export interface TerminalManners {
+  interruptFirst: boolean;
+  decline: SendSpec;
+}
+
+/** The terminal manners of `job` under `adapter`: its own when the adapter has per-job ones. */
+export function terminalOf(adapter: AgentAdapter, job: JobSpec): TerminalManners {
+  return adapter.terminalFor?.(job) ?? { interruptFirst: adapter.interruptFirst, decline: adapter.decline };
 }
 
 /** A job's private agent home for a rehearsal: the agent's config pointing at the scripted server. */

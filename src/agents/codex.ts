@@ -2,6 +2,7 @@ import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from './a
 import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
+import { codexDoctor } from './codex/doctor.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
@@ -12,6 +13,7 @@ import type { JobSpec } from '../manifest/model.js';
 import { err, ok, type Result } from '../util/result.js';
 import { usageLimitReset } from './codex/usage-limit.js';
 import { codexRehearsal } from './codex/rehearsal/index.js';
+import { exportCodexSession, importCodexSession } from './codex/session-files.js';
 
 /**
  * The longest prompt passed as one argument, in bytes: Linux caps a single argv element at
@@ -90,6 +92,7 @@ export const codexAdapter: AgentAdapter = {
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
   answerDelayMs: CODEX_ANSWER_DELAY_MS,
   builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
+  doctor: codexDoctor,
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);
@@ -102,4 +105,6 @@ export const codexAdapter: AgentAdapter = {
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,
   rehearsal: codexRehearsal,
+  exportSession: exportCodexSession,
+  importSession: importCodexSession,
 };

@@ -1,20 +1,23 @@
+/**
+ * Every agent adapter, by the `agent:` value that selects it. Adding an agent is one import and
+ * one entry here (and its kind in manifest/model.ts's AgentKind, which `satisfies` holds to this
+ * record).
+ */
 import type { AgentAdapter } from './adapter.js';
 import type { AgentKind } from '../manifest/model.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
+import { genericAdapter } from './generic/index.js';
 import { claudeAdapter } from './claude/index.js';
-import { unreachable } from '../util/unreachable.js';
+
+export const AGENTS = {
+  codex: codexAdapter,
+  command: commandAdapter,
+  generic: genericAdapter,
+  claude: claudeAdapter,
+} as const satisfies Record<AgentKind, AgentAdapter>;
 
 /** The adapter for an agent kind. */
 export function adapterFor(kind: AgentKind): AgentAdapter {
-  switch (kind) {
-    case 'codex':
-      return codexAdapter;
-    case 'command':
-      return commandAdapter;
-    case 'claude':
-      return claudeAdapter;
-    default:
-      return unreachable(kind);
-  }
+  return AGENTS[kind];
 }

@@ -1,37 +1,27 @@
 import { processOutput } from '../ui/output-stream.js';
 import path from 'node:path';
-import { checkCodexJobs, type CodexJobCheck } from '../agents/codex/doctor-check.js';
-import { INSTALL_PINNED_CODEX, type CodexBinary } from '../agents/codex/binary.js';
+import type { DoctorFinding } from '../agents/adapter.js';
+import { doctorFindings, type AgentFindings } from '../agents/doctor.js';
 import { planRun } from '../run/plan.js';
 import { loadManifestOrReport } from './manifest-errors.js';
-import { unreachable } from '../util/unreachable.js';
 
-function describeBinary(binary: CodexBinary): string {
-  const why = binary.source === 'codex.bin' ? "the job's codex.bin" : binary.source === 'PATH' ? 'codex on PATH' : 'installed with codex-run';
-  return `${binary.file} (${why})`;
+function describeFinding(finding: DoctorFinding): string[] {
+  const head = `${finding.job} (${finding.what})`;
+  if (finding.severity === 'error') return [`${head}: error: ${finding.text}`];
+  return [`${head}: ${finding.text}`, ...finding.notes.map((note) => `  warning: ${note}`)];
 }
 
-function describeCheck(check: CodexJobCheck): string[] {
-  const head = `${check.job} (codex ${check.mode})`;
-  switch (check.kind) {
-    case 'ok':
-      return [`${head}: ${describeBinary(check.binary)}, codex-cli ${check.version}`];
-    case 'version-differs':
-      return [
-        `${head}: ${describeBinary(check.binary)}, codex-cli ${check.version}`,
-        `  warning: codex-run's flags, screen rules and failure messages were made for codex-cli ${check.expected}; with ${check.version} they may not match (rehearse first, or install that version: \`${INSTALL_PINNED_CODEX}\`)`,
-      ];
-    case 'broken':
-      return [`${head}: error: ${check.problem}`];
-    default:
-      return unreachable(check);
-  }
+// `2 codex jobs, 1 generic job`; `no agent jobs` when nothing had a check.
+function describeCounts(groups: readonly AgentFindings[]): string {
+  const counts = groups.filter((g) => g.findings.length > 0).map((g) => `${g.findings.length} ${g.agent} job${g.findings.length === 1 ? '' : 's'}`);
+  return counts.length === 0 ? 'no agent jobs' : counts.join(', ');
 }
 
 /**
- * `codex-run doctor [manifest]`: for every codex job, the binary it will run and its version,
- * with a warning when that is not the version codex-run's rules were made for. Exit 0 when
- * every job can run (version warnings included), 1 when one cannot, 2 for an invalid manifest.
+ * `codex-run doctor [manifest]`: for every agent job, the binary it will run and its version,
+ * as each agent's adapter checks it, with a warning when that is not the version codex-run's
+ * rules were made for. Exit 0 when every job can run (warnings included), 1 when one cannot,
+ * 2 for an invalid manifest.
  */
 export async function doctorCommand(manifest: string): Promise<number> {
   const loaded = await loadManifestOrReport(manifest);
@@ -41,9 +31,10 @@ export async function doctorCommand(manifest: string): Promise<number> {
     processOutput().stderr.write(`codex-run: ${planned.error}\n`);
     return 2;
   }
-  const checks = await checkCodexJobs(planned.value.jobs);
+  const groups = await doctorFindings(planned.value.jobs);
   const shown = path.relative(process.cwd(), loaded.file) || manifest;
-  const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck)];
+  const findings = groups.flatMap((g) => g.findings);
+  const lines = [`${shown}: ${describeCounts(groups)}`, ...findings.flatMap(describeFinding)];
   processOutput().stdout.write(`${lines.join('\n')}\n`);
-  return checks.some((c) => c.kind === 'broken') ? 1 : 0;
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

@@ -17,6 +17,22 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
+function parseShards(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 1000) throw new CommanderError(2, 'codex-run.invalidArgument', `error: --shards expects a whole number from 1 to 1000, found '${value}'`);
+  return n;
+}
+
+// The sharding options of run and start (src/shard/): one shard of a plan, and reruns.
+function shardOptions(): Option[] {
+  return [
+    new Option('--shard <I/N|auto>', 'run only shard I of N (from 1; see codex-run plan); auto: from CODEX_RUN_SHARD, GitLab CI_NODE_INDEX/CI_NODE_TOTAL, or JOB_COMPLETION_INDEX with --shards'),
+    new Option('--shards <n>', 'the number of shards, for --shard auto with a Kubernetes JOB_COMPLETION_INDEX').argParser(parseShards),
+    new Option('--timings <report.json>', "balance the shard plan by the jobs' durations in an earlier report"),
+    new Option('--rerun-failed <report.json>', 'run only the jobs that did not succeed in this (merged) report'),
+  ];
+}
+
 function parseGrace(value: string): number {
   const parsed = parseDuration(value);
   if (!parsed.ok) throw new CommanderError(2, 'codex-run.invalidArgument', `error: --grace: ${parsed.error}`);
@@ -46,14 +62,16 @@ const run = program
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
   .option('--junit <file>', 'also write the JUnit XML report to this file (the run folder always has report.junit.xml)')
-  .option('--detach', 'run in the background (as `codex-run start`): print the run id and folder, and exit')
+  .option('--detach', 'run in the background (as `codex-run start`): print the run id and folder, and exit');
+for (const option of shardOptions()) run.addOption(option);
+run
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
     const { runCommand } = await import('./run-command.js');
     exitWith(await runCommand(manifest, flags));
   });
 
-program
+const start = program
   .command('start')
   .description('run a manifest in the background, detached from the terminal; prints the run id and folder')
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
@@ -62,10 +80,38 @@ program
   .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
   .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
-  .option('--json', 'print the run id, folder and runner pid as JSON')
+  .option('--json', 'print the run id, folder and runner pid as JSON');
+for (const option of shardOptions()) start.addOption(option);
+start
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     const { startCommand } = await import('./start-command.js');
     exitWith(await startCommand(manifest, flags));
+  });
+
+program
+  .command('plan')
+  .description('print how the jobs split over N shards (for a CI matrix): a table, JSON, or the GitHub Actions matrix line')
+  .argument('[manifest]', 'the manifest file', 'jobs.yaml')
+  .requiredOption('--shards <n>', 'the number of shards', parseShards)
+  .option('-j, --job <name>', 'plan only this job (repeatable; the shards must use the same --job)', collect, [])
+  .option('--timings <report.json>', "balance by the jobs' durations in an earlier report")
+  .option('--format <format>', 'text | json | github-matrix', 'text')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { planCommand } = await import('./plan-command.js');
+    exitWith(await planCommand(manifest, flags));
+  });
+
+program
+  .command('merge')
+  .description('merge shard run folders (or folders holding them, e.g. downloaded artifacts) into one run folder with one report')
+  .argument('<dirs...>', 'shard run folders, rerun folders, a merged folder, or folders holding them (up to 3 levels deep)')
+  .requiredOption('--out <dir>', 'the merged run folder to create (must not exist or be empty)')
+  .addOption(new Option('--require-shards <n>', 'fail unless this many distinct shards are present').argParser(parseShards))
+  .option('--junit <file>', 'also write the JUnit XML report to this file')
+  .option('--json', 'print the merged report as JSON on stdout')
+  .action(async (dirs: string[], flags: Record<string, unknown>) => {
+    const { mergeCommand } = await import('./merge-command.js');
+    exitWith(await mergeCommand(dirs, flags));
   });
 
 program
@@ -259,7 +305,10 @@ program
 program
   .command('resume')
   .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
-  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run')
+  .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run (with --from: the job name)')
+  .option('--from <folder>', "continue from a copy of the job's run folder (a shard's output, a merged folder) made on another machine")
+  .option('--workdir <dir>', "with --from: the checkout to continue in (default: the manifest's workdir of the job)")
+  .option('--manifest <file>', "with --from: the manifest with the job (default: the run's, else ./jobs.yaml)")
   .option('--prompt <text>', 'what to tell the resumed agent (default: continue where you stopped)')
   .option('--detach', 'run in the background: print the new run id and folder, and exit')
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
@@ -269,6 +318,23 @@ program
   .action(async (job: string, flags: Record<string, unknown>) => {
     const { resumeCommand } = await import('./resume-command.js');
     exitWith(await resumeCommand(job, flags));
+  });
+
+program
+  .command('k8s')
+  .description('print a Kubernetes Indexed Job that runs the manifest in N shards (pods run codex-run --shard auto), or with --merge the Job that merges them')
+  .argument('<manifest>', 'the manifest, as the path the container sees')
+  .option('--shards <n>', 'how many shards (pods)')
+  .option('--image <image>', 'the container image with codex-run, the agent CLIs and the checkout')
+  .option('--name <name>', "the Job's name (a DNS-1123 label)", 'codex-run')
+  .option('--namespace <ns>', 'the namespace to put the Jobs in')
+  .option('--pvc <claim>', 'a PersistentVolumeClaim for /results (default: an emptyDir, lost with the pod)')
+  .option('--secret <name>', "the Secret whose keys become the agent's environment (default: <name>-secrets)")
+  .option('--merge', 'print the merge Job instead (run it once the shards have ended)')
+  .option('--out <file>', 'write the YAML to this file instead of stdout')
+  .action(async (manifest: string, flags: Record<string, unknown>) => {
+    const { k8sCommand } = await import('./k8s-command.js');
+    exitWith(await k8sCommand(manifest, flags));
   });
 
 program

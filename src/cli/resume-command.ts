@@ -15,12 +15,18 @@ async function rehearsalHome(runDir: string, job: string): Promise<string | null
 }
 
 /**
- * `codex-run resume JOB [--prompt TEXT]`: continues a past codex job by its session id, as a
+ * `codex-run resume JOB [--prompt TEXT]`: continues a past agent job (codex, generic with
+ * `generic.resume`, ...) by its session id, as a
  * new run (in the same runs folder) linked to the old one (`resumedFrom` in its report). The
  * job runs from its manifest as it is now, with the same environment (so the same CODEX_HOME);
  * a rehearsed job is rehearsed again with its old rehearsal home and sessions.
  */
 export async function resumeCommand(spec: string, flags: Record<string, unknown>): Promise<number> {
+  if (typeof flags['from'] === 'string') {
+    if (flags['detach'] === true) return fail({ code: 2, message: '--from cannot be combined with --detach' });
+    const { resumeFromCommand } = await import('./resume-from-command.js');
+    return resumeFromCommand(flags['from'], spec, flags);
+  }
   if (flags['detach'] === true) {
     // The same command in the background (see start-command.ts).
     const args = ['resume', spec, ...(typeof flags['prompt'] === 'string' ? ['--prompt', flags['prompt']] : []), ...(typeof flags['out'] === 'string' ? ['--out', flags['out']] : [])];

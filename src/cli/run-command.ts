@@ -76,6 +76,12 @@ export async function runCommand(manifest: string, flags: Record<string, unknown
     ...(typeof flags['junit'] === 'string' ? { junitFile: flags['junit'] } : {}),
     dryRun: flags['dryRun'] === true,
     rehearse: flags['rehearse'] === true,
+    sharding: {
+      ...(typeof flags['shard'] === 'string' ? { shard: flags['shard'] } : {}),
+      ...(typeof flags['shards'] === 'number' ? { shards: flags['shards'] } : {}),
+      ...(typeof flags['timings'] === 'string' ? { timingsFile: flags['timings'] } : {}),
+      ...(typeof flags['rerunFailed'] === 'string' ? { rerunFailed: flags['rerunFailed'] } : {}),
+    },
     bus,
     handleSignals: true,
     control: true,

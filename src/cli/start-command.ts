@@ -9,6 +9,10 @@ export function runArgs(manifest: string, flags: Record<string, unknown>): strin
   if (typeof flags['concurrency'] === 'number') args.push('--concurrency', String(flags['concurrency']));
   if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
   if (flags['rehearse'] === true) args.push('--rehearse');
+  if (typeof flags['shard'] === 'string') args.push('--shard', flags['shard']);
+  if (typeof flags['shards'] === 'number') args.push('--shards', String(flags['shards']));
+  if (typeof flags['timings'] === 'string') args.push('--timings', flags['timings']);
+  if (typeof flags['rerunFailed'] === 'string') args.push('--rerun-failed', flags['rerunFailed']);
   return args;
 }
 

@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { genericSpecOf } from '../agents/generic/options.js';
 import { claudeField } from './claude-fields.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
@@ -125,10 +126,11 @@ const COMPLETION_KEYS = ['verify', 'until', 'maxTurns', 'continuePrompt', 'budge
 // The defaults-applied JobSpec of a job that passed every check.
 function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
   const agent = fields.agent ?? 'codex';
+  // Every agent but `command` is given a prompt; `command` is given an argv.
   const prompt = agent !== 'command' ? fields.prompt : null;
   const command = agent === 'command' ? fields.command : null;
   // The schema's conditional rules require these after defaults apply.
-  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent !== 'command' ? 'prompt' : 'command'}`);
+  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'command' ? 'command' : 'prompt'}`);
   // Limits the manifest leaves unset come from the agent's adapter (`none` sets "no limit").
   const limits = adapterFor(agent).defaults;
   const timeoutDefaulted = fields.timeout === undefined && limits.timeoutMs !== null;
@@ -152,12 +154,14 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
+    ...(agent === 'generic' ? { generic: genericSpecOf(fields.generic) } : {}),
     ...claudeField(agent, fields.claude),
     ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),
     ...workspaceField(fields),
     ...(fields.notify !== undefined && fields.notify.length > 0 ? { notify: fields.notify } : {}),
+    ...(fields.shardGroup !== undefined ? { shardGroup: fields.shardGroup } : {}),
   };
 }
 

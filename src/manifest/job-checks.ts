@@ -12,7 +12,7 @@ import type { ValuePath, YamlSource } from './yaml-source.js';
 const CODEX_ONLY_FIELDS = ['prompt', 'codex', 'rehearsal', 'resume'] as const;
 
 /** Fields whose strings become arguments, environment variables or paths of a process. */
-const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume'] as const;
+const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic'] as const;
 
 /** Every problem of this kind in the manifest's `defaults:` and jobs. */
 export function jobProblems(source: YamlSource, root: Record<string, unknown>): Diagnostic[] {
@@ -34,6 +34,7 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
     if (job === null) continue;
     diagnostics.push(...nulProblems(source, job, ['jobs', name]));
     const agent = job['agent'] ?? defaults?.['agent'] ?? 'codex';
+    diagnostics.push(...genericProblems(source, name, agent, job, defaults));
     if (agent === 'command') {
       for (const field of CODEX_ONLY_FIELDS) {
         if (job[field] === undefined) continue;
@@ -55,6 +56,60 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
     }
   }
   return diagnostics;
+}
+
+// `agent: generic` needs `generic.argv` (in the job or in `defaults:`); other agents never read `generic:`.
+function genericProblems(source: YamlSource, name: string, agent: unknown, job: Record<string, unknown>, defaults: Record<string, unknown> | null): Diagnostic[] {
+  const own = asRecord(job['generic']);
+  const inherited = asRecord(defaults?.['generic']);
+  if (agent !== 'generic') {
+    if (job['generic'] === undefined) return [];
+    return [
+      source.diagnostic(['jobs', name, 'generic'], `'generic' is only for 'agent: generic' jobs, and job ${quote(name)} is 'agent: ${String(agent)}': it would be ignored`, {
+        part: 'key',
+        hint: "remove 'generic', or add 'agent: generic' to the job",
+      }),
+    ];
+  }
+  const problems: Diagnostic[] = [];
+  if (job['command'] !== undefined) {
+    problems.push(
+      source.diagnostic(['jobs', name, 'command'], `'command' is only for 'agent: command' jobs, and job ${quote(name)} is 'agent: generic': it would be ignored`, {
+        part: 'key',
+        hint: "put the agent's program and arguments in 'generic.argv' instead",
+      }),
+    );
+  }
+  if (job['rehearsal'] !== undefined) {
+    problems.push(
+      source.diagnostic(['jobs', name, 'rehearsal'], `'rehearsal' scripts a model for the agents codex-run knows, and job ${quote(name)} is 'agent: generic': it would be ignored`, {
+        part: 'key',
+        hint: "remove 'rehearsal'; under --rehearse a generic job runs as it is (point its argv at a stand-in to rehearse it)",
+      }),
+    );
+  }
+  // A job's own `resume:` must be able to happen (one inherited from `defaults:` may be meant for other agents; doctor warns).
+  if (job['resume'] !== undefined && (own !== null || inherited !== null)) {
+    const has = (key: string): boolean => own?.[key] !== undefined || inherited?.[key] !== undefined;
+    const argv = own?.['argv'] ?? inherited?.['argv'];
+    const chosen = Array.isArray(argv) && argv.some((arg) => typeof arg === 'string' && arg.includes('{session}'));
+    const missing = !has('resume') ? "'generic.resume' (the argv that continues a session)" : !has('session') && !chosen ? "'generic.session' (where the session id comes from)" : null;
+    if (missing !== null) {
+      problems.push(
+        source.diagnostic(['jobs', name, 'resume'], `job ${quote(name)} has 'resume:' but no ${missing}: it could never be resumed`, {
+          part: 'key',
+          hint: 'e.g. generic: { resume: [my-agent, --resume, "{session}", "{prompt}"], session: { pattern: "session: (\\S+)" } }',
+        }),
+      );
+    }
+  }
+  if (own?.['argv'] !== undefined || inherited?.['argv'] !== undefined) return problems;
+  const example = "generic: { argv: [my-agent, --prompt, \"{prompt}\"] }";
+  if (job['generic'] !== undefined) {
+    return [...problems, source.diagnostic(['jobs', name, 'generic'], `job ${quote(name)} has no 'generic.argv': agent: generic needs the agent's argv`, { part: 'key', hint: `e.g. ${example}` })];
+  }
+  const at = job['agent'] !== undefined ? ['jobs', name, 'agent'] : ['jobs', name];
+  return [...problems, source.diagnostic(at, `job ${quote(name)} is 'agent: generic' but has no 'generic:' section: it needs the agent's argv`, { ...(job['agent'] === undefined ? { part: 'key' as const } : {}), hint: `add ${example} to the job, or to 'defaults:'` })];
 }
 
 // NUL characters in the strings a process would be given, each located at its value.

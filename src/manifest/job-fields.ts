@@ -12,6 +12,8 @@ import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fie
 import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
+import { mergeGeneric, resolveGeneric } from './generic-fields.js';
+import type { GenericOptions } from '../agents/generic/options.js';
 import { mergeClaude, resolveClaude } from './claude-fields.js';
 import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
 import type { NotifySpec } from '../notify/spec.js';
@@ -72,6 +74,8 @@ export interface RawJobFields {
   rehearsal?: unknown[];
   // How codex runs (src/manifest/codex-fields.ts).
   codex?: Record<string, unknown>;
+  // How an agent codex-run has no adapter for runs (src/manifest/generic-fields.ts).
+  generic?: Record<string, unknown>;
   // How Claude Code runs (src/manifest/claude-fields.ts).
   claude?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
@@ -90,6 +94,8 @@ export interface RawJobFields {
   retry?: WrittenRetry;
   /** Where to tell a person about this job (src/manifest/notify-fields.ts). */
   notify?: WrittenNotify[];
+  /** Jobs with the same group run on the same shard (src/shard/). */
+  shardGroup?: string;
 }
 
 /** Each field after its own checks: variables expanded, paths absolute, durations in ms. */
@@ -115,6 +121,7 @@ export interface ResolvedJobFields {
   resume: ResumeSpec;
   rehearsal: Turn[];
   codex: CodexOptions;
+  generic: GenericOptions;
   claude: ClaudeOptions;
   secrets: string[];
   isolation: Isolation;
@@ -129,6 +136,7 @@ export interface ResolvedJobFields {
   limits: number;
   retry: RetrySpec;
   notify: NotifySpec[];
+  shardGroup: string;
 }
 
 /** What a field's checks may use. */
@@ -194,6 +202,7 @@ const FIELD_RULES: FieldRules = {
   resume: { resolve: resolveResume },
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
+  generic: { resolve: resolveGeneric, merge: mergeGeneric, entriesStandAlone: true },
   claude: { resolve: resolveClaude, merge: mergeClaude, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
@@ -209,6 +218,8 @@ const FIELD_RULES: FieldRules = {
   limits: { resolve: resolveLimits },
   retry: { resolve: resolveRetry },
   notify: { resolve: resolveNotify, merge: mergeNotify },
+  // Sharding over machines (src/shard/).
+  shardGroup: { resolve: (group) => ok(group) },
 };
 
 /** The field names, in the schema's order (a unit test holds the two together). */

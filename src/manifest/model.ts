@@ -5,6 +5,7 @@
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
 import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
+import type { GenericSpec } from '../agents/generic/options.js';
 import type { ClaudeSpec } from '../agents/claude/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
@@ -30,7 +31,7 @@ export interface Diagnostic {
   hint?: string;
 }
 
-export type AgentKind = 'codex' | 'command' | 'claude';
+export type AgentKind = 'codex' | 'command' | 'generic' | 'claude';
 
 /** One job, ready to run. */
 export interface JobSpec {
@@ -62,6 +63,8 @@ export interface JobSpec {
   enterDelayMs: number;
   /** How `agent: codex` runs (mode, sandbox, model, flags, binary), defaults applied; null for other agents. */
   codex: CodexSpec | null;
+  /** How `agent: generic` runs (argv templates, session id, terminal manners), defaults applied; absent for other agents. */
+  generic?: GenericSpec;
   /** How `agent: claude` runs (mode, permission mode, tools, flags, binary), defaults applied; absent for other agents. */
   claude?: ClaudeSpec | null;
   /** Resume by session id after a death or an idle stop (codex jobs); null: never. */
@@ -78,6 +81,8 @@ export interface JobSpec {
   workspace?: WorkspaceSpec;
   /** The job's own `notify:` entries (with `defaults:`'), on top of the run's. */
   notify?: NotifySpec[];
+  /** `shardGroup:`: jobs with the same group run on the same shard; absent: none. */
+  shardGroup?: string;
 }
 
 /** Problems that do not stop a manifest from running, with the source text they point into. */

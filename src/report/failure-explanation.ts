@@ -168,6 +168,9 @@ export function reasonInWords(job: ReportJob): string {
       return said('Its log could not be written');
     case 'resume-lost-context':
       return said('Its resumed session lost the conversation');
+    case 'shard-lost':
+      // The merge's own sentence: which shard should have run it, and why its result is missing.
+      return message === '' ? 'Its shard left no result for it.' : `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
     case null:
       return said(`It ended ${job.status}${exitPart(job)}`);
     default:
@@ -218,10 +221,16 @@ function shellWord(text: string): string {
 
 function resumeSteps(job: ReportJob): string[] {
   const steps = [`Resume it: \`codex-run resume ${shellWord(job.name)}\``];
-  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`.
+  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`; other
+  // agents (generic ones) have their own resume command, which only `codex-run resume` knows.
   const exec = job.argv.slice(1).includes('exec');
-  if (job.sessionId !== null) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
+  if (job.sessionId !== null && runsCodexBinary(job)) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
   return steps;
+}
+
+// The codex binary is the program, or what the stdin launcher (`/bin/sh -c … <file> <codex>`) runs.
+function runsCodexBinary(job: ReportJob): boolean {
+  return job.argv.slice(0, 5).some((arg) => /(?:^|\/)codex(?:\.js)?$/.test(arg));
 }
 
 /** What to do next, for the job's reason. */
@@ -271,6 +280,10 @@ export function nextSteps(job: ReportJob, context: ExplainContext): string[] {
       return [`Re-run: ${rerun(job, context)}.`];
     case 'not-selected':
       return [];
+    case 'shard-lost':
+      return [
+        `Look at that shard's CI job (did its run folder get uploaded?), then run what is missing: \`codex-run ${context.manifest} --rerun-failed <merged folder>/report.json\`, and merge that run with this folder.`,
+      ];
     case 'exit-non-zero':
     case 'killed-by-signal':
     case 'spawn-failed':

@@ -6,6 +6,7 @@
 import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobStatus, NotificationDelivery, StopStep } from '../run/events.js';
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
+import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
 
 /** Bumped when a field changes meaning or disappears (adding fields does not bump it). */
 export const REPORT_VERSION = 1;
@@ -13,8 +14,11 @@ export const REPORT_VERSION = 1;
 /** The name of the report file in a run folder. */
 export const REPORT_FILE_NAME = 'report.json';
 
-/** A job's status in the report: its final status, or where it is while the run goes on. */
-export type JobReportStatus = 'pending' | 'running' | JobStatus;
+/**
+ * A job's status in the report: its final status, or where it is while the run goes on.
+ * `lost` only in a merged report (`codex-run merge`): its shard left no result for it.
+ */
+export type JobReportStatus = 'pending' | 'running' | JobStatus | 'lost';
 
 /** An intervention as written: `at` as an ISO string, other details as recorded. */
 export interface JsonIntervention {
@@ -59,6 +63,10 @@ export interface JsonJob {
   /** `verified`, `succeeded`, `verify-failed`, `budget-exhausted`, `rate-limited`, or another reason / status; null while running. */
   outcome: JobOutcome | null;
   attempts: JsonAttempt[];
+  /** Only in a merged report: the shard (1-based) the plan gave the job. */
+  shard?: number;
+  /** Only in a merged report: the run (shard or rerun) its result comes from; null for a lost job. */
+  mergedFrom?: string | null;
 }
 
 /** One attempt as written: times as ISO strings. */
@@ -77,8 +85,8 @@ export interface JsonReport {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
-  /** How many jobs are in each status. */
-  summary: Record<JobReportStatus, number>;
+  /** How many jobs are in each status (`lost` only in a merged report). */
+  summary: Record<Exclude<JobReportStatus, 'lost'>, number> & { lost?: number };
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
   /** The runner process (pid, start time, boot id): a report left 'running' by a dead runner is found by it. */
@@ -87,12 +95,44 @@ export interface JsonReport {
   resumedFrom?: { runId: string; job: string; sessionId: string };
   /** Present once a notification was sent or tried (`notify:`): one entry per delivery with its outcome. */
   notifications?: Array<{ at: string } & NotificationDelivery>;
+  /** Only in a shard's run (`--shard I/N`): the shard, its plan (the whole assignment) and its machine. */
+  shard?: JsonShard;
+  /** Only in a `--rerun-failed` run: the plan and run whose failed jobs it reran. */
+  rerunOf?: RerunOf;
+  /** Only in a merged report (`codex-run merge`): the plan the shards ran. */
+  plan?: { hash: string; total: number; assignment: Record<string, number> };
+  /** Only in a merged report: the shard runs merged, by index. */
+  shards?: MergedRun[];
+  /** Only in a merged report: the `--rerun-failed` runs merged. */
+  reruns?: MergedRun[];
+}
+
+/** `shard` in a shard's report.json. */
+export interface JsonShard extends Omit<ShardStamp, 'codexVersion' | 'assignment' | 'filter'> {
+  startedAt: string;
+  finishedAt: string | null;
+  codexVersion: string | null;
+  assignment: Record<string, number>;
+  filter: string[];
+}
+
+/** One run merged into a merged report. */
+export interface MergedRun {
+  /** The shard's index; null for an unsharded rerun. */
+  index: number | null;
+  host: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  codexVersion: string | null;
+  runId: string;
+  /** The folder it was read from, as given to merge. */
+  source: string;
 }
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
 export function toJsonReport(record: RunRecord): JsonReport {
   const jobs = record.jobs.map(toJsonJob);
-  const summary: Record<JobReportStatus, number> = {
+  const summary: JsonReport['summary'] = {
     pending: 0,
     running: 0,
     succeeded: 0,
@@ -102,7 +142,7 @@ export function toJsonReport(record: RunRecord): JsonReport {
     interrupted: 0,
     skipped: 0,
   };
-  for (const job of jobs) summary[job.status]++;
+  for (const job of jobs) summary[job.status] = (summary[job.status] ?? 0) + 1;
   return {
     reportVersion: REPORT_VERSION,
     runId: record.runId,
@@ -117,6 +157,8 @@ export function toJsonReport(record: RunRecord): JsonReport {
     warnings: record.warnings.map((w) => ({ at: isoTime(w.at), job: w.job, message: w.message })),
     runner: record.runner === null ? null : { ...record.runner },
     ...(record.resumedFrom !== null ? { resumedFrom: { ...record.resumedFrom } } : {}),
+    ...(record.shard != null ? { shard: toJsonShard(record.shard, record) } : {}),
+    ...(record.rerunOf != null ? { rerunOf: { ...record.rerunOf } } : {}),
     ...(record.notifications.length === 0
       ? {}
       : {
@@ -137,6 +179,11 @@ export function toJsonReport(record: RunRecord): JsonReport {
 /** report.json as text: two-space indented, with a final newline. */
 export function renderJsonReport(record: RunRecord): string {
   return `${JSON.stringify(toJsonReport(record), null, 2)}\n`;
+}
+
+function toJsonShard(shard: ShardStamp, record: RunRecord): JsonShard {
+  const { index, total, planHash, host, codexVersion, assignment, filter } = shard;
+  return { index, total, planHash, host, startedAt: isoTime(record.startedAt), finishedAt: optionalIso(record.finishedAt), codexVersion, assignment: { ...assignment }, filter: [...filter] };
 }
 
 function toJsonJob(job: JobRecord): JsonJob {

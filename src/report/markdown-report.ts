@@ -85,6 +85,12 @@ export function renderMarkdownReport(input: ReportInput): string {
   const took = report.durationMs === null ? '' : ` in ${formatDuration(report.durationMs)}`;
   out.push(`## codex-run: ${report.status === 'succeeded' ? '✅' : report.status === 'running' ? '⏳' : '❌'} ${mdText(report.status)}${took}`, '');
   out.push(`Run ${mdCode(report.runId)} of ${mdCode(report.manifest)}: ${report.jobs.length} job${report.jobs.length === 1 ? '' : 's'}${counts === '' ? '' : ` (${counts})`}.`, '');
+  // A merged run (`codex-run merge`): where its parts ran.
+  if (report.plan !== undefined && report.shards !== undefined) {
+    const parts = report.shards.map((s) => `${s.index ?? '?'}/${report.plan!.total} on ${mdText(s.host ?? 'an unknown host')}`);
+    const reruns = report.reruns?.length ?? 0;
+    out.push(`Merged from ${report.shards.length} of ${report.plan.total} shards of plan ${mdCode(report.plan.hash.slice(0, 12))}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}${reruns === 0 ? '' : ` and ${reruns} rerun${reruns === 1 ? '' : 's'}`}.`, '');
+  }
   if (report.jobs.length > 0) {
     out.push('| Job | Outcome | Duration | Turns | Tokens | Files changed | Interventions |', '|---|---|---|---:|---:|---|---:|');
     for (const job of report.jobs) {

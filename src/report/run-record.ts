@@ -9,6 +9,7 @@
  */
 import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
+import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
 
 /**
  * Status of the whole run; 'running' until run-finished arrives. 'crashed' is never reduced
@@ -92,6 +93,10 @@ export interface RunRecord {
   readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
   /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
   readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
+  /** `--shard I/N`: the shard of a plan this run is; null for an unsharded run. */
+  readonly shard?: ShardStamp | null;
+  /** `--rerun-failed`: the run whose failed jobs this run reruns; null otherwise. */
+  readonly rerunOf?: RerunOf | null;
   /** Every notification sent or tried, in the order they ended (src/notify/). */
   readonly notifications: readonly NotificationRecord[];
 }
@@ -148,6 +153,8 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         notifications: [],
         runner: event.runner ?? null,
         resumedFrom: event.resumedFrom ?? null,
+        shard: event.shard ?? null,
+        rerunOf: event.rerunOf ?? null,
       };
     case 'job-output':
       return started(record, event);

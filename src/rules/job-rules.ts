@@ -6,6 +6,7 @@
  */
 import type { BuiltinRule } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
+import { terminalOf } from '../agents/adapter.js';
 import type { JobSpec } from '../manifest/model.js';
 import type { RuleRef } from '../session/policies/policy.js';
 import type { SendTiming } from '../session/policies/send-steps.js';
@@ -33,7 +34,7 @@ export function jobRules(job: JobSpec): JobRules {
     job,
     spec: { ...job.supervision, answers: [...job.supervision.answers, ...builtin.map((b) => b.rule)] },
     builtin,
-    decline: adapter.decline,
+    decline: terminalOf(adapter, job).decline,
     timing: { enterDelayMs: job.enterDelayMs, answerDelayMs: adapter.answerDelayMs ?? 0 },
     cols: DEFAULT_COLS,
     rows: DEFAULT_ROWS,

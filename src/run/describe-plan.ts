@@ -110,7 +110,7 @@ export function describePlan(plan: RunPlan): string {
   const runBudget = plan.manifest.budget === undefined ? null : describeBudget(plan.manifest.budget);
   if (runBudget !== null) lines.push(`Run budget: ${runBudget}`);
   const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
-  for (const { job, launch, env, envKeys, decline, builtinRules } of plan.jobs) {
+  for (const { job, launch, env, envKeys, decline, builtinRules, agentLines } of plan.jobs) {
     lines.push('', `${job.name} (${job.agent})`);
     const checked = precheck(job, launch, env);
     if (checked.ok) {
@@ -118,6 +118,7 @@ export function describePlan(plan: RunPlan): string {
     } else {
       lines.push(`  error:   ${checked.error.message}`);
     }
+    for (const { label, text } of agentLines ?? []) lines.push(`  ${`${label}:`.padEnd(9)}${redactor.text(text)}`);
     lines.push(`  workdir: ${job.workdir}`);
     lines.push(`  env:     ${envKeys.length === 0 ? '(inherited only)' : envKeys.join(', ')}`);
     lines.push(`  timeout: ${describeLimit(job.timeoutMs)}${limitSource(job, job.agentDefaults?.timeout === true, true)}`);

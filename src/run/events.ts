@@ -2,6 +2,7 @@
  * The event stream of a run. Components emit these; the UI, the log writers (events.jsonl)
  * and the report consume the same stream. Library code never prints.
  */
+import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
 
 /** Final status of a job, as written to report.json. */
 export type JobStatus = 'succeeded' | 'failed' | 'timed_out' | 'killed' | 'interrupted' | 'skipped';
@@ -51,7 +52,10 @@ export type FailureReason =
   /** `verify` still failed after the last allowed turn (or without `until: verified`). */
   | 'verify-failed'
   /** A job or run budget (tokens, turns, wall) ran out. */
-  | 'budget-exhausted';
+  | 'budget-exhausted'
+  // Sharding (src/shard/).
+  /** `codex-run merge`: the job's shard left no result for it. */
+  | 'shard-lost';
 
 /** How a job ended, in one word: `verified`, `succeeded` (no verify), or the failure reason / status. */
 export type JobOutcome = 'verified' | 'succeeded' | FailureReason | Exclude<JobStatus, 'succeeded'>;
@@ -194,6 +198,10 @@ export type RunEvent =
       runner?: { pid: number; startTime: string | null; bootId: string | null };
       /** `codex-run resume`: the run, job and session this run continues. */
       resumedFrom?: { runId: string; job: string; sessionId: string };
+      /** `--shard I/N`: the shard of a plan this run is (src/shard/). */
+      shard?: ShardStamp;
+      /** `--rerun-failed`: the run whose failed jobs this run runs again. */
+      rerunOf?: RerunOf;
     }
   | { type: 'job-state'; at: number; job: string; phase: JobPhase; detail: string | null }
   /** Raw PTY bytes. Hot path: never serialised to events.jsonl. */

@@ -26,6 +26,7 @@ import type { SendSpec } from '../session/policies/spec.js';
 import type { ScreenSnapshot } from '../session/screen.js';
 import type { UsageGate } from './usage-gate.js';
 import { runVerify, type VerifyOutcome } from './verify-command.js';
+import { exportHandoff } from '../handoff/export-handoff.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -179,6 +180,7 @@ export class JobRunner {
     for (;;) {
       let result = await this.runAttempt(attempt);
       await this.readConversation(attempt.expects);
+      await this.handOff();
       firstStartedAt ??= result.startedAt;
       if (attempt.expects !== null && this.attemptSessionId !== attempt.expects) {
         result = lostContext(result, attempt.expects, this.attemptSessionId);
@@ -222,6 +224,27 @@ export class JobRunner {
     if (read.lastMessage !== null && !this.lastMessageReported) {
       this.o.bus.emit({ type: 'job-facts', at: this.o.clock.now(), job: this.plan.job.name, facts: { lastMessage: read.lastMessage } });
     }
+  }
+
+  // After an attempt: what continuing the session on another machine needs, in `<job>.agent/`
+  // (src/handoff/). A problem is a warning; the job goes on.
+  private async handOff(): Promise<void> {
+    const { runDir, clock, bus } = this.o;
+    const adapter = adapterFor(this.plan.job.agent);
+    if (runDir === undefined || this.sessionId === null || adapter.exportSession === undefined) return;
+    const problem = await exportHandoff({
+      adapter,
+      env: this.attemptEnv,
+      job: this.plan.job.name,
+      workdir: this.plan.job.workdir,
+      runId: this.o.runId,
+      sessionId: this.sessionId,
+      runDir,
+      fileBase: this.o.fileBase ?? this.plan.job.name,
+      workspace: this.o.workspace ?? null,
+      now: clock.now(),
+    }).catch((error: unknown) => (error as Error).message);
+    if (problem !== null) bus.emit({ type: 'warning', at: clock.now(), job: this.plan.job.name, message: `cannot keep what resuming on another machine needs: ${problem}` });
   }
 
   /** Stops the current attempt through the stop ladder (or ends a wait); nothing follows. */
@@ -624,6 +647,7 @@ export class JobRunner {
       clock,
       bus,
       decline: plan.decline,
+      builtinRules: plan.builtinRules,
       target: {
         write: (data) => session.write(data),
         stop: (cause, stopOptions) => session.stop(cause, stopOptions),

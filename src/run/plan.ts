@@ -1,7 +1,8 @@
-import type { BuiltinRule, LaunchPlan, LaunchProblem } from '../agents/adapter.js';
+import { terminalOf, type BuiltinRule, type LaunchPlan, type LaunchProblem } from '../agents/adapter.js';
 import type { SendSpec } from '../session/policies/spec.js';
 import { adapterFor } from '../agents/registry.js';
 import type { JobSpec, Manifest } from '../manifest/model.js';
+import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
 import { closestMatch } from '../manifest/did-you-mean.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -20,6 +21,8 @@ export interface JobPlan {
   envKeys: string[];
   /** `codex-run resume`: the first attempt resumes this session (it must report the same id). */
   resumeSessionId?: string;
+  /** The adapter's extra `--dry-run` lines for this job; absent: none. */
+  agentLines?: Array<{ label: string; text: string }>;
 }
 
 /** What a run will do, before anything is started. */
@@ -29,6 +32,10 @@ export interface RunPlan {
   concurrency: number;
   /** `codex-run resume`: the run and job this run continues (written to the report). */
   resumedFrom?: ResumedFrom;
+  /** `--shard I/N`: this run is one shard of a plan (written to the report as `shard`). */
+  shard?: ShardStamp;
+  /** `--rerun-failed`: the run whose failed jobs this run runs again. */
+  rerunOf?: RerunOf;
 }
 
 /** Where a resumed run comes from: the old run, its job, and the agent session continued. */
@@ -71,14 +78,16 @@ export function planRun(manifest: Manifest, options: PlanOptions): Result<RunPla
     const adapter = adapterFor(job.agent);
     const launch = adapter.plan(job, { ...base, ...job.env });
     const adapterEnv = launch.ok ? launch.value.env : {};
+    const { interruptFirst, decline } = terminalOf(adapter, job);
     return {
       job,
       launch,
-      interruptFirst: adapter.interruptFirst,
-      decline: adapter.decline,
+      interruptFirst,
+      decline,
       builtinRules: adapter.builtinRules?.(job, job.supervision.answers.length) ?? [],
       env: { ...base, ...adapterEnv, ...job.env },
       envKeys: [...new Set([...Object.keys(adapterEnv), ...Object.keys(job.env)])].sort(),
+      ...(adapter.describe === undefined ? {} : { agentLines: adapter.describe(job) }),
     };
   });
   const concurrency = Math.max(1, options.concurrency ?? manifest.concurrency);

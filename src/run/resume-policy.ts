@@ -43,6 +43,7 @@ function resumable(reason: FailureReason | null): boolean {
     case 'killed-by-user':
     case 'verify-failed':
     case 'budget-exhausted':
+    case 'shard-lost':
       return false;
     default:
       return unreachable(reason);

@@ -37,6 +37,7 @@ export function retryable(reason: FailureReason | null): boolean {
     case 'budget-exhausted':
     case 'workspace-failed':
     case 'killed-by-user':
+    case 'shard-lost':
       return false;
     default:
       return unreachable(reason);

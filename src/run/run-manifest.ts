@@ -13,6 +13,7 @@ import { installSignalHandlers, STOP_SIGNALS, type StopSignal } from './signals.
 import { startRun, type RunHandle, type RunOutcome, type StartRehearsal } from './start-run.js';
 import { busyWorkdirs } from './workdir-guard.js';
 import { describeRecovered, recoverCrashedRuns } from './crashed-runs.js';
+import { hasShardOptions, type ShardRunOptions } from '../shard/shard-options.js';
 
 /** Everything a run can be asked to do; the CLI maps its flags onto this. */
 export interface RunManifestOptions {
@@ -54,9 +55,21 @@ export interface RunManifestOptions {
    * (the agent's resume launch), recorded in the report as `resumedFrom`. With `rehearse`,
    * `agentHome` is the old rehearsal's private agent home of the job, reused with its sessions.
    */
-  resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; agentHome?: string };
+  resume?: {
+    job: string;
+    sessionId: string;
+    prompt: string;
+    fromRunId: string;
+    agentHome?: string;
+    /** `resume --from`: the job runs in this folder (a checkout on this machine) instead of its manifest's workdir. */
+    workdir?: string;
+    /** `resume --from` of a rehearsal: the script turns the session already played, not played again. */
+    skipTurns?: number;
+  };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
+  /** `--shard`, `--shards`, `--timings`, `--rerun-failed` (src/shard/); absent or empty: an ordinary run. */
+  sharding?: ShardRunOptions;
 }
 
 export type RunManifestOutcome =
@@ -83,7 +96,13 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
   if (!planned.ok) return { kind: 'usage-error', message: planned.error };
   const resumed = options.resume === undefined ? ok(planned.value) : planResume(planned.value, options.resume, env);
   if (!resumed.ok) return { kind: 'usage-error', message: resumed.error };
-  const plan = resumed.value;
+  let plan = resumed.value;
+  if (options.sharding !== undefined && hasShardOptions(options.sharding)) {
+    const { shardRunPlan } = await import('../shard/shard-run.js');
+    const sharded = await shardRunPlan(plan, options.sharding, options.only ?? [], env);
+    if (!sharded.ok) return { kind: 'usage-error', message: sharded.error };
+    plan = sharded.value;
+  }
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
@@ -147,13 +166,16 @@ function planResume(plan: RunPlan, resume: NonNullable<RunManifestOptions['resum
   const jobPlan = plan.jobs.find((p) => p.job.name === resume.job);
   if (jobPlan === undefined) return err(`job '${resume.job}' is not in ${plan.manifest.file}`);
   const adapter = adapterFor(jobPlan.job.agent);
-  if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: only codex jobs can`);
+  if (adapter.resumePlan === undefined) return err(`job '${resume.job}' (agent: ${jobPlan.job.agent}) cannot be resumed: its agent has no resume by session id`);
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
-  const launch = adapter.resumePlan(jobPlan.job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...jobPlan.job.env }, resume.sessionId, resume.prompt);
+  let job = jobPlan.job;
+  if (resume.workdir !== undefined) job = { ...job, workdir: resume.workdir };
+  if (resume.skipTurns !== undefined && job.rehearsal !== null) job = { ...job, rehearsal: job.rehearsal.slice(resume.skipTurns) };
+  const launch = adapter.resumePlan(job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...job.env }, resume.sessionId, resume.prompt);
   return ok({
     ...plan,
-    jobs: [{ ...jobPlan, launch, resumeSessionId: resume.sessionId }],
+    jobs: [{ ...jobPlan, job, launch, resumeSessionId: resume.sessionId }],
     resumedFrom: { runId: resume.fromRunId, job: resume.job, sessionId: resume.sessionId },
   });
 }

@@ -66,7 +66,7 @@ export async function openRunOutputs(
   // The first report.json is written before the folder gets its final name (see run-folder.ts).
   const folder = await createRunFolder(options.runsRoot, clock, {
     prepare: async (partialDir, { runId, dir }) => {
-      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs, runner: identifyProcess(), ...(plan.resumedFrom !== undefined ? { resumedFrom: plan.resumedFrom } : {}) }) as RunStartedEvent;
+      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs, runner: identifyProcess(), ...(plan.resumedFrom !== undefined ? { resumedFrom: plan.resumedFrom } : {}), ...(plan.shard !== undefined ? { shard: plan.shard } : {}), ...(plan.rerunOf !== undefined ? { rerunOf: plan.rerunOf } : {}) }) as RunStartedEvent;
       const written = await writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
       if (written.ok) await space.reserve(partialDir, reserveBytesFor(jobs.length));
       return written;

@@ -1,4 +1,4 @@
-import type { AgentMonitor, ExitVerdict, LaunchPlan } from '../agents/adapter.js';
+import type { AgentMonitor, BuiltinRule, ExitVerdict, LaunchPlan } from '../agents/adapter.js';
 import { adapterFor } from '../agents/registry.js';
 import { PlainTextDecoder } from '../logs/plain-text.js';
 import type { JobSpec } from '../manifest/model.js';
@@ -35,6 +35,8 @@ export interface JobSupervisionOptions {
   target: SupervisedTarget;
   /** The adapter's declining answer for deny rules without `send`. */
   decline: SendSpec;
+  /** The adapter's rules for the agent's own screens, as the plan computed them; absent: asked from the adapter here. */
+  builtinRules?: readonly BuiltinRule[];
 }
 
 /** How often the live state ("idle 4m") is re-checked for the display. */
@@ -85,7 +87,7 @@ export class JobSupervision {
 
   constructor(private readonly o: JobSupervisionOptions) {
     const adapter = adapterFor(o.job.agent);
-    const builtin = adapter.builtinRules?.(o.job, o.job.supervision.answers.length) ?? [];
+    const builtin = o.builtinRules ?? adapter.builtinRules?.(o.job, o.job.supervision.answers.length) ?? [];
     const spec = { ...o.job.supervision, answers: [...o.job.supervision.answers, ...builtin.map((b) => b.rule)] };
     this.screen = new ScreenModel({
       cols: o.cols,

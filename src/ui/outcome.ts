@@ -44,6 +44,7 @@ export function outcomeDetail(result: JobResult): string | null {
     case 'sandbox-denied':
     case 'verify-failed':
     case 'budget-exhausted':
+    case 'shard-lost':
       return reason;
     default:
       return unreachable(reason);

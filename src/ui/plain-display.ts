@@ -54,7 +54,9 @@ export class PlainDisplay implements EventRenderer {
       case 'run-started': {
         this.runStartedAt = event.at;
         const jobs = `${event.jobs.length} job${event.jobs.length === 1 ? '' : 's'}`;
-        this.line(event.at, `run ${event.runId} started: ${jobs}, run folder ${event.runDir}`);
+        // A shard says which one it is, so a CI job's log tells its part of the plan.
+        const shard = event.shard === undefined ? '' : ` (shard ${event.shard.index}/${event.shard.total} of plan ${event.shard.planHash.slice(0, 12)})`;
+        this.line(event.at, `run ${event.runId} started: ${jobs}${shard}, run folder ${event.runDir}`);
         return;
       }
       case 'job-state':

@@ -13,7 +13,7 @@
  * The user's checkout is never written: no checkout, no index change, no stash; a snapshot goes
  * through a temporary index and a worktree through `git worktree add`.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { commitAll, configuredAuthor, CODEX_RUN_IDENTITY, type Identity } from '../git/commit.js';
 import { gitText } from '../git/git.js';
@@ -113,6 +113,37 @@ export class JobWorkspace {
       default:
         return unreachable(s);
     }
+  }
+
+  /**
+   * For `codex-run resume --from`: writes `file` (replacing it), the patch from the commit the
+   * job started from to its work tree as it is now (commits, changes and untracked files; ignored
+   * files and the runs folder left out), and says which commit it applies to and where the
+   * job's folder is in the repository. Null when the job's folder is in no repository.
+   */
+  async exportPatch(file: string): Promise<Result<{ base: string; relative: string } | null, string>> {
+    const s = this.state;
+    let at: { root: string; base: string; relative: string };
+    switch (s.kind) {
+      case 'idle':
+      case 'plain':
+      case 'finished':
+        return ok(null);
+      case 'tracked':
+        if (s.base === null) return ok(null);
+        at = { root: s.repo.root, base: s.base, relative: s.repo.relative };
+        break;
+      case 'isolated':
+        at = { root: s.folder, base: s.base, relative: s.repo.relative };
+        break;
+      default:
+        return unreachable(s);
+    }
+    const tree = await this.snapshot(at.root);
+    if (!tree.ok) return tree;
+    await rm(file, { force: true });
+    const written = await writePatch(at.root, at.base, tree.value, file);
+    return written.ok ? ok({ base: at.base, relative: at.relative }) : err(written.error.message);
   }
 
   private fail(message: string): Result<JobSpec, string> {

@@ -79,7 +79,7 @@ export class ClaudeMonitor implements AgentMonitor {
     if (parsed === null) return;
     switch (parsed.state) {
       case 'probe':
-        this.o.target.answerTerminal(CLAUDE_OSC_PROBE_ANSWER);
+        this.o.target.answerTerminal?.(CLAUDE_OSC_PROBE_ANSWER);
         return;
       case 'blocked':
         this.setBlocked(true);

@@ -3,7 +3,7 @@
  * one), that binary's version, and whether the version is the one codex-run's flags, screens
  * and built-in rules were made for. A pure result; the CLI prints it.
  */
-import type { JobPlan } from '../../run/plan.js';
+import type { DoctorInput } from '../adapter.js';
 import { probeCodexVersion, resolveCodexBinary, type CodexBinary } from './binary.js';
 import { CODEX_RULES_VERSION, codexSpecOf, type CodexMode } from './options.js';
 
@@ -16,7 +16,7 @@ export type CodexJobCheck =
   | { job: string; mode: CodexMode; kind: 'broken'; binary: CodexBinary | null; problem: string };
 
 /** Checks every codex job of a plan; each binary is asked for its version once. */
-export async function checkCodexJobs(jobs: readonly JobPlan[]): Promise<CodexJobCheck[]> {
+export async function checkCodexJobs(jobs: readonly DoctorInput[]): Promise<CodexJobCheck[]> {
   const versions = new Map<string, ReturnType<typeof probeCodexVersion>>();
   const checks: CodexJobCheck[] = [];
   for (const { job, env } of jobs) {

@@ -58,6 +58,42 @@ export function compilePattern(source: string, options: { ignoreCase: boolean })
   return ok(new Re2Pattern(source, compiled));
 }
 
+/** A compiled user pattern that pulls one value out of a text (e.g. a session id). */
+export interface CapturePattern {
+  readonly source: string;
+  /** The first capture group of the first match in `text`, or null (also when the group took no part). */
+  firstCapture(text: string): string | null;
+}
+
+/**
+ * Compiles a user pattern (RE2 syntax, linear time whatever it is) with exactly one capture
+ * group; `^`/`$` match at line ends. The problem names the count when it has none or several.
+ */
+export function compileCapture(source: string): Result<CapturePattern, PatternError> {
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(source, RE2JS.MULTILINE);
+  } catch (error: unknown) {
+    if (!(error instanceof RE2JSException)) throw error;
+    return err(describeSyntaxError(source, error));
+  }
+  const groups = compiled.groupCount();
+  if (groups !== 1) {
+    return err({
+      message: `expected a pattern with exactly one capture group (the value to take), found ${groups} in ${JSON.stringify(source)}`,
+      hint: groups === 0 ? 'put the value in parentheses, e.g. "session: ([0-9a-f-]+)"' : 'make the other groups non-capturing: (?:...)',
+      at: null,
+    });
+  }
+  return ok({
+    source,
+    firstCapture(text: string): string | null {
+      const m = compiled.matcher(text);
+      return m.find() ? m.group(1) : null;
+    },
+  });
+}
+
 /** A built-in (adapter) pattern written as a JavaScript RegExp literal; see the module comment. */
 export function builtinPattern(re: RegExp): ScreenPattern {
   const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
