@@ -42,3 +42,25 @@ test('found by session id under CLAUDE_CONFIG_DIR; a later read starts after wha
   assert.deepEqual(second?.entries.map((e) => e.kind), ['command', 'change', 'change', 'agent']);
   assert.equal(await readClaudeConversation({ CLAUDE_CONFIG_DIR: dir }, { ...hint, id: '00000000-0000-4000-8000-000000000000' }, null), null);
 });
+
+test('resume --from: the session transcript is exported (0600) and installed under another config folder, never overwriting', { timeout: 5000 }, async () => {
+  const { exportClaudeSession, importClaudeSession } = await import('../../src/agents/claude/session-files.js');
+  const { statSync, existsSync } = await import('node:fs');
+  const id = '8a21c904-a300-4827-a471-6f37ddf3a842';
+  const from = tempDir('claude-from-');
+  mkdirSync(path.join(from, 'projects', '-work-a'), { recursive: true });
+  writeFileSync(path.join(from, 'projects', '-work-a', `${id}.jsonl`), `${LINES.join('\n')}\n`);
+  writeFileSync(path.join(from, '.claude.json'), '{"secret": true}');
+  const dest = tempDir('claude-export-');
+  const exported = await exportClaudeSession({ CLAUDE_CONFIG_DIR: from }, id, dest);
+  assert.deepEqual(exported, { ok: true, value: [`projects/-work-a/${id}.jsonl`] });
+  assert.equal(statSync(path.join(dest, 'projects', '-work-a', `${id}.jsonl`)).mode & 0o777, 0o600);
+  assert.equal(existsSync(path.join(dest, '.claude.json')), false, 'never the config');
+  const to = tempDir('claude-to-');
+  const installed = await importClaudeSession({ CLAUDE_CONFIG_DIR: to }, dest, exported.ok ? exported.value : []);
+  assert.ok(installed.ok && installed.value.installed.length === 1);
+  const again = await importClaudeSession({ CLAUDE_CONFIG_DIR: to }, dest, exported.ok ? exported.value : []);
+  assert.ok(again.ok && again.value.kept.length === 1 && again.value.installed.length === 0);
+  const bad = await importClaudeSession({ CLAUDE_CONFIG_DIR: to }, dest, ['../etc/passwd']);
+  assert.ok(!bad.ok);
+});

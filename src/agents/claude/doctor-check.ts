@@ -4,7 +4,7 @@
  * and built-in rules were made for. A pure result; the CLI prints it. Same shape as
  * codex/doctor-check.ts.
  */
-import type { JobPlan } from '../../run/plan.js';
+import type { DoctorInput } from '../adapter.js';
 import { probeClaudeVersion, resolveClaudeBinary, type ClaudeBinary } from './binary.js';
 import { CLAUDE_RULES_VERSION, claudeSpecOf, type ClaudeMode } from './options.js';
 
@@ -17,7 +17,7 @@ export type ClaudeJobCheck =
   | { job: string; mode: ClaudeMode; kind: 'broken'; binary: ClaudeBinary | null; problem: string };
 
 /** Checks every claude job of a plan; each binary is asked for its version once. */
-export async function checkClaudeJobs(jobs: readonly JobPlan[]): Promise<ClaudeJobCheck[]> {
+export async function checkClaudeJobs(jobs: readonly DoctorInput[]): Promise<ClaudeJobCheck[]> {
   const versions = new Map<string, ReturnType<typeof probeClaudeVersion>>();
   const checks: ClaudeJobCheck[] = [];
   for (const { job, env } of jobs) {

@@ -12,10 +12,12 @@ import { err, ok, type Result } from '../../util/result.js';
 import { claudeArgv } from './argv.js';
 import { resolveClaudeBinary } from './binary.js';
 import { claudeBuiltinRules } from './builtin-rules.js';
+import { claudeDoctor } from './doctor.js';
 import { ClaudeMonitor } from './monitor.js';
 import { claudeSpecOf, type ClaudeSpec } from './options.js';
 import { claudeRehearsal } from './rehearsal/index.js';
 import { claudeScreenActivity } from './screen-activity.js';
+import { exportClaudeSession, importClaudeSession } from './session-files.js';
 import { readClaudeConversation } from './transcript.js';
 import { claudeUsageLimitReset } from './usage-limit.js';
 
@@ -88,4 +90,7 @@ export const claudeAdapter: AgentAdapter = {
   fullScreen: () => true,
   screenActivity: claudeScreenActivity,
   rehearsal: claudeRehearsal,
+  doctor: claudeDoctor,
+  exportSession: exportClaudeSession,
+  importSession: importClaudeSession,
 };
