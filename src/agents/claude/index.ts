@@ -68,6 +68,16 @@ function claudeLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   });
 }
 
+// `--dry-run`: where the session id comes from and how the job resumes.
+function describe(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = specOf(job);
+  return [
+    { label: 'session', text: 'chosen by codex-run up front (--session-id <uuid>), recorded before the start' },
+    { label: 'resume', text: `claude${spec.mode === 'headless' ? ' -p' : ''} --resume <session id> (never --continue)` },
+    { label: 'state', text: spec.mode === 'headless' ? 'stream-json events (session, tool calls, denials, tokens, cost, errors)' : 'OSC 7501 after codex-run answers the probe (idle, working, blocked, done, error)' },
+  ];
+}
+
 export const claudeAdapter: AgentAdapter = {
   kind: 'claude',
   defaults: CLAUDE_DEFAULTS,
@@ -90,6 +100,7 @@ export const claudeAdapter: AgentAdapter = {
   fullScreen: () => true,
   screenActivity: claudeScreenActivity,
   rehearsal: claudeRehearsal,
+  describe,
   doctor: claudeDoctor,
   exportSession: exportClaudeSession,
   importSession: importClaudeSession,
