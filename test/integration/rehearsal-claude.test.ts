@@ -8,10 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { messagesFace } from '../../src/agents/claude/rehearsal/messages-face.js';
 import { startModelServer } from '../../src/rehearsal/model-server.js';
 import { parseScript } from '../../src/rehearsal/script.js';
 import { runCli } from '../helpers/run-cli.js';
+import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 interface ReportJob {
@@ -48,6 +50,9 @@ async function run(body: (dir: string) => string, args: string[] = ['--rehearse'
   assert.ok(runId !== undefined, r.stdout + r.stderr);
   const runDir = path.join(root, runId);
   const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
+  const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas', 'report.schema.json'), 'utf8')) as object;
+  const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+  assert.ok(validate(report), `report.json against its schema: ${JSON.stringify(validate.errors)}`);
   const requestsFile = path.join(runDir, 'rehearsal.json');
   const requests = existsSync(requestsFile) ? (JSON.parse(readFileSync(requestsFile, 'utf8')) as Record<string, RequestLog[]>) : {};
   assert.equal(existsSync(path.join(dir, '.claude')) || existsSync(path.join(dir, '.claude.json')), false, 'the user home is never touched');
