@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { MonitorTarget } from '../../src/agents/adapter.js';
-import { ClaudeMonitor, TUI_LINGER_MS } from '../../src/agents/claude/monitor.js';
+import { ClaudeMonitor, TUI_CLOSE_MS, TUI_LINGER_MS } from '../../src/agents/claude/monitor.js';
 import type { JobFacts } from '../../src/run/events.js';
 import type { StopCause } from '../../src/session/job-session.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -42,7 +42,7 @@ function oscPayloads(name: string): string[] {
     .filter((p): p is string => p !== undefined);
 }
 
-test('tui: the probe is answered with ESC ] 7501 ; ? BEL; a permission dialog blocks; done closes the TUI after the linger', { timeout: 5000 }, () => {
+test('tui: the probe is answered with ESC ] 7501 ; ? BEL; a permission dialog blocks; done closes the TUI with two Ctrl-C after the linger', { timeout: 5000 }, () => {
   const { m, clock, rec } = monitor('tui');
   assert.deepEqual(rec.facts, [{ sessionId: 'chosen-id' }], 'the chosen id is a fact before the start');
   const payloads = oscPayloads('osc_raw_pty_osc7501_answered.txt');
@@ -60,7 +60,10 @@ test('tui: the probe is answered with ESC ] 7501 ; ? BEL; a permission dialog bl
   m.onOsc(7501, payloads[7] ?? '');
   assert.equal(payloads[7], 'state=done:app=claude-code');
   clock.advance(TUI_LINGER_MS);
-  assert.deepEqual((rec.stops as StopCause[]).map((s) => [s.status, s.reason]), [["succeeded", null]]);
+  assert.deepEqual(rec.answers, ['\x1b]7501;?\x07', '\x03\x03'], 'closed as a person does: two Ctrl-C at its prompt (it exits 0)');
+  assert.deepEqual(rec.stops, []);
+  clock.advance(TUI_CLOSE_MS);
+  assert.deepEqual((rec.stops as StopCause[]).map((s) => [s.status, s.reason]), [['succeeded', null]], 'still open: the stop ladder ends it, a success');
   m.dispose();
 });
 

@@ -13,8 +13,9 @@
  * person, so the job ends as `denied`.
  *
  *   watching ──done / error / idle-after-work / result──▶ lingering ──lingerMs──▶ stopped
- *      ▲                                                     │ working again (a new turn)
- *      └─────────────────────────────────────────────────────┘
+ *      ▲                                                     │   │ (tui, done)
+ *      └──────────── working again (a new turn) ─────────────┘   ▼
+ *                                        closing: Ctrl-C twice (the TUI exits 0) ──closeMs──▶ stopped
  *   any state ──finish()/dispose()──▶ disposed
  */
 import type { AgentMonitor, ExitVerdict, MonitorContext } from '../adapter.js';
@@ -33,6 +34,13 @@ import { parseStreamLine, type ClaudeResult } from './stream-events.js';
 export const HEADLESS_LINGER_MS = 10_000;
 /** How long the TUI stays open after its turn is done: time to finish drawing and saving. */
 export const TUI_LINGER_MS = 3_000;
+/**
+ * How long the TUI may take to exit after two Ctrl-C (it exits 0 at once, measured with
+ * 2.1.332) before the stop ladder ends it.
+ */
+export const TUI_CLOSE_MS = 5_000;
+/** Two Ctrl-C in one write: at its prompt, the second within the hint's time exits the TUI. */
+const CLOSE_KEYS = '\x03\x03';
 
 /** What a monitor is built from. */
 export interface ClaudeMonitorOptions extends MonitorContext {
@@ -49,6 +57,7 @@ type After = { kind: 'done' } | { kind: 'failed' } | { kind: 'declined' };
 type Phase =
   | { kind: 'watching' }
   | { kind: 'lingering'; after: After; timer: TimerHandle }
+  | { kind: 'closing'; timer: TimerHandle }
   | { kind: 'stopped' }
   | { kind: 'disposed' };
 
@@ -149,7 +158,7 @@ export class ClaudeMonitor implements AgentMonitor {
   }
 
   dispose(): void {
-    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    if (this.phase.kind === 'lingering' || this.phase.kind === 'closing') this.o.clock.clearTimeout(this.phase.timer);
     this.phase = { kind: 'disposed' };
   }
 
@@ -198,6 +207,13 @@ export class ClaudeMonitor implements AgentMonitor {
     if (this.phase.kind !== 'lingering') return;
     switch (after.kind) {
       case 'done':
+        if (this.o.mode === 'tui' && this.o.target.answerTerminal !== undefined) {
+          // Closed the way a person closes it, so it exits 0 and saves its session.
+          this.o.target.answerTerminal(CLOSE_KEYS);
+          const timer = this.o.clock.setTimeout(() => this.closed(), TUI_CLOSE_MS);
+          this.phase = { kind: 'closing', timer };
+          return;
+        }
         this.stop({
           status: 'succeeded',
           reason: null,
@@ -215,6 +231,12 @@ export class ClaudeMonitor implements AgentMonitor {
     }
   }
 
+  // The TUI did not exit after Ctrl-C: the stop ladder ends it, still a success.
+  private closed(): void {
+    if (this.phase.kind !== 'closing') return;
+    this.stop({ status: 'succeeded', reason: null, message: 'claude finished its turn; codex-run closed the TUI' });
+  }
+
   private stopWith(failure: ExitVerdict | null): void {
     const { reason, message } = failure ?? { reason: 'model-error' as const, message: 'claude reported an error (see the transcript)' };
     this.stop({ status: 'failed', reason, message });
@@ -222,7 +244,7 @@ export class ClaudeMonitor implements AgentMonitor {
 
   private stop(cause: StopCause): void {
     if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
-    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    if (this.phase.kind === 'lingering' || this.phase.kind === 'closing') this.o.clock.clearTimeout(this.phase.timer);
     this.phase = { kind: 'stopped' };
     this.o.target.stop(cause);
   }
