@@ -47,3 +47,27 @@ test('every problem is reported with its path; managed flags name what to use in
 test('defaults merge key by key under the job', { timeout: 5000 }, () => {
   assert.deepEqual(mergeClaudeOptions({ mode: 'tui', model: 'a' }, { model: 'b' }), { mode: 'tui', model: 'b' });
 });
+
+test('a headless prompt too long for one argument (or kept private) goes through stdin from a file; the TUI refuses it', { timeout: 5000 }, async () => {
+  const { claudeAdapter } = await import('../../src/agents/claude/index.js');
+  const { existsSync, readFileSync, statSync } = await import('node:fs');
+  const { FakeClock } = await import('../helpers/fake-clock.js');
+  const long = 'x'.repeat(140_000);
+  const job = (mode: 'headless' | 'tui') => ({ name: 'j', agent: 'claude', prompt: long, workdir: '/tmp', claude: { ...claudeSpecOf({ mode }), bin: process.execPath } }) as unknown as import('../../src/manifest/model.js').JobSpec;
+  const plan = claudeAdapter.plan(job('headless'), { PATH: '/usr/bin:/bin' });
+  assert.ok(plan.ok);
+  assert.deepEqual(plan.value.args.slice(0, 2), ['-c', 'exec "$@" < "$0"']);
+  assert.ok(!plan.value.args.includes('--') && !plan.value.args.includes(long), 'no prompt argument');
+  const file = plan.value.args[2] ?? '';
+  const monitor = plan.value.monitor?.({ clock: new FakeClock(), target: { facts: () => {}, blocked: () => {}, stop: () => {} } });
+  assert.ok(monitor?.prepare().ok);
+  assert.equal(readFileSync(file, 'utf8'), long);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  await monitor?.finish({ exitCode: 0, signal: null });
+  assert.equal(existsSync(file), false, 'removed after the run');
+  const tui = claudeAdapter.plan(job('tui'), { PATH: '/usr/bin:/bin' });
+  assert.ok(!tui.ok);
+  assert.equal(tui.error.reason, 'agent-usage');
+  const privately = claudeAdapter.resumePlan?.({ ...job('headless'), prompt: 'short' }, { PATH: '/usr/bin:/bin' }, 'S', 'verify said: secret output', { private: true });
+  assert.ok(privately?.ok && !privately.value.args.includes('verify said: secret output') && privately.value.args.includes('--resume'));
+});

@@ -12,7 +12,7 @@
  * when the agent dies before saying anything; a resume names it (`--resume <id>`), never
  * `--continue`, which takes the folder's most recent session (possibly a sibling job's).
  * `--allowedTools` takes a variadic list: each tool is its own `--allowedTools T` pair, and the
- * `--` before the prompt ends the list.
+ * `--` before the prompt ends the list. A headless prompt read from stdin has neither.
  */
 import { unreachable } from '../../util/unreachable.js';
 import type { ClaudeSpec } from './options.js';
@@ -20,7 +20,8 @@ import type { ClaudeSpec } from './options.js';
 /** What the argv depends on besides the spec. */
 export interface ClaudeArgvInput {
   spec: ClaudeSpec;
-  prompt: string;
+  /** The prompt, or null when headless claude reads it from stdin (no prompt argument). */
+  prompt: string | null;
   /** The session: a new one under this id, or the resume of it. */
   session: { kind: 'new' | 'resume'; id: string };
 }
@@ -36,8 +37,7 @@ export function claudeArgv(input: ClaudeArgvInput): string[] {
     ...spec.allowedTools.flatMap((tool) => ['--allowedTools', tool]),
     ...spec.disallowedTools.flatMap((tool) => ['--disallowedTools', tool]),
     ...spec.args,
-    '--',
-    input.prompt,
+    ...(input.prompt === null ? [] : ['--', input.prompt]),
   ];
   switch (spec.mode) {
     case 'headless':

@@ -15,6 +15,7 @@ import { claudeBuiltinRules } from './builtin-rules.js';
 import { claudeDoctor } from './doctor.js';
 import { ClaudeMonitor } from './monitor.js';
 import { claudeSpecOf, type ClaudeSpec } from './options.js';
+import { planPromptFile } from './prompt-file.js';
 import { claudeRehearsal } from './rehearsal/index.js';
 import { claudeScreenActivity } from './screen-activity.js';
 import { exportClaudeSession, importClaudeSession } from './session-files.js';
@@ -30,6 +31,8 @@ const MAX_PROMPT_ARG_BYTES = 131_071;
  * arguments travel as argv, and the shell replaces itself with claude.
  */
 const NULL_STDIN_LAUNCHER = 'exec "$@" < /dev/null';
+/** The same with the prompt file as stdin: `sh -c 'exec "$@" < "$0"' <file> <claude> <args...>`. */
+const FILE_STDIN_LAUNCHER = 'exec "$@" < "$0"';
 
 /**
  * Pause before the first key of an answer: Claude Code's dialogs (Ink) take a digit or Enter
@@ -49,22 +52,28 @@ function specOf(job: JobSpec): ClaudeSpec {
 }
 
 // The launch of one claude run: a new session under a fresh id, or the resume of `resumeId`.
-function claudeLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeId: string | null): Result<LaunchPlan, LaunchProblem> {
+function claudeLaunch(job: JobSpec, env: Record<string, string>, prompt: string, resumeId: string | null, preferStdin = false): Result<LaunchPlan, LaunchProblem> {
   const spec = specOf(job);
   const binary = resolveClaudeBinary(spec.bin, job.workdir, env['PATH']);
   if (!binary.ok) return err({ reason: 'binary-missing', message: binary.error.message });
   const bytes = Buffer.byteLength(prompt, 'utf8');
-  if (bytes > MAX_PROMPT_ARG_BYTES) {
-    return err({ reason: 'agent-usage', message: `the prompt is ${bytes} bytes, more than one argument can hold (${MAX_PROMPT_ARG_BYTES}); shorten it or point the agent at a file` });
+  // Headless claude reads a prompt without an argument from stdin; the TUI only takes an argument.
+  const viaStdin = spec.mode === 'headless' && (bytes > MAX_PROMPT_ARG_BYTES || preferStdin);
+  if (bytes > MAX_PROMPT_ARG_BYTES && !viaStdin) {
+    return err({ reason: 'agent-usage', message: `the prompt is ${bytes} bytes, more than one argument can hold (${MAX_PROMPT_ARG_BYTES}); the claude TUI takes its prompt only as an argument: use claude.mode: headless, which reads a long prompt from stdin` });
   }
   const session = resumeId === null ? { kind: 'new' as const, id: randomUUID() } : { kind: 'resume' as const, id: resumeId };
-  const args = claudeArgv({ spec, prompt, session });
-  const launch = spec.mode === 'headless' ? { file: '/bin/sh', args: ['-c', NULL_STDIN_LAUNCHER, 'claude', binary.value.file, ...args] } : { file: binary.value.file, args };
+  const promptFile = viaStdin ? planPromptFile(prompt) : null;
+  const args = claudeArgv({ spec, prompt: viaStdin ? null : prompt, session });
+  const launch =
+    spec.mode === 'tui' ? { file: binary.value.file, args }
+    : promptFile !== null ? { file: '/bin/sh', args: ['-c', FILE_STDIN_LAUNCHER, promptFile.file, binary.value.file, ...args] }
+    : { file: '/bin/sh', args: ['-c', NULL_STDIN_LAUNCHER, 'claude', binary.value.file, ...args] };
   const extraEnv: Record<string, string> = spec.configDir === null ? {} : { CLAUDE_CONFIG_DIR: spec.configDir };
   return ok({
     ...launch,
     env: extraEnv,
-    monitor: (context) => new ClaudeMonitor({ ...context, mode: spec.mode, sessionId: session.id }),
+    monitor: (context) => new ClaudeMonitor({ ...context, mode: spec.mode, sessionId: session.id, promptFile }),
   });
 }
 
@@ -91,7 +100,7 @@ export const claudeAdapter: AgentAdapter = {
     if (job.prompt === null) throw new Error(`Internal error: claude job '${job.name}' has no prompt`);
     return claudeLaunch(job, env, job.prompt, null);
   },
-  resumePlan: (job, env, sessionId, prompt) => claudeLaunch(job, env, prompt, sessionId),
+  resumePlan: (job, env, sessionId, prompt, options) => claudeLaunch(job, env, prompt, sessionId, options?.private === true),
   usageLimitReset: claudeUsageLimitReset,
   conversation: readClaudeConversation,
   // The TUI redraws a full screen; headless output is one long JSON object per line. Neither

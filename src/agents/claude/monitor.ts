@@ -28,6 +28,7 @@ import { unreachable } from '../../util/unreachable.js';
 import { classifyClaudeFailure, isStartupError, type ClaudeFailureFacts } from './failure-classifier.js';
 import type { ClaudeMode } from './options.js';
 import { CLAUDE_OSC, CLAUDE_OSC_PROBE_ANSWER, parseClaudeOsc } from './osc-state.js';
+import { removePromptFile, writePromptFile, type PromptFile } from './prompt-file.js';
 import { parseStreamLine, type ClaudeResult } from './stream-events.js';
 
 /** How long a headless run may stay after its result line before it is stopped. */
@@ -47,6 +48,8 @@ export interface ClaudeMonitorOptions extends MonitorContext {
   mode: ClaudeMode;
   /** The session id codex-run chose (`--session-id`) or resumes (`--resume`). */
   sessionId: string;
+  /** headless: the prompt fed through stdin (written by prepare, removed by finish); null: an argument. */
+  promptFile?: PromptFile | null;
   /** Override of the linger time (tests). */
   lingerMs?: number;
 }
@@ -79,7 +82,7 @@ export class ClaudeMonitor implements AgentMonitor {
   prepare(): Result<void, string> {
     // Chosen before the start: the id is known even if claude dies before saying anything.
     this.o.target.facts({ sessionId: this.o.sessionId });
-    return ok(undefined);
+    return this.o.promptFile == null ? ok(undefined) : writePromptFile(this.o.promptFile);
   }
 
   onOsc(ident: number, payload: string): void {
@@ -153,6 +156,7 @@ export class ClaudeMonitor implements AgentMonitor {
 
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
+    if (this.o.promptFile != null) await removePromptFile(this.o.promptFile);
     if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
     return classifyClaudeFailure(this.failure);
   }
