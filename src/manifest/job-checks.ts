@@ -12,7 +12,7 @@ import type { ValuePath, YamlSource } from './yaml-source.js';
 const CODEX_ONLY_FIELDS = ['prompt', 'codex', 'rehearsal', 'resume'] as const;
 
 /** Fields whose strings become arguments, environment variables or paths of a process. */
-const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic'] as const;
+const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic', 'claude'] as const;
 
 /** Every problem of this kind in the manifest's `defaults:` and jobs. */
 export function jobProblems(source: YamlSource, root: Record<string, unknown>): Diagnostic[] {

@@ -71,10 +71,14 @@ test('a NUL in a command argument, env value, prompt or workdir is a located err
     '    env: { FOO: "a\\0b" }',
     '  b:',
     '    prompt: "hi\\0there"',
+    '  c:',
+    '    agent: claude',
+    '    prompt: hi',
+    '    claude: { args: ["a\\0b"] }',
   ]);
   assert.deepEqual(
     found.map((line) => line.replace(/: found a NUL.*/, '')),
-    ['3:13', '7:23', '8:17', '10:13'],
+    ['3:13', '7:23', '8:17', '10:13', '14:22'],
     found.join('\n'),
   );
   assert.match(found[0]!, /NUL character \(\\0\) at character 2: no program argument, environment variable or path can hold one/);
