@@ -4,6 +4,7 @@ import type { Diagnostic, JobSpec, Manifest } from './model.js';
 import { scheduleOf, scheduleOnlyProblems } from './schedule-fields.js';
 import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
+import { geminiOf } from './gemini-fields.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
@@ -124,10 +125,10 @@ const COMPLETION_KEYS = ['verify', 'until', 'maxTurns', 'continuePrompt', 'budge
 // The defaults-applied JobSpec of a job that passed every check.
 function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string, source: YamlSource): JobSpec {
   const agent = fields.agent ?? 'codex';
-  const prompt = agent === 'codex' ? fields.prompt : null;
+  const prompt = agent !== 'command' ? fields.prompt : null;
   const command = agent === 'command' ? fields.command : null;
   // The schema's conditional rules require these after defaults apply.
-  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent === 'codex' ? 'prompt' : 'command'}`);
+  if (prompt === undefined || command === undefined) throw new Error(`Internal error: job '${name}' passed the schema without its ${agent !== 'command' ? 'prompt' : 'command'}`);
   // Limits the manifest leaves unset come from the agent's adapter (`none` sets "no limit").
   const limits = adapterFor(agent).defaults;
   const timeoutDefaulted = fields.timeout === undefined && limits.timeoutMs !== null;
@@ -151,6 +152,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     resume: fields.resume ?? null,
     rehearsal: fields.rehearsal ?? null,
     codex: codexOf(agent, fields.codex),
+    ...(agent === 'gemini' ? { gemini: geminiOf(fields.gemini) } : {}),
     ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),

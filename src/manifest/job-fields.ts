@@ -12,9 +12,11 @@ import { resolveResume, type ResumeSpec, type WrittenResume } from './resume-fie
 import { resolveRehearsal } from './rehearsal-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import { mergeCodex, resolveCodex } from './codex-fields.js';
+import { mergeGemini, resolveGemini } from './gemini-fields.js';
 import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.js';
 import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
+import type { GeminiOptions } from '../agents/gemini/options.js';
 import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
 import {
   mergeBudget,
@@ -70,6 +72,8 @@ export interface RawJobFields {
   rehearsal?: unknown[];
   // How codex runs (src/manifest/codex-fields.ts).
   codex?: Record<string, unknown>;
+  // How gemini runs (src/manifest/gemini-fields.ts).
+  gemini?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
@@ -111,6 +115,7 @@ export interface ResolvedJobFields {
   resume: ResumeSpec;
   rehearsal: Turn[];
   codex: CodexOptions;
+  gemini: GeminiOptions;
   secrets: string[];
   isolation: Isolation;
   worktree: WorktreeOptions;
@@ -189,6 +194,7 @@ const FIELD_RULES: FieldRules = {
   resume: { resolve: resolveResume },
   rehearsal: { resolve: resolveRehearsal },
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
+  gemini: { resolve: resolveGemini, merge: mergeGemini, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
   isolation: { resolve: resolveIsolation },

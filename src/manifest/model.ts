@@ -5,6 +5,7 @@
 import type { ScheduleSpec } from '../schedule/schedule-spec.js';
 import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
+import type { GeminiSpec } from '../agents/gemini/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import type { WorkspaceSpec } from './workspace-fields.js';
@@ -29,7 +30,7 @@ export interface Diagnostic {
   hint?: string;
 }
 
-export type AgentKind = 'codex' | 'command';
+export type AgentKind = 'codex' | 'command' | 'gemini';
 
 /** One job, ready to run. */
 export interface JobSpec {
@@ -61,6 +62,8 @@ export interface JobSpec {
   enterDelayMs: number;
   /** How `agent: codex` runs (mode, sandbox, model, flags, binary), defaults applied; null for other agents. */
   codex: CodexSpec | null;
+  /** How `agent: gemini` runs (mode, model, approval mode, flags, binary), defaults applied; absent or null for other agents. */
+  gemini?: GeminiSpec | null;
   /** Resume by session id after a death or an idle stop (codex jobs); null: never. */
   resume: ResumeSpec | null;
   /** The scripted model turns under `--rehearse`; null: the default script. */
