@@ -59,8 +59,10 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
 export const geminiAdapter: AgentAdapter = {
   kind: 'gemini',
   defaults: GEMINI_DEFAULTS,
-  // Ctrl-C cancels the TUI's turn (twice quits it); headless gemini exits 130 on it.
-  interruptFirst: true,
+  // Not Ctrl-C: gemini then cancels the turn and rewrites its session without it (measured with
+  // 0.61.0: the session has nothing left to resume, `--resume <id>` exits 42 "No previous
+  // sessions found"). SIGTERM ends it with the turn's user message kept, so a resume continues it.
+  interruptFirst: false,
   // Gemini's approval dialogs take Esc as "No, suggest changes" (captures/09): the turn ends, nothing runs.
   decline: { kind: 'keys', keys: ['esc'], bytes: ['\x1b'] },
   answerDelayMs: GEMINI_ANSWER_DELAY_MS,
