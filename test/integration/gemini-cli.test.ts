@@ -123,3 +123,46 @@ test('headless: a stalled model is stopped by the idle ladder and resumed by its
   assert.ok(turns[1]?.userTexts.some((m) => m.includes('Summarise the project')), `the resumed request carries the earlier conversation: ${JSON.stringify(turns[1]?.userTexts)}`);
   assert.ok(turns[1]?.userTexts.some((m) => m.includes('Continue where you stopped.')));
 });
+
+test('tui: approval dialogs (shell, write) are answered by rules; the command runs and the file is written', { timeout: 60_000 }, async () => {
+  const { code, out, workdir, job } = await runGemini(
+    [{ run: 'echo made-by-gemini > made.txt' }, { write: 'notes.txt', content: 'hello world\n' }, { say: 'Done.' }],
+    () => `    prompt: "Make the files"
+    gemini: { mode: tui }
+    idle: { kill: 30s }
+    answers:
+      - match: "Allow execution of \\\\[Shell\\\\]\\\\?"
+        send: { keys: ["1"] }
+      - match: "Apply this change\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(readFileSync(path.join(workdir, 'made.txt'), 'utf8'), 'made-by-gemini\n');
+  assert.equal(readFileSync(path.join(workdir, 'notes.txt'), 'utf8'), 'hello world\n');
+  assert.equal(job.status, 'succeeded', out);
+  assert.match(job.sessionId ?? '', UUID);
+  assert.deepEqual(
+    (job.interventions as Array<{ kind: string; rule?: { index: number } | null }>).filter((i) => i.kind === 'answer').map((i) => i.rule?.index),
+    [0, 1],
+  );
+});
+
+test('tui: a deny rule declines `rm -rf` in the approval dialog; the file survives, the job is denied', { timeout: 60_000 }, async () => {
+  const { workdir, job, out } = await runGemini(
+    [{ run: 'rm -rf keep' }, { say: 'Cleaned.' }],
+    () => `    prompt: "Clean up"
+    gemini: { mode: tui }
+    idle: { kill: 30s }
+    answers:
+      - match: "rm -rf"
+        action: deny
+        fail: true
+      - match: "Allow execution of \\\\[Shell\\\\]\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
+  assert.equal(job.status, 'failed', out);
+  assert.equal(job.reason, 'denied', out);
+});
