@@ -166,3 +166,24 @@ test('tui: a deny rule declines `rm -rf` in the approval dialog; the file surviv
   assert.equal(job.status, 'failed', out);
   assert.equal(job.reason, 'denied', out);
 });
+
+test('headless: a usage limit (quota 429 naming its reset) parks the job, which then finishes in the same session', { timeout: 60_000 }, async () => {
+  const { code, out, job, server } = await runGemini(
+    [{ limit: '3s' }, { say: 'Done after the reset.' }],
+    () => `    prompt: "Say hello"
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(job.status, 'succeeded', out);
+  assert.equal(job.lastMessage, 'Done after the reset.');
+  const attempts = (job as unknown as { attempts: Array<{ prompt: string; reason: string; sessionId: string }> }).attempts.map((a) => [a.prompt, a.reason, a.sessionId]);
+  assert.deepEqual(attempts, [
+    ['first', 'usage-limit', job.sessionId],
+    ['resume', 'succeeded', job.sessionId],
+  ]);
+  assert.ok(job.interventions.some((i) => i.kind === 'usage-limit'), JSON.stringify(job.interventions));
+  const turns = server.requests.filter((r) => r.kind === 'turn');
+  assert.deepEqual(turns.map((r) => r.turns), [[0], [1]]);
+  // Gemini dropped the failed turn from its session, so the same id started over with the job's prompt.
+  assert.ok(turns[1]?.userTexts.includes('Say hello'), JSON.stringify(turns[1]?.userTexts));
+});

@@ -10,11 +10,12 @@ import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
 import { err, ok, type Result } from '../../util/result.js';
-import { geminiArgv } from './argv.js';
+import { geminiArgv, type GeminiArgvInput } from './argv.js';
 import { resolveGeminiBinary } from './binary.js';
 import { geminiBuiltinRules } from './builtin-rules.js';
 import { GeminiMonitor } from './monitor.js';
 import { geminiSpecOf } from './options.js';
+import { geminiHome, readGeminiSession } from './session-record.js';
 import { geminiFace } from './rehearsal/face.js';
 import { createGeminiHome } from './rehearsal/home.js';
 import { geminiUsageLimitReset } from './usage-limit.js';
@@ -45,13 +46,26 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   if (bytes > MAX_GEMINI_PROMPT_BYTES) {
     return err({ reason: 'agent-usage', message: `the prompt is ${bytes} bytes, more than one argument can hold (${MAX_GEMINI_PROMPT_BYTES}); gemini takes it only as an argument here` });
   }
-  const session = resumeId === null ? { kind: 'new' as const, id: randomUUID() } : { kind: 'resume' as const, id: resumeId };
+  let session: GeminiArgvInput['session'] = resumeId === null ? { kind: 'new', id: randomUUID() } : { kind: 'resume', id: resumeId };
+  let staleFiles: string[] = [];
+  let text = prompt;
+  if (resumeId !== null) {
+    // A session whose only turn failed or was cancelled has nothing to resume (session-record.ts):
+    // it starts over under the same id with the job's own prompt, its empty record removed first.
+    const record = readGeminiSession(geminiHome(env), resumeId);
+    if (record !== null && !record.resumable) {
+      session = { kind: 'new', id: resumeId };
+      staleFiles = record.files;
+      text = job.prompt ?? prompt;
+    }
+  }
   const denyRules = job.supervision.answers.filter((rule) => rule.action === 'deny');
+  const id = session.id;
   return ok({
     file: binary.value.file,
-    args: geminiArgv({ spec, prompt, session }),
+    args: geminiArgv({ spec, prompt: text, session }),
     env: {},
-    monitor: (context) => new GeminiMonitor({ ...context, mode: spec.mode, sessionId: session.id, denyRules }),
+    monitor: (context) => new GeminiMonitor({ ...context, mode: spec.mode, sessionId: id, denyRules, staleFiles }),
   });
 }
 

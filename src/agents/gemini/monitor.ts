@@ -24,7 +24,8 @@ import type { PtyExit } from '../../session/pty.js';
 import type { ScreenSnapshot } from '../../session/screen.js';
 import type { AnswerRule } from '../../session/policies/spec.js';
 import type { TimerHandle } from '../../util/clock.js';
-import { ok, type Result } from '../../util/result.js';
+import { rmSync } from 'node:fs';
+import { err, ok, type Result } from '../../util/result.js';
 import { unreachable } from '../../util/unreachable.js';
 import { classifyGeminiFailure, reasonOfStatus } from './failure-classifier.js';
 import type { GeminiMode } from './options.js';
@@ -45,6 +46,8 @@ export interface GeminiMonitorOptions extends MonitorContext {
   sessionId: string;
   /** The job's deny rules, checked against each headless tool call. */
   denyRules: readonly AnswerRule[];
+  /** Gemini's empty records of this session id, removed just before a start-over under the same id. */
+  staleFiles?: readonly string[];
   /** Override of the linger time (tests). */
   lingerMs?: number;
 }
@@ -77,6 +80,13 @@ export class GeminiMonitor implements AgentMonitor {
   }
 
   prepare(): Result<void, string> {
+    for (const file of this.o.staleFiles ?? []) {
+      try {
+        rmSync(file, { force: true });
+      } catch (error) {
+        return err(`could not remove gemini's empty session record ${file}: ${(error as Error).message}`);
+      }
+    }
     // The id is chosen before the launch, so a job stopped before gemini says a word is still resumable.
     this.o.target.facts({ sessionId: this.o.sessionId });
     return ok(undefined);

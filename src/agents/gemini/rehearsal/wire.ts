@@ -52,13 +52,17 @@ export function errorBody(status: number, message: string, details?: readonly Re
 }
 
 /**
- * A quota 429 in the shape the Gemini API sends it: the message says "Please retry in Ns."
- * and a RetryInfo detail carries `retryDelay` (the usage gate reads either, usage-limit.ts).
+ * The account's usage limit as the API states it: HTTP 429 `RESOURCE_EXHAUSTED` with an
+ * ErrorInfo `QUOTA_EXHAUSTED` (the plan's quota, as Code Assist sends it) and a RetryInfo
+ * `retryDelay`, the message naming the wait too ("Please retry in Ns."). Gemini CLI 0.61.0
+ * classifies it as a terminal quota error: it does not retry, the turn fails (headless: exit
+ * 173) and codex-run's usage gate parks the job until the reset (usage-limit.ts reads the wait).
+ * A plain RetryInfo without it would make gemini wait out any reset up to 5 minutes by itself.
  */
 export function quotaBody(resetsAtMs: number, nowMs: number): string {
   const seconds = Math.max(1, Math.ceil((resetsAtMs - nowMs) / 1000));
-  return errorBody(429, `You exceeded your current quota, please check your plan and billing details. Please retry in ${seconds}s.`, [
-    { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests', quotaId: 'rehearsal' }] },
+  return errorBody(429, `You have exhausted your quota on this model. Please retry in ${seconds}s.`, [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED', domain: 'cloudcode-pa.googleapis.com', metadata: { model: 'rehearsal' } },
     { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
   ]);
 }
