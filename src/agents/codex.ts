@@ -11,6 +11,7 @@ import { planPrivateFolder } from './codex/private-folder.js';
 import type { JobSpec } from '../manifest/model.js';
 import { err, ok, type Result } from '../util/result.js';
 import { usageLimitReset } from './codex/usage-limit.js';
+import { codexRehearsal } from './codex/rehearsal/index.js';
 
 /**
  * The longest prompt passed as one argument, in bytes: Linux caps a single argv element at
@@ -100,4 +101,5 @@ export const codexAdapter: AgentAdapter = {
   conversation: (env, sessionId, position) => readSessionConversation(env, sessionId, position),
   fullScreen: (job) => (job.codex ?? codexSpecOf(undefined)).mode === 'tui',
   screenActivity: codexScreenActivity,
+  rehearsal: codexRehearsal,
 };

@@ -1,22 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readReport } from '../control/locate.js';
 import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
-import { REHEARSAL_HOMES_FILE, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
+import { keptRehearsalHome, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
 import { fail, findJob } from './control-target.js';
 import { runCommand } from './run-command.js';
 import { codexRunBin, startDetached } from '../control/detach.js';
 import { printStarted } from './start-command.js';
 
-// The old rehearsal's CODEX_HOME of the job, when the run was a rehearsal that kept it.
-function rehearsalHome(runDir: string, job: string): string | null {
-  try {
-    const homes = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_HOMES_FILE), 'utf8')) as Record<string, unknown>;
-    const home = homes[job];
-    return typeof home === 'string' && existsSync(home) ? home : null;
-  } catch {
-    return null;
-  }
+// The old rehearsal's private agent home of the job, when the run was a rehearsal that kept it.
+async function rehearsalHome(runDir: string, job: string): Promise<string | null> {
+  const home = await keptRehearsalHome(runDir, job);
+  return home !== null && existsSync(home) ? home : null;
 }
 
 /**
@@ -44,14 +39,14 @@ export async function resumeCommand(spec: string, flags: Record<string, unknown>
   const report = await readReport(run.runDir);
   if (!report.ok) return fail({ code: 1, message: report.error });
   const rehearsed = existsSync(path.join(run.runDir, REHEARSAL_LOG_FILE));
-  const home = rehearsed ? rehearsalHome(run.runDir, job.name) : null;
+  const home = rehearsed ? await rehearsalHome(run.runDir, job.name) : null;
   if (rehearsed && home === null) {
-    return fail({ code: 1, message: `job ${job.name} of run ${run.runId} was rehearsed, but its rehearsal CODEX_HOME was not kept; it cannot be resumed` });
+    return fail({ code: 1, message: `job ${job.name} of run ${run.runId} was rehearsed, but its rehearsal agent home was not kept; it cannot be resumed` });
   }
   const prompt = typeof flags['prompt'] === 'string' ? flags['prompt'] : DEFAULT_RESUME_PROMPT;
   return runCommand(
     report.value.manifest,
     { ...flags, job: [job.name], out: path.dirname(run.runDir), rehearse: rehearsed },
-    { resume: { job: job.name, sessionId: job.sessionId, prompt, fromRunId: run.runId, ...(home !== null ? { codexHome: home } : {}) } },
+    { resume: { job: job.name, sessionId: job.sessionId, prompt, fromRunId: run.runId, ...(home !== null ? { agentHome: home } : {}) } },
   );
 }

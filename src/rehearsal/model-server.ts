@@ -1,35 +1,35 @@
 /**
- * The rehearsal model server: a scripted stand-in for the OpenAI Responses API that the real
- * Codex CLI talks to on 127.0.0.1, so a manifest can be run offline without spending tokens.
+ * The rehearsal model server: a scripted stand-in for the model APIs that the real agent CLIs
+ * talk to on 127.0.0.1, so a manifest can be run offline without spending tokens.
  *
  * One server serves every job of a run. Each job reaches only its own script, through its own
- * base URL: `http://127.0.0.1:<port>/r/<jobKey>/v1` (codex appends `/responses`). Every request
- * body is recorded per job, for tests and for the report.
+ * route: `http://127.0.0.1:<port>/r/<jobKey>`, under which the job's face (face.ts: the
+ * Responses API for codex, the Messages API for Claude Code, ...) takes the API's own paths.
+ * The server plays what is the same for every API (stalls, usage-limit windows, HTTP errors,
+ * the cursor) and lets the face write everything else. Every request body is recorded per job,
+ * for tests and for the report.
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Turn } from './script.js';
-import { ScriptCursor } from './script-cursor.js';
-import { classifyRequest, offersTool, type RequestKind } from './request-body.js';
-import { replyFor, titleItem, type Reply } from './turn-reply.js';
-import {
-  SSE_HEADERS,
-  createdEvent,
-  errorBody,
-  estimateUsage,
-  failedEvent,
-  itemAndCompletedEvents,
-  usageLimitBody,
-  type OutputItem,
-} from './responses-wire.js';
+import { ScriptCursor, type Step } from './script-cursor.js';
+import type { FaceHttpReply, FaceRequest, FaceStep, RehearsalFace } from './face.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { unreachable } from '../util/unreachable.js';
 
+/** One job the server plays: its script, the API its agent speaks, and where its files are. */
+export interface ServedJob {
+  turns: readonly Turn[];
+  face: RehearsalFace;
+  /** The job's workdir (a face reads a file there to build an `edit`, as a model would). */
+  workdir: string;
+}
+
 /** Options of {@link startModelServer}. */
 export interface ModelServerOptions {
-  /** Each job's script, by job key (the job's name). */
-  scripts: ReadonlyMap<string, readonly Turn[]>;
+  /** Each job, by job key (the job's name). */
+  jobs: ReadonlyMap<string, ServedJob>;
   /** Time source for stalls and timestamps. Default: the system clock. */
   clock?: Clock;
   /** Largest request body accepted, in bytes, after decompression. Default 64 MiB. */
@@ -42,11 +42,11 @@ export interface RecordedRequest {
   seq: number;
   /** When the request arrived (clock time, ms). */
   at: number;
-  /** `turn` (played from the script) or `title` (the TUI's side request). */
-  kind: RequestKind;
+  /** `turn` (played from the script) or the face's name for a side request (e.g. codex's `title`). */
+  kind: string;
   /**
    * Indexes of the script turns played in answer, in order: one, or a stall and what followed
-   * it. Empty for title requests and once the script has finished.
+   * it. Empty for side requests and once the script has finished.
    */
   turns: number[];
   /**
@@ -54,17 +54,19 @@ export interface RecordedRequest {
    * stall); `server-closed`: the server closed while it was held; `pending`: still held.
    */
   outcome: 'pending' | 'answered' | 'client-gone' | 'server-closed';
-  /** The `session-id` header codex sent, or null. */
+  /** The session id the agent sent (the face knows where), or null. */
   sessionId: string | null;
-  /** The request body exactly as codex sent it, parsed from JSON. */
+  /** The request body exactly as the agent sent it, parsed from JSON (undefined: no body). */
   body: unknown;
+  /** The path under the job's route, e.g. `/v1/responses`. */
+  path: string;
 }
 
 /** A running rehearsal model server. */
 export interface ModelServer {
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
-  /** The base URL to configure as the job's model provider (`.../r/<jobKey>/v1`). */
+  /** The job's route, `http://127.0.0.1:<port>/r/<jobKey>`, under which its face serves its API's paths. */
   baseUrl(jobKey: string): string;
   /** The job's requests so far, oldest first (a snapshot). */
   requests(jobKey: string): RecordedRequest[];
@@ -75,10 +77,12 @@ export interface ModelServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-const ROUTE = /^\/r\/([^/]+)\/v1\/responses$/;
+const ROUTE = /^\/r\/([^/]+)(\/.*)$/;
 
 interface JobState {
   key: string;
+  face: RehearsalFace;
+  workdir: string;
   cursor: ScriptCursor;
   records: RecordedRequest[];
   /** Until when a played `limit` turn holds (clock ms): every request before then gets the limit reply again. */
@@ -106,7 +110,7 @@ class Exchange {
   constructor(
     private readonly job: JobState,
     private readonly record: RecordedRequest,
-    private readonly body: unknown,
+    private readonly request: FaceRequest,
     private readonly bodyBytes: number,
     private readonly res: http.ServerResponse,
     private readonly clock: Clock,
@@ -115,10 +119,11 @@ class Exchange {
     res.on('close', () => this.abandon('client-gone'));
   }
 
-  /** Answers the request: the title, or the job's next script step(s). */
+  /** Answers the request: a side request by the face, or the job's next script step(s). */
   start(): void {
-    if (this.record.kind === 'title') {
-      this.writeItem(titleItem(newId(), `Rehearsal: ${this.job.key}`));
+    if (this.request.kind !== 'turn') {
+      this.job.face.answerSide(this.res, this.request, this.record.body, this.context());
+      this.finish({ kind: 'done' }, 'answered');
       return;
     }
     this.play();
@@ -146,61 +151,64 @@ class Exchange {
   private play(): void {
     if (this.state.kind !== 'playing') return;
     if (this.clock.now() < this.job.limitedUntil) {
-      this.sendUsageLimit(this.job.limitedUntil);
+      this.sendHttp(this.job.face.usageLimitReply(this.job.limitedUntil, this.clock.now()));
       return;
     }
     const step = this.job.cursor.take();
     if (step.kind === 'turn') this.record.turns.push(step.index);
-    const reply = replyFor(step, { id: newId(), offersApplyPatch: offersTool(this.body, 'apply_patch'), workdir: process.cwd() });
-    this.send(reply);
+    this.playStep(step);
   }
 
-  private send(reply: Reply): void {
-    switch (reply.kind) {
-      case 'stall': {
-        const timer = this.clock.setTimeout(() => {
-          if (this.state.kind !== 'stalled') return;
-          this.state = { kind: 'playing' };
-          this.play();
-        }, reply.ms);
-        this.state = { kind: 'stalled', timer };
-        return;
+  // What the server plays the same way for every API; the rest is the face's.
+  private playStep(step: Step): void {
+    if (step.kind === 'turn') {
+      const turn = step.turn;
+      switch (turn.kind) {
+        case 'stall': {
+          const timer = this.clock.setTimeout(() => {
+            if (this.state.kind !== 'stalled') return;
+            this.state = { kind: 'playing' };
+            this.play();
+          }, turn.ms);
+          this.state = { kind: 'stalled', timer };
+          return;
+        }
+        case 'fail-http':
+          this.sendHttp(this.job.face.errorReply(turn.status, `rehearsal: scripted HTTP ${turn.status} (turn ${step.index + 1})`));
+          return;
+        case 'limit':
+          this.job.limitedUntil = this.clock.now() + turn.ms;
+          this.sendHttp(this.job.face.usageLimitReply(this.job.limitedUntil, this.clock.now()));
+          return;
+        case 'say':
+        case 'run':
+        case 'patch':
+        case 'write':
+        case 'edit':
+        case 'ask':
+        case 'fail-stream':
+          this.answer({ kind: 'turn', index: step.index, turn });
+          return;
+        default:
+          unreachable(turn);
       }
-      case 'item':
-        this.writeItem(reply.item);
-        return;
-      case 'http-error':
-        this.res.writeHead(reply.status, { 'content-type': 'application/json' });
-        this.res.end(errorBody(reply.status, reply.message));
-        this.finish({ kind: 'done' }, 'answered');
-        return;
-      case 'usage-limit':
-        this.job.limitedUntil = this.clock.now() + reply.ms;
-        this.sendUsageLimit(this.job.limitedUntil);
-        return;
-      case 'stream-failure': {
-        const responseId = `resp_${newId()}`;
-        this.res.writeHead(200, SSE_HEADERS);
-        this.res.end(createdEvent(responseId) + failedEvent(responseId, reply.message));
-        this.finish({ kind: 'done' }, 'answered');
-        return;
-      }
-      default:
-        unreachable(reply);
     }
+    this.answer({ kind: 'finished' });
   }
 
-  private sendUsageLimit(resetsAt: number): void {
-    this.res.writeHead(429, { 'content-type': 'application/json' });
-    this.res.end(usageLimitBody(resetsAt, this.clock.now()));
+  private answer(step: FaceStep): void {
+    this.job.face.answerStep(this.res, step, this.record.body, this.record.path, this.context());
     this.finish({ kind: 'done' }, 'answered');
   }
 
-  private writeItem(item: OutputItem): void {
-    const responseId = `resp_${newId()}`;
-    this.res.writeHead(200, SSE_HEADERS);
-    this.res.end(createdEvent(responseId) + itemAndCompletedEvents(responseId, item, estimateUsage(this.bodyBytes, item)));
+  private sendHttp(reply: FaceHttpReply): void {
+    this.res.writeHead(reply.status, reply.headers);
+    this.res.end(reply.body);
     this.finish({ kind: 'done' }, 'answered');
+  }
+
+  private context() {
+    return { id: newId(), jobKey: this.job.key, bodyBytes: this.bodyBytes, now: this.clock.now(), workdir: this.job.workdir };
   }
 
   private finish(state: { kind: 'done' } | { kind: 'abandoned' }, outcome: RecordedRequest['outcome']): void {
@@ -220,8 +228,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const clock = options.clock ?? systemClock;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const jobs = new Map<string, JobState>();
-  for (const [key, turns] of options.scripts) {
-    jobs.set(key, { key, cursor: new ScriptCursor(turns), records: [], limitedUntil: 0 });
+  for (const [key, served] of options.jobs) {
+    jobs.set(key, { key, face: served.face, workdir: served.workdir, cursor: new ScriptCursor(served.turns), records: [], limitedUntil: 0 });
   }
   const held = new Set<Exchange>();
   let closing = false;
@@ -232,14 +240,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       return;
     }
     const route = routeOf(req.url ?? '');
-    const job = route === null ? undefined : jobs.get(route);
-    if (job === undefined) {
-      sendError(res, 404, route === null ? 'rehearsal: unknown path' : `rehearsal: no script for job ${JSON.stringify(route)}`);
+    const job = route === null ? undefined : jobs.get(route.job);
+    if (route === null || job === undefined) {
+      sendError(res, 404, route === null ? 'rehearsal: unknown path' : `rehearsal: no script for job ${JSON.stringify(route.job)}`);
       req.resume();
       return;
     }
-    if (req.method !== 'POST') {
-      sendError(res, 405, 'rehearsal: only POST is supported');
+    if (!job.face.accepts(req.method ?? 'GET', route.subpath)) {
+      sendError(res, 404, `rehearsal: the ${job.face.name} face of job ${JSON.stringify(route.job)} does not serve ${req.method ?? 'GET'} ${route.subpath}`);
       req.resume();
       return;
     }
@@ -252,22 +260,24 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         }
         let body: unknown;
         try {
-          body = JSON.parse(read.text);
+          body = read.text === '' ? undefined : JSON.parse(read.text);
         } catch {
           sendError(res, 400, 'rehearsal: the request body is not JSON');
           return;
         }
+        const request = job.face.inspect(body, req.headers, route.subpath);
         const record: RecordedRequest = {
           seq: job.records.length + 1,
           at: clock.now(),
-          kind: classifyRequest(body),
+          kind: request.kind,
           turns: [],
           outcome: 'pending',
-          sessionId: headerValue(req.headers['session-id']),
+          sessionId: request.sessionId,
           body,
+          path: route.subpath,
         };
         job.records.push(record);
-        const exchange = new Exchange(job, record, body, read.bytes, res, clock, (settled) => held.delete(settled));
+        const exchange = new Exchange(job, record, request, read.bytes, res, clock, (settled) => held.delete(settled));
         held.add(exchange);
         exchange.start();
       },
@@ -297,7 +307,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   let closed: Promise<void> | undefined;
   return {
     origin,
-    baseUrl: (jobKey) => `${origin}/r/${encodeURIComponent(jobOf(jobKey).key)}/v1`,
+    baseUrl: (jobKey) => `${origin}/r/${encodeURIComponent(jobOf(jobKey).key)}`,
     requests: (jobKey) => jobOf(jobKey).records.map((r) => ({ ...r, turns: [...r.turns] })),
     played: (jobKey) => jobOf(jobKey).cursor.played(),
     close() {
@@ -312,12 +322,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   };
 }
 
-// The job key in `/r/<jobKey>/v1/responses`, or null for any other path.
-function routeOf(url: string): string | null {
+// The job key and the path under it in `/r/<jobKey>/<path>`, or null for any other path.
+function routeOf(url: string): { job: string; subpath: string } | null {
   const match = ROUTE.exec(url.split('?')[0] ?? '');
-  if (match?.[1] === undefined) return null;
+  if (match?.[1] === undefined || match[2] === undefined) return null;
   try {
-    return decodeURIComponent(match[1]);
+    return { job: decodeURIComponent(match[1]), subpath: match[2] };
   } catch {
     return null;
   }
@@ -328,10 +338,11 @@ function headerValue(value: string | string[] | undefined): string | null {
   return value ?? null;
 }
 
+// Errors before a job's face is known: a plain JSON error every API client can show.
 function sendError(res: http.ServerResponse, status: number, message: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(errorBody(status, message));
+  res.end(JSON.stringify({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null } }));
 }
 
 type BodyRead = { ok: true; text: string; bytes: number } | { ok: false; status: number; message: string };
@@ -367,7 +378,7 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<BodyRead
 /** zstd exists in node:zlib from Node 22.15; Node 20 lacks it. */
 type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (buffer: Buffer, options: { maxOutputLength: number }) => Buffer };
 
-// Codex can compress request bodies (feature `enable_request_compression`); null when the
+// An agent can compress request bodies (codex: feature (feature `enable_request_compression`); null when the
 // encoding is unknown, the bytes do not decode, or they decode to more than `maxBytes`.
 function decode(raw: Buffer, encoding: string | null, maxBytes: number): Buffer | null {
   const limit = { maxOutputLength: maxBytes };

@@ -1,22 +1,49 @@
 /**
- * `--rehearse`: one scripted model server on 127.0.0.1 for the whole run and, for every codex
- * job, a private CODEX_HOME (inside the run folder) whose provider points at the job's own
- * script on that server. The user's ~/.codex and API keys are never used.
+ * `--rehearse`: one scripted model server on 127.0.0.1 for the whole run and, for every job
+ * whose agent can be rehearsed (`AgentAdapter.rehearsal`), a private agent home (inside the run
+ * folder) pointing the agent at the job's own script on that server, through the face of the
+ * API that agent speaks. The user's own agent config and API keys are never used.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AgentRehearsal, RehearsalHome } from '../agents/adapter.js';
+import { adapterFor } from '../agents/registry.js';
 import type { JobSpec } from '../manifest/model.js';
-import { userTexts } from './request-body.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
-import { createRehearsalHome, REHEARSAL_MODEL, type RehearsalHome } from './codex-home.js';
-import { startModelServer, type ModelServer } from './model-server.js';
+import { startModelServer, type ModelServer, type ServedJob } from './model-server.js';
 import type { Turn } from './script.js';
 
-/** Where the run folder records each codex job's rehearsal CODEX_HOME (kept after the run, for `codex-run resume`). */
-export const REHEARSAL_HOMES_FILE = 'codex-homes.json';
+/**
+ * Where the run folder records each rehearsed job's private agent home (kept after the run, for
+ * `codex-run resume`), as a path relative to the run folder so that a copied or downloaded run
+ * folder still finds its homes.
+ */
+export const REHEARSAL_HOMES_FILE = 'agent-homes.json';
 
-/** What a codex job without a `rehearsal:` script is told. */
+/** The name runs before agent-neutral homes used (absolute paths); still read. */
+const OLD_REHEARSAL_HOMES_FILE = 'codex-homes.json';
+
+/** The job's kept rehearsal home in run folder `runDir`, or null when none was recorded. */
+export async function keptRehearsalHome(runDir: string, job: string): Promise<string | null> {
+  for (const file of [REHEARSAL_HOMES_FILE, OLD_REHEARSAL_HOMES_FILE]) {
+    try {
+      const homes = JSON.parse(await readFile(path.join(runDir, file), 'utf8')) as Record<string, unknown>;
+      const home = homes[job];
+      if (typeof home === 'string') return path.resolve(runDir, home);
+    } catch {
+      // Not this file: try the next one.
+    }
+  }
+  return null;
+}
+
+/** The rehearsal of a job's agent, or null when its agent runs as it is (e.g. `command`). */
+function rehearsalOf(job: JobSpec): AgentRehearsal | null {
+  return adapterFor(job.agent).rehearsal ?? null;
+}
+
+/** What an agent job without a `rehearsal:` script is told. */
 export const DEFAULT_REHEARSAL_SCRIPT: readonly Turn[] = [
   { kind: 'say', text: 'Rehearsal: this job has no `rehearsal:` script, so the model only says this.' },
 ];
@@ -28,12 +55,12 @@ export const DEFAULT_REHEARSAL_SCRIPT: readonly Turn[] = [
  */
 export function missingScriptWarnings(jobs: readonly JobSpec[]): Array<{ job: string; message: string }> {
   return jobs
-    .filter((job) => job.agent === 'codex' && job.rehearsal === null)
+    .filter((job) => rehearsalOf(job) !== null && job.rehearsal === null)
     .map((job) => {
       const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
       return {
         job: job.name,
-        message: `${where}: no 'rehearsal:' script: the scripted model will only reply with one message (no command run, no file changed), so this job succeeding says little; add 'rehearsal:' steps (run, patch, say) to rehearse what it will do`,
+        message: `${where}: no 'rehearsal:' script: the scripted model will only reply with one message (no command run, no file changed), so this job succeeding says little; add 'rehearsal:' steps (run, write, edit, say) to rehearse what it will do`,
       };
     });
 }
@@ -42,7 +69,7 @@ export function missingScriptWarnings(jobs: readonly JobSpec[]): Array<{ job: st
 export const REHEARSAL_LOG_FILE = 'rehearsal.json';
 
 /**
- * Writes `rehearsal.json` in the run folder: for each codex job, every request the model got
+ * Writes `rehearsal.json` in the run folder: for each rehearsed job, every request the model got
  * (session id, the user messages in its conversation, the script turns played), so a user can
  * check what the agent sent, and that a resumed session carried its earlier conversation.
  */
@@ -56,8 +83,9 @@ async function writeRequestLog(server: ModelServer, jobs: readonly JobSpec[], ru
         kind: request.kind,
         outcome: request.outcome,
         sessionId: request.sessionId,
+        path: request.path,
         turns: request.turns,
-        userMessages: userTexts(request.body),
+        userMessages: (rehearsalOf(job)?.face.userTexts(request.body)) ?? [],
       })),
     ]),
   );
@@ -67,22 +95,46 @@ async function writeRequestLog(server: ModelServer, jobs: readonly JobSpec[], ru
 /** A rehearsal in progress. */
 export interface Rehearsal {
   readonly server: ModelServer;
-  /** The codex child's environment for `job` (its private CODEX_HOME; API keys removed). */
+  /** The agent child's environment for `job` (its private home; API keys removed). */
   envFor(job: string, base: Readonly<Record<string, string>>): Record<string, string>;
   /** Stops the server (ending stalled replies), writes rehearsal.json, removes the homes; resolves with a problem to warn about, or null. */
   dispose(): Promise<string | null>;
 }
 
-/** Starts the model server and creates a home per codex job in `parentDir` (the run folder). */
+/**
+ * Script turns an agent's face cannot play (e.g. codex's `patch` format for another agent),
+ * located at the job: refused before anything starts.
+ */
+export function unsupportedTurnProblems(jobs: readonly JobSpec[]): string[] {
+  const problems: string[] = [];
+  for (const job of jobs) {
+    const unsupported = rehearsalOf(job)?.unsupportedTurns ?? [];
+    (job.rehearsal ?? []).forEach((turn, index) => {
+      if (!unsupported.includes(turn.kind)) return;
+      const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
+      problems.push(`${where}: job ${job.name}: rehearsal step ${index + 1} is \`${turn.kind}\`, which an \`agent: ${job.agent}\` job cannot play; use \`write:\`/\`edit:\` (every agent) instead`);
+    });
+  }
+  return problems;
+}
+
+/** Starts the model server and creates a private home per rehearsed job in `parentDir` (the run folder). */
 export async function startRehearsal(
   jobs: readonly JobSpec[],
   options: { parentDir: string; clock: Clock; reuseHomes?: Readonly<Record<string, string>> },
 ): Promise<Result<Rehearsal, string>> {
-  const codexJobs = jobs.filter((job) => job.agent === 'codex');
-  const scripts = new Map(codexJobs.map((job) => [job.name, job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT]));
+  const unsupported = unsupportedTurnProblems(jobs);
+  if (unsupported.length > 0) return err(unsupported.join('\n'));
+  const rehearsed = jobs.flatMap((job) => {
+    const rehearsal = rehearsalOf(job);
+    return rehearsal === null ? [] : [{ job, rehearsal }];
+  });
+  const served = new Map<string, ServedJob>(
+    rehearsed.map(({ job, rehearsal }) => [job.name, { turns: job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT, face: rehearsal.face, workdir: job.workdir }]),
+  );
   let server: ModelServer;
   try {
-    server = await startModelServer({ scripts, clock: options.clock });
+    server = await startModelServer({ jobs: served, clock: options.clock });
   } catch (error) {
     return err(`could not start the rehearsal model server on 127.0.0.1: ${(error as Error).message}`);
   }
@@ -91,7 +143,7 @@ export async function startRehearsal(
     await server.close();
     let problem: string | null = null;
     try {
-      await writeRequestLog(server, codexJobs, options.parentDir);
+      await writeRequestLog(server, rehearsed.map(({ job }) => job), options.parentDir);
     } catch (error) {
       problem = `could not write ${REHEARSAL_LOG_FILE}: ${(error as Error).message}`;
     }
@@ -100,21 +152,21 @@ export async function startRehearsal(
     return problem;
   };
   try {
-    for (const job of codexJobs) {
-      const home = await createRehearsalHome({
+    for (const { job, rehearsal } of rehearsed) {
+      const existingDir = options.reuseHomes?.[job.name];
+      const home = await rehearsal.createHome({
         baseUrl: server.baseUrl(job.name),
-        workdirs: [job.workdir],
-        model: REHEARSAL_MODEL,
+        job,
         parentDir: options.parentDir,
-        ...(options.reuseHomes?.[job.name] !== undefined ? { existingDir: options.reuseHomes[job.name] } : {}),
+        ...(existingDir !== undefined ? { existingDir } : {}),
       });
       homes.set(job.name, home);
     }
-    const index = Object.fromEntries([...homes].map(([name, home]) => [name, home.dir]));
+    const index = Object.fromEntries([...homes].map(([name, home]) => [name, path.relative(options.parentDir, home.dir) || '.']));
     await writeFile(path.join(options.parentDir, REHEARSAL_HOMES_FILE), `${JSON.stringify(index, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     await dispose();
-    return err(`could not create the rehearsal CODEX_HOME: ${(error as Error).message}`);
+    return err(`could not create a rehearsal agent home: ${(error as Error).message}`);
   }
   return ok({
     server,

@@ -52,9 +52,9 @@ export interface RunManifestOptions {
   /**
    * `codex-run resume`: run only `job`, whose first attempt resumes `sessionId` with `prompt`
    * (the agent's resume launch), recorded in the report as `resumedFrom`. With `rehearse`,
-   * `codexHome` is the old rehearsal's home of the job, reused with its sessions.
+   * `agentHome` is the old rehearsal's private agent home of the job, reused with its sessions.
    */
-  resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; codexHome?: string };
+  resume?: { job: string; sessionId: string; prompt: string; fromRunId: string; agentHome?: string };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
   loaded?: Manifest;
 }
@@ -137,7 +137,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
 // The rehearsal starter; a resumed job keeps its old rehearsal home (and so its sessions).
 async function rehearsalFor(resume: RunManifestOptions['resume']): Promise<StartRehearsal> {
   const { startRehearsal } = await import('../rehearsal/rehearse-run.js');
-  const home = resume?.codexHome;
+  const home = resume?.agentHome;
   if (resume === undefined || home === undefined) return startRehearsal;
   return (jobs, o) => startRehearsal(jobs, { ...o, reuseHomes: { [resume.job]: home } });
 }

@@ -157,3 +157,29 @@ jobs:
   const transcript = readFileSync(path.join(runDir, 'stalls.txt'), 'utf8');
   assert.match(transcript, new RegExp(`\\n──── attempt 2: resuming session ${job.sessionId} after idle-killed: .*────\\n`), transcript);
 });
+
+test('exec: the agent-neutral write and edit steps create and change files through codex (apply_patch), and a patch step is codex-only', { timeout: 120_000 }, async () => {
+  const { code, out, workdir, jobs, requests } = await rehearse(
+    (workdir) => `version: 1
+jobs:
+  edit-files:
+    prompt: "Write and edit notes"
+    workdir: ${workdir}
+    codex: { sandbox: workspace-write }
+    rehearsal:
+      - write: notes/todo.txt
+        content: "draft\\n"
+      - write: notes/todo.txt
+        content: "first line\\nsecond line keep\\n"
+      - edit: notes/todo.txt
+        old: "second line"
+        new: "2nd line"
+      - say: "Done."
+`,
+  );
+  assert.equal(code, 0, out);
+  // The second write replaced the first; the edit replaced the text inside its line and kept the rest of it.
+  assert.equal(readFileSync(path.join(workdir, 'notes', 'todo.txt'), 'utf8'), 'first line\n2nd line keep\n');
+  assert.equal(jobs.get('edit-files')!.status, 'succeeded');
+  assert.deepEqual(requests['edit-files']!.filter((r) => r.kind === 'turn').flatMap((r) => r.turns), [0, 1, 2, 3]);
+});

@@ -96,7 +96,7 @@ test('a TUI job idle-killed before it said its session id keeps the id from its 
   assert.match(sessionId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, JSON.stringify(old.jobs[0]));
   assert.deepEqual((old.jobs[0] as unknown as { attempts: Array<{ sessionId: string | null }> }).attempts.map((a) => a.sessionId), [sessionId]);
   // It is the session codex recorded in the job's CODEX_HOME, and the one the model was asked in.
-  const home = (JSON.parse(readFileSync(path.join(root, oldRun!, 'codex-homes.json'), 'utf8')) as Record<string, string>)['hangs']!;
+  const home = path.resolve(root, oldRun!, (JSON.parse(readFileSync(path.join(root, oldRun!, 'agent-homes.json'), 'utf8')) as Record<string, string>)['hangs']!);
   const records = readdirSync(path.join(home, 'sessions'), { recursive: true }).map(String).filter((f) => f.endsWith('.jsonl'));
   assert.deepEqual(records.map((f) => f.endsWith(`-${sessionId}.jsonl`)), [true], records.join('\n'));
   const asked = (JSON.parse(readFileSync(path.join(root, oldRun!, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ kind: string; sessionId: string | null }>>)['hangs']!;

@@ -11,8 +11,9 @@ import type { PtyExit, PtyProcess } from '../../src/session/pty.js';
 import { ScreenModel } from '../../src/session/screen.js';
 import { systemClock } from '../../src/util/clock.js';
 import { startModelServer, type ModelServer } from '../../src/rehearsal/model-server.js';
-import { createRehearsalHome, REHEARSAL_MODEL, type RehearsalHome } from '../../src/rehearsal/codex-home.js';
-import { userTexts } from '../../src/rehearsal/request-body.js';
+import { responsesFace } from '../../src/agents/codex/rehearsal/responses-face.js';
+import { createRehearsalHome, REHEARSAL_MODEL, type RehearsalHome } from '../../src/agents/codex/rehearsal/codex-home.js';
+import { userTexts } from '../../src/agents/codex/rehearsal/request-body.js';
 import { parseScript, type Turn } from '../../src/rehearsal/script.js';
 import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -109,8 +110,8 @@ async function withRig(
   const root = tempDir('rehearsal-e2e-');
   const workdir = path.join(root, 'work');
   mkdirSync(workdir);
-  const server = await startModelServer({ scripts: new Map(Object.entries(scripts).map(([k, v]) => [k, script(v)])) });
-  const home = await createRehearsalHome({ baseUrl: server.baseUrl(jobKey), workdirs: [workdir], model, parentDir: root });
+  const server = await startModelServer({ jobs: new Map(Object.entries(scripts).map(([k, v]) => [k, { turns: script(v), face: responsesFace, workdir: process.cwd() }])) });
+  const home = await createRehearsalHome({ baseUrl: `${server.baseUrl(jobKey)}/v1`, workdirs: [workdir], model, parentDir: root });
   const rig: Rig = { server, home, workdir, root, started: [] };
   try {
     await run(rig);

@@ -7,7 +7,7 @@ import {
   REHEARSAL_UNSET_ENV,
   createRehearsalHome,
   rehearsalConfigToml,
-} from '../../src/rehearsal/codex-home.js';
+} from '../../src/agents/codex/rehearsal/codex-home.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 test('config.toml points codex at the server, trusts the workdirs and pre-answers first-run screens', () => {

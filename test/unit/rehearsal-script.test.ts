@@ -77,10 +77,10 @@ test('all problems are collected, each located by its path in the list', () => {
     { path: [0], message: 'expected a turn such as `say: "Done."`, found a string "Done."' },
     { path: [1, 'say'], message: 'expected the text of an assistant message (a non-empty string), found an empty string ""' },
     { path: [2, 'sya'], message: 'unknown key "sya"', hint: 'did you mean `say`?' },
-    { path: [2], message: 'expected one of `run`, `patch`, `say`, `ask`, `stall`, `fail` or `limit` in this turn, found none' },
+    { path: [2], message: 'expected one of `run`, `patch`, `write`, `edit`, `say`, `ask`, `stall`, `fail`, `limit` or `usage-limit` in this turn, found none' },
     {
       path: [3, 'say'],
-      message: 'a turn has exactly one of `run`, `patch`, `say`, `ask`, `stall`, `fail` or `limit`, found both `run` and `say`',
+      message: 'a turn has exactly one of `run`, `patch`, `write`, `edit`, `say`, `ask`, `stall`, `fail`, `limit` or `usage-limit`, found both `run` and `say`',
       hint: 'start a new list item with `-` for the next turn',
     },
     { path: [4, 'stall'], message: 'expected a duration such as 500ms, 30s, 5m, 2h or 1h30m, found "5 minutes"', hint: 'did you mean 5m?' },

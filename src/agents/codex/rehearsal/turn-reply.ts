@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Step } from './script-cursor.js';
-import { SCRIPT_FINISHED_TEXT } from './script.js';
+import type { FaceStep } from '../../../rehearsal/face.js';
+import { SCRIPT_FINISHED_TEXT } from '../../../rehearsal/script.js';
 import { customToolCallItem, functionCallItem, messageItem, type OutputItem } from './responses-wire.js';
-import { unreachable } from '../util/unreachable.js';
+import { unreachable } from '../../../util/unreachable.js';
 
-/** How the server answers one step of a script. */
-export type Reply =
-  /** A streamed reply carrying one output item. */
-  | { kind: 'item'; item: OutputItem }
-  /** A non-streamed HTTP error. */
-  | { kind: 'http-error'; status: number; message: string }
-  /** A stream that ends in `response.failed`. */
-  | { kind: 'stream-failure'; message: string }
-  /** Nothing for `ms`, then the next step on the same request. */
-  | { kind: 'stall'; ms: number }
-  /** HTTP 429 `usage_limit_reached`, the limit resetting `ms` from now. */
-  | { kind: 'usage-limit'; ms: number };
+/** How the Responses face answers one played step: a streamed item, or a stream that ends in `response.failed`. */
+export type Reply = { kind: 'item'; item: OutputItem } | { kind: 'stream-failure'; message: string };
 
 /** What a reply may depend on besides the step. */
 export interface ReplyContext {
@@ -37,8 +27,8 @@ export const COMMAND_YIELD_MS = 30_000;
 const EXEC_TOOL = 'exec_command';
 const PATCH_TOOL = 'apply_patch';
 
-/** Maps a script step to the reply the server sends. */
-export function replyFor(step: Step, context: ReplyContext): Reply {
+/** Maps a played script step to the Responses reply. */
+export function replyFor(step: FaceStep, context: ReplyContext): Reply {
   if (step.kind === 'finished') return { kind: 'item', item: messageItem(context.id, SCRIPT_FINISHED_TEXT) };
   const turn = step.turn;
   switch (turn.kind) {
@@ -58,14 +48,8 @@ export function replyFor(step: Step, context: ReplyContext): Reply {
       return { kind: 'item', item: patchItem(context, turn.patch) };
     case 'say':
       return { kind: 'item', item: messageItem(context.id, turn.text) };
-    case 'stall':
-      return { kind: 'stall', ms: turn.ms };
-    case 'fail-http':
-      return { kind: 'http-error', status: turn.status, message: `rehearsal: scripted HTTP ${turn.status} (turn ${step.index + 1})` };
     case 'fail-stream':
       return { kind: 'stream-failure', message: `rehearsal: scripted stream failure (turn ${step.index + 1})` };
-    case 'limit':
-      return { kind: 'usage-limit', ms: turn.ms };
     case 'write':
       return { kind: 'item', item: patchItem(context, writePatch(turn.path, turn.content)) };
     case 'edit':
