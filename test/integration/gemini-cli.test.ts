@@ -4,13 +4,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { startFaceServer, type FaceServer } from '../helpers/face-server.js';
-import { geminiFace } from '../../src/agents/gemini/rehearsal/face.js';
-import { createGeminiHome } from '../../src/agents/gemini/rehearsal/home.js';
-import { parseScript, type Turn } from '../../src/rehearsal/script.js';
 
-// End to end with the real Gemini CLI (the pinned devDependency) run by codex-run against the
-// Gemini-API rehearsal face on 127.0.0.1, in its private home (GEMINI_CLI_HOME).
+// End to end with the real Gemini CLI (the pinned devDependency) against codex-run's own scripted
+// model server on 127.0.0.1 and its Gemini-API face: `codex-run --rehearse`, as a user runs it.
 
 interface ReportJob {
   name: string;
@@ -20,7 +16,14 @@ interface ReportJob {
   sessionId: string | null;
   tokensUsed: number | null;
   lastMessage: string | null;
-  interventions: Array<{ kind: string; sessionId?: string; attempt?: number }>;
+  interventions: Array<{ kind: string; sessionId?: string; attempt?: number; rule?: { index: number } | null }>;
+  attempts: Array<{ prompt: string; reason: string; sessionId: string | null }>;
+}
+interface RequestLog {
+  kind: string;
+  outcome: string;
+  turns: number[];
+  userMessages: string[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,43 +31,37 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 async function runGemini(
   script: unknown[],
   job: (workdir: string) => string,
-): Promise<{ code: number | null; out: string; workdir: string; runDir: string; job: ReportJob; server: FaceServer; home: string }> {
+): Promise<{ code: number | null; out: string; workdir: string; runDir: string; job: ReportJob; requests: RequestLog[]; dir: string }> {
   const dir = tempDir();
   const workdir = path.join(dir, 'work');
   mkdirSync(path.join(workdir, 'keep'), { recursive: true });
   writeFileSync(path.join(workdir, 'keep', 'precious.txt'), 'keep me');
-  const parsed = parseScript(script);
-  assert.ok(parsed.ok, JSON.stringify(parsed));
-  const server = await startFaceServer(geminiFace, parsed.value as Turn[], workdir);
-  try {
-    const home = await createGeminiHome({ baseUrl: server.baseUrl, workdir, parentDir: dir });
-    const env = home.childEnv({});
-    writeFileSync(
-      path.join(dir, 'jobs.yaml'),
-      `version: 1
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    `version: 1
 jobs:
   g:
     agent: gemini
     workdir: ${workdir}
-    env: ${JSON.stringify(env)}
-${job(workdir)}`,
-    );
-    const r = await runCli(['jobs.yaml'], { cwd: dir, deadlineMs: 60_000, env: { HOME: dir } });
-    const root = path.join(dir, '.codex-run', 'runs');
-    const [runId] = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory());
-    assert.ok(runId !== undefined, r.stdout + r.stderr);
-    const runDir = path.join(root, runId);
-    const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
-    const found = report.jobs[0];
-    assert.ok(found !== undefined);
-    return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, job: found, server, home: home.dir };
-  } finally {
-    await server.close();
-  }
+${job(workdir)}    rehearsal:
+${script.map((turn) => `      - ${JSON.stringify(turn)}\n`).join('')}`,
+  );
+  // A real key in the runner's environment must never reach the rehearsed agent.
+  const r = await runCli(['jobs.yaml', '--rehearse'], { cwd: dir, deadlineMs: 60_000, env: { HOME: dir, GEMINI_API_KEY: 'real-key-must-not-leak', GOOGLE_API_KEY: 'real-google-key' } });
+  const root = path.join(dir, '.codex-run', 'runs');
+  const [runId] = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory());
+  assert.ok(runId !== undefined, r.stdout + r.stderr);
+  const runDir = path.join(root, runId);
+  const report = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { jobs: ReportJob[] };
+  const requests = JSON.parse(readFileSync(path.join(runDir, 'rehearsal.json'), 'utf8')) as Record<string, RequestLog[]>;
+  const found = report.jobs[0];
+  assert.ok(found !== undefined);
+  assert.equal(existsSync(path.join(dir, '.gemini')), false, 'the user home is never touched');
+  return { code: r.code, out: r.stdout + r.stderr, workdir, runDir, job: found, requests: requests['g'] ?? [], dir };
 }
 
 test('headless: gemini runs a command, writes and edits a file; succeeded with its session id, tokens and last message', { timeout: 60_000 }, async () => {
-  const { code, out, workdir, job, server } = await runGemini(
+  const { code, out, workdir, job, requests } = await runGemini(
     [
       { run: 'echo made-by-gemini > made.txt' },
       { write: 'notes.txt', content: 'hello world\n' },
@@ -82,9 +79,9 @@ test('headless: gemini runs a command, writes and edits a file; succeeded with i
   assert.match(job.sessionId ?? '', UUID);
   assert.ok((job.tokensUsed ?? 0) > 0, `tokens: ${job.tokensUsed}`);
   assert.equal(job.lastMessage, 'Made and edited the files.');
-  const turns = server.requests.filter((r) => r.kind === 'turn');
+  const turns = requests.filter((r) => r.kind === 'turn');
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1], [2], [3]], 'side requests never move the script');
-  assert.ok(server.requests.some((r) => r.kind.startsWith('router')), 'the model router was answered');
+  assert.ok(requests.some((r) => r.kind.startsWith('router')), 'the model router was answered');
 });
 
 test('headless: a deny rule refuses `rm -rf`: gemini never runs it, the file survives, the job is denied', { timeout: 60_000 }, async () => {
@@ -104,10 +101,10 @@ test('headless: a deny rule refuses `rm -rf`: gemini never runs it, the file sur
 });
 
 test('headless: a stalled model is stopped by the idle ladder and resumed by its exact session id, with the history in the resumed request', { timeout: 90_000 }, async () => {
-  const { code, out, job, server } = await runGemini(
+  const { code, out, job, requests } = await runGemini(
     [{ stall: '10m' }, { say: 'Resumed and done.' }],
     () => `    prompt: "Summarise the project"
-    idle: { kill: 8s }
+    idle: { kill: 12s }
     resume: { max: 1, prompt: "Continue where you stopped." }
 `,
   );
@@ -117,11 +114,11 @@ test('headless: a stalled model is stopped by the idle ladder and resumed by its
   assert.deepEqual(job.interventions.map((i) => i.kind), ['kill', 'resume']);
   const resume = job.interventions.find((i) => i.kind === 'resume');
   assert.equal(resume?.sessionId, job.sessionId);
-  const turns = server.requests.filter((r) => r.kind === 'turn');
-  assert.equal(turns.length, 2, JSON.stringify(server.requests.map((r) => [r.kind, r.outcome, r.userTexts])));
+  const turns = requests.filter((r) => r.kind === 'turn');
+  assert.equal(turns.length, 2, JSON.stringify(requests));
   assert.equal(turns[0]?.outcome, 'client-gone');
-  assert.ok(turns[1]?.userTexts.some((m) => m.includes('Summarise the project')), `the resumed request carries the earlier conversation: ${JSON.stringify(turns[1]?.userTexts)}`);
-  assert.ok(turns[1]?.userTexts.some((m) => m.includes('Continue where you stopped.')));
+  assert.ok(turns[1]?.userMessages.some((m) => m.includes('Summarise the project')), `the resumed request carries the earlier conversation: ${JSON.stringify(turns[1]?.userMessages)}`);
+  assert.ok(turns[1]?.userMessages.some((m) => m.includes('Continue where you stopped.')));
 });
 
 test('tui: approval dialogs (shell, write) are answered by rules; the command runs and the file is written', { timeout: 60_000 }, async () => {
@@ -143,7 +140,7 @@ test('tui: approval dialogs (shell, write) are answered by rules; the command ru
   assert.equal(job.status, 'succeeded', out);
   assert.match(job.sessionId ?? '', UUID);
   assert.deepEqual(
-    (job.interventions as Array<{ kind: string; rule?: { index: number } | null }>).filter((i) => i.kind === 'answer').map((i) => i.rule?.index),
+    job.interventions.filter((i) => i.kind === 'answer').map((i) => i.rule?.index),
     [0, 1],
   );
 });
@@ -168,7 +165,7 @@ test('tui: a deny rule declines `rm -rf` in the approval dialog; the file surviv
 });
 
 test('headless: a usage limit (quota 429 naming its reset) parks the job, which then finishes in the same session', { timeout: 60_000 }, async () => {
-  const { code, out, job, server } = await runGemini(
+  const { code, out, job, requests } = await runGemini(
     [{ limit: '3s' }, { say: 'Done after the reset.' }],
     () => `    prompt: "Say hello"
 `,
@@ -176,14 +173,14 @@ test('headless: a usage limit (quota 429 naming its reset) parks the job, which 
   assert.equal(code, 0, out);
   assert.equal(job.status, 'succeeded', out);
   assert.equal(job.lastMessage, 'Done after the reset.');
-  const attempts = (job as unknown as { attempts: Array<{ prompt: string; reason: string; sessionId: string }> }).attempts.map((a) => [a.prompt, a.reason, a.sessionId]);
+  const attempts = job.attempts.map((a) => [a.prompt, a.reason, a.sessionId]);
   assert.deepEqual(attempts, [
     ['first', 'usage-limit', job.sessionId],
     ['resume', 'succeeded', job.sessionId],
   ]);
   assert.ok(job.interventions.some((i) => i.kind === 'usage-limit'), JSON.stringify(job.interventions));
-  const turns = server.requests.filter((r) => r.kind === 'turn');
+  const turns = requests.filter((r) => r.kind === 'turn');
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1]]);
   // Gemini dropped the failed turn from its session, so the same id started over with the job's prompt.
-  assert.ok(turns[1]?.userTexts.includes('Say hello'), JSON.stringify(turns[1]?.userTexts));
+  assert.ok(turns[1]?.userMessages.includes('Say hello'), JSON.stringify(turns[1]?.userMessages));
 });
