@@ -134,6 +134,6 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
 
   const rehearsed = await run('npx', ['--offline', 'codex-run', 'jobs.example.yaml', '--rehearse'], app, env, 240_000);
   assert.equal(rehearsed.code, 0, rehearsed.out);
-  assert.match(rehearsed.out, /6 jobs: 6 succeeded/);
+  assert.match(rehearsed.out, /7 jobs: 7 succeeded/);
   assert.ok(existsSync(path.join(app, 'examples', 'workspace', 'NOTES.md')), rehearsed.out);
 });
