@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { startFaceServer } from '../helpers/face-server.js';
+import { geminiFace } from '../../src/agents/gemini/rehearsal/face.js';
+import { createGeminiHome } from '../../src/agents/gemini/rehearsal/home.js';
+import { parseScript } from '../../src/rehearsal/script.js';
 
 // End to end with the real Gemini CLI (the pinned devDependency) against codex-run's own scripted
 // model server on 127.0.0.1 and its Gemini-API face: `codex-run --rehearse`, as a user runs it.
@@ -183,4 +187,39 @@ test('headless: a usage limit (quota 429 naming its reset) parks the job, which 
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1]]);
   // Gemini dropped the failed turn from its session, so the same id started over with the job's prompt.
   assert.ok(turns[1]?.userMessages.includes('Say hello'), JSON.stringify(turns[1]?.userMessages));
+});
+
+test('tui: a first run from a home with no trusted folders reaches the prompt without a person (the workdir trusted for the run)', { timeout: 60_000 }, async () => {
+  // Not --rehearse (its home is pre-seeded): the Gemini face on a small test server, and a home
+  // with only the auth choice, as a user's first run in a new folder.
+  const dir = tempDir();
+  const workdir = path.join(dir, 'work');
+  mkdirSync(workdir);
+  const parsed = parseScript([{ say: 'Trusted and done.' }]);
+  assert.ok(parsed.ok);
+  const server = await startFaceServer(geminiFace, parsed.value, workdir);
+  try {
+    const home = await createGeminiHome({ baseUrl: server.baseUrl, workdir, parentDir: dir });
+    rmSync(path.join(home.dir, '.gemini', 'trustedFolders.json'));
+    writeFileSync(
+      path.join(dir, 'jobs.yaml'),
+      `version: 1
+jobs:
+  g:
+    agent: gemini
+    prompt: "Say something"
+    workdir: ${workdir}
+    gemini: { mode: tui }
+    idle: { kill: 30s }
+    env: ${JSON.stringify(home.childEnv({}))}
+`,
+    );
+    const r = await runCli(['jobs.yaml'], { cwd: dir, deadlineMs: 50_000, env: { HOME: dir } });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 0, out);
+    assert.equal(existsSync(path.join(home.dir, '.gemini', 'trustedFolders.json')), false, '--skip-trust trusts the workdir for this run only');
+    assert.deepEqual(server.requests.filter((q) => q.kind === 'turn').map((q) => q.turns), [[0]]);
+  } finally {
+    await server.close();
+  }
 });

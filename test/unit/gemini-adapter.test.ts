@@ -8,6 +8,10 @@ import { describeToolCall, parseGeminiEvent } from '../../src/agents/gemini/stre
 import { parseGeminiTitle } from '../../src/agents/gemini/title-state.js';
 import { geminiUsageLimitReset } from '../../src/agents/gemini/usage-limit.js';
 import { parseGeminiVersion } from '../../src/agents/gemini/binary.js';
+import { geminiBuiltinRules } from '../../src/agents/gemini/builtin-rules.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
 
 const ID = '11111111-2222-3333-4444-555555555555';
 
@@ -52,7 +56,7 @@ test('argv: headless takes the prompt as --prompt=, a chosen --session-id, strea
     ID,
   ]);
   const resumed = geminiArgv({ spec: geminiSpecOf({ mode: 'tui', args: ['--debug'] }), prompt: 'go on', session: { kind: 'resume', id: ID } });
-  assert.deepEqual(resumed, ['--resume', ID, '--debug', '--prompt-interactive=go on']);
+  assert.deepEqual(resumed, ['--skip-trust', '--resume', ID, '--debug', '--prompt-interactive=go on']);
 });
 
 // Lines as gemini 0.61.0 printed them (reference README §3 and a captured run against the rehearsal face).
@@ -133,4 +137,14 @@ test('window titles: Ready, Working…, Action Required and the empty title at e
 test('version: gemini --version prints the bare version', () => {
   assert.equal(parseGeminiVersion('0.61.0\n'), '0.61.0');
   assert.equal(parseGeminiVersion('Warning: something\n'), null);
+});
+
+test('built-in rule: the trust dialog (captures/01) is answered "1. Trust folder", never the parent', () => {
+  const screen = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'screens', 'waiting_input--gemini-0.61-trust-folder.txt'), 'utf8');
+  const [trust] = geminiBuiltinRules(3);
+  assert.equal(trust?.name, 'gemini:trust-folder');
+  assert.equal(trust?.rule.index, 3);
+  assert.ok(trust?.rule.match.lastMatch(screen) !== null);
+  assert.deepEqual(trust?.rule.send, { kind: 'text', text: '1', enter: false });
+  assert.equal(trust?.rule.match.lastMatch(screen.replace('● 1. Trust folder', '  1. Trust folder')), null, 'only while option 1 is highlighted');
 });

@@ -7,13 +7,15 @@
  *
  *   headless: gemini --prompt=<p> --skip-trust -o stream-json [--model M] [--approval-mode A]
  *                    [--allowed-tools=T]... (--session-id <id> | --resume <id>) [args...]
- *   tui:      gemini [--model M] [--approval-mode A] [--allowed-tools=T]...
+ *   tui:      gemini --skip-trust [--model M] [--approval-mode A] [--allowed-tools=T]...
  *                    (--session-id <id> | --resume <id>) [args...] --prompt-interactive=<p>
  *
  * The session is always named by id: a new one under the id codex-run chose (`--session-id`),
  * a resumed one by that id (`--resume <id>`), never `--resume latest` (which can pick a sibling
  * job's session in the same folder). `--skip-trust` trusts the job's workdir for this run only
- * (headless; the manifest chose the folder); without it gemini -p exits 55.
+ * (the manifest chose the folder); without it gemini -p exits 55, and so does the TUI started
+ * with `--prompt-interactive` in an untrusted folder (measured with 0.61.0: it does not show its
+ * trust dialog then).
  */
 import { unreachable } from '../../util/unreachable.js';
 import type { GeminiSpec } from './options.js';
@@ -39,7 +41,7 @@ export function geminiArgv(input: GeminiArgvInput): string[] {
     case 'headless':
       return [`--prompt=${input.prompt}`, '--skip-trust', '--output-format', 'stream-json', ...shared, ...spec.args];
     case 'tui':
-      return [...shared, ...spec.args, `--prompt-interactive=${input.prompt}`];
+      return ['--skip-trust', ...shared, ...spec.args, `--prompt-interactive=${input.prompt}`];
     default:
       return unreachable(spec.mode);
   }
