@@ -126,7 +126,7 @@ test('headless: a stalled model is stopped by the idle ladder and resumed by its
 });
 
 test('tui: approval dialogs (shell, write) are answered by rules; the command runs and the file is written', { timeout: 60_000 }, async () => {
-  const { code, out, workdir, job } = await runGemini(
+  const { code, out, workdir, job, runDir } = await runGemini(
     [{ run: 'echo made-by-gemini > made.txt' }, { write: 'notes.txt', content: 'hello world\n' }, { say: 'Done.' }],
     () => `    prompt: "Make the files"
     gemini: { mode: tui }
@@ -143,6 +143,10 @@ test('tui: approval dialogs (shell, write) are answered by rules; the command ru
   assert.equal(readFileSync(path.join(workdir, 'notes.txt'), 'utf8'), 'hello world\n');
   assert.equal(job.status, 'succeeded', out);
   assert.match(job.sessionId ?? '', UUID);
+  // The TUI's transcript and last message come from gemini's own session record.
+  assert.equal(job.lastMessage, 'Done.');
+  const transcript = readFileSync(path.join(runDir, 'g.txt'), 'utf8');
+  assert.match(transcript, /\$ echo made-by-gemini > made\.txt/, transcript);
   assert.deepEqual(
     job.interventions.filter((i) => i.kind === 'answer').map((i) => i.rule?.index),
     [0, 1],

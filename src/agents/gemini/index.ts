@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
 import { err, ok, type Result } from '../../util/result.js';
+import { readGeminiConversation } from './conversation.js';
 import { geminiArgv, type GeminiArgvInput } from './argv.js';
 import { resolveGeminiBinary } from './binary.js';
 import { geminiBuiltinRules } from './builtin-rules.js';
@@ -87,6 +88,7 @@ export const geminiAdapter: AgentAdapter = {
   },
   resumePlan: (job, env, sessionId, prompt) => geminiLaunch(job, env, prompt, sessionId),
   usageLimitReset: geminiUsageLimitReset,
+  conversation: (env, session, position) => readGeminiConversation(env, session, position),
   fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
   rehearsal: {
     face: geminiFace,

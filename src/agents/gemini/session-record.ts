@@ -22,6 +22,8 @@ export interface GeminiSessionRecord {
   resumable: boolean;
   /** The model's last text message, or null. */
   lastMessage: string | null;
+  /** The messages of the newest file, oldest first (a message rewritten with its tool calls counted once). */
+  messages: Array<Record<string, unknown>>;
 }
 
 /** Where gemini keeps its state for a child with this environment. */
@@ -37,6 +39,7 @@ export function readGeminiSession(home: string, id: string): GeminiSessionRecord
   const files: string[] = [];
   let resumable = false;
   let lastMessage: string | null = null;
+  let newest: Array<Record<string, unknown>> = [];
   for (const project of safeList(tmp)) {
     const chats = path.join(tmp, project, 'chats');
     for (const name of safeList(chats)) {
@@ -45,6 +48,7 @@ export function readGeminiSession(home: string, id: string): GeminiSessionRecord
       const messages = messagesOf(file, id);
       if (messages === null) continue;
       files.push(file);
+      newest = messages;
       for (const message of messages) {
         const text = textOf(message['content']);
         if (message['type'] === 'user' && text.trim() !== '' && !text.startsWith('<session_context>')) resumable = true;
@@ -55,7 +59,7 @@ export function readGeminiSession(home: string, id: string): GeminiSessionRecord
       }
     }
   }
-  return files.length === 0 ? null : { files, resumable, lastMessage };
+  return files.length === 0 ? null : { files, resumable, lastMessage, messages: newest };
 }
 
 function safeList(dir: string): string[] {
@@ -94,13 +98,18 @@ function messagesOf(file: string, id: string): Array<Record<string, unknown>> | 
       if ((set as Record<string, unknown>)['sessionId'] === id) belongs = true;
       continue;
     }
-    if (r['type'] === 'user' || r['type'] === 'gemini') messages.push(r);
+    if (r['type'] === 'user' || r['type'] === 'gemini') {
+      // Gemini writes a message again once its tool calls have run: the later record replaces it.
+      const at = messages.findIndex((m) => m['id'] !== undefined && m['id'] === r['id']);
+      if (at >= 0) messages[at] = r;
+      else messages.push(r);
+    }
   }
   return belongs ? messages : null;
 }
 
-// A message's content: a string, or parts whose texts are joined.
-function textOf(content: unknown): string {
+/** A message's content as text: a string, or parts whose texts are joined. */
+export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content.map((part) => (typeof part === 'object' && part !== null && typeof (part as Record<string, unknown>)['text'] === 'string' ? String((part as Record<string, unknown>)['text']) : '')).join('');
