@@ -227,3 +227,24 @@ jobs:
     await server.close();
   }
 });
+
+test('tui: a stall shows only a growing timer; the idle ladder stops gemini and the session is resumed by its id with its history', { timeout: 90_000 }, async () => {
+  const { code, out, job, requests } = await runGemini(
+    [{ stall: '10m' }, { say: 'Resumed and done.' }],
+    () => `    prompt: "Summarise the project"
+    gemini: { mode: tui }
+    idle: { kill: 12s }
+    resume: { max: 1, prompt: "Continue where you stopped." }
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(job.status, 'succeeded', out);
+  assert.equal(job.lastMessage, 'Resumed and done.');
+  assert.deepEqual(job.interventions.map((i) => i.kind), ['kill', 'resume']);
+  assert.equal(job.interventions.find((i) => i.kind === 'resume')?.sessionId, job.sessionId);
+  const turns = requests.filter((r) => r.kind === 'turn');
+  assert.equal(turns.length, 2, JSON.stringify(requests));
+  assert.equal(turns[0]?.outcome, 'client-gone');
+  assert.ok(turns[1]?.userMessages.includes('Summarise the project'), JSON.stringify(turns[1]?.userMessages));
+  assert.ok(turns[1]?.userMessages.includes('Continue where you stopped.'));
+});
