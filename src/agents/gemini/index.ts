@@ -51,13 +51,12 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   let staleFiles: string[] = [];
   let text = prompt;
   if (resumeId !== null) {
-    // A session whose only turn failed or was cancelled has nothing to resume (session-record.ts),
-    // and one stopped before gemini wrote anything has no record at all (`--resume` would exit 42):
-    // it starts over under the same id with the job's own prompt, an empty record removed first.
+    // A session whose only turn failed or was cancelled has nothing to resume (session-record.ts):
+    // it starts over under the same id with the job's own prompt, its empty record removed first.
     const record = readGeminiSession(geminiHome(env), resumeId);
-    if (record === null || !record.resumable) {
+    if (record !== null && !record.resumable) {
       session = { kind: 'new', id: resumeId };
-      staleFiles = record?.files ?? [];
+      staleFiles = record.files;
       text = job.prompt ?? prompt;
     }
   }
