@@ -109,6 +109,8 @@ export interface AgentMonitor {
   onOsc(ident: number, payload: string): void;
   onLine(line: string): void;
   onScreen(snap: ScreenSnapshot): void;
+  /** The window title changed (OSC 0 / 2), e.g. Gemini CLI's `Ready` / `Working…` / `Action Required`; absent: not wanted. */
+  onTitle?(title: string): void;
   /**
    * The agent exited (null: it never started). Reports the last facts and resolves with why a
    * failed exit failed, when known. Cleans up what `prepare` made.

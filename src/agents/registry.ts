@@ -9,12 +9,14 @@ import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
 import { genericAdapter } from './generic/index.js';
 import { claudeAdapter } from './claude/index.js';
+import { geminiAdapter } from './gemini/index.js';
 
 export const AGENTS = {
   codex: codexAdapter,
   command: commandAdapter,
   generic: genericAdapter,
   claude: claudeAdapter,
+  gemini: geminiAdapter,
 } as const satisfies Record<AgentKind, AgentAdapter>;
 
 /** The adapter for an agent kind. */

@@ -6,6 +6,7 @@ import { supervisionOf } from './supervision-fields.js';
 import { codexOf } from './codex-fields.js';
 import { genericSpecOf } from '../agents/generic/options.js';
 import { claudeField } from './claude-fields.js';
+import { geminiOf } from './gemini-fields.js';
 import { jobProblems } from './job-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
@@ -156,6 +157,7 @@ function toJobSpec(name: string, fields: Partial<ResolvedJobFields>, dir: string
     codex: codexOf(agent, fields.codex),
     ...(agent === 'generic' ? { generic: genericSpecOf(fields.generic) } : {}),
     ...claudeField(agent, fields.claude),
+    ...(agent === 'gemini' ? { gemini: geminiOf(fields.gemini) } : {}),
     ...(COMPLETION_KEYS.some((key) => fields[key] !== undefined) ? { completion: completionOf(fields) } : {}),
     location: source.locate(['jobs', name], 'key'),
     ...(fields.secrets !== undefined && fields.secrets.length > 0 ? { secrets: fields.secrets } : {}),

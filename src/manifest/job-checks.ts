@@ -11,8 +11,15 @@ import type { ValuePath, YamlSource } from './yaml-source.js';
 /** Fields only codex jobs read; on a command job they would be ignored. */
 const CODEX_ONLY_FIELDS = ['prompt', 'codex', 'rehearsal', 'resume'] as const;
 
+/** Option blocks that belong to one agent, and that agent. */
+const AGENT_OPTION_FIELDS = [
+  ['codex', 'codex'],
+  ['claude', 'claude'],
+  ['gemini', 'gemini'],
+] as const;
+
 /** Fields whose strings become arguments, environment variables or paths of a process. */
-const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic', 'claude'] as const;
+const PROCESS_FIELDS = ['command', 'prompt', 'workdir', 'env', 'codex', 'resume', 'generic', 'claude', 'gemini'] as const;
 
 /** Every problem of this kind in the manifest's `defaults:` and jobs. */
 export function jobProblems(source: YamlSource, root: Record<string, unknown>): Diagnostic[] {
@@ -51,6 +58,16 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
         source.diagnostic(['jobs', name, 'command'], `'command' is only for 'agent: command' jobs, and job ${quote(name)} is a codex job: it would be ignored`, {
           part: 'key',
           hint: "remove 'command', or add 'agent: command' to the job",
+        }),
+      );
+    }
+    // An agent's own options on another agent's job (codex's on a command job is said above).
+    for (const [field, owner] of AGENT_OPTION_FIELDS) {
+      if (job[field] === undefined || agent === owner || (field === 'codex' && agent === 'command')) continue;
+      diagnostics.push(
+        source.diagnostic(['jobs', name, field], `'${field}' is only for 'agent: ${owner}' jobs, and job ${quote(name)} is 'agent: ${String(agent)}': it would be ignored`, {
+          part: 'key',
+          hint: `remove '${field}', or run the job with 'agent: ${owner}'`,
         }),
       );
     }

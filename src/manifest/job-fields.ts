@@ -19,6 +19,8 @@ import { mergeNotify, resolveNotify, type WrittenNotify } from './notify-fields.
 import type { NotifySpec } from '../notify/spec.js';
 import type { CodexOptions } from '../agents/codex/options.js';
 import type { ClaudeOptions } from '../agents/claude/options.js';
+import { mergeGemini, resolveGemini } from './gemini-fields.js';
+import type { GeminiOptions } from '../agents/gemini/options.js';
 import { mergeWorktree, resolveCommitField, resolveIsolation, resolveWorktree, type CommitOption, type Isolation, type WorktreeOptions, type WrittenCommit, type WrittenWorktree } from './workspace-fields.js';
 import {
   mergeBudget,
@@ -78,6 +80,8 @@ export interface RawJobFields {
   generic?: Record<string, unknown>;
   // How Claude Code runs (src/manifest/claude-fields.ts).
   claude?: Record<string, unknown>;
+  // How gemini runs (src/manifest/gemini-fields.ts).
+  gemini?: Record<string, unknown>;
   /** Env names whose values are redacted (src/logs/redactor.ts). */
   secrets?: string[];
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
@@ -123,6 +127,7 @@ export interface ResolvedJobFields {
   codex: CodexOptions;
   generic: GenericOptions;
   claude: ClaudeOptions;
+  gemini: GeminiOptions;
   secrets: string[];
   isolation: Isolation;
   worktree: WorktreeOptions;
@@ -204,6 +209,7 @@ const FIELD_RULES: FieldRules = {
   codex: { resolve: resolveCodex, merge: mergeCodex, entriesStandAlone: true },
   generic: { resolve: resolveGeneric, merge: mergeGeneric, entriesStandAlone: true },
   claude: { resolve: resolveClaude, merge: mergeClaude, entriesStandAlone: true },
+  gemini: { resolve: resolveGemini, merge: mergeGemini, entriesStandAlone: true },
   secrets: { resolve: (names) => ok([...names]), merge: (fromDefaults, own) => [...new Set([...fromDefaults, ...own])] },
   // Where the job works and what becomes of its changes (src/manifest/workspace-fields.ts).
   isolation: { resolve: resolveIsolation },

@@ -7,6 +7,7 @@ import type { SupervisionSpec } from '../session/policies/spec.js';
 import type { CodexSpec } from '../agents/codex/options.js';
 import type { GenericSpec } from '../agents/generic/options.js';
 import type { ClaudeSpec } from '../agents/claude/options.js';
+import type { GeminiSpec } from '../agents/gemini/options.js';
 import type { ResumeSpec } from './resume-fields.js';
 import type { Turn } from '../rehearsal/script.js';
 import type { WorkspaceSpec } from './workspace-fields.js';
@@ -31,7 +32,7 @@ export interface Diagnostic {
   hint?: string;
 }
 
-export type AgentKind = 'codex' | 'command' | 'generic' | 'claude';
+export type AgentKind = 'codex' | 'command' | 'generic' | 'claude' | 'gemini';
 
 /** One job, ready to run. */
 export interface JobSpec {
@@ -67,6 +68,8 @@ export interface JobSpec {
   generic?: GenericSpec;
   /** How `agent: claude` runs (mode, permission mode, tools, flags, binary), defaults applied; absent for other agents. */
   claude?: ClaudeSpec | null;
+  /** How `agent: gemini` runs (mode, model, approval mode, flags, binary), defaults applied; absent or null for other agents. */
+  gemini?: GeminiSpec | null;
   /** Resume by session id after a death or an idle stop (codex jobs); null: never. */
   resume: ResumeSpec | null;
   /** The scripted model turns under `--rehearse`; null: the default script. */

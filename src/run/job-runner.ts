@@ -451,7 +451,7 @@ export class JobRunner {
       this.announce('continue', this.sessionId, turns + 1, why);
       return {
         kind: 'again',
-        attempt: { launch: adapter.resumePlan(job, plan.env, this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
+        attempt: { launch: adapter.resumePlan(job, this.o.env(plan.env), this.sessionId, prompt, { private: true }), prompt: 'continue', resumed: attempt.resumed, expects: this.sessionId },
       };
     }
 
@@ -468,7 +468,7 @@ export class JobRunner {
       return {
         kind: 'again',
         attempt: {
-          launch: adapter.resumePlan(job, plan.env, decision.sessionId, decision.prompt),
+          launch: adapter.resumePlan(job, this.o.env(plan.env), decision.sessionId, decision.prompt),
           prompt: 'resume',
           resumed: decision.attempt,
           expects: decision.sessionId,
@@ -533,7 +533,7 @@ export class JobRunner {
     if (!released) return { kind: 'final', result: cut === null ? result : { ...result, ...cut, finishedAt: clock.now() } };
     const prompt = job.resume?.prompt ?? DEFAULT_RESUME_PROMPT;
     this.announce('resume', sessionId, this.attempts.length + 1, 'the usage limit has reset');
-    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, plan.env, sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId, afterPark: true } };
+    return { kind: 'again', attempt: { launch: adapter.resumePlan(job, this.o.env(plan.env), sessionId, prompt), prompt: 'resume', resumed: 0, expects: sessionId, afterPark: true } };
   }
 
   // The tokens of the attempt just ended. Codex reports a resumed session's running total

@@ -142,6 +142,7 @@ export class JobSupervision {
     this.monitor = monitor;
     for (const ident of monitor.oscIdents) this.unsubscribe.push(this.screen.onOsc(ident, (payload) => monitor.onOsc(ident, payload)));
     this.unsubscribe.push(this.screen.onSnapshot((snap) => monitor.onScreen(snap)));
+    if (monitor.onTitle !== undefined) this.unsubscribe.push(this.screen.onTitle((title) => monitor.onTitle?.(title)));
     if (monitor.wantsLines) this.lines = new PlainTextDecoder();
     return monitor.prepare();
   }

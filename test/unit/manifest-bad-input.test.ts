@@ -119,7 +119,7 @@ test('a duplicate key hides no other error: the problems inside every copy are r
   assert.deepEqual(found, [
     `6:14: ${duration('5x')}`,
     '7:3: duplicate key "a": already set on line 3',
-    '8:12: expected "codex", "command", "generic" or "claude", found a string "bogus"',
+    '8:12: expected "codex", "command", "generic", "claude" or "gemini", found a string "bogus"',
     `9:14: ${duration('3y')}`,
     `13:19: ${duration('2q')}`,
     '13:23: duplicate key "kill": already set on line 13',

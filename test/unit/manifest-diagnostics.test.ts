@@ -121,7 +121,7 @@ test('wrong types say what was expected and what was found, quoting the value', 
 
 test('bad agent names suggest the closest one', async () => {
   assert.deepEqual(await problems(['version: 1', 'jobs:', '  a: { agent: comand, command: [ls] }']), [
-    'jobs.yaml:3:15: expected "codex", "command", "generic" or "claude", found a string "comand" (hint: did you mean "command"?)',
+    'jobs.yaml:3:15: expected "codex", "command", "generic", "claude" or "gemini", found a string "comand" (hint: did you mean "command"?)',
   ]);
 });
 

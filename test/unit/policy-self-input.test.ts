@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScreenModel } from '../../src/session/screen.js';
+import { ScreenModel, ScreenSnapshot } from '../../src/session/screen.js';
 import type { Decision } from '../../src/session/policies/policy.js';
 import { runSendSteps, type SendRun } from '../../src/session/policies/send-steps.js';
 import { parseSupervision } from '../../src/session/policies/spec.js';
@@ -366,4 +366,23 @@ test('the echo glued to a ticking timer, drawn over in part by the next frame an
   assert.equal(await show('\r⠙ 正在分析仓库… 10s'), 'self', '`仓库… 10so`: the echo found where it landed though columns and characters differ');
   assert.match(screen.snapshot().lines.join('\n'), /仓库… 10so$/m);
   screen.dispose();
+});
+
+test('a screen that flickers between a full redraw and its erased half (ink, e.g. Gemini CLI stalled on its spinner) is not progress', () => {
+  const judge = new ScreenJudge();
+  const snap = (lines: string[], hash: number): Parameters<ScreenJudge['judge']>[0] =>
+    new ScreenSnapshot({ version: hash, at: 0, cols: 80, rows: lines.length, lines, wrapped: lines.map(() => false), history: [], historyWrapped: [], cursor: { row: 0, col: 0 }, buffer: 'normal', hash });
+  const full = (seconds: number, glyph: string): string[] => [' > Summarise the project', ` ${glyph} Thinking... (esc to cancel, ${seconds}s)`, ' >   Type your message or @path/to/file'];
+  const erased = [' > Summarise the project', '', ''];
+  const verdicts = [
+    judge.judge(snap(full(1, '⠋'), 1), 0),
+    judge.judge(snap(erased, 2), 80),
+    judge.judge(snap(full(1, '⠙'), 3), 160),
+    judge.judge(snap(erased, 4), 240),
+    judge.judge(snap(full(2, '⠹'), 5), 1000),
+    judge.judge(snap(erased, 6), 1080),
+  ];
+  assert.deepEqual(verdicts, ['agent', 'agent', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  // Something new is progress again.
+  assert.equal(judge.judge(snap([...full(3, '⠸'), '✦ Here is the summary.'], 7), 1200), 'agent');
 });

@@ -101,6 +101,8 @@ interface Echo {
 export class ScreenJudge {
   private lastHash: number | null = null;
   private screen = '';
+  /** The screen before `screen`: a change back to it is a flicker, not progress (see judge). */
+  private previous: string | null = null;
   private lines: ReadonlySet<string> = new Set();
   private state: EchoState = { kind: 'quiet' };
   private readonly latencies: number[] = [];
@@ -164,6 +166,12 @@ export class ScreenJudge {
     const verdict = this.explainedByInput(lines, raw, now) ? 'self' : 'agent';
     // The redraw a typed line end awaited has come: the agent drew something, or this is the first change after the window.
     if (this.state.kind === 'echoing' && (verdict === 'agent' || now > this.state.until)) this.state = { ...this.state, lineEndAt: null };
+    // A TUI that redraws its whole region by erasing it first (ink: Gemini CLI's spinner, a
+    // 1.7 kB frame every ~80 ms) is seen half-drawn whenever a snapshot falls between the erase
+    // and the redraw; the screen then flips between the two. Going back to the screen before
+    // the last one is that flicker, not the agent's progress.
+    const flicker = text === this.previous;
+    this.previous = this.screen;
     this.screen = text;
     this.lines = new Set(lines);
     for (const line of this.lines) {
@@ -174,7 +182,7 @@ export class ScreenJudge {
       if (this.shown.size <= REMEMBERED_LINES) break;
       this.shown.delete(oldest);
     }
-    return verdict;
+    return flicker && verdict === 'agent' ? 'unchanged' : verdict;
   }
 
   /**

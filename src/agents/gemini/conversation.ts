@@ -1,0 +1,59 @@
+/**
+ * A gemini session as a readable conversation (AgentAdapter.conversation): the TUI's terminal
+ * output is an inline screen redrawn in place, so its transcript and last message come from
+ * gemini's own record of the session (session-record.ts): the user's prompts, the model's
+ * messages, its shell commands with their output, and the files it wrote or edited.
+ */
+import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
+import { geminiHome, readGeminiSession, textOf } from './session-record.js';
+
+const FILE_TOOLS = new Set(['write_file', 'replace']);
+
+/** The session `session.id` in the home `env` points to, after `position`; null when there is no record. */
+export async function readGeminiConversation(
+  env: Readonly<Record<string, string | undefined>>,
+  session: SessionHint,
+  position: ConversationPosition | null,
+): Promise<ConversationRead | null> {
+  if (session.id === null) return null;
+  const record = readGeminiSession(geminiHome(env), session.id);
+  const source = record?.files[record.files.length - 1];
+  if (record === null || source === undefined) return null;
+  const skip = position !== null && position.source === source ? position.records : 0;
+  const entries: ConversationEntry[] = [];
+  let lastMessage: string | null = null;
+  for (const message of record.messages.slice(skip)) {
+    const at = Date.parse(String(message['timestamp'] ?? '')) || 0;
+    const text = textOf(message['content']);
+    if (message['type'] === 'user') {
+      if (text.trim() !== '' && !text.startsWith('<session_context>')) entries.push({ at, kind: 'user', text });
+      continue;
+    }
+    if (text.trim() !== '') {
+      entries.push({ at, kind: 'agent', text });
+      lastMessage = text;
+    }
+    const calls = Array.isArray(message['toolCalls']) ? (message['toolCalls'] as Array<Record<string, unknown>>) : [];
+    for (const call of calls) {
+      const args = (typeof call['args'] === 'object' && call['args'] !== null ? call['args'] : {}) as Record<string, unknown>;
+      if (call['name'] === 'run_shell_command' && typeof args['command'] === 'string') {
+        entries.push({ at, kind: 'command', command: args['command'], output: shellOutput(call['result']), exitCode: null });
+      } else if (FILE_TOOLS.has(String(call['name'])) && typeof args['file_path'] === 'string') {
+        entries.push({ at, kind: 'change', files: [args['file_path']] });
+      } else {
+        entries.push({ at, kind: 'other', what: String(call['name'] ?? 'tool call') });
+      }
+    }
+  }
+  return { entries, lastMessage, position: { source, records: record.messages.length }, sessionId: session.id };
+}
+
+// The command's output inside gemini's `<untrusted_context>\nOutput: …\nProcess Group PGID: …` wrapper.
+function shellOutput(result: unknown): string {
+  const response = Array.isArray(result) ? (result[0] as Record<string, unknown> | undefined)?.['functionResponse'] : undefined;
+  const output = (response as Record<string, Record<string, unknown>> | undefined)?.['response']?.['output'];
+  if (typeof output !== 'string') return '';
+  const match = /Output: ([\s\S]*?)(?:\nProcess Group PGID: \d+)?\n?<\/untrusted_context>/.exec(output);
+  const text = match?.[1] ?? output;
+  return text === '(empty)' ? '' : text;
+}

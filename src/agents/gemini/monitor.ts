@@ -1,0 +1,243 @@
+/**
+ * Watches one gemini run.
+ *
+ * headless (`-p -o stream-json`): the event lines give the session id, the assistant's last
+ * message, the tool calls and the token usage (report facts); a tool call that one of the
+ * job's deny rules matches, or that gemini's own approval policy refused (headless gemini
+ * cannot ask: a refused call means the job cannot do what it was asked), stops the job as
+ * `denied`; a failed exit is explained by the failure classifier. Gemini exits by itself after
+ * its turn.
+ *
+ * tui: the window title is the state (title-state.ts): `Action Required` marks the job
+ * blocked on a dialog; `Ready` after `Working…` is the end of the turn. The TUI never exits by
+ * itself, so after the turn the monitor waits `lingerMs` and stops it: succeeded, or, when the
+ * turn ended in an `✕ [API Error: …]`, failed with the classified reason. The auth dialog (no
+ * usable key) fails the job at once as not-logged-in.
+ *
+ *   watching ──Ready after Working──▶ lingering ──lingerMs──▶ stopped (stop ladder; result as said)
+ *      ▲                                │ Working again
+ *      └────────────────────────────────┘
+ *   any state ──finish()/dispose()──▶ disposed
+ */
+import type { AgentMonitor, ExitVerdict, MonitorContext } from '../adapter.js';
+import type { PtyExit } from '../../session/pty.js';
+import type { ScreenSnapshot } from '../../session/screen.js';
+import type { AnswerRule } from '../../session/policies/spec.js';
+import type { TimerHandle } from '../../util/clock.js';
+import { rmSync } from 'node:fs';
+import { err, ok, type Result } from '../../util/result.js';
+import { unreachable } from '../../util/unreachable.js';
+import { classifyGeminiFailure, reasonOfStatus } from './failure-classifier.js';
+import type { GeminiMode } from './options.js';
+import { describeToolCall, parseGeminiEvent, type GeminiEvent } from './stream-events.js';
+import { parseGeminiTitle } from './title-state.js';
+
+/** How long the TUI stays open after its turn is done: time to finish drawing and saving the session. */
+export const TUI_LINGER_MS = 3_000;
+/** How many non-event lines are kept for the failure message. */
+const PLAIN_LINES_KEPT = 40;
+/** Tools headless gemini refuses unless the approval mode or allowed tools let them run. */
+const GATED_TOOLS = new Set(['run_shell_command', 'write_file', 'replace']);
+
+/** What a monitor is built from. */
+export interface GeminiMonitorOptions extends MonitorContext {
+  mode: GeminiMode;
+  /** The session id codex-run chose (`--session-id`) or resumes (`--resume`). */
+  sessionId: string;
+  /** The job's deny rules, checked against each headless tool call. */
+  denyRules: readonly AnswerRule[];
+  /** Gemini's empty records of this session id, removed just before a start-over under the same id. */
+  staleFiles?: readonly string[];
+  /** Override of the linger time (tests). */
+  lingerMs?: number;
+}
+
+type Phase =
+  | { kind: 'watching' }
+  | { kind: 'lingering'; timer: TimerHandle }
+  | { kind: 'stopped' }
+  | { kind: 'disposed' };
+
+/** The gemini adapter's {@link AgentMonitor}. */
+export class GeminiMonitor implements AgentMonitor {
+  readonly oscIdents: readonly number[] = [];
+  readonly wantsLines: boolean;
+  private phase: Phase = { kind: 'watching' };
+  private blocked = false;
+  private sawWorking = false;
+  private readonly lingerMs: number;
+  /** The assistant message being streamed (deltas joined). */
+  private message = '';
+  private resultError: string | null = null;
+  private readonly plainLines: string[] = [];
+  private readonly tools = new Map<string, { name: string; call: string }>();
+  /** tui: the newest `✕ [API Error: …]` line on screen, and whether this turn showed it. */
+  private screenError: string | null = null;
+
+  constructor(private readonly o: GeminiMonitorOptions) {
+    this.wantsLines = o.mode === 'headless';
+    this.lingerMs = o.lingerMs ?? TUI_LINGER_MS;
+  }
+
+  prepare(): Result<void, string> {
+    for (const file of this.o.staleFiles ?? []) {
+      try {
+        rmSync(file, { force: true });
+      } catch (error) {
+        return err(`could not remove gemini's empty session record ${file}: ${(error as Error).message}`);
+      }
+    }
+    // The id is chosen before the launch, so a job stopped before gemini says a word is still resumable.
+    this.o.target.facts({ sessionId: this.o.sessionId });
+    return ok(undefined);
+  }
+
+  onOsc(): void {}
+
+  onTitle(title: string): void {
+    if (this.o.mode !== 'tui') return;
+    const state = parseGeminiTitle(title);
+    switch (state) {
+      case null:
+      case 'cleared':
+        return;
+      case 'action-required':
+        this.setBlocked(true);
+        return;
+      case 'working':
+        this.sawWorking = true;
+        this.setBlocked(false);
+        this.cancelLinger();
+        return;
+      case 'ready':
+        this.setBlocked(false);
+        if (this.sawWorking) this.linger();
+        return;
+      default:
+        unreachable(state);
+    }
+  }
+
+  onLine(line: string): void {
+    const event = parseGeminiEvent(line);
+    if (event === null) {
+      if (line.trim() !== '') this.plainLines.push(line);
+      if (this.plainLines.length > PLAIN_LINES_KEPT) this.plainLines.shift();
+      return;
+    }
+    this.onEvent(event);
+  }
+
+  onScreen(snap: ScreenSnapshot): void {
+    if (this.o.mode !== 'tui' || this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
+    const lines = snap.lines;
+    if (lines.some((l) => /How would you like to authenticate/.test(l))) {
+      this.stopWith({ reason: 'not-logged-in', message: 'gemini asked how to authenticate: no usable API key or login (set GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json)' });
+      return;
+    }
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const match = /^\s*✕\s+(\[API Error:.*)$/.exec(lines[i] ?? '');
+      if (match?.[1] !== undefined) {
+        this.screenError = match[1].trim();
+        return;
+      }
+    }
+  }
+
+  async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
+    this.dispose();
+    if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+    if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
+    return classifyGeminiFailure(exit.exitCode, { resultError: this.resultError, plainLines: this.plainLines });
+  }
+
+  dispose(): void {
+    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'disposed' };
+  }
+
+  private onEvent(event: GeminiEvent): void {
+    switch (event.type) {
+      case 'init':
+        this.o.target.facts({ sessionId: event.sessionId });
+        return;
+      case 'message':
+        if (event.role === 'user') {
+          this.message = '';
+        } else {
+          this.message = event.delta ? this.message + event.content : event.content;
+        }
+        return;
+      case 'tool_use': {
+        const call = describeToolCall(event.toolName, event.parameters);
+        this.tools.set(event.toolId, { name: event.toolName, call });
+        if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+        this.message = '';
+        const rule = this.o.denyRules.find((r) => r.match.lastMatch(call) !== null);
+        if (rule !== undefined) {
+          this.stopWith({ reason: 'denied', message: `gemini wanted to run \`${call}\`, which deny rule ${rule.index + 1} (${JSON.stringify(rule.matchSource)}) refuses` });
+        }
+        return;
+      }
+      case 'tool_result': {
+        const tool = this.tools.get(event.toolId);
+        if (event.ok || tool === undefined || !GATED_TOOLS.has(tool.name)) return;
+        if (event.errorType === 'tool_not_registered' || /denied by policy/i.test(event.errorMessage ?? '')) {
+          this.stopWith({
+            reason: 'denied',
+            message: `gemini's approval mode refused \`${tool.call}\` (headless gemini cannot ask): allow it with gemini.approvalMode or gemini.allowedTools`,
+          });
+        }
+        return;
+      }
+      case 'error':
+        this.resultError = event.message;
+        return;
+      case 'result':
+        if (event.usage !== null) this.o.target.facts({ tokensUsed: event.usage.totalTokens });
+        if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+        if (!event.ok) this.resultError = event.errorMessage ?? this.resultError;
+        return;
+      default:
+        unreachable(event);
+    }
+  }
+
+  private setBlocked(blocked: boolean): void {
+    if (blocked === this.blocked || this.phase.kind === 'disposed') return;
+    this.blocked = blocked;
+    this.o.target.blocked(blocked);
+  }
+
+  private linger(): void {
+    if (this.phase.kind !== 'watching') return;
+    const timer = this.o.clock.setTimeout(() => this.lingered(), this.lingerMs);
+    this.phase = { kind: 'lingering', timer };
+  }
+
+  private cancelLinger(): void {
+    if (this.phase.kind !== 'lingering') return;
+    this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'watching' };
+    this.screenError = null;
+  }
+
+  private lingered(): void {
+    if (this.phase.kind !== 'lingering') return;
+    const error = this.screenError;
+    if (error !== null) {
+      const status = /"code":\s*(\d{3})/.exec(error)?.[1];
+      this.stopWith({ reason: status === undefined ? 'model-error' : reasonOfStatus(Number(status), error), message: `gemini: ${error}` });
+      return;
+    }
+    this.phase = { kind: 'stopped' };
+    this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
+  }
+
+  private stopWith(failure: ExitVerdict): void {
+    if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
+    if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
+    this.phase = { kind: 'stopped' };
+    this.o.target.stop({ status: 'failed', reason: failure.reason, message: failure.message });
+  }
+}
