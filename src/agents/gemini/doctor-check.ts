@@ -16,7 +16,7 @@ export type GeminiJobCheck =
   | { job: string; mode: GeminiMode; kind: 'broken'; binary: GeminiBinary | null; problem: string };
 
 /** Checks every gemini job of a plan; each binary is asked for its version once. */
-export async function checkGeminiJobs(jobs: readonly JobPlan[]): Promise<GeminiJobCheck[]> {
+export async function checkGeminiJobs(jobs: readonly { job: JobPlan['job']; env: Record<string, string> }[]): Promise<GeminiJobCheck[]> {
   const versions = new Map<string, ReturnType<typeof probeGeminiVersion>>();
   const checks: GeminiJobCheck[] = [];
   for (const { job, env } of jobs) {

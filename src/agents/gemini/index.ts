@@ -6,6 +6,7 @@
  * rules for its trust screen, a monitor that reads its event stream (headless) or its window
  * title (tui), and a rehearsal face for the Gemini API.
  */
+import { geminiDoctor } from './doctor.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
@@ -90,6 +91,7 @@ export const geminiAdapter: AgentAdapter = {
   usageLimitReset: geminiUsageLimitReset,
   conversation: (env, session, position) => readGeminiConversation(env, session, position),
   fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
+  doctor: geminiDoctor,
   rehearsal: {
     face: geminiFace,
     createHome: ({ baseUrl, job, parentDir, existingDir }) =>
