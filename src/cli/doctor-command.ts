@@ -5,6 +5,7 @@ import { INSTALL_PINNED_CODEX, type CodexBinary } from '../agents/codex/binary.j
 import { planRun } from '../run/plan.js';
 import { loadManifestOrReport } from './manifest-errors.js';
 import { unreachable } from '../util/unreachable.js';
+import { resolvePtyBackend } from '../session/pty-backend.js';
 
 function describeBinary(binary: CodexBinary): string {
   const why = binary.source === 'codex.bin' ? "the job's codex.bin" : binary.source === 'PATH' ? 'codex on PATH' : 'installed with codex-run';
@@ -30,8 +31,10 @@ function describeCheck(check: CodexJobCheck): string[] {
 
 /**
  * `codex-run doctor [manifest]`: for every codex job, the binary it will run and its version,
- * with a warning when that is not the version codex-run's rules were made for. Exit 0 when
- * every job can run (version warnings included), 1 when one cannot, 2 for an invalid manifest.
+ * with a warning when that is not the version codex-run's rules were made for, and the PTY
+ * backend the jobs will run on (native pump or node-pty, and why). Exit 0 when every job can
+ * run (version warnings included), 1 when one cannot (or CODEX_RUN_PTY forces a backend that
+ * cannot run), 2 for an invalid manifest.
  */
 export async function doctorCommand(manifest: string): Promise<number> {
   const loaded = await loadManifestOrReport(manifest);
@@ -43,7 +46,9 @@ export async function doctorCommand(manifest: string): Promise<number> {
   }
   const checks = await checkCodexJobs(planned.value.jobs);
   const shown = path.relative(process.cwd(), loaded.file) || manifest;
-  const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck)];
+  const backend = resolvePtyBackend();
+  const pty = backend.ok ? `pty: ${backend.value.kind} (${backend.value.why})` : `pty: error: ${backend.error}`;
+  const lines = [`${shown}: ${checks.length} codex job${checks.length === 1 ? '' : 's'}`, ...checks.flatMap(describeCheck), pty];
   processOutput().stdout.write(`${lines.join('\n')}\n`);
-  return checks.some((c) => c.kind === 'broken') ? 1 : 0;
+  return checks.some((c) => c.kind === 'broken') || !backend.ok ? 1 : 0;
 }
