@@ -19,8 +19,6 @@
  *      the master has been read empty after the child's exit.
  *   3  events, to Node: text lines. "pid <n>" once after the fork; "exit <code> <signal>"
  *      last, after fd 1 is closed; "error <text>" when something failed.
- *   4  optional log file (when the environment of the pump is started with fd 4 open):
- *      every byte also goes there, byte-exact. Not used by codex-run yet.
  *
  * Exit ordering (zero bytes lost; see /work/shared/reference/node-pty.md): the pump holds
  * its own descriptor on the child's terminal, so the master never reports a hang-up while
@@ -52,7 +50,6 @@
 #define CONTROL_FD 0
 #define DATA_FD 1
 #define EVENTS_FD 3
-#define LOG_FD 4
 /* Output held for Node before the master is no longer read (backpressure). */
 #define OUT_CAP (256 * 1024)
 #define READ_CHUNK 65536
@@ -64,7 +61,6 @@ static unsigned char *input_buf = NULL; /* bytes for the child's terminal */
 static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
-static int log_fd = -1;
 
 static void event(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void event(const char *format, ...) {
@@ -112,22 +108,6 @@ static void set_nonblocking(int fd) {
   if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-static void log_bytes(const char *data, size_t n) {
-  if (log_fd < 0) return;
-  size_t done = 0;
-  while (done < n) {
-    ssize_t w = write(log_fd, data + done, n - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      event("error log %s", strerror(errno));
-      close(log_fd);
-      log_fd = -1;
-      return;
-    }
-    done += (size_t)w;
-  }
-}
-
 /* Reads the master into out_buf while there is room. Returns bytes read, 0 when it would
  * block, -1 at EIO/end (nobody holds the terminal any more). */
 static ssize_t read_master(int master) {
@@ -136,7 +116,6 @@ static ssize_t read_master(int master) {
     size_t room = OUT_CAP - out_len;
     ssize_t n = read(master, out_buf + out_len, room < READ_CHUNK ? room : READ_CHUNK);
     if (n > 0) {
-      log_bytes(out_buf + out_len, (size_t)n);
       out_len += (size_t)n;
       total += n;
       continue;
@@ -248,10 +227,6 @@ int main(int argc, char **argv) {
   if (fcntl(EVENTS_FD, F_GETFD) < 0) {
     fprintf(stderr, "codex-run-pump: descriptor 3 (events) is not open\n");
     return 2;
-  }
-  if (fcntl(LOG_FD, F_GETFD) >= 0) {
-    log_fd = LOG_FD;
-    fcntl(log_fd, F_SETFD, FD_CLOEXEC);
   }
 
   /* SIGCHLD arrives through a signalfd; the child gets every signal back at its default. */
