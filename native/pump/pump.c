@@ -5,7 +5,8 @@
  *   codex-run-pump <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
  *   codex-run-pump --probe     (prints "codex-run-pump 1": the protocol version)
  *
- * The child gets exactly the pump's environment, the argv after <file> unchanged (execvp of
+ * The child gets exactly the pump's environment (which the pump then wipes from its own
+ * memory: see main), the argv after <file> unchanged (execvp of
  * <file>, never a shell), its own session with the terminal as its controlling terminal
  * (forkpty), and only descriptors 0-2 (the terminal).
  *
@@ -54,6 +55,8 @@
 #define OUT_CAP (256 * 1024)
 #define READ_CHUNK 65536
 #define CONTROL_CAP (1024 * 1024)
+
+extern char **environ;
 
 static char out_buf[OUT_CAP];
 static size_t out_len = 0;
@@ -229,6 +232,26 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  /* The child's environment is the pump's: copied for execvpe, then wiped from the pump's own
+   * memory, so /proc/<pump>/environ no longer shows it. codex-run finds a job's processes by a
+   * marker variable in their initial environment (src/session/process-tree.ts): the pump
+   * must not be one of them, or the stop ladder would signal it. Secrets leave it too. */
+  size_t env_count = 0;
+  while (environ[env_count] != NULL) env_count++;
+  char **child_env = calloc(env_count + 1, sizeof *child_env);
+  if (child_env == NULL) {
+    event("error out of memory");
+    return 1;
+  }
+  for (size_t i = 0; i < env_count; i++) {
+    child_env[i] = strdup(environ[i]);
+    if (child_env[i] == NULL) {
+      event("error out of memory");
+      return 1;
+    }
+    memset(environ[i], 0, strlen(environ[i]));
+  }
+
   /* SIGCHLD arrives through a signalfd; the child gets every signal back at its default. */
   sigset_t chld, old_mask;
   sigemptyset(&chld);
@@ -288,6 +311,8 @@ int main(int argc, char **argv) {
       perror("chdir(2) failed.");
       _exit(1);
     }
+    /* execvp searches the PATH of `environ`: the child's own, as with node-pty. */
+    environ = child_env;
     execvp(child_argv[0], child_argv);
     perror("execvp(3) failed.");
     _exit(1);

@@ -269,6 +269,24 @@ for (const [name, factory] of backends) {
   });
 }
 
+test('native: the pump is not one of the job\'s processes: its environment (the marker, secrets) is wiped once the child has it', { timeout: 30_000 }, async (t) => {
+  const marker = { name: 'CODEX_RUN_JOB_TOKEN', value: randomUUID() };
+  const pty = createPumpFactory({ binary: pumpBinary })(
+    options('/bin/sh', ['-c', 'echo "token=$CODEX_RUN_JOB_TOKEN secret=$API_KEY"; exec sleep 30'], { env: { ...baseEnv, [marker.name]: marker.value, API_KEY: 'sk-test-123' } }),
+  );
+  killOnFailure(t, pty);
+  let text = '';
+  pty.onData((chunk) => (text += chunk.toString('utf8')));
+  const done = collect(pty);
+  await waitFor('the child to print its environment', () => text.includes('secret='));
+  assert.match(text, new RegExp(`token=${marker.value} secret=sk-test-123`));
+  const pumpPid = Number(fs.readFileSync(`/proc/${pty.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  assert.deepEqual(findJobProcesses(pty.pid, marker), [pty.pid], 'the stop ladder finds the child, not the pump');
+  assert.doesNotMatch(fs.readFileSync(`/proc/${pumpPid}/environ`, 'latin1'), /sk-test-123|CODEX_RUN_JOB_TOKEN/);
+  pty.kill('SIGKILL');
+  await done;
+});
+
 test('native: a pump that cannot run is a PtySpawnError, not a hang', { timeout: 10_000 }, () => {
   const missing = createPumpFactory({ binary: '/nonexistent/codex-run-pump' });
   assert.throws(() => missing(options('/bin/true', [])), (error: unknown) => error instanceof PtySpawnError);
