@@ -19,7 +19,10 @@
  *   1  data, to Node: every byte the master produced, raw, in order, unframed. Closed once
  *      the master has been read empty after the child's exit.
  *   3  events, to Node: text lines. "pid <n>" once after the fork; "exit <code> <signal>"
- *      last, after fd 1 is closed; "error <text>" when something failed.
+ *      last, after fd 1 is closed; "error <text>" when something failed; "logerror <errno>
+ *      <text>" when the log could not be written (nothing more is written to it).
+ *   4  optional: the job's log, opened by Node (0600, exclusive). When open, every byte goes
+ *      there first, byte-exact, before it is handed to Node.
  *
  * Exit ordering (zero bytes lost; see /work/shared/reference/node-pty.md): the pump holds
  * its own descriptor on the child's terminal, so the master never reports a hang-up while
@@ -51,6 +54,7 @@
 #define CONTROL_FD 0
 #define DATA_FD 1
 #define EVENTS_FD 3
+#define LOG_FD 4
 /* Output held for Node before the master is no longer read (backpressure). */
 #define OUT_CAP (256 * 1024)
 #define READ_CHUNK 65536
@@ -64,6 +68,7 @@ static unsigned char *input_buf = NULL; /* bytes for the child's terminal */
 static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
+static int log_fd = -1;
 
 static void event(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void event(const char *format, ...) {
@@ -111,6 +116,22 @@ static void set_nonblocking(int fd) {
   if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+static void log_bytes(const char *data, size_t n) {
+  size_t done = 0;
+  while (log_fd >= 0 && done < n) {
+    ssize_t w = write(log_fd, data + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO;
+      event("logerror %d %s", e, strerror(e));
+      close(log_fd);
+      log_fd = -1;
+      return;
+    }
+    done += (size_t)w;
+  }
+}
+
 /* Reads the master into out_buf while there is room. Returns bytes read, 0 when it would
  * block, -1 at EIO/end (nobody holds the terminal any more). */
 static ssize_t read_master(int master) {
@@ -119,6 +140,7 @@ static ssize_t read_master(int master) {
     size_t room = OUT_CAP - out_len;
     ssize_t n = read(master, out_buf + out_len, room < READ_CHUNK ? room : READ_CHUNK);
     if (n > 0) {
+      log_bytes(out_buf + out_len, (size_t)n);
       out_len += (size_t)n;
       total += n;
       continue;
@@ -230,6 +252,11 @@ int main(int argc, char **argv) {
   if (fcntl(EVENTS_FD, F_GETFD) < 0) {
     fprintf(stderr, "codex-run-pump: descriptor 3 (events) is not open\n");
     return 2;
+  }
+
+  if (fcntl(LOG_FD, F_GETFD) >= 0) {
+    log_fd = LOG_FD;
+    fcntl(log_fd, F_SETFD, FD_CLOEXEC);
   }
 
   /* The child's environment is the pump's: copied for execvpe, then wiped from the pump's own

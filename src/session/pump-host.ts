@@ -8,7 +8,9 @@
  * "Native pump".
  *
  * Descriptors of the pump (protocol in pump.c): 0 control frames from here (write, resize,
- * signal), 1 the raw output, 3 event lines ("pid", "error", "exit" last, after 1 closes).
+ * signal), 1 the raw output, 3 event lines ("pid", "error", "logerror", "exit" last, after 1
+ * closes), and 4 the job's log when the caller lends it (`logFd`): the pump then writes every
+ * byte there before handing it over, so the log costs the runner nothing.
  * The pump runs in a session of its own (so a Ctrl-C at the runner's terminal does not reach
  * it) and hangs up the job's terminal when this process goes away (its control pipe ends).
  *
@@ -64,10 +66,12 @@ class PumpPtyProcess implements PtyProcess {
    */
   private readonly held: Buffer[] = [];
   private pipeEnded = false;
+  private failedLog: NodeJS.ErrnoException | null = null;
   private readonly errors: string[] = [];
 
   constructor(
     readonly pid: number,
+    readonly writesLog: boolean,
     child: ChildProcess,
     private readonly control: Writable,
     private readonly data: Readable,
@@ -139,9 +143,13 @@ class PumpPtyProcess implements PtyProcess {
     this.send('k', Buffer.from([number]));
   }
 
-  /** Problems the pump reported ("error" lines), e.g. a log it could not write. */
+  /** Problems the pump reported ("error" lines). */
   problems(): readonly string[] {
     return this.errors;
+  }
+
+  logError(): NodeJS.ErrnoException | null {
+    return this.failedLog;
   }
 
   private send(type: 'w' | 'r' | 'k', payload: Buffer): void {
@@ -187,6 +195,13 @@ class PumpPtyProcess implements PtyProcess {
     if (exit !== null) {
       const signal = Number(exit[2]);
       this.onChildExit({ exitCode: Number(exit[1]), signal: signal === 0 ? null : signal });
+      return;
+    }
+    const logError = /^logerror (\d+) (.*)$/.exec(line);
+    if (logError !== null && this.failedLog === null) {
+      const errno = Number(logError[1]);
+      const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+      this.failedLog = Object.assign(new Error(logError[2]), { errno, ...(code !== undefined ? { code } : {}) });
       return;
     }
     if (line.startsWith('error ')) this.errors.push(line.slice('error '.length));
@@ -291,7 +306,7 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
       factory.binary,
       [String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args],
       // argv0 is the pump's own name; the environment is exactly the child's.
-      { stdio: ['pipe', 'pipe', 'ignore', 'pipe'], env, detached: true },
+      { stdio: ['pipe', 'pipe', 'ignore', 'pipe', ...(options.logFd !== undefined ? [options.logFd] : [])], env, detached: true },
     );
   } catch (cause) {
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`, { cause });
@@ -312,7 +327,7 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
     const why = first.line?.startsWith('error ') === true ? first.line.slice('error '.length) : 'it reported no child';
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump failed (${why})`);
   }
-  return new PumpPtyProcess(Number(pid[1]), child, control, data, events, first.rest);
+  return new PumpPtyProcess(Number(pid[1]), options.logFd !== undefined, child, control, data, events, first.rest);
 }
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */

@@ -287,6 +287,41 @@ test('native: the pump is not one of the job\'s processes: its environment (the 
   await done;
 });
 
+for (const [name, factory] of backends) {
+  test(`${name}: a lent log descriptor is written byte-exact by the native pump before the bytes are handed over; node-pty leaves it alone`, { timeout: 30_000 }, async (t) => {
+    const dir = tempDir(t);
+    const bytes = payload(5, 300_000);
+    const input = path.join(dir, 'input');
+    fs.writeFileSync(input, bytes, { mode: 0o600 });
+    const logFile = path.join(dir, 'job.log');
+    const logFd = fs.openSync(logFile, 'wx', 0o600);
+    t.after(() => fs.closeSync(logFd));
+    const pty = factory(options('/bin/cat', [input], { logFd }));
+    killOnFailure(t, pty);
+    const result = await collect(pty);
+    assert.ok(result.output.equals(bytes), firstDifference(result.output, bytes));
+    const logged = fs.readFileSync(logFile);
+    if (name === 'native') {
+      assert.equal(pty.writesLog, true);
+      assert.ok(logged.equals(bytes), firstDifference(logged, bytes));
+      assert.equal(pty.logError?.() ?? null, null);
+    } else {
+      assert.notEqual(pty.writesLog, true);
+      assert.equal(logged.length, 0);
+    }
+  });
+}
+
+test('native: a log the pump cannot write (a full disk) is reported with its errno; the output still arrives', { timeout: 30_000 }, async (t) => {
+  const logFd = fs.openSync('/dev/full', 'w');
+  t.after(() => fs.closeSync(logFd));
+  const pty = createPumpFactory({ binary: pumpBinary })(options('/bin/echo', ['hello'], { logFd }));
+  killOnFailure(t, pty);
+  const result = await collect(pty);
+  assert.equal(result.output.toString('utf8'), 'hello\r\n');
+  assert.equal(pty.logError?.()?.code, 'ENOSPC');
+});
+
 test('native: a pump that cannot run is a PtySpawnError, not a hang', { timeout: 10_000 }, () => {
   const missing = createPumpFactory({ binary: '/nonexistent/codex-run-pump' });
   assert.throws(() => missing(options('/bin/true', [])), (error: unknown) => error instanceof PtySpawnError);
