@@ -35,6 +35,8 @@ function cli(args: string[], cwd: string, codexHome: string, deadlineMs = 30_000
       PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
       CI: 'true',
       NO_COLOR: '1',
+      // CI runs this file on both PTY backends (.ci/run).
+      ...(process.env['CODEX_RUN_PTY'] !== undefined ? { CODEX_RUN_PTY: process.env['CODEX_RUN_PTY'] } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
