@@ -17,6 +17,7 @@ import { Scratch } from './scratch.js';
 import { answerLatencyBench } from './suites/answer-latency.js';
 import { exitIntegrityBench } from './suites/exit-integrity.js';
 import { manyJobsBench } from './suites/many-jobs.js';
+import { nativePumpBench } from './suites/native-pump.js';
 import { memoryBoundBench } from './suites/memory-bound.js';
 import { startupBench } from './suites/startup.js';
 import { throughputBench } from './suites/throughput.js';
@@ -28,6 +29,7 @@ const BENCHES: Record<BenchId, Bench> = {
   'memory-bound': memoryBoundBench,
   'exit-integrity': exitIntegrityBench,
   startup: startupBench,
+  'native-pump': nativePumpBench,
 };
 
 function parseOptions(): { quick: boolean; only: BenchId[]; profile: boolean } {

@@ -109,6 +109,19 @@ export class JobFiles {
     return logReady && transcriptReady;
   }
 
+  /**
+   * Lends the raw log's descriptor to a PTY that writes the log itself (see OutputSink): only
+   * when the raw log is written verbatim (no secret is redacted from it).
+   */
+  lendLog(): number | null {
+    if (this.redacting !== null && this.redactRawLog) return null;
+    return this.log.lend();
+  }
+
+  reclaimLog(error: NodeJS.ErrnoException | null): void {
+    this.log.reclaim(error);
+  }
+
   /** A line of codex-run's own in the transcript (never in the byte-exact log), e.g. between attempts. */
   mark(text: string): void {
     this.transcript.mark(this.redactor?.text(text) ?? text);

@@ -9,9 +9,14 @@
  * is kept as a value, later bytes are dropped but counted, and anyone waiting for 'drain'
  * is released.
  *
- *   open ──open or write error──▶ failed
- *    │                              │
- *    └──close()──▶ closing ◀────────┘──'close' event──▶ closed
+ *   lent ◀──lend() (nothing queued)──┐
+ *    │                               │
+ *    └──reclaim()─────────────────▶ open ──open or write error──▶ failed
+ *                                    │                              │
+ *                                    └──close()──▶ closing ◀────────┘──'close' event──▶ closed
+ *
+ * `lent`: a PTY backend that writes the log itself (the native pump) has the descriptor;
+ * `write` only counts. Both write at the descriptor's shared offset, one after the other.
  */
 import fs from 'node:fs';
 import { unreachable } from '../util/unreachable.js';
@@ -21,7 +26,7 @@ import { describeFsError, isNoSpace } from './fs-error.js';
 import { openSecureFile, type FileOpener } from './secure-file.js';
 
 /** Where a {@link JobLog} is in its life (see the diagram in the file comment). */
-export type JobLogState = 'open' | 'failed' | 'closing' | 'closed';
+export type JobLogState = 'open' | 'lent' | 'failed' | 'closing' | 'closed';
 
 export interface JobLogOptions {
   /** How the file is opened; defaults to {@link openSecureFile} (exclusive, 0600). */
@@ -95,6 +100,9 @@ export class JobLog {
   private readonly space: DiskSpace | undefined;
   /** The run's disk is full: the next byte given fails the log instead of taking space. */
   private diskFull = false;
+  /** Bytes written to the file by a borrower of the descriptor (see {@link lend}). */
+  private writtenElsewhere = 0;
+  private lentBytes = 0;
 
   private constructor(file: string, options: JobLogOptions) {
     this.file = file;
@@ -165,6 +173,9 @@ export class JobLog {
         if (this.stream.writableLength >= this.batchBytes) this.flushBatch();
         return ready;
       }
+      case 'lent':
+        this.lentBytes += chunk.length;
+        return true;
       case 'failed':
         return true;
       case 'closing':
@@ -173,6 +184,32 @@ export class JobLog {
         return true;
       default:
         return unreachable(this.state);
+    }
+  }
+
+  /**
+   * Hands the descriptor to someone who writes the same bytes to it (the native PTY pump):
+   * null unless the file is open with nothing queued (so nothing can land out of order) and
+   * the disk is not full. Until {@link reclaim}, `write` only counts.
+   */
+  lend(): number | null {
+    // fs.WriteStream sets `fd` once the file is open (not in @types/node's declaration).
+    const fd = (this.stream as unknown as { fd: unknown }).fd;
+    if (this.state !== 'open' || this.diskFull || typeof fd !== 'number' || this.batch !== null || this.stream.writableLength > 0) return null;
+    this.state = 'lent';
+    this.lentBytes = 0;
+    return fd;
+  }
+
+  /** Ends a loan: the bytes counted meanwhile are in the file unless `error` says why not. */
+  reclaim(error: NodeJS.ErrnoException | null): void {
+    if (this.state !== 'lent') return;
+    this.state = 'open';
+    if (error === null) {
+      this.writtenElsewhere += this.lentBytes;
+    } else {
+      this.fail(error);
+      this.stream.destroy();
     }
   }
 
@@ -196,6 +233,7 @@ export class JobLog {
   /** Flushes every queued byte and closes the file. Never rejects; check {@link error} after. */
   close(): Promise<void> {
     switch (this.state) {
+      case 'lent':
       case 'open':
         this.state = 'closing';
         this.flushBatch();
@@ -220,7 +258,7 @@ export class JobLog {
   }
 
   stats(): JobLogStats {
-    const written = this.stream.bytesWritten;
+    const written = this.stream.bytesWritten + this.writtenElsewhere;
     const dropped = this.firstError === null ? this.late : this.given - written;
     return { given: this.given, written, dropped };
   }

@@ -90,7 +90,7 @@ export interface JsonReport {
   jobs: JsonJob[];
   warnings: { at: string; job: string | null; message: string }[];
   /** The runner process (pid, start time, boot id): a report left 'running' by a dead runner is found by it. */
-  runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  runner: { pid: number; startTime: string | null; bootId: string | null; pty?: 'native' | 'js' } | null;
   /** Only in a resumed run (`codex-run resume`): what it continues. */
   resumedFrom?: { runId: string; job: string; sessionId: string };
   /** Present once a notification was sent or tried (`notify:`): one entry per delivery with its outcome. */

@@ -90,7 +90,8 @@ export interface RunRecord {
   readonly jobs: readonly JobRecord[];
   readonly warnings: readonly WarningRecord[];
   /** The runner process, so a later codex-run can tell it crashed; null when not recorded. */
-  readonly runner: { pid: number; startTime: string | null; bootId: string | null } | null;
+  /** `pty`: which PTY backend ran the jobs (src/session/pty-backend.ts); absent when a test injected one. */
+  readonly runner: { pid: number; startTime: string | null; bootId: string | null; pty?: 'native' | 'js' } | null;
   /** `codex-run resume`: the run, job and session this run continues; null for a fresh run. */
   readonly resumedFrom: { runId: string; job: string; sessionId: string } | null;
   /** `--shard I/N`: the shard of a plan this run is; null for an unsharded run. */

@@ -195,7 +195,7 @@ export type RunEvent =
       manifest: string;
       jobs: JobPlanInfo[];
       /** The runner process (pid, start time, boot id), so a later codex-run can tell it crashed. */
-      runner?: { pid: number; startTime: string | null; bootId: string | null };
+      runner?: { pid: number; startTime: string | null; bootId: string | null; pty?: 'native' | 'js' };
       /** `codex-run resume`: the run, job and session this run continues. */
       resumedFrom?: { runId: string; job: string; sessionId: string };
       /** `--shard I/N`: the shard of a plan this run is (src/shard/). */

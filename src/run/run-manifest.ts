@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { resolvePtyBackend } from '../session/pty-backend.js';
 import { loadManifest, type ManifestFailure } from '../manifest/load-manifest.js';
 import type { Manifest } from '../manifest/model.js';
 import type { PtyFactory } from '../session/pty.js';
@@ -104,6 +105,11 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     plan = sharded.value;
   }
   if (options.dryRun === true) return { kind: 'planned', plan, text: describePlan(plan) };
+  // A CODEX_RUN_PTY that cannot be honoured is bad input, found before anything is created.
+  if (options.ptyFactory === undefined) {
+    const backend = resolvePtyBackend({ env });
+    if (!backend.ok) return { kind: 'usage-error', message: backend.error };
+  }
 
   const runsRoot = options.outDir !== undefined ? path.resolve(options.outDir) : path.join(manifest.dir, '.codex-run', 'runs');
   // Runs whose runner died are marked crashed and their leftovers stopped before anything starts.

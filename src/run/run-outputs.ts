@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import type { PtyBackendKind } from '../session/pty-backend.js';
 import path from 'node:path';
 import { DiskSpace, reserveBytesFor } from '../logs/disk-space.js';
 import { EventsLog, EVENTS_FILE_NAME } from '../logs/events-log.js';
@@ -42,7 +43,7 @@ export interface RunOutputs {
 /** Creates the run folder and starts recording the bus into events.jsonl and report.json. */
 export async function openRunOutputs(
   plan: RunPlan,
-  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean; reports?: TextReportOptions },
+  options: { runsRoot: string; bus: EventBus; clock: Clock; redactor?: Redactor; redactRawLog?: boolean; reports?: TextReportOptions; pty?: PtyBackendKind },
 ): Promise<Result<RunOutputs, string>> {
   const { bus, clock } = options;
   const redactor = options.redactor ?? Redactor.none;
@@ -66,7 +67,7 @@ export async function openRunOutputs(
   // The first report.json is written before the folder gets its final name (see run-folder.ts).
   const folder = await createRunFolder(options.runsRoot, clock, {
     prepare: async (partialDir, { runId, dir }) => {
-      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs, runner: identifyProcess(), ...(plan.resumedFrom !== undefined ? { resumedFrom: plan.resumedFrom } : {}), ...(plan.shard !== undefined ? { shard: plan.shard } : {}), ...(plan.rerunOf !== undefined ? { rerunOf: plan.rerunOf } : {}) }) as RunStartedEvent;
+      runStarted = redactor.event({ type: 'run-started', at: clock.now(), runId, runDir: dir, manifest: plan.manifest.file, jobs, runner: { ...identifyProcess(), ...(options.pty !== undefined ? { pty: options.pty } : {}) }, ...(plan.resumedFrom !== undefined ? { resumedFrom: plan.resumedFrom } : {}), ...(plan.shard !== undefined ? { shard: plan.shard } : {}), ...(plan.rerunOf !== undefined ? { rerunOf: plan.rerunOf } : {}) }) as RunStartedEvent;
       const written = await writeFileAtomic(path.join(partialDir, REPORT_FILE_NAME), renderJsonReport(reduceRunRecord(null, runStarted)));
       if (written.ok) await space.reserve(partialDir, reserveBytesFor(jobs.length));
       return written;

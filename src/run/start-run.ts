@@ -1,4 +1,5 @@
 import { procTreeControl, type TreeControl } from '../session/tree-control.js';
+import { ptyFactoryFor, resolvePtyBackend, type PtyBackendKind } from '../session/pty-backend.js';
 import type { StopCause } from '../session/job-session.js';
 import type { PtyFactory } from '../session/pty.js';
 import type { Rehearsal } from '../rehearsal/rehearse-run.js';
@@ -325,15 +326,23 @@ class Run implements RunHandle {
  * Fails only when the run folder cannot be created; job failures are results.
  */
 export async function startRun(plan: RunPlan, options: RunOptions): Promise<Result<RunHandle, string>> {
+  // The PTY backend is settled before anything is created: a forced backend that cannot run is a setup error.
+  let ptyFactory = options.ptyFactory;
+  let ptyBackend: PtyBackendKind | null = null;
+  if (ptyFactory === undefined) {
+    const resolved = resolvePtyBackend({ ...(options.env !== undefined ? { env: options.env } : {}) });
+    if (!resolved.ok) return err(resolved.error);
+    ptyBackend = resolved.value.kind;
+    ptyFactory = await ptyFactoryFor(resolved.value);
+  }
   const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
   const removeRedaction = options.bus.addRedaction((event) => redactor.event(event));
-  const opened = await openRunOutputs(plan, { ...options, redactor });
+  const opened = await openRunOutputs(plan, { ...options, redactor, ...(ptyBackend !== null ? { pty: ptyBackend } : {}) });
   if (!opened.ok) {
     removeRedaction();
     return err(opened.error);
   }
   const outputs = opened.value;
-  const ptyFactory = options.ptyFactory ?? (await import('../session/pty-host.js')).nodePtyFactory;
   const started = options.rehearsal === undefined ? null : await options.rehearsal(plan.jobs.map((p) => p.job), { parentDir: outputs.runDir, clock: options.clock });
   const notifyJobs = new Map(plan.jobs.map((p) => [p.job.name, p.job.notify ?? []]));
   // Loaded only when some `notify:` entry exists, so a run without notifications never pays for it.

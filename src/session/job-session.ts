@@ -185,6 +185,8 @@ export class JobSession {
     this.containment = containment;
     const argv = containment?.launch(launch.file, launch.args) ?? { file: launch.file, args: launch.args };
     let pty: PtyProcess;
+    // A PTY that can write the raw log itself (the native pump) gets its descriptor.
+    const logFd = this.o.sink.lendLog?.() ?? null;
     try {
       pty = this.o.ptyFactory({
         file: argv.file,
@@ -193,8 +195,11 @@ export class JobSession {
         env: this.o.env,
         cols: this.o.cols,
         rows: this.o.rows,
+        ...(logFd !== null ? { logFd } : {}),
       });
+      if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);
     } catch (error) {
+      if (logFd !== null) this.o.sink.reclaimLog?.(null);
       const message = error instanceof Error ? error.message : String(error);
       this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
       return this.done;
@@ -335,6 +340,8 @@ export class JobSession {
 
   private onExit(exit: PtyExit): void {
     const s = this.state;
+    // Every byte is in the log by now (the pump writes it before handing it over).
+    if ((s.kind === 'running' || s.kind === 'stopping') && s.pty.writesLog === true) this.o.sink.reclaimLog?.(s.pty.logError?.() ?? null);
     switch (s.kind) {
       case 'running':
         if (s.timeout !== null) this.o.clock.clearTimeout(s.timeout);

@@ -9,4 +9,11 @@ export interface OutputSink {
   close(): Promise<void>;
   /** The first write error (e.g. disk full), as a message, or null. */
   error(): string | null;
+  /**
+   * Lends the raw log's descriptor to a PTY that writes the log itself: null when the log
+   * cannot be handed over (redacted, failed, not open). While lent, `write` skips the log.
+   */
+  lendLog?(): number | null;
+  /** Ends a loan: later bytes go through `write` again; `error` is why the borrower stopped. */
+  reclaimLog?(error: NodeJS.ErrnoException | null): void;
 }

@@ -125,8 +125,8 @@ function isNativePty(value: unknown): value is NativePty {
   );
 }
 
-// execvp receives C strings: a NUL byte would silently cut an argument or variable short.
-function validate(options: PtySpawnOptions): void {
+/** Throws {@link PtySpawnError} for options that cannot reach execvp intact (both PTY backends check them). */
+export function validatePtySpawnOptions(options: PtySpawnOptions): void {
   const fail = (what: string): never => {
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: ${what}`);
   };
@@ -432,7 +432,7 @@ export function createNodePtyFactory(options: NodePtyFactoryOptions = {}): PtyFa
 export const nodePtyFactory: PtyFactory = createNodePtyFactory();
 
 function spawnInPty(options: PtySpawnOptions, clock: Clock, drainTimeoutMs: number): PtyProcess {
-  validate(options);
+  validatePtySpawnOptions(options);
   const native = loadNativePty();
   // node-pty calls this once the child has been reaped; the process object exists by then
   // because the callback arrives on the main thread in a later turn.

@@ -11,6 +11,12 @@ export interface PtySpawnOptions {
   env: Record<string, string>;
   cols: number;
   rows: number;
+  /**
+   * The job's open log file. A backend that can write every byte there itself (the native
+   * pump) does so, before handing the bytes over, and says so in {@link PtyProcess.writesLog};
+   * others ignore it.
+   */
+  logFd?: number;
 }
 
 export interface PtyExit {
@@ -21,6 +27,10 @@ export interface PtyExit {
 
 export interface PtyProcess {
   readonly pid: number;
+  /** True when this PTY writes the bytes to the `logFd` it was given (then onData is for watching only). */
+  readonly writesLog?: boolean;
+  /** After onExit: why the PTY stopped writing the log (e.g. the disk is full), or null. */
+  logError?(): NodeJS.ErrnoException | null;
   /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
   onData(listener: (chunk: Buffer) => void): void;
   /** Fires once, after every byte the child wrote has been delivered to onData. */

@@ -35,6 +35,8 @@ function cli(args: string[], cwd: string, codexHome: string, deadlineMs = 30_000
       PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
       CI: 'true',
       NO_COLOR: '1',
+      // CI runs this file on both PTY backends (.ci/run).
+      ...(process.env['CODEX_RUN_PTY'] !== undefined ? { CODEX_RUN_PTY: process.env['CODEX_RUN_PTY'] } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -120,11 +122,15 @@ jobs:
 `);
   const ok = await cli(['doctor', 'jobs.yaml'], dir, home);
   assert.equal(ok.code, 0, `${ok.stdout}${ok.stderr}`);
-  assert.deepEqual(ok.stdout.trimEnd().split('\n'), [
+  const lines = ok.stdout.trimEnd().split('\n');
+  assert.deepEqual(lines.slice(0, 3), [
     'jobs.yaml: 2 codex jobs',
     `wrapped (codex exec): ${fixture('codex-full-auto.sh')} (the job's codex.bin), codex-cli 0.169.0`,
     `bundled (codex tui): ${path.resolve(fixture('.'), '..', '..', 'node_modules', '.bin', 'codex')} (installed with codex-run), codex-cli 0.169.0`,
   ]);
+  // Last: the PTY backend the jobs will run on (the native pump unless CODEX_RUN_PTY=js).
+  assert.match(lines[3] ?? '', process.env['CODEX_RUN_PTY'] === 'js' ? /^pty: js \(CODEX_RUN_PTY=js\)$/ : /^pty: native \(/);
+  assert.equal(lines.length, 4);
   assert.deepEqual(readdirSync(home), [], 'codex --version wrote nothing into CODEX_HOME');
 
   writeFileSync(path.join(dir, 'broken.yaml'), 'version: 1\njobs:\n  gone:\n    prompt: a\n    codex: { bin: ./no-such-codex }\n');

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -130,6 +130,10 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
   cpSync(path.join(modules, 'codex-run', 'examples'), path.join(app, 'examples'), { recursive: true });
   const doctor = await run('npx', ['--offline', 'codex-run', 'doctor', 'jobs.example.yaml'], app, env, 120_000);
   assert.equal(doctor.code, 1, doctor.out);
+  // The install script built the native PTY pump from the tarball's source with the system
+  // compiler (nothing downloaded); without a compiler it says so and node-pty is used.
+  const hasCompiler = spawnSync('sh', ['-c', 'command -v cc'], { env }).status === 0;
+  assert.match(doctor.out, hasCompiler ? /^pty: native \(the pump is built/m : /^pty: js \(falling back to node-pty: the pump is not built/m, doctor.out);
   assert.match(doctor.out, new RegExp(`write-notes \\(codex exec\\): ${modules.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.bin/codex \\(codex on PATH\\), codex-cli 0\\.169\\.0`), doctor.out);
 
   // Claude Code and Gemini CLI are not dependencies (each user installs the agents they run):

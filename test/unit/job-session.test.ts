@@ -9,7 +9,7 @@ import type { TreeControl } from '../../src/session/tree-control.js';
 import { ok, err } from '../../src/util/result.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { defaultSupervision } from '../helpers/supervision.js';
-import { fakePtyFactory, type FakePty } from '../helpers/fake-pty.js';
+import { fakePtyFactory, FakePty } from '../helpers/fake-pty.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 
 /** A tree control that records what would have been signalled; never touches real pids. */
@@ -364,4 +364,50 @@ test('with a containment (cgroup): the spawn goes through its launcher, KILL kil
   clock.advance(50);
   await session.finished;
   assert.deepEqual(calls, ['killAll', 'killAll', 'release']);
+});
+
+/** A MemorySink whose raw log can be lent (as JobFiles does when the raw log is verbatim). */
+class LendingSink extends MemorySink {
+  readonly loans: Array<'lent' | { reclaimed: string | null }> = [];
+  lendLog(): number | null {
+    this.loans.push('lent');
+    return 42;
+  }
+  reclaimLog(error: NodeJS.ErrnoException | null): void {
+    this.loans.push({ reclaimed: error?.code ?? null });
+  }
+}
+
+test('the log is lent to a PTY that writes it and reclaimed at the exit with its error; a PTY that does not gets it back at once', { timeout: 10_000 }, async () => {
+  const enospc = Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
+  const writing = new LendingSink();
+  let given: number | undefined;
+  const { session, clock } = setup({
+    sink: writing,
+    ptyFactory: (o) => {
+      given = o.logFd;
+      const pty = Object.assign(new FakePty(4242, o), { writesLog: o.logFd !== undefined, logError: () => enospc });
+      setImmediate(() => {
+        pty.emit('bytes');
+        assert.deepEqual(writing.loans, ['lent'], 'still lent while output flows');
+        pty.exit({ exitCode: 0, signal: null });
+      });
+      return pty;
+    },
+  });
+  session.start();
+  assert.equal(given, 42);
+  clock.advance(0);
+  await session.finished;
+  assert.deepEqual(writing.loans, ['lent', { reclaimed: 'ENOSPC' }]);
+  assert.equal(writing.text(), 'bytes', 'the sink still sees every byte (transcript, counters)');
+
+  const ignoring = new LendingSink();
+  const other = setup({ sink: ignoring });
+  other.session.start();
+  assert.equal(other.pty().options.logFd, 42);
+  assert.deepEqual(ignoring.loans, ['lent', { reclaimed: null }], 'node-pty does not write logs: the log is taken back before any byte');
+  other.pty().exit({ exitCode: 0, signal: null });
+  await other.session.finished;
+  assert.equal(ignoring.loans.length, 2);
 });

@@ -115,3 +115,38 @@ test('bytes written after close are dropped and counted, never thrown', { timeou
   assert.deepEqual(log.stats(), { given: 11, written: 5, dropped: 6 });
   assert.equal(log.error(), null);
 });
+
+test('lend: a borrower writes the log through the descriptor; writes meanwhile only count, and later writes follow its bytes', { timeout: 20_000 }, async () => {
+  const file = path.join(tempDir(), 'lent.log');
+  const opened = await JobLog.open(file);
+  assert.ok(opened.ok);
+  const log = opened.value;
+  assert.equal(log.write(Buffer.from('before|')), true);
+  assert.equal(log.lend(), null, 'not while bytes are queued: they could land after the borrower\'s');
+  await waitFor('the queue to drain', () => log.stats().written === 7 && log.lend() !== null);
+  const fd = (log as unknown as { stream: { fd: number } }).stream.fd;
+  // The borrower (the native pump) writes the bytes itself; the log is told the same bytes.
+  fs.writeSync(fd, 'lent bytes|');
+  assert.equal(log.write(Buffer.from('lent bytes|')), true);
+  log.reclaim(null);
+  log.write(Buffer.from('after'));
+  await log.close();
+  assert.equal(log.error(), null);
+  assert.equal(readFileSync(file, 'utf8'), 'before|lent bytes|after');
+  assert.deepEqual(log.stats(), { given: 23, written: 23, dropped: 0 });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+});
+
+test('reclaim with the borrower\'s error (a full disk) fails the log with that error as a value', { timeout: 20_000 }, async () => {
+  const file = path.join(tempDir(), 'lent-full.log');
+  const opened = await JobLog.open(file);
+  assert.ok(opened.ok);
+  const log = opened.value;
+  assert.notEqual(log.lend(), null);
+  log.write(Buffer.from('lost'));
+  log.reclaim(Object.assign(new Error('No space left on device'), { code: 'ENOSPC', errno: 28 }));
+  assert.match(log.error() ?? '', /lent-full\.log/);
+  assert.equal(log.write(Buffer.from('more')), true, 'later bytes are dropped, never waited on');
+  await log.close();
+  assert.deepEqual(log.stats(), { given: 8, written: 0, dropped: 8 });
+});

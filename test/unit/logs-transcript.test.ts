@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { JobFiles, jobFileNames } from '../../src/logs/job-files.js';
 import type { FileOpener } from '../../src/logs/secure-file.js';
 import { Transcript } from '../../src/logs/transcript.js';
+import { Redactor } from '../../src/logs/redactor.js';
 import { err, ok } from '../../src/util/result.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -67,4 +68,28 @@ test('JobFiles.open fails as a value when a file already exists, leaving nothing
 
 test('JobFiles refuses names that would leave the run folder', () => {
   assert.throws(() => JobFiles.create(tempDir(), { logFile: '../x.log', transcriptFile: 'x.txt' }), /Internal error/);
+});
+
+test('JobFiles lends the raw log to a PTY that writes it only when the raw log is verbatim (no secret redacted from it)', { timeout: 20_000 }, async () => {
+  const runDir = tempDir();
+  const redactor = Redactor.forJobs([{ env: { API_KEY: 'sk-secret-value-1234' }, secrets: ['API_KEY'] }]);
+  assert.equal(redactor.active, true);
+  const redacted = await JobFiles.open(runDir, jobFileNames('redacted'), { redactor, redactRawLog: true });
+  assert.ok(redacted.ok);
+  assert.equal(redacted.value.lendLog(), null, 'a redacted raw log must pass through the redactor');
+  await redacted.value.close();
+
+  const verbatim = await JobFiles.open(runDir, jobFileNames('verbatim'), { redactor, redactRawLog: false });
+  assert.ok(verbatim.ok);
+  const fd = verbatim.value.lendLog();
+  assert.equal(typeof fd, 'number');
+  // The borrower writes the raw bytes; the files still get them for the transcript.
+  const bytes = Buffer.from('token sk-secret-value-1234\r\n');
+  fs.writeSync(fd!, bytes);
+  verbatim.value.write(bytes);
+  verbatim.value.reclaimLog(null);
+  await verbatim.value.close();
+  assert.equal(readFileSync(path.join(runDir, 'verbatim.log'), 'utf8'), bytes.toString('utf8'));
+  assert.doesNotMatch(readFileSync(path.join(runDir, 'verbatim.txt'), 'utf8'), /sk-secret/);
+  assert.deepEqual(verbatim.value.stats().log, { given: bytes.length, written: bytes.length, dropped: 0 });
 });

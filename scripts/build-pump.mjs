@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Builds codex-run's native PTY pump (native/pump/pump.c) with the system C compiler into
+// native/pump/build/codex-run-pump. Run at install (package.json "install") and usable by
+// hand. It never downloads anything. Without a compiler, or if the build fails, it prints
+// one line saying why and exits 0: codex-run then uses its JavaScript PTY path (node-pty).
+// CC chooses the compiler (default `cc`).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const source = path.join(root, 'native', 'pump', 'pump.c');
+const outDir = path.join(root, 'native', 'pump', 'build');
+const target = path.join(outDir, 'codex-run-pump');
+const compiler = process.env.CC || 'cc';
+
+function giveUp(why) {
+  console.log(`codex-run: native PTY pump not built (${why}); codex-run will use node-pty instead`);
+  process.exit(0);
+}
+
+if (process.platform !== 'linux') giveUp(`the pump is Linux-only, this is ${process.platform}`);
+if (!fs.existsSync(source)) giveUp(`${source} is missing`);
+fs.mkdirSync(outDir, { recursive: true });
+const temporary = `${target}.${process.pid}.tmp`;
+const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+if (built.error !== undefined) {
+  giveUp(built.error.code === 'ENOENT' ? `no C compiler: \`${compiler}\` is not on PATH` : `${compiler} could not run: ${built.error.message}`);
+}
+if (built.status !== 0) {
+  fs.rmSync(temporary, { force: true });
+  const first = `${built.stderr}`.split('\n').find((line) => /error/i.test(line)) ?? `exit status ${built.status}`;
+  giveUp(`${compiler} failed: ${first.trim()}`);
+}
+const probe = spawnSync(temporary, ['--probe'], { encoding: 'utf8' });
+if (probe.status !== 0 || probe.stdout.trim() !== 'codex-run-pump 1') {
+  fs.rmSync(temporary, { force: true });
+  giveUp('the built pump does not answer its probe');
+}
+fs.renameSync(temporary, target);
+console.log(`codex-run: built the native PTY pump ${path.relative(root, target)}`);

@@ -1,0 +1,92 @@
+/**
+ * Which PTY backend runs the jobs:
+ * - `native`: `codex-run-pump` (native/pump/, built at install by scripts/build-pump.mjs)
+ *   owns each terminal; see pump-host.ts.
+ * - `js`: node-pty inside this process (pty-host.ts), the fallback when the pump could not
+ *   be built.
+ * The choice is `native` when the pump binary exists and answers its probe, else `js`;
+ * `CODEX_RUN_PTY=js|native` forces one, and forcing `native` without a working pump is an
+ * error (never a silent fallback).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { err, ok, type Result } from '../util/result.js';
+import type { PtyFactory } from './pty.js';
+
+export type PtyBackendKind = 'native' | 'js';
+
+export interface PtyBackend {
+  kind: PtyBackendKind;
+  /** The pump binary for `native`, null for `js`. */
+  binary: string | null;
+  /** Why this backend, for `doctor` (e.g. "CODEX_RUN_PTY=js", "the pump is not built: ..."). */
+  why: string;
+}
+
+/** The environment variable that forces a backend. */
+export const PTY_BACKEND_VARIABLE = 'CODEX_RUN_PTY';
+
+/** What the pump's `--probe` prints; a different answer is a binary of another version. */
+export const PUMP_PROBE_ANSWER = 'codex-run-pump 1';
+
+/** Where the build script puts the pump: native/pump/build/ of the package (dist/src/session/ is three levels down). */
+export function defaultPumpBinary(): string {
+  return fileURLToPath(new URL('../../../native/pump/build/codex-run-pump', import.meta.url));
+}
+
+export interface ResolveOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The pump binary to use; default {@link defaultPumpBinary}. */
+  binary?: string;
+}
+
+const probed = new Map<string, string | null>();
+
+/** Null when `binary` is a working pump of this version, else why not. Cached per path. */
+export function probePump(binary: string): string | null {
+  const cached = probed.get(binary);
+  if (cached !== undefined) return cached;
+  let problem: string | null;
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+    const answer = spawnSync(binary, ['--probe'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    problem =
+      answer.error !== undefined
+        ? `${binary} does not run: ${answer.error.message}`
+        : answer.status === 0 && answer.stdout.trim() === PUMP_PROBE_ANSWER
+          ? null
+          : `${binary} is not a codex-run-pump of this version (answered ${JSON.stringify(answer.stdout.trim())})`;
+  } catch {
+    problem = `the pump is not built (${binary} is missing; run \`node scripts/build-pump.mjs\`, which needs a C compiler)`;
+  }
+  probed.set(binary, problem);
+  return problem;
+}
+
+/** The backend to use, or why the forced one cannot be used (a located, user-facing message). */
+export function resolvePtyBackend(options: ResolveOptions = {}): Result<PtyBackend, string> {
+  const env = options.env ?? process.env;
+  const binary = options.binary ?? defaultPumpBinary();
+  const forced = env[PTY_BACKEND_VARIABLE];
+  if (forced === 'js') return ok({ kind: 'js', binary: null, why: `${PTY_BACKEND_VARIABLE}=js` });
+  if (forced !== undefined && forced !== '' && forced !== 'native') {
+    return err(`${PTY_BACKEND_VARIABLE}=${forced} is not a PTY backend: use 'native' or 'js'`);
+  }
+  const problem = probePump(binary);
+  if (forced === 'native') {
+    return problem === null ? ok({ kind: 'native', binary, why: `${PTY_BACKEND_VARIABLE}=native` }) : err(`${PTY_BACKEND_VARIABLE}=native, but ${problem}`);
+  }
+  return problem === null
+    ? ok({ kind: 'native', binary, why: `the pump is built (${binary})` })
+    : ok({ kind: 'js', binary: null, why: `falling back to node-pty: ${problem}` });
+}
+
+/** The factory for a resolved backend (loads only that backend's module). */
+export async function ptyFactoryFor(backend: PtyBackend): Promise<PtyFactory> {
+  if (backend.kind === 'native' && backend.binary !== null) {
+    const { createPumpFactory } = await import('./pump-host.js');
+    return createPumpFactory({ binary: backend.binary });
+  }
+  return (await import('./pty-host.js')).nodePtyFactory;
+}
