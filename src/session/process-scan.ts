@@ -57,6 +57,11 @@ export class ProcessScanner {
     this.thread = options.thread ?? 'worker';
   }
 
+  /** What the scanner is doing (for tests and diagnostics). */
+  get phase(): State['kind'] {
+    return this.state.kind;
+  }
+
   /** Where scans run now ('main' after the worker failed). */
   get runsOn(): ScanThread {
     return this.thread;
@@ -90,10 +95,12 @@ export class ProcessScanner {
     });
   }
 
-  /** Ends the worker thread (tests; the process also exits with it unreferenced). */
+  /** Ends the worker thread; later scans run on the main thread. (The process may exit without it: it is unreferenced while idle.) */
   close(): void {
-    void this.worker?.terminate();
+    const worker = this.worker;
     this.worker = null;
+    this.thread = 'main';
+    void worker?.terminate();
   }
 
   private start(batch: Batch): void {
