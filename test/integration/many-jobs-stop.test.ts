@@ -71,10 +71,12 @@ test(`SIGINT to a run of ${JOBS} jobs, each with escapees, stops every process (
 test(`${JOBS} jobs exiting together each leave escapees: the coalesced sweep after their exits kills every one (no cgroups)`, { timeout: 90_000 }, async (t) => {
   const dir = tempDir('codex-run-many-exit-');
   writeManifest(dir, 'exit');
-  killAfter(t, () => escapees(dir) ?? []);
+  // Read right after the run (the temporary folder may be gone by the time after-hooks run).
+  let pids: number[] | null = null;
+  killAfter(t, () => pids ?? []);
   const r = await runCli(['jobs.yaml', '--grace', '500ms'], { cwd: dir, deadlineMs: 60_000, env: { CODEX_RUN_CGROUPS: 'off' } });
+  pids = escapees(dir);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const pids = escapees(dir);
   assert.ok(pids !== null && pids.length === 2 * JOBS, `every job printed its escapees: ${JSON.stringify(pids)}`);
   await waitFor('every escapee to be gone', () => pids.every((pid) => !isAlive(pid)), 5000).catch(() =>
     assert.fail(`${pids.filter(isAlive).length} of ${pids.length} escapees survived the sweep: ${pids.filter(isAlive).join(' ')}`),
