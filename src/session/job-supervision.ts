@@ -41,14 +41,26 @@ export interface JobSupervisionOptions {
 const STATE_REFRESH_MS = 5000;
 
 /**
- * Under a flood the screen model (xterm's parser, ~70 MB/s) would halve the job's throughput.
- * Past this many unparsed bytes, output skips the screen model; the log keeps every byte.
+ * The screen model's work is bounded by design, whatever the output volume: in each tick of
+ * FLOOD_REPLAY_EVERY_MS it parses at most SCREEN_BYTES_PER_TICK of the output as it comes
+ * (every byte of an ordinary session: a prompt, a TUI redraw) and, past that, only the tail of
+ * what came next (FLOOD_TAIL_BYTES, from a line boundary) once per tick. So a flooding job
+ * costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) per tick of parsing and
+ * FLOOD_TAIL_BYTES of memory. The log keeps every byte; the screen is what a person watching
+ * would see, and once the output goes quiet the last tail brings it fully up to date.
  */
+const SCREEN_BYTES_PER_TICK = 64 * 1024;
+/** Also held back while xterm is this far behind (it parses asynchronously). */
 const FLOOD_PENDING_BYTES = 32 * 1024;
-/** During a flood, the screen is brought up to date with the output's tail this often... */
+/** The tick: during a flood, the screen is brought up to date with the output's tail this often... */
 const FLOOD_REPLAY_EVERY_MS = 100;
 /** ...from this much of the latest output (starting at a line boundary). */
 const FLOOD_TAIL_BYTES = 16 * 1024;
+/**
+ * Written before a replayed tail: CAN ends any escape sequence, control or OSC string the
+ * skipped output left the parser in, so the tail is parsed from the ground state.
+ */
+const PARSER_RESET = Buffer.from([0x18]);
 
 /**
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
@@ -77,6 +89,10 @@ export class JobSupervision {
   private tailBytes = 0;
   private replay: TimerHandle | null = null;
   private lastReplayAt = Number.NEGATIVE_INFINITY;
+  /** The current tick of the screen's byte budget: when it started, and what the screen was fed in it. */
+  private tickStartedAt = Number.NEGATIVE_INFINITY;
+  private tickBytes = 0;
+  private outputBytes = 0;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
@@ -144,17 +160,33 @@ export class JobSupervision {
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
   write(chunk: Buffer): boolean {
     if (this.disposed) return true;
+    this.outputBytes += chunk.length;
     this.replies.observe(chunk);
     this.supervisor.observeOutput(chunk.length);
     if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
-    // During a flood the screen sees the output's tail every FLOOD_REPLAY_EVERY_MS instead of
-    // every byte (all a person watching would see too), so it never slows the job down.
-    if (this.tailBytes > 0 || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+    // Past the tick's budget the screen sees the output's tail once per tick instead of every
+    // byte (all a person watching would see too), so it never slows the job down.
+    if (this.tailBytes > 0) {
       this.holdBack(chunk);
       return true;
     }
+    const now = this.o.clock.now();
+    if (now - this.tickStartedAt >= FLOOD_REPLAY_EVERY_MS) {
+      this.tickStartedAt = now;
+      this.tickBytes = 0;
+    }
+    if (this.tickBytes + chunk.length > SCREEN_BYTES_PER_TICK || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+      this.holdBack(chunk);
+      return true;
+    }
+    this.tickBytes += chunk.length;
     this.screen.write(chunk);
     return true;
+  }
+
+  /** Bytes the screen model was given, bytes held for the next tail, and all output seen. */
+  screenWork(): { fed: number; held: number; outputBytes: number } {
+    return { fed: this.screen.bytesWritten, held: this.tailBytes, outputBytes: this.outputBytes };
   }
 
   private holdBack(chunk: Buffer): void {
@@ -176,8 +208,14 @@ export class JobSupervision {
     this.tail = [];
     this.tailBytes = 0;
     this.lastReplayAt = this.o.clock.now();
-    const newline = held.indexOf(0x0a);
-    this.screen.write(newline >= 0 && newline < held.length - 1 ? held.subarray(newline + 1) : held);
+    const recent = held.length > FLOOD_TAIL_BYTES ? held.subarray(held.length - FLOOD_TAIL_BYTES) : held;
+    const newline = recent.indexOf(0x0a);
+    const tail = newline >= 0 && newline < recent.length - 1 ? recent.subarray(newline + 1) : recent;
+    this.screen.write(PARSER_RESET);
+    this.screen.write(tail);
+    // The tail counts against the new tick's budget.
+    this.tickStartedAt = this.lastReplayAt;
+    this.tickBytes = tail.length;
   }
 
   /** After the exit: the monitor reads the last lines and says why a failed exit failed. */

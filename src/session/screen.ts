@@ -10,7 +10,7 @@
  * edge, timed by the injected clock), and only when something was parsed since the last.
  */
 
-import xterm from '@xterm/headless';
+import { createRequire } from 'node:module';
 import type { IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -186,6 +186,18 @@ function fnv1a(hash: number, text: string): number {
 
 type Listener<T> = (value: T) => void;
 
+type XtermModule = typeof import('@xterm/headless');
+let xtermModule: XtermModule | null = null;
+
+/**
+ * xterm (about 300 KB of JavaScript) is loaded by the first screen model, i.e. when the first
+ * job starts: `validate`, `ps`, reports and the rest of the CLI never load it.
+ */
+function xterm(): XtermModule {
+  xtermModule ??= createRequire(import.meta.url)('@xterm/headless') as XtermModule;
+  return xtermModule;
+}
+
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
@@ -216,7 +228,7 @@ export class ScreenModel {
     this.throttleMs = Math.max(0, options.throttleMs ?? 100);
     this.quietMs = Math.max(0, options.quietMs ?? 1);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
-    this.term = new xterm.Terminal({
+    this.term = new (xterm().Terminal)({
       cols: options.cols,
       rows: options.rows,
       // Anchors follow lines into the scrollback; keep enough for them and the history.
