@@ -16,6 +16,7 @@ import { BENCH_IDS, type BenchId, type BenchResult } from './result.js';
 import { Scratch } from './scratch.js';
 import { answerLatencyBench } from './suites/answer-latency.js';
 import { exitIntegrityBench } from './suites/exit-integrity.js';
+import { fixedCostsBench } from './suites/fixed-costs.js';
 import { manyJobsBench } from './suites/many-jobs.js';
 import { memoryBoundBench } from './suites/memory-bound.js';
 import { startupBench } from './suites/startup.js';
@@ -28,6 +29,7 @@ const BENCHES: Record<BenchId, Bench> = {
   'memory-bound': memoryBoundBench,
   'exit-integrity': exitIntegrityBench,
   startup: startupBench,
+  'fixed-costs': fixedCostsBench,
 };
 
 function parseOptions(): { quick: boolean; only: BenchId[]; profile: boolean } {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { JobSupervision } from '../../src/session/job-supervision.js';
+import { JobSupervision, SCREEN_BUDGET } from '../../src/session/job-supervision.js';
 import { EventBus } from '../../src/run/events.js';
 import type { JobSpec } from '../../src/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -10,9 +10,9 @@ import { repoRoot } from '../helpers/paths.js';
 import { defaultSupervision } from '../helpers/supervision.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-/** The budget as documented in src/session/job-supervision.ts: per 100 ms tick, 64 KiB as it comes plus a 16 KiB tail. */
-const TICK_MS = 100;
-const PER_TICK = 64 * 1024 + 16 * 1024 + 1;
+/** The budget as documented in src/session/job-supervision.ts: per tick, so much as it comes plus a tail (and the parser reset). */
+const TICK_MS = SCREEN_BUDGET.tickMs;
+const PER_TICK = SCREEN_BUDGET.bytesPerTick + SCREEN_BUDGET.tailBytes + 1;
 
 function job(): JobSpec {
   return {
@@ -75,7 +75,7 @@ test('a flood costs the screen model a bounded number of bytes per tick even whe
   const ticks = Math.ceil(chunks / TICK_MS) + 1;
   assert.equal(work.outputBytes, chunks * CHUNK.length);
   assert.ok(work.fed <= ticks * PER_TICK, `the screen parsed ${work.fed} of ${work.outputBytes} bytes: more than ${ticks} ticks x ${PER_TICK}`);
-  assert.ok(maxHeld <= 16 * 1024 + CHUNK.length, `held ${maxHeld} bytes for the tail`);
+  assert.ok(maxHeld <= SCREEN_BUDGET.tailBytes + CHUNK.length, `held ${maxHeld} bytes for the tail`);
   supervision.dispose();
 });
 
@@ -95,13 +95,14 @@ test('output skipped in the middle of an escape sequence does not swallow the ta
   const { clock, written, supervision } = setup();
   // Exactly the tick's budget, parsed as it comes, ending inside an OSC string (a title that never ends)...
   const opening = Buffer.from('\x1b]0;a title');
-  for (let i = 0; i < 3; i++) {
-    supervision.write(Buffer.alloc(20 * 1024, 0x61));
+  const piece = 4 * 1024;
+  for (let fed = 0; fed < SCREEN_BUDGET.bytesPerTick - piece; fed += piece) {
+    supervision.write(Buffer.alloc(piece, 0x61));
     await supervision.whenCaughtUp();
   }
-  supervision.write(Buffer.concat([Buffer.alloc(4 * 1024 - opening.length, 0x61), opening]));
+  supervision.write(Buffer.concat([Buffer.alloc(piece - opening.length, 0x61), opening]));
   await supervision.whenCaughtUp();
-  assert.equal(supervision.screenWork().fed, 64 * 1024, 'the whole budget went to the screen');
+  assert.equal(supervision.screenWork().fed, SCREEN_BUDGET.bytesPerTick, 'the whole budget went to the screen');
   // ...then output the screen skips, and a prompt in the tail.
   for (let i = 0; i < 20; i++) supervision.write(CHUNK);
   supervision.write(Buffer.from('Continue? [y/n] '));
