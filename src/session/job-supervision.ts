@@ -42,20 +42,24 @@ const STATE_REFRESH_MS = 5000;
 
 /**
  * The screen model's work is bounded by design, whatever the output volume: in each tick of
- * FLOOD_REPLAY_EVERY_MS it parses at most SCREEN_BYTES_PER_TICK of the output as it comes
- * (every byte of an ordinary session: a prompt, a TUI redraw) and, past that, only the tail of
- * what came next (FLOOD_TAIL_BYTES, from a line boundary) once per tick. So a flooding job
- * costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) per tick of parsing and
- * FLOOD_TAIL_BYTES of memory. The log keeps every byte; the screen is what a person watching
- * would see, and once the output goes quiet the last tail brings it fully up to date.
+ * FLOOD_REPLAY_EVERY_MS it parses at most SCREEN_BYTES_PER_TICK of the output as it comes (a
+ * prompt, a small redraw) and holds back what comes next; once per tick the held output is
+ * replayed: whole when it is at most FLOOD_TAIL_BYTES (a big TUI frame: the screen stays
+ * exact, a tick late), else only its tail from a line boundary, after a parser reset. So a
+ * flooding job costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) of parsing
+ * per tick and about FLOOD_TAIL_BYTES of memory; while output is held back the screen takes
+ * at most one snapshot a second for the policies (ScreenModel.setFlooding). The log keeps
+ * every byte; once the output goes quiet the last tail brings the screen fully up to date.
  */
-const SCREEN_BYTES_PER_TICK = 16 * 1024;
+const SCREEN_BYTES_PER_TICK = 8 * 1024;
 /** Also held back while xterm is this far behind (it parses asynchronously). */
 const FLOOD_PENDING_BYTES = 32 * 1024;
 /** The tick: during a flood, the screen is brought up to date with the output's tail this often... */
 const FLOOD_REPLAY_EVERY_MS = 100;
 /** ...from this much of the latest output (starting at a line boundary). */
 const FLOOD_TAIL_BYTES = 16 * 1024;
+/** A flood is over when no output came this long after a tail was replayed. */
+const FLOOD_QUIET_MS = 50;
 /**
  * Written before a replayed tail: CAN ends any escape sequence, control or OSC string the
  * skipped output left the parser in, so the tail is parsed from the ground state.
@@ -90,7 +94,10 @@ export class JobSupervision {
   /** Output held back from the screen model during a flood (only its tail is kept). */
   private tail: Buffer[] = [];
   private tailBytes = 0;
+  /** Whether output was dropped from the held tail (else it is replayed whole: the screen stays exact). */
+  private tailTrimmed = false;
   private replay: TimerHandle | null = null;
+  private floodCheck: TimerHandle | null = null;
   private lastReplayAt = Number.NEGATIVE_INFINITY;
   /** The current tick of the screen's byte budget: when it started, and what the screen was fed in it. */
   private tickStartedAt = Number.NEGATIVE_INFINITY;
@@ -187,16 +194,22 @@ export class JobSupervision {
     return true;
   }
 
-  /** Bytes the screen model was given, bytes held for the next tail, and all output seen. */
-  screenWork(): { fed: number; held: number; outputBytes: number } {
-    return { fed: this.screen.bytesWritten, held: this.tailBytes, outputBytes: this.outputBytes };
+  /** Bytes the screen model was given, bytes held for the next tail, all output seen, and snapshots the policies read. */
+  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number } {
+    return { fed: this.screen.bytesWritten, held: this.tailBytes, outputBytes: this.outputBytes, snapshots: this.screen.notified };
   }
 
   private holdBack(chunk: Buffer): void {
+    if (this.floodCheck !== null) {
+      this.o.clock.clearTimeout(this.floodCheck);
+      this.floodCheck = null;
+    }
+    this.screen.setFlooding(true);
     this.tail.push(chunk);
     this.tailBytes += chunk.length;
     while (this.tail.length > 1 && this.tailBytes - (this.tail[0]?.length ?? 0) >= FLOOD_TAIL_BYTES) {
       this.tailBytes -= this.tail.shift()?.length ?? 0;
+      this.tailTrimmed = true;
     }
     if (this.replay !== null) return;
     const wait = Math.max(0, this.lastReplayAt + FLOOD_REPLAY_EVERY_MS - this.o.clock.now());
@@ -208,17 +221,29 @@ export class JobSupervision {
     this.replay = null;
     if (this.disposed || this.tailBytes === 0) return;
     const held = Buffer.concat(this.tail);
+    const trimmed = this.tailTrimmed || held.length > FLOOD_TAIL_BYTES;
     this.tail = [];
     this.tailBytes = 0;
+    this.tailTrimmed = false;
     this.lastReplayAt = this.o.clock.now();
-    const recent = held.length > FLOOD_TAIL_BYTES ? held.subarray(held.length - FLOOD_TAIL_BYTES) : held;
-    const newline = recent.indexOf(0x0a);
-    const tail = newline >= 0 && newline < recent.length - 1 ? recent.subarray(newline + 1) : recent;
-    this.screen.write(PARSER_RESET);
+    let tail = held;
+    if (trimmed) {
+      // Output was skipped: start at a line boundary of the latest part, from the parser's ground state.
+      const recent = held.subarray(Math.max(0, held.length - FLOOD_TAIL_BYTES));
+      const newline = recent.indexOf(0x0a);
+      tail = newline >= 0 && newline < recent.length - 1 ? recent.subarray(newline + 1) : recent;
+      this.screen.write(PARSER_RESET);
+    }
     this.screen.write(tail);
     // The tail counts against the new tick's budget.
     this.tickStartedAt = this.lastReplayAt;
     this.tickBytes = tail.length;
+    // Nothing more held back shortly after: the flood is over, the screen notifies as usual again.
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
+    this.floodCheck = this.o.clock.setTimeout(() => {
+      this.floodCheck = null;
+      if (this.tailBytes === 0 && this.replay === null) this.screen.setFlooding(false);
+    }, FLOOD_QUIET_MS);
   }
 
   /** After the exit: the monitor reads the last lines and says why a failed exit failed. */
@@ -311,6 +336,7 @@ export class JobSupervision {
     this.disposed = true;
     if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
     if (this.replay !== null) this.o.clock.clearTimeout(this.replay);
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
     for (const send of this.sends) send.cancel();
     this.replies.cancel();
     for (const off of this.unsubscribe) off();

@@ -76,6 +76,8 @@ test('a flood costs the screen model a bounded number of bytes per tick even whe
   assert.equal(work.outputBytes, chunks * CHUNK.length);
   assert.ok(work.fed <= ticks * PER_TICK, `the screen parsed ${work.fed} of ${work.outputBytes} bytes: more than ${ticks} ticks x ${PER_TICK}`);
   assert.ok(maxHeld <= SCREEN_BUDGET.tailBytes + CHUNK.length, `held ${maxHeld} bytes for the tail`);
+  // Policies read a snapshot at most about once a second during the flood (2 s here), not every tick.
+  assert.ok(work.snapshots <= 4, `${work.snapshots} snapshots during a 2 s flood`);
   supervision.dispose();
 });
 
@@ -126,4 +128,31 @@ test('xterm is loaded by the first screen model (a job starting), never by loadi
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 50_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}'), { exports: true, before: false, afterImport: false, afterScreen: true });
+});
+
+test('a burst bigger than the tick budget but smaller than the tail (a full-screen redraw) reaches the screen whole, a tick late', { timeout: 60_000 }, async () => {
+  const { clock, supervision } = setup();
+  // A TUI frame: every row drawn by cursor addressing, in colour, no newlines: about 20 KiB.
+  let frame = '\x1b[?1049h\x1b[H';
+  for (let row = 1; row <= 24; row++) {
+    frame += `\x1b[${row};1H`;
+    for (let col = 0; col < 40; col++) frame += `\x1b[3${col % 8}m${String.fromCharCode(65 + ((row + col) % 26))}\x1b[0m `;
+  }
+  frame += '\x1b[24;1HContinue? [y/n] ';
+  const bytes = Buffer.from(frame);
+  assert.ok(bytes.length > SCREEN_BUDGET.bytesPerTick && bytes.length < SCREEN_BUDGET.tailBytes, `frame of ${bytes.length} bytes`);
+  for (let at = 0; at < bytes.length; at += 4096) supervision.write(bytes.subarray(at, at + 4096));
+  await waitFor('the held part to be replayed', async () => {
+    clock.advance(TICK_MS);
+    await supervision.whenCaughtUp();
+    return supervision.screenWork().held === 0;
+  });
+  const { ScreenModel } = await import('../../src/session/screen.js');
+  const reference = new ScreenModel({ cols: 80, rows: 24, clock: new FakeClock() });
+  reference.write(bytes);
+  await reference.whenParsed();
+  assert.deepEqual(supervision.inspect().snapshot.lines, reference.snapshot().lines);
+  assert.equal(supervision.screenWork().fed, bytes.length, 'every byte once, no reset');
+  reference.dispose();
+  supervision.dispose();
 });
