@@ -41,17 +41,20 @@ export interface JobSupervisionOptions {
 const STATE_REFRESH_MS = 5000;
 
 /**
- * The screen model's work is bounded by design, whatever the output volume: in each tick of
- * FLOOD_REPLAY_EVERY_MS it parses at most SCREEN_BYTES_PER_TICK of the output as it comes (a
- * prompt, a small redraw) and holds back what comes next; once per tick the held output is
+ * The screen model's work is bounded by design, whatever the output volume. Output goes to it
+ * as it comes while a byte budget lasts: a bucket of SCREEN_BURST_BYTES (a prompt, a full
+ * redraw, an agent's start-up screens pass at once) refilled by SCREEN_BYTES_PER_TICK per tick
+ * of FLOOD_REPLAY_EVERY_MS. Past the budget, output is held back; once per tick the held output is
  * replayed: whole when it is at most FLOOD_TAIL_BYTES (a big TUI frame: the screen stays
  * exact, a tick late), else only its tail from a line boundary, after a parser reset. So a
  * flooding job costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) of parsing
- * per tick and about FLOOD_TAIL_BYTES of memory; while output is held back the screen takes
+ * per tick (after one burst) and about FLOOD_TAIL_BYTES of memory; while output is held back the screen takes
  * at most one snapshot a second for the policies (ScreenModel.setFlooding). The log keeps
  * every byte; once the output goes quiet the last tail brings the screen fully up to date.
  */
 const SCREEN_BYTES_PER_TICK = 8 * 1024;
+/** The budget's bucket: how much may pass at once after a quiet spell. */
+const SCREEN_BURST_BYTES = 16 * 1024;
 /** Also held back while xterm is this far behind (it parses asynchronously). */
 const FLOOD_PENDING_BYTES = 32 * 1024;
 /** The tick: during a flood, the screen is brought up to date with the output's tail this often... */
@@ -67,7 +70,7 @@ const FLOOD_QUIET_MS = 50;
 const PARSER_RESET = Buffer.from([0x18]);
 
 /** The screen's budget, as documented above (for tests and the benchmark notes). */
-export const SCREEN_BUDGET = { tickMs: FLOOD_REPLAY_EVERY_MS, bytesPerTick: SCREEN_BYTES_PER_TICK, tailBytes: FLOOD_TAIL_BYTES } as const;
+export const SCREEN_BUDGET = { tickMs: FLOOD_REPLAY_EVERY_MS, burstBytes: SCREEN_BURST_BYTES, bytesPerTick: SCREEN_BYTES_PER_TICK, tailBytes: FLOOD_TAIL_BYTES } as const;
 
 /**
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
@@ -99,9 +102,9 @@ export class JobSupervision {
   private replay: TimerHandle | null = null;
   private floodCheck: TimerHandle | null = null;
   private lastReplayAt = Number.NEGATIVE_INFINITY;
-  /** The current tick of the screen's byte budget: when it started, and what the screen was fed in it. */
-  private tickStartedAt = Number.NEGATIVE_INFINITY;
-  private tickBytes = 0;
+  /** The screen's byte budget: what is left in the bucket, as of when. */
+  private budget = SCREEN_BURST_BYTES;
+  private budgetAt: number | null = null;
   private outputBytes = 0;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
@@ -180,18 +183,21 @@ export class JobSupervision {
       this.holdBack(chunk);
       return true;
     }
-    const now = this.o.clock.now();
-    if (now - this.tickStartedAt >= FLOOD_REPLAY_EVERY_MS) {
-      this.tickStartedAt = now;
-      this.tickBytes = 0;
-    }
-    if (this.tickBytes + chunk.length > SCREEN_BYTES_PER_TICK || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+    this.refillBudget();
+    if (chunk.length > this.budget || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
       this.holdBack(chunk);
       return true;
     }
-    this.tickBytes += chunk.length;
+    this.budget -= chunk.length;
     this.screen.write(chunk);
     return true;
+  }
+
+  private refillBudget(): void {
+    const now = this.o.clock.now();
+    const elapsed = this.budgetAt === null ? 0 : now - this.budgetAt;
+    this.budgetAt = now;
+    this.budget = Math.min(SCREEN_BURST_BYTES, this.budget + (elapsed * SCREEN_BYTES_PER_TICK) / FLOOD_REPLAY_EVERY_MS);
   }
 
   /** Bytes the screen model was given, bytes held for the next tail, all output seen, and snapshots the policies read. */
@@ -235,9 +241,9 @@ export class JobSupervision {
       this.screen.write(PARSER_RESET);
     }
     this.screen.write(tail);
-    // The tail counts against the new tick's budget.
-    this.tickStartedAt = this.lastReplayAt;
-    this.tickBytes = tail.length;
+    // The tail is paid from the budget (into debt if need be: the next output is held back).
+    this.refillBudget();
+    this.budget -= tail.length;
     // Nothing more held back shortly after: the flood is over, the screen notifies as usual again.
     if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
     this.floodCheck = this.o.clock.setTimeout(() => {
