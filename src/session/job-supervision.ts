@@ -52,7 +52,7 @@ const STATE_REFRESH_MS = 5000;
  * at most one snapshot a second for the policies (ScreenModel.setFlooding). The log keeps
  * every byte; once the output goes quiet the last tail brings the screen fully up to date.
  */
-const SCREEN_BYTES_PER_TICK = 8 * 1024;
+const SCREEN_BYTES_PER_TICK = 2 * 1024;
 /** The budget's bucket: how much may pass at once after a quiet spell. */
 const SCREEN_BURST_BYTES = 16 * 1024;
 /** Also held back while xterm is this far behind (it parses asynchronously). */
