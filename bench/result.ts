@@ -28,7 +28,7 @@ export interface Figure {
 }
 
 /** Identifiers of the benchmarks, in the order they run. */
-export const BENCH_IDS = ['throughput', 'many-jobs', 'answer-latency', 'memory-bound', 'exit-integrity', 'startup', 'native-pump'] as const;
+export const BENCH_IDS = ['throughput', 'many-jobs', 'answer-latency', 'memory-bound', 'exit-integrity', 'startup', 'fixed-costs', 'native-pump'] as const;
 export type BenchId = (typeof BENCH_IDS)[number];
 
 /** The outcome of one benchmark. */

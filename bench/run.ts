@@ -16,6 +16,7 @@ import { BENCH_IDS, type BenchId, type BenchResult } from './result.js';
 import { Scratch } from './scratch.js';
 import { answerLatencyBench } from './suites/answer-latency.js';
 import { exitIntegrityBench } from './suites/exit-integrity.js';
+import { fixedCostsBench } from './suites/fixed-costs.js';
 import { manyJobsBench } from './suites/many-jobs.js';
 import { nativePumpBench } from './suites/native-pump.js';
 import { memoryBoundBench } from './suites/memory-bound.js';
@@ -29,6 +30,7 @@ const BENCHES: Record<BenchId, Bench> = {
   'memory-bound': memoryBoundBench,
   'exit-integrity': exitIntegrityBench,
   startup: startupBench,
+  'fixed-costs': fixedCostsBench,
   'native-pump': nativePumpBench,
 };
 

@@ -15,7 +15,7 @@ import { percentile } from '../stats.js';
 
 const NOISY = 20;
 const WARMUPS = 5;
-const TARGET_P99_DELTA_MS = 5;
+const TARGET_P99_DELTA_MS = 3;
 /** Pause between an answer and the next question. */
 const GAP_MS = 15;
 /** The diagnostic run after a miss: questions further apart than any snapshot throttle. */

@@ -18,7 +18,7 @@ import { delay, waitFor } from '../wait.js';
 
 const JOBS = 50;
 const TICK_SECONDS = '3';
-const TARGET_CPU_PERCENT = 3;
+const TARGET_CPU_PERCENT = 1;
 const TARGET_RSS_MB = 200;
 const START_DEADLINE_MS = 60_000;
 

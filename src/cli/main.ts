@@ -1,5 +1,7 @@
 import { processOutput } from '../ui/output-stream.js';
-import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+// CommonJS, required directly: start-up skips the ES module wrapper (`validate` is timed against `node -e 0`).
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
 import { readPackageVersion } from './version.js';
 import { exitWith } from './exit.js';
 import { parseDuration } from '../manifest/duration.js';
@@ -202,7 +204,7 @@ program
   });
 
 // Control from outside (src/control/): live runs answer on a socket in their run folder.
-const outOption = (): Option => new Option('--out <dir>', 'the runs folder to look in (default: .codex-run/runs)');
+const outOption = (): InstanceType<typeof Option> => new Option('--out <dir>', 'the runs folder to look in (default: .codex-run/runs)');
 
 program
   .command('ps')

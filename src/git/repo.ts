@@ -12,8 +12,20 @@ export interface RepoLocation {
   relative: string;
 }
 
+/** Questions being asked now, by folder: jobs starting together in one folder share one `git` (a fork each is main-thread time). */
+const asking = new Map<string, Promise<Result<RepoLocation, GitError>>>();
+
 /** The work tree `dir` is in, or an error when it is in none (or git is missing). */
-export async function repoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
+export function repoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
+  const key = path.resolve(dir);
+  const pending = asking.get(key);
+  if (pending !== undefined) return pending;
+  const answer = askRepoOf(dir).finally(() => asking.delete(key));
+  asking.set(key, answer);
+  return answer;
+}
+
+async function askRepoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
   const top = await gitText(['rev-parse', '--show-toplevel'], { cwd: dir });
   if (!top.ok) return top;
   if (top.value === '') return err({ reason: 'git-failed', message: `${dir} is inside a .git folder, not a work tree`, exitCode: null });

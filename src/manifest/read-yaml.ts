@@ -1,4 +1,7 @@
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit, type ErrorCode, type Node, type YAMLError } from 'yaml';
+import { createRequire } from 'node:module';
+import type { ErrorCode, Node, YAMLError } from 'yaml';
+// CommonJS, required directly (see yaml-source.ts).
+const { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, visit } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
 import { err, ok, type Result } from '../util/result.js';
 import { quote } from './describe-value.js';
 import type { Diagnostic, SourceLocation } from './model.js';

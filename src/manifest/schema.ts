@@ -2,7 +2,9 @@ import { findUp } from '../util/find-up.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+// Compiled ahead of time from schemas/jobs.schema.json (src/manifest/schema-codegen.ts): no ajv at run time.
+import generatedValidate from './jobs-schema.validator.js';
 
 /** The manifest's JSON Schema as parsed JSON (only the parts the code reads are typed). */
 export interface ManifestSchema {
@@ -10,7 +12,10 @@ export interface ManifestSchema {
   [key: string]: unknown;
 }
 
-let compiled: { schema: ManifestSchema; validate: ValidateFunction } | null = null;
+let schemaData: ManifestSchema | null = null;
+
+/** The generated validator: ajv's validate function, which leaves its errors on itself. */
+const validate = generatedValidate as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
  * Absolute path of schemas/jobs.schema.json. Compiled code sits at a varying depth below the
@@ -24,31 +29,11 @@ export function schemaFile(): string {
 
 /** The schema, read once. A missing or broken schema file is an installation bug, so it throws. */
 export function manifestSchema(): ManifestSchema {
-  return compile().schema;
+  schemaData ??= JSON.parse(readFileSync(schemaFile(), 'utf8')) as ManifestSchema;
+  return schemaData;
 }
 
 /** Validates parsed manifest data against the schema; every problem (allErrors), each with its data. */
 export function validateAgainstSchema(data: unknown): ErrorObject[] {
-  const { validate } = compile();
   return validate(data) ? [] : [...(validate.errors ?? [])];
-}
-
-function compile(): { schema: ManifestSchema; validate: ValidateFunction } {
-  if (compiled !== null) return compiled;
-  const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as ManifestSchema;
-  const ajv = new Ajv2020({
-    allErrors: true,
-    // `data` and `parentSchema` on each error: the found value and the keys allowed at that level.
-    verbose: true,
-    strict: true,
-    // `command` is a list or a string.
-    allowUnionTypes: true,
-    // The conditional rules (prompt/command required after defaults) use `required` and
-    // `additionalProperties` without repeating `properties`/`type`, which would duplicate errors.
-    strictRequired: false,
-    strictTypes: false,
-    logger: false,
-  });
-  compiled = { schema, validate: ajv.compile(schema) };
-  return compiled;
 }

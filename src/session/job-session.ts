@@ -388,30 +388,39 @@ export class JobSession {
     this.state = { ...s, step, timer };
   }
 
-  private signalTree(rootPid: number, signal: NodeJS.Signals): number {
+  // The agent gets the signal at once; the rest of its tree as soon as the shared scan
+  // (src/session/process-scan.ts) has found it, so stopping many jobs costs one scan.
+  private signalTree(rootPid: number, signal: NodeJS.Signals): void {
     if (signal === 'SIGKILL') this.containment?.killAll();
-    const pids = this.jobProcesses(rootPid);
-    if (!pids.includes(rootPid)) pids.push(rootPid);
-    return this.o.tree.signal(pids, signal);
+    this.o.tree.signal([rootPid], signal);
+    void this.jobProcesses(rootPid).then((pids) => {
+      const rest = pids.filter((pid) => pid !== rootPid);
+      if (rest.length > 0) this.o.tree.signal(rest, signal);
+    });
   }
 
-  // The session and marker scan, plus every member of the job's cgroup.
-  private jobProcesses(rootPid: number): number[] {
-    const found = new Set(this.o.tree.find(rootPid, this.o.marker));
+  // The session and marker scan, plus every member of the job's cgroup (read after the scan).
+  private async jobProcesses(rootPid: number): Promise<number[]> {
+    const found = new Set(await this.o.tree.find(rootPid, this.o.marker));
     for (const pid of this.containment?.members() ?? []) found.add(pid);
     return [...found].sort((a, b) => a - b);
   }
 
   // After the agent's exit its pid may already belong to someone else: never a stray.
-  private strays(rootPid: number): number[] {
-    return this.jobProcesses(rootPid).filter((pid) => pid !== rootPid);
+  private async strays(rootPid: number): Promise<number[]> {
+    return (await this.jobProcesses(rootPid)).filter((pid) => pid !== rootPid);
   }
 
   // After the agent exits, its stray processes (background jobs, setsid escapees) must not outlive it.
   private sweep(rootPid: number, startedAt: number, exit: PtyExit, cause: StopCause | null, stoppedBy: StopStep | null): void {
     this.o.observer?.dispose();
     const context: SweepContext = { rootPid, startedAt, exit, cause, stoppedBy };
-    const strays = this.strays(rootPid);
+    this.state = { kind: 'sweeping', ...context, timer: null };
+    void this.strays(rootPid).then((strays) => this.sweepFound(context, strays));
+  }
+
+  private sweepFound(context: SweepContext, strays: number[]): void {
+    const { rootPid, startedAt, exit, cause, stoppedBy } = context;
     if (strays.length === 0) {
       this.end(startedAt, exit, cause, stoppedBy);
       return;
@@ -424,32 +433,33 @@ export class JobSession {
     });
     // Once the ladder reached KILL (or the user asked to skip the grace), strays get no grace either.
     if (stoppedBy === 'kill') {
-      this.killRound(context, 0);
+      this.killRound(context, 0, strays);
       return;
     }
     this.o.tree.signal(strays, 'SIGTERM');
     // Ends as soon as they are gone; whatever is left when the grace runs out gets KILL.
     const deadline = this.o.clock.now() + this.o.graceMs;
     const check = (): void => {
-      const left = this.strays(rootPid);
-      const now = this.o.clock.now();
-      if (left.length === 0) {
-        this.end(startedAt, exit, cause, stoppedBy);
-      } else if (now < deadline) {
-        const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, deadline - now));
-        this.state = { kind: 'sweeping', ...context, timer };
-      } else {
-        this.killRound(context, 0);
-      }
+      this.state = { kind: 'sweeping', ...context, timer: null };
+      void this.strays(rootPid).then((left) => {
+        const now = this.o.clock.now();
+        if (left.length === 0) {
+          this.end(startedAt, exit, cause, stoppedBy);
+        } else if (now < deadline) {
+          const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, deadline - now));
+          this.state = { kind: 'sweeping', ...context, timer };
+        } else {
+          this.killRound(context, 0, left);
+        }
+      });
     };
     const timer = this.o.clock.setTimeout(check, Math.min(SWEEP_POLL_MS, this.o.graceMs));
     this.state = { kind: 'sweeping', ...context, timer };
   }
 
-  // One round of the final kill: rescan, SIGKILL what is there (the whole cgroup at once when
-  // there is one), and look again shortly; ends when nothing is left or the rounds run out.
-  private killRound(context: SweepContext, round: number): void {
-    const left = this.strays(context.rootPid);
+  // One round of the final kill: SIGKILL what the last scan found (the whole cgroup at once
+  // when there is one), rescan shortly; ends when nothing is left or the rounds run out.
+  private killRound(context: SweepContext, round: number, left: number[]): void {
     if (left.length === 0 || round >= MAX_KILL_ROUNDS) {
       if (left.length > 0) {
         this.o.bus.emit({
@@ -464,7 +474,10 @@ export class JobSession {
     }
     this.containment?.killAll();
     this.o.tree.signal(left, 'SIGKILL');
-    const timer = this.o.clock.setTimeout(() => this.killRound(context, round + 1), SWEEP_POLL_MS);
+    const timer = this.o.clock.setTimeout(() => {
+      this.state = { kind: 'sweeping', ...context, timer: null };
+      void this.strays(context.rootPid).then((next) => this.killRound(context, round + 1, next));
+    }, SWEEP_POLL_MS);
     this.state = { kind: 'sweeping', ...context, timer };
   }
 

@@ -43,14 +43,36 @@ export interface JobSupervisionOptions {
 const STATE_REFRESH_MS = 5000;
 
 /**
- * Under a flood the screen model (xterm's parser, ~70 MB/s) would halve the job's throughput.
- * Past this many unparsed bytes, output skips the screen model; the log keeps every byte.
+ * The screen model's work is bounded by design, whatever the output volume. Output goes to it
+ * as it comes while a byte budget lasts: a bucket of SCREEN_BURST_BYTES (a prompt, a full
+ * redraw, an agent's start-up screens pass at once) refilled by SCREEN_BYTES_PER_TICK per tick
+ * of FLOOD_REPLAY_EVERY_MS. Past the budget, output is held back; once per tick the held output is
+ * replayed: whole when it is at most FLOOD_TAIL_BYTES (a big TUI frame: the screen stays
+ * exact, a tick late), else only its tail from a line boundary, after a parser reset. So a
+ * flooding job costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) of parsing
+ * per tick (after one burst) and about FLOOD_TAIL_BYTES of memory; while output is held back the screen takes
+ * at most one snapshot a second for the policies (ScreenModel.setFlooding). The log keeps
+ * every byte; once the output goes quiet the last tail brings the screen fully up to date.
  */
+const SCREEN_BYTES_PER_TICK = 2 * 1024;
+/** The budget's bucket: how much may pass at once after a quiet spell. */
+const SCREEN_BURST_BYTES = 16 * 1024;
+/** Also held back while xterm is this far behind (it parses asynchronously). */
 const FLOOD_PENDING_BYTES = 32 * 1024;
-/** During a flood, the screen is brought up to date with the output's tail this often... */
+/** The tick: during a flood, the screen is brought up to date with the output's tail this often... */
 const FLOOD_REPLAY_EVERY_MS = 100;
 /** ...from this much of the latest output (starting at a line boundary). */
 const FLOOD_TAIL_BYTES = 16 * 1024;
+/** A flood is over when no output came this long after a tail was replayed. */
+const FLOOD_QUIET_MS = 50;
+/**
+ * Written before a replayed tail: CAN ends any escape sequence, control or OSC string the
+ * skipped output left the parser in, so the tail is parsed from the ground state.
+ */
+const PARSER_RESET = Buffer.from([0x18]);
+
+/** The screen's budget, as documented above (for tests and the benchmark notes). */
+export const SCREEN_BUDGET = { tickMs: FLOOD_REPLAY_EVERY_MS, burstBytes: SCREEN_BURST_BYTES, bytesPerTick: SCREEN_BYTES_PER_TICK, tailBytes: FLOOD_TAIL_BYTES } as const;
 
 /**
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
@@ -77,8 +99,15 @@ export class JobSupervision {
   /** Output held back from the screen model during a flood (only its tail is kept). */
   private tail: Buffer[] = [];
   private tailBytes = 0;
+  /** Whether output was dropped from the held tail (else it is replayed whole: the screen stays exact). */
+  private tailTrimmed = false;
   private replay: TimerHandle | null = null;
+  private floodCheck: TimerHandle | null = null;
   private lastReplayAt = Number.NEGATIVE_INFINITY;
+  /** The screen's byte budget: what is left in the bucket, as of when. */
+  private budget = SCREEN_BURST_BYTES;
+  private budgetAt: number | null = null;
+  private outputBytes = 0;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
@@ -150,24 +179,49 @@ export class JobSupervision {
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
   write(chunk: Buffer): boolean {
     if (this.disposed) return true;
+    this.outputBytes += chunk.length;
     this.replies.observe(chunk);
     this.supervisor.observeOutput(chunk.length);
     if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
-    // During a flood the screen sees the output's tail every FLOOD_REPLAY_EVERY_MS instead of
-    // every byte (all a person watching would see too), so it never slows the job down.
-    if (this.tailBytes > 0 || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+    // Past the tick's budget the screen sees the output's tail once per tick instead of every
+    // byte (all a person watching would see too), so it never slows the job down.
+    if (this.tailBytes > 0) {
       this.holdBack(chunk);
       return true;
     }
+    this.refillBudget();
+    if (chunk.length > this.budget || this.screen.pendingBytes + chunk.length > FLOOD_PENDING_BYTES) {
+      this.holdBack(chunk);
+      return true;
+    }
+    this.budget -= chunk.length;
     this.screen.write(chunk);
     return true;
   }
 
+  private refillBudget(): void {
+    const now = this.o.clock.now();
+    const elapsed = this.budgetAt === null ? 0 : now - this.budgetAt;
+    this.budgetAt = now;
+    this.budget = Math.min(SCREEN_BURST_BYTES, this.budget + (elapsed * SCREEN_BYTES_PER_TICK) / FLOOD_REPLAY_EVERY_MS);
+  }
+
+  /** Bytes the screen model was given, bytes held for the next tail, all output seen, and snapshots the policies read. */
+  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number } {
+    return { fed: this.screen.bytesWritten, held: this.tailBytes, outputBytes: this.outputBytes, snapshots: this.screen.notified };
+  }
+
   private holdBack(chunk: Buffer): void {
+    if (this.floodCheck !== null) {
+      this.o.clock.clearTimeout(this.floodCheck);
+      this.floodCheck = null;
+    }
+    this.screen.setFlooding(true);
     this.tail.push(chunk);
     this.tailBytes += chunk.length;
     while (this.tail.length > 1 && this.tailBytes - (this.tail[0]?.length ?? 0) >= FLOOD_TAIL_BYTES) {
       this.tailBytes -= this.tail.shift()?.length ?? 0;
+      this.tailTrimmed = true;
     }
     if (this.replay !== null) return;
     const wait = Math.max(0, this.lastReplayAt + FLOOD_REPLAY_EVERY_MS - this.o.clock.now());
@@ -179,11 +233,29 @@ export class JobSupervision {
     this.replay = null;
     if (this.disposed || this.tailBytes === 0) return;
     const held = Buffer.concat(this.tail);
+    const trimmed = this.tailTrimmed || held.length > FLOOD_TAIL_BYTES;
     this.tail = [];
     this.tailBytes = 0;
+    this.tailTrimmed = false;
     this.lastReplayAt = this.o.clock.now();
-    const newline = held.indexOf(0x0a);
-    this.screen.write(newline >= 0 && newline < held.length - 1 ? held.subarray(newline + 1) : held);
+    let tail = held;
+    if (trimmed) {
+      // Output was skipped: start at a line boundary of the latest part, from the parser's ground state.
+      const recent = held.subarray(Math.max(0, held.length - FLOOD_TAIL_BYTES));
+      const newline = recent.indexOf(0x0a);
+      tail = newline >= 0 && newline < recent.length - 1 ? recent.subarray(newline + 1) : recent;
+      this.screen.write(PARSER_RESET);
+    }
+    this.screen.write(tail);
+    // The tail is paid from the budget (into debt if need be: the next output is held back).
+    this.refillBudget();
+    this.budget -= tail.length;
+    // Nothing more held back shortly after: the flood is over, the screen notifies as usual again.
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
+    this.floodCheck = this.o.clock.setTimeout(() => {
+      this.floodCheck = null;
+      if (this.tailBytes === 0 && this.replay === null) this.screen.setFlooding(false);
+    }, FLOOD_QUIET_MS);
   }
 
   /** After the exit: the monitor reads the last lines and says why a failed exit failed. */
@@ -276,6 +348,7 @@ export class JobSupervision {
     this.disposed = true;
     if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
     if (this.replay !== null) this.o.clock.clearTimeout(this.replay);
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
     for (const send of this.sends) send.cancel();
     this.replies.cancel();
     for (const off of this.unsubscribe) off();

@@ -10,7 +10,7 @@
  * edge, timed by the injected clock), and only when something was parsed since the last.
  */
 
-import xterm from '@xterm/headless';
+import { createRequire } from 'node:module';
 import type { IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -169,6 +169,9 @@ export interface ScreenModelOptions {
   highWaterMark?: number;
 }
 
+/** During a flood, at most one change notification (snapshot, policies) per this many ms. */
+const FLOOD_THROTTLE_MS = 1000;
+
 /** Bytes xterm may hold unparsed before it throws; we drop input instead of reaching it. */
 const XTERM_SAFE_PENDING = 40_000_000;
 
@@ -185,6 +188,18 @@ function fnv1a(hash: number, text: string): number {
 }
 
 type Listener<T> = (value: T) => void;
+
+type XtermModule = typeof import('@xterm/headless');
+let xtermModule: XtermModule | null = null;
+
+/**
+ * xterm (about 300 KB of JavaScript) is loaded by the first screen model, i.e. when the first
+ * job starts: `validate`, `ps`, reports and the rest of the CLI never load it.
+ */
+function xterm(): XtermModule {
+  xtermModule ??= createRequire(import.meta.url)('@xterm/headless') as XtermModule;
+  return xtermModule;
+}
 
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
@@ -209,6 +224,8 @@ export class ScreenModel {
   private cached: ScreenSnapshot | null = null;
   private readonly markers = new Set<MarkerAnchor>();
   private disposed = false;
+  private flooding = false;
+  private notifications = 0;
 
   constructor(options: ScreenModelOptions) {
     this.clock = options.clock;
@@ -216,7 +233,7 @@ export class ScreenModel {
     this.throttleMs = Math.max(0, options.throttleMs ?? 100);
     this.quietMs = Math.max(0, options.quietMs ?? 1);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
-    this.term = new xterm.Terminal({
+    this.term = new (xterm().Terminal)({
       cols: options.cols,
       rows: options.rows,
       // Anchors follow lines into the scrollback; keep enough for them and the history.
@@ -248,6 +265,25 @@ export class ScreenModel {
   /** Bytes queued but not yet parsed. */
   get pendingBytes(): number {
     return this.pendingBytesCount;
+  }
+
+  /** Change notifications sent so far (each one is a snapshot the policies read). */
+  get notified(): number {
+    return this.notifications;
+  }
+
+  /**
+   * The owner says the output is a flood (it feeds only tails, see job-supervision.ts): until
+   * it says the flood is over, snapshots go to the listeners at most once per second and not
+   * on every pause, so 200 flooding jobs do not run their policies 2,000 times a second. When
+   * the flood ends, a change not yet notified is notified at once (a prompt at its end).
+   */
+  setFlooding(flooding: boolean): void {
+    if (this.flooding === flooding || this.disposed) return;
+    this.flooding = flooding;
+    if (flooding || this.parsedVersion === this.lastNotifiedVersion || this.snapshotListeners.length === 0) return;
+    if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
+    this.quietTimer = this.clock.setTimeout(() => this.notify(), this.quietMs);
   }
 
   /** Total bytes given to `write`. */
@@ -352,14 +388,16 @@ export class ScreenModel {
     if (this.pendingWrites === 0) this.resolveWaiters();
     if (this.disposed || this.snapshotListeners.length === 0) return;
     if (this.notifyTimer === null) {
-      const wait = this.lastNotifyAt + this.throttleMs - this.clock.now();
+      const throttle = this.flooding ? Math.max(this.throttleMs, FLOOD_THROTTLE_MS) : this.throttleMs;
+      const wait = this.lastNotifyAt + throttle - this.clock.now();
       if (wait <= 0) {
         this.notify();
         return;
       }
       this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
     }
-    // Re-armed by every parsed write: fires only once the output pauses.
+    // Re-armed by every parsed write: fires only once the output pauses (a flood's pauses do not count).
+    if (this.flooding) return;
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.quietTimer = this.clock.setTimeout(() => this.notify(), this.quietMs);
   }
@@ -378,6 +416,7 @@ export class ScreenModel {
     if (this.disposed || this.parsedVersion === this.lastNotifiedVersion) return;
     this.lastNotifyAt = this.clock.now();
     this.lastNotifiedVersion = this.parsedVersion;
+    this.notifications++;
     const snap = this.snapshot();
     for (const listener of this.snapshotListeners) listener(snap);
   }

@@ -1,5 +1,7 @@
 import { createJobCgroup, launcherPath, type JobCgroup } from './cgroup.js';
-import { findJobProcesses, signalProcesses } from './process-tree.js';
+import { signalProcesses } from './process-tree.js';
+import { ProcessScanner } from './process-scan.js';
+import { jobMembers } from './proc-table.js';
 
 /** Marks every process of a job through its environment, so escapees can still be found. */
 export interface JobMarker {
@@ -38,7 +40,8 @@ export interface JobContainment {
  * fake PTY never signal real pids.
  */
 export interface TreeControl {
-  find(rootPid: number, marker: JobMarker): number[];
+  /** The job's live processes, from a scan that started after the call (see process-scan.ts). */
+  find(rootPid: number, marker: JobMarker): Promise<number[]>;
   signal(pids: number[], signal: NodeJS.Signals): number;
   /** Sets up the kernel's grouping for one attempt, before its spawn; absent: session+marker only. */
   contain?(): JobContainment;
@@ -70,14 +73,50 @@ export function cgroupContainment(group: JobCgroup, launcher: string): JobContai
   };
 }
 
-/** The real thing, over /proc, with a cgroup per job attempt where the system allows it. */
+/**
+ * The real thing, over /proc, with a cgroup per job attempt where the system allows it. Jobs
+ * share one scanner, so a burst of stops or exits costs one /proc read, off the main thread.
+ */
+export function createProcTreeControl(scanner: ProcessScanner = new ProcessScanner()): TreeControl {
+  // Start times of the processes scans returned: a pid is signalled only while it is the same
+  // process. Forgotten once a scan no longer shows them or they got SIGKILL, so it stays small.
+  const startTimes = new Map<number, string>();
+  return {
+    find: async (rootPid, marker) => {
+      const table = await scanner.scan([marker.name]);
+      const rows = jobMembers(table, rootPid, marker);
+      if (startTimes.size > 0) {
+        const live = new Set(table.rows.map((row) => row.pid));
+        for (const pid of startTimes.keys()) if (!live.has(pid)) startTimes.delete(pid);
+      }
+      for (const row of rows) startTimes.set(row.pid, row.startTime);
+      return rows.map((row) => row.pid);
+    },
+    signal: (pids, signal) => {
+      const signalled = signalProcesses(pids, signal, startTimes);
+      if (signal === 'SIGKILL') for (const pid of pids) startTimes.delete(pid);
+      return signalled;
+    },
+    contain: procContain,
+  };
+}
+
+function procContain(): JobContainment {
+  const group = createJobCgroup();
+  const launcher = launcherPath();
+  if (!group.ok || launcher === null) return sessionContainment(group.ok ? 'the cgroup launcher is missing' : group.error);
+  return cgroupContainment(group.value, launcher);
+}
+
+/** The default tree control of a run (one shared scanner per runner process). */
 export const procTreeControl: TreeControl = {
-  find: (rootPid, marker) => findJobProcesses(rootPid, marker),
-  signal: (pids, signal) => signalProcesses(pids, signal),
-  contain: () => {
-    const group = createJobCgroup();
-    const launcher = launcherPath();
-    if (!group.ok || launcher === null) return sessionContainment(group.ok ? 'the cgroup launcher is missing' : group.error);
-    return cgroupContainment(group.value, launcher);
-  },
+  find: (rootPid, marker) => shared().find(rootPid, marker),
+  signal: (pids, signal) => shared().signal(pids, signal),
+  contain: procContain,
 };
+
+let sharedControl: TreeControl | null = null;
+function shared(): TreeControl {
+  sharedControl ??= createProcTreeControl();
+  return sharedControl;
+}

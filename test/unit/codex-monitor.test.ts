@@ -24,7 +24,7 @@ import { fixture } from '../helpers/paths.js';
 import { defaultSupervision } from '../helpers/supervision.js';
 
 /** Finds no strays and signals nothing real. */
-const noTree: TreeControl = { find: (rootPid) => [rootPid], signal: (pids) => pids.length };
+const noTree: TreeControl = { find: async (rootPid) => [rootPid], signal: (pids) => pids.length };
 
 const COLS = 120;
 const ROWS = 45;

@@ -16,13 +16,18 @@ import { MemorySink } from '../helpers/memory-sink.js';
 class RecordingTree implements TreeControl {
   strays: number[] = [];
   readonly calls: Array<{ pids: number[]; signal: NodeJS.Signals }> = [];
-  find(rootPid: number): number[] {
-    return [rootPid, ...this.strays];
+  find(rootPid: number): Promise<number[]> {
+    return Promise.resolve([rootPid, ...this.strays]);
   }
   signal(pids: number[], signal: NodeJS.Signals): number {
     this.calls.push({ pids: [...pids], signal });
     return pids.length;
   }
+}
+
+/** Lets the session act on a finished (shared, asynchronous) process scan. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function job(overrides: Partial<JobSpec> = {}): JobSpec {
@@ -84,7 +89,9 @@ test('a job that exits 0 succeeds and its bytes reach the sink in order', async 
   pty().emit('hello ');
   pty().emit(Buffer.from([0xff, 0xfe, 0x0a]));
   clock.advance(250);
+  await settle();
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
   assert.equal(result.exitCode, 0);
@@ -111,6 +118,7 @@ test('a non-zero exit is a failure with the exit code', async () => {
   const { session, pty } = setup();
   session.start();
   pty().exit({ exitCode: 3, signal: null });
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'exit-non-zero');
@@ -122,6 +130,7 @@ test('a signal nobody in codex-run sent is reported as killed', async () => {
   const { session, pty } = setup();
   session.start();
   pty().exit({ exitCode: 0, signal: 9 });
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'killed');
   assert.equal(result.signal, 'SIGKILL');
@@ -133,11 +142,14 @@ test('timeout: TERM to the whole tree after the limit, then timed_out with the s
   const { session, pty, clock, tree, events } = setup({ job: job({ timeoutMs: 45 * 60_000 }) });
   session.start();
   clock.advance(45 * 60_000 - 1);
+  await settle();
   assert.equal(tree.calls.length, 0, 'stopped before the timeout');
   clock.advance(1);
+  await settle();
   assert.deepEqual(tree.calls, [{ pids: [pty().pid], signal: 'SIGTERM' }]);
   assert.ok(events.some((e) => e.type === 'job-state' && e.phase === 'stopping' && /timeout/.test(e.detail ?? '')));
   pty().exit({ exitCode: 0, signal: 15 });
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'timed_out');
   assert.equal(result.reason, 'timeout');
@@ -153,10 +165,13 @@ test('stop ladder: Ctrl-C first when the adapter says so, then TERM, then KILL, 
   assert.deepEqual(pty().written, ['\x03']);
   assert.equal(tree.calls.length, 0);
   clock.advance(1000);
+  await settle();
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM']);
   clock.advance(1000);
+  await settle();
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM', 'SIGKILL']);
   pty().exit({ exitCode: 0, signal: 9 });
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'interrupted');
   assert.equal(result.stoppedBy, 'kill');
@@ -169,6 +184,7 @@ test('a second, immediate stop skips the grace period and kills at once', async 
   session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGKILL']);
   pty().exit({ exitCode: 0, signal: 9 });
+  await settle();
   assert.equal((await session.finished).stoppedBy, 'kill');
 });
 
@@ -205,6 +221,7 @@ test('backpressure: a screen model that is behind pauses the PTY until it caught
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(pty().paused, false);
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   await session.finished;
   assert.equal(disposed, 1, 'supervision is disposed when the job exits');
 });
@@ -214,13 +231,16 @@ test('processes the job leaves behind are stopped after it exits: TERM, then KIL
   session.start();
   tree.strays = [4242, 4343];
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   assert.deepEqual(tree.calls, [{ pids: [4242, 4343], signal: 'SIGTERM' }]);
   assert.ok(events.some((e) => e.type === 'warning' && /2 process/.test(e.message)));
   tree.strays = [4343];
   clock.advance(1000);
+  await settle();
   assert.deepEqual(tree.calls.at(-1), { pids: [4343], signal: 'SIGKILL' });
   tree.strays = [];
   clock.advance(50);
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
 });
@@ -230,14 +250,18 @@ test('the final KILL rescans until nothing is left: a stray that forked while be
   session.start();
   tree.strays = [4242];
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   clock.advance(1000);
+  await settle();
   assert.deepEqual(tree.calls.at(-1), { pids: [4242], signal: 'SIGKILL' });
   // 4242 forked on SIGTERM just after the scan: its child shows up in the next one.
   tree.strays = [5151];
   clock.advance(50);
+  await settle();
   assert.deepEqual(tree.calls.at(-1), { pids: [5151], signal: 'SIGKILL' });
   tree.strays = [];
   clock.advance(50);
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM', 'SIGKILL', 'SIGKILL']);
@@ -248,8 +272,14 @@ test('kill rounds are bounded: a process that survives SIGKILL is reported and t
   session.start();
   tree.strays = [4242];
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   clock.advance(1000);
-  for (let i = 0; i < 100 && clock.timerCount > 0; i++) clock.advance(50);
+  await settle();
+  await settle();
+  for (let i = 0; i < 100 && clock.timerCount > 0; i++) {
+    clock.advance(50);
+    await settle();
+  }
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
   assert.ok(events.some((e) => e.type === 'warning' && /survived SIGKILL \(pid 4242\)/.test(e.message)));
@@ -291,6 +321,7 @@ test('a log write error turns a success into log-write-failed, and is added to a
   const { session, pty } = setup();
   session.start();
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   const result = withLogError(await session.finished, 'ENOSPC: no space left on device');
   assert.equal(result.status, 'failed');
   assert.equal(result.reason, 'log-write-failed');
@@ -307,9 +338,11 @@ test('after the ladder reached KILL, processes left behind are killed at once, w
   session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted' }, { immediate: true });
   tree.strays = [4242];
   pty().exit({ exitCode: 0, signal: 9 });
+  await settle();
   assert.deepEqual(tree.calls.at(-1), { pids: [4242], signal: 'SIGKILL' });
   tree.strays = [];
   clock.advance(50);
+  await settle();
   const result = await session.finished;
   assert.equal(result.stoppedBy, 'kill');
 });
@@ -319,8 +352,10 @@ test('processes left behind that exit on SIGTERM end the sweep early, without KI
   session.start();
   tree.strays = [4242];
   pty().exit({ exitCode: 0, signal: null });
+  await settle();
   tree.strays = [];
   clock.advance(50);
+  await settle();
   const result = await session.finished;
   assert.equal(result.status, 'succeeded');
   assert.deepEqual(tree.calls.map((c) => c.signal), ['SIGTERM']);
@@ -359,9 +394,11 @@ test('with a containment (cgroup): the spawn goes through its launcher, KILL kil
   assert.deepEqual(calls, ['killAll']);
   members = [7777];
   pty().exit({ exitCode: 0, signal: 9 });
+  await settle();
   assert.deepEqual(tree.calls.at(-1), { pids: [7777], signal: 'SIGKILL' }, 'a cgroup member is a stray');
   members = [];
   clock.advance(50);
+  await settle();
   await session.finished;
   assert.deepEqual(calls, ['killAll', 'killAll', 'release']);
 });

@@ -13,7 +13,8 @@
  * literal, a lazy `[\s\S]*?`, an anchored literal), and keeping them as literals keeps the
  * syntax they were checked with.
  */
-import { RE2JS, RE2JSException } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS, RE2JSException } from 're2js';
 import { err, ok, type Result } from '../../util/result.js';
 
 /** One match of a pattern in a text (UTF-16 offsets, as JavaScript strings count). */
@@ -46,13 +47,24 @@ export interface PatternError {
  */
 const WALK_LIMIT = 64;
 
+type Re2Module = typeof import('re2js');
+let re2Module: Re2Module | null = null;
+
+// Loaded on the first user pattern: a manifest without rules (and `validate` of one) never pays
+// for it. Through require (its CommonJS build): no ES module graph to link at start-up.
+function re2(): Re2Module {
+  re2Module ??= createRequire(import.meta.url)('re2js') as Re2Module;
+  return re2Module;
+}
+
 /** Compiles a user pattern (RE2 syntax) for matching screens; `^`/`$` match at line ends. */
 export function compilePattern(source: string, options: { ignoreCase: boolean }): Result<ScreenPattern, PatternError> {
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(source, RE2JS.MULTILINE | (options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0));
+    const { RE2JS: Re2 } = re2();
+    compiled = Re2.compile(source, Re2.MULTILINE | (options.ignoreCase ? Re2.CASE_INSENSITIVE : 0));
   } catch (error: unknown) {
-    if (!(error instanceof RE2JSException)) throw error;
+    if (!(error instanceof re2().RE2JSException)) throw error;
     return err(describeSyntaxError(source, error));
   }
   return ok(new Re2Pattern(source, compiled));
@@ -119,7 +131,7 @@ class Re2Pattern implements ScreenPattern {
     readonly source: string,
     private readonly compiled: RE2JS,
   ) {
-    this.flags = (compiled.flags() & RE2JS.CASE_INSENSITIVE) !== 0 ? 'im' : 'm';
+    this.flags = (compiled.flags() & re2().RE2JS.CASE_INSENSITIVE) !== 0 ? 'im' : 'm';
   }
 
   lastMatch(text: string): PatternMatch | null {
