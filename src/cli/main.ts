@@ -26,7 +26,7 @@ function parseShards(value: string): number {
 }
 
 // The sharding options of run and start (src/shard/): one shard of a plan, and reruns.
-function shardOptions(): Option[] {
+function shardOptions(): import('commander').Option[] {
   return [
     new Option('--shard <I/N|auto>', 'run only shard I of N (from 1; see codex-run plan); auto: from CODEX_RUN_SHARD, GitLab CI_NODE_INDEX/CI_NODE_TOTAL, or JOB_COMPLETION_INDEX with --shards'),
     new Option('--shards <n>', 'the number of shards, for --shard auto with a Kubernetes JOB_COMPLETION_INDEX').argParser(parseShards),

@@ -84,9 +84,10 @@ export interface CapturePattern {
 export function compileCapture(source: string): Result<CapturePattern, PatternError> {
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(source, RE2JS.MULTILINE);
+    const { RE2JS: Re2 } = re2();
+    compiled = Re2.compile(source, Re2.MULTILINE);
   } catch (error: unknown) {
-    if (!(error instanceof RE2JSException)) throw error;
+    if (!(error instanceof re2().RE2JSException)) throw error;
     return err(describeSyntaxError(source, error));
   }
   const groups = compiled.groupCount();
