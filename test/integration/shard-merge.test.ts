@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -226,9 +226,24 @@ test('a missing shard makes its jobs lost and the merge fail; --require-shards; 
   assert.match(readFileSync(path.join(dir, 'merged', 'report.junit.xml'), 'utf8'), new RegExp(`name="${lostJobs[0]}"[^>]*>\\s*<failure`));
   assert.match(result.stdout, /lost/);
 
+  // --require-shards unmet: the merged folder is still written (CI's summary and JUnit steps need it), exit 1.
   const required = await runCli(['merge', 'out-1', 'out-3', '--out', 'merged-required', '--require-shards', '3'], { cwd: dir, env: CLEAN });
-  assert.notEqual(required.code, 0, fail(required, '--require-shards 3 with two shards'));
-  assert.match(required.stderr, /--require-shards 3: found 2 distinct shards \(1, 3\); missing: 2/);
+  assert.equal(required.code, 1, fail(required, '--require-shards 3 with two shards'));
+  assert.match(required.stderr, /error: --require-shards 3: found 2 distinct shards \(1, 3\); missing: 2/);
+  const requiredReport = readReport(path.join(dir, 'merged-required'));
+  assert.equal(requiredReport.status, 'failed');
+  assert.deepEqual(requiredReport.jobs.filter((j) => j.status === 'lost').map((j) => j.name), lostJobs);
+  assert.match(readFileSync(path.join(dir, 'merged-required', 'report.junit.xml'), 'utf8'), /tests="12"/);
+  assert.match(readFileSync(path.join(dir, 'merged-required', 'report.md'), 'utf8'), /missing: 2/);
+  // Reruns that cover every job of the missing shard count as that shard.
+  writeFileSync(path.join(dir, 'fixed'), '');
+  for (const i of [1, 2]) {
+    const rr = await runCli(['jobs.yaml', '--rerun-failed', 'merged/report.json', '--shard', `${i}/2`, '--out', `rr-${i}`, '-q'], { cwd: dir, env: CLEAN });
+    assert.equal(rr.code, 0, fail(rr, `rerun shard ${i}`));
+  }
+  const covered = await runCli(['merge', 'out-1', 'out-3', 'rr-1', 'rr-2', '--out', 'merged-covered', '--require-shards', '3'], { cwd: dir, env: CLEAN });
+  assert.equal(covered.code, 0, fail(covered, '--require-shards 3 with shard 2 covered by reruns'));
+  assert.equal(readReport(path.join(dir, 'merged-covered')).summary['succeeded'], 12);
 
   // A shard of another manifest (one more job: another plan).
   const other = tempDir('codex-run-shard-other-');
@@ -363,4 +378,60 @@ test('rehearsed codex shards: the merged folder keeps each job session home, and
   assert.deepEqual(again.resumedFrom, { runId: 'merged', job: 'c2', sessionId: c2.sessionId });
   const log = JSON.parse(readFileSync(path.join(dir, 'runs', runs[0]!, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ userMessages: string[] }>>;
   assert.ok(log['c2']?.some((r) => r.userMessages.includes('second task two')), 'the resumed session carried its first prompt');
+});
+
+test('a failed merge leaves no --out behind, and a retry works', { timeout: 60_000 }, async () => {
+  const dir = tempDir('codex-run-shard-atomic-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), "version: 1\ndefaults:\n  agent: command\njobs:\n  'a/b': { command: [echo, slash] }\n  a_b: { command: [echo, underscore] }\n");
+  for (const i of [1, 2]) {
+    const result = await runCli(['jobs.yaml', '--shard', `${i}/2`, '--out', `out-${i}`, '-q'], { cwd: dir, env: CLEAN });
+    assert.equal(result.code, 0, fail(result, `shard ${i}`));
+  }
+  // Shard 2's a_b becomes a_b-2 in the merged folder: this file's merged name is too long to create.
+  const long = path.join(runIn(path.join(dir, 'out-2')), `a_b.${'x'.repeat(250)}`);
+  writeFileSync(long, 'x');
+  const failed = await runCli(['merge', 'out-1', 'out-2', '--out', 'merged'], { cwd: dir, env: CLEAN });
+  assert.equal(failed.code, 1, fail(failed, 'a merge that cannot copy a file'));
+  assert.match(failed.stderr, /cannot copy/);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('merged')), [], 'no merged folder, no temporary folder left');
+  rmSync(long);
+  const retried = await runCli(['merge', 'out-1', 'out-2', '--out', 'merged'], { cwd: dir, env: CLEAN });
+  assert.equal(retried.code, 0, fail(retried, 'the retry'));
+  assert.equal(readReport(path.join(dir, 'merged')).jobs.length, 2);
+  assert.equal(statSync(path.join(dir, 'merged')).mode & 0o777, 0o700);
+});
+
+test('a merged folder holding a rehearsed job merges again: with a rerun, alone, and in the Kubernetes results layout', { timeout: 150_000 }, async () => {
+  const dir = tempDir('codex-run-shard-remerge-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  c1: { prompt: "first task one", codex: { sandbox: workspace-write } }\n  c2: { prompt: "second task two", codex: { sandbox: workspace-write } }\n');
+  const env = { ...CLEAN, HOME: dir };
+  mkdirSync(path.join(dir, 'results'));
+  const shard = await runCli(['jobs.yaml', '--rehearse', '--shard', '1/2', '--out', path.join('results', 'shard-0'), '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(shard.code, 0, fail(shard, 'rehearsed shard 1'));
+  // Shard 2 is missing: c2 is lost, and rerun (rehearsed).
+  const merged = await runCli(['merge', 'results', '--out', 'results/merged'], { cwd: dir, env });
+  assert.equal(merged.code, 1, fail(merged, 'merge with shard 2 missing'));
+  const rerun = await runCli(['jobs.yaml', '--rerun-failed', 'results/merged/report.json', '--rehearse', '--out', 'rerun', '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(rerun.code, 0, fail(rerun, 'rehearsed rerun'));
+  const checkHomes = (runDir: string): void => {
+    const homes = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_HOMES_FILE), 'utf8')) as Record<string, string>;
+    for (const home of Object.values(homes)) {
+      assert.ok(!path.isAbsolute(home), `${home} is relative to the run folder`);
+      assert.ok(statSync(path.join(runDir, home, 'sessions')).isDirectory(), `${runDir}: ${home} has its sessions`);
+    }
+  };
+  const second = await runCli(['merge', 'results/merged', 'rerun', '--out', 'merged-2'], { cwd: dir, env });
+  assert.equal(second.code, 0, fail(second, 'merge of a merged folder with a rehearsed job and a rerun'));
+  assert.equal(readReport(path.join(dir, 'merged-2')).summary['succeeded'], 2);
+  checkHomes(path.join(dir, 'merged-2'));
+  const alone = await runCli(['merge', 'merged-2', '--out', 'merged-3'], { cwd: dir, env });
+  assert.equal(alone.code, 0, fail(alone, 'merge of a merged folder alone'));
+  checkHomes(path.join(dir, 'merged-3'));
+  // The Kubernetes merge Job run again: its --out is there, so it refuses clearly; a new --out skips nothing it needs.
+  const again = await runCli(['merge', 'results', '--out', 'results/merged'], { cwd: dir, env });
+  assert.equal(again.code, 2, fail(again, 'merge into the earlier merged folder'));
+  assert.match(again.stderr, /results\/merged is not empty \(an earlier merge is there\)/);
+  const beside = await runCli(['merge', 'results', '--out', 'results/merged-2'], { cwd: dir, env });
+  assert.equal(beside.code, 1, fail(beside, 'merge of the shard and the earlier merge (c2 still lost)'));
+  checkHomes(path.join(dir, 'results', 'merged-2'));
 });
