@@ -435,3 +435,25 @@ test('a merged folder holding a rehearsed job merges again: with a rerun, alone,
   assert.equal(beside.code, 1, fail(beside, 'merge of the shard and the earlier merge (c2 still lost)'));
   checkHomes(path.join(dir, 'results', 'merged-2'));
 });
+
+test('plan needs the names of manifest variables, not their values: the same hash as a shard that has them', { timeout: 60_000 }, async () => {
+  const dir = tempDir('codex-run-shard-vars-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\ndefaults:\n  agent: command\njobs:\n  a: { command: [echo, a], env: { TOKEN: "${CODEX_RUN_TEST_TOKEN}" } }\n  b: { command: [echo, b] }\n');
+  const planned = await runCli(['plan', 'jobs.yaml', '--shards', '2', '--format', 'json'], { cwd: dir, env: CLEAN });
+  assert.equal(planned.code, 0, fail(planned, 'plan without the variable set'));
+  const plan = JSON.parse(planned.stdout) as { planHash: string };
+  const shard = await runCli(['jobs.yaml', '--shard', '1/2', '--out', 'out-1', '-q'], { cwd: dir, env: { ...CLEAN, CODEX_RUN_TEST_TOKEN: 's3cret-value' } });
+  assert.equal(shard.code, 0, fail(shard, 'shard 1 with the variable set'));
+  assert.equal(readReport(runIn(path.join(dir, 'out-1'))).shard?.planHash, plan.planHash);
+  // A shard still needs the value.
+  const without = await runCli(['jobs.yaml', '--shard', '1/2', '--out', 'out-x', '-q'], { cwd: dir, env: CLEAN });
+  assert.equal(without.code, 2, fail(without, 'a shard without the variable'));
+  assert.match(without.stderr, /CODEX_RUN_TEST_TOKEN is not set/);
+  // A variable in what the plan hashes (a workdir) is still needed by plan, with a located error.
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\ndefaults:\n  agent: command\njobs:\n  a: { command: [echo, a], workdir: "${CODEX_RUN_TEST_DIR}" }\n');
+  const workdir = await runCli(['plan', 'jobs.yaml', '--shards', '2'], { cwd: dir, env: CLEAN });
+  assert.equal(workdir.code, 2, fail(workdir, 'plan with an unset variable in a workdir'));
+  assert.match(workdir.stderr, /jobs\.yaml:\d+:\d+/);
+  assert.match(workdir.stderr, /CODEX_RUN_TEST_DIR/);
+  assert.doesNotMatch(workdir.stderr, /\n\s+at /);
+});
