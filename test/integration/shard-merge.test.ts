@@ -122,6 +122,7 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
     assert.deepEqual(report.shard?.assignment, whole, 'each shard carries the whole assignment');
     assert.equal(typeof report.shard?.host, 'string');
     assert.equal(report.shard?.codexVersion, null, 'no codex jobs');
+    assert.match(readFileSync(path.join(shards.get(i)!, 'report.md'), 'utf8'), new RegExp(`Shard ${i} of 3 of plan \`${plan.planHash.slice(0, 12)}\``), 'the report says it is one shard');
   }
 
   const merged = path.join(dir, 'merged');
