@@ -5,7 +5,7 @@ import { placeholdersIn, withUnsetPlaceholders } from '../manifest/interpolate.j
 import { canonicalJson, jobDigestInput } from '../shard/job-digest.js';
 import { planRun } from '../run/plan.js';
 import { planFor } from '../shard/shard-run.js';
-import { githubMatrix, planJson, planText } from '../shard/plan-output.js';
+import { GITHUB_MATRIX_LIMIT, githubMatrix, planJson, planText } from '../shard/plan-output.js';
 
 const FORMATS = ['text', 'json', 'github-matrix'] as const;
 
@@ -25,6 +25,11 @@ export async function planCommand(manifestFile: string, flags: Record<string, un
     return 2;
   }
   const manifest = loaded.value;
+  const total = flags['shards'] as number;
+  if (format === 'github-matrix' && total > GITHUB_MATRIX_LIMIT) {
+    stderr.write(`codex-run: error: --shards ${total}: a GitHub Actions matrix runs at most ${GITHUB_MATRIX_LIMIT} jobs; use --shards ${GITHUB_MATRIX_LIMIT} or fewer (each shard runs several jobs)\n`);
+    return 2;
+  }
   const only = (flags['job'] as string[] | undefined) ?? [];
   // The same job selection (and its errors) as a run with --job.
   const selected = planRun(manifest, { env: process.env, only });
@@ -39,7 +44,6 @@ export async function planCommand(manifestFile: string, flags: Record<string, un
       return 2;
     }
   }
-  const total = flags['shards'] as number;
   const timings = typeof flags['timings'] === 'string' ? flags['timings'] : undefined;
   const plan = await planFor(manifest, selected.value.jobs.map((p) => p.job), only, total, timings);
   if (!plan.ok) {

@@ -157,7 +157,7 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
   assert.match(md, new RegExp(`Merged from 3 of 3 shards of plan \`${plan.planHash.slice(0, 12)}\` \\(1/3 on `));
   const junit = readFileSync(path.join(merged, 'report.junit.xml'), 'utf8');
   assert.match(junit, /tests="12" failures="1"/);
-  assert.ok(statSync(path.join(merged, 'report.html')).size > 0);
+  assert.match(readFileSync(path.join(merged, 'report.html'), 'utf8'), new RegExp(`merged from 3 of 3 shards of plan ${plan.planHash.slice(0, 12)} \\(1/3 on `), 'the HTML report shows the shards and hosts');
   assert.match(readFileSync(path.join(merged, 'events.jsonl'), 'utf8'), /"job":"j12"/);
 
   // The merge never overwrites.
@@ -259,6 +259,10 @@ test('a missing shard makes its jobs lost and the merge fail; --require-shards; 
   assert.ok(refused.stderr.includes(readReport(shards.get(1)!).shard!.planHash), 'and this one');
   assert.match(refused.stderr, /out-1\/.*out-2\//s, 'names both folders');
 
+  const badCount = await runCli(['merge', 'out-1', '--out', 'merged-bad', '--require-shards', 'abc'], { cwd: dir, env: CLEAN });
+  assert.equal(badCount.code, 2, fail(badCount, '--require-shards abc'));
+  assert.match(badCount.stderr, /--require-shards expects a whole number/);
+
   const notARun = await runCli(['merge', 'shared', '--out', 'merged-none'], { cwd: dir, env: CLEAN });
   assert.equal(notARun.code, 2, fail(notARun, 'merge of a folder without report.json'));
   assert.match(notARun.stderr, /shared: no report\.json/);
@@ -309,6 +313,11 @@ test('--shard auto reads CODEX_RUN_SHARD, GitLab and Kubernetes variables; bad s
   const include = (JSON.parse(matrix.stdout) as { include: Array<{ shard: string; jobs: number }> }).include;
   assert.deepEqual(include.map((e) => e.shard), ['1/5', '2/5', '3/5', '4/5', '5/5']);
   assert.deepEqual(include.map((e) => e.jobs), [1, 1, 1, 0, 0]);
+  // GitHub runs at most 256 jobs from one matrix.
+  const tooWide = await runCli(['plan', 'jobs.yaml', '--shards', '257', '--format', 'github-matrix'], { cwd: dir, env: CLEAN });
+  assert.equal(tooWide.code, 2, fail(tooWide, 'plan --shards 257 --format github-matrix'));
+  assert.match(tooWide.stderr, /at most 256/);
+  assert.equal(tooWide.stdout, '');
 
   // Without shard options a run has no shard in its report.
   const plain = await runCli(['jobs.yaml', '--out', 'out-plain', '-q'], { cwd: dir, env: CLEAN });
