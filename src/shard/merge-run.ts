@@ -85,7 +85,10 @@ function ownerBase(name: string, bases: readonly string[]): string | null {
 
 async function copyJobFiles(copies: readonly JobCopy[], outDir: string): Promise<Result<void, string>> {
   const homes = new Set<string>();
-  for (const sourceDir of new Set(copies.map((c) => c.sourceDir))) for (const home of (await recordedHomes(sourceDir)).values()) homes.add(home);
+  // By path and by name in its run folder (an older merge recorded absolute paths).
+  for (const sourceDir of new Set(copies.map((c) => c.sourceDir))) {
+    for (const home of (await recordedHomes(sourceDir)).values()) homes.add(home).add(path.join(sourceDir, path.basename(home)));
+  }
   const bySource = new Map<string, JobCopy[]>();
   for (const c of copies) bySource.set(c.sourceDir, [...(bySource.get(c.sourceDir) ?? []), c]);
   for (const [sourceDir, list] of bySource) {
