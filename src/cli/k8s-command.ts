@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { k8sManifests } from '../k8s/indexed-job.js';
+import { withUnsetPlaceholders } from '../manifest/interpolate.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { printManifestFailure } from './manifest-errors.js';
 import { renderK8sYaml } from '../k8s/k8s-yaml.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { processOutput } from '../ui/output-stream.js';
@@ -7,7 +10,7 @@ import { processOutput } from '../ui/output-stream.js';
 /**
  * `codex-run k8s <manifest> --shards N --image IMAGE [--name] [--namespace] [--pvc] [--secret]
  * [--merge] [--out FILE]`: prints the Indexed Job (or with `--merge` the merge Job) as YAML.
- * Bad options: every problem on stderr, exit 2.
+ * Bad options or an invalid manifest: every problem on stderr, exit 2. `--merge` needs `--pvc`.
  */
 export async function k8sCommand(manifest: string, flags: Record<string, unknown>): Promise<number> {
   const { stdout, stderr } = processOutput();
@@ -24,6 +27,11 @@ export async function k8sCommand(manifest: string, flags: Record<string, unknown
     stderr.write(`codex-run: error: --shards expects a whole number >= 1, found ${JSON.stringify(shardsText)}\n`);
     return 2;
   }
+  const merge = flags['merge'] === true;
+  if (merge && text('pvc') === undefined) {
+    stderr.write('codex-run: error: --merge needs --pvc CLAIM: the merge Job reads the shards\' results from that claim (an emptyDir is deleted with each shard pod, so a merge pod would find nothing)\n');
+    return 2;
+  }
   const built = k8sManifests({
     manifest,
     shards: Number(shardsText),
@@ -37,7 +45,14 @@ export async function k8sCommand(manifest: string, flags: Record<string, unknown
     for (const problem of built.error) stderr.write(`codex-run: error: ${problem}\n`);
     return 2;
   }
-  const yaml = renderK8sYaml(built.value, flags['merge'] === true ? 'merge' : 'shards');
+  // The manifest the pods will run must be valid here (variable values are not needed: the
+  // pods get them from the Secret); its problems are printed located, exit 2.
+  const loaded = await loadManifest(manifest, { env: withUnsetPlaceholders(process.env) });
+  if (!loaded.ok) {
+    printManifestFailure(loaded.error);
+    return 2;
+  }
+  const yaml = renderK8sYaml(built.value, merge ? 'merge' : 'shards');
   const out = text('out');
   if (out === undefined) {
     stdout.write(yaml);

@@ -19,10 +19,14 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
-function parseShards(value: string): number {
+function shardCount(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 1000) throw new CommanderError(2, 'codex-run.invalidArgument', `error: --shards expects a whole number from 1 to 1000, found '${value}'`);
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 1000) throw new CommanderError(2, 'codex-run.invalidArgument', `error: ${flag} expects a whole number from 1 to 1000, found '${value}'`);
   return n;
+}
+
+function parseShards(value: string): number {
+  return shardCount(value, '--shards');
 }
 
 // The sharding options of run and start (src/shard/): one shard of a plan, and reruns.
@@ -108,7 +112,7 @@ program
   .description('merge shard run folders (or folders holding them, e.g. downloaded artifacts) into one run folder with one report')
   .argument('<dirs...>', 'shard run folders, rerun folders, a merged folder, or folders holding them (up to 3 levels deep)')
   .requiredOption('--out <dir>', 'the merged run folder to create (must not exist or be empty)')
-  .addOption(new Option('--require-shards <n>', 'fail unless this many distinct shards are present').argParser(parseShards))
+  .addOption(new Option('--require-shards <n>', 'fail unless this many distinct shards are present').argParser((value: string) => shardCount(value, '--require-shards')))
   .option('--junit <file>', 'also write the JUnit XML report to this file')
   .option('--json', 'print the merged report as JSON on stdout')
   .action(async (dirs: string[], flags: Record<string, unknown>) => {

@@ -38,5 +38,9 @@ export async function mergeCommand(dirs: string[], flags: Record<string, unknown
     for (const job of report.jobs.filter((j) => j.status === 'lost')) stdout.write(`  ${sanitizeLine(job.name)}: lost: ${sanitizeLine(job.message ?? '')}\n`);
     stdout.write(`Run folder: ${report.runDir}\n`);
   }
+  if (merged.value.shortfall !== null) {
+    stderr.write(`codex-run: error: ${merged.value.shortfall}\n`);
+    return 1;
+  }
   return report.status === 'succeeded' ? 0 : 1;
 }

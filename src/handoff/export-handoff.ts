@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { ensurePrivateDir } from '../logs/private-dir.js';
+import type { Redactor } from '../logs/redactor.js';
+import { redactSessionFiles } from './redact-session-files.js';
 import { resolveInside } from '../logs/safe-name.js';
 import { REHEARSAL_HOMES_FILE } from '../rehearsal/rehearse-run.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
@@ -26,6 +28,8 @@ export interface ExportHandoffOptions {
   /** The job's file base name in the run folder. */
   fileBase: string;
   workspace: JobWorkspace | null;
+  /** The run's secrets, redacted from the exported session files. */
+  redactor: Redactor;
   now: number;
 }
 
@@ -36,6 +40,8 @@ export async function exportHandoff(o: ExportHandoffOptions): Promise<string | n
   if (!made.ok) return made.error;
   const sessions = await o.adapter.exportSession(o.env, o.sessionId, dir);
   if (!sessions.ok) return sessions.error;
+  const redacted = await redactSessionFiles(dir, sessions.value, o.redactor);
+  if (redacted !== null) return redacted;
   const patched = o.workspace === null ? null : await o.workspace.exportPatch(path.join(dir, PATCH_FILE));
   if (patched !== null && !patched.ok) return `cannot write the work tree's patch: ${patched.error}`;
   const record: Handoff = {

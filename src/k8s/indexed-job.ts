@@ -13,7 +13,8 @@
  * - JOB_COMPLETION_INDEX is declared in the container's `env` (from the pod's
  *   `batch.kubernetes.io/job-completion-index` annotation), so `$(JOB_COMPLETION_INDEX)` in
  *   `args` is expanded by the kubelet (Kubernetes expands `$(VAR)` only for declared variables).
- * - Secrets come from a Secret through `envFrom.secretRef`; no key or token is ever written here.
+ * - Secrets come from a Secret through `envFrom.secretRef` (shard pods only: the merge needs
+ *   none); no key or token is ever written here.
  */
 import { err, ok, type Result } from '../util/result.js';
 
@@ -102,13 +103,14 @@ export function k8sManifests(options: K8sOptions): Result<K8sManifests, string[]
   });
   const volume =
     options.pvc !== undefined ? { name: 'results', persistentVolumeClaim: { claimName: options.pvc } } : { name: 'results', emptyDir: {} };
-  const container = (argv: string[], extraEnv: Array<Record<string, unknown>>): Record<string, unknown> => ({
+  // Only shard pods get the Secret: the merge reads run folders and needs no agent credentials.
+  const container = (argv: string[], extraEnv: Array<Record<string, unknown>>, withSecret: boolean): Record<string, unknown> => ({
     name: CONTAINER_NAME,
     image: options.image,
     command: argv.slice(0, 1),
     args: argv.slice(1),
     env: [{ name: 'CI', value: 'true' }, ...extraEnv],
-    envFrom: [{ secretRef: { name: secret } }],
+    ...(withSecret ? { envFrom: [{ secretRef: { name: secret } }] } : {}),
     volumeMounts: [{ name: 'results', mountPath: RESULTS_PATH }],
     securityContext: { allowPrivilegeEscalation: false },
   });
@@ -134,7 +136,7 @@ export function k8sManifests(options: K8sOptions): Result<K8sManifests, string[]
           containers: [
             container(shardArgv(options), [
               { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
-            ]),
+            ], true),
           ],
           volumes: [volume],
         },
@@ -149,7 +151,7 @@ export function k8sManifests(options: K8sOptions): Result<K8sManifests, string[]
       backoffLimit: 0,
       template: {
         metadata: { labels: { 'app.kubernetes.io/name': 'codex-run', 'app.kubernetes.io/instance': name } },
-        spec: { restartPolicy: 'Never', containers: [container(mergeArgv(options), [])], volumes: [volume] },
+        spec: { restartPolicy: 'Never', containers: [container(mergeArgv(options), [], false)], volumes: [volume] },
       },
     },
   };

@@ -98,6 +98,29 @@ export class Redactor {
     return this.textPattern === null ? text : text.replace(this.textPattern, REDACTED);
   }
 
+  /**
+   * A JSON Lines (or JSON) text with secrets redacted inside its strings: each line that parses
+   * is written again with its strings redacted (so a secret that JSON escapes is found too, and
+   * the line stays valid JSON); a line that does not parse is redacted as text. Unchanged lines
+   * keep their bytes.
+   */
+  jsonLines(text: string): string {
+    if (!this.active) return text;
+    return text
+      .split('\n')
+      .map((line) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          return this.text(line);
+        }
+        const redacted = deepText(value, (s) => this.text(s));
+        return JSON.stringify(redacted) === JSON.stringify(value) ? line : JSON.stringify(redacted);
+      })
+      .join('\n');
+  }
+
   /** A job's result with its message (and its attempts' verify output) redacted. */
   result(result: JobResult): JobResult {
     if (!this.active) return result;

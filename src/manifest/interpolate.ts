@@ -14,6 +14,27 @@ export interface InterpolationProblem {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+// Marks an Env whose unset variables expand to a placeholder instead of failing.
+const PLACEHOLDERS = Symbol('codex-run.unset-variable-placeholders');
+
+/**
+ * `env` where a `${VAR}` that is not set expands to {@link unsetPlaceholder} instead of being an
+ * error: for `codex-run plan`, which needs variable names, not values (a CI plan job has no secrets).
+ */
+export function withUnsetPlaceholders(env: Env): Env {
+  return Object.assign(Object.create(null) as Record<string, string | undefined>, env, { [PLACEHOLDERS]: true });
+}
+
+/** What an unset `${NAME}` expands to under {@link withUnsetPlaceholders}. */
+export function unsetPlaceholder(name: string): string {
+  return `\u2039unset:${name}\u203a`;
+}
+
+/** The variable names of the placeholders in `text`. */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set([...text.matchAll(/\u2039unset:([A-Za-z_][A-Za-z0-9_]*)\u203a/g)].map((m) => m[1]!))];
+}
+
 /**
  * Expands `${VAR}` and `${VAR:-default}` (the default applies when VAR is unset or empty, as in
  * sh) and turns `$${` into a literal `${`. Any other `$` is kept as written. Every problem in the
@@ -73,6 +94,7 @@ function expandReference(inside: string, env: Env): Result<string, Omit<Interpol
   const value = env[name];
   if (fallback !== null) return ok(value === undefined || value === '' ? fallback : value);
   if (value === undefined) {
+    if ((env as { [PLACEHOLDERS]?: boolean })[PLACEHOLDERS] === true) return ok(unsetPlaceholder(name));
     return err({
       message: `environment variable ${name} is not set`,
       hint: `set ${name}, or write \${${name}:-} to default to empty`,

@@ -46,6 +46,17 @@ function tailLines(text: string | undefined, count: number): string[] {
   return xmlSafe(text).replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n').slice(-count);
 }
 
+// Where a merged run's parts ran (as report.md says), or which shard a shard's run is; null otherwise.
+function shardsLine(report: ReportInput['report']): string | null {
+  if (report.plan !== undefined && report.shards !== undefined) {
+    const parts = report.shards.map((s) => `${s.index ?? '?'}/${report.plan!.total} on ${s.host ?? 'an unknown host'}`);
+    const reruns = report.reruns?.length ?? 0;
+    return `merged from ${report.shards.length} of ${report.plan.total} shards of plan ${report.plan.hash.slice(0, 12)}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}${reruns === 0 ? '' : ` and ${reruns} rerun${reruns === 1 ? '' : 's'}`}`;
+  }
+  if (report.shard !== undefined) return `shard ${report.shard.index} of ${report.shard.total} of plan ${report.shard.planHash.slice(0, 12)} on ${report.shard.host}`;
+  return null;
+}
+
 /** The data the page script renders (exported for tests). */
 export function htmlReportData(input: ReportInput): unknown {
   const { report } = input;
@@ -61,6 +72,7 @@ export function htmlReportData(input: ReportInput): unknown {
       durationMs: report.durationMs,
       summary: report.summary,
       warnings: report.warnings,
+      shards: shardsLine(report),
     },
     jobs: report.jobs.map((job) => ({
       name: job.name,
@@ -212,6 +224,7 @@ var counts=Object.keys(run.summary).filter(function(k){return run.summary[k]>0;}
 top.appendChild(el('h1',null,['codex-run ',pill(run.status),' ',el('span',{text:run.manifest.split('/').pop()})]));
 top.appendChild(el('div',{cls:'meta'},['run ',el('code',{text:run.runId}),' \\u00b7 '+jobs.length+' job'+(jobs.length===1?'':'s')+(counts?' ('+counts+')':'')+' \\u00b7 '+dur(run.durationMs)+' \\u00b7 started '+run.startedAt]));
 top.appendChild(el('div',{cls:'meta'},['folder ',el('code',{text:run.runDir})]));
+if(run.shards)top.appendChild(el('div',{cls:'meta'},[run.shards]));
 // Timeline
 var t0=ms(run.startedAt),t1=ms(run.finishedAt);
 jobs.forEach(function(j){[j.finishedAt].concat((j.attempts||[]).map(function(a){return a.endedAt;})).forEach(function(t){var v=ms(t);if(v!=null&&(t1==null||v>t1))t1=v;});});

@@ -27,6 +27,7 @@ import type { ScreenSnapshot } from '../session/screen.js';
 import type { UsageGate } from './usage-gate.js';
 import { runVerify, type VerifyOutcome } from './verify-command.js';
 import { exportHandoff } from '../handoff/export-handoff.js';
+import { Redactor } from '../logs/redactor.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -61,6 +62,8 @@ export interface JobRunnerOptions {
   runBudget?: BudgetMeter | null;
   /** Where the job works and what it changed (src/workspace); absent: its workdir as planned, nothing recorded. */
   workspace?: JobWorkspace;
+  /** The run's secrets (redacted from the hand-off's session files); absent: this job's own. */
+  redactor?: Redactor;
 }
 
 /** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
@@ -242,6 +245,7 @@ export class JobRunner {
       runDir,
       fileBase: this.o.fileBase ?? this.plan.job.name,
       workspace: this.o.workspace ?? null,
+      redactor: this.o.redactor ?? Redactor.forJobs([{ env: this.attemptEnv, secrets: this.plan.job.secrets }]),
       now: clock.now(),
     }).catch((error: unknown) => (error as Error).message);
     if (problem !== null) bus.emit({ type: 'warning', at: clock.now(), job: this.plan.job.name, message: `cannot keep what resuming on another machine needs: ${problem}` });

@@ -130,7 +130,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunManif
     env,
     reports: {
       ...(options.junitFile !== undefined ? { junitFile: path.resolve(options.junitFile) } : {}),
-      ...(env['GITHUB_STEP_SUMMARY'] !== undefined && env['GITHUB_STEP_SUMMARY'] !== '' ? { stepSummaryFile: env['GITHUB_STEP_SUMMARY'] } : {}),
+      // A shard's report would repeat in the summary what the merge writes there once for all.
+      ...(plan.shard === undefined && env['GITHUB_STEP_SUMMARY'] !== undefined && env['GITHUB_STEP_SUMMARY'] !== '' ? { stepSummaryFile: env['GITHUB_STEP_SUMMARY'] } : {}),
     },
     ...(options.rehearse === true ? { rehearsal: await rehearsalFor(options.resume) } : {}),
     ...(options.ptyFactory !== undefined ? { ptyFactory: options.ptyFactory } : {}),

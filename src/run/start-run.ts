@@ -247,6 +247,7 @@ class Run implements RunHandle {
         fileBase: this.outputs.runStarted.jobs.find((j) => j.name === job.name)?.logFile.replace(/\.log$/, '') ?? job.name,
         gate: this.gate,
         runBudget: this.budget,
+        redactor: this.options.redactor,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();

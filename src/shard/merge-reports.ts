@@ -5,7 +5,7 @@
  * copying is merge-run.ts's.
  *
  * Refused (an error value): shards of different plans, a rerun of another plan, reruns
- * without their plan's shards, fewer shards than `--require-shards`.
+ * without their plan's shards. Fewer shards than `--require-shards` is `shortfall` (and the run fails).
  */
 import { isoTime } from '../logs/iso-time.js';
 import { assignFileNames } from '../logs/safe-name.js';
@@ -40,6 +40,8 @@ export interface Merged {
   copies: JobCopy[];
   /** Also in report.warnings; printed by the CLI. */
   warnings: string[];
+  /** `--require-shards N` unmet: the message (the merged run is still written, and fails). */
+  shortfall: string | null;
 }
 
 /** Why a merge did not happen: bad input (exit 2), or a refusal of what was found (exit 1). */
@@ -158,12 +160,6 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
   if (options.requireShards !== null && options.requireShards > total) {
     return usage(`--require-shards ${options.requireShards}: the plan of these shards has only ${total} shard${total === 1 ? '' : 's'}`);
   }
-  if (options.requireShards !== null && shardRuns.size < options.requireShards) {
-    const present = [...shardRuns.keys()].sort((a, b) => a - b);
-    const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !shardRuns.has(i));
-    return err({ kind: 'refused', message: `--require-shards ${options.requireShards}: found ${shardRuns.size} distinct shard${shardRuns.size === 1 ? '' : 's'} (${present.join(', ') || 'none'}); missing: ${missing.join(', ')}` });
-  }
-
   // Each planned job: the newest attempt among its shard, earlier merges and reruns.
   const names = Object.keys(assignment);
   const newBases = assignFileNames(names);
@@ -210,6 +206,21 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
     copies.push({ job: name, sourceDir: source.dir, fromBase, toBase, sourceBases: source.report.jobs.map(baseOf) });
   }
 
+  // --require-shards: a shard counts when its folder (or an earlier merge's entry) is there, or
+  // when reruns and merges hold a result for every job it was planned to run.
+  let shortfall: string | null = null;
+  if (options.requireShards !== null) {
+    const present = Array.from({ length: total }, (_, i) => i + 1).filter((i) => {
+      if (shardRuns.has(i)) return true;
+      const planned = names.filter((n) => assignment[n] === i);
+      return planned.length > 0 && planned.every((n) => jobs.find((j) => j.name === n)?.status !== 'lost');
+    });
+    if (present.length < options.requireShards) {
+      const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !present.includes(i));
+      shortfall = `--require-shards ${options.requireShards}: found ${present.length} distinct shard${present.length === 1 ? '' : 's'} (${present.join(', ') || 'none'}); missing: ${missing.join(', ')}`;
+    }
+  }
+
   const summary: JsonReport['summary'] = { pending: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, killed: 0, interrupted: 0, skipped: 0, lost: 0 };
   for (const job of jobs) summary[job.status] = (summary[job.status] ?? 0) + 1;
   const runs = [...used];
@@ -219,14 +230,14 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
   const finished = finishes.length === 0 ? null : Math.max(...finishes);
   const allWarnings = [
     ...sources.flatMap((s) => s.report.warnings.map((w) => ({ ...w, message: `${s.kind === 'shard' ? `shard ${s.report.shard!.index}` : s.kind}: ${w.message}` }))),
-    ...warnings.map((message) => ({ at: isoTime(options.now), job: null, message })),
+    ...[...warnings, ...(shortfall === null ? [] : [shortfall])].map((message) => ({ at: isoTime(options.now), job: null, message })),
   ];
   const report: JsonReport = {
     reportVersion: 1,
     runId: options.runId,
     manifest: first.report.manifest,
     runDir: options.outDir,
-    status: jobs.every((j) => j.status === 'succeeded') ? 'succeeded' : 'failed',
+    status: shortfall === null && jobs.every((j) => j.status === 'succeeded') ? 'succeeded' : 'failed',
     startedAt: isoTime(started),
     finishedAt: finished === null ? null : isoTime(finished),
     durationMs: finished === null ? null : Math.max(0, finished - started),
@@ -238,7 +249,7 @@ export function mergeReports(sources: readonly MergeSource[], options: MergeOpti
     shards: [...shardRuns.values()].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)),
     ...(rerunRuns.size > 0 ? { reruns: [...rerunRuns.values()].sort((a, b) => ms(a.startedAt) - ms(b.startedAt)) } : {}),
   };
-  return ok({ report, copies, warnings });
+  return ok({ report, copies, warnings, shortfall });
 }
 
 function lostJob(name: string, shard: number, total: number, base: string, why: string): JsonReport['jobs'][number] {

@@ -23,6 +23,9 @@ export function planJson(plan: ShardPlan): PlanJson {
   };
 }
 
+/** The most jobs one GitHub Actions matrix may generate. */
+export const GITHUB_MATRIX_LIMIT = 256;
+
 /** `plan --format github-matrix`: one line, every shard (empty ones too: they still report). */
 export function githubMatrix(plan: ShardPlan): string {
   const include = plan.shards.map((s) => ({ shard: `${s.index}/${plan.total}`, index: s.index, total: plan.total, jobs: s.jobs.length }));

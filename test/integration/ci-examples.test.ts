@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -73,6 +73,14 @@ test('docs/ci/github-actions.yml is a valid workflow for GitHub (its own parser)
   assert.equal(shard.strategy?.matrix, '${{ fromJSON(needs.plan.outputs.matrix) }}');
   const upload = step(shard, (s) => s.uses === 'actions/upload-artifact@v4', 'uploading the shard');
   assert.equal(upload.if, 'always()');
+  // Re-running a failed shard uploads its artifact again (without overwrite: a 409 conflict).
+  for (const job of Object.values(jobs)) for (const s of job.steps.filter((s) => s.uses === 'actions/upload-artifact@v4')) assert.equal(s.with?.['overwrite'], true, String(s.with?.['name']));
+  // The shard's run folder is outside the checkout (the agents would see it in `git status`).
+  assert.match(step(shard, runsCodexRun, 'running the shard').run ?? '', /--out "\$RUNNER_TEMP\//);
+  assert.match(String(upload.with?.['path']), /^\$\{\{ runner\.temp \}\}\//);
+  // Versions pinned, and no separate @openai/codex replacing the one codex-run pins.
+  assert.match(String(workflow().env['CODEX_RUN_VERSION']), /^[0-9]+\.[0-9]+\.[0-9]+$/);
+  for (const job of Object.values(jobs)) for (const s of job.steps) assert.doesNotMatch(s.run ?? '', /@openai\/codex/);
   const merge = jobs['merge']!;
   assert.deepEqual(merge.needs, ['plan', 'shard']);
   assert.equal(merge.if, 'always()');
@@ -96,6 +104,9 @@ test('docs/ci/gitlab-ci.yml: parallel shards with artifacts kept on failure, and
   assert.equal(shard.stage, 'shards');
   assert.ok(Number.isInteger(shard.parallel) && shard.parallel! >= 2 && shard.parallel! <= 200, 'parallel: a whole number GitLab accepts');
   assert.equal(shard.artifacts.when, 'always');
+  const install = ((file['default'] as { before_script: string[] }).before_script).join('\n');
+  assert.match(install, /codex-run@[0-9]+\.[0-9]+\.[0-9]+/, 'codex-run pinned');
+  assert.doesNotMatch(install, /@openai\/codex/, 'no separate Codex CLI replacing the pinned one');
   assert.deepEqual(shard.artifacts.paths, ['shards/$CI_NODE_INDEX/']);
   assert.equal(merge.stage, 'merge');
   assert.deepEqual(merge.needs, [{ job: 'codex-run-shard', artifacts: true }]);
@@ -158,10 +169,10 @@ function bash(script: string, options: { cwd: string; env: Record<string, string
   });
 }
 
-// `${{ matrix.X }}`, `${{ env.X }}`, `${{ secrets.X }}` (empty), as GitHub substitutes them before the shell runs.
+// `${{ matrix.X }}`, `${{ env.X }}`, `${{ runner.temp }}`, `${{ secrets.X }}` (empty), as GitHub substitutes them before the shell runs.
 function githubExpand(text: string, context: { matrix: Record<string, unknown>; env: Record<string, string> }): string {
-  return text.replace(/\$\{\{\s*(matrix|env|secrets)\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}/g, (_, scope: string, name: string) =>
-    scope === 'matrix' ? String(context.matrix[name] ?? '') : scope === 'env' ? (context.env[name] ?? '') : '',
+  return text.replace(/\$\{\{\s*(matrix|env|secrets|runner)\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}/g, (_, scope: string, name: string) =>
+    scope === 'matrix' ? String(context.matrix[name] ?? '') : scope === 'env' ? (context.env[name] ?? '') : scope === 'runner' && name === 'temp' ? (context.env['RUNNER_TEMP'] ?? '') : '',
   );
 }
 
@@ -188,7 +199,13 @@ test('the GitHub Actions example, run step by step: plan emits the matrix, each 
   const matrix = JSON.parse(line.slice('matrix='.length)) as { include: Array<Record<string, unknown>> };
   assert.equal(matrix.include.length, shards, 'one matrix entry per shard, empty ones too');
 
-  // shards, then upload and download as the artifact actions do (download: <path>/<artifact name>/)
+  // shards, then upload and download as the artifact actions do (download: <path>/<artifact name>/);
+  // GitHub gives every step RUNNER_TEMP and GITHUB_STEP_SUMMARY.
+  const runnerTemp = path.join(dir, 'runner-temp');
+  mkdirSync(runnerTemp);
+  globalEnv['RUNNER_TEMP'] = runnerTemp;
+  const summary = path.join(dir, 'step-summary.md');
+  writeFileSync(summary, '');
   const shardJob = wf.jobs['shard']!;
   const run = step(shardJob, runsCodexRun, 'running the shard');
   const upload = step(shardJob, (s) => s.uses === 'actions/upload-artifact@v4', 'upload');
@@ -196,16 +213,15 @@ test('the GitHub Actions example, run step by step: plan emits the matrix, each 
   const download = step(merge, (s) => s.uses === 'actions/download-artifact@v4', 'download');
   for (const entry of matrix.include) {
     const context = { matrix: entry, env: globalEnv };
-    const ran = await bash(githubExpand(run.run!, context), { cwd: dir, env: { ...globalEnv, ...stepEnv(run, context) }, bin });
+    const ran = await bash(githubExpand(run.run!, context), { cwd: dir, env: { ...globalEnv, ...stepEnv(run, context), GITHUB_STEP_SUMMARY: summary }, bin });
     assert.equal(ran.code, 0, `shard ${String(entry['shard'])}: ${ran.output}`);
-    const uploaded = path.join(dir, githubExpand(String(upload.with!['path']), context));
+    assert.equal(readFileSync(summary, 'utf8'), '', 'a shard leaves the step summary to the merge');
+    const uploaded = path.resolve(dir, githubExpand(String(upload.with!['path']), context));
     assert.ok(existsSync(uploaded), `the shard wrote ${uploaded}`);
     cpSync(uploaded, path.join(dir, String(download.with!['path']), githubExpand(String(upload.with!['name']), context)), { recursive: true });
   }
 
   // merge, summary, JUnit
-  const summary = path.join(dir, 'step-summary.md');
-  writeFileSync(summary, '');
   for (const s of merge.steps.filter((s) => s.run !== undefined && !s.run.startsWith('npm '))) {
     const done = await bash(s.run!, { cwd: dir, env: { ...globalEnv, GITHUB_STEP_SUMMARY: summary }, bin });
     assert.equal(done.code, 0, `${s.name ?? s.run}: ${done.output}`);
@@ -220,6 +236,8 @@ test('the GitHub Actions example, run step by step: plan emits the matrix, each 
 
 test('the GitLab CI example, run job by job: parallel shards by CI_NODE_INDEX, then the merge writes the JUnit report GitLab reads', { timeout: 180_000 }, async () => {
   const { dir, bin } = workspace();
+  // GitLab runs the jobs in a clone of the project.
+  execFileSync('git', ['init', '-q'], { cwd: dir });
   const file = gitlab();
   const shard = file['codex-run-shard'] as GitlabJob;
   const merge = file['codex-run-merge'] as GitlabJob;
@@ -230,6 +248,7 @@ test('the GitLab CI example, run job by job: parallel shards by CI_NODE_INDEX, t
     assert.equal(ran.code, 0, `shard ${index}: ${ran.output}`);
     for (const kept of shard.artifacts.paths) assert.ok(existsSync(path.join(dir, kept.replace('$CI_NODE_INDEX', String(index)))), kept);
   }
+  assert.doesNotMatch(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' }), /shards\//, 'the agents do not see the run folders');
   const merged = await bash(merge.script.join('\n'), { cwd: dir, env: {}, bin });
   assert.equal(merged.code, 0, merged.output);
   const report = JSON.parse(readFileSync(path.join(dir, 'merged', 'report.json'), 'utf8')) as { jobs: Array<{ name: string }> };

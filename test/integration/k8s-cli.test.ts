@@ -22,20 +22,36 @@ function kubeletExpand(text: string, env: Readonly<Record<string, string>>): str
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string | undefined) => (name === undefined ? '$' : (env[name] ?? whole)));
 }
 
+/** A small valid manifest in a new folder (k8s reads and checks the manifest it renders for). */
+function manifestDir(): string {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  fix:\n    prompt: "Fix the flaky test"\n    env: { GH_TOKEN: "${GH_TOKEN}" }\n');
+  return dir;
+}
+
 test('docs/k8s holds exactly what codex-run k8s prints today (shard Job and merge Job)', { timeout: 30_000 }, async () => {
-  const shards = await runCli(DOCS_K8S_ARGS, { cwd: repoRoot });
+  const dir = manifestDir();
+  const shards = await runCli(DOCS_K8S_ARGS, { cwd: dir, env: { GH_TOKEN: undefined } });
   assert.equal(shards.code, 0, shards.stderr);
   assert.equal(readFileSync(path.join(repoRoot, 'docs', 'k8s', 'indexed-job.yaml'), 'utf8'), shards.stdout, 'rerender with: codex-run ' + DOCS_K8S_ARGS.join(' ') + ' --out docs/k8s/indexed-job.yaml');
-  const merge = await runCli([...DOCS_K8S_ARGS, '--merge'], { cwd: repoRoot });
+  const merge = await runCli([...DOCS_K8S_ARGS, '--merge'], { cwd: dir, env: { GH_TOKEN: undefined } });
   assert.equal(merge.code, 0, merge.stderr);
   assert.equal(readFileSync(path.join(repoRoot, 'docs', 'k8s', 'merge-job.yaml'), 'utf8'), merge.stdout);
+  // Only the shard pods get the agent's Secret; the merge pod reads run folders.
+  const podOf = (yaml: string): { containers: Array<{ envFrom?: unknown }> } => (parse(yaml.split('\n---\n').at(-1)!) as { spec: { template: { spec: { containers: Array<{ envFrom?: unknown }> } } } }).spec.template.spec;
+  assert.ok(podOf(shards.stdout).containers[0]!.envFrom !== undefined, 'shard pods read the Secret');
+  assert.equal(podOf(merge.stdout).containers[0]!.envFrom, undefined, 'the merge pod does not mount the Secret');
   const readme = readFileSync(path.join(repoRoot, 'docs', 'k8s', 'README.md'), 'utf8');
   assert.ok(readme.includes(`codex-run ${DOCS_K8S_ARGS.join(' ')}`), 'the README shows the command that rendered the files');
 });
 
 test('k8s: bad input is a clear error with exit 2 and no stack trace; --out writes the file', { timeout: 30_000 }, async () => {
-  const dir = tempDir();
+  const dir = manifestDir();
+  writeFileSync(path.join(dir, 'bad.yaml'), 'version: 1\njobs:\n  fix:\n    promt: "typo"\n');
   for (const [args, expected] of [
+    [['k8s', 'missing.yaml', '--shards', '2', '--image', 'img'], /missing\.yaml/],
+    [['k8s', 'bad.yaml', '--shards', '2', '--image', 'img'], /bad\.yaml:4:5/],
+    [['k8s', 'jobs.yaml', '--shards', '2', '--image', 'img', '--merge'], /--merge needs --pvc/],
     [['k8s', 'jobs.yaml', '--image', 'img'], /k8s needs --shards N/],
     [['k8s', 'jobs.yaml', '--shards', 'three', '--image', 'img'], /--shards expects a whole number >= 1, found "three"/],
     [['k8s', 'jobs.yaml', '--shards', '0', '--image', 'img'], /--shards expects a whole number >= 1, found "0"/],

@@ -116,3 +116,27 @@ test('resume --from refuses, with exit 2 and what to do, a hand-off without sess
   assert.match(noManifest.stderr, /the run's manifest is not on this machine and there is no jobs\.yaml here: pass --manifest FILE/);
   assert.doesNotMatch(empty.stderr + noManifest.stderr, /\n\s+at /, 'no stack trace');
 });
+
+// A run folder is uploaded as a CI artifact: the session files in its hand-off hold no declared secret.
+test('the exported session files of a hand-off have the run secrets redacted and stay valid JSON Lines', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const secret = 'hunter2-very-secret-value';
+  writeFileSync(
+    path.join(dir, 'jobs.yaml'),
+    ['version: 1', 'jobs:', '  leak:', `    prompt: "Use ${secret} and \\"${secret}\\" to log in"`, '    env: { LOGIN_WORD: "${CODEX_RUN_TEST_LOGIN}" }', '    secrets: [LOGIN_WORD]', '    rehearsal:', `      - say: "I used ${secret}"`, ''].join('\n'),
+  );
+  const result = await runCli(['jobs.yaml', '--rehearse', '--out', 'out', '-q'], { cwd: dir, env: { HOME: dir, CODEX_RUN_TEST_LOGIN: secret }, deadlineMs: 60_000 });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  const handoff = path.join(onlyRunIn(path.join(dir, 'out')), 'leak.agent');
+  const sessions = readdirSync(handoff, { recursive: true }).map(String).filter((f) => f.startsWith('sessions') && f.endsWith('.jsonl'));
+  assert.ok(sessions.length > 0, 'a session file was exported');
+  let redactions = 0;
+  for (const f of sessions) {
+    const text = readFileSync(path.join(handoff, f), 'utf8');
+    assert.ok(!text.includes(secret), `${f} holds the secret`);
+    redactions += text.split('***').length - 1;
+    for (const line of text.split('\n').filter((l) => l !== '')) assert.doesNotThrow(() => JSON.parse(line), `${f}: ${line.slice(0, 80)}`);
+    assert.equal(statSync(path.join(handoff, f)).mode & 0o777, 0o600);
+  }
+  assert.ok(redactions > 0, 'the secret was there and replaced');
+});

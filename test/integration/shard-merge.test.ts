@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -122,6 +122,7 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
     assert.deepEqual(report.shard?.assignment, whole, 'each shard carries the whole assignment');
     assert.equal(typeof report.shard?.host, 'string');
     assert.equal(report.shard?.codexVersion, null, 'no codex jobs');
+    assert.match(readFileSync(path.join(shards.get(i)!, 'report.md'), 'utf8'), new RegExp(`Shard ${i} of 3 of plan \`${plan.planHash.slice(0, 12)}\``), 'the report says it is one shard');
   }
 
   const merged = path.join(dir, 'merged');
@@ -156,7 +157,7 @@ test('three shards run as separate processes, then merge: 12 jobs once each, byt
   assert.match(md, new RegExp(`Merged from 3 of 3 shards of plan \`${plan.planHash.slice(0, 12)}\` \\(1/3 on `));
   const junit = readFileSync(path.join(merged, 'report.junit.xml'), 'utf8');
   assert.match(junit, /tests="12" failures="1"/);
-  assert.ok(statSync(path.join(merged, 'report.html')).size > 0);
+  assert.match(readFileSync(path.join(merged, 'report.html'), 'utf8'), new RegExp(`merged from 3 of 3 shards of plan ${plan.planHash.slice(0, 12)} \\(1/3 on `), 'the HTML report shows the shards and hosts');
   assert.match(readFileSync(path.join(merged, 'events.jsonl'), 'utf8'), /"job":"j12"/);
 
   // The merge never overwrites.
@@ -226,9 +227,24 @@ test('a missing shard makes its jobs lost and the merge fail; --require-shards; 
   assert.match(readFileSync(path.join(dir, 'merged', 'report.junit.xml'), 'utf8'), new RegExp(`name="${lostJobs[0]}"[^>]*>\\s*<failure`));
   assert.match(result.stdout, /lost/);
 
+  // --require-shards unmet: the merged folder is still written (CI's summary and JUnit steps need it), exit 1.
   const required = await runCli(['merge', 'out-1', 'out-3', '--out', 'merged-required', '--require-shards', '3'], { cwd: dir, env: CLEAN });
-  assert.notEqual(required.code, 0, fail(required, '--require-shards 3 with two shards'));
-  assert.match(required.stderr, /--require-shards 3: found 2 distinct shards \(1, 3\); missing: 2/);
+  assert.equal(required.code, 1, fail(required, '--require-shards 3 with two shards'));
+  assert.match(required.stderr, /error: --require-shards 3: found 2 distinct shards \(1, 3\); missing: 2/);
+  const requiredReport = readReport(path.join(dir, 'merged-required'));
+  assert.equal(requiredReport.status, 'failed');
+  assert.deepEqual(requiredReport.jobs.filter((j) => j.status === 'lost').map((j) => j.name), lostJobs);
+  assert.match(readFileSync(path.join(dir, 'merged-required', 'report.junit.xml'), 'utf8'), /tests="12"/);
+  assert.match(readFileSync(path.join(dir, 'merged-required', 'report.md'), 'utf8'), /missing: 2/);
+  // Reruns that cover every job of the missing shard count as that shard.
+  writeFileSync(path.join(dir, 'fixed'), '');
+  for (const i of [1, 2]) {
+    const rr = await runCli(['jobs.yaml', '--rerun-failed', 'merged/report.json', '--shard', `${i}/2`, '--out', `rr-${i}`, '-q'], { cwd: dir, env: CLEAN });
+    assert.equal(rr.code, 0, fail(rr, `rerun shard ${i}`));
+  }
+  const covered = await runCli(['merge', 'out-1', 'out-3', 'rr-1', 'rr-2', '--out', 'merged-covered', '--require-shards', '3'], { cwd: dir, env: CLEAN });
+  assert.equal(covered.code, 0, fail(covered, '--require-shards 3 with shard 2 covered by reruns'));
+  assert.equal(readReport(path.join(dir, 'merged-covered')).summary['succeeded'], 12);
 
   // A shard of another manifest (one more job: another plan).
   const other = tempDir('codex-run-shard-other-');
@@ -242,6 +258,10 @@ test('a missing shard makes its jobs lost and the merge fail; --require-shards; 
   assert.ok(refused.stderr.includes(foreignReport.shard!.planHash), 'names the other plan');
   assert.ok(refused.stderr.includes(readReport(shards.get(1)!).shard!.planHash), 'and this one');
   assert.match(refused.stderr, /out-1\/.*out-2\//s, 'names both folders');
+
+  const badCount = await runCli(['merge', 'out-1', '--out', 'merged-bad', '--require-shards', 'abc'], { cwd: dir, env: CLEAN });
+  assert.equal(badCount.code, 2, fail(badCount, '--require-shards abc'));
+  assert.match(badCount.stderr, /--require-shards expects a whole number/);
 
   const notARun = await runCli(['merge', 'shared', '--out', 'merged-none'], { cwd: dir, env: CLEAN });
   assert.equal(notARun.code, 2, fail(notARun, 'merge of a folder without report.json'));
@@ -293,6 +313,11 @@ test('--shard auto reads CODEX_RUN_SHARD, GitLab and Kubernetes variables; bad s
   const include = (JSON.parse(matrix.stdout) as { include: Array<{ shard: string; jobs: number }> }).include;
   assert.deepEqual(include.map((e) => e.shard), ['1/5', '2/5', '3/5', '4/5', '5/5']);
   assert.deepEqual(include.map((e) => e.jobs), [1, 1, 1, 0, 0]);
+  // GitHub runs at most 256 jobs from one matrix.
+  const tooWide = await runCli(['plan', 'jobs.yaml', '--shards', '257', '--format', 'github-matrix'], { cwd: dir, env: CLEAN });
+  assert.equal(tooWide.code, 2, fail(tooWide, 'plan --shards 257 --format github-matrix'));
+  assert.match(tooWide.stderr, /at most 256/);
+  assert.equal(tooWide.stdout, '');
 
   // Without shard options a run has no shard in its report.
   const plain = await runCli(['jobs.yaml', '--out', 'out-plain', '-q'], { cwd: dir, env: CLEAN });
@@ -363,4 +388,82 @@ test('rehearsed codex shards: the merged folder keeps each job session home, and
   assert.deepEqual(again.resumedFrom, { runId: 'merged', job: 'c2', sessionId: c2.sessionId });
   const log = JSON.parse(readFileSync(path.join(dir, 'runs', runs[0]!, 'rehearsal.json'), 'utf8')) as Record<string, Array<{ userMessages: string[] }>>;
   assert.ok(log['c2']?.some((r) => r.userMessages.includes('second task two')), 'the resumed session carried its first prompt');
+});
+
+test('a failed merge leaves no --out behind, and a retry works', { timeout: 60_000 }, async () => {
+  const dir = tempDir('codex-run-shard-atomic-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), "version: 1\ndefaults:\n  agent: command\njobs:\n  'a/b': { command: [echo, slash] }\n  a_b: { command: [echo, underscore] }\n");
+  for (const i of [1, 2]) {
+    const result = await runCli(['jobs.yaml', '--shard', `${i}/2`, '--out', `out-${i}`, '-q'], { cwd: dir, env: CLEAN });
+    assert.equal(result.code, 0, fail(result, `shard ${i}`));
+  }
+  // Shard 2's a_b becomes a_b-2 in the merged folder: this file's merged name is too long to create.
+  const long = path.join(runIn(path.join(dir, 'out-2')), `a_b.${'x'.repeat(250)}`);
+  writeFileSync(long, 'x');
+  const failed = await runCli(['merge', 'out-1', 'out-2', '--out', 'merged'], { cwd: dir, env: CLEAN });
+  assert.equal(failed.code, 1, fail(failed, 'a merge that cannot copy a file'));
+  assert.match(failed.stderr, /cannot copy/);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('merged')), [], 'no merged folder, no temporary folder left');
+  rmSync(long);
+  const retried = await runCli(['merge', 'out-1', 'out-2', '--out', 'merged'], { cwd: dir, env: CLEAN });
+  assert.equal(retried.code, 0, fail(retried, 'the retry'));
+  assert.equal(readReport(path.join(dir, 'merged')).jobs.length, 2);
+  assert.equal(statSync(path.join(dir, 'merged')).mode & 0o777, 0o700);
+});
+
+test('a merged folder holding a rehearsed job merges again: with a rerun, alone, and in the Kubernetes results layout', { timeout: 150_000 }, async () => {
+  const dir = tempDir('codex-run-shard-remerge-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\njobs:\n  c1: { prompt: "first task one", codex: { sandbox: workspace-write } }\n  c2: { prompt: "second task two", codex: { sandbox: workspace-write } }\n');
+  const env = { ...CLEAN, HOME: dir };
+  mkdirSync(path.join(dir, 'results'));
+  const shard = await runCli(['jobs.yaml', '--rehearse', '--shard', '1/2', '--out', path.join('results', 'shard-0'), '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(shard.code, 0, fail(shard, 'rehearsed shard 1'));
+  // Shard 2 is missing: c2 is lost, and rerun (rehearsed).
+  const merged = await runCli(['merge', 'results', '--out', 'results/merged'], { cwd: dir, env });
+  assert.equal(merged.code, 1, fail(merged, 'merge with shard 2 missing'));
+  const rerun = await runCli(['jobs.yaml', '--rerun-failed', 'results/merged/report.json', '--rehearse', '--out', 'rerun', '-q'], { cwd: dir, env, deadlineMs: 60_000 });
+  assert.equal(rerun.code, 0, fail(rerun, 'rehearsed rerun'));
+  const checkHomes = (runDir: string): void => {
+    const homes = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_HOMES_FILE), 'utf8')) as Record<string, string>;
+    for (const home of Object.values(homes)) {
+      assert.ok(!path.isAbsolute(home), `${home} is relative to the run folder`);
+      assert.ok(statSync(path.join(runDir, home, 'sessions')).isDirectory(), `${runDir}: ${home} has its sessions`);
+    }
+  };
+  const second = await runCli(['merge', 'results/merged', 'rerun', '--out', 'merged-2'], { cwd: dir, env });
+  assert.equal(second.code, 0, fail(second, 'merge of a merged folder with a rehearsed job and a rerun'));
+  assert.equal(readReport(path.join(dir, 'merged-2')).summary['succeeded'], 2);
+  checkHomes(path.join(dir, 'merged-2'));
+  const alone = await runCli(['merge', 'merged-2', '--out', 'merged-3'], { cwd: dir, env });
+  assert.equal(alone.code, 0, fail(alone, 'merge of a merged folder alone'));
+  checkHomes(path.join(dir, 'merged-3'));
+  // The Kubernetes merge Job run again: its --out is there, so it refuses clearly; a new --out skips nothing it needs.
+  const again = await runCli(['merge', 'results', '--out', 'results/merged'], { cwd: dir, env });
+  assert.equal(again.code, 2, fail(again, 'merge into the earlier merged folder'));
+  assert.match(again.stderr, /results\/merged is not empty \(an earlier merge is there\)/);
+  const beside = await runCli(['merge', 'results', '--out', 'results/merged-2'], { cwd: dir, env });
+  assert.equal(beside.code, 1, fail(beside, 'merge of the shard and the earlier merge (c2 still lost)'));
+  checkHomes(path.join(dir, 'results', 'merged-2'));
+});
+
+test('plan needs the names of manifest variables, not their values: the same hash as a shard that has them', { timeout: 60_000 }, async () => {
+  const dir = tempDir('codex-run-shard-vars-');
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\ndefaults:\n  agent: command\njobs:\n  a: { command: [echo, a], env: { TOKEN: "${CODEX_RUN_TEST_TOKEN}" } }\n  b: { command: [echo, b] }\n');
+  const planned = await runCli(['plan', 'jobs.yaml', '--shards', '2', '--format', 'json'], { cwd: dir, env: CLEAN });
+  assert.equal(planned.code, 0, fail(planned, 'plan without the variable set'));
+  const plan = JSON.parse(planned.stdout) as { planHash: string };
+  const shard = await runCli(['jobs.yaml', '--shard', '1/2', '--out', 'out-1', '-q'], { cwd: dir, env: { ...CLEAN, CODEX_RUN_TEST_TOKEN: 's3cret-value' } });
+  assert.equal(shard.code, 0, fail(shard, 'shard 1 with the variable set'));
+  assert.equal(readReport(runIn(path.join(dir, 'out-1'))).shard?.planHash, plan.planHash);
+  // A shard still needs the value.
+  const without = await runCli(['jobs.yaml', '--shard', '1/2', '--out', 'out-x', '-q'], { cwd: dir, env: CLEAN });
+  assert.equal(without.code, 2, fail(without, 'a shard without the variable'));
+  assert.match(without.stderr, /CODEX_RUN_TEST_TOKEN is not set/);
+  // A variable in what the plan hashes (a workdir) is still needed by plan, with a located error.
+  writeFileSync(path.join(dir, 'jobs.yaml'), 'version: 1\ndefaults:\n  agent: command\njobs:\n  a: { command: [echo, a], workdir: "${CODEX_RUN_TEST_DIR}" }\n');
+  const workdir = await runCli(['plan', 'jobs.yaml', '--shards', '2'], { cwd: dir, env: CLEAN });
+  assert.equal(workdir.code, 2, fail(workdir, 'plan with an unset variable in a workdir'));
+  assert.match(workdir.stderr, /jobs\.yaml:\d+:\d+/);
+  assert.match(workdir.stderr, /CODEX_RUN_TEST_DIR/);
+  assert.doesNotMatch(workdir.stderr, /\n\s+at /);
 });

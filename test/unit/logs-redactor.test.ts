@@ -55,3 +55,13 @@ test('a multi-line secret is redacted whole as the terminal shows it (\\r\\n) an
   assert.equal(r.text('key:\r\n-----BEGIN KEY-----\r\nAAAAB3NzaC1yc2E\r\n-----END KEY-----\r\n'), 'key:\r\n***\r\n');
   assert.equal(r.text('AAAAB3NzaC1yc2E'), '***');
 });
+
+test('jsonLines: secrets inside JSON strings (escaped ones too) become ***, and every line stays valid JSON', { timeout: 5_000 }, () => {
+  const redactor = new Redactor(['pa"ss\\word', 'tok-12345']);
+  const lines = [JSON.stringify({ text: 'use pa"ss\\word now', nested: [{ t: 'tok-12345' }] }), JSON.stringify({ clean: true }), 'not json tok-12345', ''];
+  const out = redactor.jsonLines(lines.join('\n')).split('\n');
+  assert.deepEqual(JSON.parse(out[0]!), { text: 'use *** now', nested: [{ t: '***' }] });
+  assert.equal(out[1], lines[1], 'an unchanged line keeps its bytes');
+  assert.equal(out[2], 'not json ***');
+  assert.equal(out[3], '');
+});
