@@ -1,6 +1,7 @@
 import type { JobSpec } from '../manifest/model.js';
 import type { FailureReason, JobFacts } from '../run/events.js';
 import type { StopCause } from '../session/job-session.js';
+import type { Intervention } from '../session/policies/policy.js';
 import type { AnswerRule, SendSpec } from '../session/policies/spec.js';
 import type { PtyExit } from '../session/pty.js';
 import type { ScreenSnapshot } from '../session/screen.js';
@@ -79,8 +80,12 @@ export interface MonitorTarget {
   facts(facts: JobFacts): void;
   /** The agent itself says a dialog waits for the user (true), or no longer (false). */
   blocked(blocked: boolean): void;
-  /** Stops the job through the stop ladder, e.g. a finished turn whose process lingers. */
-  stop(cause: StopCause): void;
+  /**
+   * Stops the job through the stop ladder, e.g. a finished turn whose process lingers.
+   * `intervention` is recorded for the report first (e.g. the deny rule that refused a tool
+   * call); `immediate` skips the polite steps and kills at once.
+   */
+  stop(cause: StopCause, options?: { intervention?: Intervention; immediate?: boolean }): void;
   /**
    * Writes a reply to a terminal query the agent sent (e.g. Claude Code's OSC 7501 probe) into
    * its input, the way codex-run's own keystrokes go: it is not counted as the agent's progress.

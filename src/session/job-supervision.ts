@@ -159,9 +159,10 @@ export class JobSupervision {
           this.supervisor.setAgentBlocked(blocked);
           this.showState();
         },
-        stop: (cause) => {
+        stop: (cause, options) => {
+          if (options?.intervention !== undefined) this.record(options.intervention);
           for (const send of this.sends) send.cancel();
-          this.o.target.stop(cause, {});
+          this.o.target.stop(cause, { immediate: options?.immediate === true });
         },
         answerTerminal: (bytes) => {
           if (!this.disposed) this.type(bytes);

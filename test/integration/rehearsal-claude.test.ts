@@ -119,6 +119,32 @@ jobs:
   }
 });
 
+test('headless: a deny rule refuses rm -rf under acceptEdits: stopped before it runs, the folder survives, the job is denied', { timeout: 30_000 }, async () => {
+  const { out, dir, jobs } = await run((dir) => {
+    mkdirSync(path.join(dir, 'a', 'keep'));
+    writeFileSync(path.join(dir, 'a', 'keep', 'precious.txt'), 'keep me');
+    return `version: 1
+jobs:
+  clean:
+    agent: claude
+    workdir: ./a
+    prompt: "Clean up"
+    claude: { permissionMode: acceptEdits }
+    answers:
+      - match: "rm -rf"
+        action: deny
+        fail: true
+    rehearsal: [{ run: "rm -rf keep" }, { say: Cleaned. }]
+`;
+  });
+  assert.equal(readFileSync(path.join(dir, 'a', 'keep', 'precious.txt'), 'utf8'), 'keep me', 'the denied command never ran');
+  const clean = job(jobs, 'clean', out);
+  assert.equal(clean.status, 'failed', out);
+  assert.equal(clean.reason, 'denied', out);
+  assert.match(clean.message ?? '', /rm -rf keep/);
+  assert.deepEqual(clean.interventions.map((i) => [i.kind, i.rule?.index, i.rule?.match]), [['deny', 0, 'rm -rf']], 'the intervention names the rule');
+});
+
 test('headless: a stall stopped by the idle ladder is resumed by its exact session id, with the history', { timeout: 30_000 }, async () => {
   const { out, jobs, requests } = await run(
     () => `version: 1

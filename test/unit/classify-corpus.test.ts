@@ -108,6 +108,15 @@ test('captures of codex, Claude Code and Gemini CLI classify as what they show',
     ['claude', 'claude-code-2.1', '12_edit_approval', 'waiting_input'],
     ['claude', 'claude-code-2.1', '13_working_status_line', 'working'],
     ['claude', 'claude-code-2.1', '04_after_reply_idle', 'idle_ready'],
+    ['claude', 'claude-code-2.1', '10_write_approval', 'waiting_input'],
+    ['claude', 'claude-code-2.1', '15_working_streaming_slow', 'working'],
+    ['claude', 'claude-code-2.1', '17_stalled_hang_10s', 'working'],
+    // The footer's `◐ medium · /effort` is the effort setting, not a spinner.
+    ['claude', 'claude-code-2.1', '03_idle_auto_mode_notice', 'idle_ready'],
+    ['claude', 'claude-code-2.1', '07_idle_default_mode', 'idle_ready'],
+    ['claude', 'claude-code-2.1', '28_idle_bypass_mode', 'idle_ready'],
+    ['claude', 'claude-code-2.1', '29_prompt_from_argv_with_session_id', 'idle_ready'],
+    ['claude', 'claude-code-2.1', '32_preseeded_config_dir_straight_to_idle', 'idle_ready'],
     ['gemini', 'gemini-cli-0.61', '06_shell_approval', 'waiting_input'],
     ['gemini', 'gemini-cli-0.61', '08_write_file_approval', 'waiting_input'],
     ['gemini', 'gemini-cli-0.61', '11_working_streaming', 'working'],
@@ -134,5 +143,14 @@ test('captures of codex, Claude Code and Gemini CLI classify as what they show',
     assert.deepEqual(classifyScreen(approval, { agent: 'codex' }).question?.options.map((o) => o.keys), [['1'], ['2']]);
     assert.equal(classifyScreen('› SLOW please\n• Working (4s • esc to interrupt)\n› Ask Codex to do anything\n  model · /tmp', { agent: 'codex' }).state, 'working');
     assert.equal(classifyScreen('• Done.\n› Ask Codex to do anything\n  model · /tmp', { agent: 'codex' }).state, 'idle_ready');
+  }
+});
+
+test('Claude Code\'s idle screen with its effort indicator (`◐ medium · /effort`) is idle, its dialogs still waiting (captures kept in the repo)', { timeout: 10_000 }, () => {
+  const read = (name: string): string => fs.readFileSync(fixture(`claude-2.1/${name}.txt`), 'utf8');
+  assert.equal(classifyScreen(read('07_idle_default_mode'), { agent: 'claude' }).state, 'idle_ready');
+  assert.equal(classifyScreen(read('07_idle_default_mode')).state, 'idle_ready', 'without the agent named too');
+  for (const name of ['08_bash_approval', '10_write_approval', '12_edit_approval']) {
+    assert.equal(classifyScreen(read(name), { agent: 'claude' }).state, 'waiting_input', name);
   }
 });

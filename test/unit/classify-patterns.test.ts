@@ -153,6 +153,9 @@ test('generic rules: prompts in the styles of tools nobody described', { timeout
     ['Accept changes? [Y]es / [N]o / [A]lways', 'waiting_input', [['y'], ['n'], ['a']]],
     ['Run shell command? (Y)es/(N)o [Yes]: ', 'waiting_input', [['y'], ['n']]],
     ['◐ Generating response', 'working', []],
+    // A setting's icon and the command that changes it, in a footer: a still mode indicator.
+    ['> done\n                                       ◐ medium · /effort\n────────\n> \n────────\n  ? for shortcuts', 'idle_ready', []],
+    ['> go\n◐ Generating response · esc to interrupt\n◑ high · /effort\n> ', 'working', []],
     ['> run the tests\n  All 12 tests pass.\n  No errors found.\n>', 'idle_ready', []],
   ];
   for (const [text, state, keys] of cases) {

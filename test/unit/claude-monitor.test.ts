@@ -10,6 +10,9 @@ import type { MonitorTarget } from '../../src/agents/adapter.js';
 import { ClaudeMonitor, TUI_CLOSE_MS, TUI_LINGER_MS } from '../../src/agents/claude/monitor.js';
 import type { JobFacts } from '../../src/run/events.js';
 import type { StopCause } from '../../src/session/job-session.js';
+import { compilePattern } from '../../src/session/policies/pattern.js';
+import type { Intervention } from '../../src/session/policies/policy.js';
+import type { AnswerRule } from '../../src/session/policies/spec.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -18,18 +21,31 @@ interface Recorded {
   blocked: boolean[];
   stops: StopCause[];
   answers: string[];
+  stopOptions: Array<{ intervention?: Intervention; immediate?: boolean } | undefined>;
 }
 
-function monitor(mode: 'headless' | 'tui'): { m: ClaudeMonitor; clock: FakeClock; rec: Recorded } {
+function denyRule(source: string, index = 0): AnswerRule {
+  const match = compilePattern(source, { ignoreCase: false });
+  assert.ok(match.ok);
+  return { index, match: match.value, matchSource: source, action: 'deny', send: null, max: null, failJob: true };
+}
+
+const toolUse = (name: string, input: object): string =>
+  JSON.stringify({ type: 'assistant', message: { content: [{ type: 'tool_use', id: 't1', name, input }] } });
+
+function monitor(mode: 'headless' | 'tui', denyRules: AnswerRule[] = []): { m: ClaudeMonitor; clock: FakeClock; rec: Recorded } {
   const clock = new FakeClock();
-  const rec: Recorded = { facts: [], blocked: [], stops: [], answers: [] };
+  const rec: Recorded = { facts: [], blocked: [], stops: [], answers: [], stopOptions: [] };
   const target: MonitorTarget = {
     facts: (f) => rec.facts.push(f),
     blocked: (b) => rec.blocked.push(b),
-    stop: (c) => rec.stops.push(c),
+    stop: (c, o) => {
+      rec.stops.push(c);
+      rec.stopOptions.push(o);
+    },
     answerTerminal: (bytes) => rec.answers.push(bytes),
   };
-  const m = new ClaudeMonitor({ clock, target, mode, sessionId: 'chosen-id' });
+  const m = new ClaudeMonitor({ clock, target, mode, sessionId: 'chosen-id', denyRules });
   assert.ok(m.prepare().ok);
   return { m, clock, rec };
 }
@@ -94,6 +110,28 @@ test('headless: facts from the result line; denials stop the job at once as sand
   assert.equal(rec.stops.length, 1);
   assert.equal(rec.stops[0]?.reason, 'sandbox-denied');
   m.dispose();
+});
+
+test('headless: a tool call a deny rule matches kills claude at once as denied, the intervention naming the rule; tui leaves it to the dialog', { timeout: 5000 }, () => {
+  const { m, clock, rec } = monitor('headless', [denyRule('^Write .*\\.env$'), denyRule('rm -rf', 1)]);
+  clock.advance(1234);
+  m.onLine(toolUse('Bash', { command: 'ls -la' }));
+  m.onLine(toolUse('Write', { file_path: '/w/notes.txt', content: 'rm -rf is only text here' }));
+  assert.equal(rec.stops.length, 0, 'a rule matches the described call, not the content written');
+  m.onLine(toolUse('Bash', { command: 'rm -rf keep', description: 'clean up' }));
+  assert.equal(rec.stops.length, 1);
+  assert.deepEqual([rec.stops[0]?.status, rec.stops[0]?.reason], ['failed', 'denied']);
+  assert.match(rec.stops[0]?.message ?? '', /`rm -rf keep`.*deny rule 2 \("rm -rf"\)/);
+  assert.deepEqual(rec.stopOptions[0], { immediate: true, intervention: { at: clock.now(), kind: 'deny', rule: { index: 1, match: 'rm -rf' }, excerpt: ['rm -rf keep'], sent: null } });
+  m.onLine(JSON.stringify({ type: 'result', is_error: false, result: 'x', permission_denials: [] }));
+  assert.equal(rec.stops.length, 1, 'stopped once');
+  const env = monitor('headless', [denyRule('^Write .*\\.env$')]);
+  env.m.onLine(toolUse('Write', { file_path: '/w/.env', content: 'A=1' }));
+  assert.equal(env.rec.stops[0]?.reason, 'denied');
+  const tui = monitor('tui', [denyRule('rm -rf')]);
+  tui.m.onLine(toolUse('Bash', { command: 'rm -rf keep' }));
+  assert.equal(tui.rec.stops.length, 0);
+  for (const x of [m, env.m, tui.m]) x.dispose();
 });
 
 test('headless: a non-zero exit after an API error is explained by finish()', { timeout: 5000 }, async () => {

@@ -22,7 +22,7 @@ test('a run with a denied Bash call: session id, tool call, denial, last text, t
   const all = events('headless-bash-denied.jsonl');
   assert.deepEqual(all.map((e) => e.kind), ['init', 'text', 'tool-use', 'permission-denied', 'text', 'result']);
   assert.deepEqual(all[0], { kind: 'init', sessionId: '11111111-2222-4333-8444-555555555555', model: 'claude-opus-5-5', version: '2.1.332' });
-  assert.deepEqual(all[2], { kind: 'tool-use', tool: 'Bash', summary: 'touch made-by-tool.txt && echo hello-from-tool' });
+  assert.deepEqual(all[2], { kind: 'tool-use', tool: 'Bash', summary: 'touch made-by-tool.txt && echo hello-from-tool', calls: ['touch made-by-tool.txt && echo hello-from-tool'] });
   const result = all[5];
   assert.ok(result?.kind === 'result');
   assert.equal(result.result.isError, false);
@@ -30,6 +30,17 @@ test('a run with a denied Bash call: session id, tool call, denial, last text, t
   assert.equal(result.result.tokens, 30);
   assert.ok(Math.abs((result.result.costUsd ?? 0) - 0.00028) < 1e-9);
   assert.deepEqual(result.result.permissionDenials, [{ tool: 'Bash', input: 'touch made-by-tool.txt && echo hello-from-tool' }]);
+});
+
+test('every tool call of one assistant message is described for deny checks: the command, else the tool and its file', { timeout: 5000 }, () => {
+  const line = JSON.stringify({
+    type: 'assistant',
+    message: { content: [
+      { type: 'tool_use', id: 't1', name: 'Write', input: { file_path: '/w/notes.txt', content: 'x' } },
+      { type: 'tool_use', id: 't2', name: 'Bash', input: { command: 'rm -rf keep', description: 'clean' } },
+    ] },
+  });
+  assert.deepEqual(parseStreamLine(line), { kind: 'tool-use', tool: 'Write', summary: '/w/notes.txt', calls: ['Write /w/notes.txt', 'rm -rf keep'] });
 });
 
 function factsOf(name: string): ClaudeFailureFacts {

@@ -22,8 +22,12 @@ function monitor(mode: 'headless' | 'tui', denyRules: AnswerRule[] = []) {
   const facts: JobFacts[] = [];
   const stops: StopCause[] = [];
   const blocked: boolean[] = [];
-  const m = new GeminiMonitor({ clock, mode, sessionId: ID, denyRules, target: { facts: (f) => facts.push(f), stop: (c) => stops.push(c), blocked: (b) => blocked.push(b) } });
-  return { m, clock, facts, stops, blocked };
+  const stopOptions: unknown[] = [];
+  const m = new GeminiMonitor({
+    clock, mode, sessionId: ID, denyRules,
+    target: { facts: (f) => facts.push(f), stop: (c, o) => { stops.push(c); stopOptions.push(o); }, blocked: (b) => blocked.push(b) },
+  });
+  return { m, clock, facts, stops, blocked, stopOptions };
 }
 
 function snapshot(lines: string[]): ScreenSnapshot {
@@ -48,13 +52,14 @@ test('headless: the chosen session id is a fact before the spawn; usage and the 
 });
 
 test('headless: a tool call a deny rule matches stops the job as denied, before gemini says anything about it', () => {
-  const { m, stops } = monitor('headless', [denyRule('rm -rf')]);
+  const { m, stops, stopOptions } = monitor('headless', [denyRule('rm -rf')]);
   m.onLine(use('ls'));
   assert.equal(stops.length, 0);
   m.onLine(use('rm -rf keep'));
   assert.equal(stops.length, 1);
   assert.equal(stops[0]?.reason, 'denied');
   assert.match(stops[0]?.message ?? '', /rm -rf keep.*deny rule 1/);
+  assert.deepEqual(stopOptions[0], { immediate: true, intervention: { at: Date.UTC(2026, 0, 1), kind: 'deny', rule: { index: 0, match: 'rm -rf' }, excerpt: ['rm -rf keep'], sent: null } }, 'killed at once; the intervention names the rule');
 });
 
 test("headless: a shell call refused by gemini's approval mode stops the job as denied; an unknown tool does not", () => {

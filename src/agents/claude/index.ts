@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
+import { denyRulesOf } from '../../session/policies/tool-call-deny.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { claudeArgv } from './argv.js';
 import { resolveClaudeBinary } from './binary.js';
@@ -73,7 +74,7 @@ function claudeLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   return ok({
     ...launch,
     env: extraEnv,
-    monitor: (context) => new ClaudeMonitor({ ...context, mode: spec.mode, sessionId: session.id, promptFile }),
+    monitor: (context) => new ClaudeMonitor({ ...context, mode: spec.mode, sessionId: session.id, promptFile, denyRules: denyRulesOf(job.supervision.answers) }),
   });
 }
 

@@ -4,7 +4,9 @@
  * headless: every stream-json line is parsed (stream-events.ts) for the session id, the last
  * message, tokens and cost, API errors and permission denials. Claude Code exits by itself
  * after its `result` line, with code 0 even when tool calls were denied: a result that is an
- * error or carries denials stops the job as failed at once, with the classified reason.
+ * error or carries denials stops the job as failed at once, with the classified reason. A
+ * tool call one of the job's deny rules matches (no dialog shows it: headless claude asks no
+ * one) kills claude as soon as the call is announced, before it runs; the job is `denied`.
  *
  * tui: OSC 7501 is the state (osc-state.ts), emitted only because the monitor answers the
  * TUI's probe. `blocked` shows the job as waiting for input at once; `done` ends the job after
@@ -22,6 +24,9 @@ import type { AgentMonitor, ExitVerdict, MonitorContext } from '../adapter.js';
 import type { PtyExit } from '../../session/pty.js';
 import type { ScreenSnapshot } from '../../session/screen.js';
 import type { StopCause } from '../../session/job-session.js';
+import type { Intervention } from '../../session/policies/policy.js';
+import type { AnswerRule } from '../../session/policies/spec.js';
+import { denyToolCall } from '../../session/policies/tool-call-deny.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { ok, type Result } from '../../util/result.js';
 import { unreachable } from '../../util/unreachable.js';
@@ -50,6 +55,8 @@ export interface ClaudeMonitorOptions extends MonitorContext {
   sessionId: string;
   /** headless: the prompt fed through stdin (written by prepare, removed by finish); null: an argument. */
   promptFile?: PromptFile | null;
+  /** headless: the job's deny rules, checked against each tool call the model asks for. */
+  denyRules?: readonly AnswerRule[];
   /** Override of the linger time (tests). */
   lingerMs?: number;
 }
@@ -137,6 +144,8 @@ export class ClaudeMonitor implements AgentMonitor {
         this.o.target.facts({ lastMessage: event.text });
         return;
       case 'tool-use':
+        if (this.o.mode === 'headless') this.checkDenyRules(event.calls);
+        return;
       case 'retry':
         return;
       case 'permission-denied':
@@ -187,6 +196,18 @@ export class ClaudeMonitor implements AgentMonitor {
     const failure = result.isError || result.permissionDenials.length > 0 ? classifyClaudeFailure(this.failure) : null;
     if (failure !== null) this.stopWith(failure);
     else this.linger({ kind: 'done' });
+  }
+
+  // Headless claude asks no one, so no dialog shows a deny rule its prompt: the rules are
+  // checked against each call as the model asks for it, printed before Claude Code checks its
+  // permissions and runs it. A match kills claude at once, before the call can run.
+  private checkDenyRules(calls: readonly string[]): void {
+    for (const call of calls) {
+      const denial = denyToolCall('claude', call, this.o.denyRules ?? [], this.o.clock.now());
+      if (denial === null) continue;
+      this.stop({ status: 'failed', reason: 'denied', message: denial.message }, { intervention: denial.intervention, immediate: true });
+      return;
+    }
   }
 
   private setBlocked(blocked: boolean): void {
@@ -246,11 +267,11 @@ export class ClaudeMonitor implements AgentMonitor {
     this.stop({ status: 'failed', reason, message });
   }
 
-  private stop(cause: StopCause): void {
+  private stop(cause: StopCause, options?: { intervention: Intervention; immediate: boolean }): void {
     if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     if (this.phase.kind === 'lingering' || this.phase.kind === 'closing') this.o.clock.clearTimeout(this.phase.timer);
     this.phase = { kind: 'stopped' };
-    this.o.target.stop(cause);
+    this.o.target.stop(cause, options);
   }
 }
 

@@ -16,11 +16,17 @@
  * stays in the job's log.
  */
 
+import { describeToolCall } from '../../session/policies/tool-call-deny.js';
+
 /** What one stream-json line says, reduced to what codex-run uses. */
 export type ClaudeEvent =
   | { kind: 'init'; sessionId: string; model: string | null; version: string | null }
   | { kind: 'text'; text: string }
-  | { kind: 'tool-use'; tool: string; summary: string }
+  /**
+   * The model asks for tool calls (printed before Claude Code checks permissions and runs
+   * them): the first one's tool and summary, and every call described for deny checks.
+   */
+  | { kind: 'tool-use'; tool: string; summary: string; calls: string[] }
   /** A failed API call is retried (`attempt` of `maxRetries`). */
   | { kind: 'retry'; attempt: number; maxRetries: number; status: number | null; error: string }
   /** A tool call refused because it would have needed approval. */
@@ -103,8 +109,12 @@ function assistantEvent(event: Record<string, unknown>): ClaudeEvent | null {
   const blocks = Array.isArray(content) ? content.map(record) : [];
   const text = blocks.map((b) => (b?.['type'] === 'text' ? str(b['text']) : null)).filter((t): t is string => t !== null).join('\n');
   if (event['is_api_error_message'] === true) return { kind: 'api-error', status: num(event['api_error_status']), message: text };
-  const tool = blocks.find((b) => b?.['type'] === 'tool_use');
-  if (tool != null) return { kind: 'tool-use', tool: str(tool['name']) ?? '?', summary: toolSummary(tool['input']) };
+  const tools = blocks.filter((b): b is Record<string, unknown> => b?.['type'] === 'tool_use');
+  const [tool] = tools;
+  if (tool !== undefined) {
+    const calls = tools.map((t) => describeToolCall(str(t['name']) ?? '?', t['input']));
+    return { kind: 'tool-use', tool: str(tool['name']) ?? '?', summary: toolSummary(tool['input']), calls };
+  }
   return text === '' ? null : { kind: 'text', text };
 }
 

@@ -10,6 +10,7 @@ import { geminiDoctor } from './doctor.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
+import { denyRulesOf } from '../../session/policies/tool-call-deny.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { readGeminiConversation } from './conversation.js';
 import { geminiArgv, type GeminiArgvInput } from './argv.js';
@@ -61,7 +62,7 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
       text = job.prompt ?? prompt;
     }
   }
-  const denyRules = job.supervision.answers.filter((rule) => rule.action === 'deny');
+  const denyRules = denyRulesOf(job.supervision.answers);
   const id = session.id;
   return ok({
     file: binary.value.file,

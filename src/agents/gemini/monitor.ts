@@ -22,14 +22,16 @@
 import type { AgentMonitor, ExitVerdict, MonitorContext } from '../adapter.js';
 import type { PtyExit } from '../../session/pty.js';
 import type { ScreenSnapshot } from '../../session/screen.js';
+import type { Intervention } from '../../session/policies/policy.js';
 import type { AnswerRule } from '../../session/policies/spec.js';
+import { describeToolCall, denyToolCall } from '../../session/policies/tool-call-deny.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { rmSync } from 'node:fs';
 import { err, ok, type Result } from '../../util/result.js';
 import { unreachable } from '../../util/unreachable.js';
 import { classifyGeminiFailure, reasonOfStatus } from './failure-classifier.js';
 import type { GeminiMode } from './options.js';
-import { describeToolCall, parseGeminiEvent, type GeminiEvent } from './stream-events.js';
+import { parseGeminiEvent, type GeminiEvent } from './stream-events.js';
 import { parseGeminiTitle } from './title-state.js';
 
 /** How long the TUI stays open after its turn is done: time to finish drawing and saving the session. */
@@ -173,10 +175,8 @@ export class GeminiMonitor implements AgentMonitor {
         this.tools.set(event.toolId, { name: event.toolName, call });
         if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
         this.message = '';
-        const rule = this.o.denyRules.find((r) => r.match.lastMatch(call) !== null);
-        if (rule !== undefined) {
-          this.stopWith({ reason: 'denied', message: `gemini wanted to run \`${call}\`, which deny rule ${rule.index + 1} (${JSON.stringify(rule.matchSource)}) refuses` });
-        }
+        const denial = denyToolCall('gemini', call, this.o.denyRules, this.o.clock.now());
+        if (denial !== null) this.stopWith({ reason: 'denied', message: denial.message }, denial.intervention);
         return;
       }
       case 'tool_result': {
@@ -234,10 +234,13 @@ export class GeminiMonitor implements AgentMonitor {
     this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
   }
 
-  private stopWith(failure: ExitVerdict): void {
+  // A deny rule's refusal (with its intervention) kills gemini at once, before the call can run.
+  private stopWith(failure: ExitVerdict, intervention?: Intervention): void {
     if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
     this.phase = { kind: 'stopped' };
-    this.o.target.stop({ status: 'failed', reason: failure.reason, message: failure.message });
+    const cause = { status: 'failed' as const, reason: failure.reason, message: failure.message };
+    if (intervention === undefined) this.o.target.stop(cause);
+    else this.o.target.stop(cause, { intervention, immediate: true });
   }
 }

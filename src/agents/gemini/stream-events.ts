@@ -107,11 +107,5 @@ export function parseGeminiEvent(line: string): GeminiEvent | null {
   }
 }
 
-/** What a tool call does, in one line for messages and deny checks: the shell command, else the file, else the arguments. */
-export function describeToolCall(toolName: string, parameters: Record<string, unknown>): string {
-  const command = parameters['command'];
-  if (typeof command === 'string') return command;
-  const file = parameters['file_path'] ?? parameters['dir_path'] ?? parameters['path'];
-  if (typeof file === 'string') return `${toolName} ${file}`;
-  return `${toolName} ${JSON.stringify(parameters)}`;
-}
+/** What a tool call does, in one line for messages and deny checks (shared with the other headless agents). */
+export { describeToolCall } from '../../session/policies/tool-call-deny.js';

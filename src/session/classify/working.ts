@@ -18,6 +18,13 @@ const ELAPSED_GROUP = /\(\s*(?:\d+(?:\.\d+)?\s?[hms]\s?)+(?:[·•,)]|$)/;
 /** Spinner frames (braille dots, turning circles) at either end of a line: `⠋ generating`, `◐ Loading model`, `working ⠹`. */
 const BRAILLE_END = /^[\u2801-\u28ff◐◓◑◒◴◷◶◵]{1,2}\s+\p{L}|\p{L}\s+[\u2801-\u28ff◐◓◑◒◴◷◶◵]{1,2}$/u;
 
+/**
+ * A setting shown with the slash command that changes it, at the end of a line: `◐ medium · /effort`.
+ * A turning-circle glyph before such words is the setting's icon (a still mode indicator in a
+ * footer), not a spinner: a busy line names what it does, never a command to type.
+ */
+const SLASH_COMMAND_HINT = /(?:^|\s)[·•|]\s*\/[a-z][\w-]*\s*$/i;
+
 /** Whether a line (without borders) shows the agent busy. */
 export function isWorkingLine(body: string, extra: readonly RegExp[] = []): boolean {
   if (body === '') return false;
@@ -28,7 +35,7 @@ export function isWorkingLine(body: string, extra: readonly RegExp[] = []): bool
     INTERRUPT.test(body) ||
     TOKENS.test(body) ||
     ELAPSED_GROUP.test(body) ||
-    BRAILLE_END.test(body) ||
+    (BRAILLE_END.test(body) && !SLASH_COMMAND_HINT.test(body)) ||
     extra.some((re) => re.test(body))
   );
 }

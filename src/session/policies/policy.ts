@@ -88,7 +88,8 @@ export interface Policy {
 export const EXCERPT_MAX_LINES = 8;
 export const EXCERPT_MAX_CHARS = 200;
 
-function cut(line: string): string {
+/** One excerpt line, cut to {@link EXCERPT_MAX_CHARS}. */
+export function cut(line: string): string {
   return line.length > EXCERPT_MAX_CHARS ? `${line.slice(0, EXCERPT_MAX_CHARS - 1)}…` : line;
 }
 
