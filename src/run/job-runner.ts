@@ -510,7 +510,7 @@ export class JobRunner {
     // The printed minute is all that is known: the reset may come as late as its end.
     const latestResetAt = Math.max(resetAt, printed + PRINTED_RESET_RESOLUTION_MS);
     const sessionId = this.sessionId;
-    const resumeHint = sessionId === null ? '' : `; resume it later with \`codex exec resume ${sessionId}\``;
+    const resumeHint = sessionId === null ? '' : `; resume it later with \`codex-run resume ${job.name}\` (session ${sessionId})`;
     if (resetAt - now > this.completion.limitsWaitMs) {
       return {
         kind: 'final',

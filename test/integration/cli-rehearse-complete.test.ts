@@ -277,7 +277,7 @@ jobs:
   assert.equal(job.reason, 'rate-limited');
   assert.equal(job.outcome, 'rate-limited');
   assert.match(job.sessionId ?? '', UUID);
-  assert.ok(job.message?.includes(`codex exec resume ${job.sessionId}`), job.message ?? '');
+  assert.ok(job.message?.includes(`codex-run resume ${job.name}\` (session ${job.sessionId})`), job.message ?? '');
   assert.deepEqual(job.attempts.map((a) => [a.prompt, a.reason, a.sessionId]), [['first', 'usage-limit', job.sessionId]]);
 });
 
