@@ -48,6 +48,7 @@ test('resume --from continues a stalled rehearsed codex job from a copied shard 
   const sessionId = old.jobs[0]!.sessionId!;
   // The run folder carries the session and the work tree, privately, and no agent secrets or config.
   const handoff = path.join(shardRun, 'work.agent');
+  assert.ok(existsSync(handoff), `no hand-off folder in ${shardRun}: ${readdirSync(shardRun).join(', ')}\n${shard.stdout}${shard.stderr}`);
   assert.equal(statSync(handoff).mode & 0o777, 0o700);
   const carried = readdirSync(handoff, { recursive: true }).map(String).sort();
   assert.ok(carried.includes('handoff.json') && carried.includes('workdir.patch'), carried.join('\n'));

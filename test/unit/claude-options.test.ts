@@ -53,7 +53,7 @@ test('a headless prompt too long for one argument (or kept private) goes through
   const { existsSync, readFileSync, statSync } = await import('node:fs');
   const { FakeClock } = await import('../helpers/fake-clock.js');
   const long = 'x'.repeat(140_000);
-  const job = (mode: 'headless' | 'tui') => ({ name: 'j', agent: 'claude', prompt: long, workdir: '/tmp', claude: { ...claudeSpecOf({ mode }), bin: process.execPath } }) as unknown as import('../../src/manifest/model.js').JobSpec;
+  const job = (mode: 'headless' | 'tui') => ({ name: 'j', agent: 'claude', prompt: long, workdir: '/tmp', supervision: { answers: [] }, claude: { ...claudeSpecOf({ mode }), bin: process.execPath } }) as unknown as import('../../src/manifest/model.js').JobSpec;
   const plan = claudeAdapter.plan(job('headless'), { PATH: '/usr/bin:/bin' });
   assert.ok(plan.ok);
   assert.deepEqual(plan.value.args.slice(0, 2), ['-c', 'exec "$@" < "$0"']);
