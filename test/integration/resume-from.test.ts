@@ -33,7 +33,7 @@ test('resume --from continues a stalled rehearsed codex job from a copied shard 
   writeFileSync(path.join(repo, 'README.md'), 'hello\n');
   writeFileSync(
     path.join(repo, 'jobs.yaml'),
-    ['version: 1', 'jobs:', '  work:', '    prompt: "Write the notes"', '    workdir: .', '    idle: { kill: 2s }', '    rehearsal:', '      - write: notes.txt', '        content: "from the shard\\n"', '      - stall: 10m', ''].join('\n'),
+    ['version: 1', 'jobs:', '  work:', '    prompt: "Write the notes"', '    workdir: .', '    idle: { kill: 6s }', '    rehearsal:', '      - write: notes.txt', '        content: "from the shard\\n"', '      - stall: 10m', ''].join('\n'),
   );
   git(repo, 'add', '-A');
   git(repo, 'commit', '-qm', 'init');
@@ -45,6 +45,9 @@ test('resume --from continues a stalled rehearsed codex job from a copied shard 
   const shardRun = onlyRunIn(path.join(first, 'shards', 'shard-1'));
   const old = JSON.parse(readFileSync(path.join(shardRun, 'report.json'), 'utf8')) as Report;
   assert.equal(old.jobs[0]?.status, 'killed', 'stopped by the idle ladder');
+  // (The idle limit leaves codex time to start on a loaded machine: killed before it said its
+  // session id, the job would have nothing to hand off.)
+  assert.ok(old.jobs[0]!.sessionId !== null, `no session id: ${shard.stdout}${shard.stderr}`);
   const sessionId = old.jobs[0]!.sessionId!;
   // The run folder carries the session and the work tree, privately, and no agent secrets or config.
   const handoff = path.join(shardRun, 'work.agent');
