@@ -3,7 +3,7 @@
  * every ~4 KiB read of the terminal (see docs/benchmarks.md, "Native pump").
  *
  *   codex-run-pump <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
- *   codex-run-pump --probe     (prints "codex-run-pump 1": the protocol version)
+ *   codex-run-pump --probe     (prints "codex-run-pump 2": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
  * memory: see main), the argv after <file> unchanged (execvp of
@@ -15,6 +15,8 @@
  *        'w' bytes to write to the terminal (answers, pokes, Ctrl-C)
  *        'r' resize: cols (2 bytes BE), rows (2 bytes BE)
  *        'k' signal the child (1 byte: signal number); ignored once it has been reaped
+ *        'c' stop writing the log (no payload): another file of the run met a full disk, and
+ *            the space freed for the final report must not be taken by more output
  *      End of file (Node went away): hang up the terminal and exit.
  *   1  data, to Node: every byte the master produced, raw, in order, unframed. Closed once
  *      the master has been read empty after the child's exit.
@@ -221,6 +223,12 @@ static int handle_control(int master, pid_t child, int reaped) {
       case 'k':
         if (len == 1 && !reaped) kill(child, p[0]);
         break;
+      case 'c':
+        if (log_fd >= 0) {
+          close(log_fd);
+          log_fd = -1;
+        }
+        break;
       default:
         return -1;
     }
@@ -234,7 +242,7 @@ static int handle_control(int master, pid_t child, int reaped) {
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
-    puts("codex-run-pump 1");
+    puts("codex-run-pump 2");
     return 0;
   }
   if (argc < 6) {

@@ -113,9 +113,9 @@ export class JobFiles {
    * Lends the raw log's descriptor to a PTY that writes the log itself (see OutputSink): only
    * when the raw log is written verbatim (no secret is redacted from it).
    */
-  lendLog(): number | null {
+  lendLog(onStop?: () => void): number | null {
     if (this.redacting !== null && this.redactRawLog) return null;
-    return this.log.lend();
+    return this.log.lend(onStop);
   }
 
   reclaimLog(error: NodeJS.ErrnoException | null): void {

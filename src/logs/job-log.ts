@@ -103,6 +103,8 @@ export class JobLog {
   /** Bytes written to the file by a borrower of the descriptor (see {@link lend}). */
   private writtenElsewhere = 0;
   private lentBytes = 0;
+  /** Tells the borrower of the descriptor to stop writing (see {@link lend}). */
+  private stopBorrower: (() => void) | null = null;
 
   private constructor(file: string, options: JobLogOptions) {
     this.file = file;
@@ -147,6 +149,11 @@ export class JobLog {
   private stopForFullDisk(): void {
     if (this.state === 'closed' || this.firstError !== null) return;
     this.diskFull = true;
+    if (this.state === 'lent') {
+      // The borrower (the native pump) writes no more; the next bytes fail the log as below.
+      this.stopBorrower?.();
+      return;
+    }
     if (this.stream.writableLength === 0) return;
     this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
     this.stream.destroy();
@@ -174,6 +181,15 @@ export class JobLog {
         return ready;
       }
       case 'lent':
+        if (this.diskFull) {
+          // The borrower was told to stop writing: these bytes are not in the file.
+          this.writtenElsewhere += this.lentBytes;
+          this.lentBytes = 0;
+          this.state = 'open';
+          this.fail(new DiskFullStop(`stopped writing ${this.file}: the disk is full`));
+          this.stream.destroy();
+          return true;
+        }
         this.lentBytes += chunk.length;
         return true;
       case 'failed':
@@ -190,14 +206,17 @@ export class JobLog {
   /**
    * Hands the descriptor to someone who writes the same bytes to it (the native PTY pump):
    * null unless the file is open with nothing queued (so nothing can land out of order) and
-   * the disk is not full. Until {@link reclaim}, `write` only counts.
+   * the disk is not full. Until {@link reclaim}, `write` only counts. `onStop` is called when
+ * another file of the run meets a full disk: the borrower must stop writing, and the next bytes
+ * given fail the log (as for a log written here).
    */
-  lend(): number | null {
+  lend(onStop?: () => void): number | null {
     // fs.WriteStream sets `fd` once the file is open (not in @types/node's declaration).
     const fd = (this.stream as unknown as { fd: unknown }).fd;
     if (this.state !== 'open' || this.diskFull || typeof fd !== 'number' || this.batch !== null || this.stream.writableLength > 0) return null;
     this.state = 'lent';
     this.lentBytes = 0;
+    this.stopBorrower = onStop ?? null;
     return fd;
   }
 

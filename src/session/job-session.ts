@@ -185,8 +185,10 @@ export class JobSession {
     this.containment = containment;
     const argv = containment?.launch(launch.file, launch.args) ?? { file: launch.file, args: launch.args };
     let pty: PtyProcess;
-    // A PTY that can write the raw log itself (the native pump) gets its descriptor.
-    const logFd = this.o.sink.lendLog?.() ?? null;
+    // A PTY that can write the raw log itself (the native pump) gets its descriptor, and is
+    // told to stop writing it when another file of the run meets a full disk.
+    let borrower: PtyProcess | null = null;
+    const logFd = this.o.sink.lendLog?.(() => borrower?.stopLog?.()) ?? null;
     try {
       pty = this.o.ptyFactory({
         file: argv.file,
@@ -198,6 +200,7 @@ export class JobSession {
         ...(logFd !== null ? { logFd } : {}),
       });
       if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);
+      borrower = pty;
     } catch (error) {
       if (logFd !== null) this.o.sink.reclaimLog?.(null);
       const message = error instanceof Error ? error.message : String(error);

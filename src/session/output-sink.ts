@@ -13,7 +13,7 @@ export interface OutputSink {
    * Lends the raw log's descriptor to a PTY that writes the log itself: null when the log
    * cannot be handed over (redacted, failed, not open). While lent, `write` skips the log.
    */
-  lendLog?(): number | null;
+  lendLog?(onStop?: () => void): number | null;
   /** Ends a loan: later bytes go through `write` again; `error` is why the borrower stopped. */
   reclaimLog?(error: NodeJS.ErrnoException | null): void;
 }

@@ -31,6 +31,8 @@ export interface PtyProcess {
   readonly writesLog?: boolean;
   /** After onExit: why the PTY stopped writing the log (e.g. the disk is full), or null. */
   logError?(): NodeJS.ErrnoException | null;
+  /** A PTY that writes the log: stop writing it (the run's disk is full; the log's owner fails it). */
+  stopLog?(): void;
   /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
   onData(listener: (chunk: Buffer) => void): void;
   /** Fires once, after every byte the child wrote has been delivered to onData. */

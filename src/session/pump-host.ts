@@ -143,6 +143,11 @@ class PumpPtyProcess implements PtyProcess {
     this.send('k', Buffer.from([number]));
   }
 
+  stopLog(): void {
+    if (!this.writesLog || this.state.kind === 'closed' || this.state.kind === 'exited') return;
+    this.send('c', Buffer.alloc(0));
+  }
+
   /** Problems the pump reported ("error" lines). */
   problems(): readonly string[] {
     return this.errors;
@@ -152,7 +157,7 @@ class PumpPtyProcess implements PtyProcess {
     return this.failedLog;
   }
 
-  private send(type: 'w' | 'r' | 'k', payload: Buffer): void {
+  private send(type: 'w' | 'r' | 'k' | 'c', payload: Buffer): void {
     if (this.control.destroyed || this.control.writableEnded) return;
     const header = Buffer.alloc(5);
     header.write(type, 0, 'latin1');

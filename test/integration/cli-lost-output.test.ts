@@ -55,8 +55,12 @@ function killIfAlive(pid: number | null): void {
   if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+// The pid a fixture wrote, or null while the file is missing or not yet written (an empty file
+// is not pid 0: signalling 0 would reach our own process group).
 function readPid(file: string): number | null {
-  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 test('stdout and stderr closed mid-run (codex-run | head): the run goes on, finishes its report and exits with its own code', { timeout: 40_000 }, async (t) => {
@@ -70,7 +74,7 @@ test('stdout and stderr closed mid-run (codex-run | head): the run goes on, fini
     if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
   await waitFor('the run to start and show a line', () => cli.stdout().includes('started'), 20_000);
-  await waitFor('both jobs to start', () => existsSync(pidFile) && existsSync(path.join(dir, 'plain.pid')), 20_000);
+  await waitFor('both jobs to start', () => readPid(pidFile) !== null && readPid(path.join(dir, 'plain.pid')) !== null, 20_000);
   // The readers go away, as `head -2` does after its lines; the next writes fail with EPIPE.
   cli.child.stdout?.destroy();
   cli.child.stderr?.destroy();
@@ -94,7 +98,7 @@ test('the terminal closes under a rich-display run (ssh drop): SIGHUP stops it l
     killIfAlive(readPid(path.join(dir, 'plain.pid')));
     killIfAlive(cli.pid);
   });
-  await waitFor('both jobs to start', () => existsSync(pidFile) && existsSync(path.join(dir, 'plain.pid')), 20_000);
+  await waitFor('both jobs to start', () => readPid(pidFile) !== null && readPid(path.join(dir, 'plain.pid')) !== null, 20_000);
   await waitFor('the rich display to draw a running job', () => /immune.*running/.test(cli.output()), 20_000);
   const immune = readPid(pidFile)!;
   cli.hangUp();

@@ -150,3 +150,23 @@ test('reclaim with the borrower\'s error (a full disk) fails the log with that e
   await log.close();
   assert.deepEqual(log.stats(), { given: 8, written: 0, dropped: 8 });
 });
+
+test('a full disk met by another file of the run tells the borrower to stop writing, and the next bytes fail the log', { timeout: 20_000 }, async () => {
+  const { DiskSpace } = await import('../../src/logs/disk-space.js');
+  const space = new DiskSpace();
+  const file = path.join(tempDir(), 'lent-stop.log');
+  const opened = await JobLog.open(file, { space });
+  assert.ok(opened.ok);
+  const log = opened.value;
+  let stops = 0;
+  assert.notEqual(log.lend(() => stops++), null);
+  log.write(Buffer.from('written by the borrower|'));
+  space.markFull();
+  await waitFor('the borrower to be told', () => stops === 1);
+  assert.equal(log.error(), null, 'nothing is lost yet: the failure comes with the next bytes');
+  assert.equal(log.write(Buffer.from('not written')), true);
+  assert.match(log.error() ?? '', /disk is full/);
+  log.reclaim(null);
+  await log.close();
+  assert.equal(stops, 1);
+});
