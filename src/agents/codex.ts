@@ -3,6 +3,7 @@ import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
 import { codexDoctor } from './codex/doctor.js';
+import { codexAdvice, codexResumeByHand } from './codex/advice.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
@@ -93,6 +94,8 @@ export const codexAdapter: AgentAdapter = {
   answerDelayMs: CODEX_ANSWER_DELAY_MS,
   builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
   doctor: codexDoctor,
+  advice: codexAdvice,
+  resumeByHand: codexResumeByHand,
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);

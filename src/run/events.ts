@@ -3,6 +3,7 @@
  * and the report consume the same stream. Library code never prints.
  */
 import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
+import type { AgentKind } from '../manifest/model.js';
 
 /** Final status of a job, as written to report.json. */
 export type JobStatus = 'succeeded' | 'failed' | 'timed_out' | 'killed' | 'interrupted' | 'skipped';
@@ -103,6 +104,8 @@ export interface JobResult {
 export interface JobPlanInfo {
   name: string;
   argv: string[];
+  /** The job's `agent:` (which adapter explains its failures); absent in events written before it was recorded. */
+  agent?: AgentKind;
   workdir: string;
   envKeys: string[];
   timeoutMs: number | null;

@@ -6,6 +6,7 @@
  * rules for its trust screen, a monitor that reads its event stream (headless) or its window
  * title (tui), and a rehearsal face for the Gemini API.
  */
+import { geminiAdvice } from './advice.js';
 import { geminiDoctor } from './doctor.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
@@ -93,6 +94,7 @@ export const geminiAdapter: AgentAdapter = {
   conversation: (env, session, position) => readGeminiConversation(env, session, position),
   fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
   doctor: geminiDoctor,
+  advice: geminiAdvice,
   rehearsal: {
     face: geminiFace,
     createHome: ({ baseUrl, job, parentDir, existingDir }) =>
