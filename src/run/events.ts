@@ -98,6 +98,8 @@ export interface JobResult {
   outcome?: JobOutcome;
   /** Every attempt, oldest first (set by the job runner). */
   attempts?: AttemptInfo[];
+  /** What the agent says its sessions cost in US dollars, summed over attempts (Claude Code); absent: not reported. */
+  costUsd?: number;
 }
 
 /** What the report needs to know about a job before it starts. Env values are never included. */
