@@ -118,7 +118,9 @@ export interface AgentMonitor {
   onTitle?(title: string): void;
   /**
    * The agent exited (null: it never started). Reports the last facts and resolves with why a
-   * failed exit failed, when known. Cleans up what `prepare` made.
+   * failed exit failed, when known, or why a clean exit (code 0) is a failure all the same
+   * (e.g. a headless run that printed no result); null: the exit speaks for itself. Cleans up
+   * what `prepare` made.
    */
   finish(exit: PtyExit | null): Promise<ExitVerdict | null>;
   /** Stops its timers; `finish` still works afterwards. */
