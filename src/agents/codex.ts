@@ -38,6 +38,20 @@ export const CODEX_DEFAULTS: AgentDefaults = {
   why: 'codex default: an unattended agent that stops making progress is stopped',
 };
 
+// `--dry-run`: where the session id comes from and how the job resumes (by id, never --last).
+function describeCodex(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = job.codex ?? codexSpecOf(undefined);
+  return spec.mode === 'exec'
+    ? [
+        { label: 'session', text: "reported by codex exec (its `session id:` line, or --json's thread id)" },
+        { label: 'resume', text: 'codex exec … resume <session id> -- <prompt> (never --last)' },
+      ]
+    : [
+        { label: 'session', text: 'reported by the codex TUI as it runs (e.g. the `codex resume <id>` line at exit)' },
+        { label: 'resume', text: 'codex resume --no-daemon … <session id> -- <prompt> (never --last)' },
+      ];
+}
+
 /**
  * Runs the prompt from a file on stdin: `sh -c 'exec "$@" < "$0"' <file> <codex> <args...>`.
  * The script is a constant; the file and every argument travel as argv, never through the
@@ -95,6 +109,7 @@ export const codexAdapter: AgentAdapter = {
   builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
   doctor: codexDoctor,
   advice: codexAdvice,
+  describe: describeCodex,
   resumeByHand: codexResumeByHand,
   plan(job, env) {
     if (job.prompt === null) {

@@ -73,6 +73,15 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   });
 }
 
+// `--dry-run`: where the session id comes from and how the job resumes (by id, never `--resume latest`).
+function describeGemini(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = job.gemini ?? geminiSpecOf(undefined);
+  return [
+    { label: 'session', text: 'chosen by codex-run up front (--session-id <uuid>), recorded before the start' },
+    { label: 'resume', text: `gemini ${spec.mode === 'headless' ? '--prompt=<prompt> ' : ''}--resume <session id> in the same workdir (never --resume latest)` },
+  ];
+}
+
 /** The gemini adapter (see the file comment). */
 export const geminiAdapter: AgentAdapter = {
   kind: 'gemini',
@@ -95,6 +104,7 @@ export const geminiAdapter: AgentAdapter = {
   fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
   doctor: geminiDoctor,
   advice: geminiAdvice,
+  describe: describeGemini,
   rehearsal: {
     face: geminiFace,
     createHome: ({ baseUrl, job, parentDir, existingDir }) =>
