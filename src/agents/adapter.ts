@@ -118,7 +118,9 @@ export interface AgentMonitor {
   onTitle?(title: string): void;
   /**
    * The agent exited (null: it never started). Reports the last facts and resolves with why a
-   * failed exit failed, when known. Cleans up what `prepare` made.
+   * failed exit failed, when known, or why a clean exit (code 0) is a failure all the same
+   * (e.g. a headless run that printed no result); null: the exit speaks for itself. Cleans up
+   * what `prepare` made.
    */
   finish(exit: PtyExit | null): Promise<ExitVerdict | null>;
   /** Stops its timers; `finish` still works afterwards. */
@@ -186,10 +188,23 @@ export interface AgentAdapter {
    * looks for its sessions, never overwriting a file that is there (`kept`).
    */
   importSession?(env: Readonly<Record<string, string | undefined>>, sourceDir: string, files: readonly string[]): Promise<Result<{ installed: string[]; kept: string[] }, string>>;
+  /**
+   * What to do about a job of this agent that failed for `reason` (a failure explanation's "Next:"
+   * line, commands in backticks), e.g. how this agent signs in; null: the neutral advice.
+   */
+  advice?(reason: FailureReason, context: AdviceContext): string | null;
+  /** How to continue session `sessionId` by hand with the agent's own CLI (a command, no backticks), for a job launched as `argv`; absent or null: only `codex-run resume`. */
+  resumeByHand?(argv: readonly string[], sessionId: string): string | null;
   /** More `--dry-run` lines for a job, after its argv (e.g. generic's resume argv and session-id source). */
   describe?(job: JobSpec): Array<{ label: string; text: string }>;
   /** `codex-run doctor`: checks this agent's jobs (binary, version, ...); absent: nothing to check. */
   doctor?(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]>;
+}
+
+/** What a failure explanation tells an adapter about the failed job. */
+export interface AdviceContext {
+  /** The command that runs the job again, in backticks. */
+  rerun: string;
 }
 
 /** One job `codex-run doctor` asks its adapter about: the job and the child's environment it would get. */

@@ -3,6 +3,7 @@ import { codexArgv } from './codex/argv.js';
 import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
 import { codexDoctor } from './codex/doctor.js';
+import { codexAdvice, codexResumeByHand } from './codex/advice.js';
 import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
@@ -36,6 +37,20 @@ export const CODEX_DEFAULTS: AgentDefaults = {
   idleKillMs: 15 * 60_000,
   why: 'codex default: an unattended agent that stops making progress is stopped',
 };
+
+// `--dry-run`: where the session id comes from and how the job resumes (by id, never --last).
+function describeCodex(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = job.codex ?? codexSpecOf(undefined);
+  return spec.mode === 'exec'
+    ? [
+        { label: 'session', text: "reported by codex exec (its `session id:` line, or --json's thread id)" },
+        { label: 'resume', text: 'codex exec … resume <session id> -- <prompt> (never --last)' },
+      ]
+    : [
+        { label: 'session', text: 'reported by the codex TUI as it runs (e.g. the `codex resume <id>` line at exit)' },
+        { label: 'resume', text: 'codex resume --no-daemon … <session id> -- <prompt> (never --last)' },
+      ];
+}
 
 /**
  * Runs the prompt from a file on stdin: `sh -c 'exec "$@" < "$0"' <file> <codex> <args...>`.
@@ -93,6 +108,9 @@ export const codexAdapter: AgentAdapter = {
   answerDelayMs: CODEX_ANSWER_DELAY_MS,
   builtinRules: (_job, firstIndex) => codexBuiltinRules(firstIndex),
   doctor: codexDoctor,
+  advice: codexAdvice,
+  describe: describeCodex,
+  resumeByHand: codexResumeByHand,
   plan(job, env) {
     if (job.prompt === null) {
       throw new Error(`Internal error: codex job '${job.name}' has no prompt`);

@@ -64,7 +64,7 @@ const run = program
   .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
   .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
-  .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
+  .option('--rehearse', 'run agent jobs (codex, claude, gemini) offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('-q, --quiet', 'print only warnings and the final summary')
   .option('--json', 'print the final report as JSON on stdout and nothing else')
   .option('--junit <file>', 'also write the JUnit XML report to this file (the run folder always has report.junit.xml)')
@@ -85,7 +85,7 @@ const start = program
   .option('--out <dir>', 'parent folder for run folders (default: <manifest folder>/.codex-run/runs)')
   .addOption(new Option('-c, --concurrency <n>', 'jobs at once (overrides the manifest)').argParser(parsePositiveInt))
   .addOption(new Option('--grace <duration>', 'time each stop step (Ctrl-C, SIGTERM) gets before the next, e.g. 5s').argParser(parseGrace))
-  .option('--rehearse', 'run codex jobs offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
+  .option('--rehearse', 'run agent jobs (codex, claude, gemini) offline against a scripted model on 127.0.0.1 (their rehearsal: scripts)')
   .option('--json', 'print the run id, folder and runner pid as JSON');
 for (const option of shardOptions()) start.addOption(option);
 start
@@ -131,7 +131,7 @@ program
 
 program
   .command('doctor')
-  .description('show which codex binary and version each codex job will use, and warn when it is not the version codex-run was made for')
+  .description('show which binary (and version) each agent job will use, as its agent checks it, and warn when it is not the version codex-run was made for')
   .argument('[manifest]', 'the manifest file', 'jobs.yaml')
   .action(async (manifest: string) => {
     const { doctorCommand } = await import('./doctor-command.js');
@@ -310,7 +310,7 @@ program
 
 program
   .command('resume')
-  .description('continue a finished, failed or interrupted codex job by its session id, as a new run linked to the old one')
+  .description('continue a finished, failed or interrupted agent job (codex, claude, gemini, generic) by its session id, as a new run linked to the old one')
   .argument('<job>', 'JOB, RUN/JOB, or the job name in the newest run (with --from: the job name)')
   .option('--from <folder>', "continue from a copy of the job's run folder (a shard's output, a merged folder) made on another machine")
   .option('--workdir <dir>', "with --from: the checkout to continue in (default: the manifest's workdir of the job)")

@@ -29,7 +29,7 @@ const TOOLS = [
       properties: {
         manifest: { type: 'string', description: 'path of the manifest (jobs.yaml)' },
         jobs: { type: 'array', items: { type: 'string' }, description: 'run only these jobs' },
-        rehearse: { type: 'boolean', description: 'run codex jobs against their scripted rehearsal model' },
+        rehearse: { type: 'boolean', description: 'run agent jobs (codex, claude, gemini) against their scripted rehearsal model' },
         out: OUT,
       },
       required: ['manifest'],
@@ -75,7 +75,7 @@ const TOOLS = [
   },
   {
     name: 'resume_job',
-    description: 'Continue a finished, failed or interrupted codex job by its session id, in a new background run linked to the old one.',
+    description: 'Continue a finished, failed or interrupted agent job (codex, claude, gemini, generic) by its session id, in a new background run linked to the old one.',
     inputSchema: { type: 'object', properties: { job: JOB, prompt: { type: 'string' }, out: OUT }, required: ['job'] },
   },
 ] as const;

@@ -46,9 +46,9 @@ export function jobProblems(source: YamlSource, root: Record<string, unknown>): 
       for (const field of CODEX_ONLY_FIELDS) {
         if (job[field] === undefined) continue;
         diagnostics.push(
-          source.diagnostic(['jobs', name, field], `'${field}' is only for codex jobs, and job ${quote(name)} is 'agent: command': it would be ignored`, {
+          source.diagnostic(['jobs', name, field], `'${field}' is only for ${field === 'codex' ? 'codex jobs' : 'agent jobs'}, and job ${quote(name)} is 'agent: command': it would be ignored`, {
             part: 'key',
-            hint: `remove '${field}', or run the job with 'agent: codex'`,
+            hint: `remove '${field}', or run the job with ${field === 'codex' ? "'agent: codex'" : "an agent ('agent: codex', 'claude', 'gemini' or 'generic')"}`,
           }),
         );
       }

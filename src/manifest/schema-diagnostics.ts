@@ -126,7 +126,7 @@ function missingKey(path: ValuePath, key: string, data: unknown): Described {
     const hasCommand = typeof data === 'object' && data !== null && 'command' in data;
     if (key === 'prompt') {
       return {
-        message: `job '${job}' has no 'prompt': agent jobs (agent: codex, the default) need one`,
+        message: `job '${job}' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one`,
         hint: hasCommand
           ? "to run its command instead, add 'agent: command'"
           : "add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one",

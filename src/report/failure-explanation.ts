@@ -8,6 +8,8 @@ import { isKeyHintLine } from '../session/classify/key-hints.js';
 import { isWorkingLine } from '../session/classify/working.js';
 import { sanitizeLine } from '../ui/text.js';
 import type { ReportJob } from './report-input.js';
+import type { AgentAdapter } from '../agents/adapter.js';
+import { adapterFor } from '../agents/registry.js';
 
 /** Why a job did not succeed, what it printed last, and what to do about it. */
 export interface FailureExplanation {
@@ -205,9 +207,15 @@ function openQuestion(job: ReportJob): { text: string; options: Array<{ label: s
   return null;
 }
 
-function isCodex(job: ReportJob): boolean {
-  const program = job.argv[0] ?? '';
-  return /(?:^|\/)codex(?:\.js)?$/.test(program) || job.sessionId !== null;
+// The adapter of the job's agent, when the report says which (reports before `agent` was recorded do not).
+function adapterOf(job: ReportJob): AgentAdapter | null {
+  return job.agent === undefined ? null : adapterFor(job.agent);
+}
+
+// Whether `codex-run resume` can continue the job: its agent reported a session, or (before it
+// said one) its adapter can resume by id.
+function resumable(job: ReportJob): boolean {
+  return job.sessionId !== null || adapterOf(job)?.resumePlan !== undefined;
 }
 
 function rerun(job: ReportJob, context: ExplainContext): string {
@@ -221,16 +229,10 @@ function shellWord(text: string): string {
 
 function resumeSteps(job: ReportJob): string[] {
   const steps = [`Resume it: \`codex-run resume ${shellWord(job.name)}\``];
-  // exec jobs resume with `codex exec resume`, interactive ones with `codex resume`; other
-  // agents (generic ones) have their own resume command, which only `codex-run resume` knows.
-  const exec = job.argv.slice(1).includes('exec');
-  if (job.sessionId !== null && runsCodexBinary(job)) steps[0] += `, or by hand: \`codex ${exec ? 'exec resume' : 'resume'} ${job.sessionId}\``;
+  // The agent's own resume command, when its adapter knows one; only `codex-run resume` otherwise.
+  const byHand = job.sessionId === null ? null : (adapterOf(job)?.resumeByHand?.(job.argv, job.sessionId) ?? null);
+  if (byHand !== null) steps[0] += `, or by hand: \`${byHand}\``;
   return steps;
-}
-
-// The codex binary is the program, or what the stdin launcher (`/bin/sh -c … <file> <codex>`) runs.
-function runsCodexBinary(job: ReportJob): boolean {
-  return job.argv.slice(0, 5).some((arg) => /(?:^|\/)codex(?:\.js)?$/.test(arg));
 }
 
 /** What to do next, for the job's reason. */
@@ -238,6 +240,9 @@ export function nextSteps(job: ReportJob, context: ExplainContext): string[] {
   if (job.status === 'succeeded' && job.outcome === 'verify-failed') {
     return ['Read the verify output above, fix what it reports or tighten the prompt, then re-run: ' + rerun(job, context) + '.'];
   }
+  // The agent's own advice first (how it signs in, how it is installed), then the neutral one.
+  const own = job.reason === null ? null : (adapterOf(job)?.advice?.(job.reason, { rerun: rerun(job, context) }) ?? null);
+  if (own !== null) return [own];
   switch (job.reason) {
     case 'waiting-for-input':
     case 'rule-failed': {
@@ -252,22 +257,24 @@ export function nextSteps(job: ReportJob, context: ExplainContext): string[] {
     }
     case 'idle-killed':
     case 'looping':
-      return isCodex(job) ? [...resumeSteps(job), `Or raise \`idle:\` in the manifest if it was only thinking.`] : [`Raise \`idle:\` if it was only slow, then re-run: ${rerun(job, context)}.`];
+      return resumable(job) ? [...resumeSteps(job), `Or raise \`idle:\` in the manifest if it was only thinking.`] : [`Raise \`idle:\` if it was only slow, then re-run: ${rerun(job, context)}.`];
     case 'timeout':
-      return isCodex(job) ? [...resumeSteps(job), 'Or raise `timeout:` for the job.'] : [`Raise \`timeout:\` for the job, then re-run: ${rerun(job, context)}.`];
+      return resumable(job) ? [...resumeSteps(job), 'Or raise `timeout:` for the job.'] : [`Raise \`timeout:\` for the job, then re-run: ${rerun(job, context)}.`];
     case 'not-logged-in':
-      return ['Sign in: `codex login` (or set `OPENAI_API_KEY` in the job\'s `env:`), then re-run: ' + rerun(job, context) + '.'];
+      return [`Sign the agent in (or set its API key in the job's \`env:\`), check with \`codex-run doctor\`, then re-run: ${rerun(job, context)}.`];
     case 'binary-missing':
-      return isCodex(job) || /codex/.test(job.argv[0] ?? '')
-        ? ['Install Codex: `npm install -g @openai/codex` (or set `codex.binary:`), check with `codex-run doctor`.']
-        : [`Install \`${job.argv[0] ?? 'the program'}\` or fix the job's \`command:\` / PATH, then re-run: ${rerun(job, context)}.`];
+      return [
+        job.argv[0] === undefined
+          ? `Install the agent's program or fix where the job points to it (see above), check with \`codex-run doctor\`, then re-run: ${rerun(job, context)}.`
+          : `Install \`${job.argv[0]}\` or fix the job's \`command:\` / PATH, then re-run: ${rerun(job, context)}.`,
+      ];
     case 'workdir-missing':
       return [`Create the folder or fix the job's \`workdir:\`: ${job.workdir}.`];
     case 'rate-limited':
     case 'usage-limit':
-      return [`Wait for the limit to reset (or lower \`concurrency:\`), then ${isCodex(job) ? `resume: \`codex-run resume ${shellWord(job.name)}\`` : `re-run: ${rerun(job, context)}`}.`];
+      return [`Wait for the limit to reset (or lower \`concurrency:\`), then ${resumable(job) ? `resume: \`codex-run resume ${shellWord(job.name)}\`` : `re-run: ${rerun(job, context)}`}.`];
     case 'model-error':
-      return isCodex(job) ? resumeSteps(job) : [`Re-run: ${rerun(job, context)}.`];
+      return resumable(job) ? resumeSteps(job) : [`Re-run: ${rerun(job, context)}.`];
     case 'agent-usage':
       return ['Check the agent version against the manifest: `codex-run doctor`.'];
     case 'sandbox-denied':

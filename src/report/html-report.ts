@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { explanations, headline, tokensOf, turnsOf } from './report-facts.js';
+import { costText } from '../ui/text.js';
 import type { ReportInput, ReportJob } from './report-input.js';
 import { xmlSafe } from './xml-text.js';
 
@@ -88,6 +89,7 @@ export function htmlReportData(input: ReportInput): unknown {
       durationMs: job.durationMs,
       turns: turnsOf(job),
       tokens: tokensOf(job),
+      ...(job.costUsd !== undefined ? { cost: costText(job.costUsd) } : {}),
       sessionId: job.sessionId,
       lastMessage: job.lastMessage,
       transcriptFile: job.transcriptFile,
@@ -250,7 +252,7 @@ tl.appendChild(legend);
 var tbody=document.querySelector('#jobs tbody');
 jobs.forEach(function(j){
   var files=j.changes&&j.changes.files?String(j.changes.files.length):'-';
-  var tr=el('tr',{'data-job':j.name,'data-status':j.status,'data-outcome':j.headline,'data-agent':j.agent},[el('td',{text:j.name}),el('td',{text:j.agent}),el('td',null,[pill(j.headline,tone(j))]),el('td',{text:dur(j.durationMs)}),el('td',{cls:'num',text:num(j.turns)}),el('td',{cls:'num',text:num(j.tokens)}),el('td',{text:files}),el('td',{cls:'num',text:String(j.interventions.length)})]);
+  var tr=el('tr',{'data-job':j.name,'data-status':j.status,'data-outcome':j.headline,'data-agent':j.agent},[el('td',{text:j.name}),el('td',{text:j.agent}),el('td',null,[pill(j.headline,tone(j))]),el('td',{text:dur(j.durationMs)}),el('td',{cls:'num',text:num(j.turns)}),el('td',{cls:'num',text:num(j.tokens)+(j.cost?' \\u00b7 '+j.cost:'')}),el('td',{text:files}),el('td',{cls:'num',text:String(j.interventions.length)})]);
   tr.addEventListener('click',function(){var d=document.getElementById(cssId(j.name));d.open=true;d.scrollIntoView({block:'start'});});
   tbody.appendChild(tr);
 });
@@ -277,7 +279,7 @@ function searchable(lines,name){
   return el('div',null,[el('div',{cls:'search','data-job':name},[input,count]),pre]);
 }
 jobs.forEach(function(j){
-  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+(j.turns===1?' turn':' turns'));if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.interventions.length)facts.push(j.interventions.length+(j.interventions.length===1?' intervention':' interventions'));
+  var facts=[dur(j.durationMs)];if(j.exitCode!=null)facts.push('exit '+j.exitCode);if(j.signal)facts.push(j.signal);if(j.turns!=null)facts.push(j.turns+(j.turns===1?' turn':' turns'));if(j.tokens!=null)facts.push(num(j.tokens)+' tokens');if(j.cost)facts.push('cost '+j.cost);if(j.interventions.length)facts.push(j.interventions.length+(j.interventions.length===1?' intervention':' interventions'));
   var body=el('div',{cls:'body'});
   var d=el('details',{cls:'job',id:cssId(j.name),'data-job':j.name},[el('summary',null,[pill(j.headline,tone(j)),el('span',{text:j.name}),el('span',{cls:'facts',text:facts.join(' \\u00b7 ')})]),body]);
   if(j.explanation){var skip=j.status==='skipped';d.open=!skip;var why=el('div',{cls:skip?'why skip':'why'},[el('p',null,[el('strong',{text:'Why: '})].concat(prose(j.explanation.reason)))]);body.appendChild(why);if(j.explanation.tail.length){body.appendChild(el('h3',{text:'Last output'}));body.appendChild(el('pre',{cls:'tail',text:j.explanation.tail.join('\\n')}));}j.explanation.next.forEach(function(n){var parts=n.split('\\n');var box=el('div',{cls:'next'},[el('strong',{text:'Next: '})].concat(prose(parts[0])));if(parts.length>1)box.appendChild(el('pre',{text:parts.slice(1).join('\\n')}));body.appendChild(box);});}

@@ -7,6 +7,7 @@ import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobS
 import { isoTime } from '../logs/iso-time.js';
 import type { InterventionRecord, JobRecord, RunRecord, RunStatus } from './run-record.js';
 import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
+import type { AgentKind } from '../manifest/model.js';
 
 /** Bumped when a field changes meaning or disappears (adding fields does not bump it). */
 export const REPORT_VERSION = 1;
@@ -41,6 +42,8 @@ export interface JsonJob {
   finishedAt: string | null;
   durationMs: number | null;
   argv: string[];
+  /** The job's `agent:` (codex, claude, gemini, generic, command); absent in reports written before it was recorded. */
+  agent?: AgentKind;
   workdir: string;
   envKeys: string[];
   timeoutMs: number | null;
@@ -200,6 +203,7 @@ function toJsonJob(job: JobRecord): JsonJob {
     finishedAt: optionalIso(job.finishedAt),
     durationMs: duration(job.startedAt, job.finishedAt),
     argv: [...job.argv],
+    ...(job.agent !== undefined ? { agent: job.agent } : {}),
     workdir: job.workdir,
     envKeys: [...job.envKeys],
     timeoutMs: job.timeoutMs,

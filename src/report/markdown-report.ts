@@ -4,7 +4,7 @@
  * and for a job that did not succeed the failure explanation. Pure; GitHub-flavoured
  * Markdown; job text is escaped so it cannot add markup (HTML included).
  */
-import { sanitizeLine } from '../ui/text.js';
+import { costText, sanitizeLine } from '../ui/text.js';
 import type { FailureExplanation } from './failure-explanation.js';
 import { durationText, excerptOf, explanations, headline, interventionText, numberText, tokensOf, turnsOf } from './report-facts.js';
 import type { ReportInput, ReportJob } from './report-input.js';
@@ -113,6 +113,7 @@ export function renderMarkdownReport(input: ReportInput): string {
     if (turns !== null) facts.push(`turns ${turns}`);
     const tokens = tokensOf(job);
     if (tokens !== null) facts.push(`tokens ${numberText(tokens)}`);
+    if (job.costUsd !== undefined) facts.push(`cost ${costText(job.costUsd)}`);
     if (job.sessionId !== null) facts.push(`session ${mdCode(job.sessionId)}`);
     out.push(facts.join(' · '), '');
     if (job.lastMessage !== null && job.lastMessage.trim() !== '') out.push(`> ${mdText(job.lastMessage)}`, '');

@@ -10,6 +10,7 @@
 import type { AttemptInfo, FailureReason, JobChanges, JobOutcome, JobPhase, JobProcessFacts, JobStatus, NotificationDelivery, RunEvent, StopStep } from '../run/events.js';
 import { unreachable } from '../util/unreachable.js';
 import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
+import type { AgentKind } from '../manifest/model.js';
 
 /**
  * Status of the whole run; 'running' until run-finished arrives. 'crashed' is never reduced
@@ -30,6 +31,8 @@ export interface InterventionRecord {
 export interface JobRecord {
   readonly name: string;
   readonly argv: readonly string[];
+  /** The job's `agent:`; absent when the run's events predate it. */
+  readonly agent?: AgentKind;
   readonly workdir: string;
   readonly envKeys: readonly string[];
   readonly timeoutMs: number | null;
@@ -125,6 +128,7 @@ export function reduceRunRecord(record: RunRecord | null, event: RunEvent): RunR
         jobs: event.jobs.map((plan) => ({
           name: plan.name,
           argv: [...plan.argv],
+          ...(plan.agent !== undefined ? { agent: plan.agent } : {}),
           workdir: plan.workdir,
           envKeys: [...plan.envKeys],
           timeoutMs: plan.timeoutMs,

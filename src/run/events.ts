@@ -3,6 +3,7 @@
  * and the report consume the same stream. Library code never prints.
  */
 import type { RerunOf, ShardStamp } from '../shard/shard-stamp.js';
+import type { AgentKind } from '../manifest/model.js';
 
 /** Final status of a job, as written to report.json. */
 export type JobStatus = 'succeeded' | 'failed' | 'timed_out' | 'killed' | 'interrupted' | 'skipped';
@@ -97,12 +98,16 @@ export interface JobResult {
   outcome?: JobOutcome;
   /** Every attempt, oldest first (set by the job runner). */
   attempts?: AttemptInfo[];
+  /** What the agent says its sessions cost in US dollars, summed over attempts (Claude Code); absent: not reported. */
+  costUsd?: number;
 }
 
 /** What the report needs to know about a job before it starts. Env values are never included. */
 export interface JobPlanInfo {
   name: string;
   argv: string[];
+  /** The job's `agent:` (which adapter explains its failures); absent in events written before it was recorded. */
+  agent?: AgentKind;
   workdir: string;
   envKeys: string[];
   timeoutMs: number | null;

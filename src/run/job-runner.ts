@@ -126,6 +126,8 @@ export class JobRunner {
   private plan: JobPlan;
   private readonly completion: CompletionSpec;
   private readonly attempts: AttemptInfo[] = [];
+  /** The agent's reported cost so far (US dollars), summed over attempts; undefined: none reported. */
+  private costUsd: number | undefined = undefined;
   private meter: BudgetMeter | null = null;
   /** The running token total codex last reported per session: a resumed session reports its total, not the turn's. */
   private readonly sessionTokens = new Map<string, number>();
@@ -164,6 +166,8 @@ export class JobRunner {
         this.attemptSessionId = event.facts.sessionId;
       }
       if (event.facts.tokensUsed !== undefined) this.attemptTokens = event.facts.tokensUsed;
+      // Each report of a cost is one session's (one attempt's): summed, as the report does.
+      if (event.facts.costUsd !== undefined) this.costUsd = (this.costUsd ?? 0) + event.facts.costUsd;
     });
   }
 
@@ -271,7 +275,7 @@ export class JobRunner {
       await files.replaceTranscript(renderConversation(this.transcriptItems));
     }
     const outcome = final.status === 'succeeded' ? (final.outcome ?? 'succeeded') : (final.reason ?? final.status);
-    return withLogError({ ...final, outcome, attempts: this.attempts }, files.error());
+    return withLogError({ ...final, outcome, attempts: this.attempts, ...(this.costUsd !== undefined ? { costUsd: this.costUsd } : {}) }, files.error());
   }
 
   // ---- Workspace hooks (src/workspace/job-workspace.ts): before the first attempt, after the last. ----

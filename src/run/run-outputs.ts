@@ -55,6 +55,7 @@ export async function openRunOutputs(
     return {
       name: job.name,
       argv: launch.ok ? [launch.value.file, ...launch.value.args] : [],
+      agent: job.agent,
       workdir: job.workdir,
       envKeys,
       timeoutMs: job.timeoutMs,

@@ -547,7 +547,8 @@ const signalNames = new Map<number, string>(
 
 /**
  * Maps how the agent exited (and why codex-run stopped it, if it did) to the job's result;
- * `verdict` is the adapter's explanation of a non-zero exit.
+ * `verdict` is the adapter's explanation of a non-zero exit, or why a clean exit (code 0) is
+ * still a failure (e.g. a headless agent that printed no result).
  */
 export function resultOf(
   exit: PtyExit,
@@ -566,6 +567,7 @@ export function resultOf(
     if (verdict !== null) return { ...base, status: 'failed', reason: verdict.reason, message: verdict.message };
     return { ...base, status: 'failed', reason: 'exit-non-zero', message: `the agent exited with code ${exit.exitCode}` };
   }
+  if (verdict !== null) return { ...base, status: 'failed', reason: verdict.reason, message: verdict.message };
   return { ...base, status: 'succeeded', reason: null, message: null };
 }
 

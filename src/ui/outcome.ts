@@ -1,7 +1,7 @@
 import type { JobResult } from '../run/events.js';
 import { agentTurns } from '../run/agent-turns.js';
 import { unreachable } from '../util/unreachable.js';
-import { formatDuration, sanitizeLine } from './text.js';
+import { costText, formatDuration, sanitizeLine } from './text.js';
 
 /**
  * The short "why" of a result: `exit 1`, `SIGKILL`, or the failure reason tag (`timeout`,
@@ -111,15 +111,21 @@ export function describeOutcome(result: JobResult, resumes: ResumeHistory | null
 }
 
 /**
- * `verified, 2 turns, 5230 tokens` for a job that verified or took more than one turn; null for
- * a plain single run, whose line stays as it always was.
+ * `verified, 2 turns, 5230 tokens, $0.0123` for a job that verified or took more than one turn;
+ * `5230 tokens, $0.0123` for a plain single run whose agent reported a cost; null for any other
+ * plain single run, whose line stays as it always was.
  */
 export function turnsNote(result: JobResult): string | null {
   const attempts = result.attempts ?? [];
-  if (attempts.length <= 1 && result.outcome !== 'verified') return null;
   const tokens = attempts.reduce((sum, a) => sum + (a.tokens ?? 0), 0);
+  const cost = result.costUsd === undefined ? [] : [costText(result.costUsd)];
+  if (attempts.length <= 1 && result.outcome !== 'verified') {
+    // A plain single run shows only what the agent reported it spent (`1234 tokens, $0.0123`), when it reported a cost.
+    return cost.length === 0 ? null : [...(tokens > 0 ? [`${tokens} tokens`] : []), ...cost].join(', ');
+  }
   const turns = agentTurns(attempts);
   const parts = [result.outcome ?? result.status, `${turns} turn${turns === 1 ? '' : 's'}`];
   if (tokens > 0) parts.push(`${tokens} tokens`);
+  parts.push(...cost);
   return parts.join(', ');
 }

@@ -53,3 +53,8 @@ export function formatClockTime(epochMs: number): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/** A cost in US dollars as shown: `$0.0123` below a dollar (sessions cost cents), `$4.57` above. */
+export function costText(usd: number): string {
+  return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
+}

@@ -42,6 +42,7 @@ const jobs: ReportJob[] = [
   job({
     name: 'fix-tests',
     argv: ['/usr/local/bin/codex', 'exec', 'Fix the failing tests'],
+    agent: 'codex',
     sessionId: '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
     tokensUsed: 42_751,
     lastMessage: 'Fixed the date parsing in src/api.ts; all 48 tests pass.',
@@ -113,6 +114,7 @@ const jobs: ReportJob[] = [
     finishedAt: '2026-11-23T21:38:10.000Z',
     durationMs: 64_500,
     argv: ['/usr/local/bin/codex', '--no-alt-screen', 'Review the docs'],
+    agent: 'codex',
     sessionId: '0199ffff-0000-7000-8000-000000000001',
     tokensUsed: 1_204,
   }),

@@ -140,5 +140,7 @@ test('headless: a non-zero exit after an API error is explained by finish()', { 
   assert.equal(rec.stops[0]?.reason, 'not-logged-in');
   const verdict = await m.finish({ exitCode: 1, signal: null });
   assert.equal(verdict?.reason, 'not-logged-in');
-  assert.equal(await monitor('headless').m.finish({ exitCode: 0, signal: null }), null);
+  // A clean exit without the `result` line did no visible turn: a failure (issue 15); with it, the exit speaks for itself.
+  assert.equal((await monitor('headless').m.finish({ exitCode: 0, signal: null }))?.reason, 'agent-usage');
+  assert.equal(await monitor('tui').m.finish({ exitCode: 0, signal: null }), null);
 });

@@ -110,3 +110,12 @@ test('tui: an API error on screen fails the turn with its reason; the auth dialo
   auth.m.onScreen(snapshot(['? Get started', 'How would you like to authenticate for this project?', '● 2. Use Gemini API Key']));
   assert.equal(auth.stops[0]?.reason, 'not-logged-in');
 });
+
+test('headless: a clean exit without the result event is a failure (agent-usage), never a silent success', { timeout: 5000 }, async () => {
+  const { m } = monitor('headless');
+  assert.ok(m.prepare().ok);
+  m.onLine('some banner that is not stream-json');
+  const verdict = await m.finish({ exitCode: 0, signal: null });
+  assert.equal(verdict?.reason, 'agent-usage');
+  assert.match(verdict?.message ?? '', /gemini exited 0 but printed no result/);
+});

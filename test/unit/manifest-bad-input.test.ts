@@ -153,10 +153,10 @@ test('prompt, codex, rehearsal and resume on an agent: command job are errors wi
   if (result.ok) return;
   const shown = result.error.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message} (hint: ${d.hint ?? ''})`);
   assert.deepEqual(shown, [
-    `8:5: 'prompt' is only for codex jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'prompt', or run the job with 'agent: codex')`,
+    `8:5: 'prompt' is only for agent jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'prompt', or run the job with an agent ('agent: codex', 'claude', 'gemini' or 'generic'))`,
     `9:5: 'codex' is only for codex jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'codex', or run the job with 'agent: codex')`,
-    `10:5: 'rehearsal' is only for codex jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'rehearsal', or run the job with 'agent: codex')`,
-    `11:5: 'resume' is only for codex jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'resume', or run the job with 'agent: codex')`,
+    `10:5: 'rehearsal' is only for agent jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'rehearsal', or run the job with an agent ('agent: codex', 'claude', 'gemini' or 'generic'))`,
+    `11:5: 'resume' is only for agent jobs, and job "c" is 'agent: command': it would be ignored (hint: remove 'resume', or run the job with an agent ('agent: codex', 'claude', 'gemini' or 'generic'))`,
     `16:5: 'command' is only for 'agent: command' jobs, and job "codex-with-command" is a codex job: it would be ignored (hint: remove 'command', or add 'agent: command' to the job)`,
   ]);
 });

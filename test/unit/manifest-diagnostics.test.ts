@@ -204,17 +204,17 @@ test('codex jobs need a prompt and command jobs a command, counting what default
   assert.deepEqual(
     await problems(['version: 1', 'jobs:', '  review: { agent: codex }', '  implicit: {}', '  lint: { agent: command }', '  forgot-agent: { command: [npm, test] }']),
     [
-      "jobs.yaml:3:3: job 'review' has no 'prompt': agent jobs (agent: codex, the default) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
-      "jobs.yaml:4:3: job 'implicit' has no 'prompt': agent jobs (agent: codex, the default) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
+      "jobs.yaml:3:3: job 'review' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
+      "jobs.yaml:4:3: job 'implicit' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
       "jobs.yaml:5:3: job 'lint' has no 'command': agent: command needs one (hint: add 'command: [program, arg, ...]' (argv, no shell) or a string, which runs through /bin/sh -c)",
-      "jobs.yaml:6:3: job 'forgot-agent' has no 'prompt': agent jobs (agent: codex, the default) need one (hint: to run its command instead, add 'agent: command')",
+      "jobs.yaml:6:3: job 'forgot-agent' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one (hint: to run its command instead, add 'agent: command')",
     ],
   );
   assert.deepEqual(
     await problems(['version: 1', 'defaults: { agent: command }', 'jobs:', '  build: {}', '  review: { agent: codex }']),
     [
       "jobs.yaml:4:3: job 'build' has no 'command': agent: command needs one (hint: add 'command: [program, arg, ...]' (argv, no shell) or a string, which runs through /bin/sh -c)",
-      "jobs.yaml:5:3: job 'review' has no 'prompt': agent jobs (agent: codex, the default) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
+      "jobs.yaml:5:3: job 'review' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
     ],
   );
   assert.deepEqual(await problems(['version: 1', 'defaults: { prompt: p, command: [make] }', 'jobs:', '  a: {}', '  b: { agent: command }']), []);
@@ -252,7 +252,7 @@ test('all problems are collected before failing: three problems give three diagn
   assert.deepEqual(
     await problems(['version: 1', 'jobs:', '  a:', '    promt: p', '    timeout: soon', '  b: { prompt: p, env: { T: "${UNSET}" } }']),
     [
-      "jobs.yaml:3:3: job 'a' has no 'prompt': agent jobs (agent: codex, the default) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
+      "jobs.yaml:3:3: job 'a' has no 'prompt': agent jobs (codex, the default, claude, gemini, generic) need one (hint: add 'prompt: ...' to the job, or to 'defaults:' to give every job the same one)",
       "jobs.yaml:4:5: unknown key 'promt' in job 'a' (hint: did you mean 'prompt'?)",
       'jobs.yaml:5:14: expected a duration such as 500ms, 30s, 5m, 2h or 1h30m, found "soon"',
       'jobs.yaml:6:30: environment variable UNSET is not set (hint: set UNSET, or write ${UNSET:-} to default to empty)',

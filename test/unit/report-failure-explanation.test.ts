@@ -76,15 +76,43 @@ test('a blocked question explains itself with the rule to add, keyed by its firs
 });
 
 test('next steps: sign in, install, resume a stalled codex session', { timeout: 10_000 }, () => {
-  const login = explainFailure(job({ reason: 'not-logged-in', argv: ['codex', 'exec', 'x'] }), '', context)!;
+  const login = explainFailure(job({ reason: 'not-logged-in', argv: ['codex', 'exec', 'x'], agent: 'codex' }), '', context)!;
   assert.match(login.next.join('\n'), /`codex login`/);
-  const missing = explainFailure(job({ reason: 'binary-missing', argv: ['codex'] }), '', context)!;
-  assert.match(missing.next.join('\n'), /npm install -g @openai\/codex/);
-  const tool = explainFailure(job({ reason: 'binary-missing', argv: ['terraform'] }), '', context)!;
+  const missing = explainFailure(job({ reason: 'binary-missing', argv: [], agent: 'codex' }), '', context)!;
+  assert.match(missing.next.join('\n'), /npm install @openai\/codex@[\d.]+` \(or -g, or set `codex\.bin:`\)/);
+  const tool = explainFailure(job({ reason: 'binary-missing', argv: ['terraform'], agent: 'command' }), '', context)!;
   assert.match(tool.next.join('\n'), /Install `terraform`/);
-  const stalled = explainFailure(job({ reason: 'idle-killed', argv: ['/usr/bin/codex', 'exec', 'go'], sessionId: 'abc-123' }), '', context)!;
+  const stalled = explainFailure(job({ reason: 'idle-killed', argv: ['/usr/bin/codex', 'exec', 'go'], sessionId: 'abc-123', agent: 'codex' }), '', context)!;
   assert.match(stalled.next[0]!, /`codex-run resume j`, or by hand: `codex exec resume abc-123`/);
   assert.equal(explainFailure(job({ status: 'succeeded', reason: null, exitCode: 0 }), '', context), null);
+});
+
+test('each agent gives its own advice: claude and gemini are never told to `codex login`', { timeout: 10_000 }, () => {
+  const next = (over: Partial<ReportJob>): string => explainFailure(job(over), '', context)!.next.join('\n');
+  const claudeLogin = next({ reason: 'not-logged-in', argv: ['/usr/bin/claude', '-p', 'x'], agent: 'claude', sessionId: 's-1' });
+  assert.match(claudeLogin, /ANTHROPIC_API_KEY/);
+  assert.match(claudeLogin, /`claude \/login`/);
+  assert.match(claudeLogin, /CLAUDE_CONFIG_DIR/);
+  const geminiLogin = next({ reason: 'not-logged-in', argv: ['/usr/bin/gemini', '-p', 'x'], agent: 'gemini' });
+  assert.match(geminiLogin, /GEMINI_API_KEY/);
+  assert.match(geminiLogin, /settings\.json/);
+  // A missing binary leaves no argv: the hint names the agent's own field, never "`the program`".
+  const claudeMissing = next({ reason: 'binary-missing', argv: [], agent: 'claude' });
+  assert.match(claudeMissing, /Install Claude Code: `npm install @anthropic-ai\/claude-code@[\d.]+`.*`claude\.bin:`/);
+  const geminiMissing = next({ reason: 'binary-missing', argv: [], agent: 'gemini' });
+  assert.match(geminiMissing, /Install Gemini CLI: `npm install @google\/gemini-cli@[\d.]+`.*`gemini\.bin:`/);
+  assert.match(next({ reason: 'binary-missing', argv: [], agent: 'generic' }), /`generic\.argv`/);
+  // A stalled claude session resumes through codex-run (no codex command by hand).
+  const stalled = next({ reason: 'idle-killed', argv: ['/usr/bin/claude', '-p', 'x'], agent: 'claude', sessionId: 's-2' });
+  assert.match(stalled, /Resume it: `codex-run resume j`/);
+  // Shared code falls back to neutral advice: no agent (an older report) is never told about codex.
+  const neutral = next({ reason: 'not-logged-in', argv: ['/usr/bin/claude'] });
+  assert.match(neutral, /Sign the agent in/);
+  const neutralMissing = next({ reason: 'binary-missing', argv: [] });
+  assert.match(neutralMissing, /Install the agent's program/);
+  for (const text of [claudeLogin, geminiLogin, claudeMissing, geminiMissing, stalled, neutral, neutralMissing]) {
+    assert.doesNotMatch(text, /codex login|OPENAI_API_KEY|@openai\/codex|`the program`|by hand: `codex/, text);
+  }
 });
 
 test('an outcome that is not a success counts as a failure, and verify output is its tail', { timeout: 10_000 }, () => {
@@ -105,7 +133,7 @@ test('an outcome that is not a success counts as a failure, and verify output is
 test('the summary shows each explanation in full when not a TTY, never cut mid-word', { timeout: 10_000 }, () => {
   const long = 'codex is not signed in: it showed its sign-in screen (run `codex login` in a terminal, or set OPENAI_API_KEY for the job)';
   const result: JobResult = { status: 'failed', reason: 'not-logged-in', message: long, exitCode: 1, signal: null, stoppedBy: null, startedAt: 0, finishedAt: 1000 };
-  const explanation = explainFailure(job({ name: 'review', reason: 'not-logged-in', message: long, argv: ['codex'] }), 'Sign in with ChatGPT\n', context)!;
+  const explanation = explainFailure(job({ name: 'review', reason: 'not-logged-in', message: long, argv: ['codex'], agent: 'codex' }), 'Sign in with ChatGPT\n', context)!;
   const text = renderSummary({ jobs: [{ name: 'review', result }], runDir: '/r', color: false, fullText: true, explanations: new Map([['review', explanation]]) });
   assert.ok(text.includes(`not-logged-in: ${long}\n`), text);
   assert.doesNotMatch(text, /…/);

@@ -89,3 +89,21 @@ test('a step summary too long for GitHub is cut at a line, its code fence closed
   assert.ok(Buffer.byteLength(cut) < STEP_SUMMARY_LIMIT);
   assert.match(cut, /line of output\n```\n\n_The report is too long for a job summary; the whole report is in \/r\/report\.md\._\n\n$/);
 });
+
+test("the agent's reported cost shows in report.md and report.html next to its tokens, and nowhere when unknown", { timeout: 10_000 }, () => {
+  const first = REPORT_FIXTURE.report.jobs[0]!;
+  const claude = { ...first, agent: 'claude' as const, argv: ['/usr/bin/claude', '-p', 'Fix it'], tokensUsed: 1234, costUsd: 0.01234 };
+  const input = { ...REPORT_FIXTURE, report: { ...REPORT_FIXTURE.report, jobs: [claude, ...REPORT_FIXTURE.report.jobs.slice(1)] } };
+  const md = renderMarkdownReport(input);
+  assert.match(md, new RegExp(`### .*${first.name}.*\\n\\n.*tokens 1,234 · cost \\$0\\.0123`));
+  const html = renderHtmlReport(input);
+  const json = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+  const data = JSON.parse(json) as { jobs: Array<{ name: string; cost?: string }> };
+  assert.equal(data.jobs.find((j) => j.name === first.name)?.cost, '$0.0123');
+  // The jobs table's Tokens cell and the job's facts line show it (the page is drawn by its script).
+  assert.match(html, /text:num\(j\.tokens\)\+\(j\.cost\?' \\u00b7 '\+j\.cost:''\)/);
+  assert.match(html, /if\(j\.cost\)facts\.push\('cost '\+j\.cost\)/);
+  // A job whose agent reported no cost has none (the golden files above hold no cost either).
+  assert.equal(data.jobs.filter((j) => j.cost !== undefined).length, 1);
+  assert.doesNotMatch(renderMarkdownReport(REPORT_FIXTURE), /cost \$/);
+});

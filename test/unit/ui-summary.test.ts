@@ -148,3 +148,16 @@ test('a job that changed files in git gets a line under its row: files, +/- line
     ].join('\n'),
   );
 });
+
+test("the summary line shows the agent's reported cost with its tokens, and nothing when it reported none", { timeout: 10_000 }, () => {
+  const attempt = { n: 1, startedAt: T0, endedAt: T0 + 2_000, reason: 'succeeded', sessionId: 's', tokens: 1234, prompt: 'first' as const };
+  const paid = result({ finishedAt: T0 + 2_000, outcome: 'succeeded', attempts: [attempt], costUsd: 0.01234 });
+  const free = result({ finishedAt: T0 + 2_000, outcome: 'succeeded', attempts: [attempt] });
+  const text = renderSummary({ jobs: [{ name: 'claude-job', result: paid }, { name: 'codex-job', result: free }], runDir: '/r', color: false });
+  const paidLine = text.split('\n').find((l) => l.includes('claude-job')) ?? '';
+  assert.match(paidLine, /1234 tokens, \$0\.0123/, text);
+  const freeLine = text.split('\n').find((l) => l.includes('codex-job')) ?? '';
+  assert.doesNotMatch(freeLine, /\$|tokens/, text);
+  const multi = result({ finishedAt: T0 + 2_000, outcome: 'verified', attempts: [attempt, { ...attempt, n: 2, prompt: 'continue' as const }], costUsd: 2.5 });
+  assert.match(renderSummary({ jobs: [{ name: 'two', result: multi }], runDir: '/r', color: false }), /verified, 2 turns, 2468 tokens, \$2\.50/);
+});

@@ -5,6 +5,7 @@
  * (`--resume`), built-in rules for its first-run screens, and a monitor that reads its
  * stream-json events (headless) or OSC 7501 states (tui, after answering the probe).
  */
+import { claudeAdvice } from './advice.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
 import type { JobSpec } from '../../manifest/model.js';
@@ -112,6 +113,7 @@ export const claudeAdapter: AgentAdapter = {
   rehearsal: claudeRehearsal,
   describe,
   doctor: claudeDoctor,
+  advice: claudeAdvice,
   exportSession: exportClaudeSession,
   importSession: importClaudeSession,
 };

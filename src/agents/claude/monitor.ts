@@ -36,6 +36,15 @@ import { CLAUDE_OSC, CLAUDE_OSC_PROBE_ANSWER, parseClaudeOsc } from './osc-state
 import { removePromptFile, writePromptFile, type PromptFile } from './prompt-file.js';
 import { parseStreamLine, type ClaudeResult } from './stream-events.js';
 
+/**
+ * A headless run that exited 0 without its stream-json `result` line did no turn that codex-run
+ * can see (no session, no answer): e.g. `claude.bin` is not Claude Code, or its flags were ignored.
+ */
+const NO_RESULT: ExitVerdict = {
+  reason: 'agent-usage',
+  message: 'claude exited 0 but printed no result (no stream-json `result` event): check claude.bin and its arguments (`codex-run --dry-run`, `codex-run doctor`)',
+};
+
 /** How long a headless run may stay after its result line before it is stopped. */
 export const HEADLESS_LINGER_MS = 10_000;
 /** How long the TUI stays open after its turn is done: time to finish drawing and saving. */
@@ -166,7 +175,8 @@ export class ClaudeMonitor implements AgentMonitor {
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
     if (this.o.promptFile != null) await removePromptFile(this.o.promptFile);
-    if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
+    if (exit === null || (exit.signal !== null && exit.signal !== 0)) return null;
+    if (exit.exitCode === 0) return this.o.mode === 'headless' && this.result === null ? NO_RESULT : null;
     return classifyClaudeFailure(this.failure);
   }
 

@@ -6,6 +6,7 @@
  * rules for its trust screen, a monitor that reads its event stream (headless) or its window
  * title (tui), and a rehearsal face for the Gemini API.
  */
+import { geminiAdvice } from './advice.js';
 import { geminiDoctor } from './doctor.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentAdapter, AgentDefaults, LaunchPlan, LaunchProblem } from '../adapter.js';
@@ -72,6 +73,15 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
   });
 }
 
+// `--dry-run`: where the session id comes from and how the job resumes (by id, never `--resume latest`).
+function describeGemini(job: JobSpec): Array<{ label: string; text: string }> {
+  const spec = job.gemini ?? geminiSpecOf(undefined);
+  return [
+    { label: 'session', text: 'chosen by codex-run up front (--session-id <uuid>), recorded before the start' },
+    { label: 'resume', text: `gemini ${spec.mode === 'headless' ? '--prompt=<prompt> ' : ''}--resume <session id> in the same workdir (never --resume latest)` },
+  ];
+}
+
 /** The gemini adapter (see the file comment). */
 export const geminiAdapter: AgentAdapter = {
   kind: 'gemini',
@@ -93,6 +103,8 @@ export const geminiAdapter: AgentAdapter = {
   conversation: (env, session, position) => readGeminiConversation(env, session, position),
   fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
   doctor: geminiDoctor,
+  advice: geminiAdvice,
+  describe: describeGemini,
   rehearsal: {
     face: geminiFace,
     createHome: ({ baseUrl, job, parentDir, existingDir }) =>

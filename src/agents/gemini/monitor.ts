@@ -38,6 +38,15 @@ import { parseGeminiTitle } from './title-state.js';
 export const TUI_LINGER_MS = 3_000;
 /** How many non-event lines are kept for the failure message. */
 const PLAIN_LINES_KEPT = 40;
+/**
+ * A headless run that exited 0 without its stream-json `result` event did no turn that codex-run
+ * can see (no session, no answer): e.g. `gemini.bin` is not Gemini CLI, or its flags were ignored.
+ */
+const NO_RESULT: ExitVerdict = {
+  reason: 'agent-usage',
+  message: 'gemini exited 0 but printed no result (no stream-json `result` event): check gemini.bin and its arguments (`codex-run --dry-run`, `codex-run doctor`)',
+};
+
 /** Tools headless gemini refuses unless the approval mode or allowed tools let them run. */
 const GATED_TOOLS = new Set(['run_shell_command', 'write_file', 'replace']);
 
@@ -71,6 +80,8 @@ export class GeminiMonitor implements AgentMonitor {
   /** The assistant message being streamed (deltas joined). */
   private message = '';
   private resultError: string | null = null;
+  /** headless: whether the stream-json `result` event came (a clean exit without one is a failure). */
+  private sawResult = false;
   private readonly plainLines: string[] = [];
   private readonly tools = new Map<string, { name: string; call: string }>();
   /** tui: the newest `✕ [API Error: …]` line on screen, and whether this turn showed it. */
@@ -149,7 +160,8 @@ export class GeminiMonitor implements AgentMonitor {
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
     if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
-    if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
+    if (exit === null || (exit.signal !== null && exit.signal !== 0)) return null;
+    if (exit.exitCode === 0) return this.o.mode === 'headless' && !this.sawResult ? NO_RESULT : null;
     return classifyGeminiFailure(exit.exitCode, { resultError: this.resultError, plainLines: this.plainLines });
   }
 
@@ -194,6 +206,7 @@ export class GeminiMonitor implements AgentMonitor {
         this.resultError = event.message;
         return;
       case 'result':
+        this.sawResult = true;
         if (event.usage !== null) this.o.target.facts({ tokensUsed: event.usage.totalTokens });
         if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
         if (!event.ok) this.resultError = event.errorMessage ?? this.resultError;

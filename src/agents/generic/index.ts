@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { AgentAdapter, AgentDefaults, DoctorFinding, DoctorInput, LaunchPlan, LaunchProblem } from '../adapter.js';
+import type { AdviceContext, AgentAdapter, AgentDefaults, DoctorFinding, DoctorInput, LaunchPlan, LaunchProblem } from '../adapter.js';
+import type { FailureReason } from '../../run/events.js';
 import { findExecutable } from '../find-executable.js';
 import type { JobSpec } from '../../manifest/model.js';
 import { err, ok, type Result } from '../../util/result.js';
@@ -103,6 +104,12 @@ async function doctor(jobs: readonly DoctorInput[]): Promise<DoctorFinding[]> {
 }
 
 // `--dry-run`: how the job resumes, where its session id comes from, and its done pattern.
+// A generic agent's program is the job's `generic.argv[0]` (or `generic.resume[0]` when resuming).
+function genericAdvice(reason: FailureReason, context: AdviceContext): string | null {
+  if (reason !== 'binary-missing') return null;
+  return `Install the agent's program or fix the job's \`generic.argv\` (or \`generic.resume\`) / PATH, then re-run: ${context.rerun}.`;
+}
+
 function describe(job: JobSpec): Array<{ label: string; text: string }> {
   const spec = specOf(job);
   const quoted = (argv: readonly string[]): string => argv.map((arg) => (/^[A-Za-z0-9_./:=@{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -138,6 +145,7 @@ export const genericAdapter: AgentAdapter = {
   resumePlan: (job, env, sessionId, prompt) => launch(job, env, prompt, sessionId),
   fullScreen: (job) => specOf(job).fullScreen,
   describe,
+  advice: genericAdvice,
   doctor,
 };
 
