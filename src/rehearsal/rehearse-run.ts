@@ -6,12 +6,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentRehearsal, RehearsalHome } from '../agents/adapter.js';
-import { adapterFor } from '../agents/registry.js';
+import type { AgentAdapter, AgentRehearsal, RehearsalHome } from '../agents/adapter.js';
+import { adapterFor, AGENTS } from '../agents/registry.js';
 import type { JobSpec } from '../manifest/model.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { startModelServer, type ModelServer, type ServedJob } from './model-server.js';
+import { rehearsalBaseEnv } from './private-env.js';
 import type { Turn } from './script.js';
 
 /**
@@ -41,6 +42,11 @@ export async function keptRehearsalHome(runDir: string, job: string): Promise<st
 /** The rehearsal of a job's agent, or null when its agent runs as it is (e.g. `command`). */
 function rehearsalOf(job: JobSpec): AgentRehearsal | null {
   return adapterFor(job.agent).rehearsal ?? null;
+}
+
+/** The rehearsal of every registered agent that has one: whose private variables every rehearsed child loses. */
+function allRehearsals(): AgentRehearsal[] {
+  return Object.values(AGENTS).flatMap((adapter: AgentAdapter) => (adapter.rehearsal === undefined ? [] : [adapter.rehearsal]));
 }
 
 /** What an agent job without a `rehearsal:` script is told. */
@@ -95,7 +101,10 @@ async function writeRequestLog(server: ModelServer, jobs: readonly JobSpec[], ru
 /** A rehearsal in progress. */
 export interface Rehearsal {
   readonly server: ModelServer;
-  /** The agent child's environment for `job` (its private home; API keys removed). */
+  /**
+   * The agent child's environment for `job`: its private home's variables over `base` without
+   * the credentials and endpoints of every agent and without proxies (rehearsalBaseEnv).
+   */
   envFor(job: string, base: Readonly<Record<string, string>>): Record<string, string>;
   /** Stops the server (ending stalled replies), writes rehearsal.json, removes the homes; resolves with a problem to warn about, or null. */
   dispose(): Promise<string | null>;
@@ -172,7 +181,7 @@ export async function startRehearsal(
     server,
     envFor(job, base) {
       const home = homes.get(job);
-      return home === undefined ? { ...base } : home.childEnv(base);
+      return home === undefined ? { ...base } : home.childEnv(rehearsalBaseEnv(base, allRehearsals()));
     },
     dispose,
   });
