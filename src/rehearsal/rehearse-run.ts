@@ -130,7 +130,13 @@ export function unsupportedTurnProblems(jobs: readonly JobSpec[]): string[] {
 /** Starts the model server and creates a private home per rehearsed job in `parentDir` (the run folder). */
 export async function startRehearsal(
   jobs: readonly JobSpec[],
-  options: { parentDir: string; clock: Clock; reuseHomes?: Readonly<Record<string, string>> },
+  options: {
+    parentDir: string;
+    clock: Clock;
+    reuseHomes?: Readonly<Record<string, string>>;
+    /** Per job: the script turns its session already played in earlier runs (`codex-run resume`), not played again. */
+    skipTurns?: Readonly<Record<string, number>>;
+  },
 ): Promise<Result<Rehearsal, string>> {
   const unsupported = unsupportedTurnProblems(jobs);
   if (unsupported.length > 0) return err(unsupported.join('\n'));
@@ -139,7 +145,7 @@ export async function startRehearsal(
     return rehearsal === null ? [] : [{ job, rehearsal }];
   });
   const served = new Map<string, ServedJob>(
-    rehearsed.map(({ job, rehearsal }) => [job.name, { turns: job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT, face: rehearsal.face, workdir: job.workdir }]),
+    rehearsed.map(({ job, rehearsal }) => [job.name, { turns: job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT, face: rehearsal.face, workdir: job.workdir, startAt: options.skipTurns?.[job.name] ?? 0 }]),
   );
   let server: ModelServer;
   try {
