@@ -13,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { startModelServer, type ModelServer, type ServedJob } from './model-server.js';
 import { rehearsalBaseEnv } from './private-env.js';
+import { UNSUPPORTED_STEP_HINT, unsupportedStepMessage, unsupportedSteps } from './unsupported-turns.js';
 import type { Turn } from './script.js';
 
 /**
@@ -112,17 +113,16 @@ export interface Rehearsal {
 
 /**
  * Script turns an agent's face cannot play (e.g. codex's `patch` format for another agent),
- * located at the job: refused before anything starts.
+ * located at the job: refused before anything starts (a fallback: manifest validation already
+ * refuses them, located at the step, see manifest/rehearsal-step-checks.ts).
  */
 export function unsupportedTurnProblems(jobs: readonly JobSpec[]): string[] {
   const problems: string[] = [];
   for (const job of jobs) {
-    const unsupported = rehearsalOf(job)?.unsupportedTurns ?? [];
-    (job.rehearsal ?? []).forEach((turn, index) => {
-      if (!unsupported.includes(turn.kind)) return;
+    for (const { index, kind } of unsupportedSteps(job.agent, job.rehearsal ?? [])) {
       const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
-      problems.push(`${where}: job ${job.name}: rehearsal step ${index + 1} is \`${turn.kind}\`, which an \`agent: ${job.agent}\` job cannot play; use \`write:\`/\`edit:\` (every agent) instead`);
-    });
+      problems.push(`${where}: ${unsupportedStepMessage(job.name, job.agent, index, kind)}; ${UNSUPPORTED_STEP_HINT}`);
+    }
   }
   return problems;
 }
