@@ -34,7 +34,8 @@ export async function resumeCommand(spec: string, flags: Record<string, unknown>
     if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
     return printStarted(await startDetached(codexRunBin(), args, { cwd: process.cwd(), env: process.env }), flags['json'] === true);
   }
-  const found = await findJob(spec, flags);
+  // A bare JOB is the one of the newest run that has it (an earlier resume's run holds only its own job).
+  const found = await findJob(spec, flags, { newestHolding: true });
   if (!found.ok) return fail(found.error);
   const { run, job } = found.value;
   if (job.sessionId === null) {
