@@ -261,4 +261,10 @@ export interface AgentRehearsal {
   createHome(options: { baseUrl: string; job: JobSpec; parentDir: string; existingDir?: string }): Promise<RehearsalHome>;
   /** Script turns this face cannot play (e.g. `patch` is codex's format), refused when the run starts. */
   unsupportedTurns?: readonly string[];
+  /**
+   * The agent's credentials and endpoints (names, or prefixes ending in `*`): removed from EVERY
+   * rehearsed child, whatever its agent (the union over all adapters, see rehearsal/private-env.ts),
+   * so no child of a rehearsal sees a real key of any vendor.
+   */
+  readonly privateEnv: readonly string[];
 }

@@ -13,8 +13,8 @@ export function fail(failure: CommandFailure): number {
 }
 
 /** Finds the job the user named (`JOB`, `RUN/JOB`). */
-export async function findJob(spec: string, flags: Record<string, unknown>): Promise<Result<LocatedJob, CommandFailure>> {
-  const found = await locateJob(runsRootOf(flags['out']), spec);
+export async function findJob(spec: string, flags: Record<string, unknown>, options: { newestHolding?: boolean } = {}): Promise<Result<LocatedJob, CommandFailure>> {
+  const found = await locateJob(runsRootOf(flags['out']), spec, options);
   return found.ok ? found : err({ code: 2, message: found.error });
 }
 

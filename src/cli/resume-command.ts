@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readReport } from '../control/locate.js';
 import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
 import { keptRehearsalHome, REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
+import { playedTurns } from '../rehearsal/played-turns.js';
 import { fail, findJob } from './control-target.js';
 import { runCommand } from './run-command.js';
 import { codexRunBin, startDetached } from '../control/detach.js';
@@ -33,7 +34,8 @@ export async function resumeCommand(spec: string, flags: Record<string, unknown>
     if (typeof flags['grace'] === 'number') args.push('--grace', `${flags['grace']}ms`);
     return printStarted(await startDetached(codexRunBin(), args, { cwd: process.cwd(), env: process.env }), flags['json'] === true);
   }
-  const found = await findJob(spec, flags);
+  // A bare JOB is the one of the newest run that has it (an earlier resume's run holds only its own job).
+  const found = await findJob(spec, flags, { newestHolding: true });
   if (!found.ok) return fail(found.error);
   const { run, job } = found.value;
   if (job.sessionId === null) {
@@ -50,9 +52,11 @@ export async function resumeCommand(spec: string, flags: Record<string, unknown>
     return fail({ code: 1, message: `job ${job.name} of run ${run.runId} was rehearsed, but its rehearsal agent home was not kept; it cannot be resumed` });
   }
   const prompt = typeof flags['prompt'] === 'string' ? flags['prompt'] : DEFAULT_RESUME_PROMPT;
+  // A rehearsed session goes on in its script after the turns it played (not from the first one).
+  const skipTurns = home !== null ? (playedTurns(run.runDir, job.name) ?? 0) : 0;
   return runCommand(
     report.value.manifest,
     { ...flags, job: [job.name], out: path.dirname(run.runDir), rehearse: rehearsed },
-    { resume: { job: job.name, sessionId: job.sessionId, prompt, fromRunId: run.runId, ...(home !== null ? { agentHome: home } : {}) } },
+    { resume: { job: job.name, sessionId: job.sessionId, prompt, fromRunId: run.runId, ...(home !== null ? { agentHome: home, skipTurns } : {}) } },
   );
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { adapterFor } from '../agents/registry.js';
@@ -8,6 +8,7 @@ import { findHandoff } from '../handoff/handoff-file.js';
 import { ensurePrivateDir } from '../logs/private-dir.js';
 import { DEFAULT_RESUME_PROMPT } from '../manifest/resume-fields.js';
 import { REHEARSAL_LOG_FILE } from '../rehearsal/rehearse-run.js';
+import { playedTurns } from '../rehearsal/played-turns.js';
 import { processOutput } from '../ui/output-stream.js';
 import { fail } from './control-target.js';
 import { loadManifestOrReport } from './manifest-errors.js';
@@ -23,18 +24,6 @@ async function manifestFor(flags: Record<string, unknown>, runDir: string): Prom
   const report = await readReport(runDir);
   if (report.ok && typeof report.value.manifest === 'string' && existsSync(report.value.manifest)) return report.value.manifest;
   return existsSync('jobs.yaml') ? 'jobs.yaml' : null;
-}
-
-// How many script turns the job's session played in the old rehearsal (the new one goes on after
-// them), from the run's rehearsal.json; null when that is not beside the hand-off (e.g. a merged folder).
-function playedTurns(runDir: string, job: string): number | null {
-  try {
-    const log = JSON.parse(readFileSync(path.join(runDir, REHEARSAL_LOG_FILE), 'utf8')) as Record<string, Array<{ turns?: unknown }>>;
-    const played = (log[job] ?? []).flatMap((r) => (Array.isArray(r.turns) ? r.turns.filter((t): t is number => typeof t === 'number') : []));
-    return played.length === 0 ? 0 : Math.max(...played) + 1;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -57,8 +57,13 @@ export interface LocatedJob {
   job: JsonJob;
 }
 
-/** Resolves `RUN/JOB`, or `JOB` in the newest run. */
-export async function locateJob(runsRoot: string, spec: string): Promise<Result<LocatedJob, string>> {
+/**
+ * Resolves `RUN/JOB`, or `JOB` in the newest run. With `newestHolding` (`codex-run resume JOB`),
+ * a bare `JOB` is the one of the newest run that has a job of that name: after `codex-run resume a`
+ * the newest run holds only `a`, and `codex-run resume b` (as the first run's summary said) must
+ * still find `b` in the run before it.
+ */
+export async function locateJob(runsRoot: string, spec: string, options: { newestHolding?: boolean } = {}): Promise<Result<LocatedJob, string>> {
   const slash = spec.indexOf('/');
   let run: Result<LocatedRun, string> | null = null;
   let name = spec;
@@ -69,6 +74,10 @@ export async function locateJob(runsRoot: string, spec: string): Promise<Result<
       name = spec.slice(slash + 1);
     }
   }
+  if (run === null && options.newestHolding === true) {
+    const older = await newestRunWith(runsRoot, name);
+    if (older !== null) return ok(older);
+  }
   run ??= await locateRun(runsRoot, 'latest');
   if (!run.ok) return run;
   const report = await readReport(run.value.runDir);
@@ -78,4 +87,16 @@ export async function locateJob(runsRoot: string, spec: string): Promise<Result<
     return err(`no job ${JSON.stringify(name)} in run ${run.value.runId}; its jobs: ${report.value.jobs.map((j) => j.name).join(', ')}`);
   }
   return ok({ run: run.value, job });
+}
+
+// The job `name` of the newest run that has one (runs whose report cannot be read are passed over), or null.
+async function newestRunWith(runsRoot: string, name: string): Promise<LocatedJob | null> {
+  const ids = await listRunIds(runsRoot);
+  for (const runId of [...ids].reverse()) {
+    const runDir = path.join(runsRoot, runId);
+    const report = await readReport(runDir);
+    const job = report.ok ? report.value.jobs.find((j) => j.name === name) : undefined;
+    if (job !== undefined) return { run: { runId, runDir, live: await readRegistered(runDir) }, job };
+  }
+  return null;
 }

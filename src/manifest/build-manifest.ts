@@ -8,6 +8,7 @@ import { genericSpecOf } from '../agents/generic/options.js';
 import { claudeField } from './claude-fields.js';
 import { geminiOf } from './gemini-fields.js';
 import { jobProblems } from './job-checks.js';
+import { rehearsalStepProblems } from './rehearsal-step-checks.js';
 import { adapterFor } from '../agents/registry.js';
 import { workspaceOf, workspaceProblems, type WorkspaceSpec } from './workspace-fields.js';
 import { budgetOf, completionOf, completionProblems, type WrittenBudget } from './completion-fields.js';
@@ -62,6 +63,11 @@ export async function buildManifest(input: BuildInput): Promise<{ manifest: Mani
     merged.push([name, fields]);
     if (own.diagnostics.length === 0 && defaults.diagnostics.length === 0) whole.add(name);
     if (own.diagnostics.length === 0) diagnostics.push(...completionProblems(source, name, fields, Object.keys(jobData)));
+    if (own.diagnostics.length === 0 && defaults.diagnostics.length === 0 && fields.rehearsal !== undefined) {
+      const ownScript = jobData['rehearsal'] !== undefined;
+      const written = ownScript ? jobData['rehearsal'] : defaultsData?.['rehearsal'];
+      diagnostics.push(...rehearsalStepProblems(source, name, fields.agent ?? 'codex', fields.rehearsal, written, ownScript));
+    }
   }
   diagnostics.push(...scheduleOnlyProblems(source, root));
   // Entries the schema rejected already have their diagnostic; the others are still checked.

@@ -24,6 +24,8 @@ export interface ServedJob {
   face: RehearsalFace;
   /** The job's workdir (a face reads a file there to build an `edit`, as a model would). */
   workdir: string;
+  /** The first script turn to play (a resumed session goes on after the turns it played); default 0. */
+  startAt?: number;
 }
 
 /** Options of {@link startModelServer}. */
@@ -229,7 +231,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const jobs = new Map<string, JobState>();
   for (const [key, served] of options.jobs) {
-    jobs.set(key, { key, face: served.face, workdir: served.workdir, cursor: new ScriptCursor(served.turns), records: [], limitedUntil: 0 });
+    jobs.set(key, { key, face: served.face, workdir: served.workdir, cursor: new ScriptCursor(served.turns, served.startAt ?? 0), records: [], limitedUntil: 0 });
   }
   const held = new Set<Exchange>();
   let closing = false;

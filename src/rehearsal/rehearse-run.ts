@@ -6,12 +6,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentRehearsal, RehearsalHome } from '../agents/adapter.js';
-import { adapterFor } from '../agents/registry.js';
+import type { AgentAdapter, AgentRehearsal, RehearsalHome } from '../agents/adapter.js';
+import { adapterFor, AGENTS } from '../agents/registry.js';
 import type { JobSpec } from '../manifest/model.js';
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { startModelServer, type ModelServer, type ServedJob } from './model-server.js';
+import { rehearsalBaseEnv } from './private-env.js';
+import { UNSUPPORTED_STEP_HINT, unsupportedStepMessage, unsupportedSteps } from './unsupported-turns.js';
 import type { Turn } from './script.js';
 
 /**
@@ -41,6 +43,11 @@ export async function keptRehearsalHome(runDir: string, job: string): Promise<st
 /** The rehearsal of a job's agent, or null when its agent runs as it is (e.g. `command`). */
 function rehearsalOf(job: JobSpec): AgentRehearsal | null {
   return adapterFor(job.agent).rehearsal ?? null;
+}
+
+/** The rehearsal of every registered agent that has one: whose private variables every rehearsed child loses. */
+function allRehearsals(): AgentRehearsal[] {
+  return Object.values(AGENTS).flatMap((adapter: AgentAdapter) => (adapter.rehearsal === undefined ? [] : [adapter.rehearsal]));
 }
 
 /** What an agent job without a `rehearsal:` script is told. */
@@ -95,7 +102,10 @@ async function writeRequestLog(server: ModelServer, jobs: readonly JobSpec[], ru
 /** A rehearsal in progress. */
 export interface Rehearsal {
   readonly server: ModelServer;
-  /** The agent child's environment for `job` (its private home; API keys removed). */
+  /**
+   * The agent child's environment for `job`: its private home's variables over `base` without
+   * the credentials and endpoints of every agent and without proxies (rehearsalBaseEnv).
+   */
   envFor(job: string, base: Readonly<Record<string, string>>): Record<string, string>;
   /** Stops the server (ending stalled replies), writes rehearsal.json, removes the homes; resolves with a problem to warn about, or null. */
   dispose(): Promise<string | null>;
@@ -103,17 +113,16 @@ export interface Rehearsal {
 
 /**
  * Script turns an agent's face cannot play (e.g. codex's `patch` format for another agent),
- * located at the job: refused before anything starts.
+ * located at the job: refused before anything starts (a fallback: manifest validation already
+ * refuses them, located at the step, see manifest/rehearsal-step-checks.ts).
  */
 export function unsupportedTurnProblems(jobs: readonly JobSpec[]): string[] {
   const problems: string[] = [];
   for (const job of jobs) {
-    const unsupported = rehearsalOf(job)?.unsupportedTurns ?? [];
-    (job.rehearsal ?? []).forEach((turn, index) => {
-      if (!unsupported.includes(turn.kind)) return;
+    for (const { index, kind } of unsupportedSteps(job.agent, job.rehearsal ?? [])) {
       const where = `${path.relative(process.cwd(), job.location.file) || job.location.file}:${job.location.line}:${job.location.col}`;
-      problems.push(`${where}: job ${job.name}: rehearsal step ${index + 1} is \`${turn.kind}\`, which an \`agent: ${job.agent}\` job cannot play; use \`write:\`/\`edit:\` (every agent) instead`);
-    });
+      problems.push(`${where}: ${unsupportedStepMessage(job.name, job.agent, index, kind)}; ${UNSUPPORTED_STEP_HINT}`);
+    }
   }
   return problems;
 }
@@ -121,7 +130,13 @@ export function unsupportedTurnProblems(jobs: readonly JobSpec[]): string[] {
 /** Starts the model server and creates a private home per rehearsed job in `parentDir` (the run folder). */
 export async function startRehearsal(
   jobs: readonly JobSpec[],
-  options: { parentDir: string; clock: Clock; reuseHomes?: Readonly<Record<string, string>> },
+  options: {
+    parentDir: string;
+    clock: Clock;
+    reuseHomes?: Readonly<Record<string, string>>;
+    /** Per job: the script turns its session already played in earlier runs (`codex-run resume`), not played again. */
+    skipTurns?: Readonly<Record<string, number>>;
+  },
 ): Promise<Result<Rehearsal, string>> {
   const unsupported = unsupportedTurnProblems(jobs);
   if (unsupported.length > 0) return err(unsupported.join('\n'));
@@ -130,7 +145,7 @@ export async function startRehearsal(
     return rehearsal === null ? [] : [{ job, rehearsal }];
   });
   const served = new Map<string, ServedJob>(
-    rehearsed.map(({ job, rehearsal }) => [job.name, { turns: job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT, face: rehearsal.face, workdir: job.workdir }]),
+    rehearsed.map(({ job, rehearsal }) => [job.name, { turns: job.rehearsal ?? DEFAULT_REHEARSAL_SCRIPT, face: rehearsal.face, workdir: job.workdir, startAt: options.skipTurns?.[job.name] ?? 0 }]),
   );
   let server: ModelServer;
   try {
@@ -172,7 +187,7 @@ export async function startRehearsal(
     server,
     envFor(job, base) {
       const home = homes.get(job);
-      return home === undefined ? { ...base } : home.childEnv(base);
+      return home === undefined ? { ...base } : home.childEnv(rehearsalBaseEnv(base, allRehearsals()));
     },
     dispose,
   });

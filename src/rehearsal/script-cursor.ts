@@ -22,8 +22,14 @@ export class ScriptCursor {
   private state: CursorState;
   private playedCount = 0;
 
-  constructor(private readonly turns: readonly Turn[]) {
-    this.state = turns.length > 0 ? { kind: 'at', index: 0 } : { kind: 'finished' };
+  /**
+   * `start`: the index of the first turn to play (a resumed session goes on after the turns its
+   * earlier runs played); indexes stay those of the whole script, so rehearsal.json records them
+   * as such and a later resume counts from them again.
+   */
+  constructor(private readonly turns: readonly Turn[], start = 0) {
+    this.state = start < turns.length ? { kind: 'at', index: start } : { kind: 'finished' };
+    this.playedCount = Math.min(start, turns.length);
   }
 
   /** The step for the next request, moving the cursor past it. */

@@ -64,7 +64,7 @@ export interface RunManifestOptions {
     agentHome?: string;
     /** `resume --from`: the job runs in this folder (a checkout on this machine) instead of its manifest's workdir. */
     workdir?: string;
-    /** `resume --from` of a rehearsal: the script turns the session already played, not played again. */
+    /** A resumed rehearsal: the script turns the session already played (playedTurns), not played again. */
     skipTurns?: number;
   };
   /** The already validated model of `manifest`, used instead of reading the file again (the scheduler's last valid one). */
@@ -165,7 +165,7 @@ async function rehearsalFor(resume: RunManifestOptions['resume']): Promise<Start
   const { startRehearsal } = await import('../rehearsal/rehearse-run.js');
   const home = resume?.agentHome;
   if (resume === undefined || home === undefined) return startRehearsal;
-  return (jobs, o) => startRehearsal(jobs, { ...o, reuseHomes: { [resume.job]: home } });
+  return (jobs, o) => startRehearsal(jobs, { ...o, reuseHomes: { [resume.job]: home }, skipTurns: { [resume.job]: resume.skipTurns ?? 0 } });
 }
 
 // The plan of a resume: the one job, launched as the resume of its session.
@@ -178,7 +178,6 @@ function planResume(plan: RunPlan, resume: NonNullable<RunManifestOptions['resum
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
   let job = jobPlan.job;
   if (resume.workdir !== undefined) job = { ...job, workdir: resume.workdir };
-  if (resume.skipTurns !== undefined && job.rehearsal !== null) job = { ...job, rehearsal: job.rehearsal.slice(resume.skipTurns) };
   const launch = adapter.resumePlan(job, { ...base, TERM: jobPlan.env['TERM'] ?? 'xterm-256color', ...job.env }, resume.sessionId, resume.prompt);
   return ok({
     ...plan,

@@ -21,7 +21,7 @@ import { GeminiMonitor } from './monitor.js';
 import { geminiSpecOf } from './options.js';
 import { geminiHome, readGeminiSession } from './session-record.js';
 import { geminiFace } from './rehearsal/face.js';
-import { createGeminiHome } from './rehearsal/home.js';
+import { createGeminiHome, GEMINI_PRIVATE_ENV } from './rehearsal/home.js';
 import { geminiUsageLimitReset } from './usage-limit.js';
 
 /**
@@ -110,5 +110,6 @@ export const geminiAdapter: AgentAdapter = {
     createHome: ({ baseUrl, job, parentDir, existingDir }) =>
       createGeminiHome({ baseUrl, workdir: job.workdir, parentDir, ...(existingDir === undefined ? {} : { existingDir }) }),
     unsupportedTurns: ['patch'],
+    privateEnv: GEMINI_PRIVATE_ENV,
   },
 };

@@ -24,6 +24,9 @@ export const REHEARSAL_API_KEY = 'sk-ant-api03-rehearsal-0000000000000000000000'
 const UNSET_PREFIXES = ['ANTHROPIC_', 'CLAUDE_CODE_USE_', 'AWS_BEARER_TOKEN_BEDROCK'];
 const UNSET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_API_KEY_HELPER_TTL_MS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
+/** Claude's credentials and endpoints, as AgentRehearsal.privateEnv (removed from every rehearsed child). */
+export const CLAUDE_PRIVATE_ENV: readonly string[] = [...UNSET_PREFIXES.map((prefix) => `${prefix}*`), ...UNSET_NAMES.filter((name) => !/_proxy$/i.test(name))];
+
 /** Whether the rehearsal removes `name` from the child's environment. */
 export function isUnsetInRehearsal(name: string): boolean {
   return UNSET_NAMES.includes(name) || UNSET_PREFIXES.some((prefix) => name.startsWith(prefix));

@@ -3,7 +3,7 @@
  * CLAUDE_CONFIG_DIR per job (home.ts).
  */
 import type { AgentRehearsal } from '../../adapter.js';
-import { createClaudeHome } from './home.js';
+import { CLAUDE_PRIVATE_ENV, createClaudeHome } from './home.js';
 import { messagesFace } from './messages-face.js';
 
 export const claudeRehearsal: AgentRehearsal = {
@@ -11,4 +11,5 @@ export const claudeRehearsal: AgentRehearsal = {
   createHome: ({ baseUrl, job, parentDir, existingDir }) =>
     createClaudeHome({ baseUrl, workdir: job.workdir, parentDir, ...(existingDir !== undefined ? { existingDir } : {}) }),
   unsupportedTurns: ['patch'],
+  privateEnv: CLAUDE_PRIVATE_ENV,
 };

@@ -1,5 +1,5 @@
 import type { AgentRehearsal } from '../../adapter.js';
-import { createRehearsalHome, REHEARSAL_MODEL } from './codex-home.js';
+import { createRehearsalHome, REHEARSAL_MODEL, REHEARSAL_UNSET_ENV } from './codex-home.js';
 import { responsesFace } from './responses-face.js';
 
 /**
@@ -16,4 +16,5 @@ export const codexRehearsal: AgentRehearsal = {
       parentDir,
       ...(existingDir !== undefined ? { existingDir } : {}),
     }),
+  privateEnv: [...REHEARSAL_UNSET_ENV, 'OPENAI_*', 'CODEX_API_KEY*'],
 };

@@ -26,6 +26,9 @@ export const REHEARSAL_GEMINI_KEY = 'codex-run-rehearsal-key';
 /** Variables removed from the child: any of these prefixes (the user's keys and endpoints). */
 const UNSET_PREFIXES = ['GEMINI_', 'GOOGLE_'];
 
+/** Gemini's credentials and endpoints, as AgentRehearsal.privateEnv (removed from every rehearsed child). */
+export const GEMINI_PRIVATE_ENV: readonly string[] = UNSET_PREFIXES.map((prefix) => `${prefix}*`);
+
 /** What settings.json holds (see the file comment). */
 export function rehearsalSettings(): Record<string, unknown> {
   return {
