@@ -193,6 +193,29 @@ test('headless: a usage limit (quota 429 naming its reset) parks the job, which 
   assert.ok(turns[1]?.userMessages.includes('Say hello'), JSON.stringify(turns[1]?.userMessages));
 });
 
+test('tui: the quota dialog ([Keep trying | Stop]) ends the attempt as usage-limit; the job is parked, resumed by its session id and finishes the script', { timeout: 60_000 }, async () => {
+  const { code, out, workdir, job, requests } = await runGemini(
+    [{ limit: '5s' }, { write: 'next.txt', content: 'after the reset\n' }, { say: 'Done after the reset.' }],
+    () => `    prompt: "Say hello"
+    gemini: { mode: tui }
+    idle: { kill: 25s }
+    answers:
+      - match: "Apply this change\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(job.status, 'succeeded', out);
+  assert.equal(readFileSync(path.join(workdir, 'next.txt'), 'utf8'), 'after the reset\n');
+  assert.equal(job.attempts[0]?.reason, 'usage-limit', JSON.stringify(job.attempts));
+  assert.ok(job.attempts.slice(1).every((a) => a.prompt === 'resume' && a.sessionId === job.sessionId), JSON.stringify(job.attempts));
+  assert.equal(job.attempts.at(-1)?.reason, 'succeeded');
+  assert.ok(job.interventions.some((i) => i.kind === 'usage-limit'), JSON.stringify(job.interventions));
+  assert.ok(!job.interventions.some((i) => i.kind === 'kill'), 'never stopped by the idle ladder');
+  const turns = requests.filter((r) => r.kind === 'turn');
+  assert.ok(turns.at(-1)?.userMessages.includes('Say hello'), 'the resumed session carries the first prompt');
+});
+
 test('tui: a first run from a home with no trusted folders reaches the prompt without a person (the workdir trusted for the run)', { timeout: 60_000 }, async () => {
   // Not --rehearse (its home is pre-seeded): the Gemini face on a small test server, and a home
   // with only the auth choice, as a user's first run in a new folder.

@@ -110,3 +110,21 @@ test('tui: an API error on screen fails the turn with its reason; the auth dialo
   auth.m.onScreen(snapshot(['? Get started', 'How would you like to authenticate for this project?', '● 2. Use Gemini API Key']));
   assert.equal(auth.stops[0]?.reason, 'not-logged-in');
 });
+
+test("tui: gemini's quota dialog is never answered: the attempt stops as usage-limit with the dialog's reset time", () => {
+  const { m, stops, stopOptions } = monitor('tui');
+  m.onTitle('✦  Working… (work)');
+  const box = (text: string): string => `│ ${text.padEnd(116)} │`;
+  m.onScreen(snapshot([' > Say hello', '╭' + '─'.repeat(118) + '╮', box(''), box('Usage limit reached for gemini-3.8-flash.')]));
+  assert.equal(stops.length, 0, 'not before its options are drawn');
+  m.onScreen(snapshot([
+    ' > Say hello', '╭' + '─'.repeat(118) + '╮', box(''),
+    box('Usage limit reached for gemini-3.8-flash.'), box('Access resets at 2:06\u202fPM UTC.'), box('/stats model for usage details'), box('/model to switch models.'), box(''),
+    box('● 1. Keep trying'), box('  2. Stop'), '╰' + '─'.repeat(118) + '╯',
+  ]));
+  assert.equal(stops.length, 1);
+  assert.equal(stops[0]?.status, 'failed');
+  assert.equal(stops[0]?.reason, 'usage-limit');
+  assert.equal(stops[0]?.message, 'gemini: Usage limit reached for gemini-3.8-flash. Access resets at 2:06\u202fPM UTC.');
+  assert.equal(stopOptions[0], undefined, 'the stop ladder (SIGTERM), no key typed into the dialog');
+});

@@ -12,7 +12,10 @@
  * blocked on a dialog; `Ready` after `Working…` is the end of the turn. The TUI never exits by
  * itself, so after the turn the monitor waits `lingerMs` and stops it: succeeded, or, when the
  * turn ended in an `✕ [API Error: …]`, failed with the classified reason. The auth dialog (no
- * usable key) fails the job at once as not-logged-in.
+ * usable key) fails the job at once as not-logged-in. The quota dialog (`Usage limit reached
+ * for <model>. Access resets at 2:06 PM UTC.` with `Keep trying` / `Stop`) is never answered: it
+ * stops the attempt at once as `usage-limit` (its reset time in the message), so the usage gate
+ * parks the job and resumes the session by its id after the reset.
  *
  *   watching ──Ready after Working──▶ lingering ──lingerMs──▶ stopped (stop ladder; result as said)
  *      ▲                                │ Working again
@@ -137,6 +140,13 @@ export class GeminiMonitor implements AgentMonitor {
       this.stopWith({ reason: 'not-logged-in', message: 'gemini asked how to authenticate: no usable API key or login (set GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json)' });
       return;
     }
+    const quota = quotaDialog(lines);
+    if (quota !== null) {
+      // Never "Keep trying" (a retry loop against a quota): the attempt ends here, as gemini's
+      // headless quota error does, and the usage gate resumes the session after the reset.
+      this.stopWith(quota);
+      return;
+    }
     for (let i = lines.length - 1; i >= 0; i--) {
       const match = /^\s*✕\s+(\[API Error:.*)$/.exec(lines[i] ?? '');
       if (match?.[1] !== undefined) {
@@ -243,4 +253,30 @@ export class GeminiMonitor implements AgentMonitor {
     if (intervention === undefined) this.o.target.stop(cause);
     else this.o.target.stop(cause, { intervention, immediate: true });
   }
+}
+
+/**
+ * Gemini's quota dialog (ProQuotaDialog, 0.61.0), the TUI's answer to a quota 429 instead of an
+ * error line, with its options `Keep trying` / `Switch to <model>` / `Stop`:
+ *
+ *   │ Usage limit reached for gemini-3.8-flash.       │   (capacity: "We are currently experiencing
+ *   │ Access resets at 2:06 PM UTC.                   │    high demand for <model>.")
+ *   │ /stats model for usage details                  │
+ *   │ ● 1. Keep trying                                │
+ *   │   2. Stop                                       │
+ *
+ * The failure it stands for, its message the dialog's words (usage-limit.ts reads the reset from
+ * them), or null when no such dialog is on screen.
+ */
+export function quotaDialog(lines: readonly string[]): ExitVerdict | null {
+  const text = lines.map((l) => l.replace(/^[\s│]+|[\s│]+$/g, ''));
+  const start = text.findIndex((l) => /^(?:Usage limit reached for |We are currently experiencing high demand)/.test(l));
+  if (start < 0 || !text.slice(start).some((l) => /^(?:●\s*)?\d\.\s+Stop$/.test(l))) return null;
+  const said: string[] = [];
+  for (const line of text.slice(start)) {
+    if (line === '' || line.startsWith('/') || /^(?:●\s*)?\d\.\s/.test(line)) break;
+    said.push(line);
+  }
+  const capacity = said[0]?.startsWith('We are currently') === true;
+  return { reason: capacity ? 'rate-limited' : 'usage-limit', message: `gemini: ${said.join(' ')}` };
 }
