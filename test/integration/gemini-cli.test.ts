@@ -172,6 +172,29 @@ test('tui: a deny rule declines `rm -rf` in the approval dialog; the file surviv
   assert.equal(job.reason, 'denied', out);
 });
 
+test('tui: a deny rule without `fail:` declines `rm -rf` with Esc; gemini cancels the turn; the job is denied (not succeeded) with a readable transcript', { timeout: 60_000 }, async () => {
+  const { workdir, job, out, runDir } = await runGemini(
+    [{ run: 'rm -rf keep' }, { say: 'Cleaned.' }],
+    () => `    prompt: "Clean up"
+    gemini: { mode: tui }
+    idle: { kill: 30s }
+    answers:
+      - match: "rm -rf"
+        action: deny
+      - match: "Allow execution of \\\\[Shell\\\\]\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
+  assert.equal(job.status, 'failed', out);
+  assert.equal(job.reason, 'denied', out);
+  assert.match(job.message ?? '', /declined dialog/);
+  const transcript = readFileSync(path.join(runDir, 'g.txt'), 'utf8');
+  assert.match(transcript, /^› Clean up$/m, transcript);
+  assert.match(transcript, /declined \(rule 1/, transcript);
+  assert.doesNotMatch(transcript, /Type your message/, 'no screen dumps');
+});
+
 test('headless: a usage limit (quota 429 naming its reset) parks the job, which then finishes in the same session', { timeout: 60_000 }, async () => {
   const { code, out, job, requests } = await runGemini(
     [{ limit: '3s' }, { say: 'Done after the reset.' }],

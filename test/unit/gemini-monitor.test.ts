@@ -128,3 +128,24 @@ test("tui: gemini's quota dialog is never answered: the attempt stops as usage-l
   assert.equal(stops[0]?.message, 'gemini: Usage limit reached for gemini-3.8-flash. Access resets at 2:06\u202fPM UTC.');
   assert.equal(stopOptions[0], undefined, 'the stop ladder (SIGTERM), no key typed into the dialog');
 });
+
+test('tui: a turn that ended "Request cancelled." (a declined dialog) ends the job as denied; an older cancel higher up does not', () => {
+  const rule = '─'.repeat(120);
+  const tail = ['                                                              ? for shortcuts', rule, ' Shift+Tab to accept edits', '', ' >   Type your message or @path/to/file', '', ' workspace (/directory)   sandbox   /model'];
+  const run = (lines: string[]) => {
+    const { m, clock, stops } = monitor('tui');
+    m.onTitle('✦  Working… (work)');
+    m.onTitle('◇  Ready (work)');
+    m.onScreen(snapshot(lines));
+    clock.advance(3_000);
+    return stops;
+  };
+  const declined = run([' > Clean up', '│ -  Shell rm -rf keep │', '', 'ℹ Request cancelled.', '', ...tail]);
+  assert.equal(declined[0]?.status, 'failed');
+  assert.equal(declined[0]?.reason, 'denied');
+  // Some terminals get the input box with a rule under the hint and under the input too.
+  const boxed = run([' > Clean up', 'ℹ Request cancelled.', '             ? for shortcuts', rule, ' Shift+Tab to accept edits', rule, ' >   Type your message or @path/to/file', rule, ' workspace']);
+  assert.equal(boxed[0]?.reason, 'denied');
+  const later = run(['ℹ Request cancelled.', ' > Say hello', '✦ Hello.', '', ...tail]);
+  assert.equal(later[0]?.status, 'succeeded');
+});

@@ -3,8 +3,14 @@
  * output is an inline screen redrawn in place, so its transcript and last message come from
  * gemini's own record of the session (session-record.ts): the user's prompts, the model's
  * messages, its shell commands with their output, and the files it wrote or edited.
+ *
+ * Gemini removes a session whose only turn was cancelled (a declined approval dialog) or failed
+ * before the model answered; its prompts are still in `<home>/.gemini/tmp/<project>/logs.json`
+ * (`[{sessionId, messageId, type: "user", message, timestamp}]`), which is then the record read.
  */
 import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { geminiHome, readGeminiSession, textOf } from './session-record.js';
 
 const FILE_TOOLS = new Set(['write_file', 'replace']);
@@ -16,9 +22,10 @@ export async function readGeminiConversation(
   position: ConversationPosition | null,
 ): Promise<ConversationRead | null> {
   if (session.id === null) return null;
-  const record = readGeminiSession(geminiHome(env), session.id);
+  const home = geminiHome(env);
+  const record = readGeminiSession(home, session.id);
   const source = record?.files[record.files.length - 1];
-  if (record === null || source === undefined) return null;
+  if (record === null || source === undefined) return promptsOnly(home, session.id, position);
   const skip = position !== null && position.source === source ? position.records : 0;
   const entries: ConversationEntry[] = [];
   let lastMessage: string | null = null;
@@ -56,4 +63,36 @@ function shellOutput(result: unknown): string {
   const match = /Output: ([\s\S]*?)(?:\nProcess Group PGID: \d+)?\n?<\/untrusted_context>/.exec(output);
   const text = match?.[1] ?? output;
   return text === '(empty)' ? '' : text;
+}
+
+// The user's prompts of session `id` from gemini's prompt log, when its session record is gone.
+function promptsOnly(home: string, id: string, position: ConversationPosition | null): ConversationRead | null {
+  const tmp = path.join(home, '.gemini', 'tmp');
+  let projects: string[];
+  try {
+    projects = readdirSync(tmp);
+  } catch {
+    return null;
+  }
+  for (const project of projects) {
+    const source = path.join(tmp, project, 'logs.json');
+    let logged: unknown;
+    try {
+      logged = JSON.parse(readFileSync(source, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(logged)) continue;
+    const prompts = logged.filter(
+      (e): e is Record<string, unknown> => typeof e === 'object' && e !== null && (e as Record<string, unknown>)['sessionId'] === id && (e as Record<string, unknown>)['type'] === 'user',
+    );
+    if (prompts.length === 0) continue;
+    const skip = position !== null && position.source === source ? position.records : 0;
+    const entries: ConversationEntry[] = prompts
+      .slice(skip)
+      .filter((e) => typeof e['message'] === 'string' && e['message'].trim() !== '')
+      .map((e) => ({ at: Date.parse(String(e['timestamp'] ?? '')) || 0, kind: 'user', text: String(e['message']) }));
+    return { entries, lastMessage: null, position: { source, records: prompts.length }, sessionId: id };
+  }
+  return null;
 }

@@ -9,7 +9,9 @@
  * its turn.
  *
  * tui: the window title is the state (title-state.ts): `Action Required` marks the job
- * blocked on a dialog; `Ready` after `Working…` is the end of the turn. The TUI never exits by
+ * blocked on a dialog; `Ready` after `Working…` is the end of the turn. A turn that ended
+ * `ℹ Request cancelled.` (a deny rule declined its approval dialog with Esc) ends the job as
+ * `denied`, as claude's TUI does. The TUI never exits by
  * itself, so after the turn the monitor waits `lingerMs` and stops it: succeeded, or, when the
  * turn ended in an `✕ [API Error: …]`, failed with the classified reason. The auth dialog (no
  * usable key) fails the job at once as not-logged-in. The quota dialog (`Usage limit reached
@@ -41,6 +43,8 @@ import { parseGeminiTitle } from './title-state.js';
 export const TUI_LINGER_MS = 3_000;
 /** How many non-event lines are kept for the failure message. */
 const PLAIN_LINES_KEPT = 40;
+/** The TUI's input box, drawn at the bottom of every whole screen (`*` in YOLO mode). */
+const INPUT_LINE = /^\s*[>*]\s+Type your message/;
 /** Tools headless gemini refuses unless the approval mode or allowed tools let them run. */
 const GATED_TOOLS = new Set(['run_shell_command', 'write_file', 'replace']);
 
@@ -78,6 +82,8 @@ export class GeminiMonitor implements AgentMonitor {
   private readonly tools = new Map<string, { name: string; call: string }>();
   /** tui: the newest `✕ [API Error: …]` line on screen, and whether this turn showed it. */
   private screenError: string | null = null;
+  /** tui: the lines of the newest whole screen, read when the turn has ended. */
+  private screenLines: readonly string[] = [];
 
   constructor(private readonly o: GeminiMonitorOptions) {
     this.wantsLines = o.mode === 'headless';
@@ -136,6 +142,8 @@ export class GeminiMonitor implements AgentMonitor {
   onScreen(snap: ScreenSnapshot): void {
     if (this.o.mode !== 'tui' || this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     const lines = snap.lines;
+    // Only a whole screen (its input box drawn): not the half-erased one between a redraw's erase and draw.
+    if (lines.some((l) => INPUT_LINE.test(l))) this.screenLines = lines;
     if (lines.some((l) => /How would you like to authenticate/.test(l))) {
       this.stopWith({ reason: 'not-logged-in', message: 'gemini asked how to authenticate: no usable API key or login (set GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json)' });
       return;
@@ -240,6 +248,12 @@ export class GeminiMonitor implements AgentMonitor {
       this.stopWith({ reason: status === undefined ? 'model-error' : reasonOfStatus(Number(status), error), message: `gemini: ${error}` });
       return;
     }
+    if (endedCancelled(this.screenLines)) {
+      // Only a declined approval dialog cancels a turn here (nobody presses Esc in an unattended
+      // TUI): the turn did not do what it was asked, and the TUI waits for a person.
+      this.stopWith({ reason: 'denied', message: "gemini's turn ended at a declined dialog (Request cancelled); the TUI waits for a person, so codex-run closed it" });
+      return;
+    }
     this.phase = { kind: 'stopped' };
     this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
   }
@@ -279,4 +293,20 @@ export function quotaDialog(lines: readonly string[]): ExitVerdict | null {
   }
   const capacity = said[0]?.startsWith('We are currently') === true;
   return { reason: capacity ? 'rate-limited' : 'usage-limit', message: `gemini: ${said.join(' ')}` };
+}
+
+/**
+ * Whether the turn on screen ended cancelled: the last thing printed above the input box
+ * (` >   Type your message`, with its `─` rules, `? for shortcuts` and mode hint such as
+ * `Shift+Tab to accept edits`) is gemini's `ℹ Request cancelled.` (captures/09: a declined
+ * approval dialog). An earlier turn's cancel higher up the screen does not count.
+ */
+export function endedCancelled(lines: readonly string[]): boolean {
+  const input = lines.findLastIndex((l) => INPUT_LINE.test(l));
+  for (let i = input - 1; i >= 0; i--) {
+    const line = (lines[i] ?? '').trim();
+    if (line === '' || line === '? for shortcuts' || /^─+$/.test(line) || /Shift\+Tab|Ctrl\+Y/.test(line)) continue;
+    return /^ℹ\s+Request cancelled\.?$/.test(line);
+  }
+  return false;
 }
