@@ -65,7 +65,7 @@ ${script.map((turn) => `      - ${JSON.stringify(turn)}\n`).join('')}`,
 }
 
 test('headless: gemini runs a command, writes and edits a file; succeeded with its session id, tokens and last message', { timeout: 60_000 }, async () => {
-  const { code, out, workdir, job, requests } = await runGemini(
+  const { code, out, workdir, job, requests, runDir } = await runGemini(
     [
       { run: 'echo made-by-gemini > made.txt' },
       { write: 'notes.txt', content: 'hello world\n' },
@@ -86,6 +86,13 @@ test('headless: gemini runs a command, writes and edits a file; succeeded with i
   const turns = requests.filter((r) => r.kind === 'turn');
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1], [2], [3]], 'side requests never move the script');
   assert.ok(requests.some((r) => r.kind.startsWith('router')), 'the model router was answered');
+  // A readable transcript (as claude's), not the raw stream-json; nor raw events as live lines.
+  const transcript = readFileSync(path.join(runDir, 'g.txt'), 'utf8');
+  assert.match(transcript, /^› Make the files$/m, transcript);
+  assert.match(transcript, /^\$ echo made-by-gemini > made\.txt$/m, transcript);
+  assert.match(transcript, /^✎ changed .*notes\.txt$/m, transcript);
+  assert.match(transcript, /^Made and edited the files\.$/m, transcript);
+  assert.doesNotMatch(transcript + out, /\{"type":/, 'no raw events in the transcript or the live lines');
 });
 
 test('headless: a deny rule refuses `rm -rf`: gemini never runs it, the file survives, the job is denied', { timeout: 60_000 }, async () => {

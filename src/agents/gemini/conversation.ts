@@ -11,6 +11,7 @@
 import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { describeToolCall } from '../../session/policies/tool-call-deny.js';
 import { geminiHome, readGeminiSession, textOf } from './session-record.js';
 
 const FILE_TOOLS = new Set(['write_file', 'replace']);
@@ -43,16 +44,25 @@ export async function readGeminiConversation(
     const calls = Array.isArray(message['toolCalls']) ? (message['toolCalls'] as Array<Record<string, unknown>>) : [];
     for (const call of calls) {
       const args = (typeof call['args'] === 'object' && call['args'] !== null ? call['args'] : {}) as Record<string, unknown>;
+      const failed = call['status'] !== undefined && call['status'] !== 'success' ? (toolError(call['result']) ?? String(call['status'])) : null;
       if (call['name'] === 'run_shell_command' && typeof args['command'] === 'string') {
-        entries.push({ at, kind: 'command', command: args['command'], output: shellOutput(call['result']), exitCode: null });
-      } else if (FILE_TOOLS.has(String(call['name'])) && typeof args['file_path'] === 'string') {
+        entries.push({ at, kind: 'command', command: args['command'], output: failed ?? shellOutput(call['result']), exitCode: null });
+      } else if (FILE_TOOLS.has(String(call['name'])) && typeof args['file_path'] === 'string' && failed === null) {
         entries.push({ at, kind: 'change', files: [args['file_path']] });
       } else {
-        entries.push({ at, kind: 'other', what: String(call['name'] ?? 'tool call') });
+        const what = describeToolCall(String(call['name'] ?? 'tool call'), args);
+        entries.push({ at, kind: 'other', what: failed === null ? what : `${what} failed: ${failed.split('\n')[0] ?? ''}` });
       }
     }
   }
   return { entries, lastMessage, position: { source, records: record.messages.length }, sessionId: session.id };
+}
+
+// The error a failed tool call answered the model with (`{functionResponse: {response: {error}}}`), or null.
+function toolError(result: unknown): string | null {
+  const response = Array.isArray(result) ? (result[0] as Record<string, unknown> | undefined)?.['functionResponse'] : undefined;
+  const error = (response as Record<string, Record<string, unknown>> | undefined)?.['response']?.['error'];
+  return typeof error === 'string' && error.trim() !== '' ? error : null;
 }
 
 // The command's output inside gemini's `<untrusted_context>\nOutput: …\nProcess Group PGID: …` wrapper.
