@@ -149,3 +149,18 @@ test('tui: a turn that ended "Request cancelled." (a declined dialog) ends the j
   const later = run(['ℹ Request cancelled.', ' > Say hello', '✦ Hello.', '', ...tail]);
   assert.equal(later[0]?.status, 'succeeded');
 });
+
+test('headless: a denied call whose result still came (gemini ran it before the kill: yolo, allowed tools) is reported as run, not as refused in time', async () => {
+  const ranFirst = monitor('headless', [denyRule('rm -rf')]);
+  ranFirst.m.onLine(use('rm -rf victim'));
+  assert.match(ranFirst.stops[0]?.message ?? '', /wanted to run `rm -rf victim`/);
+  ranFirst.m.onLine(JSON.stringify({ type: 'tool_result', tool_id: 't1', status: 'success', output: '' }));
+  const verdict = await ranFirst.m.finish({ exitCode: 0, signal: 9 });
+  assert.equal(verdict?.reason, 'denied');
+  assert.equal(verdict?.restatesStop, true);
+  assert.match(verdict?.message ?? '', /^gemini ran `rm -rf victim` before deny rule 1 \("rm -rf"\) could stop it/);
+  // Killed before gemini printed a result: the call was stopped in time, the wording stays.
+  const inTime = monitor('headless', [denyRule('rm -rf')]);
+  inTime.m.onLine(use('rm -rf victim'));
+  assert.equal(await inTime.m.finish({ exitCode: 0, signal: 9 }), null);
+});

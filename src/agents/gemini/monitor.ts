@@ -80,6 +80,8 @@ export class GeminiMonitor implements AgentMonitor {
   private resultError: string | null = null;
   private readonly plainLines: string[] = [];
   private readonly tools = new Map<string, { name: string; call: string }>();
+  /** headless: the tool call a deny rule refused, and whether its result showed it ran anyway (yolo, allowed tools). */
+  private denied: { toolId: string; ranMessage: string; ran: boolean } | null = null;
   /** tui: the newest `✕ [API Error: …]` line on screen, and whether this turn showed it. */
   private screenError: string | null = null;
   /** tui: the lines of the newest whole screen, read when the turn has ended. */
@@ -167,6 +169,7 @@ export class GeminiMonitor implements AgentMonitor {
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
     if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+    if (this.denied?.ran === true) return { reason: 'denied', message: this.denied.ranMessage, restatesStop: true };
     if (exit === null || (exit.signal !== null && exit.signal !== 0) || exit.exitCode === 0) return null;
     return classifyGeminiFailure(exit.exitCode, { resultError: this.resultError, plainLines: this.plainLines });
   }
@@ -194,10 +197,16 @@ export class GeminiMonitor implements AgentMonitor {
         if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
         this.message = '';
         const denial = denyToolCall('gemini', call, this.o.denyRules, this.o.clock.now());
-        if (denial !== null) this.stopWith({ reason: 'denied', message: denial.message }, denial.intervention);
+        if (denial !== null && this.denied === null) {
+          this.denied = { toolId: event.toolId, ranMessage: denial.ranMessage, ran: false };
+          this.stopWith({ reason: 'denied', message: denial.message }, denial.intervention);
+        }
         return;
       }
       case 'tool_result': {
+        // A result of the refused call, printed before the kill landed: gemini had already run it.
+        const refusedByGemini = event.errorType === 'tool_not_registered' || /denied by policy/i.test(event.errorMessage ?? '');
+        if (this.denied?.toolId === event.toolId && !refusedByGemini) this.denied.ran = true;
         const tool = this.tools.get(event.toolId);
         if (event.ok || tool === undefined || !GATED_TOOLS.has(tool.name)) return;
         if (event.errorType === 'tool_not_registered' || /denied by policy/i.test(event.errorMessage ?? '')) {
@@ -258,7 +267,9 @@ export class GeminiMonitor implements AgentMonitor {
     this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
   }
 
-  // A deny rule's refusal (with its intervention) kills gemini at once, before the call can run.
+  // A deny rule's refusal (with its intervention) kills gemini at once, before the call can run
+  // when gemini waits for an approval; in yolo mode (or for an allowed tool) gemini may have run
+  // it already: a result of the call printed before the kill makes finish() say so.
   private stopWith(failure: ExitVerdict, intervention?: Intervention): void {
     if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
