@@ -16,9 +16,12 @@ test('headless: tool calls, streamed messages and errors become readable lines; 
   const shell = ev({ type: 'tool_use', tool_name: 'run_shell_command', tool_id: 't1', parameters: { command: 'npm test', description: 'x' } });
   const write = ev({ type: 'tool_use', tool_name: 'write_file', tool_id: 't2', parameters: { file_path: '/w/notes.txt', content: 'hi' } });
   const refused = ev({ type: 'tool_result', tool_id: 't3', status: 'error', output: '', error: { type: 'tool_not_registered', message: 'Tool "run_shell_command" not found.' } });
-  assert.equal(geminiScreenActivity(snapshot(['Warning: True color', init, user])), 'session s1');
+  assert.equal(geminiScreenActivity(snapshot(['Warning: True color', init])), 'session s1');
   assert.equal(geminiScreenActivity(snapshot([init, user, shell])), '$ npm test');
-  assert.equal(geminiScreenActivity(snapshot([shell, write, ev({ type: 'tool_result', tool_id: 't2', status: 'success', output: '' })])), 'write_file /w/notes.txt');
+  assert.equal(geminiScreenActivity(snapshot([shell, write])), 'write_file /w/notes.txt');
+  assert.equal(geminiScreenActivity(snapshot([init, user])), '› Make the files');
+  assert.equal(geminiScreenActivity(snapshot([shell, ev({ type: 'tool_result', tool_id: 't1', status: 'success', output: 'ok 3 tests\n' })])), 'done: ok 3 tests');
+  assert.equal(geminiScreenActivity(snapshot([ev({ type: 'result', status: 'success', stats: {} })])), 'turn finished');
   assert.equal(geminiScreenActivity(snapshot([shell, refused])), 'tool error: Tool "run_shell_command" not found.');
   assert.equal(
     geminiScreenActivity(snapshot([shell, ev({ type: 'message', role: 'assistant', content: 'All ', delta: true }), ev({ type: 'message', role: 'assistant', content: 'done.', delta: true })])),

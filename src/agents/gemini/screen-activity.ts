@@ -1,8 +1,8 @@
 /**
  * What a headless gemini job is doing now, as one line read off its screen: the screen holds
  * stream-json lines (stream-events.ts); the newest event that says something becomes a line a
- * person reads: `$ npm test`, `write_file notes.txt`, the model's text, a tool's error, the
- * run's error. A screen with no event (the TUI) gives null: the transcript's last line is used.
+ * person reads: `$ npm test`, `write_file notes.txt`, the model's text, a tool's error or
+ * output, the run's error; every event says something, so the live line never shows raw JSON. A screen with no event (the TUI) gives null: the transcript's last line is used.
  */
 import type { ScreenSnapshot } from '../../session/screen.js';
 import { describeToolCall } from '../../session/policies/tool-call-deny.js';
@@ -27,21 +27,21 @@ export function geminiScreenActivity(snap: ScreenSnapshot): string | null {
   return message === '' ? null : firstLine(message);
 }
 
-/** One event as a line a person reads, or null for events that say nothing (the user's own prompt echoed). */
+/** One event as a line a person reads (so the live line never falls back to a raw event), or null for none. */
 export function describeEvent(event: GeminiEvent): string | null {
   switch (event.type) {
     case 'init':
       return `session ${event.sessionId}`;
     case 'message':
-      return event.role === 'assistant' ? firstLine(event.content) : null;
+      return event.role === 'assistant' ? firstLine(event.content) : `› ${firstLine(event.content) ?? ''}`;
     case 'tool_use':
       return event.toolName === 'run_shell_command' ? `$ ${describeToolCall(event.toolName, event.parameters)}` : describeToolCall(event.toolName, event.parameters);
     case 'tool_result':
-      return event.ok ? null : `tool error: ${firstLine(event.errorMessage ?? event.errorType ?? 'failed')}`;
+      return event.ok ? `done: ${firstLine(event.output) ?? '(no output)'}` : `tool error: ${firstLine(event.errorMessage ?? event.errorType ?? 'failed')}`;
     case 'error':
       return `error: ${firstLine(event.message)}`;
     case 'result':
-      return event.ok ? null : `error: ${firstLine(event.errorMessage ?? 'the run failed')}`;
+      return event.ok ? 'turn finished' : `error: ${firstLine(event.errorMessage ?? 'the run failed')}`;
     default:
       return null;
   }
