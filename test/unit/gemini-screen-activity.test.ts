@@ -28,5 +28,9 @@ test('headless: tool calls, streamed messages and errors become readable lines; 
     'All done.',
   );
   assert.equal(geminiScreenActivity(snapshot([ev({ type: 'result', status: 'error', error: { type: 'api', message: '[API Error: quota]' } })])), 'error: [API Error: quota]');
-  assert.equal(geminiScreenActivity(snapshot([' > Say hello', '✦ Hello.'])), null);
+  // A screen behind the transcript: no whole event yet, yet never the raw JSON.
+  assert.equal(geminiScreenActivity(snapshot(['Warning: True color', '{"type":"in'])), 'Warning: True color');
+  assert.equal(geminiScreenActivity(snapshot(['{"type":"in'])), 'starting gemini');
+  // The TUI: the transcript's line is used.
+  assert.equal(geminiScreenActivity(snapshot([' ▝▜▄     Gemini CLI v0.61.0', ' > Say hello', '✦ Hello.', ' >   Type your message or @path/to/file'])), null);
 });

@@ -24,8 +24,20 @@ export function geminiScreenActivity(snap: ScreenSnapshot): string | null {
     const said = describeEvent(event);
     if (said !== null) return said;
   }
-  return message === '' ? null : firstLine(message);
+  if (message !== '') return firstLine(message);
+  // The TUI (its banner or input box on screen): the transcript's last line is used.
+  if (lines.some((l) => TUI_MARK.test(l))) return null;
+  // Headless before its first whole event (the snapshot can lag the decoded transcript, whose
+  // last line would be a raw event): gemini's own start-up lines, never JSON.
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    if (line !== '' && !line.startsWith('{')) return line;
+  }
+  return 'starting gemini';
 }
+
+/** What only the TUI draws: its banner and its input box. */
+const TUI_MARK = /Gemini CLI v\d|^[>*]\s+Type your message/;
 
 /** One event as a line a person reads (so the live line never falls back to a raw event), or null for none. */
 export function describeEvent(event: GeminiEvent): string | null {
