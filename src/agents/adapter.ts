@@ -72,6 +72,12 @@ export interface BuiltinRule {
 export interface ExitVerdict {
   reason: FailureReason;
   message: string;
+  /**
+   * The monitor's own stop, said better now that all the output is in (e.g. a denied tool call
+   * whose result shows it ran before it could be stopped): with the stop cause's reason, this
+   * message replaces the cause's.
+   */
+  restatesStop?: boolean;
 }
 
 /** What a monitor may do to its job. */

@@ -561,7 +561,10 @@ export function resultOf(
   const signal = exit.signal !== null && exit.signal !== 0 ? (signalNames.get(exit.signal) ?? `signal ${exit.signal}`) : null;
   const exitCode = signal === null ? exit.exitCode : null;
   const base = { exitCode, signal, startedAt, finishedAt, stoppedBy: cause === null ? null : stoppedBy };
-  if (cause !== null) return { ...base, status: cause.status, reason: cause.reason, message: cause.message };
+  if (cause !== null) {
+    const message = verdict?.restatesStop === true && verdict.reason === cause.reason ? verdict.message : cause.message;
+    return { ...base, status: cause.status, reason: cause.reason, message };
+  }
   if (signal !== null) return { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
   if (exit.exitCode !== 0) {
     if (verdict !== null) return { ...base, status: 'failed', reason: verdict.reason, message: verdict.message };

@@ -65,7 +65,7 @@ ${script.map((turn) => `      - ${JSON.stringify(turn)}\n`).join('')}`,
 }
 
 test('headless: gemini runs a command, writes and edits a file; succeeded with its session id, tokens and last message', { timeout: 60_000 }, async () => {
-  const { code, out, workdir, job, requests } = await runGemini(
+  const { code, out, workdir, job, requests, runDir } = await runGemini(
     [
       { run: 'echo made-by-gemini > made.txt' },
       { write: 'notes.txt', content: 'hello world\n' },
@@ -86,6 +86,13 @@ test('headless: gemini runs a command, writes and edits a file; succeeded with i
   const turns = requests.filter((r) => r.kind === 'turn');
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1], [2], [3]], 'side requests never move the script');
   assert.ok(requests.some((r) => r.kind.startsWith('router')), 'the model router was answered');
+  // A readable transcript (as claude's), not the raw stream-json; nor raw events as live lines.
+  const transcript = readFileSync(path.join(runDir, 'g.txt'), 'utf8');
+  assert.match(transcript, /^› Make the files$/m, transcript);
+  assert.match(transcript, /^\$ echo made-by-gemini > made\.txt$/m, transcript);
+  assert.match(transcript, /^✎ changed .*notes\.txt$/m, transcript);
+  assert.match(transcript, /^Made and edited the files\.$/m, transcript);
+  assert.doesNotMatch(transcript + out, /\{"type":/, 'no raw events in the transcript or the live lines');
 });
 
 test('headless: a deny rule refuses `rm -rf`: gemini never runs it, the file survives, the job is denied', { timeout: 60_000 }, async () => {
@@ -172,6 +179,29 @@ test('tui: a deny rule declines `rm -rf` in the approval dialog; the file surviv
   assert.equal(job.reason, 'denied', out);
 });
 
+test('tui: a deny rule without `fail:` declines `rm -rf` with Esc; gemini cancels the turn; the job is denied (not succeeded) with a readable transcript', { timeout: 60_000 }, async () => {
+  const { workdir, job, out, runDir } = await runGemini(
+    [{ run: 'rm -rf keep' }, { say: 'Cleaned.' }],
+    () => `    prompt: "Clean up"
+    gemini: { mode: tui }
+    idle: { kill: 30s }
+    answers:
+      - match: "rm -rf"
+        action: deny
+      - match: "Allow execution of \\\\[Shell\\\\]\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.ok(existsSync(path.join(workdir, 'keep', 'precious.txt')), 'the denied command never ran');
+  assert.equal(job.status, 'failed', out);
+  assert.equal(job.reason, 'denied', out);
+  assert.match(job.message ?? '', /declined dialog/);
+  const transcript = readFileSync(path.join(runDir, 'g.txt'), 'utf8');
+  assert.match(transcript, /^› Clean up$/m, transcript);
+  assert.match(transcript, /declined \(rule 1/, transcript);
+  assert.doesNotMatch(transcript, /Type your message/, 'no screen dumps');
+});
+
 test('headless: a usage limit (quota 429 naming its reset) parks the job, which then finishes in the same session', { timeout: 60_000 }, async () => {
   const { code, out, job, requests } = await runGemini(
     [{ limit: '3s' }, { say: 'Done after the reset.' }],
@@ -191,6 +221,29 @@ test('headless: a usage limit (quota 429 naming its reset) parks the job, which 
   assert.deepEqual(turns.map((r) => r.turns), [[0], [1]]);
   // Gemini dropped the failed turn from its session, so the same id started over with the job's prompt.
   assert.ok(turns[1]?.userMessages.includes('Say hello'), JSON.stringify(turns[1]?.userMessages));
+});
+
+test('tui: the quota dialog ([Keep trying | Stop]) ends the attempt as usage-limit; the job is parked, resumed by its session id and finishes the script', { timeout: 60_000 }, async () => {
+  const { code, out, workdir, job, requests } = await runGemini(
+    [{ limit: '5s' }, { write: 'next.txt', content: 'after the reset\n' }, { say: 'Done after the reset.' }],
+    () => `    prompt: "Say hello"
+    gemini: { mode: tui }
+    idle: { kill: 25s }
+    answers:
+      - match: "Apply this change\\\\?"
+        send: { keys: ["1"] }
+`,
+  );
+  assert.equal(code, 0, out);
+  assert.equal(job.status, 'succeeded', out);
+  assert.equal(readFileSync(path.join(workdir, 'next.txt'), 'utf8'), 'after the reset\n');
+  assert.equal(job.attempts[0]?.reason, 'usage-limit', JSON.stringify(job.attempts));
+  assert.ok(job.attempts.slice(1).every((a) => a.prompt === 'resume' && a.sessionId === job.sessionId), JSON.stringify(job.attempts));
+  assert.equal(job.attempts.at(-1)?.reason, 'succeeded');
+  assert.ok(job.interventions.some((i) => i.kind === 'usage-limit'), JSON.stringify(job.interventions));
+  assert.ok(!job.interventions.some((i) => i.kind === 'kill'), 'never stopped by the idle ladder');
+  const turns = requests.filter((r) => r.kind === 'turn');
+  assert.ok(turns.at(-1)?.userMessages.includes('Say hello'), 'the resumed session carries the first prompt');
 });
 
 test('tui: a first run from a home with no trusted folders reaches the prompt without a person (the workdir trusted for the run)', { timeout: 60_000 }, async () => {

@@ -125,6 +125,18 @@ test('usage limit: the reset is read from "retry in", "reset after" (h/m/s) and 
   assert.equal(geminiUsageLimitReset('Too many requests', now), null);
 });
 
+test("usage limit: the TUI quota dialog's clock time (UTC, GMT offsets, the next day after midnight)", () => {
+  const now = Date.UTC(2026, 10, 30, 14, 6, 20);
+  const dialog = (at: string): string => `gemini: Usage limit reached for gemini-3.8-flash.\nAccess resets at ${at}.\n/stats model for usage details`;
+  // The printed minute is the one we are in: its start (the gate waits its short minimum).
+  assert.equal(geminiUsageLimitReset(dialog('2:06\u202fPM UTC'), now), Date.UTC(2026, 10, 30, 14, 6));
+  assert.equal(geminiUsageLimitReset(dialog('2:07 PM UTC'), now), Date.UTC(2026, 10, 30, 14, 7));
+  assert.equal(geminiUsageLimitReset(dialog('3:07 PM GMT+1'), now), Date.UTC(2026, 10, 30, 14, 7));
+  assert.equal(geminiUsageLimitReset(dialog('7:37 PM GMT+5:30'), now), Date.UTC(2026, 10, 30, 14, 7));
+  assert.equal(geminiUsageLimitReset(dialog('12:05 AM UTC'), Date.UTC(2026, 10, 30, 23, 59)), Date.UTC(2026, 11, 1, 0, 5));
+  assert.equal(geminiUsageLimitReset('Usage limit reached for gemini-3.8-flash.', now), null);
+});
+
 test('window titles: Ready, Working…, Action Required and the empty title at exit (captures/osc_raw_pty_titles.txt)', () => {
   const pad = (s: string): string => s + ' '.repeat(80 - s.length);
   assert.equal(parseGeminiTitle(pad('◇  Ready (worksd)')), 'ready');

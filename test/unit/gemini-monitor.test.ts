@@ -119,3 +119,57 @@ test('headless: a clean exit without the result event is a failure (agent-usage)
   assert.equal(verdict?.reason, 'agent-usage');
   assert.match(verdict?.message ?? '', /gemini exited 0 but printed no result/);
 });
+
+test("tui: gemini's quota dialog is never answered: the attempt stops as usage-limit with the dialog's reset time", () => {
+  const { m, stops, stopOptions } = monitor('tui');
+  m.onTitle('✦  Working… (work)');
+  const box = (text: string): string => `│ ${text.padEnd(116)} │`;
+  m.onScreen(snapshot([' > Say hello', '╭' + '─'.repeat(118) + '╮', box(''), box('Usage limit reached for gemini-3.8-flash.')]));
+  assert.equal(stops.length, 0, 'not before its options are drawn');
+  m.onScreen(snapshot([
+    ' > Say hello', '╭' + '─'.repeat(118) + '╮', box(''),
+    box('Usage limit reached for gemini-3.8-flash.'), box('Access resets at 2:06\u202fPM UTC.'), box('/stats model for usage details'), box('/model to switch models.'), box(''),
+    box('● 1. Keep trying'), box('  2. Stop'), '╰' + '─'.repeat(118) + '╯',
+  ]));
+  assert.equal(stops.length, 1);
+  assert.equal(stops[0]?.status, 'failed');
+  assert.equal(stops[0]?.reason, 'usage-limit');
+  assert.equal(stops[0]?.message, 'gemini: Usage limit reached for gemini-3.8-flash. Access resets at 2:06\u202fPM UTC.');
+  assert.equal(stopOptions[0], undefined, 'the stop ladder (SIGTERM), no key typed into the dialog');
+});
+
+test('tui: a turn that ended "Request cancelled." (a declined dialog) ends the job as denied; an older cancel higher up does not', () => {
+  const rule = '─'.repeat(120);
+  const tail = ['                                                              ? for shortcuts', rule, ' Shift+Tab to accept edits', '', ' >   Type your message or @path/to/file', '', ' workspace (/directory)   sandbox   /model'];
+  const run = (lines: string[]) => {
+    const { m, clock, stops } = monitor('tui');
+    m.onTitle('✦  Working… (work)');
+    m.onTitle('◇  Ready (work)');
+    m.onScreen(snapshot(lines));
+    clock.advance(3_000);
+    return stops;
+  };
+  const declined = run([' > Clean up', '│ -  Shell rm -rf keep │', '', 'ℹ Request cancelled.', '', ...tail]);
+  assert.equal(declined[0]?.status, 'failed');
+  assert.equal(declined[0]?.reason, 'denied');
+  // Some terminals get the input box with a rule under the hint and under the input too.
+  const boxed = run([' > Clean up', 'ℹ Request cancelled.', '             ? for shortcuts', rule, ' Shift+Tab to accept edits', rule, ' >   Type your message or @path/to/file', rule, ' workspace']);
+  assert.equal(boxed[0]?.reason, 'denied');
+  const later = run(['ℹ Request cancelled.', ' > Say hello', '✦ Hello.', '', ...tail]);
+  assert.equal(later[0]?.status, 'succeeded');
+});
+
+test('headless: a denied call whose result still came (gemini ran it before the kill: yolo, allowed tools) is reported as run, not as refused in time', async () => {
+  const ranFirst = monitor('headless', [denyRule('rm -rf')]);
+  ranFirst.m.onLine(use('rm -rf victim'));
+  assert.match(ranFirst.stops[0]?.message ?? '', /wanted to run `rm -rf victim`/);
+  ranFirst.m.onLine(JSON.stringify({ type: 'tool_result', tool_id: 't1', status: 'success', output: '' }));
+  const verdict = await ranFirst.m.finish({ exitCode: 0, signal: 9 });
+  assert.equal(verdict?.reason, 'denied');
+  assert.equal(verdict?.restatesStop, true);
+  assert.match(verdict?.message ?? '', /^gemini ran `rm -rf victim` before deny rule 1 \("rm -rf"\) could stop it/);
+  // Killed before gemini printed a result: the call was stopped in time, the wording stays.
+  const inTime = monitor('headless', [denyRule('rm -rf')]);
+  inTime.m.onLine(use('rm -rf victim'));
+  assert.equal(await inTime.m.finish({ exitCode: 0, signal: 9 }), null);
+});

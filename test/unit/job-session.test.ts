@@ -448,3 +448,14 @@ test('the log is lent to a PTY that writes it and reclaimed at the exit with its
   await other.session.finished;
   assert.equal(ignoring.loans.length, 2);
 });
+
+test("resultOf: a monitor's verdict that restates its own stop (same reason) gives the message; any other verdict leaves the stop cause's", async () => {
+  const { resultOf } = await import('../../src/session/job-session.js');
+  const cause = { status: 'failed' as const, reason: 'denied' as const, message: 'gemini wanted to run `rm -rf victim`' };
+  const killed = { exitCode: 0, signal: 9 };
+  const restated = resultOf(killed, cause, 'kill', 0, 1, { reason: 'denied', message: 'gemini ran `rm -rf victim` before the rule could stop it', restatesStop: true });
+  assert.equal(restated.message, 'gemini ran `rm -rf victim` before the rule could stop it');
+  assert.equal(restated.reason, 'denied');
+  assert.equal(resultOf(killed, cause, 'kill', 0, 1, { reason: 'denied', message: 'other words' }).message, cause.message);
+  assert.equal(resultOf(killed, cause, 'kill', 0, 1, { reason: 'model-error', message: 'x', restatesStop: true }).message, cause.message);
+});

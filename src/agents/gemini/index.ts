@@ -22,6 +22,7 @@ import { geminiSpecOf } from './options.js';
 import { geminiHome, readGeminiSession } from './session-record.js';
 import { geminiFace } from './rehearsal/face.js';
 import { createGeminiHome, GEMINI_PRIVATE_ENV } from './rehearsal/home.js';
+import { geminiScreenActivity } from './screen-activity.js';
 import { geminiUsageLimitReset } from './usage-limit.js';
 
 /**
@@ -101,7 +102,11 @@ export const geminiAdapter: AgentAdapter = {
   resumePlan: (job, env, sessionId, prompt) => geminiLaunch(job, env, prompt, sessionId),
   usageLimitReset: geminiUsageLimitReset,
   conversation: (env, session, position) => readGeminiConversation(env, session, position),
-  fullScreen: (job) => (job.gemini ?? geminiSpecOf(undefined)).mode === 'tui',
+  // The TUI redraws its screen inline; headless output is one JSON event per line. Neither reads
+  // well decoded: in both modes the transcript comes from gemini's own session record
+  // (conversation.ts) and the live line from the newest event on screen (screen-activity.ts).
+  fullScreen: () => true,
+  screenActivity: geminiScreenActivity,
   doctor: geminiDoctor,
   advice: geminiAdvice,
   describe: describeGemini,

@@ -9,10 +9,15 @@
  * its turn.
  *
  * tui: the window title is the state (title-state.ts): `Action Required` marks the job
- * blocked on a dialog; `Ready` after `Working…` is the end of the turn. The TUI never exits by
+ * blocked on a dialog; `Ready` after `Working…` is the end of the turn. A turn that ended
+ * `ℹ Request cancelled.` (a deny rule declined its approval dialog with Esc) ends the job as
+ * `denied`, as claude's TUI does. The TUI never exits by
  * itself, so after the turn the monitor waits `lingerMs` and stops it: succeeded, or, when the
  * turn ended in an `✕ [API Error: …]`, failed with the classified reason. The auth dialog (no
- * usable key) fails the job at once as not-logged-in.
+ * usable key) fails the job at once as not-logged-in. The quota dialog (`Usage limit reached
+ * for <model>. Access resets at 2:06 PM UTC.` with `Keep trying` / `Stop`) is never answered: it
+ * stops the attempt at once as `usage-limit` (its reset time in the message), so the usage gate
+ * parks the job and resumes the session by its id after the reset.
  *
  *   watching ──Ready after Working──▶ lingering ──lingerMs──▶ stopped (stop ladder; result as said)
  *      ▲                                │ Working again
@@ -47,6 +52,8 @@ const NO_RESULT: ExitVerdict = {
   message: 'gemini exited 0 but printed no result (no stream-json `result` event): check gemini.bin and its arguments (`codex-run --dry-run`, `codex-run doctor`)',
 };
 
+/** The TUI's input box, drawn at the bottom of every whole screen (`*` in YOLO mode). */
+const INPUT_LINE = /^\s*[>*]\s+Type your message/;
 /** Tools headless gemini refuses unless the approval mode or allowed tools let them run. */
 const GATED_TOOLS = new Set(['run_shell_command', 'write_file', 'replace']);
 
@@ -84,8 +91,12 @@ export class GeminiMonitor implements AgentMonitor {
   private sawResult = false;
   private readonly plainLines: string[] = [];
   private readonly tools = new Map<string, { name: string; call: string }>();
+  /** headless: the tool call a deny rule refused, and whether its result showed it ran anyway (yolo, allowed tools). */
+  private denied: { toolId: string; ranMessage: string; ran: boolean } | null = null;
   /** tui: the newest `✕ [API Error: …]` line on screen, and whether this turn showed it. */
   private screenError: string | null = null;
+  /** tui: the lines of the newest whole screen, read when the turn has ended. */
+  private screenLines: readonly string[] = [];
 
   constructor(private readonly o: GeminiMonitorOptions) {
     this.wantsLines = o.mode === 'headless';
@@ -144,8 +155,17 @@ export class GeminiMonitor implements AgentMonitor {
   onScreen(snap: ScreenSnapshot): void {
     if (this.o.mode !== 'tui' || this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     const lines = snap.lines;
+    // Only a whole screen (its input box drawn): not the half-erased one between a redraw's erase and draw.
+    if (lines.some((l) => INPUT_LINE.test(l))) this.screenLines = lines;
     if (lines.some((l) => /How would you like to authenticate/.test(l))) {
       this.stopWith({ reason: 'not-logged-in', message: 'gemini asked how to authenticate: no usable API key or login (set GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json)' });
+      return;
+    }
+    const quota = quotaDialog(lines);
+    if (quota !== null) {
+      // Never "Keep trying" (a retry loop against a quota): the attempt ends here, as gemini's
+      // headless quota error does, and the usage gate resumes the session after the reset.
+      this.stopWith(quota);
       return;
     }
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -160,6 +180,7 @@ export class GeminiMonitor implements AgentMonitor {
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
     if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+    if (this.denied?.ran === true) return { reason: 'denied', message: this.denied.ranMessage, restatesStop: true };
     if (exit === null || (exit.signal !== null && exit.signal !== 0)) return null;
     if (exit.exitCode === 0) return this.o.mode === 'headless' && !this.sawResult ? NO_RESULT : null;
     return classifyGeminiFailure(exit.exitCode, { resultError: this.resultError, plainLines: this.plainLines });
@@ -188,10 +209,16 @@ export class GeminiMonitor implements AgentMonitor {
         if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
         this.message = '';
         const denial = denyToolCall('gemini', call, this.o.denyRules, this.o.clock.now());
-        if (denial !== null) this.stopWith({ reason: 'denied', message: denial.message }, denial.intervention);
+        if (denial !== null && this.denied === null) {
+          this.denied = { toolId: event.toolId, ranMessage: denial.ranMessage, ran: false };
+          this.stopWith({ reason: 'denied', message: denial.message }, denial.intervention);
+        }
         return;
       }
       case 'tool_result': {
+        // A result of the refused call, printed before the kill landed: gemini had already run it.
+        const refusedByGemini = event.errorType === 'tool_not_registered' || /denied by policy/i.test(event.errorMessage ?? '');
+        if (this.denied?.toolId === event.toolId && !refusedByGemini) this.denied.ran = true;
         const tool = this.tools.get(event.toolId);
         if (event.ok || tool === undefined || !GATED_TOOLS.has(tool.name)) return;
         if (event.errorType === 'tool_not_registered' || /denied by policy/i.test(event.errorMessage ?? '')) {
@@ -243,11 +270,19 @@ export class GeminiMonitor implements AgentMonitor {
       this.stopWith({ reason: status === undefined ? 'model-error' : reasonOfStatus(Number(status), error), message: `gemini: ${error}` });
       return;
     }
+    if (endedCancelled(this.screenLines)) {
+      // Only a declined approval dialog cancels a turn here (nobody presses Esc in an unattended
+      // TUI): the turn did not do what it was asked, and the TUI waits for a person.
+      this.stopWith({ reason: 'denied', message: "gemini's turn ended at a declined dialog (Request cancelled); the TUI waits for a person, so codex-run closed it" });
+      return;
+    }
     this.phase = { kind: 'stopped' };
     this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
   }
 
-  // A deny rule's refusal (with its intervention) kills gemini at once, before the call can run.
+  // A deny rule's refusal (with its intervention) kills gemini at once, before the call can run
+  // when gemini waits for an approval; in yolo mode (or for an allowed tool) gemini may have run
+  // it already: a result of the call printed before the kill makes finish() say so.
   private stopWith(failure: ExitVerdict, intervention?: Intervention): void {
     if (this.phase.kind === 'disposed' || this.phase.kind === 'stopped') return;
     if (this.phase.kind === 'lingering') this.o.clock.clearTimeout(this.phase.timer);
@@ -256,4 +291,46 @@ export class GeminiMonitor implements AgentMonitor {
     if (intervention === undefined) this.o.target.stop(cause);
     else this.o.target.stop(cause, { intervention, immediate: true });
   }
+}
+
+/**
+ * Gemini's quota dialog (ProQuotaDialog, 0.61.0), the TUI's answer to a quota 429 instead of an
+ * error line, with its options `Keep trying` / `Switch to <model>` / `Stop`:
+ *
+ *   │ Usage limit reached for gemini-3.8-flash.       │   (capacity: "We are currently experiencing
+ *   │ Access resets at 2:06 PM UTC.                   │    high demand for <model>.")
+ *   │ /stats model for usage details                  │
+ *   │ ● 1. Keep trying                                │
+ *   │   2. Stop                                       │
+ *
+ * The failure it stands for, its message the dialog's words (usage-limit.ts reads the reset from
+ * them), or null when no such dialog is on screen.
+ */
+export function quotaDialog(lines: readonly string[]): ExitVerdict | null {
+  const text = lines.map((l) => l.replace(/^[\s│]+|[\s│]+$/g, ''));
+  const start = text.findIndex((l) => /^(?:Usage limit reached for |We are currently experiencing high demand)/.test(l));
+  if (start < 0 || !text.slice(start).some((l) => /^(?:●\s*)?\d\.\s+Stop$/.test(l))) return null;
+  const said: string[] = [];
+  for (const line of text.slice(start)) {
+    if (line === '' || line.startsWith('/') || /^(?:●\s*)?\d\.\s/.test(line)) break;
+    said.push(line);
+  }
+  const capacity = said[0]?.startsWith('We are currently') === true;
+  return { reason: capacity ? 'rate-limited' : 'usage-limit', message: `gemini: ${said.join(' ')}` };
+}
+
+/**
+ * Whether the turn on screen ended cancelled: the last thing printed above the input box
+ * (` >   Type your message`, with its `─` rules, `? for shortcuts` and mode hint such as
+ * `Shift+Tab to accept edits`) is gemini's `ℹ Request cancelled.` (captures/09: a declined
+ * approval dialog). An earlier turn's cancel higher up the screen does not count.
+ */
+export function endedCancelled(lines: readonly string[]): boolean {
+  const input = lines.findLastIndex((l) => INPUT_LINE.test(l));
+  for (let i = input - 1; i >= 0; i--) {
+    const line = (lines[i] ?? '').trim();
+    if (line === '' || line === '? for shortcuts' || /^─+$/.test(line) || /Shift\+Tab|Ctrl\+Y/.test(line)) continue;
+    return /^ℹ\s+Request cancelled\.?$/.test(line);
+  }
+  return false;
 }

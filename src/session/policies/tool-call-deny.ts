@@ -30,6 +30,8 @@ export function describeToolCall(toolName: string, input: unknown): string {
 export interface ToolCallDenial {
   rule: AnswerRule;
   message: string;
+  /** The message for when the agent's output later shows the call ran anyway (its approval mode ran it as it announced it). */
+  ranMessage: string;
   intervention: Intervention;
 }
 
@@ -48,9 +50,11 @@ export function denyRulesOf(answers: readonly AnswerRule[]): AnswerRule[] {
 export function denyToolCall(agent: string, call: string, denyRules: readonly AnswerRule[], now: number): ToolCallDenial | null {
   const rule = denyRules.find((r) => r.action === 'deny' && r.match.lastMatch(call) !== null);
   if (rule === undefined) return null;
+  const named = `deny rule ${rule.index + 1} (${JSON.stringify(rule.matchSource)})`;
   return {
     rule,
-    message: `${agent} wanted to run \`${call}\`, which deny rule ${rule.index + 1} (${JSON.stringify(rule.matchSource)}) refuses`,
+    message: `${agent} wanted to run \`${call}\`, which ${named} refuses`,
+    ranMessage: `${agent} ran \`${call}\` before ${named} could stop it: its approval mode let the call run as it was announced (only the agent's own approval settings can refuse a call beforehand)`,
     intervention: { at: now, kind: 'deny', rule: { index: rule.index, match: rule.matchSource }, excerpt: call.split('\n').slice(0, EXCERPT_MAX_LINES).map(cut), sent: null },
   };
 }
