@@ -29,7 +29,14 @@ export async function readGeminiConversation(
   if (record === null || source === undefined) return promptsOnly(home, session.id, position);
   const skip = position !== null && position.source === source ? position.records : 0;
   const entries: ConversationEntry[] = [];
+  // The session's last answer, read over the whole record: gemini rewrites the record when it
+  // drops a turn that was cut off (an idle-killed attempt), so records after `position` can be
+  // fewer than the earlier read counted, and the newest answer would be missed.
   let lastMessage: string | null = null;
+  for (const message of record.messages) {
+    const text = textOf(message['content']);
+    if (message['type'] !== 'user' && text.trim() !== '') lastMessage = text;
+  }
   for (const message of record.messages.slice(skip)) {
     const at = Date.parse(String(message['timestamp'] ?? '')) || 0;
     const text = textOf(message['content']);
@@ -37,10 +44,7 @@ export async function readGeminiConversation(
       if (text.trim() !== '' && !text.startsWith('<session_context>')) entries.push({ at, kind: 'user', text });
       continue;
     }
-    if (text.trim() !== '') {
-      entries.push({ at, kind: 'agent', text });
-      lastMessage = text;
-    }
+    if (text.trim() !== '') entries.push({ at, kind: 'agent', text });
     const calls = Array.isArray(message['toolCalls']) ? (message['toolCalls'] as Array<Record<string, unknown>>) : [];
     for (const call of calls) {
       const args = (typeof call['args'] === 'object' && call['args'] !== null ? call['args'] : {}) as Record<string, unknown>;
