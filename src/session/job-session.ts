@@ -428,12 +428,16 @@ export class JobSession {
       this.end(startedAt, exit, cause, stoppedBy);
       return;
     }
-    this.o.bus.emit({
-      type: 'warning',
-      at: this.o.clock.now(),
-      job: this.name,
-      message: `stopping ${strays.length} process(es) the job left running after it exited`,
-    });
+    // Worth a warning when the agent exited by itself and left them; when codex-run was stopping
+    // the job, they are the rest of that stop (the agent is signalled before its tree is found).
+    if (cause === null) {
+      this.o.bus.emit({
+        type: 'warning',
+        at: this.o.clock.now(),
+        job: this.name,
+        message: `stopping ${strays.length} process(es) the job left running after it exited`,
+      });
+    }
     // Once the ladder reached KILL (or the user asked to skip the grace), strays get no grace either.
     if (stoppedBy === 'kill') {
       this.killRound(context, 0, strays);
