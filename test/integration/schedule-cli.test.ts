@@ -31,7 +31,8 @@ function runFolders(runsRoot: string): RunFolder[] {
   const found: RunFolder[] = [];
   for (const name of readdirSync(runsRoot).sort()) {
     const dir = path.join(runsRoot, name);
-    if (name === 'locks' || !statSync(dir).isDirectory()) continue;
+    // A run folder being born is `.<id>.partial` until it is renamed: not a run yet.
+    if (name === 'locks' || name.startsWith('.') || !statSync(dir).isDirectory()) continue;
     let report: Report;
     try {
       report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
