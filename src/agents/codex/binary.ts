@@ -4,31 +4,18 @@
  * `@openai/codex` dependency).
  */
 import { findUp } from '../../util/find-up.js';
-import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { err, ok, type Result } from '../../util/result.js';
-import { findExecutable } from '../find-executable.js';
+import type { Result } from '../../util/result.js';
+import { probeAgentVersion, resolveAgentBinary, type AgentBinary, type AgentBinarySpec } from '../agent-binary.js';
 import { CODEX_RULES_VERSION } from './options.js';
 
 /** Where a job's codex binary came from. */
-export type CodexBinarySource = 'codex.bin' | 'PATH' | 'bundled';
+export type CodexBinarySource = CodexBinary['source'];
 
 /** A resolved codex binary. */
-export interface CodexBinary {
-  /** Absolute path. */
-  file: string;
-  source: CodexBinarySource;
-}
-
-/** Why no binary was found: the message says where codex-run looked. */
-export interface CodexBinaryMissing {
-  message: string;
-}
-
-/** How long `codex --version` may take before the probe gives up. */
-const VERSION_PROBE_TIMEOUT_MS = 15_000;
+export type CodexBinary = AgentBinary<'codex.bin'>;
 
 /**
  * The codex binary installed with codex-run (the pinned `@openai/codex` dependency), if any: the
@@ -53,29 +40,25 @@ export function bundledCodex(): string | null {
 /** How to get the codex-cli version codex-run was made for, for messages. */
 export const INSTALL_PINNED_CODEX = `npm install @openai/codex@${CODEX_RULES_VERSION}`;
 
-/**
- * Resolves the binary for a job. `bin` is the job's `codex.bin` (absolute, or a name looked up
- * on PATH); `bundled` is injectable for tests.
- */
+/** Codex's binary for src/agents/agent-binary.ts. */
+export const CODEX_BINARY: AgentBinarySpec<'codex.bin'> = {
+  command: 'codex',
+  field: 'codex.bin',
+  label: 'the Codex CLI',
+  install: INSTALL_PINNED_CODEX,
+  parseVersion: (output) => parseCodexVersion(output),
+  // How long `codex --version` may take before the probe gives up.
+  probeTimeoutMs: 15_000,
+};
+
+/** Resolves the binary for a job (src/agents/agent-binary.ts); `bundled` is injectable for tests. */
 export function resolveCodexBinary(
   bin: string | null,
   workdir: string,
   pathVar: string | undefined,
   bundled: () => string | null = bundledCodex,
-): Result<CodexBinary, CodexBinaryMissing> {
-  if (bin !== null) {
-    const file = findExecutable(bin, workdir, pathVar);
-    if (file !== null) return ok({ file, source: 'codex.bin' });
-    const where = bin.includes('/') ? `no executable file at ${bin}` : `no executable '${bin}' on the job's PATH`;
-    return err({ message: `codex.bin: ${where}` });
-  }
-  const onPath = findExecutable('codex', workdir, pathVar);
-  if (onPath !== null) return ok({ file: onPath, source: 'PATH' });
-  const beside = bundled();
-  if (beside !== null) return ok({ file: beside, source: 'bundled' });
-  return err({
-    message: `the Codex CLI ('codex') was not found on PATH or beside codex-run; install the version codex-run was made for with \`${INSTALL_PINNED_CODEX}\` (or -g), or set codex.bin`,
-  });
+): Result<CodexBinary, { message: string }> {
+  return resolveAgentBinary(CODEX_BINARY, bin, workdir, pathVar, bundled);
 }
 
 /** `codex --version` prints `codex-cli 0.169.0`; the version is the second word. */
@@ -83,21 +66,7 @@ export function parseCodexVersion(output: string): string | null {
   return /^codex-cli (\S+)\s*$/m.exec(output)?.[1] ?? null;
 }
 
-/**
- * Runs `<file> --version` (argv, no shell) with the job's environment and returns the version.
- * `codex --version` neither reads nor writes CODEX_HOME's sessions; it only prints.
- */
+/** Runs `<file> --version` (argv, no shell) with the job's environment and returns the version. */
 export function probeCodexVersion(file: string, env: Record<string, string>): Promise<Result<string, string>> {
-  return new Promise((resolve) => {
-    execFile(file, ['--version'], { env, timeout: VERSION_PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const version = parseCodexVersion(stdout);
-      if (version !== null) {
-        resolve(ok(version));
-        return;
-      }
-      const said = `${stdout}${stderr}`.trim().split('\n').slice(-3).join(' / ');
-      const why = error === null ? 'it printed no version' : error.killed ? `it did not answer within ${VERSION_PROBE_TIMEOUT_MS / 1000}s` : error.message;
-      resolve(err(`${file} --version failed: ${why}${said === '' ? '' : ` (${said})`}`));
-    });
-  });
+  return probeAgentVersion(CODEX_BINARY, file, env);
 }
