@@ -128,7 +128,10 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
   // The README's steps for an installed package: copy the example next to you and rehearse it.
   cpSync(path.join(modules, 'codex-run', 'jobs.example.yaml'), path.join(app, 'jobs.example.yaml'));
   cpSync(path.join(modules, 'codex-run', 'examples'), path.join(app, 'examples'), { recursive: true });
-  const doctor = await run('npx', ['--offline', 'codex-run', 'doctor', 'jobs.example.yaml'], app, env, 120_000);
+  // Without CODEX_RUN_PTY (CI also runs the suite with CODEX_RUN_PTY=js): the backend the install chose.
+  const doctorEnv = { ...env };
+  delete doctorEnv['CODEX_RUN_PTY'];
+  const doctor = await run('npx', ['--offline', 'codex-run', 'doctor', 'jobs.example.yaml'], app, doctorEnv, 120_000);
   assert.equal(doctor.code, 1, doctor.out);
   // The install script built the native PTY pump from the tarball's source with the system
   // compiler (nothing downloaded); without a compiler it says so and node-pty is used.
