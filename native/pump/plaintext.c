@@ -87,6 +87,41 @@ struct pt_decoder {
 
 static inline int is_continuation(unsigned char b) { return (b & 0xc0) == 0x80; }
 
+/*
+ * Word-at-a-time scans (8 bytes per step) for the two hot loops: runs of printable bytes in
+ * the input and runs of ASCII in a rendered line. The bit tricks only say whether a word holds
+ * such a byte; the byte loop after them finds where.
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load_word(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* The end of the run of bytes >= 0x20 other than DEL (0x7f) that starts at i. */
+static size_t printable_end(const unsigned char *bytes, size_t i, size_t n) {
+  while (i + 8 <= n) {
+    uint64_t v = load_word(bytes + i);
+    uint64_t below_space = (v - ONES * SPACE) & ~v & HIGHS;
+    uint64_t del = v ^ (ONES * DEL);
+    uint64_t is_del = (del - ONES) & ~del & HIGHS;
+    if (below_space | is_del) break;
+    i += 8;
+  }
+  while (i < n && bytes[i] >= SPACE && bytes[i] != DEL) i++;
+  return i;
+}
+
+/* The end of the run of ASCII bytes that starts at i. */
+static size_t ascii_end(const unsigned char *bytes, size_t i, size_t n) {
+  while (i + 8 <= n && (load_word(bytes + i) & HIGHS) == 0) i += 8;
+  while (i < n && bytes[i] < 0x80) i++;
+  return i;
+}
+
 pt_decoder *pt_new(size_t max_line_bytes) {
   size_t max = max_line_bytes == 0 ? DEFAULT_MAX_LINE_BYTES : max_line_bytes;
   if (max < LINE_SLACK) max = LINE_SLACK;
@@ -137,8 +172,10 @@ static size_t render_utf8(unsigned char *dst, const unsigned char *src, size_t n
   while (i < n) {
     unsigned char b = src[i];
     if (b < 0x80) {
-      *o++ = b;
-      i++;
+      size_t j = ascii_end(src, i, n);
+      memcpy(o, src + i, j - i);
+      o += j - i;
+      i = j;
       continue;
     }
     int need;
@@ -479,8 +516,7 @@ void pt_push(pt_decoder *d, const unsigned char *bytes, size_t n, pt_out_fn out,
     }
     if (b >= SPACE && b != DEL) {
       /* Fast path: the whole run of printable bytes (including UTF-8) at once. */
-      size_t j = i + 1;
-      while (j < n && bytes[j] >= SPACE && bytes[j] != DEL) j++;
+      size_t j = printable_end(bytes, i + 1, n);
       print_bytes(d, bytes, i, j);
       i = j;
       continue;

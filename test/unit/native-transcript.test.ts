@@ -181,7 +181,7 @@ test('the C transcript equals the JS one on every terminal stream in ../shared/r
 const TOKENS: Buffer[] = [
   ...['a', 'b', 'xyz', 'Hello, world', ' ', '   ', '\t', '\r', '\n', '\r\n', '\b', '\b\b\b', '\x0b', '\x0c', '\x00', '\x07', '\x7f', '\x18', '\x1a', ESC],
   ...['[', '[K', '[0K', '[1K', '[2K', '[3K', '[;K', '[?1K', '[5C', '[C', '[0C', '[3D', '[D', '[10G', '[G', '[0G', '[4`', '[2X', '[X', '[2P', '[P'].map((s) => ESC + s),
-  ...['[A', '[2B', '[E', '[F', '[5d', '[2J', '[3;7H', '[H', '[;5f', '[1;31m', '[38:2:1:2:3m', '[99999999999C', '[ q', '[>c', '[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18K'].map((s) => ESC + s),
+  ...['[A', '[2B', '[E', '[F', '[5d', '[2J', '[3;7H', '[H', '[;5f', '[1;31m', '[38:2:1:2:3m', '[99999999999C', '[4294967296C', '[4294967297K', '[8589934593;4294967296H', '[ q', '[>c', '[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18K'].map((s) => ESC + s),
   ...[']0;title é\x07', `]8;;http://x${ESC}\\`, ']', 'P', `Pq#0;1\x07still${ESC}\\`, 'X', '^', '_', '\\', '(B', '(', ' ', ' \x7f', '7', '=', '\x7f'].map((s) => ESC + s),
   ...['é', 'ä', '中文', '😀', '\u00a0', '\ufeff'],
 ].map((s) => Buffer.from(s, 'utf8'));
@@ -231,6 +231,7 @@ test('the C transcript equals the JS one at every split point of multi-byte char
     `${ESC}Pq#0;2${ESC}\\dcs${ESC}_apc${ESC}\\ ${ESC}[?25l${ESC}[2K\rprogress 😀 50%\r${ESC}[Kdone\n`,
     `中文 abc\r${ESC}[3C😀${ESC}[1K|${ESC}[2D${ESC}[2X${ESC}[P\b\b\b\tq${ESC}[5Gz${ESC}[2;4Hnext\n`,
     `a${ESC}[31\x18b${ESC}]0;t\x1ac${ESC}[${ESC}[1mé${ESC}(Bx${ESC}é${ESC}[3é\n`,
+    `${ESC}]0;t${ESC}\x07x${ESC}Pd${ESC}${ESC}\\y${ESC}]1${ESC}\x18z${ESC}_${ESC}\x7fw${ESC}X${ESC}\né\n`,
   ].map((s) => Buffer.from(s, 'utf8'));
   samples.push(Buffer.concat([Buffer.from('ab'), ...BYTE_TOKENS, Buffer.from('\r😀\r\n')]));
   for (const [index, sample] of samples.entries()) {
