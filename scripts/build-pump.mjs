@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds codex-run's native PTY pump (native/pump/pump.c) with the system C compiler into
+// Builds codex-run's native PTY pump (native/pump/pump.c and plaintext.c) with the system C compiler into
 // native/pump/build/codex-run-pump. Run at install (package.json "install") and usable by
 // hand. It never downloads anything. Without a compiler, or if the build fails, it prints
 // one line saying why and exits 0: codex-run then uses its JavaScript PTY path (node-pty).
