@@ -153,8 +153,10 @@ async function assertEveryChunking(dir: string, name: string, bytes: Buffer, see
 
 function streamsUnder(root: string): string[] {
   const found: string[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && STREAM_EXTENSIONS.has(path.extname(entry.name))) found.push(path.join(entry.parentPath, entry.name));
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    const file = path.join(root, entry.name);
+    if (entry.isDirectory()) found.push(...streamsUnder(file));
+    else if (entry.isFile() && STREAM_EXTENSIONS.has(path.extname(entry.name))) found.push(file);
   }
   return found.sort();
 }
