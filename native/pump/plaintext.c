@@ -125,7 +125,7 @@ static size_t ascii_end(const unsigned char *bytes, size_t i, size_t n) {
 pt_decoder *pt_new(size_t max_line_bytes) {
   size_t max = max_line_bytes == 0 ? DEFAULT_MAX_LINE_BYTES : max_line_bytes;
   if (max < LINE_SLACK) max = LINE_SLACK;
-  if (max > ((size_t)1 << 40)) return NULL;
+  if (max > (SIZE_MAX - OUT_FLUSH) / 4) return NULL; /* the buffer sizes below must not overflow */
   pt_decoder *d = calloc(1, sizeof *d);
   if (d == NULL) return NULL;
   d->max_line = max;
