@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plaintext.h"
+
 #define CONTROL_FD 0
 #define DATA_FD 1
 #define EVENTS_FD 3
@@ -240,6 +242,7 @@ static int handle_control(int master, pid_t child, int reaped) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--decode") == 0) return decode_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
     puts("codex-run-pump 2");

@@ -17,7 +17,10 @@ function packageCopy(): string {
   fs.mkdirSync(path.join(dir, 'scripts'));
   fs.mkdirSync(path.join(dir, 'native', 'pump'), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, 'scripts', 'build-pump.mjs'), path.join(dir, 'scripts', 'build-pump.mjs'));
-  fs.copyFileSync(path.join(repoRoot, 'native', 'pump', 'pump.c'), path.join(dir, 'native', 'pump', 'pump.c'));
+  // Every C source and header of the pump (pump.c, plaintext.c, plaintext.h, ...).
+  for (const name of fs.readdirSync(path.join(repoRoot, 'native', 'pump'))) {
+    if (/\.[ch]$/.test(name)) fs.copyFileSync(path.join(repoRoot, 'native', 'pump', name), path.join(dir, 'native', 'pump', name));
+  }
   return dir;
 }
 
