@@ -24,6 +24,9 @@
  *
  *   CAN/SUB cancel any sequence; other C0 controls inside escape/csi are executed; a byte
  *   >= 0x80 cannot continue escape/csi, so it ends the sequence and is printed.
+ *
+ * A C port for the native pump lives in native/pump/plaintext.c; test/unit/native-transcript.test.ts
+ * keeps the two byte-equal (change both together).
  */
 import { unreachable } from '../util/unreachable.js';
 
