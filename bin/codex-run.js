@@ -1,44 +1,45 @@
 #!/usr/bin/env node
+'use strict';
 // Starts codex-run. When the build made the single-file CLI bundle (dist/bundle/cli/codex-run.cjs,
 // scripts/build-bundle.mjs) and it is not older than the compiled sources, that one script is
 // compiled from its V8 code cache and run; otherwise dist/src/cli/main.js is imported. Both are
 // the same program: the bundle only starts faster (docs/benchmarks.md, "Start-up").
-// Built-ins come from process.getBuiltinModule: an ES import of node:fs would load fs/promises,
-// streams and readline with it. Node before 20.16 has no getBuiltinModule and takes the plain path.
-const builtin = process.getBuiltinModule;
-const bundle = typeof builtin === 'function' ? bundleToRun() : null;
-if (bundle === null) await import('../dist/src/cli/main.js');
-else runBundle(bundle);
+// This file is CommonJS (bin/package.json), so a start through the bundle never sets up Node's
+// ES module loader; CODEX_RUN_BUNDLE=0 always runs the unbundled build.
+const fs = require('node:fs');
+const path = require('node:path');
 
-/** The bundle's path, or null when there is none or a `tsc` build is newer. */
-function bundleToRun() {
-  const { statSync } = builtin('node:fs');
-  const { fileURLToPath } = builtin('node:url');
-  const file = fileURLToPath(new URL('../dist/bundle/cli/codex-run.cjs', import.meta.url));
-  const bundled = statSync(file, { throwIfNoEntry: false });
-  if (bundled === undefined || process.env.CODEX_RUN_BUNDLE === '0') return null;
-  const compiled = statSync(fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)), { throwIfNoEntry: false });
-  return compiled !== undefined && compiled.mtimeMs > bundled.mtimeMs ? null : file;
+const root = path.join(__dirname, '..');
+const bundle = path.join(root, 'dist', 'bundle', 'cli', 'codex-run.cjs');
+const unbundled = path.join(root, 'dist', 'src', 'cli', 'main.js');
+
+if (useBundle()) runBundle();
+else import(require('node:url').pathToFileURL(unbundled).href);
+
+/** The bundle runs when it is there and a `tsc` build is not newer (then it would be stale). */
+function useBundle() {
+  if (process.env.CODEX_RUN_BUNDLE === '0') return false;
+  const bundled = fs.statSync(bundle, { throwIfNoEntry: false });
+  if (bundled === undefined) return false;
+  const compiled = fs.statSync(unbundled, { throwIfNoEntry: false });
+  return compiled === undefined || compiled.mtimeMs <= bundled.mtimeMs;
 }
 
-function runBundle(file) {
-  const { readFileSync, statSync, writeFileSync } = builtin('node:fs');
-  const { Script } = builtin('node:vm');
-  const { createRequire } = builtin('node:module');
-  const { dirname } = builtin('node:path');
-  const cacheFile = `${file}.v8cache`;
+function runBundle() {
+  const { Script } = require('node:vm');
+  const cacheFile = `${bundle}.v8cache`;
   const writeCache = process.env.CODEX_RUN_WRITE_CODE_CACHE;
   let cachedData;
-  if (writeCache === undefined && (statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs ?? -1) >= statSync(file).mtimeMs) {
-    cachedData = readFileSync(cacheFile);
+  if (writeCache === undefined && (fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs ?? -1) >= fs.statSync(bundle).mtimeMs) {
+    cachedData = fs.readFileSync(cacheFile);
   }
-  // The CommonJS wrapper, as Node's own loader builds it.
-  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`;
-  const script = new Script(source, { filename: file, cachedData });
+  // The CommonJS wrapper, as Node's own loader builds it; a cache V8 rejects is compiled past.
+  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(bundle, 'utf8')}\n})`;
+  const script = new Script(source, { filename: bundle, cachedData });
   if (writeCache !== undefined) {
     delete process.env.CODEX_RUN_WRITE_CODE_CACHE;
-    process.once('exit', () => writeFileSync(writeCache, script.createCachedData()));
+    process.once('exit', () => fs.writeFileSync(writeCache, script.createCachedData()));
   }
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  script.runInThisContext()(module.exports, require('node:module').createRequire(bundle), module, bundle, path.dirname(bundle));
 }

@@ -125,6 +125,8 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     define: { 'import.meta.url': '__codexRunModuleUrl' },
+    // 'use strict' first: the sources are ES modules, strict throughout; esbuild's own directive
+    // would come after the banner, where it is no directive.
     banner: { js: "'use strict';\nconst __codexRunModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [requireCalls, lazyBuiltins],
   });
@@ -149,16 +151,17 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-bundle-'));
 try {
   const warm = spawnSync(process.execPath, [path.join(root, 'bin', 'codex-run.js'), 'validate', path.join(root, 'jobs.example.yaml')], {
     cwd: scratch,
-    env: { ...process.env, CODEX_RUN_WRITE_CODE_CACHE: cacheFile },
+    env: { ...process.env, CODEX_RUN_WRITE_CODE_CACHE: `${cacheFile}.${process.pid}.tmp` },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
-  if (warm.status !== 0 || !fs.existsSync(cacheFile)) {
-    fs.rmSync(cacheFile, { force: true });
+  if (warm.status !== 0 || !fs.existsSync(`${cacheFile}.${process.pid}.tmp`)) {
+    fs.rmSync(`${cacheFile}.${process.pid}.tmp`, { force: true });
     console.log(`codex-run: built the CLI bundle without a code cache (the warm-up run failed: ${(warm.stderr || warm.error?.message || '').trim().split('\n')[0]})`);
     process.exit(0);
   }
+  fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

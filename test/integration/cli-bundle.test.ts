@@ -51,6 +51,7 @@ function fakePackage(): { root: string; bin: string; main: string; bundle: strin
   writeFileSync(path.join(root, 'package.json'), '{ "name": "codex-run", "type": "module" }\n');
   const bin = path.join(root, 'bin', 'codex-run.js');
   copyFileSync(path.join(repoRoot, 'bin', 'codex-run.js'), bin);
+  copyFileSync(path.join(repoRoot, 'bin', 'package.json'), path.join(root, 'bin', 'package.json'));
   const main = path.join(root, 'dist', 'src', 'cli', 'main.js');
   writeFileSync(main, "process.stdout.write('unbundled ' + process.argv.slice(2).join(' ') + '\\n');\n");
   return { root, bin, main, bundle: path.join(root, 'dist', 'bundle', 'cli', 'codex-run.cjs') };
