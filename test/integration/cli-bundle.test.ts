@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fixture, repoRoot } from '../helpers/paths.js';
@@ -111,6 +112,8 @@ function assertBundleBuilt(): void {
   const compiled = statSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
   assert.ok(statSync(bundleFile).mtimeMs >= compiled.mtimeMs, 'the bundle is older than dist/src: run node scripts/build-bundle.mjs (npm test does)');
   assert.ok(existsSync(`${bundleFile}.v8cache`), 'the build wrote the code cache');
+  // ASCII, which bin/codex-run.js decodes as latin1 (fast); the build escapes what esbuild leaves.
+  assert.ok(isAscii(readFileSync(bundleFile)), 'the bundle is ASCII');
 }
 
 // A dry run names fresh session ids and private temporary folders each time.
