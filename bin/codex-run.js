@@ -35,7 +35,7 @@ function runBundle() {
   }
   // The build writes ASCII (scripts/build-bundle.mjs), which decodes ~10x faster as latin1 than as UTF-8.
   const bytes = fs.readFileSync(bundle);
-  const text = require('node:buffer').isAscii(bytes) ? bytes.latin1Slice() : bytes.utf8Slice();
+  const text = bytes.toString(require('node:buffer').isAscii(bytes) ? 'latin1' : 'utf8');
   // The CommonJS wrapper, as Node's own loader builds it; a cache V8 rejects is compiled past.
   const source = `(function (exports, require, module, __filename, __dirname) { ${text}\n})`;
   const script = new Script(source, { filename: bundle, cachedData });
