@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/src/cli/main.js, from `tsc`) into one CommonJS script,
 // dist/bundle/cli/codex-run.cjs, with esbuild, and writes a V8 code cache for it
-// (codex-run.cjs.v8cache). bin/codex-run.js compiles that one script from its cache instead of
+// (codex-run.<build id>.v8cache). bin/codex-run.js compiles that one script from its cache instead of
 // resolving, reading and compiling ~150 of our ES modules, yaml's 72 CommonJS files and
-// commander's 7 at every start (docs/benchmarks.md, "Start-up"). It runs the bundle only when the
-// bundle is not older than dist/src/cli/main.js, so a plain `tsc` build never runs a stale one.
+// commander's 7 at every start (docs/benchmarks.md, "Start-up"). In a checkout it runs the bundle
+// only when it is not older than dist/src/cli/main.js, so a plain `tsc` build never runs a stale one.
 // Without esbuild (an install without devDependencies) or if bundling fails, it prints one line
 // and exits 0: codex-run then starts from dist/src/cli/main.js, slower, with the same behaviour.
 //
-// What the bundle keeps (test/unit/cli-bundle.test.ts checks it):
+// What the bundle keeps (test/integration/cli-bundle.test.ts checks it):
 // - dist/bundle/cli/ is as deep below the package as dist/src/<folder>/, so the paths some modules
 //   find from import.meta.url at a fixed depth (native/pump/build, bin/) resolve the same;
 //   import.meta.url is the bundle's own URL (a CommonJS script has no import.meta);
@@ -19,6 +19,7 @@
 // - Node built-in modules that a start does not need (crypto, child_process, worker_threads, ...)
 //   are required on first use, not when the bundle starts: see LAZY_BUILTINS.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import os from 'node:os';
@@ -189,12 +190,16 @@ try {
   fs.rmSync(temporary, { recursive: true, force: true });
   giveUp(`esbuild failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
 }
+// The build id ends the bundle and names its code cache (bin/codex-run.js reads it back).
+const built = path.join(temporary, 'codex-run.cjs');
+const id = createHash('sha256').update(fs.readFileSync(built)).digest('hex').slice(0, 16);
+fs.appendFileSync(built, `// codex-run bundle ${id}\n`);
 fs.renameSync(temporary, outDir);
 
 // The code cache: V8's compiled form of what a start runs, taken at the end of a `validate` of the
 // example manifest (bin/codex-run.js writes it when CODEX_RUN_WRITE_CODE_CACHE names the file).
 // Functions a start does not run stay lazily compiled. A cache V8 rejects (another Node) is ignored.
-const cacheFile = `${bundleFile}.v8cache`;
+const cacheFile = path.join(outDir, `codex-run.${id}.v8cache`);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-bundle-'));
 try {
   const warm = spawnSync(process.execPath, [path.join(root, 'bin', 'codex-run.js'), 'validate', path.join(root, 'jobs.example.yaml')], {

@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { isAscii } from 'node:buffer';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { killTree } from '../helpers/kill-tree.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-// bin/codex-run.js starts the single-file bundle (scripts/build-bundle.mjs) when it is built and
-// not older than dist/src/cli/main.js, from its V8 code cache when that one is usable, and the
-// unbundled build otherwise. The bundle must behave exactly as the unbundled build.
+// bin/codex-run.js starts the single-file bundle (scripts/build-bundle.mjs) when it is built and,
+// in a checkout, not older than dist/src/cli/main.js, from its V8 code cache when that one is
+// usable, and the unbundled build otherwise. The bundle must behave exactly as the unbundled build.
 
 interface Ran {
   code: number | null;
@@ -50,6 +50,8 @@ function fakePackage(): { root: string; bin: string; main: string; bundle: strin
   mkdirSync(path.join(root, 'dist', 'src', 'cli'), { recursive: true });
   mkdirSync(path.join(root, 'dist', 'bundle', 'cli'), { recursive: true });
   writeFileSync(path.join(root, 'package.json'), '{ "name": "codex-run", "type": "module" }\n');
+  // A checkout: tsc can rebuild dist/src here (an installed package has no tsconfig.json).
+  writeFileSync(path.join(root, 'tsconfig.json'), '{}\n');
   const bin = path.join(root, 'bin', 'codex-run.js');
   copyFileSync(path.join(repoRoot, 'bin', 'codex-run.js'), bin);
   copyFileSync(path.join(repoRoot, 'bin', 'package.json'), path.join(root, 'bin', 'package.json'));
@@ -58,9 +60,11 @@ function fakePackage(): { root: string; bin: string; main: string; bundle: strin
   return { root, bin, main, bundle: path.join(root, 'dist', 'bundle', 'cli', 'codex-run.cjs') };
 }
 
+const BUILD_ID = '0123456789abcdef';
+
 function writeBundle(file: string): void {
-  // A CommonJS script: require, module and __filename are the wrapper's.
-  writeFileSync(file, "process.stdout.write(`bundle ${typeof require} ${typeof module.exports} ${__filename} ${process.argv.slice(2).join(' ')}\\n`);\n");
+  // A CommonJS script: require, module and __filename are the wrapper's. It ends with its build id.
+  writeFileSync(file, `process.stdout.write(\`bundle \${typeof require} \${typeof module.exports} \${__filename} \${process.argv.slice(2).join(' ')}\\n\`);\n// codex-run bundle ${BUILD_ID}\n`);
 }
 
 function setMtime(file: string, seconds: number): void {
@@ -86,14 +90,17 @@ test('bin/codex-run.js starts the bundle when it is built and not older than dis
   setMtime(pkg.main, 1_000_020);
   assert.equal((await start()).stdout, 'unbundled validate x.yaml\n', 'a tsc build newer than the bundle: the bundle is stale and not run');
 
+  rmSync(path.join(pkg.root, 'tsconfig.json'));
+  assert.match((await start()).stdout, /^bundle /, 'an installed package (no tsconfig.json): unpacking set the times, the bundle runs');
+
   setMtime(pkg.main, 1_000_000);
   assert.equal((await start({ CODEX_RUN_BUNDLE: '0' })).stdout, 'unbundled validate x.yaml\n', 'CODEX_RUN_BUNDLE=0 runs the unbundled build');
 });
 
-test('the code cache: written on request, used when it is newer than the bundle, ignored when V8 rejects it', { timeout: 120_000 }, async () => {
+test('the code cache: written on request under the build id, used, and compiled past when V8 rejects it', { timeout: 120_000 }, async () => {
   const pkg = fakePackage();
   writeBundle(pkg.bundle);
-  const cache = `${pkg.bundle}.v8cache`;
+  const cache = path.join(path.dirname(pkg.bundle), `codex-run.${BUILD_ID}.v8cache`);
   const expected = `bundle function object ${pkg.bundle} --version\n`;
 
   const writing = await node([pkg.bin, '--version'], { cwd: pkg.root, env: { CODEX_RUN_WRITE_CODE_CACHE: cache } });
@@ -111,7 +118,9 @@ function assertBundleBuilt(): void {
   assert.ok(existsSync(bundleFile), `${bundleFile} is missing: run node scripts/build-bundle.mjs (npm test does)`);
   const compiled = statSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
   assert.ok(statSync(bundleFile).mtimeMs >= compiled.mtimeMs, 'the bundle is older than dist/src: run node scripts/build-bundle.mjs (npm test does)');
-  assert.ok(existsSync(`${bundleFile}.v8cache`), 'the build wrote the code cache');
+  const id = /\/\/ codex-run bundle ([0-9a-f]{16})\n$/.exec(readFileSync(bundleFile, 'latin1'))?.[1];
+  assert.ok(id !== undefined, 'the bundle ends with its build id');
+  assert.ok(existsSync(path.join(path.dirname(bundleFile), `codex-run.${id}.v8cache`)), 'the build wrote the code cache under that id');
   // ASCII, which bin/codex-run.js decodes as latin1 (fast); the build escapes what esbuild leaves.
   assert.ok(isAscii(readFileSync(bundleFile)), 'the bundle is ASCII');
 }
