@@ -73,7 +73,10 @@ for (const option of shardOptions()) run.addOption(option);
 run
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
+    // The native pump's probe (a child process) runs meanwhile, off the way to run-started.
+    const probing = flags['dryRun'] === true || flags['detach'] === true ? null : (await import('../session/pty-backend.js')).probePumpInBackground();
     const { runCommand } = await import('./run-command.js');
+    await probing;
     exitWith(await runCommand(manifest, flags));
   });
 
