@@ -18,7 +18,10 @@ export function startCodexRun(
   outDir: string,
   options: Omit<StartOptions, 'env'> & { nodeFlags?: readonly string[] },
 ): MeasuredProcess {
-  return MeasuredProcess.start(runArgv(manifest, outDir, options.nodeFlags), { ...options, env: CLI_ENV });
+  // A profiled run (--cpu-prof) starts the unbundled build, so its profile names our source files
+  // rather than lines of the one bundle file; the timed runs start the bundle, as users do.
+  const env = (options.nodeFlags ?? []).length > 0 ? { ...CLI_ENV, CODEX_RUN_BUNDLE: '0' } : CLI_ENV;
+  return MeasuredProcess.start(runArgv(manifest, outDir, options.nodeFlags), { ...options, env });
 }
 
 /** The parts of report.json the bench reads. */

@@ -8,10 +8,10 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const outDir = fileURLToPath(new URL('../', import.meta.url));
 
 /**
- * The CLI entry point of the same build. `bin/codex-run.js` only imports dist/src/cli/main.js,
- * so starting main.js directly is what `codex-run` runs, minus one tiny module load.
+ * The CLI entry point users run: bin/codex-run.js, which starts the single-file bundle of the same
+ * build (dist/bundle/cli/codex-run.cjs, `npm run bench` builds it) or dist/src/cli/main.js without one.
  */
-export const cliEntry = path.join(outDir, 'src', 'cli', 'main.js');
+export const cliEntry = path.join(repoRoot, 'bin', 'codex-run.js');
 
 /** Machine-readable results. */
 export const resultsFile = path.join(repoRoot, 'bench', 'results.json');

@@ -92,7 +92,7 @@ export function renderMarkdown(run: BenchRun, keptNotes: string | null): string 
     '',
     '## Methods',
     '',
-    'Common to all: the runner is the CLI of the same build (`node dist/src/cli/main.js`, which is what `bin/codex-run.js` imports), ' +
+    'Common to all: the runner is the CLI of the same build as users start it (`node bin/codex-run.js`: the single-file bundle `dist/bundle/cli/codex-run.cjs` with its code cache), ' +
       'run with `--quiet` and `CI=true` so the display is line-based. CPU time is utime + stime of that one process from `/proc/<pid>/stat` ' +
       '(its children excluded); peak RSS is `VmHWM` from `/proc/<pid>/status`, polled every 100 ms. Wall times run from spawn to exit. ' +
       'Fake agents are plain scripts in `bench/agents/`.',

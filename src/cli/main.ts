@@ -73,7 +73,10 @@ for (const option of shardOptions()) run.addOption(option);
 run
   .action(async (manifest: string, flags: Record<string, unknown>) => {
     // Each command loads its own modules, so `--version` or `validate` never pay for the rest.
+    // The native pump's probe (a child process) runs meanwhile, off the way to run-started.
+    const probing = flags['dryRun'] === true || flags['detach'] === true ? null : (await import('../session/pty-backend.js')).probePumpInBackground();
     const { runCommand } = await import('./run-command.js');
+    await probing;
     exitWith(await runCommand(manifest, flags));
   });
 
@@ -362,21 +365,26 @@ program.addHelpText('after', () => {
 });
 
 // The list comes from the registered commands, so a command added above is never "unknown".
-const unknown = (await import('./unknown-command.js')).unknownCommandMessage(process.argv[2], [
-  ...program.commands.flatMap((c) => [c.name(), ...c.aliases()]),
-  'help',
-]);
-if (unknown !== null) {
-  processOutput().stderr.write(`codex-run: error: ${unknown}\n`);
-  exitWith(2);
-} else try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-    if (error.code === 'codex-run.invalidArgument') processOutput().stderr.write(`codex-run: ${error.message}\n`);
-    exitWith(informational ? 0 : 2);
-  } else {
-    throw error;
+// No top-level await: the CLI bundle (scripts/build-bundle.mjs) is a CommonJS script.
+async function main(): Promise<void> {
+  const unknown = (await import('./unknown-command.js')).unknownCommandMessage(process.argv[2], [
+    ...program.commands.flatMap((c) => [c.name(), ...c.aliases()]),
+    'help',
+  ]);
+  if (unknown !== null) {
+    processOutput().stderr.write(`codex-run: error: ${unknown}\n`);
+    exitWith(2);
+  } else try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      if (error.code === 'codex-run.invalidArgument') processOutput().stderr.write(`codex-run: ${error.message}\n`);
+      exitWith(informational ? 0 : 2);
+    } else {
+      throw error;
+    }
   }
 }
+
+void main();

@@ -1,5 +1,4 @@
-import { constants, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { err, ok, type Result } from '../util/result.js';
 
 /** Why a source file could not be read, as a message and an optional hint. */
@@ -18,22 +17,29 @@ export interface ReadProblem {
  * with fstat before any read: a FIFO, a terminal or a socket put where the manifest was would
  * otherwise block open() or read() on a libuv thread forever, and a process with a blocked
  * thread cannot exit (the schedule daemon then ignored SIGTERM after such a reload).
+ * The reads are synchronous (a manifest is at most a MiB, from a regular file): node:fs/promises
+ * and its thread hops cost more at start-up than the read itself (`validate` is timed against
+ * `node -e 0`, docs/benchmarks.md).
  */
 export async function readSourceFile(file: string, limitBytes: number): Promise<Result<string, ReadProblem>> {
-  let handle;
+  return readSourceFileSync(file, limitBytes);
+}
+
+function readSourceFileSync(file: string, limitBytes: number): Result<string, ReadProblem> {
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return err(openProblem(error));
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (info.isDirectory()) return err({ message: 'expected a YAML file, found a folder', hint: null });
     if (!info.isFile()) return err({ message: `expected a YAML file, found ${describeKind(info)}`, hint: 'manifests are read only from regular files' });
     const buffer = Buffer.alloc(limitBytes + 1);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
@@ -49,7 +55,7 @@ export async function readSourceFile(file: string, limitBytes: number): Promise<
   } catch (error) {
     return err(openProblem(error));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -8,7 +8,7 @@
  * `CODEX_RUN_PTY=js|native` forces one, and forcing `native` without a working pump is an
  * error (never a silent fallback).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../util/result.js';
@@ -51,12 +51,7 @@ export function probePump(binary: string): string | null {
   try {
     fs.accessSync(binary, fs.constants.X_OK);
     const answer = spawnSync(binary, ['--probe'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
-    problem =
-      answer.error !== undefined
-        ? `${binary} does not run: ${answer.error.message}`
-        : answer.status === 0 && answer.stdout.trim() === PUMP_PROBE_ANSWER
-          ? null
-          : `${binary} is not a codex-run-pump of this version (answered ${JSON.stringify(answer.stdout.trim())})`;
+    problem = judgeProbe(binary, answer.error, answer.status, answer.stdout);
   } catch {
     problem = `the pump is not built (${binary} is missing; run \`node scripts/build-pump.mjs\`, which needs a C compiler)`;
   }
@@ -89,4 +84,39 @@ export async function ptyFactoryFor(backend: PtyBackend): Promise<PtyFactory> {
     return createPumpFactory({ binary: backend.binary });
   }
   return (await import('./pty-host.js')).nodePtyFactory;
+}
+
+function judgeProbe(binary: string, error: Error | undefined, status: number | null, stdout: string): string | null {
+  if (error !== undefined) return `${binary} does not run: ${error.message}`;
+  return status === 0 && stdout.trim() === PUMP_PROBE_ANSWER ? null : `${binary} is not a codex-run-pump of this version (answered ${JSON.stringify(stdout.trim())})`;
+}
+
+/**
+ * Probes the pump in a child process without blocking, filling the cache {@link probePump}
+ * reads: `codex-run run` starts it before loading the run's modules, so the probe (a fork and
+ * an exec, 2-15 ms on a loaded machine) overlaps that work instead of delaying run-started.
+ * Resolves when the answer is cached (never rejects); a probe still running when
+ * {@link resolvePtyBackend} is called is simply made again, synchronously.
+ */
+export function probePumpInBackground(options: ResolveOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const binary = options.binary ?? defaultPumpBinary();
+  if (env[PTY_BACKEND_VARIABLE] === 'js' || probed.has(binary)) return Promise.resolve();
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+  } catch {
+    return Promise.resolve(); // probePump says why, without a child
+  }
+  // Only a probe that ran to a plain exit is cached; anything odder (it could not start, it hung,
+  // a signal ended it) is left to probePump, which then says why exactly as it always has.
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['--probe'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.once('error', () => resolve());
+    child.once('close', (status) => {
+      if (status !== null && !probed.has(binary)) probed.set(binary, judgeProbe(binary, undefined, status, stdout));
+      resolve();
+    });
+  });
 }

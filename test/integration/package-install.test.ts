@@ -122,6 +122,12 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
     assert.match(platform.version, /^0\.169\.0-/);
     assert.equal(platform.scripts, undefined, `${name} runs no install script`);
   }
+  // The CLI bundle and its code cache came in the tarball (bin/codex-run.js starts them: the
+  // doctor and the rehearsal below run through them), with bin/package.json making the bin CommonJS.
+  const bundleDir = path.join(modules, 'codex-run', 'dist', 'bundle', 'cli');
+  assert.ok(existsSync(path.join(bundleDir, 'codex-run.cjs')), 'dist/bundle/cli/codex-run.cjs is in the package');
+  assert.ok(readdirSync(bundleDir).some((name) => /^codex-run\.[0-9a-f]{16}\.v8cache$/.test(name)), 'its code cache is in the package');
+  assert.ok(existsSync(path.join(modules, 'codex-run', 'bin', 'package.json')), 'bin/package.json is in the package');
   const ownPkg = JSON.parse(readFileSync(path.join(modules, 'codex-run', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   assert.equal(ownPkg.dependencies['@openai/codex'], '0.169.0');
 
