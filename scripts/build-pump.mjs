@@ -24,7 +24,7 @@ if (process.platform !== 'linux') giveUp(`the pump is Linux-only, this is ${proc
 if (!fs.existsSync(source)) giveUp(`${source} is missing`);
 fs.mkdirSync(outDir, { recursive: true });
 const temporary = `${target}.${process.pid}.tmp`;
-const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, path.join(root, 'native', 'pump', 'plaintext.c'), '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 if (built.error !== undefined) {
   giveUp(built.error.code === 'ENOENT' ? `no C compiler: \`${compiler}\` is not on PATH` : `${compiler} could not run: ${built.error.message}`);
 }
@@ -34,7 +34,7 @@ if (built.status !== 0) {
   giveUp(`${compiler} failed: ${first.trim()}`);
 }
 const probe = spawnSync(temporary, ['--probe'], { encoding: 'utf8' });
-if (probe.status !== 0 || probe.stdout.trim() !== 'codex-run-pump 2') {
+if (probe.status !== 0 || probe.stdout.trim() !== 'codex-run-pump 3') {
   fs.rmSync(temporary, { force: true });
   giveUp('the built pump does not answer its probe');
 }

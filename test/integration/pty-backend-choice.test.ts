@@ -17,7 +17,9 @@ function packageCopy(): string {
   fs.mkdirSync(path.join(dir, 'scripts'));
   fs.mkdirSync(path.join(dir, 'native', 'pump'), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, 'scripts', 'build-pump.mjs'), path.join(dir, 'scripts', 'build-pump.mjs'));
-  fs.copyFileSync(path.join(repoRoot, 'native', 'pump', 'pump.c'), path.join(dir, 'native', 'pump', 'pump.c'));
+  for (const source of ['pump.c', 'plaintext.c', 'plaintext.h']) {
+    fs.copyFileSync(path.join(repoRoot, 'native', 'pump', source), path.join(dir, 'native', 'pump', source));
+  }
   return dir;
 }
 
