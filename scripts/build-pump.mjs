@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds codex-run's native PTY pump (native/pump/pump.c) with the system C compiler into
+// Builds codex-run's native PTY pump (native/pump/pump.c and plaintext.c) with the system C compiler into
 // native/pump/build/codex-run-pump. Run at install (package.json "install") and usable by
 // hand. It never downloads anything. Without a compiler, or if the build fails, it prints
 // one line saying why and exits 0: codex-run then uses its JavaScript PTY path (node-pty).
@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'native', 'pump', 'pump.c');
+// The transcript decoder (a port of src/logs/plain-text.ts), linked into the same binary.
+const decoderSource = path.join(root, 'native', 'pump', 'plaintext.c');
 const outDir = path.join(root, 'native', 'pump', 'build');
 const target = path.join(outDir, 'codex-run-pump');
 const compiler = process.env.CC || 'cc';
@@ -21,10 +23,10 @@ function giveUp(why) {
 }
 
 if (process.platform !== 'linux') giveUp(`the pump is Linux-only, this is ${process.platform}`);
-if (!fs.existsSync(source)) giveUp(`${source} is missing`);
+for (const file of [source, decoderSource]) if (!fs.existsSync(file)) giveUp(`${file} is missing`);
 fs.mkdirSync(outDir, { recursive: true });
 const temporary = `${target}.${process.pid}.tmp`;
-const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, path.join(root, 'native', 'pump', 'plaintext.c'), '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, decoderSource, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 if (built.error !== undefined) {
   giveUp(built.error.code === 'ENOENT' ? `no C compiler: \`${compiler}\` is not on PATH` : `${compiler} could not run: ${built.error.message}`);
 }

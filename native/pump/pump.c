@@ -551,6 +551,7 @@ static int handle_control(int master, pid_t child, int reaped) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--decode") == 0) return decode_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
     puts("codex-run-pump 3");
@@ -577,12 +578,7 @@ int main(int argc, char **argv) {
     log_fd = LOG_FD;
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
   }
-#if defined(PT_STUB) && !defined(PT_TRY_STUB)
-  const int take_transcript = 0; /* a build without the real decoder leaves the transcript to Node */
-#else
-  const int take_transcript = 1;
-#endif
-  if (take_transcript && fcntl(TRANSCRIPT_FD, F_GETFD) >= 0) {
+  if (fcntl(TRANSCRIPT_FD, F_GETFD) >= 0) {
     decoder = pt_new(0);
     if (decoder == NULL) {
       event("error out of memory");

@@ -17,8 +17,9 @@ function packageCopy(): string {
   fs.mkdirSync(path.join(dir, 'scripts'));
   fs.mkdirSync(path.join(dir, 'native', 'pump'), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, 'scripts', 'build-pump.mjs'), path.join(dir, 'scripts', 'build-pump.mjs'));
-  for (const source of ['pump.c', 'plaintext.c', 'plaintext.h']) {
-    fs.copyFileSync(path.join(repoRoot, 'native', 'pump', source), path.join(dir, 'native', 'pump', source));
+  // Every C source and header of the pump (pump.c, plaintext.c, plaintext.h, ...).
+  for (const name of fs.readdirSync(path.join(repoRoot, 'native', 'pump'))) {
+    if (/\.[ch]$/.test(name)) fs.copyFileSync(path.join(repoRoot, 'native', 'pump', name), path.join(dir, 'native', 'pump', name));
   }
   return dir;
 }
