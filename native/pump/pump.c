@@ -24,7 +24,7 @@
  *        'd' output bytes, raw, in order
  *        's' 8 bytes (big endian): this many output bytes were skipped here (bounded mode); the
  *            'd' frame that follows is the tail, from a line boundary (the screen resets its
- *            parser first)
+ *            parser first). 0: nothing was dropped, the 'd' that follows was only held back.
  *        'o' complete OSC sequences (titles, agent state) found in the skipped bytes, in order;
  *            not output bytes: for the screen model only. Sent between 's' and its tail.
  *      Closed once the master has been read empty after the child's exit (and held output
@@ -383,7 +383,11 @@ static void flush_held(void) {
   memcpy(tail + first, ring, ring_len - first);
   size_t len = ring_len;
   const unsigned char *from = tail;
-  if (held_total > len) {
+  if (held_total <= len) {
+    /* Nothing dropped: 's' 0 says the output was held back (Node's screen is flooding). */
+    unsigned char zero[8] = {0};
+    frame('s', zero, 8, NULL, 0);
+  } else {
     const unsigned char *nl = memchr(tail, '\n', len);
     if (nl != NULL && nl < tail + len - 1) {
       len -= (size_t)(nl + 1 - tail);

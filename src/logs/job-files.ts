@@ -138,6 +138,7 @@ export class JobFiles {
 
   /** Output a bounded PTY skipped (it is in both files already): counted for the timing index. */
   skipped(bytes: number): void {
+    if (bytes === 0) return;
     this.timing?.record(bytes);
     this.log.countLent(bytes);
     this.transcript.skipped();

@@ -197,19 +197,24 @@ export class JobSupervision {
   }
 
   /**
-   * The bounded PTY skipped `skipped` bytes; the next write is the output's tail. Counted as
+   * The bounded PTY held output back (the screen takes at most one snapshot a second for the
+   * policies until the flood is over) and skipped `skipped` of it (0: none, the next write is
+   * whole); the next write is the output's tail. Counted as
    * output (progress, output cap); the OSC sequences found in the skipped part (titles, agent
    * state) reach the screen first, after a parser reset (the skip may have cut a sequence).
    */
   skipped(skipped: number, oscs: Buffer): void {
     if (this.disposed) return;
-    this.outputBytes += skipped;
-    this.skippedBytes += skipped;
-    this.gaps++;
-    this.supervisor.observeOutput(skipped);
+    // 0: the output that follows was held back (the budget ran out) but is whole.
     this.screen.setFlooding(true);
-    this.screen.write(PARSER_RESET);
-    if (oscs.length > 0) this.screen.write(oscs);
+    if (skipped > 0) {
+      this.outputBytes += skipped;
+      this.skippedBytes += skipped;
+      this.gaps++;
+      this.supervisor.observeOutput(skipped);
+      this.screen.write(PARSER_RESET);
+      if (oscs.length > 0) this.screen.write(oscs);
+    }
     // Nothing skipped shortly after: the flood is over, the screen notifies as usual again.
     if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
     this.floodCheck = this.o.clock.setTimeout(() => {

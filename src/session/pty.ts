@@ -47,7 +47,7 @@ export interface PtyProcess {
    * bytes skipped and the complete OSC sequences found in them. False: every byte (default).
    */
   setBounded?(bounded: boolean): void;
-  /** Output skipped in bounded mode (counted, not delivered), before the tail that follows it. */
+  /** Output held back in bounded mode, of which `skipped` bytes were dropped (counted, not delivered; 0: none), before what follows. */
   onGap?(listener: (skipped: number, oscs: Buffer) => void): void;
   /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
   onData(listener: (chunk: Buffer) => void): void;
