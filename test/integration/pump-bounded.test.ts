@@ -3,7 +3,7 @@
 // every counter, both files, the rules, OSC signals, attach and headless monitors still work.
 // Real pump, real PTY, real files, real supervision; the node-pty path is run for comparison.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AgentMonitor, LaunchPlan } from '../../src/agents/adapter.js';
@@ -72,8 +72,10 @@ interface RunOptions {
   args: string[];
   answers?: Array<Record<string, unknown>>;
   wantsLines?: boolean;
+  /** Another program than the flood fixture. */
+  command?: [string, ...string[]];
   /** Called once the job runs (e.g. to attach). */
-  running?: (session: JobSession, bus: EventBus, supervision: JobSupervision) => void;
+  running?: (session: JobSession, bus: EventBus, supervision: JobSupervision, files: JobFiles) => void;
 }
 
 async function runFlood(t: { after(fn: () => void): void }, o: RunOptions) {
@@ -84,7 +86,8 @@ async function runFlood(t: { after(fn: () => void): void }, o: RunOptions) {
   const files = opened.value;
   const bus = new EventBus();
   const { seen, monitor } = recordingMonitor(o.wantsLines === true);
-  const launch: LaunchPlan = { file: process.execPath, args: [fixture('flood-prompt.js'), ...o.args], env: {}, monitor: () => monitor };
+  const [file, ...args] = o.command ?? [process.execPath, fixture('flood-prompt.js'), ...o.args];
+  const launch: LaunchPlan = { file, args, env: {}, monitor: () => monitor };
   let session: JobSession | null = null;
   const supervision = new JobSupervision({
     job: job(o.answers),
@@ -116,7 +119,7 @@ async function runFlood(t: { after(fn: () => void): void }, o: RunOptions) {
   t.after(() => {
     if (pid !== null) killTree(pid);
   });
-  o.running?.(session, bus, supervision);
+  o.running?.(session, bus, supervision, files);
   const result = await done;
   await files.close();
   return {
@@ -216,4 +219,26 @@ test('native: a headless monitor that reads lines gets every line (full output)'
   const numbered = run.seen.lines.filter((l) => l.startsWith('+ line '));
   assert.equal(numbered.length, Number(/line (\d+) of/.exec(numbered.at(-1) ?? '')?.[1] ?? -1) + 1, 'no line missing');
   assert.equal(run.seen.lines.at(-1), 'flood done');
+});
+
+test('native: a note of codex-run written while the pump has the transcript lands in order with the output', { timeout: 60_000 }, async (t) => {
+  let marked = false;
+  const go = path.join(tempDir(), 'go');
+  const run = await runFlood(t, {
+    backend: 'native',
+    args: [],
+    command: ['/bin/sh', '-c', 'echo before; while [ ! -e "$0" ]; do sleep 0.02; done; sleep 0.3; echo after', go],
+    running: (session, _bus, _supervision, files) => {
+      void waitFor('the first line', () => session.bytes >= 'before\r\n'.length, 20_000).then(() => {
+        files.mark('[codex-run] a note');
+        marked = true;
+        // The job goes on once the note is sent (the control frame is read before later output).
+        writeFileSync(go, '');
+      });
+    },
+  });
+  assert.ok(marked);
+  assert.equal(run.result.status, 'succeeded', run.result.message ?? '');
+  assert.equal(run.transcript, 'before\n\n[codex-run] a note\n\nafter\n');
+  assert.equal(run.log.toString(), 'before\r\nafter\r\n', 'the note is never in the byte-exact log');
 });
