@@ -242,3 +242,23 @@ test('native: a note of codex-run written while the pump has the transcript land
   assert.equal(run.transcript, 'before\n\n[codex-run] a note\n\nafter\n');
   assert.equal(run.log.toString(), 'before\r\nafter\r\n', 'the note is never in the byte-exact log');
 });
+
+test('native: jobs that print past the budget and exit at once: every byte is counted and the last tail arrives before the exit', { timeout: 120_000 }, async (t) => {
+  let bounded = 0;
+  for (let i = 0; i < 12; i++) {
+    const bytes = 20_000 + i * 9_000;
+    const run = await runFlood(t, {
+      backend: 'native',
+      args: [],
+      command: ['/bin/sh', '-c', `head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 79; echo; echo "end of job ${i}"`],
+    });
+    assert.equal(run.result.status, 'succeeded');
+    assert.equal(run.session.bytes, run.log.length, `job ${i}: counted = logged`);
+    assert.equal(run.supervision.screenWork().outputBytes, run.log.length);
+    assert.match(run.log.toString(), new RegExp(`end of job ${i}\\r\\n$`));
+    assert.ok(run.transcript.endsWith(`end of job ${i}\n`), `job ${i}: the transcript is complete`);
+    assert.equal(run.files.lastLine(), `end of job ${i}`);
+    if (run.session.delivered < run.session.bytes) bounded++;
+  }
+  assert.ok(bounded > 0, 'some jobs had output skipped');
+});
