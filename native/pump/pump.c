@@ -418,6 +418,8 @@ static void on_output(const unsigned char *p, size_t n) {
   log_bytes((const char *)p, n);
   if (txt_fd >= 0) pt_push(decoder, p, n, txt_out, NULL);
   last_output_at = now_us();
+  /* Switched to full while output was held: that goes first (can_read left room for both). */
+  if (held_total > 0 && !bounded) flush_held();
   if (held_total == 0) {
     if (!bounded) {
       frame('d', p, n, NULL, 0);
