@@ -3,7 +3,7 @@
  * every ~4 KiB read of the terminal (see docs/benchmarks.md, "Native pump").
  *
  *   codex-run-pump <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
- *   codex-run-pump --probe     (prints "codex-run-pump 2": the protocol version)
+ *   codex-run-pump --probe     (prints "codex-run-pump 3": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
  * memory: see main), the argv after <file> unchanged (execvp of
@@ -15,16 +15,34 @@
  *        'w' bytes to write to the terminal (answers, pokes, Ctrl-C)
  *        'r' resize: cols (2 bytes BE), rows (2 bytes BE)
  *        'k' signal the child (1 byte: signal number); ignored once it has been reaped
- *        'c' stop writing the log (no payload): another file of the run met a full disk, and
- *            the space freed for the final report must not be taken by more output
+ *        'c' stop writing the log and the transcript (no payload): another file of the run met
+ *            a full disk, and the space freed for the final report must not be taken by more output
+ *        'm' output mode (1 byte): 'f' full (every byte to Node), 'b' bounded (see below)
+ *        'n' a note of codex-run's own for the transcript (text), ordered with the output
  *      End of file (Node went away): hang up the terminal and exit.
- *   1  data, to Node: every byte the master produced, raw, in order, unframed. Closed once
- *      the master has been read empty after the child's exit.
- *   3  events, to Node: text lines. "pid <n>" once after the fork; "exit <code> <signal>"
+ *   1  output, to Node: frames of 1 type byte, 4 length bytes (big endian), payload:
+ *        'd' output bytes, raw, in order
+ *        's' 8 bytes (big endian): this many output bytes were skipped here (bounded mode); the
+ *            'd' frame that follows is the tail, from a line boundary (the screen resets its
+ *            parser first). 0: nothing was dropped, the 'd' that follows was only held back.
+ *        'o' complete OSC sequences (titles, agent state) found in the skipped bytes, in order;
+ *            not output bytes: for the screen model only. Sent between 's' and its tail.
+ *      Closed once the master has been read empty after the child's exit (and held output
+ *      sent).
+ *      Modes: full sends every byte as 'd'. Bounded (the screen budget of
+ *      src/session/job-supervision.ts, moved here): bytes pass while a budget lasts (16 KiB
+ *      burst, 2 KiB per 100 ms); past it they are held (a ring of the last 16 KiB plus the
+ *      OSC sequences seen) and sent at most once per 100 ms during a flood, and ~1 ms after
+ *      the output goes quiet: whole when nothing was dropped, else as 's' ['o'] 'd'.
+ *   3  events, to Node: text lines. "pid <n>" once after the fork (with " transcript" when
+ *      the pump writes fd 5); "exit <code> <signal>"
  *      last, after fd 1 is closed; "error <text>" when something failed; "logerror <errno>
  *      <text>" when the log could not be written (nothing more is written to it).
  *   4  optional: the job's log, opened by Node (0600, exclusive). When open, every byte goes
  *      there first, byte-exact, before it is handed to Node.
+ *   5  optional: the job's transcript (<job>.txt), opened by Node. When open, every byte is
+ *      decoded to plain text there (plaintext.c, the port of src/logs/plain-text.ts); a
+ *      write error comes back as "txterror <errno> <text>".
  *
  * Exit ordering (zero bytes lost; see /work/shared/reference/node-pty.md): the pump holds
  * its own descriptor on the child's terminal, so the master never reports a hang-up while
@@ -59,10 +77,27 @@
 #define DATA_FD 1
 #define EVENTS_FD 3
 #define LOG_FD 4
+#define TRANSCRIPT_FD 5
 /* Output held for Node before the master is no longer read (backpressure). */
-#define OUT_CAP (256 * 1024)
+#define OUT_CAP (512 * 1024)
 #define READ_CHUNK 65536
 #define CONTROL_CAP (1024 * 1024)
+/* Bounded mode (the screen budget; same figures as SCREEN_BUDGET in job-supervision.ts). */
+#define TICK_US 100000LL
+#define BURST_BYTES 16384.0
+#define BYTES_PER_TICK 2048.0
+#define TAIL_CAP 16384
+/* Output quiet this long: what is held goes to Node at once (answers are not delayed)... */
+#define QUIET_US 1000LL
+/* ...but not more often than this during a flood that stutters. */
+#define QUIET_MIN_GAP_US 10000LL
+/* OSC sequences kept from skipped output: at most this many bytes (oldest dropped), each at most OSC_MAX. */
+#define OSC_CAP 16384
+#define OSC_MAX 4096
+#define OSC_KEEP 64
+/* The most one flush of held output writes: 's' + 'o' + 'd' frames. */
+#define FLUSH_MAX (13 + 5 + OSC_CAP + 5 + TAIL_CAP)
+#define TXT_CAP 65536
 
 extern char **environ;
 
@@ -73,6 +108,37 @@ static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
 static int log_fd = -1;
+static unsigned char read_buf[READ_CHUNK];
+
+/* The transcript (fd 5), decoded here. */
+static int txt_fd = -1;
+static pt_decoder *decoder = NULL;
+static unsigned char txt_buf[TXT_CAP];
+static size_t txt_len = 0;
+
+/* Bounded mode: the budget, the held ring, the OSC sequences seen in held output. */
+static int bounded = 0;
+static double budget = BURST_BYTES;
+static long long budget_at = -1;
+static unsigned char ring[TAIL_CAP];
+static size_t ring_start = 0, ring_len = 0;
+static unsigned long long held_total = 0; /* bytes held since the last flush */
+static long long last_tail_at = -(1LL << 60), last_output_at = 0;
+static int want_flush = 0;
+struct osc_seq {
+  unsigned long long start; /* offset in the held bytes */
+  size_t off, len;          /* in osc_buf */
+};
+static unsigned char osc_buf[OSC_CAP];
+static size_t osc_used = 0;
+static struct osc_seq oscs[OSC_KEEP];
+static int osc_count = 0;
+/* OSC scanner: 0 ground, 1 after ESC, 2 in an OSC, 3 in an OSC after ESC. */
+static int osc_state = 0;
+static unsigned char osc_cur[OSC_MAX];
+static size_t osc_cur_len = 0;
+static int osc_cur_over = 0;
+static unsigned long long osc_cur_start = 0;
 
 static void event(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void event(const char *format, ...) {
@@ -106,6 +172,12 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int parse_int(const char *s, long min, long max, long *out) {
   char *end = NULL;
   errno = 0;
@@ -136,16 +208,245 @@ static void log_bytes(const char *data, size_t n) {
   }
 }
 
-/* Reads the master into out_buf while there is room. Returns bytes read, 0 when it would
- * block, -1 at EIO/end (nobody holds the terminal any more). */
+static void txt_flush(void) {
+  size_t done = 0;
+  while (txt_fd >= 0 && done < txt_len) {
+    ssize_t w = write(txt_fd, txt_buf + done, txt_len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO;
+      event("txterror %d %s", e, strerror(e));
+      close(txt_fd);
+      txt_fd = -1;
+      break;
+    }
+    done += (size_t)w;
+  }
+  txt_len = 0;
+}
+
+/* The decoder's output: gathered, written once per loop turn (or when the buffer is full). */
+static void txt_out(void *ctx, const unsigned char *bytes, size_t len) {
+  (void)ctx;
+  while (len > 0 && txt_fd >= 0) {
+    if (txt_len == TXT_CAP) txt_flush();
+    size_t take = TXT_CAP - txt_len < len ? TXT_CAP - txt_len : len;
+    memcpy(txt_buf + txt_len, bytes, take);
+    txt_len += take;
+    bytes += take;
+    len -= take;
+  }
+}
+
+/* The transcript is complete: the unfinished line goes out, the descriptor is closed. */
+static void txt_finish(void) {
+  if (txt_fd < 0) return;
+  pt_finish(decoder, txt_out, NULL);
+  txt_flush();
+  if (txt_fd >= 0) close(txt_fd);
+  txt_fd = -1;
+}
+
+static size_t out_room(void) { return OUT_CAP - out_len; }
+
+/* Appends one frame to out_buf (the caller made sure there is room). */
+static void frame(unsigned char type, const unsigned char *a, size_t alen, const unsigned char *b, size_t blen) {
+  size_t len = alen + blen;
+  unsigned char *h = (unsigned char *)out_buf + out_len;
+  h[0] = type;
+  h[1] = (unsigned char)(len >> 24);
+  h[2] = (unsigned char)(len >> 16);
+  h[3] = (unsigned char)(len >> 8);
+  h[4] = (unsigned char)len;
+  if (alen > 0) memcpy(h + 5, a, alen);
+  if (blen > 0) memcpy(h + 5 + alen, b, blen);
+  out_len += 5 + len;
+}
+
+static void refill_budget(long long now) {
+  if (budget_at >= 0) budget += (double)(now - budget_at) * BYTES_PER_TICK / (double)TICK_US;
+  if (budget > BURST_BYTES) budget = BURST_BYTES;
+  budget_at = now;
+}
+
+static void osc_keep(void) {
+  if (osc_cur_over || osc_cur_len == 0) return;
+  /* Room: drop the oldest until this one fits. */
+  while (osc_count > 0 && (osc_count == OSC_KEEP || osc_used + osc_cur_len > OSC_CAP)) {
+    size_t first = oscs[0].len;
+    memmove(osc_buf, osc_buf + first, osc_used - first);
+    osc_used -= first;
+    memmove(oscs, oscs + 1, (size_t)(osc_count - 1) * sizeof oscs[0]);
+    osc_count--;
+    for (int i = 0; i < osc_count; i++) oscs[i].off -= first;
+  }
+  if (osc_used + osc_cur_len > OSC_CAP) return;
+  memcpy(osc_buf + osc_used, osc_cur, osc_cur_len);
+  oscs[osc_count++] = (struct osc_seq){osc_cur_start, osc_used, osc_cur_len};
+  osc_used += osc_cur_len;
+}
+
+static void osc_add(unsigned char c) {
+  if (osc_cur_len < OSC_MAX) osc_cur[osc_cur_len++] = c;
+  else osc_cur_over = 1;
+}
+
+/* Finds complete OSC sequences (ESC ] ... BEL or ESC \) in held output; `at` is the held offset of p[0]. */
+static void osc_scan(const unsigned char *p, size_t n, unsigned long long at) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = p[i];
+    switch (osc_state) {
+      case 0:
+        if (c == 0x1b) osc_state = 1;
+        break;
+      case 1:
+        if (c == ']') {
+          osc_state = 2;
+          osc_cur_len = 0;
+          osc_cur_over = 0;
+          osc_cur_start = at + i - 1;
+          osc_add(0x1b);
+          osc_add(']');
+        } else if (c != 0x1b) {
+          osc_state = 0;
+        }
+        break;
+      case 2:
+        if (c == 0x07) {
+          osc_add(c);
+          osc_keep();
+          osc_state = 0;
+        } else if (c == 0x1b) {
+          osc_state = 3;
+        } else if (c == 0x18 || c == 0x1a) {
+          osc_state = 0; /* CAN/SUB cancel the sequence */
+        } else {
+          osc_add(c);
+        }
+        break;
+      case 3:
+        if (c == '\\') {
+          osc_add(0x1b);
+          osc_add('\\');
+          osc_keep();
+          osc_state = 0;
+        } else {
+          /* ESC followed by something else ends the OSC unfinished (as a terminal does). */
+          osc_state = c == 0x1b ? 1 : 0;
+          if (c == ']') {
+            osc_state = 1;
+            i--; /* handled as the start of a new OSC */
+          }
+        }
+        break;
+      default:
+        osc_state = 0;
+    }
+  }
+}
+
+static void hold(const unsigned char *p, size_t n) {
+  if (held_total == 0) {
+    osc_state = 0;
+    osc_count = 0;
+    osc_used = 0;
+  }
+  osc_scan(p, n, held_total);
+  held_total += n;
+  if (n >= TAIL_CAP) {
+    memcpy(ring, p + n - TAIL_CAP, TAIL_CAP);
+    ring_start = 0;
+    ring_len = TAIL_CAP;
+    return;
+  }
+  for (size_t i = 0; i < n;) {
+    size_t end = (ring_start + ring_len) % TAIL_CAP;
+    size_t chunk = n - i;
+    if (chunk > TAIL_CAP - end) chunk = TAIL_CAP - end;
+    memcpy(ring + end, p + i, chunk);
+    ring_len += chunk;
+    if (ring_len > TAIL_CAP) {
+      ring_start = (ring_start + (ring_len - TAIL_CAP)) % TAIL_CAP;
+      ring_len = TAIL_CAP;
+    }
+    i += chunk;
+  }
+  want_flush = want_flush || !bounded;
+}
+
+/* Sends what is held: whole when nothing was dropped, else 's', the OSCs of the skipped part and the tail. */
+static void flush_held(void) {
+  if (held_total == 0 || out_room() < FLUSH_MAX) return;
+  static unsigned char tail[TAIL_CAP];
+  size_t first = TAIL_CAP - ring_start < ring_len ? TAIL_CAP - ring_start : ring_len;
+  memcpy(tail, ring + ring_start, first);
+  memcpy(tail + first, ring, ring_len - first);
+  size_t len = ring_len;
+  const unsigned char *from = tail;
+  if (held_total <= len) {
+    /* Nothing dropped: 's' 0 says the output was held back (Node's screen is flooding). */
+    unsigned char zero[8] = {0};
+    frame('s', zero, 8, NULL, 0);
+  } else {
+    const unsigned char *nl = memchr(tail, '\n', len);
+    if (nl != NULL && nl < tail + len - 1) {
+      len -= (size_t)(nl + 1 - tail);
+      from = nl + 1;
+    }
+    unsigned long long skipped = held_total - len;
+    unsigned char count[8];
+    for (int i = 0; i < 8; i++) count[i] = (unsigned char)(skipped >> (56 - 8 * i));
+    frame('s', count, 8, NULL, 0);
+    size_t osc_len = 0;
+    for (int i = 0; i < osc_count && oscs[i].start < skipped; i++) osc_len = oscs[i].off + oscs[i].len;
+    if (osc_len > 0) frame('o', osc_buf, osc_len, NULL, 0);
+  }
+  frame('d', from, len, NULL, 0);
+  long long now = now_us();
+  refill_budget(now);
+  budget -= (double)len; /* the tail is paid from the budget (into debt if need be) */
+  held_total = 0;
+  ring_start = ring_len = 0;
+  osc_count = 0;
+  osc_used = 0;
+  last_tail_at = now;
+  want_flush = 0;
+}
+
+/* One read's bytes: to the log, the transcript, then Node as the mode says. */
+static void on_output(const unsigned char *p, size_t n) {
+  log_bytes((const char *)p, n);
+  if (txt_fd >= 0) pt_push(decoder, p, n, txt_out, NULL);
+  last_output_at = now_us();
+  /* Switched to full while output was held: that goes first (can_read left room for both). */
+  if (held_total > 0 && !bounded) flush_held();
+  if (held_total == 0) {
+    if (!bounded) {
+      frame('d', p, n, NULL, 0);
+      return;
+    }
+    refill_budget(last_output_at);
+    if ((double)n <= budget) {
+      budget -= (double)n;
+      frame('d', p, n, NULL, 0);
+      return;
+    }
+  }
+  hold(p, n);
+}
+
+/* Whether the master may be read: room for a full read and a flush of what is held. */
+static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
+
+/* Reads the master while there is room. Returns bytes read, 0 when it would block, -1 at
+ * EIO/end (nobody holds the terminal any more). At most 1 MiB per call, so a flood does not
+ * starve the control pipe and the flush ticks. */
 static ssize_t read_master(int master) {
   ssize_t total = 0;
-  while (out_len < OUT_CAP) {
-    size_t room = OUT_CAP - out_len;
-    ssize_t n = read(master, out_buf + out_len, room < READ_CHUNK ? room : READ_CHUNK);
+  while (can_read() && total < 1024 * 1024) {
+    ssize_t n = read(master, read_buf, READ_CHUNK);
     if (n > 0) {
-      log_bytes(out_buf + out_len, (size_t)n);
-      out_len += (size_t)n;
+      on_output(read_buf, (size_t)n);
       total += n;
       continue;
     }
@@ -230,6 +531,20 @@ static int handle_control(int master, pid_t child, int reaped) {
           close(log_fd);
           log_fd = -1;
         }
+        if (txt_fd >= 0) {
+          txt_flush();
+          if (txt_fd >= 0) close(txt_fd);
+          txt_fd = -1;
+        }
+        break;
+      case 'm':
+        if (len != 1 || (p[0] != 'f' && p[0] != 'b')) return -1;
+        bounded = p[0] == 'b';
+        /* Full from now on: what is held goes first. */
+        if (!bounded && held_total > 0) want_flush = 1;
+        break;
+      case 'n':
+        if (txt_fd >= 0) pt_mark(decoder, p, len, txt_out, NULL);
         break;
       default:
         return -1;
@@ -245,7 +560,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--decode") == 0) return decode_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
-    puts("codex-run-pump 2");
+    puts("codex-run-pump 3");
     return 0;
   }
   if (argc < 6) {
@@ -268,6 +583,15 @@ int main(int argc, char **argv) {
   if (fcntl(LOG_FD, F_GETFD) >= 0) {
     log_fd = LOG_FD;
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+  }
+  if (fcntl(TRANSCRIPT_FD, F_GETFD) >= 0) {
+    decoder = pt_new(0);
+    if (decoder == NULL) {
+      event("error out of memory");
+      return 1;
+    }
+    txt_fd = TRANSCRIPT_FD;
+    fcntl(txt_fd, F_SETFD, FD_CLOEXEC);
   }
 
   /* The child's environment is the pump's: copied for execvpe, then wiped from the pump's own
@@ -367,20 +691,21 @@ int main(int argc, char **argv) {
   fcntl(DATA_FD, F_SETPIPE_SZ, 1024 * 1024);
   set_nonblocking(CONTROL_FD);
   signal(SIGPIPE, SIG_IGN);
-  event("pid %d", (int)child);
+  /* " transcript": the pump decodes into fd 5 (else Node keeps writing it). */
+  event("pid %d%s", (int)child, txt_fd >= 0 ? " transcript" : "");
 
   int reaped = 0, exit_code = 0, exit_signal = 0;
   int control_open = 1, master_gone = 0;
   long long drain_deadline = 0;
   for (;;) {
     /* After the exit: finished once the master is gone and Node has every byte. */
-    if (reaped && master_gone && out_len == 0) break;
+    if (reaped && master_gone && held_total == 0 && out_len == 0) break;
     struct pollfd fds[4];
     int nfds = 0;
     int i_master = -1, i_control = -1, i_sig = -1;
     if (!master_gone) {
       short ev = 0;
-      if (out_len < OUT_CAP) ev |= POLLIN;
+      if (can_read()) ev |= POLLIN;
       if (input_len > 0) ev |= POLLOUT;
       if (ev != 0) {
         i_master = nfds;
@@ -398,17 +723,30 @@ int main(int argc, char **argv) {
       i_sig = nfds;
       fds[nfds++] = (struct pollfd){sigfd, POLLIN, 0};
     }
-    int timeout = -1;
+    long long timeout_us = -1;
     if (reaped && !master_gone) {
-      if (out_len >= OUT_CAP) {
+      if (!can_read()) {
         /* Node is not taking output: the deadline waits (backpressure loses nothing). */
         drain_deadline = now_ms() + drain_ms;
       } else {
         long long left = drain_deadline - now_ms();
-        timeout = left < 0 ? 0 : (int)left;
+        timeout_us = left < 0 ? 0 : left * 1000;
       }
     }
-    int ready = poll(fds, (nfds_t)nfds, timeout);
+    if (held_total > 0 && !want_flush) {
+      /* Held output goes at the next tick, or once the output has been quiet for QUIET_US. */
+      long long quiet_at = last_output_at + QUIET_US;
+      if (quiet_at < last_tail_at + QUIET_MIN_GAP_US) quiet_at = last_tail_at + QUIET_MIN_GAP_US;
+      long long due = last_tail_at + TICK_US < quiet_at ? last_tail_at + TICK_US : quiet_at;
+      long long left = due - now_us();
+      if (left < 0) left = 0;
+      if (timeout_us < 0 || left < timeout_us) timeout_us = left;
+    }
+    if (want_flush && out_room() >= FLUSH_MAX) timeout_us = 0;
+    /* Transcript text goes to its file before waiting. */
+    if (txt_len > 0) txt_flush();
+    struct timespec wait_ts = {timeout_us / 1000000, (timeout_us % 1000000) * 1000};
+    int ready = ppoll(fds, (nfds_t)nfds, timeout_us < 0 ? NULL : &wait_ts, NULL);
     if (ready < 0) {
       if (errno == EINTR) continue;
       event("error poll: %s", strerror(errno));
@@ -432,25 +770,34 @@ int main(int argc, char **argv) {
       }
     }
     if (i_master >= 0 && (fds[i_master].revents & POLLOUT)) flush_input(master);
-    if (!master_gone && out_len < OUT_CAP &&
+    if (!master_gone && can_read() &&
         (i_master < 0 || (fds[i_master].revents & (POLLIN | POLLHUP | POLLERR)) || reaped)) {
       ssize_t got = read_master(master);
       if (got < 0) {
         master_gone = 1;
-      } else if (got == 0 && reaped && held >= 0 && out_len < OUT_CAP) {
+      } else if (got == 0 && reaped && held >= 0 && can_read()) {
         /* Read empty after the exit: let go of the terminal; the master then reports EIO
          * once no leftover process holds it. */
         close(held);
         held = -1;
       }
     }
-    if (reaped && !master_gone && out_len < OUT_CAP && now_ms() >= drain_deadline) {
+    if (reaped && !master_gone && can_read() && now_ms() >= drain_deadline) {
       /* A leftover process still holds the terminal: take what is queued now and stop. */
       if (held >= 0) close(held);
       held = -1;
       read_master(master);
       master_gone = 1;
     }
+    if (held_total > 0) {
+      long long now = now_us();
+      long long quiet_at = last_output_at + QUIET_US;
+      if (quiet_at < last_tail_at + QUIET_MIN_GAP_US) quiet_at = last_tail_at + QUIET_MIN_GAP_US;
+      if (master_gone || now >= last_tail_at + TICK_US || now >= quiet_at) want_flush = 1;
+      if (want_flush) flush_held();
+    }
+    /* Every byte is decoded: the transcript is complete before "exit". */
+    if (master_gone) txt_finish();
     if (out_len > 0 && flush_out() < 0) {
       /* Node is gone: hang up the terminal (the child gets SIGHUP) and leave. */
       break;

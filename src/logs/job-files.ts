@@ -122,6 +122,28 @@ export class JobFiles {
     this.log.reclaim(error);
   }
 
+  /**
+   * Lends the transcript's descriptor to a PTY that decodes the output into it itself (the
+   * native pump): only when no secret is redacted (the transcript would need the redactor).
+   * `onMark` gets codex-run's notes meanwhile, to write them in order with the output.
+   */
+  lendTranscript(onStop?: () => void, onMark?: (text: string) => void): number | null {
+    if (this.redacting !== null || onMark === undefined) return null;
+    return this.transcript.lend(onStop, onMark);
+  }
+
+  reclaimTranscript(error: NodeJS.ErrnoException | null): void {
+    this.transcript.reclaim(error);
+  }
+
+  /** Output a bounded PTY skipped (it is in both files already): counted for the timing index. */
+  skipped(bytes: number): void {
+    if (bytes === 0) return;
+    this.timing?.record(bytes);
+    this.log.countLent(bytes);
+    this.transcript.skipped();
+  }
+
   /** A line of codex-run's own in the transcript (never in the byte-exact log), e.g. between attempts. */
   mark(text: string): void {
     this.transcript.mark(this.redactor?.text(text) ?? text);

@@ -210,6 +210,19 @@ export class JobLog {
  * another file of the run meets a full disk: the borrower must stop writing, and the next bytes
  * given fail the log (as for a log written here).
    */
+  /** Bytes the borrower wrote that never came through `write` (a bounded PTY skipped them): counted as given. */
+  countLent(bytes: number): void {
+    if (this.state !== 'lent') return;
+    this.given += bytes;
+    this.lentBytes += bytes;
+  }
+
+  /** The open descriptor, or null (for a borrower's byte count: see Transcript). */
+  descriptor(): number | null {
+    const fd = (this.stream as unknown as { fd: unknown }).fd;
+    return typeof fd === 'number' ? fd : null;
+  }
+
   lend(onStop?: () => void): number | null {
     // fs.WriteStream sets `fd` once the file is open (not in @types/node's declaration).
     const fd = (this.stream as unknown as { fd: unknown }).fd;
@@ -220,10 +233,17 @@ export class JobLog {
     return fd;
   }
 
-  /** Ends a loan: the bytes counted meanwhile are in the file unless `error` says why not. */
-  reclaim(error: NodeJS.ErrnoException | null): void {
+  /**
+   * Ends a loan: the bytes counted meanwhile are in the file unless `error` says why not.
+   * `written`: how many bytes the borrower wrote, when they are not the bytes given (a transcript decoded elsewhere).
+   */
+  reclaim(error: NodeJS.ErrnoException | null, written?: number): void {
     if (this.state !== 'lent') return;
     this.state = 'open';
+    if (written !== undefined) {
+      this.given += written - this.lentBytes;
+      this.lentBytes = written;
+    }
     if (error === null) {
       this.writtenElsewhere += this.lentBytes;
     } else {

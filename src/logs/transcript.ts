@@ -3,6 +3,7 @@
  * {@link PlainTextDecoder}, written through a {@link JobLog} so it shares the log's
  * exclusive 0600 file and its errors-as-values handling.
  */
+import fs from 'node:fs';
 import { ok, type Result } from '../util/result.js';
 import { JobLog, type JobLogOptions, type JobLogStats } from './job-log.js';
 import { PlainTextDecoder, type PlainTextOptions } from './plain-text.js';
@@ -34,22 +35,67 @@ export function lastMeaningfulLine(text: string): string | null {
 export class Transcript {
   /** Creates the transcript at once; the file opens in the background (see {@link JobLog.create}). */
   static create(file: string, options: TranscriptOptions = {}): Transcript {
-    return new Transcript(JobLog.create(file, options), new PlainTextDecoder(options));
+    return new Transcript(JobLog.create(file, options), new PlainTextDecoder(options), options);
   }
 
   /** Creates the transcript and waits for its file to open; an open failure is returned. */
   static async open(file: string, options: TranscriptOptions = {}): Promise<Result<Transcript, string>> {
     const log = await JobLog.open(file, options);
     if (!log.ok) return log;
-    return ok(new Transcript(log.value, new PlainTextDecoder(options)));
+    return ok(new Transcript(log.value, new PlainTextDecoder(options), options));
   }
 
   private lastCompleted: string | null = null;
+  /**
+   * While a PTY backend (the native pump) decodes the output into the file itself: a decoder
+   * of what reaches Node, for the last line only, and where notes go (ordered with the output).
+   */
+  private lent: { decoder: PlainTextDecoder; onMark: (text: string) => void; fd: number; sizeAtLend: number } | null = null;
 
   private constructor(
     private readonly log: JobLog,
     private readonly decoder: PlainTextDecoder,
+    private readonly options: PlainTextOptions = {},
   ) {}
+
+  /**
+   * Lends the file's descriptor to a PTY that decodes the output into it with the same
+   * decoder (native/pump/plaintext.c): null unless nothing is queued or half-decoded here and
+   * the line length is the default (the pump's). Notes (`mark`) then go to `onMark`.
+   */
+  lend(onStop: (() => void) | undefined, onMark: (text: string) => void): number | null {
+    if (this.lent !== null || this.options.maxLineBytes !== undefined || this.decoder.currentLine() !== '') return null;
+    const fd = this.log.lend(onStop);
+    if (fd === null) return null;
+    let sizeAtLend = 0;
+    try {
+      sizeAtLend = fs.fstatSync(fd).size;
+    } catch {
+      // Counted from 0: the stats are only a report figure.
+    }
+    this.lent = { decoder: new PlainTextDecoder(), onMark, fd, sizeAtLend };
+    return fd;
+  }
+
+  /** Ends a loan; `error` is why the borrower stopped writing, or null. */
+  reclaim(error: NodeJS.ErrnoException | null): void {
+    const lent = this.lent;
+    if (lent === null) return;
+    this.lent = null;
+    this.track(lent.decoder.flush());
+    let written: number | undefined;
+    try {
+      written = fs.fstatSync(lent.fd).size - lent.sizeAtLend;
+    } catch {
+      written = undefined;
+    }
+    this.log.reclaim(error, written);
+  }
+
+  /** Output skipped before a tail (bounded PTY): the last-line decoder starts afresh. */
+  skipped(): void {
+    if (this.lent !== null) this.track(this.lent.decoder.flush());
+  }
 
   get file(): string {
     return this.log.file;
@@ -57,6 +103,10 @@ export class Transcript {
 
   /** Decodes raw bytes and queues the lines they complete; false asks the caller to pause. */
   write(chunk: Buffer): boolean {
+    if (this.lent !== null) {
+      this.track(this.lent.decoder.push(chunk));
+      return true;
+    }
     return this.writeLines(this.decoder.push(chunk));
   }
 
@@ -75,6 +125,11 @@ export class Transcript {
    * the marker between two attempts of a job. Not counted as the job's last line.
    */
   mark(text: string): boolean {
+    if (this.lent !== null) {
+      this.track(this.lent.decoder.flush());
+      this.lent.onMark(text);
+      return true;
+    }
     const lines = this.decoder.flush();
     const ready = this.writeLines(lines);
     return this.log.write(Buffer.from(`\n${text}\n\n`, 'utf8')) && ready;
@@ -91,12 +146,11 @@ export class Transcript {
 
   /** The last meaningful line (the unfinished one counts), trimmed; null before any. */
   lastLine(): string | null {
-    const current = this.decoder.currentLine().trim();
+    const current = (this.lent?.decoder ?? this.decoder).currentLine().trim();
     return isMeaningfulLine(current) ? current : this.lastCompleted;
   }
 
-  private writeLines(lines: string[]): boolean {
-    if (lines.length === 0) return true;
+  private track(lines: string[]): void {
     for (let i = lines.length - 1; i >= 0; i--) {
       const trimmed = lines[i]!.trim();
       if (isMeaningfulLine(trimmed)) {
@@ -104,6 +158,11 @@ export class Transcript {
         break;
       }
     }
+  }
+
+  private writeLines(lines: string[]): boolean {
+    if (lines.length === 0) return true;
+    this.track(lines);
     return this.log.write(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
   }
 }

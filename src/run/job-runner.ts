@@ -376,6 +376,8 @@ export class JobRunner {
       session.resize(cols, rows);
       supervision.resize(cols, rows);
     };
+    // Every byte from now on, not the bounded tails a flooding job's PTY sends otherwise.
+    const unwatch = session.watchOutput();
     const off = this.o.bus.on((event) => {
       if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
       if (event.type === 'job-finished' && event.job === name) {
@@ -387,6 +389,7 @@ export class JobRunner {
       if (!attached) return;
       attached = false;
       off();
+      unwatch();
       if (options.watch) return;
       if (resized) resize(original.cols, original.rows);
       record('detach');

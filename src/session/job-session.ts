@@ -26,6 +26,15 @@ export type StopCause =
 export interface OutputObserver {
   /** False asks the session to pause the PTY until {@link whenCaughtUp} resolves. */
   write(chunk: Buffer): boolean;
+  /**
+   * A bounded PTY skipped `skipped` bytes (counted, not delivered); the next write is the
+   * output's tail, and `oscs` the complete OSC sequences found in what was skipped.
+   */
+  skipped?(skipped: number, oscs: Buffer): void;
+  /** Whether the observer must see every byte (e.g. a monitor that reads every line): the PTY is then never bounded. */
+  needsEveryByte?(): boolean;
+  /** The PTY bounds the output itself (the screen budget runs in the pump): no second budget here. */
+  setUpstreamBounded?(bounded: boolean): void;
   whenCaughtUp(): Promise<void>;
   /** The job has exited: stop watching. */
   dispose(): void;
@@ -122,6 +131,12 @@ export class JobSession {
   private readonly done: Promise<JobResult>;
   private resolveDone!: (result: JobResult) => void;
   private outputBytes = 0;
+  /** Bytes the PTY delivered (less than outputBytes when it skipped some: bounded mode). */
+  private deliveredBytes = 0;
+  /** Whether the PTY writes both files itself, so Node may get bounded output. */
+  private boundable = false;
+  /** People watching every byte (`attach`, `watch`): the PTY sends every byte meanwhile. */
+  private watchers = 0;
   /** Reasons the PTY is paused (log behind, screen model behind); it resumes when none is left. */
   private holds = 0;
   /** The kernel's grouping of this attempt's processes (a cgroup), set up just before the spawn. */
@@ -143,9 +158,39 @@ export class JobSession {
     return s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : null;
   }
 
-  /** Total raw bytes received from the PTY. */
+  /** Total raw bytes the job wrote (including those a bounded PTY counted but did not deliver). */
   get bytes(): number {
     return this.outputBytes;
+  }
+
+  /** Bytes the PTY handed to this process (the rest it skipped, in bounded mode). */
+  get delivered(): number {
+    return this.deliveredBytes;
+  }
+
+  /**
+   * Someone needs every byte from now on (an attach or watch, through 'job-output' events):
+   * the PTY sends full output until the returned function is called.
+   */
+  watchOutput(): () => void {
+    this.watchers++;
+    this.updateMode();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.watchers--;
+      this.updateMode();
+    };
+  }
+
+  // Bounded output when the PTY writes both files and nobody needs every byte.
+  private updateMode(): void {
+    const s = this.state;
+    if (!this.boundable || (s.kind !== 'running' && s.kind !== 'stopping')) return;
+    const bounded = this.watchers === 0 && this.o.observer?.needsEveryByte?.() !== true;
+    s.pty.setBounded?.(bounded);
+    this.o.observer?.setUpstreamBounded?.(bounded);
   }
 
   /** Resolves with the attempt's result once the agent and its strays are gone. */
@@ -189,6 +234,14 @@ export class JobSession {
     // told to stop writing it when another file of the run meets a full disk.
     let borrower: PtyProcess | null = null;
     const logFd = this.o.sink.lendLog?.(() => borrower?.stopLog?.()) ?? null;
+    // And the transcript, decoded there too; codex-run's notes meanwhile go through it.
+    const transcriptFd =
+      logFd === null
+        ? null
+        : (this.o.sink.lendTranscript?.(
+            () => borrower?.stopLog?.(),
+            (text) => borrower?.mark?.(text),
+          ) ?? null);
     try {
       pty = this.o.ptyFactory({
         file: argv.file,
@@ -198,15 +251,20 @@ export class JobSession {
         cols: this.o.cols,
         rows: this.o.rows,
         ...(logFd !== null ? { logFd } : {}),
+        ...(transcriptFd !== null ? { transcriptFd } : {}),
       });
       if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);
+      if (transcriptFd !== null && pty.writesTranscript !== true) this.o.sink.reclaimTranscript?.(null);
       borrower = pty;
     } catch (error) {
       if (logFd !== null) this.o.sink.reclaimLog?.(null);
+      if (transcriptFd !== null) this.o.sink.reclaimTranscript?.(null);
       const message = error instanceof Error ? error.message : String(error);
       this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
       return this.done;
     }
+    this.boundable = pty.writesLog === true && pty.writesTranscript === true && pty.setBounded !== undefined;
+    pty.onGap?.((skipped, oscs) => this.onGap(skipped, oscs));
     pty.onData((chunk) => this.onData(pty, chunk));
     pty.onExit((exit) => this.onExit(exit));
     // Recorded so that a later codex-run can stop what is left if this runner dies
@@ -240,6 +298,7 @@ export class JobSession {
             job.timeoutMs,
           );
     this.state = { kind: 'running', pty, startedAt, timeout };
+    this.updateMode();
     this.emitPhase('running', null);
     return this.done;
   }
@@ -326,12 +385,20 @@ export class JobSession {
   // first two being behind pauses the PTY (the child blocks) so memory stays flat.
   private onData(pty: PtyProcess, chunk: Buffer): void {
     this.outputBytes += chunk.length;
+    this.deliveredBytes += chunk.length;
     if (!this.o.sink.write(chunk)) {
       this.holdUntil(pty, new Promise((resolve) => this.o.sink.onceDrain(resolve)));
     }
     const observer = this.o.observer;
     if (observer !== undefined && !observer.write(chunk)) this.holdUntil(pty, observer.whenCaughtUp());
     this.o.bus.emit({ type: 'job-output', at: this.o.clock.now(), job: this.name, data: chunk });
+  }
+
+  // Bounded mode: the PTY skipped bytes (already in both files); counted everywhere, then the tail comes.
+  private onGap(skipped: number, oscs: Buffer): void {
+    this.outputBytes += skipped;
+    this.o.sink.skipped?.(skipped);
+    this.o.observer?.skipped?.(skipped, oscs);
   }
 
   private holdUntil(pty: PtyProcess, ready: Promise<void>): void {
@@ -345,6 +412,9 @@ export class JobSession {
     const s = this.state;
     // Every byte is in the log by now (the pump writes it before handing it over).
     if ((s.kind === 'running' || s.kind === 'stopping') && s.pty.writesLog === true) this.o.sink.reclaimLog?.(s.pty.logError?.() ?? null);
+    if ((s.kind === 'running' || s.kind === 'stopping') && s.pty.writesTranscript === true) {
+      this.o.sink.reclaimTranscript?.(s.pty.transcriptError?.() ?? null);
+    }
     switch (s.kind) {
       case 'running':
         if (s.timeout !== null) this.o.clock.clearTimeout(s.timeout);

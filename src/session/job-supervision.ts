@@ -108,6 +108,11 @@ export class JobSupervision {
   private budget = SCREEN_BURST_BYTES;
   private budgetAt: number | null = null;
   private outputBytes = 0;
+  /** The PTY runs the screen budget itself (the native pump's bounded mode): output goes to the screen as it comes. */
+  private upstreamBounded = false;
+  /** Bytes the bounded PTY skipped, and the tails it sent after them. */
+  private skippedBytes = 0;
+  private gaps = 0;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
@@ -177,6 +182,47 @@ export class JobSupervision {
     return monitor.prepare();
   }
 
+  /** Whether every byte must reach here: a monitor that reads every completed line. */
+  needsEveryByte(): boolean {
+    return this.lines !== null;
+  }
+
+  /**
+   * The PTY bounds what it sends (the budget below runs in the native pump): output goes to
+   * the screen as it comes, and each tail is announced by {@link skipped}. False: the budget
+   * runs here again (e.g. while someone is attached and every byte comes).
+   */
+  setUpstreamBounded(bounded: boolean): void {
+    this.upstreamBounded = bounded;
+  }
+
+  /**
+   * The bounded PTY held output back (the screen takes at most one snapshot a second for the
+   * policies until the flood is over) and skipped `skipped` of it (0: none, the next write is
+   * whole); the next write is the output's tail. Counted as
+   * output (progress, output cap); the OSC sequences found in the skipped part (titles, agent
+   * state) reach the screen first, after a parser reset (the skip may have cut a sequence).
+   */
+  skipped(skipped: number, oscs: Buffer): void {
+    if (this.disposed) return;
+    // 0: the output that follows was held back (the budget ran out) but is whole.
+    this.screen.setFlooding(true);
+    if (skipped > 0) {
+      this.outputBytes += skipped;
+      this.skippedBytes += skipped;
+      this.gaps++;
+      this.supervisor.observeOutput(skipped);
+      this.screen.write(PARSER_RESET);
+      if (oscs.length > 0) this.screen.write(oscs);
+    }
+    // Nothing skipped shortly after: the flood is over, the screen notifies as usual again.
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
+    this.floodCheck = this.o.clock.setTimeout(() => {
+      this.floodCheck = null;
+      this.screen.setFlooding(false);
+    }, FLOOD_QUIET_MS);
+  }
+
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
   write(chunk: Buffer): boolean {
     if (this.disposed) return true;
@@ -184,6 +230,10 @@ export class JobSupervision {
     this.replies.observe(chunk);
     this.supervisor.observeOutput(chunk.length);
     if (this.lines !== null && this.monitor !== null) for (const line of this.lines.push(chunk)) this.monitor.onLine(line);
+    if (this.upstreamBounded && this.tailBytes === 0) {
+      this.screen.write(chunk);
+      return true;
+    }
     // Past the tick's budget the screen sees the output's tail once per tick instead of every
     // byte (all a person watching would see too), so it never slows the job down.
     if (this.tailBytes > 0) {
@@ -208,8 +258,15 @@ export class JobSupervision {
   }
 
   /** Bytes the screen model was given, bytes held for the next tail, all output seen, and snapshots the policies read. */
-  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number } {
-    return { fed: this.screen.bytesWritten, held: this.tailBytes, outputBytes: this.outputBytes, snapshots: this.screen.notified };
+  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number; skipped: number; gaps: number } {
+    return {
+      fed: this.screen.bytesWritten,
+      held: this.tailBytes,
+      outputBytes: this.outputBytes,
+      snapshots: this.screen.notified,
+      skipped: this.skippedBytes,
+      gaps: this.gaps,
+    };
   }
 
   private holdBack(chunk: Buffer): void {

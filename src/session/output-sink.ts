@@ -16,4 +16,12 @@ export interface OutputSink {
   lendLog?(onStop?: () => void): number | null;
   /** Ends a loan: later bytes go through `write` again; `error` is why the borrower stopped. */
   reclaimLog?(error: NodeJS.ErrnoException | null): void;
+  /**
+   * Lends the transcript's descriptor to a PTY that decodes the output into it (null when it
+   * cannot: a secret is redacted). While lent, `write` only keeps the last line; notes go to `onMark`.
+   */
+  lendTranscript?(onStop?: () => void, onMark?: (text: string) => void): number | null;
+  reclaimTranscript?(error: NodeJS.ErrnoException | null): void;
+  /** Bytes a bounded PTY skipped: already in the files, counted (timing index), never given to `write`. */
+  skipped?(bytes: number): void;
 }

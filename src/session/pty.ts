@@ -17,6 +17,8 @@ export interface PtySpawnOptions {
    * others ignore it.
    */
   logFd?: number;
+  /** The job's open transcript (`<job>.txt`): a backend that decodes it itself says so in {@link PtyProcess.writesTranscript}. */
+  transcriptFd?: number;
 }
 
 export interface PtyExit {
@@ -31,8 +33,22 @@ export interface PtyProcess {
   readonly writesLog?: boolean;
   /** After onExit: why the PTY stopped writing the log (e.g. the disk is full), or null. */
   logError?(): NodeJS.ErrnoException | null;
-  /** A PTY that writes the log: stop writing it (the run's disk is full; the log's owner fails it). */
+  /** A PTY that writes the log: stop writing it and the transcript (the run's disk is full; the log's owner fails it). */
   stopLog?(): void;
+  /** True when this PTY decodes the bytes into the `transcriptFd` it was given. */
+  readonly writesTranscript?: boolean;
+  /** After onExit: why the PTY stopped writing the transcript, or null. */
+  transcriptError?(): NodeJS.ErrnoException | null;
+  /** A note of codex-run's own for the transcript this PTY writes, ordered with the output. */
+  mark?(text: string): void;
+  /**
+   * Bounded output (a PTY that writes both files): onData then gets only what the screen
+   * budget lets through and, during a flood, tails; each tail is preceded by an onGap with the
+   * bytes skipped and the complete OSC sequences found in them. False: every byte (default).
+   */
+  setBounded?(bounded: boolean): void;
+  /** Output held back in bounded mode, of which `skipped` bytes were dropped (counted, not delivered; 0: none), before what follows. */
+  onGap?(listener: (skipped: number, oscs: Buffer) => void): void;
   /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
   onData(listener: (chunk: Buffer) => void): void;
   /** Fires once, after every byte the child wrote has been delivered to onData. */

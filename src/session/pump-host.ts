@@ -7,10 +7,14 @@
  * zero bytes lost) in C. Why a helper process and not an addon: docs/benchmarks.md,
  * "Native pump".
  *
- * Descriptors of the pump (protocol in pump.c): 0 control frames from here (write, resize,
- * signal), 1 the raw output, 3 event lines ("pid", "error", "logerror", "exit" last, after 1
- * closes), and 4 the job's log when the caller lends it (`logFd`): the pump then writes every
- * byte there before handing it over, so the log costs the runner nothing.
+ * Descriptors of the pump (protocol 3, in pump.c): 0 control frames from here (write, resize,
+ * signal, mode, transcript note), 1 output frames ('d' bytes; in bounded mode also 's' n bytes
+ * skipped and 'o' the OSC sequences seen in them, before the tail), 3 event lines ("pid",
+ * "error", "logerror", "txterror", "exit" last, after 1 closes), 4 the job's log and 5 its
+ * transcript when the caller lends them (`logFd`, `transcriptFd`): the pump then writes every
+ * byte to the log and decodes it into the transcript before handing it over, so neither
+ * costs the runner anything. In bounded mode (`setBounded`) Node gets only what the screen
+ * budget lets through and the tails of floods (see pump.c).
  * The pump runs in a session of its own (so a Ctrl-C at the runner's terminal does not reach
  * it) and hangs up the job's terminal when this process goes away (its control pipe ends).
  *
@@ -46,6 +50,9 @@ const DEFAULT_TERM = 'xterm-256color';
  * Either way onExit listeners run in `closed`, after every data event. The pump process
  * dying without an "exit" line (killed from outside) also ends in `closed`, with its status.
  */
+/** One parsed item of the output pipe, in order. */
+type OutputItem = { kind: 'data'; bytes: Buffer } | { kind: 'gap'; skipped: number; oscs: Buffer };
+
 type PumpState =
   | { kind: 'running' }
   | { kind: 'output-ended' }
@@ -55,8 +62,18 @@ type PumpState =
 class PumpPtyProcess implements PtyProcess {
   private state: PumpState = { kind: 'running' };
   private readonly dataListeners: Array<(chunk: Buffer) => void> = [];
+  private readonly gapListeners: Array<(skipped: number, oscs: Buffer) => void> = [];
   private readonly exitListeners: Array<(exit: PtyExit) => void> = [];
-  private readonly early: Buffer[] = [];
+  private readonly early: OutputItem[] = [];
+  /** The output pipe's framing: the frame being read (header bytes gathered, then its payload). */
+  private header = Buffer.alloc(5);
+  private headerLength = 0;
+  private frameType = 0;
+  private frameLeft = 0;
+  private framePieces: Buffer[] = [];
+  /** A skip announced by an 's' frame, handed over with the next data (after any 'o'). */
+  private pendingGap: { skipped: number; oscs: Buffer } | null = null;
+  private failedTranscript: NodeJS.ErrnoException | null = null;
   private eventText = '';
   private paused = false;
   /**
@@ -72,6 +89,7 @@ class PumpPtyProcess implements PtyProcess {
   constructor(
     readonly pid: number,
     readonly writesLog: boolean,
+    readonly writesTranscript: boolean,
     child: ChildProcess,
     private readonly control: Writable,
     private readonly data: Readable,
@@ -92,7 +110,24 @@ class PumpPtyProcess implements PtyProcess {
 
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListeners.push(listener);
-    if (this.dataListeners.length === 1) for (const chunk of this.early.splice(0)) listener(chunk);
+    if (this.dataListeners.length === 1) for (const item of this.early.splice(0)) this.deliver(item);
+  }
+
+  /** Output the pump skipped (bounded mode): before the tail that follows it. Attach before onData. */
+  onGap(listener: (skipped: number, oscs: Buffer) => void): void {
+    this.gapListeners.push(listener);
+  }
+
+  /** Bounded: the pump sends what the screen budget lets through and the tails of floods; else every byte. */
+  setBounded(bounded: boolean): void {
+    if (this.state.kind === 'closed' || this.state.kind === 'exited') return;
+    this.send('m', Buffer.from(bounded ? 'b' : 'f', 'latin1'));
+  }
+
+  /** A note of codex-run's own for the transcript the pump writes, ordered with the output. */
+  mark(text: string): void {
+    if (!this.writesTranscript || this.state.kind === 'closed') return;
+    this.send('n', Buffer.from(text, 'utf8'));
   }
 
   onExit(listener: (exit: PtyExit) => void): void {
@@ -129,7 +164,7 @@ class PumpPtyProcess implements PtyProcess {
 
   resume(): void {
     this.paused = false;
-    while (this.held.length > 0 && !this.paused) this.emit(this.held.shift()!);
+    while (this.held.length > 0 && !this.paused) this.parse(this.held.shift()!);
     if (this.paused) return;
     if (this.pipeEnded) this.onOutputEnded();
     else this.data.resume();
@@ -157,7 +192,11 @@ class PumpPtyProcess implements PtyProcess {
     return this.failedLog;
   }
 
-  private send(type: 'w' | 'r' | 'k' | 'c', payload: Buffer): void {
+  transcriptError(): NodeJS.ErrnoException | null {
+    return this.failedTranscript;
+  }
+
+  private send(type: 'w' | 'r' | 'k' | 'c' | 'm' | 'n', payload: Buffer): void {
     if (this.control.destroyed || this.control.writableEnded) return;
     const header = Buffer.alloc(5);
     header.write(type, 0, 'latin1');
@@ -167,7 +206,45 @@ class PumpPtyProcess implements PtyProcess {
 
   private onChunk(chunk: Buffer): void {
     if (this.paused) this.held.push(chunk);
-    else this.emit(chunk);
+    else this.parse(chunk);
+  }
+
+  // Splits the output pipe into frames; a data frame's bytes are handed over as they come
+  // (a frame may span reads), the small 's' and 'o' frames once complete.
+  private parse(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.frameLeft === 0 && this.headerLength < 5) {
+        const take = Math.min(5 - this.headerLength, chunk.length - at);
+        chunk.copy(this.header, this.headerLength, at, at + take);
+        this.headerLength += take;
+        at += take;
+        if (this.headerLength < 5) return;
+        this.frameType = this.header[0]!;
+        this.frameLeft = this.header.readUInt32BE(1);
+        if (this.frameLeft === 0) this.endFrame();
+        continue;
+      }
+      const take = Math.min(this.frameLeft, chunk.length - at);
+      const piece = chunk.subarray(at, at + take);
+      at += take;
+      this.frameLeft -= take;
+      if (this.frameType === 0x64 /* d */) this.emit({ kind: 'data', bytes: piece });
+      else this.framePieces.push(piece);
+      if (this.frameLeft === 0) this.endFrame();
+    }
+  }
+
+  private endFrame(): void {
+    const type = this.frameType;
+    const payload = this.framePieces.length === 1 ? this.framePieces[0]! : Buffer.concat(this.framePieces);
+    this.framePieces = [];
+    this.headerLength = 0;
+    if (type === 0x73 /* s */ && payload.length === 8) {
+      this.pendingGap = { skipped: Number(payload.readBigUInt64BE(0)), oscs: Buffer.alloc(0) };
+    } else if (type === 0x6f /* o */ && this.pendingGap !== null) {
+      this.pendingGap.oscs = Buffer.from(payload);
+    }
   }
 
   // The end of the output counts once every held chunk has been handed over.
@@ -176,12 +253,30 @@ class PumpPtyProcess implements PtyProcess {
     if (!this.paused && this.held.length === 0) this.onOutputEnded();
   }
 
-  private emit(chunk: Buffer): void {
+  private emit(item: OutputItem): void {
+    if (item.kind === 'data' && this.pendingGap !== null) {
+      const gap = this.pendingGap;
+      this.pendingGap = null;
+      this.emit({ kind: 'gap', ...gap });
+    }
     if (this.dataListeners.length === 0) {
-      this.early.push(chunk);
+      this.early.push(item);
       return;
     }
-    for (const listener of this.dataListeners) listener(chunk);
+    this.deliver(item);
+  }
+
+  private deliver(item: OutputItem): void {
+    switch (item.kind) {
+      case 'data':
+        for (const listener of this.dataListeners) listener(item.bytes);
+        return;
+      case 'gap':
+        for (const listener of this.gapListeners) listener(item.skipped, item.oscs);
+        return;
+      default:
+        unreachable(item);
+    }
   }
 
   private onEventText(text: string): void {
@@ -203,10 +298,13 @@ class PumpPtyProcess implements PtyProcess {
       return;
     }
     const logError = /^logerror (\d+) (.*)$/.exec(line);
-    if (logError !== null && this.failedLog === null) {
-      const errno = Number(logError[1]);
-      const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
-      this.failedLog = Object.assign(new Error(logError[2]), { errno, ...(code !== undefined ? { code } : {}) });
+    if (logError !== null) {
+      if (this.failedLog === null) this.failedLog = errnoError(Number(logError[1]), logError[2]!);
+      return;
+    }
+    const transcriptError = /^txterror (\d+) (.*)$/.exec(line);
+    if (transcriptError !== null) {
+      if (this.failedTranscript === null) this.failedTranscript = errnoError(Number(transcriptError[1]), transcriptError[2]!);
       return;
     }
     if (line.startsWith('error ')) this.errors.push(line.slice('error '.length));
@@ -268,6 +366,11 @@ class PumpPtyProcess implements PtyProcess {
   }
 }
 
+function errnoError(errno: number, message: string): NodeJS.ErrnoException {
+  const code = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+  return Object.assign(new Error(message), { errno, ...(code !== undefined ? { code } : {}) });
+}
+
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** The descriptor under a pipe stream Node created for a child (Linux: libuv pipes expose it). */
@@ -305,13 +408,21 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
   validatePtySpawnOptions(options);
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
+  // fd 4 the log, fd 5 the transcript (an unlent fd 4 stays closed in the pump).
+  const lent: Array<number | 'ignore'> = [];
+  if (options.logFd !== undefined || options.transcriptFd !== undefined) lent.push(options.logFd ?? 'ignore');
+  if (options.transcriptFd !== undefined) lent.push(options.transcriptFd);
   let child: ChildProcess;
   try {
     child = spawn(
       factory.binary,
       [String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args],
       // argv0 is the pump's own name; the environment is exactly the child's.
-      { stdio: ['pipe', 'pipe', 'ignore', 'pipe', ...(options.logFd !== undefined ? [options.logFd] : [])], env, detached: true },
+      {
+        stdio: ['pipe', 'pipe', 'ignore', 'pipe', ...lent],
+        env,
+        detached: true,
+      },
     );
   } catch (cause) {
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`, { cause });
@@ -326,13 +437,13 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`);
   }
   const first = readFirstLine(eventsFd, factory.pidTimeoutMs);
-  const pid = first.line === null ? null : /^pid (\d+)$/.exec(first.line);
+  const pid = first.line === null ? null : /^pid (\d+)( transcript)?$/.exec(first.line);
   if (pid === null || pid === undefined) {
     child.kill('SIGKILL');
     const why = first.line?.startsWith('error ') === true ? first.line.slice('error '.length) : 'it reported no child';
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump failed (${why})`);
   }
-  return new PumpPtyProcess(Number(pid[1]), options.logFd !== undefined, child, control, data, events, first.rest);
+  return new PumpPtyProcess(Number(pid[1]), options.logFd !== undefined, pid[2] !== undefined, child, control, data, events, first.rest);
 }
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */
