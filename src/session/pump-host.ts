@@ -77,6 +77,7 @@ class PumpPtyProcess implements PtyProcess {
   private spawnProblem: string | null = null;
   private settleStarted!: (problem: string | null) => void;
   readonly started: Promise<string | null>;
+  private readonly pidTimer: NodeJS.Timeout;
 
   constructor(
     readonly writesLog: boolean,
@@ -100,6 +101,13 @@ class PumpPtyProcess implements PtyProcess {
     events.on('data', (text: string) => this.onEventText(text));
     events.on('error', () => undefined);
     child.on('exit', (code, signal) => this.onPumpExit(code, signal));
+    // A pump that neither reports a child nor ends is given up on (as the synchronous wait did).
+    this.pidTimer = setTimeout(() => {
+      if (this.childPid !== null || this.spawnProblem !== null) return;
+      child.kill('SIGKILL');
+      this.noChild(`it reported no child within ${pidTimeoutMs} ms`);
+    }, pidTimeoutMs);
+    this.pidTimer.unref();
   }
 
   /**
@@ -134,6 +142,7 @@ class PumpPtyProcess implements PtyProcess {
 
   private noChild(problem: string): void {
     if (this.childPid !== null || this.spawnProblem !== null) return;
+    clearTimeout(this.pidTimer);
     this.spawnProblem = problem;
     this.settleStarted(problem);
   }
@@ -247,6 +256,7 @@ class PumpPtyProcess implements PtyProcess {
     const pid = /^pid (\d+)$/.exec(line);
     if (pid !== null && this.childPid === null && this.spawnProblem === null) {
       this.childPid = Number(pid[1]);
+      clearTimeout(this.pidTimer);
       this.settleStarted(null);
       return;
     }

@@ -366,3 +366,23 @@ test('native: a pump that ends before it reports a child resolves started with w
   const pty = createPumpFactory({ binary: fake })(options('/bin/true', []));
   assert.match((await pty.started) ?? '', /forkpty: No such device/);
 });
+
+test('native: a pump that neither reports a child nor ends is given up on after pidTimeoutMs, and killed', { timeout: 30_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-fake-pump-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fake = path.join(dir, 'pump');
+  const pidFile = path.join(dir, 'pid');
+  fs.writeFileSync(fake, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, { mode: 0o700 });
+  const pty = createPumpFactory({ binary: fake, pidTimeoutMs: 300 })(options('/bin/true', []));
+  await waitFor('the fake pump to start', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+  const pumpPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.after(() => {
+    try {
+      process.kill(pumpPid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  });
+  assert.match((await pty.started) ?? '', /reported no child within 300 ms/);
+  await waitFor('the fake pump to be killed', () => !isAlive(pumpPid));
+});
