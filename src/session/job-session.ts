@@ -84,18 +84,23 @@ const MAX_KILL_ROUNDS = 40;
  * One job's life in its PTY.
  *
  *   pending ──start──▶ running ──exit──────────────────▶ sweeping ──▶ finished
- *      │                  │ stop(cause)                    ▲  (stray processes of the job:
- *      │ spawn fails      ▼                                │   TERM, grace, KILL rounds
- *      │                                                   │   that rescan until none is left)
- *      │              stopping ──exit──────────────────────┘
- *      │               (ctrl-c ─grace─▶ term ─grace─▶ kill)
+ *      │  │               ▲  │ stop(cause)                 ▲  (stray processes of the job:
+ *      │  │ background    │  ▼                             │   TERM, grace, KILL rounds
+ *      │  └─▶ spawning ───┘ stopping ──exit────────────────┘   that rescan until none is left)
+ *      │      (a stop waits  (ctrl-c ─grace─▶ term ─grace─▶ kill)
+ *      │       for running)
+ *      │ spawn fails (at once, or spawning fails)
  *      └─────────────────────────────────────────────────────────────▶ finished
+ *
+ * `spawning`: a PTY that starts its child in the background (the native pump: the main thread
+ * does not wait for its fork) is awaited before the pid is recorded and output is taken.
  *
  * A session is one attempt: it writes to the job's files but does not close them, and it
  * announces nothing when it ends; the run decides whether the job is finished (or resumed).
  */
 type State =
   | { kind: 'pending' }
+  | { kind: 'spawning'; pty: PtyProcess; startedAt: number; file: string; pendingStop: { cause: StopCause; immediate: boolean } | null }
   | { kind: 'running'; pty: PtyProcess; startedAt: number; timeout: TimerHandle | null }
   | {
       kind: 'stopping';
@@ -204,6 +209,7 @@ export class JobSession {
     switch (s.kind) {
       case 'pending':
         break;
+      case 'spawning':
       case 'running':
       case 'stopping':
       case 'sweeping':
@@ -263,6 +269,33 @@ export class JobSession {
       this.finishWithoutRunning(startedAt, 'spawn-failed', `could not start ${launch.file}: ${message}`);
       return this.done;
     }
+    if (pty.started !== undefined) {
+      this.state = { kind: 'spawning', pty, startedAt, file: launch.file, pendingStop: null };
+      void pty.started.then((problem) => this.onStarted(pty, problem));
+      return this.done;
+    }
+    this.run(pty, startedAt);
+    return this.done;
+  }
+
+  // A PTY started in the background reported its child (or that there is none).
+  private onStarted(pty: PtyProcess, problem: string | null): void {
+    const s = this.state;
+    if (s.kind !== 'spawning' || s.pty !== pty) return;
+    if (problem !== null) {
+      if (pty.writesLog === true) this.o.sink.reclaimLog?.(null);
+      if (pty.writesTranscript === true) this.o.sink.reclaimTranscript?.(null);
+      this.finishWithoutRunning(s.startedAt, 'spawn-failed', `could not start ${s.file}: Cannot spawn ${JSON.stringify(s.file)}: the PTY pump failed (${problem})`);
+      return;
+    }
+    this.run(pty, s.startedAt);
+    if (s.pendingStop !== null) this.stop(s.pendingStop.cause, { immediate: s.pendingStop.immediate });
+  }
+
+  // The child runs: take its output, record its pid, arm the timeout.
+  private run(pty: PtyProcess, startedAt: number): void {
+    const { job, clock } = this.o;
+    const containment = this.containment;
     this.boundable = pty.writesLog === true && pty.writesTranscript === true && pty.setBounded !== undefined;
     pty.onGap?.((skipped, oscs) => this.onGap(skipped, oscs));
     pty.onData((chunk) => this.onData(pty, chunk));
@@ -300,7 +333,6 @@ export class JobSession {
     this.state = { kind: 'running', pty, startedAt, timeout };
     this.updateMode();
     this.emitPhase('running', null);
-    return this.done;
   }
 
   /**
@@ -310,6 +342,10 @@ export class JobSession {
   stop(cause: StopCause, options: { immediate?: boolean } = {}): void {
     const s = this.state;
     switch (s.kind) {
+      case 'spawning':
+        // Stopped as soon as it runs; a second (immediate) stop keeps the first cause.
+        this.state = { ...s, pendingStop: { cause: s.pendingStop?.cause ?? cause, immediate: options.immediate === true || s.pendingStop?.immediate === true } };
+        return;
       case 'pending':
         this.finish({
           status: cause.status,
@@ -351,7 +387,7 @@ export class JobSession {
   /** Resizes the agent's terminal (the program gets SIGWINCH). Ignored unless it runs. */
   resize(cols: number, rows: number): void {
     const s = this.state;
-    if (s.kind !== 'running' && s.kind !== 'stopping') return;
+    if (s.kind !== 'spawning' && s.kind !== 'running' && s.kind !== 'stopping') return;
     try {
       s.pty.resize(cols, rows);
     } catch {
@@ -368,6 +404,7 @@ export class JobSession {
   write(data: string | Buffer): void {
     const s = this.state;
     switch (s.kind) {
+      case 'spawning':
       case 'running':
       case 'stopping':
         s.pty.write(data);
@@ -425,6 +462,7 @@ export class JobSession {
         this.sweep(s.pty.pid, s.startedAt, exit, s.cause, s.ladder[s.step] ?? null);
         return;
       case 'pending':
+      case 'spawning':
       case 'sweeping':
       case 'finished':
         throw new Error(`Internal error: job '${this.name}' saw an exit in state ${s.kind}`);

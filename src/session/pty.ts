@@ -28,7 +28,15 @@ export interface PtyExit {
 }
 
 export interface PtyProcess {
+  /** The child's pid. A PTY with {@link started} may block to learn it when asked before that resolved. */
   readonly pid: number;
+  /**
+   * When present, the child is started in the background: resolves with null once it runs
+   * (then `pid` is known without waiting), or with why it could not start (then nothing more
+   * comes: no data, and onExit is not for the caller). Output waits for the first onData
+   * listener, so attaching after this resolved loses nothing.
+   */
+  readonly started?: Promise<string | null>;
   /** True when this PTY writes the bytes to the `logFd` it was given (then onData is for watching only). */
   readonly writesLog?: boolean;
   /** After onExit: why the PTY stopped writing the log (e.g. the disk is full), or null. */

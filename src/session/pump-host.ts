@@ -18,8 +18,11 @@
  * The pump runs in a session of its own (so a Ctrl-C at the runner's terminal does not reach
  * it) and hangs up the job's terminal when this process goes away (its control pipe ends).
  *
- * The pid is needed synchronously (the session records it at once), so spawning waits for the
- * pump's first event line: the fork takes well under a millisecond after the exec.
+ * The child's pid is the pump's first event line. Spawning does not wait for it: the session
+ * awaits {@link PtyProcess.started} before it records the pid (so the main thread never blocks
+ * on the pump's fork), and output that comes first waits until someone listens. Reading `pid`
+ * before that reads the line synchronously (the old way; tests and node-pty's callers rely on a
+ * pid at once).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,17 +88,28 @@ class PumpPtyProcess implements PtyProcess {
   private pipeEnded = false;
   private failedLog: NodeJS.ErrnoException | null = null;
   private readonly errors: string[] = [];
+  /** The child's pid once the pump reported it; null before (or when it never will). */
+  private childPid: number | null = null;
+  /** Why the pump reported no pid (it failed before its fork, or died), once known. */
+  private spawnProblem: string | null = null;
+  private settleStarted!: (problem: string | null) => void;
+  readonly started: Promise<string | null>;
+  private readonly pidTimer: NodeJS.Timeout;
 
   constructor(
-    readonly pid: number,
     readonly writesLog: boolean,
     readonly writesTranscript: boolean,
-    child: ChildProcess,
+    private readonly child: ChildProcess,
     private readonly control: Writable,
     private readonly data: Readable,
     private readonly events: Readable,
-    leftover: string,
+    private readonly eventsFd: number,
+    private readonly pidTimeoutMs: number,
+    private readonly file: string,
   ) {
+    this.started = new Promise((resolve) => {
+      this.settleStarted = resolve;
+    });
     data.on('data', (chunk: Buffer) => this.onChunk(chunk));
     data.on('end', () => this.onPipeEnded());
     data.on('close', () => this.onPipeEnded());
@@ -105,7 +119,50 @@ class PumpPtyProcess implements PtyProcess {
     events.on('data', (text: string) => this.onEventText(text));
     events.on('error', () => undefined);
     child.on('exit', (code, signal) => this.onPumpExit(code, signal));
-    if (leftover.length > 0) this.onEventText(leftover);
+    // A pump that neither reports a child nor ends is given up on (as the synchronous wait did).
+    this.pidTimer = setTimeout(() => {
+      if (this.childPid !== null || this.spawnProblem !== null) return;
+      child.kill('SIGKILL');
+      this.noChild(`it reported no child within ${pidTimeoutMs} ms`);
+    }, pidTimeoutMs);
+    this.pidTimer.unref();
+  }
+
+  /**
+   * The child's pid. Known once {@link started} resolved with null; asked earlier, it is read
+   * from the pump's event pipe at once (blocking until the pump's fork, bounded). Throws
+   * PtySpawnError when the pump reports no child.
+   */
+  get pid(): number {
+    if (this.childPid !== null) return this.childPid;
+    if (this.spawnProblem === null) this.readPidNow();
+    if (this.childPid !== null) return this.childPid;
+    throw new PtySpawnError(`Cannot spawn ${JSON.stringify(this.file)}: the PTY pump failed (${this.spawnProblem ?? 'it reported no child'})`);
+  }
+
+  // Reads event lines synchronously until the pid line. The stream has handed over everything
+  // it read from the pipe already, so what this reads comes after it, in order.
+  private readPidNow(): void {
+    const deadline = Date.now() + this.pidTimeoutMs;
+    while (this.childPid === null && this.spawnProblem === null) {
+      const next = readFirstLine(this.eventsFd, Math.max(0, deadline - Date.now()));
+      if (next.line === null) {
+        if (next.rest.length > 0) this.onEventText(next.rest);
+        break;
+      }
+      this.onEventText(`${next.line}\n${next.rest}`);
+    }
+    if (this.childPid === null && this.spawnProblem === null) {
+      this.child.kill('SIGKILL');
+      this.noChild(this.errors.length > 0 ? this.errors.join('; ') : 'it reported no child');
+    }
+  }
+
+  private noChild(problem: string): void {
+    if (this.childPid !== null || this.spawnProblem !== null) return;
+    clearTimeout(this.pidTimer);
+    this.spawnProblem = problem;
+    this.settleStarted(problem);
   }
 
   onData(listener: (chunk: Buffer) => void): void {
@@ -291,6 +348,13 @@ class PumpPtyProcess implements PtyProcess {
   }
 
   private onEventLine(line: string): void {
+    const pid = /^pid (\d+)( transcript)?$/.exec(line);
+    if (pid !== null && this.childPid === null && this.spawnProblem === null) {
+      this.childPid = Number(pid[1]);
+      clearTimeout(this.pidTimer);
+      this.settleStarted(null);
+      return;
+    }
     const exit = /^exit (-?\d+) (\d+)$/.exec(line);
     if (exit !== null) {
       const signal = Number(exit[2]);
@@ -350,6 +414,7 @@ class PumpPtyProcess implements PtyProcess {
   private onPumpExit(code: number | null, signal: NodeJS.Signals | null): void {
     // Event lines still in the pipe arrive before the pipe's end; wait for it.
     const finish = (): void => {
+      this.noChild(this.errors.length > 0 ? this.errors.join('; ') : `the pump ended (${signal ?? `exit code ${code ?? 'none'}`}) before it reported a child`);
       this.onChildExit({ exitCode: code ?? 1, signal: signal === null ? null : (osConstants.signals[signal] ?? null) });
     };
     if (!this.events.readableEnded && !this.events.destroyed) {
@@ -379,8 +444,8 @@ function pipeFd(stream: unknown): number | null {
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
-// Reads the pump's first event line ("pid <n>") synchronously from the non-blocking pipe.
-// Nothing else reads that pipe before this returns: the stream reads only on the event loop.
+// Reads the pump's next event line synchronously from the non-blocking pipe (the pid, asked
+// before it came). The stream reads only on the event loop, so nothing else reads meanwhile.
 function readFirstLine(fd: number, timeoutMs: number): { line: string | null; rest: string } {
   const deadline = Date.now() + timeoutMs;
   const byte = Buffer.alloc(256);
@@ -436,14 +501,8 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
     if (child.pid !== undefined) child.kill('SIGKILL');
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`);
   }
-  const first = readFirstLine(eventsFd, factory.pidTimeoutMs);
-  const pid = first.line === null ? null : /^pid (\d+)( transcript)?$/.exec(first.line);
-  if (pid === null || pid === undefined) {
-    child.kill('SIGKILL');
-    const why = first.line?.startsWith('error ') === true ? first.line.slice('error '.length) : 'it reported no child';
-    throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump failed (${why})`);
-  }
-  return new PumpPtyProcess(Number(pid[1]), options.logFd !== undefined, pid[2] !== undefined, child, control, data, events, first.rest);
+  // A protocol-3 pump given fd 5 always decodes the transcript into it (its pid line says so too).
+  return new PumpPtyProcess(options.logFd !== undefined, options.transcriptFd !== undefined, child, control, data, events, eventsFd, factory.pidTimeoutMs, options.file);
 }
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */

@@ -342,3 +342,47 @@ test('native: the job ends when the pump is killed from outside', { timeout: 30_
   // The terminal hung up with the pump: the child gets SIGHUP.
   await waitFor('the child to go', () => !isAlive(pty.pid));
 });
+
+test('native: spawning does not wait for the pump to report the child; started resolves once it runs, with its pid', { timeout: 30_000 }, async (t) => {
+  const pty = createPumpFactory({ binary: pumpBinary })(options('/bin/sh', ['-c', 'echo "pid=$$"; exec sleep 30']));
+  t.after(() => pty.kill('SIGKILL'));
+  assert.ok(pty.started !== undefined, 'the native PTY starts its child in the background');
+  let text = '';
+  pty.onData((chunk) => (text += chunk.toString('utf8')));
+  assert.equal(await pty.started, null);
+  await waitFor('the child to print its pid', () => /pid=\d+/.test(text));
+  assert.equal(pty.pid, Number(/pid=(\d+)/.exec(text)?.[1]));
+  const done = collect(pty);
+  pty.kill('SIGKILL');
+  assert.equal((await done).exit.signal, 9);
+});
+
+test('native: a pump that ends before it reports a child resolves started with why', { timeout: 30_000 }, async (t) => {
+  // A "pump" that exits at once without a pid line (the real one does so when forkpty fails).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-fake-pump-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fake = path.join(dir, 'pump');
+  fs.writeFileSync(fake, '#!/bin/sh\necho "error forkpty: No such device" >&3\nexit 1\n', { mode: 0o700 });
+  const pty = createPumpFactory({ binary: fake })(options('/bin/true', []));
+  assert.match((await pty.started) ?? '', /forkpty: No such device/);
+});
+
+test('native: a pump that neither reports a child nor ends is given up on after pidTimeoutMs, and killed', { timeout: 30_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-fake-pump-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fake = path.join(dir, 'pump');
+  const pidFile = path.join(dir, 'pid');
+  fs.writeFileSync(fake, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, { mode: 0o700 });
+  const pty = createPumpFactory({ binary: fake, pidTimeoutMs: 300 })(options('/bin/true', []));
+  await waitFor('the fake pump to start', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+  const pumpPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.after(() => {
+    try {
+      process.kill(pumpPid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  });
+  assert.match((await pty.started) ?? '', /reported no child within 300 ms/);
+  await waitFor('the fake pump to be killed', () => !isAlive(pumpPid));
+});

@@ -459,3 +459,79 @@ test("resultOf: a monitor's verdict that restates its own stop (same reason) giv
   assert.equal(resultOf(killed, cause, 'kill', 0, 1, { reason: 'denied', message: 'other words' }).message, cause.message);
   assert.equal(resultOf(killed, cause, 'kill', 0, 1, { reason: 'model-error', message: 'x', restatesStop: true }).message, cause.message);
 });
+
+/** A PTY whose child starts in the background (as the native pump's does): it reports later. */
+class BackgroundPty extends FakePty {
+  private report!: (problem: string | null) => void;
+  readonly started = new Promise<string | null>((resolve) => {
+    this.report = resolve;
+  });
+  /** The child runs (null) or could not start (why). */
+  reportStart(problem: string | null): void {
+    this.report(problem);
+  }
+}
+
+function backgroundSetup(overrides: Partial<JobSessionOptions> = {}) {
+  const spawned: BackgroundPty[] = [];
+  const s = setup({
+    ptyFactory: (spawnOptions) => {
+      const p = new BackgroundPty(91_000 + spawned.length, spawnOptions);
+      spawned.push(p);
+      return p;
+    },
+    ...overrides,
+  });
+  const pty = (): BackgroundPty => {
+    assert.ok(spawned[0], 'no PTY was spawned');
+    return spawned[0];
+  };
+  return { ...s, pty };
+}
+
+const phasesOf = (events: RunEvent[]): string[] => events.flatMap((e) => (e.type === 'job-state' ? [e.phase] : []));
+
+test('a PTY that starts its child in the background: no pid and not running until it reports, then the job runs as usual', { timeout: 10_000 }, async () => {
+  const { session, pty, sink, events } = backgroundSetup();
+  session.start();
+  await settle();
+  assert.equal(session.pid, null, 'no pid before the PTY reported its child');
+  assert.deepEqual(phasesOf(events), ['starting']);
+  pty().reportStart(null);
+  await settle();
+  assert.equal(session.pid, 91_000);
+  assert.deepEqual(phasesOf(events), ['starting', 'running']);
+  pty().emit('hello');
+  pty().exit({ exitCode: 0, signal: null });
+  await settle();
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.equal(Buffer.concat(sink.chunks).toString(), 'hello');
+});
+
+test('a stop while the child is still starting is carried out once it runs', { timeout: 10_000 }, async () => {
+  const { session, pty, tree } = backgroundSetup();
+  session.start();
+  session.stop({ status: 'interrupted', reason: 'interrupted', message: 'interrupted by the user' });
+  await settle();
+  assert.deepEqual(tree.calls, [], 'nothing to signal before the child runs');
+  pty().reportStart(null);
+  await settle();
+  assert.deepEqual(tree.calls[0], { pids: [91_000], signal: 'SIGTERM' });
+  pty().exit({ exitCode: 0, signal: 15 });
+  await settle();
+  const result = await session.finished;
+  assert.equal(result.status, 'interrupted');
+  assert.equal(result.stoppedBy, 'term');
+});
+
+test('a child the PTY could not start fails the job as spawn-failed, with the reason', { timeout: 10_000 }, async () => {
+  const { session, pty, events } = backgroundSetup();
+  session.start();
+  pty().reportStart('forkpty: No such device');
+  const result = await session.finished;
+  assert.equal(result.status, 'failed');
+  assert.equal(result.reason, 'spawn-failed');
+  assert.match(result.message ?? '', /could not start \/bin\/sh: .*forkpty: No such device/);
+  assert.deepEqual(phasesOf(events), ['starting']);
+});
