@@ -4,7 +4,6 @@ import { resolveCodexBinary } from './codex/binary.js';
 import { codexBuiltinRules } from './codex/builtin-rules.js';
 import { codexDoctor } from './codex/doctor.js';
 import { codexAdvice, codexResumeByHand } from './codex/advice.js';
-import { insideGitWorkTree } from './codex/git-work-tree.js';
 import { CodexMonitor } from './codex/monitor.js';
 import { readSessionConversation } from './codex/rollout.js';
 import { codexScreenActivity } from './codex/screen-activity.js';
@@ -78,7 +77,7 @@ function codexLaunch(job: JobSpec, env: Record<string, string>, prompt: string, 
   const args = codexArgv({
     spec,
     prompt: viaStdin ? '-' : prompt,
-    skipGitRepoCheck: spec.mode === 'exec' && !insideGitWorkTree(job.workdir),
+    skipGitRepoCheck: spec.mode === 'exec',
     lastMessageFile: folder?.lastMessageFile ?? null,
     resumeSessionId,
   });

@@ -180,7 +180,7 @@ function fakeCodex(dir: string): string {
   return bin;
 }
 
-test('plan: `codex.bin` first; --skip-git-repo-check only outside a git work tree; -o in a private temp folder', () => {
+test('plan: `codex.bin` first; exec passes --skip-git-repo-check inside and outside a git work tree; -o in a private temp folder', () => {
   const dir = path.join(root, `p${++count}`);
   const repo = path.join(dir, 'repo', 'sub');
   mkdirSync(repo, { recursive: true });
@@ -195,7 +195,7 @@ test('plan: `codex.bin` first; --skip-git-repo-check only outside a git work tre
   assert.equal(typeof outside.value.monitor, 'function');
   const inside = codexAdapter.plan(codexJob(repo, { codex: spec({ bin }) }), { PATH: '/nonexistent' });
   assert.ok(inside.ok);
-  assert.ok(!inside.value.args.includes('--skip-git-repo-check'));
+  assert.deepEqual(inside.value.args.slice(0, 2), ['exec', '--skip-git-repo-check'], 'the same flag inside a work tree: no walk up for .git that could race');
 });
 
 test('resumePlan: the same launch with the session id, and its own monitor', () => {

@@ -26,8 +26,11 @@ export interface CodexArgvInput {
   /**
    * exec: add `--skip-git-repo-check`. codex exec refuses to start outside a git repository
    * ("Not inside a trusted directory and --skip-git-repo-check was not specified."); a job's
-   * workdir is chosen on purpose in the manifest, so codex-run passes it when the workdir is
-   * not inside a git work tree (and never otherwise, so codex's own check still applies there).
+   * workdir is chosen on purpose in the manifest, so codex-run always passes it in exec mode.
+   * Inside a work tree codex's check passes anyway; deciding here whether the workdir is in one
+   * (a walk up for `.git`) raced with anything creating or renaming a `.git` above it (seen on a
+   * shared machine: a transient /tmp/.git made codex-run leave the flag out and codex, a moment
+   * later, refuse to start).
    */
   skipGitRepoCheck: boolean;
   /** exec: where codex writes its last message (`-o`); null: not requested. */
