@@ -423,8 +423,13 @@ export class ScreenModel {
     if (this.notifyTimer === null) {
       const throttle = this.flooding ? Math.max(this.throttleMs, FLOOD_THROTTLE_MS) : this.throttleMs;
       const wait = this.lastNotifyAt + throttle - now;
-      if (wait <= 0) this.notify();
-      else this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
+      if (wait <= 0) {
+        // Leading edge: shown now. A burst after a silence stays eligible for its quiet edge
+        // (its next chunk arms it), so a prompt split across reads is still seen whole at once.
+        this.notify();
+        return;
+      }
+      this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
     }
     // Re-armed by every parsed write: fires only once the output pauses (a flood's pauses do not
     // count), and only where a prompt can be (see the module comment).
