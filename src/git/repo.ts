@@ -1,4 +1,5 @@
 /** Questions about the repository a folder is in. All through the git owner module (git.ts). */
+import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
@@ -25,7 +26,26 @@ export function repoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
   return answer;
 }
 
+/**
+ * Whether `dir` or a folder above it holds `.git` (a folder, or the file of a linked worktree or
+ * submodule). Without one git cannot find a work tree (the caller's GIT_DIR and GIT_WORK_TREE are
+ * dropped, git.ts), so the answer is known without forking git: one fork of the runner per job
+ * start was its largest main-thread cost after the pump's own spawn (issue 16).
+ */
+function dotGitAtOrAbove(dir: string): boolean {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (existsSync(path.join(current, '.git'))) return true;
+    const parent = path.dirname(current);
+    if (parent === current) return false;
+    current = parent;
+  }
+}
+
 async function askRepoOf(dir: string): Promise<Result<RepoLocation, GitError>> {
+  if (!dotGitAtOrAbove(dir)) {
+    return err({ reason: 'git-failed', message: 'git rev-parse --show-toplevel: fatal: not a git repository (or any of the parent directories): .git', exitCode: 128 });
+  }
   const top = await gitText(['rev-parse', '--show-toplevel'], { cwd: dir });
   if (!top.ok) return top;
   if (top.value === '') return err({ reason: 'git-failed', message: `${dir} is inside a .git folder, not a work tree`, exitCode: null });

@@ -12,6 +12,11 @@
  * entries the window widens to {@link COARSE_WINDOW_MS}, so a flood or a night-long spinner
  * costs a few bytes per second at most. The file is 0600 like the log; a failure to write it
  * never touches the job (the log is what matters).
+ *
+ * Finished entries are written in batches ({@link BATCH_ENTRIES}, or once the oldest waiting is
+ * {@link BATCH_MS} old, and at close): a job printing a line every few seconds otherwise costs
+ * a file write per line (issue 16: 50 idle jobs). A runner killed mid-run loses at most the
+ * last batch's times; replay plays bytes past the index with its last entry (log-player.ts).
  */
 import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -22,6 +27,10 @@ export const FINE_WINDOW_MS = 5;
 /** ...for this many entries; after that, chunks within {@link COARSE_WINDOW_MS}. */
 export const FINE_ENTRIES = 100_000;
 export const COARSE_WINDOW_MS = 1000;
+/** Finished entries written together once this many wait... */
+export const BATCH_ENTRIES = 64;
+/** ...or once the oldest waiting entry started this long ago. */
+export const BATCH_MS = 10_000;
 
 const HEADER = /^codex-run timing 1 start=(\d+)$/;
 
@@ -42,6 +51,10 @@ export class TimingIndex {
   private readonly start: number;
   private entries = 0;
   private current: { t: number; bytes: number } | null = null;
+  /** Finished entries not written yet, and the time of the first of them. */
+  private batch = '';
+  private batched = 0;
+  private batchFrom = 0;
 
   private constructor(
     private readonly log: JobLog,
@@ -60,13 +73,15 @@ export class TimingIndex {
       this.current.bytes += bytes;
       return;
     }
-    this.flushEntry();
+    this.finishEntry();
+    if (this.batched >= BATCH_ENTRIES || (this.batched > 0 && t - this.batchFrom >= BATCH_MS)) this.writeBatch();
     this.current = { t, bytes };
   }
 
-  /** Writes the last entry and closes the file. Never rejects. */
+  /** Writes the last entries and closes the file. Never rejects. */
   async close(): Promise<void> {
-    this.flushEntry();
+    this.finishEntry();
+    this.writeBatch();
     await this.log.close();
   }
 
@@ -74,11 +89,20 @@ export class TimingIndex {
     return this.log.error();
   }
 
-  private flushEntry(): void {
+  private finishEntry(): void {
     if (this.current === null) return;
     this.entries++;
-    this.log.write(Buffer.from(`${this.current.t} ${this.current.bytes}\n`, 'utf8'));
+    if (this.batched === 0) this.batchFrom = this.current.t;
+    this.batch += `${this.current.t} ${this.current.bytes}\n`;
+    this.batched++;
     this.current = null;
+  }
+
+  private writeBatch(): void {
+    if (this.batched === 0) return;
+    this.log.write(Buffer.from(this.batch, 'utf8'));
+    this.batch = '';
+    this.batched = 0;
   }
 }
 

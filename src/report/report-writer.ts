@@ -2,13 +2,19 @@
  * Keeps `report.json` current while a run goes: every event updates the run record, and
  * the file is replaced atomically, so a runner that dies at any point leaves a complete,
  * valid report. Bursts are coalesced: at most one write in flight, at most one owed, and
- * writes start at least `minIntervalMs` apart (flush() skips the wait).
+ * writes start at least `minIntervalMs` apart (flush() skips the wait). When the only change
+ * since the last write is jobs' activity lines (`job-activity`, one per output line of a quiet
+ * job), the write waits `activityIntervalMs` instead: 50 jobs printing a line every few seconds
+ * no longer rewrite (and fsync) the whole report several times a second (issue 16). Any other
+ * change (a state, an exit, a decision) brings an owed write forward to `minIntervalMs`.
  *
  *   idle ──change, interval passed──▶ writing ──done──▶ idle (and if the record changed
  *    │                                  ▲          meanwhile, on as for a change)
  *    │ change, too soon after the last write
  *    ▼                                  │
  *   waiting ──timer fires, or flush()───┘
+ *    │ ▲
+ *    └─┘ a state change while an activity-only write is owed: the timer is moved sooner
  *
  *   flush() from idle with changes starts a write at once; close() flushes, then ──▶ closed.
  */
@@ -24,7 +30,7 @@ import { reduceRunRecord, type RunRecord } from './run-record.js';
 /** Where a {@link ReportWriter} is (see the diagram in the file comment). */
 export type ReportWriterState =
   | { tag: 'idle' }
-  | { tag: 'waiting'; timer: TimerHandle }
+  | { tag: 'waiting'; timer: TimerHandle; due: number }
   | { tag: 'writing'; done: Promise<void> }
   | { tag: 'closed' };
 
@@ -32,6 +38,8 @@ export interface ReportWriterOptions {
   clock?: Clock;
   /** Least time between the starts of two writes. Default 200 ms. */
   minIntervalMs?: number;
+  /** Least time between writes when only activity lines changed. Default 1000 ms (never below minIntervalMs). */
+  activityIntervalMs?: number;
   /** Called when a write fails with an error different from the previous write's. */
   onError?: (message: string) => void;
   /** Frees room for a write that failed for lack of space (the run folder's reserve); false: nothing left to free. */
@@ -48,11 +56,13 @@ export interface ReportWriterStats {
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 200;
+const DEFAULT_ACTIVITY_INTERVAL_MS = 1000;
 
 /** Subscribes to a run's events and keeps a report file up to date. */
 export class ReportWriter {
   private readonly clock: Clock;
   private readonly minIntervalMs: number;
+  private readonly activityIntervalMs: number;
   private readonly onError: ((message: string) => void) | undefined;
   private readonly makeRoom: (() => Promise<boolean>) | undefined;
   private readonly unsubscribe: () => void;
@@ -60,6 +70,8 @@ export class ReportWriter {
   private current: RunRecord | null = null;
   /** The record changed since the last write started. */
   private dirty = false;
+  /** ...by more than activity lines (see the file comment). */
+  private urgent = false;
   private lastWriteStartedAt: number | null = null;
   private startedWrites = 0;
   private completedWrites = 0;
@@ -74,6 +86,7 @@ export class ReportWriter {
   ) {
     this.clock = options.clock ?? systemClock;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+    this.activityIntervalMs = Math.max(this.minIntervalMs, options.activityIntervalMs ?? DEFAULT_ACTIVITY_INTERVAL_MS);
     this.onError = options.onError;
     this.makeRoom = options.makeRoom;
     this.unsubscribe = bus.on((event) => this.onEvent(event));
@@ -121,6 +134,11 @@ export class ReportWriter {
     return this.lastError;
   }
 
+  /** Where the writer is (see the diagram in the file comment). */
+  stateTag(): ReportWriterState['tag'] {
+    return this.state.tag;
+  }
+
   stats(): ReportWriterStats {
     return { writes: this.completedWrites, failures: this.failures, ignoredEvents: this.ignoredEvents };
   }
@@ -136,6 +154,7 @@ export class ReportWriter {
     if (next === this.current) return;
     this.current = next;
     this.dirty = true;
+    if (event.type !== 'job-activity') this.urgent = true;
     this.schedule();
   }
 
@@ -143,18 +162,24 @@ export class ReportWriter {
     const state = this.state;
     switch (state.tag) {
       case 'idle': {
-        const due = this.lastWriteStartedAt === null ? 0 : this.lastWriteStartedAt + this.minIntervalMs - this.clock.now();
-        if (due <= 0) {
+        const interval = this.urgent ? this.minIntervalMs : this.activityIntervalMs;
+        const due = this.lastWriteStartedAt === null ? this.clock.now() : this.lastWriteStartedAt + interval;
+        if (due <= this.clock.now()) {
           this.startWrite();
           return;
         }
-        const timer = this.clock.setTimeout(() => {
-          if (this.state.tag === 'waiting' && this.state.timer === timer) this.startWrite();
-        }, due);
-        this.state = { tag: 'waiting', timer };
+        this.wait(due);
         return;
       }
-      case 'waiting':
+      case 'waiting': {
+        if (!this.urgent || this.lastWriteStartedAt === null) return;
+        const due = this.lastWriteStartedAt + this.minIntervalMs;
+        if (due >= state.due) return;
+        this.clock.clearTimeout(state.timer);
+        this.state = { tag: 'idle' };
+        this.schedule();
+        return;
+      }
       case 'writing':
       case 'closed':
         return;
@@ -163,10 +188,18 @@ export class ReportWriter {
     }
   }
 
+  private wait(due: number): void {
+    const timer = this.clock.setTimeout(() => {
+      if (this.state.tag === 'waiting' && this.state.timer === timer) this.startWrite();
+    }, due - this.clock.now());
+    this.state = { tag: 'waiting', timer, due };
+  }
+
   private startWrite(): void {
     const record = this.current;
     if (record === null) throw new Error('Internal error: report write started without a record');
     this.dirty = false;
+    this.urgent = false;
     this.startedWrites++;
     this.lastWriteStartedAt = this.clock.now();
     const done = this.write(renderJsonReport(record)).then((result) => this.finishWrite(result));

@@ -95,8 +95,20 @@ function cgroup2Mount(): { mountPoint: string; root: string } | null {
   return null;
 }
 
-/** The runner's own cgroup v2 directory, or why there is none usable. */
+let runnerDir: Result<string, string> | undefined;
+
+/**
+ * The runner's own cgroup v2 directory, or why there is none usable. Found once per process
+ * (reading /proc/self/cgroup and mountinfo per job was measurable main-thread time per job start,
+ * issue 16): the runner does not move itself between cgroups, and a job's group is created under
+ * this folder, so a later change would not be followed anyway.
+ */
 export function runnerCgroupDir(): Result<string, string> {
+  runnerDir ??= findRunnerCgroupDir();
+  return runnerDir;
+}
+
+function findRunnerCgroupDir(): Result<string, string> {
   let own: string | undefined;
   try {
     own = fs

@@ -455,6 +455,8 @@ export class JobSupervision {
   // Everything codex-run types goes through here, so supervision knows its echo is not progress.
   private type(data: string): void {
     this.supervisor.observeInput(data);
+    // Its reply is noticed as soon as it pauses (screen.ts: the quiet edge after our input).
+    this.screen.inputSent();
     this.o.target.write(data);
   }
 

@@ -8,6 +8,13 @@
  * xterm parses asynchronously: `write()` queues bytes and the buffer changes later. Change
  * notifications are coalesced: at most one snapshot per `throttleMs` (leading and trailing
  * edge, timed by the injected clock), and only when something was parsed since the last.
+ *
+ * The quiet edge (a notification `quietMs` after output pauses, sooner than the throttle) is
+ * kept for output where a prompt can be: a burst that follows `silenceMs` without output, and
+ * output within `inputWindowMs` after codex-run typed into the job ({@link ScreenModel.inputSent}:
+ * the reply to an answer, poke or send). Steady output (a job printing every 10 ms) pauses
+ * after every line but is not waiting for anyone: it gets the throttle only (~10 snapshots a
+ * second instead of ~100; issue 16, where 20 such siblings delayed answers by tens of ms).
  */
 
 import { createRequire } from 'node:module';
@@ -165,6 +172,10 @@ export interface ScreenModelOptions {
    * input, so it is seen within a millisecond or two, while a flood never goes quiet. Default 1.
    */
   quietMs?: number;
+  /** Output after at least this much silence may be notified at its quiet edge (see the module comment). Default 100. */
+  silenceMs?: number;
+  /** Output within this many ms after {@link ScreenModel.inputSent} may be notified at its quiet edge. Default 500. */
+  inputWindowMs?: number;
   /** `write()` returns false while more than this many bytes wait to be parsed. Default 1 MiB. */
   highWaterMark?: number;
 }
@@ -219,6 +230,14 @@ export class ScreenModel {
   private notifyTimer: TimerHandle | null = null;
   private quietTimer: TimerHandle | null = null;
   private readonly quietMs: number;
+  private readonly silenceMs: number;
+  private readonly inputWindowMs: number;
+  /** When the last bytes were given to `write` (the silence before a burst is measured from it). */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  /** When codex-run last typed into the job. */
+  private lastInputAt = Number.NEGATIVE_INFINITY;
+  /** The current burst followed a silence: its quiet edge is notified (until that edge fires). */
+  private afterSilence = false;
   private lastNotifyAt = Number.NEGATIVE_INFINITY;
   private lastNotifiedVersion = 0;
   private cached: ScreenSnapshot | null = null;
@@ -232,6 +251,8 @@ export class ScreenModel {
     this.historyLines = Math.max(0, options.historyLines ?? 0);
     this.throttleMs = Math.max(0, options.throttleMs ?? 100);
     this.quietMs = Math.max(0, options.quietMs ?? 1);
+    this.silenceMs = Math.max(0, options.silenceMs ?? 100);
+    this.inputWindowMs = Math.max(0, options.inputWindowMs ?? 500);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
     this.term = new (xterm().Terminal)({
       cols: options.cols,
@@ -305,6 +326,9 @@ export class ScreenModel {
     if (this.disposed) return false;
     const size = data.length;
     this.written += size;
+    const now = this.clock.now();
+    if (now - this.lastWriteAt >= this.silenceMs) this.afterSilence = true;
+    this.lastWriteAt = now;
     if (this.pendingBytesCount + size > XTERM_SAFE_PENDING) {
       this.dropped += size;
       return false;
@@ -313,6 +337,14 @@ export class ScreenModel {
     this.pendingBytesCount += size;
     this.term.write(data, () => this.handleParsed(size));
     return this.pendingBytesCount <= this.highWaterMark;
+  }
+
+  /**
+   * codex-run typed into the job (an answer, a poke, a send, a terminal reply): output in the
+   * next `inputWindowMs` is its reply, and is notified as soon as it pauses.
+   */
+  inputSent(): void {
+    this.lastInputAt = this.clock.now();
   }
 
   /** Resolves once everything written so far has been parsed. */
@@ -387,19 +419,31 @@ export class ScreenModel {
     this.parsedVersion++;
     if (this.pendingWrites === 0) this.resolveWaiters();
     if (this.disposed || this.snapshotListeners.length === 0) return;
+    const now = this.clock.now();
     if (this.notifyTimer === null) {
       const throttle = this.flooding ? Math.max(this.throttleMs, FLOOD_THROTTLE_MS) : this.throttleMs;
-      const wait = this.lastNotifyAt + throttle - this.clock.now();
+      const wait = this.lastNotifyAt + throttle - now;
       if (wait <= 0) {
+        // Leading edge: shown now. A burst after a silence stays eligible for its quiet edge
+        // (its next chunk arms it), so a prompt split across reads is still seen whole at once.
         this.notify();
         return;
       }
       this.notifyTimer = this.clock.setTimeout(() => this.notify(), wait);
     }
-    // Re-armed by every parsed write: fires only once the output pauses (a flood's pauses do not count).
+    // Re-armed by every parsed write: fires only once the output pauses (a flood's pauses do not
+    // count), and only where a prompt can be (see the module comment).
     if (this.flooding) return;
+    if (!this.afterSilence && now - this.lastInputAt > this.inputWindowMs) return;
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
-    this.quietTimer = this.clock.setTimeout(() => this.notify(), this.quietMs);
+    this.quietTimer = this.clock.setTimeout(() => this.quietEdge(), this.quietMs);
+  }
+
+  // The output paused: the burst after a silence is over (its later output is steady until the next silence).
+  private quietEdge(): void {
+    this.quietTimer = null;
+    this.afterSilence = false;
+    this.notify();
   }
 
   private resolveWaiters(): void {

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FINE_ENTRIES, parseTiming, TimingIndex, timingFileFor } from '../../src/logs/timing-index.js';
+import { BATCH_ENTRIES, BATCH_MS, FINE_ENTRIES, parseTiming, TimingIndex, timingFileFor } from '../../src/logs/timing-index.js';
 import { estimatedSchedule, recordedSchedule } from '../../src/rules/log-player.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 test('the timing index: one entry per burst (chunks within 5 ms join), 0600, parsed back', { timeout: 10_000 }, async () => {
@@ -44,6 +45,36 @@ test('the timing index stays bounded: after the fine entries, one entry per seco
   assert.ok(parsed.ok);
   assert.equal(parsed.value.entries.length, FINE_ENTRIES + 100);
   assert.equal(parsed.value.entries.reduce((sum, [, bytes]) => sum + bytes, 0), (FINE_ENTRIES + 10_000) * 10);
+});
+
+test('the timing index writes its entries in batches, not one file write per line (issue 16)', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock(0);
+  const file = path.join(tempDir(), 'idle.timing');
+  const opened = await TimingIndex.open(file, clock);
+  assert.ok(opened.ok);
+  const index = opened.value;
+  // A line every 3 s: three entries finished, none written yet (the header goes out at once).
+  for (let i = 0; i < 4; i++) {
+    index.record(20);
+    clock.advance(3000);
+  }
+  await waitFor('the header on disk', () => readFileSync(file, 'utf8').startsWith('codex-run timing 1 start=0\n'), 5000, 5);
+  assert.equal(readFileSync(file, 'utf8'), 'codex-run timing 1 start=0\n', 'finished entries wait for their batch');
+  // Once the oldest waiting entry is BATCH_MS old, the batch is written in one go.
+  clock.setTime(BATCH_MS);
+  index.record(20);
+  await waitFor('the batch on disk', () => readFileSync(file, 'utf8').split('\n').length > 2, 5000, 5);
+  assert.equal(readFileSync(file, 'utf8'), 'codex-run timing 1 start=0\n0 20\n3000 20\n6000 20\n9000 20\n');
+  // A burst of BATCH_ENTRIES entries is written without waiting for the time.
+  for (let i = 0; i < BATCH_ENTRIES + 1; i++) {
+    clock.advance(10);
+    index.record(1);
+  }
+  await waitFor('the full batch on disk', () => readFileSync(file, 'utf8').split('\n').length - 2 >= 4 + BATCH_ENTRIES, 5000, 5);
+  await index.close();
+  const parsed = parseTiming(readFileSync(file, 'utf8'));
+  assert.ok(parsed.ok);
+  assert.equal(parsed.value.entries.length, 5 + BATCH_ENTRIES + 1, 'close writes what was left');
 });
 
 test('a damaged timing index is an error naming its line', () => {

@@ -80,6 +80,36 @@ test('writes are spaced by the interval: an owed write starts when the clock rea
   await writer.close();
 });
 
+test('activity lines alone are written at most once a second; a state change brings the owed write forward (issue 16)', { timeout: 20_000 }, async () => {
+  const file = path.join(tempDir(), REPORT_FILE_NAME);
+  const clock = new FakeClock();
+  const bus = new EventBus();
+  const writer = new ReportWriter(file, bus, { clock });
+  bus.emit(started(clock));
+  await waitFor('the first write', () => writer.stats().writes === 1);
+  // Quiet jobs printing a line now and then: each line is a job-activity event.
+  for (let t = 0; t < 3000; t += 100) {
+    bus.emit({ type: 'job-activity', at: clock.now(), job: t % 200 === 0 ? 'a' : 'b', line: `tick ${t}` });
+    await waitFor('no write in flight', () => writer.stateTag() !== 'writing', 5000, 2);
+    clock.advance(100);
+  }
+  await waitFor('the writes in flight', () => writer.stateTag() !== 'writing');
+  // 3 s of activity lines: about 3 writes, not 15 (one per 200 ms).
+  assert.ok(writer.stats().writes <= 5, `${writer.stats().writes} writes for 3 s of activity lines`);
+  assert.ok(writer.stats().writes >= 3, `${writer.stats().writes}: the lines still reach the report`);
+  const before = writer.stats().writes;
+  bus.emit({ type: 'job-activity', at: clock.now(), job: 'a', line: 'last line' });
+  await waitFor('the last write done', () => writer.stateTag() !== 'writing');
+  clock.advance(50);
+  bus.emit({ type: 'job-state', at: clock.now(), job: 'a', phase: 'running', detail: 'waiting for input' });
+  clock.advance(400);
+  await waitFor('the state change written within the 200 ms interval', () => writer.stats().writes > before);
+  const report = readReport(file) as { jobs: { detail: string | null; lastLine: string | null }[] };
+  assert.equal(report.jobs[0]!.detail, 'waiting for input');
+  assert.equal(report.jobs[0]!.lastLine, 'last line');
+  await writer.close();
+});
+
 test('job-output does not cause writes', { timeout: 20_000 }, async () => {
   const file = path.join(tempDir(), REPORT_FILE_NAME);
   const clock = new FakeClock();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ScreenModel } from '../../src/session/screen.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
-function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; quietMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
+function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; quietMs?: number; silenceMs?: number; inputWindowMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
   const clock = new FakeClock();
   return { screen: new ScreenModel({ cols, rows, clock, ...extra }), clock };
 }
@@ -175,6 +175,63 @@ test('a change followed by silence is notified at once; a stream that keeps comi
   clock.advance(1);
   assert.deepEqual(seen, ['a', 'abc'], 'the output paused for 3 ms: the prompt is seen at once');
   assert.equal(clock.timerCount, 0, 'the throttle timer went with it');
+  screen.dispose();
+});
+
+// A job printing a line every 10 ms for `ms` on the fake clock; returns when it stopped.
+async function steady(screen: ScreenModel, clock: FakeClock, ms: number, from = 0): Promise<number> {
+  let i = from;
+  for (let t = 0; t < ms; t += 10) {
+    await fed(screen, `line ${i++}\r\n`);
+    clock.advance(10);
+  }
+  return i;
+}
+
+test('steady output (a line every 10 ms) gets the throttle, not a snapshot per pause (issue 16)', { timeout: 30_000 }, async () => {
+  const { screen, clock } = model(40, 6, { throttleMs: 100, quietMs: 1 });
+  let notified = 0;
+  screen.onSnapshot(() => notified++);
+  await steady(screen, clock, 2000);
+  // 2 s at <= one per 100 ms, plus the first burst's edges; a quiet edge per line would be ~200.
+  assert.ok(notified <= 24, `${notified} notifications in 2 s of a line every 10 ms`);
+  assert.ok(notified >= 18, `${notified}: the throttle still shows the screen about 10 times a second`);
+  screen.dispose();
+});
+
+test('a prompt after a silence is noticed at its quiet edge, also after steady output', { timeout: 30_000 }, async () => {
+  const { screen, clock } = model(40, 6, { throttleMs: 100, quietMs: 1 });
+  const seen: string[] = [];
+  screen.onSnapshot((s) => seen.push(s.lines.filter((l) => l !== '').at(-1) ?? ''));
+  await steady(screen, clock, 500);
+  clock.advance(150);
+  const before = seen.length;
+  await fed(screen, 'Continue? [y/n] ');
+  clock.advance(1);
+  assert.equal(seen.at(-1), 'Continue? [y/n]', 'seen 1 ms after it appeared');
+  assert.ok(seen.length > before);
+  screen.dispose();
+});
+
+test('output right after codex-run typed into the job is noticed at its quiet edge, even within steady output', { timeout: 30_000 }, async () => {
+  const { screen, clock } = model(40, 6, { throttleMs: 100, quietMs: 1, inputWindowMs: 500 });
+  const seen: string[] = [];
+  screen.onSnapshot((s) => seen.push(s.lines.filter((l) => l !== '').at(-1) ?? ''));
+  const next = await steady(screen, clock, 500);
+  // The steady lines are throttled: a line 5 ms after the last notification is not shown yet.
+  await fed(screen, `line ${next}\r\n`);
+  clock.advance(5);
+  assert.notEqual(seen.at(-1), `line ${next}`, 'steady output waits for the throttle');
+  screen.inputSent();
+  clock.advance(5);
+  await fed(screen, 'Continue? [y/n] ');
+  clock.advance(1);
+  assert.equal(seen.at(-1), 'Continue? [y/n]', 'the reply to our input is seen 1 ms after it appeared');
+  // After the window, steady output is throttled again.
+  clock.advance(600);
+  const from = seen.length;
+  await steady(screen, clock, 1000, next + 1);
+  assert.ok(seen.length - from <= 13, `${seen.length - from} notifications in 1 s of steady output after the window`);
   screen.dispose();
 });
 
