@@ -85,6 +85,10 @@ export function renderMarkdownReport(input: ReportInput): string {
   const took = report.durationMs === null ? '' : ` in ${formatDuration(report.durationMs)}`;
   out.push(`## codex-run: ${report.status === 'succeeded' ? '✅' : report.status === 'running' ? '⏳' : '❌'} ${mdText(report.status)}${took}`, '');
   out.push(`Run ${mdCode(report.runId)} of ${mdCode(report.manifest)}: ${report.jobs.length} job${report.jobs.length === 1 ? '' : 's'}${counts === '' ? '' : ` (${counts})`}.`, '');
+  // Which PTY backend ran the terminals (src/session/pty-backend.ts): the fallback is worth knowing.
+  if (report.runner?.pty !== undefined) {
+    out.push(report.runner.pty === 'native' ? 'PTY backend: the native pump.' : 'PTY backend: node-pty (the JavaScript fallback; `codex-run doctor` says why).', '');
+  }
   // One shard's run (`--shard I/N`): only part of the plan; `codex-run merge` makes the whole.
   if (report.shard !== undefined) {
     out.push(`Shard ${report.shard.index} of ${report.shard.total} of plan ${mdCode(report.shard.planHash.slice(0, 12))} on ${mdText(report.shard.host)}: only this shard's jobs; \`codex-run merge\` combines the shards.`, '');

@@ -677,6 +677,7 @@ export function resultOf(
     const message = verdict?.restatesStop === true && verdict.reason === cause.reason ? verdict.message : cause.message;
     return { ...base, status: cause.status, reason: cause.reason, message };
   }
+  if (exit.hostLost !== undefined) return { ...base, status: 'killed', reason: 'killed-by-signal', message: exit.hostLost };
   if (signal !== null) return { ...base, status: 'killed', reason: 'killed-by-signal', message: `the agent was killed by ${signal}` };
   if (exit.exitCode !== 0) {
     if (verdict !== null) return { ...base, status: 'failed', reason: verdict.reason, message: verdict.message };

@@ -35,6 +35,11 @@ export function defaultPumpBinary(): string {
   return fileURLToPath(new URL('../../../native/pump/build/codex-run-pump', import.meta.url));
 }
 
+/** The script that builds the pump, as a full path (an installed package has it under node_modules/codex-run). */
+function buildPumpScript(): string {
+  return fileURLToPath(new URL('../../../scripts/build-pump.mjs', import.meta.url));
+}
+
 export interface ResolveOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The pump binary to use; default {@link defaultPumpBinary}. */
@@ -53,7 +58,7 @@ export function probePump(binary: string): string | null {
     const answer = spawnSync(binary, ['--probe'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
     problem = judgeProbe(binary, answer.error, answer.status, answer.stdout);
   } catch {
-    problem = `the pump is not built (${binary} is missing; run \`node scripts/build-pump.mjs\`, which needs a C compiler)`;
+    problem = `the pump is not built (${binary} is missing; run \`node ${buildPumpScript()}\`, which needs a C compiler)`;
   }
   probed.set(binary, problem);
   return problem;

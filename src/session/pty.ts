@@ -25,6 +25,11 @@ export interface PtyExit {
   exitCode: number;
   /** Signal number that ended the child, or null. */
   signal: number | null;
+  /**
+   * Set when what hosts the terminal died before it could report the child's exit (the native
+   * pump killed from outside): says so, since the agent then only lost its terminal.
+   */
+  hostLost?: string;
 }
 
 export interface PtyProcess {

@@ -415,7 +415,8 @@ class PumpPtyProcess implements PtyProcess {
     // Event lines still in the pipe arrive before the pipe's end; wait for it.
     const finish = (): void => {
       this.noChild(this.errors.length > 0 ? this.errors.join('; ') : `the pump ended (${signal ?? `exit code ${code ?? 'none'}`}) before it reported a child`);
-      this.onChildExit({ exitCode: code ?? 1, signal: signal === null ? null : (osConstants.signals[signal] ?? null) });
+      const lost = this.childPid === null ? {} : { hostLost: `the PTY pump (codex-run-pump) died (${signal ?? `exit code ${code ?? 'none'}`}) and the agent lost its terminal` };
+      this.onChildExit({ exitCode: code ?? 1, signal: signal === null ? null : (osConstants.signals[signal] ?? null), ...lost });
     };
     if (!this.events.readableEnded && !this.events.destroyed) {
       this.events.once('close', finish);

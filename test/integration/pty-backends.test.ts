@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { nodePtyFactory, PtySpawnError } from '../../src/session/pty-host.js';
 import { createPumpFactory } from '../../src/session/pump-host.js';
+import { resultOf } from '../../src/session/job-session.js';
 import { defaultPumpBinary, probePump } from '../../src/session/pty-backend.js';
 import { findJobProcesses, isAlive, signalProcesses } from '../../src/session/process-tree.js';
 import type { PtyExit, PtyFactory, PtyProcess, PtySpawnOptions } from '../../src/session/pty.js';
@@ -339,6 +340,9 @@ test('native: the job ends when the pump is killed from outside', { timeout: 30_
   process.kill(pumpPid, 'SIGKILL');
   const result = await done;
   assert.equal(result.exit.signal, 9);
+  // Said as what it is: the pump died, not the agent (which only lost its terminal).
+  assert.match(result.exit.hostLost ?? '', /the PTY pump \(codex-run-pump\) died \(SIGKILL\)/);
+  assert.match(resultOf(result.exit, null, null, 0, 1).message ?? '', /the PTY pump .* died \(SIGKILL\) and the agent lost its terminal/);
   // The terminal hung up with the pump: the child gets SIGHUP.
   await waitFor('the child to go', () => !isAlive(pty.pid));
 });
