@@ -16,6 +16,7 @@ import { Redactor } from '../logs/redactor.js';
 import { JobWorkspace } from '../workspace/job-workspace.js';
 import { UsageGate } from './usage-gate.js';
 import { BudgetMeter } from './budget-meter.js';
+import { StartPacer } from './start-pacer.js';
 import type { Notifier } from '../notify/notifier.js';
 
 export interface RunOptions {
@@ -99,6 +100,7 @@ class Run implements RunHandle {
   private readonly active = new Map<string, JobRunner>();
   /** Jobs whose files are being created. */
   private readonly starting = new Set<string>();
+  private readonly pacer = new StartPacer();
   private readonly results = new Map<string, JobResult>();
   private resolveFinished!: (outcome: RunOutcome) => void;
   readonly finished: Promise<RunOutcome>;
@@ -218,6 +220,8 @@ class Run implements RunHandle {
     // Reserve the slot before the (async) file creation so fill() never over-commits.
     this.starting.add(job.name);
     void this.outputs.openJob(job.name).then(async (files) => {
+      // One start per turn of the event loop (see start-pacer.ts); the slot stays reserved meanwhile.
+      if (files.ok) await this.pacer.turn();
       this.starting.delete(job.name);
       if (!files.ok) {
         this.finishUnstarted(job.name, {
