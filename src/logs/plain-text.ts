@@ -5,7 +5,9 @@
  * It is a streaming decoder: sequences and UTF-8 characters may be split across chunks.
  *
  * It runs on every byte a job prints, so the current line is kept as UTF-8 bytes in one
- * preallocated Buffer (no per-byte string building) and decoded once, when it completes.
+ * Buffer (no per-byte string building) and decoded once, when it completes. The Buffer starts
+ * small and doubles up to the line cap: a runner holds two decoders per job (the transcript's
+ * and the last line's), and 64 KiB each was ~25 MiB of 200 jobs' peak RSS for lines of ~80 bytes.
  * The cursor is a byte offset that always sits on a character boundary; a "column" is one
  * code point (wide characters count as one, which is good enough for overwrites).
  *
@@ -41,6 +43,8 @@ export interface PlainTextOptions {
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 // Room past the cap so a UTF-8 character is never cut in two when a long line is split.
 const LINE_SLACK = 4;
+// The line Buffer's first size; it grows by doubling, up to the cap plus the slack.
+const INITIAL_LINE_BYTES = 256;
 const MAX_CSI_PARAMS = 16;
 const MAX_CSI_PARAM_VALUE = 99_999;
 
@@ -65,7 +69,9 @@ function isContinuation(byte: number): boolean {
 /** Streaming decoder from terminal bytes to completed lines of plain text. */
 export class PlainTextDecoder {
   private readonly maxLineBytes: number;
-  private readonly line: Buffer;
+  private line: Buffer;
+  /** The most `line` may ever hold: the cap plus the slack. */
+  private readonly capacity: number;
   /** Bytes used in `line`. */
   private len = 0;
   /** Cursor as a byte offset into `line`, on a character boundary; may equal `len`. */
@@ -81,7 +87,8 @@ export class PlainTextDecoder {
 
   constructor(options: PlainTextOptions = {}) {
     this.maxLineBytes = Math.max(LINE_SLACK, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this.line = Buffer.alloc(this.maxLineBytes + LINE_SLACK);
+    this.capacity = this.maxLineBytes + LINE_SLACK;
+    this.line = Buffer.allocUnsafe(Math.min(INITIAL_LINE_BYTES, this.capacity));
   }
 
   /** Feeds raw bytes; returns the lines they completed (without line terminators). */
@@ -139,6 +146,7 @@ export class PlainTextDecoder {
         continue;
       }
       const take = Math.min(room, end - i);
+      this.reserve(this.len + take);
       this.line.set(src.subarray(i, i + take), this.len);
       this.len += take;
       this.pos = this.len;
@@ -148,19 +156,23 @@ export class PlainTextDecoder {
 
   // At the cap: finish the current character inside the slack, otherwise start a new line with `next`.
   private breakLongLine(next: number): void {
-    if (!isContinuation(next) || this.len >= this.line.length) this.emitLine();
+    if (!isContinuation(next) || this.len >= this.capacity) this.emitLine();
+    this.reserve(this.len + 1);
     this.line[this.len++] = next;
     this.pos = this.len;
   }
 
   // Replaces the character under the cursor: a lead byte takes its place, continuation bytes follow it.
   private overwriteByte(b: number): void {
-    const line = this.line;
     if (isContinuation(b)) {
-      if (this.len >= line.length) {
+      if (this.len >= this.capacity) {
         this.breakLongLine(b);
         return;
       }
+      this.reserve(this.len + 1);
+    }
+    const line = this.line;
+    if (isContinuation(b)) {
       line.copyWithin(this.pos + 1, this.pos, this.len);
       line[this.pos++] = b;
       this.len++;
@@ -350,6 +362,7 @@ export class PlainTextDecoder {
       if (this.pos < this.len) {
         this.pos = this.charEnd(this.pos);
       } else if (this.len < this.maxLineBytes) {
+        this.reserve(this.len + 1);
         this.line[this.len++] = SPACE;
         this.pos = this.len;
       } else {
@@ -388,6 +401,16 @@ export class PlainTextDecoder {
     for (let k = 0; k < n && end < this.len; k++) end = this.charEnd(end);
     this.line.copyWithin(this.pos, end, this.len);
     this.len -= end - this.pos;
+  }
+
+  // Makes room for `bytes` in `line` (never past the capacity), keeping what it holds.
+  private reserve(bytes: number): void {
+    if (bytes <= this.line.length) return;
+    let size = this.line.length * 2;
+    while (size < bytes) size *= 2;
+    const grown = Buffer.allocUnsafe(Math.min(size, this.capacity));
+    this.line.copy(grown, 0, 0, this.len);
+    this.line = grown;
   }
 
   private charEnd(p: number): number {

@@ -192,7 +192,7 @@ export class JobSession {
   // Bounded output when the PTY writes both files and nobody needs every byte.
   private updateMode(): void {
     const s = this.state;
-    if (!this.boundable || (s.kind !== 'running' && s.kind !== 'stopping')) return;
+    if (!this.boundable || (s.kind !== 'spawning' && s.kind !== 'running' && s.kind !== 'stopping')) return;
     const bounded = this.watchers === 0 && this.o.observer?.needsEveryByte?.() !== true;
     s.pty.setBounded?.(bounded);
     this.o.observer?.setUpstreamBounded?.(bounded);
@@ -271,6 +271,11 @@ export class JobSession {
     }
     if (pty.started !== undefined) {
       this.state = { kind: 'spawning', pty, startedAt, file: launch.file, pendingStop: null };
+      // The mode goes to the PTY now, before its child runs: a job that prints at once (a
+      // 1 MiB `cat`) would otherwise send every byte to Node until the pid is known, and 200
+      // such jobs held ~1 MiB each of it in the runner (pipe reads, the screen's queue).
+      this.boundable = isBoundable(pty);
+      this.updateMode();
       void pty.started.then((problem) => this.onStarted(pty, problem));
       return this.done;
     }
@@ -296,7 +301,7 @@ export class JobSession {
   private run(pty: PtyProcess, startedAt: number): void {
     const { job, clock } = this.o;
     const containment = this.containment;
-    this.boundable = pty.writesLog === true && pty.writesTranscript === true && pty.setBounded !== undefined;
+    this.boundable = isBoundable(pty);
     pty.onGap?.((skipped, oscs) => this.onGap(skipped, oscs));
     pty.onData((chunk) => this.onData(pty, chunk));
     pty.onExit((exit) => this.onExit(exit));
@@ -694,4 +699,9 @@ export function withLogError(result: JobResult, logError: string | null): JobRes
   return result.status === 'succeeded'
     ? { ...result, status: 'failed', reason: 'log-write-failed', message }
     : { ...result, message: `${result.message ?? ''}; ${message}` };
+}
+
+// Whether Node may get bounded output from this PTY: it writes both files itself and can be told the mode.
+function isBoundable(pty: PtyProcess): boolean {
+  return pty.writesLog === true && pty.writesTranscript === true && pty.setBounded !== undefined;
 }

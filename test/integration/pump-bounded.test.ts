@@ -74,6 +74,11 @@ interface RunOptions {
   wantsLines?: boolean;
   /** Another program than the flood fixture. */
   command?: [string, ...string[]];
+  /**
+   * Keeps the main thread busy this long right after the start (as a runner spawning 200 jobs
+   * is): the job's first output comes before Node hears of its pid.
+   */
+  busyAfterStartMs?: number;
   /** Called once the job runs (e.g. to attach). */
   running?: (session: JobSession, bus: EventBus, supervision: JobSupervision, files: JobFiles) => void;
 }
@@ -115,6 +120,7 @@ async function runFlood(t: { after(fn: () => void): void }, o: RunOptions) {
     rows: 40,
   });
   const done = session.start();
+  if (o.busyAfterStartMs !== undefined) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, o.busyAfterStartMs);
   const pid = session.pid;
   t.after(() => {
     if (pid !== null) killTree(pid);
@@ -261,4 +267,17 @@ test('native: jobs that print past the budget and exit at once: every byte is co
     if (run.session.delivered < run.session.bytes) bounded++;
   }
   assert.ok(bounded > 0, 'some jobs had output skipped');
+});
+
+test('native: a job that prints 1 MiB the moment it starts is bounded from its first bytes (the mode is sent before the pid is known)', { timeout: 120_000 }, async (t) => {
+  const text = path.join(tempDir(), 'one-mib.txt');
+  writeFileSync(text, `${'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_+=.,:;0123456'}\n`.repeat(13_500));
+  for (let i = 0; i < 5; i++) {
+    const run = await runFlood(t, { backend: 'native', args: [], command: ['/bin/cat', text], busyAfterStartMs: 400 });
+    assert.equal(run.result.status, 'succeeded', run.result.message ?? '');
+    assert.equal(run.session.bytes, run.log.length, 'every byte is counted');
+    assert.ok(run.log.length > 1024 * 1024);
+    // The screen's 16 KiB burst and a few tails, not the first part of the output whole.
+    assert.ok(run.session.delivered < 256 * 1024, `run ${i}: Node got ${run.session.delivered} of ${run.session.bytes} bytes`);
+  }
 });

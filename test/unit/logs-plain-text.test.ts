@@ -112,3 +112,21 @@ test('memory stays bounded: a 1 MB line without a newline, and a never-ending OS
   assert.equal(decoder.currentLine(), '');
   assert.deepEqual(decoder.push(Buffer.from('\x07ok\n')), ['ok']);
 });
+
+test('a decoder holds little until a long line comes: 2,000 idle decoders take well under 64 KiB each', () => {
+  const before = process.memoryUsage().arrayBuffers;
+  const decoders = Array.from({ length: 2000 }, () => new PlainTextDecoder());
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 16 * 1024 * 1024, `${(grown / 1024 / 1024).toFixed(1)} MiB for ${decoders.length} decoders`);
+  assert.deepEqual(decoders[0]?.push(Buffer.from('short\n')), ['short']);
+});
+
+test('the line grows past its first size with the default cap: long lines, edits, UTF-8 at the cut', () => {
+  const long = 'x'.repeat(70_000);
+  assert.deepEqual(decode([long.slice(0, 100), long.slice(100, 5000), `${long.slice(5000)}\n`]), [long.slice(0, 65_536), long.slice(65_536)]);
+  // Overwrites and cursor moves far past the first size keep what was written before.
+  assert.deepEqual(decode([`${'a'.repeat(3000)}\r${'b'.repeat(10)}${ESC}[5000Cz\n`]), [`${'b'.repeat(10)}${'a'.repeat(2990)}${' '.repeat(2010)}z`]);
+  assert.deepEqual(decode([`${'é'.repeat(300)}\r${'€'.repeat(400)}\n`]), ['€'.repeat(400)]);
+  // A character that straddles the cap goes whole into the slack.
+  assert.deepEqual(decode([`${'a'.repeat(65_535)}€x\n`]), [`${'a'.repeat(65_535)}€`, 'x']);
+});
