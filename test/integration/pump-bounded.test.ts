@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { AgentMonitor, LaunchPlan } from '../../src/agents/adapter.js';
 import { JobFiles, jobFileNames } from '../../src/logs/job-files.js';
 import type { JobSpec } from '../../src/manifest/model.js';
+import { floodJobSpec } from '../helpers/job-spec.js';
 import { EventBus } from '../../src/run/events.js';
 import { JobSession } from '../../src/session/job-session.js';
 import { JobSupervision } from '../../src/session/job-supervision.js';
@@ -21,7 +22,6 @@ import { systemClock } from '../../src/util/clock.js';
 import { ok } from '../../src/util/result.js';
 import { killTree } from '../helpers/kill-tree.js';
 import { fixture } from '../helpers/paths.js';
-import { defaultSupervision } from '../helpers/supervision.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -32,22 +32,7 @@ function factoryFor(backend: Backend): PtyFactory {
 }
 
 function job(answers: Array<Record<string, unknown>> = []): JobSpec {
-  return {
-    name: 'flood',
-    agent: 'command',
-    prompt: null,
-    command: ['true'],
-    workdir: '/tmp',
-    env: {},
-    timeoutMs: null,
-    schedule: null,
-    supervision: defaultSupervision({ answers }),
-    enterDelayMs: 0,
-    resume: null,
-    rehearsal: null,
-    codex: null,
-    location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 2 },
-  };
+  return floodJobSpec(answers);
 }
 
 /** A monitor that records what reaches it (OSC 7501, titles, lines). */

@@ -3,27 +3,13 @@ import assert from 'node:assert/strict';
 import { JobSupervision } from '../../src/session/job-supervision.js';
 import { EventBus, type RunEvent } from '../../src/run/events.js';
 import type { JobSpec } from '../../src/manifest/model.js';
+import { ANSWER_CONTINUE, floodJobSpec } from '../helpers/job-spec.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { defaultSupervision } from '../helpers/supervision.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 function job(): JobSpec {
-  return {
-    name: 'flood',
-    agent: 'command',
-    prompt: null,
-    command: ['true'],
-    workdir: '/tmp',
-    env: {},
-    timeoutMs: null,
-    schedule: null,
-    supervision: defaultSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] }),
-    enterDelayMs: 0,
-    resume: null,
-    rehearsal: null,
-    codex: null,
-    location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 2 },
-  };
+  return floodJobSpec([ANSWER_CONTINUE]);
 }
 
 test('a flood never asks for backpressure, and a prompt at its end is still seen and answered', async () => {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { JobSupervision, SCREEN_BUDGET } from '../../src/session/job-supervision.js';
 import { EventBus } from '../../src/run/events.js';
 import type { JobSpec } from '../../src/manifest/model.js';
+import { ANSWER_CONTINUE, floodJobSpec } from '../helpers/job-spec.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { repoRoot } from '../helpers/paths.js';
-import { defaultSupervision } from '../helpers/supervision.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** The budget as documented in src/session/job-supervision.ts: per tick, so much as it comes plus a tail (and the parser reset). */
@@ -15,22 +15,7 @@ const TICK_MS = SCREEN_BUDGET.tickMs;
 const PER_TICK = SCREEN_BUDGET.bytesPerTick + SCREEN_BUDGET.tailBytes + 1;
 
 function job(): JobSpec {
-  return {
-    name: 'flood',
-    agent: 'command',
-    prompt: null,
-    command: ['true'],
-    workdir: '/tmp',
-    env: {},
-    timeoutMs: null,
-    schedule: null,
-    supervision: defaultSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] }),
-    enterDelayMs: 0,
-    resume: null,
-    rehearsal: null,
-    codex: null,
-    location: { file: 'jobs.yaml', line: 1, col: 1, endLine: 1, endCol: 2 },
-  };
+  return floodJobSpec([ANSWER_CONTINUE]);
 }
 
 function setup() {
