@@ -70,7 +70,7 @@ function geminiLaunch(job: JobSpec, env: Record<string, string>, prompt: string,
     file: binary.value.file,
     args: geminiArgv({ spec, prompt: text, session }),
     env: {},
-    monitor: (context) => new GeminiMonitor({ ...context, mode: spec.mode, sessionId: id, denyRules, staleFiles }),
+    monitor: (context) => new GeminiMonitor({ ...context, mode: spec.mode, sessionId: id, denyRules, staleFiles, home: geminiHome(env) }),
   });
 }
 

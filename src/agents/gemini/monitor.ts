@@ -38,6 +38,8 @@ import { classifyGeminiFailure, reasonOfStatus } from './failure-classifier.js';
 import type { GeminiMode } from './options.js';
 import { parseGeminiEvent, type GeminiEvent } from './stream-events.js';
 import { parseGeminiTitle } from './title-state.js';
+import { readGeminiSession } from './session-record.js';
+import { screenAnswer } from './screen-answer.js';
 
 /** How long the TUI stays open after its turn is done: time to finish drawing and saving the session. */
 export const TUI_LINGER_MS = 3_000;
@@ -68,6 +70,8 @@ export interface GeminiMonitorOptions extends MonitorContext {
   staleFiles?: readonly string[];
   /** Override of the linger time (tests). */
   lingerMs?: number;
+  /** Gemini's home (GEMINI_CLI_HOME or HOME), where its session records are: a TUI's last answer is read there first. */
+  home?: string;
 }
 
 type Phase =
@@ -86,6 +90,8 @@ export class GeminiMonitor implements AgentMonitor {
   private readonly lingerMs: number;
   /** The assistant message being streamed (deltas joined). */
   private message = '';
+  /** A TUI's last answer as its final screen showed it: the last message when gemini kept no record of the session. */
+  private shownAnswer: string | null = null;
   private resultError: string | null = null;
   /** headless: whether the stream-json `result` event came (a clean exit without one is a failure). */
   private sawResult = false;
@@ -180,6 +186,11 @@ export class GeminiMonitor implements AgentMonitor {
   async finish(exit: PtyExit | null): Promise<ExitVerdict | null> {
     this.dispose();
     if (this.message !== '') this.o.target.facts({ lastMessage: this.message });
+    // Gemini sometimes drops the session record of a resumed session on SIGTERM (seen when the
+    // first attempt was idle-killed): the answer on its last screen is then the only account.
+    else if (this.shownAnswer !== null && this.o.home !== undefined && readGeminiSession(this.o.home, this.o.sessionId)?.lastMessage == null) {
+      this.o.target.facts({ lastMessage: this.shownAnswer });
+    }
     if (this.denied?.ran === true) return { reason: 'denied', message: this.denied.ranMessage, restatesStop: true };
     if (exit === null || (exit.signal !== null && exit.signal !== 0)) return null;
     if (exit.exitCode === 0) return this.o.mode === 'headless' && !this.sawResult ? NO_RESULT : null;
@@ -277,6 +288,7 @@ export class GeminiMonitor implements AgentMonitor {
       return;
     }
     this.phase = { kind: 'stopped' };
+    this.shownAnswer = screenAnswer(this.screenLines);
     this.o.target.stop({ status: 'succeeded', reason: null, message: 'gemini finished its turn; codex-run closed the TUI' });
   }
 

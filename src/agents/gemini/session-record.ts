@@ -36,10 +36,7 @@ export function readGeminiSession(home: string, id: string): GeminiSessionRecord
   const tmp = path.join(home, '.gemini', 'tmp');
   if (!existsSync(tmp)) return null;
   const short = id.slice(0, 8);
-  const files: string[] = [];
-  let resumable = false;
-  let lastMessage: string | null = null;
-  let newest: Array<Record<string, unknown>> = [];
+  const found: Array<{ file: string; messages: Array<Record<string, unknown>>; latest: number }> = [];
   for (const project of safeList(tmp)) {
     const chats = path.join(tmp, project, 'chats');
     for (const name of safeList(chats)) {
@@ -47,19 +44,35 @@ export function readGeminiSession(home: string, id: string): GeminiSessionRecord
       const file = path.join(chats, name);
       const messages = messagesOf(file, id);
       if (messages === null) continue;
-      files.push(file);
-      newest = messages;
-      for (const message of messages) {
-        const text = textOf(message['content']);
-        if (message['type'] === 'user' && text.trim() !== '' && !text.startsWith('<session_context>')) resumable = true;
-        if (message['type'] === 'gemini') {
-          if (text.trim() !== '' || (Array.isArray(message['toolCalls']) && message['toolCalls'].length > 0)) resumable = true;
-          if (text.trim() !== '') lastMessage = text;
+      found.push({ file, messages, latest: Math.max(0, ...messages.map(timeOf)) });
+    }
+  }
+  if (found.length === 0) return null;
+  // A resumed session may get a second file that holds only its set-up while the answers go on
+  // in the first (seen with gemini 0.61): the record is the file with the latest message, not
+  // the last one listed, and the last answer is the latest over all of them.
+  found.sort((a, b) => a.latest - b.latest || a.messages.length - b.messages.length);
+  let resumable = false;
+  let lastMessage: string | null = null;
+  let lastAt = -1;
+  for (const { messages } of found) {
+    for (const message of messages) {
+      const text = textOf(message['content']);
+      if (message['type'] === 'user' && text.trim() !== '' && !text.startsWith('<session_context>')) resumable = true;
+      if (message['type'] === 'gemini') {
+        if (text.trim() !== '' || (Array.isArray(message['toolCalls']) && message['toolCalls'].length > 0)) resumable = true;
+        if (text.trim() !== '' && timeOf(message) >= lastAt) {
+          lastMessage = text;
+          lastAt = timeOf(message);
         }
       }
     }
   }
-  return files.length === 0 ? null : { files, resumable, lastMessage, messages: newest };
+  return { files: found.map((f) => f.file), resumable, lastMessage, messages: found[found.length - 1]!.messages };
+}
+
+function timeOf(message: Record<string, unknown>): number {
+  return Date.parse(String(message['timestamp'] ?? '')) || 0;
 }
 
 function safeList(dir: string): string[] {
