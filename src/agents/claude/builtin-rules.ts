@@ -23,9 +23,9 @@
  * api.anthropic.com and exits ("Unable to connect to Anthropic services", captures/00a), so
  * `--rehearse` pre-seeds the home (rehearsal/home.ts) and these rules serve real runs.
  */
-import { builtinPattern } from '../../session/policies/pattern.js';
-import type { AnswerRule, SendSpec } from '../../session/policies/spec.js';
+import type { SendSpec } from '../../session/policies/spec.js';
 import type { BuiltinRule } from '../adapter.js';
+import { builtinRules, type BuiltinRuleDefinition } from '../builtin-rule.js';
 
 /** Where the built-in rules' names start, so interventions show e.g. `claude:trust-folder-confirm`. */
 export const BUILTIN_PREFIX = 'claude:';
@@ -35,15 +35,7 @@ const ENTER = key('enter', '\r');
 const DOWN = key('down', '\x1b[B');
 const UP = key('up', '\x1b[A');
 
-interface Definition {
-  name: string;
-  why: string;
-  match: RegExp;
-  action: AnswerRule['action'];
-  send: SendSpec | null;
-}
-
-const DEFINITIONS: readonly Definition[] = [
+const DEFINITIONS: readonly BuiltinRuleDefinition[] = [
   {
     name: 'trust-folder-select',
     why: 'trust the job\'s workdir (the manifest chose it): Down from "No, exit" to "Yes, I trust this folder"',
@@ -104,18 +96,5 @@ const DEFINITIONS: readonly Definition[] = [
 
 /** The built-in rules, numbered from `firstIndex` (the count of the job's own rules). */
 export function claudeBuiltinRules(firstIndex: number): BuiltinRule[] {
-  return DEFINITIONS.map((d, i) => ({
-    name: `${BUILTIN_PREFIX}${d.name}`,
-    why: d.why,
-    rule: {
-      index: firstIndex + i,
-      match: builtinPattern(d.match),
-      matchSource: `${BUILTIN_PREFIX}${d.name}`,
-      action: d.action,
-      send: d.send,
-      max: null,
-      failJob: false,
-      builtin: true,
-    },
-  }));
+  return builtinRules(BUILTIN_PREFIX, DEFINITIONS, firstIndex);
 }

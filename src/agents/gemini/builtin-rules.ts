@@ -13,24 +13,16 @@
  * captures/06, 08, 10) are deliberately absent: only the job's own rules answer them; with none,
  * supervision reports the job blocked.
  */
-import { builtinPattern } from '../../session/policies/pattern.js';
-import type { AnswerRule, SendSpec } from '../../session/policies/spec.js';
+import type { SendSpec } from '../../session/policies/spec.js';
 import type { BuiltinRule } from '../adapter.js';
+import { builtinRules, type BuiltinRuleDefinition } from '../builtin-rule.js';
 
 /** Where the built-in rules' names start, so interventions show e.g. `gemini:trust-folder`. */
 export const BUILTIN_PREFIX = 'gemini:';
 
 const key = (text: string): SendSpec => ({ kind: 'text', text, enter: false });
 
-interface Definition {
-  name: string;
-  why: string;
-  match: RegExp;
-  action: AnswerRule['action'];
-  send: SendSpec | null;
-}
-
-const DEFINITIONS: readonly Definition[] = [
+const DEFINITIONS: readonly BuiltinRuleDefinition[] = [
   {
     name: 'trust-folder',
     why: 'trust the job\'s workdir (the manifest chose it) with "1. Trust folder"; never its parent',
@@ -42,18 +34,5 @@ const DEFINITIONS: readonly Definition[] = [
 
 /** The built-in rules, numbered from `firstIndex` (the count of the job's own rules). */
 export function geminiBuiltinRules(firstIndex: number): BuiltinRule[] {
-  return DEFINITIONS.map((d, i) => ({
-    name: `${BUILTIN_PREFIX}${d.name}`,
-    why: d.why,
-    rule: {
-      index: firstIndex + i,
-      match: builtinPattern(d.match),
-      matchSource: `${BUILTIN_PREFIX}${d.name}`,
-      action: d.action,
-      send: d.send,
-      max: null,
-      failJob: false,
-      builtin: true,
-    },
-  }));
+  return builtinRules(BUILTIN_PREFIX, DEFINITIONS, firstIndex);
 }
