@@ -7,7 +7,8 @@
  * output, the files it wrote or edited, and its last message. Lines of a resumed session are
  * appended to the same file (under the folder of its first cwd), so the file is found by id.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readCompleteLines } from '../complete-lines.js';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
@@ -37,21 +38,9 @@ export async function readClaudeConversation(env: Readonly<Record<string, string
   if (session.id === null) return null;
   const file = await findTranscript(claudeConfigDir(env), session.id);
   if (file === null) return null;
-  const handle = await open(file, 'r').catch(() => null);
-  if (handle === null) return null;
-  let text: string;
-  try {
-    const buffer = Buffer.alloc(Math.min(MAX_TRANSCRIPT_BYTES, (await handle.stat()).size));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    text = buffer.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
   // A line still being written (no newline yet) is left for a later read.
-  const lines = text.split('\n');
-  lines.pop();
+  const lines = await readCompleteLines(file, MAX_TRANSCRIPT_BYTES);
+  if (lines === null) return null;
   const skip = position?.source === file ? position.records : 0;
   const read = parseTranscriptLines(lines.slice(skip));
   return { entries: read.entries, lastMessage: read.lastMessage, position: { source: file, records: skip + read.consumed }, sessionId: session.id };

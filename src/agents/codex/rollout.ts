@@ -8,6 +8,7 @@
  * `CommandExecution`, ...); unknown item types are named, not guessed at.
  */
 import { open, readdir, realpath } from 'node:fs/promises';
+import { readCompleteLines } from '../complete-lines.js';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ConversationEntry, ConversationPosition, ConversationRead, SessionHint } from '../adapter.js';
@@ -118,21 +119,9 @@ async function firstLine(file: string): Promise<unknown> {
 
 /** Reads the conversation from a rollout file, skipping its first `skipLines` lines. */
 export async function readRollout(file: string, skipLines = 0): Promise<RolloutRead | null> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (handle === null) return null;
-  let text: string;
-  try {
-    const buffer = Buffer.alloc(Math.min(MAX_ROLLOUT_BYTES, (await handle.stat()).size));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    text = buffer.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
   // A line still being written (no newline yet) is left for a later read.
-  const lines = text.split('\n');
-  lines.pop();
+  const lines = await readCompleteLines(file, MAX_ROLLOUT_BYTES);
+  if (lines === null) return null;
   return parseRolloutLines(lines.slice(skipLines), skipLines + Math.max(0, lines.length - skipLines));
 }
 
