@@ -4,11 +4,10 @@
  * locates its problems in the YAML and resolves `claude.bin` / `claude.configDir` against the
  * manifest (like codex-fields.ts).
  */
-import path from 'node:path';
 import { claudeSpecOf, mergeClaudeOptions, parseClaudeOptions, type ClaudeOptions, type ClaudeSpec } from '../agents/claude/options.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { FieldContext } from './job-fields.js';
-import { interpolate } from './interpolate.js';
+import { resolveAgentPath } from './agent-path-field.js';
 import type { AgentKind, Diagnostic } from './model.js';
 
 type FieldResult<T> = Result<T, Diagnostic[]>;
@@ -28,12 +27,9 @@ export function resolveClaude(written: Record<string, unknown>, context: FieldCo
   for (const key of ['bin', 'configDir'] as const) {
     const value = options[key];
     if (typeof value !== 'string') continue;
-    const expanded = interpolate(value, context.env);
-    if (!expanded.ok) {
-      diagnostics.push(...expanded.error.map((p) => context.source.diagnostic([...context.path, key], p.message, { hint: p.hint })));
-      continue;
-    }
-    options[key] = key === 'configDir' || expanded.value.includes('/') ? path.resolve(context.manifestDir, expanded.value) : expanded.value;
+    const resolved = resolveAgentPath(value, key, context, key === 'configDir' ? 'folder' : 'program');
+    if (resolved.ok) options[key] = resolved.value;
+    else diagnostics.push(...resolved.error);
   }
   return diagnostics.length > 0 ? err(diagnostics) : ok(options);
 }

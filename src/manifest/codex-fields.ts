@@ -3,11 +3,10 @@
  * it lands in the job model. The validation itself is src/agents/codex/options.ts; this file
  * locates its problems in the YAML and resolves `codex.bin` against the manifest.
  */
-import path from 'node:path';
 import { codexSpecOf, mergeCodexOptions, parseCodexOptions, type CodexOptions, type CodexSpec } from '../agents/codex/options.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { FieldContext } from './job-fields.js';
-import { interpolate } from './interpolate.js';
+import { resolveAgentPath } from './agent-path-field.js';
 import type { AgentKind, Diagnostic } from './model.js';
 
 type FieldResult<T> = Result<T, Diagnostic[]>;
@@ -23,11 +22,9 @@ export function resolveCodex(written: Record<string, unknown>, context: FieldCon
   }
   const options = parsed.value;
   if (typeof options.bin === 'string') {
-    const expanded = interpolate(options.bin, context.env);
-    if (!expanded.ok) {
-      return err(expanded.error.map((p) => context.source.diagnostic([...context.path, 'bin'], p.message, { hint: p.hint })));
-    }
-    options.bin = expanded.value.includes('/') ? path.resolve(context.manifestDir, expanded.value) : expanded.value;
+    const bin = resolveAgentPath(options.bin, 'bin', context, 'program');
+    if (!bin.ok) return bin;
+    options.bin = bin.value;
   }
   return ok(options);
 }

@@ -3,11 +3,10 @@
  * it lands in the job model. The validation itself is src/agents/gemini/options.ts; this file
  * locates its problems in the YAML and resolves `gemini.bin` against the manifest.
  */
-import path from 'node:path';
 import { geminiSpecOf, mergeGeminiOptions, parseGeminiOptions, type GeminiOptions, type GeminiSpec } from '../agents/gemini/options.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { FieldContext } from './job-fields.js';
-import { interpolate } from './interpolate.js';
+import { resolveAgentPath } from './agent-path-field.js';
 import type { Diagnostic } from './model.js';
 
 /**
@@ -21,11 +20,9 @@ export function resolveGemini(written: Record<string, unknown>, context: FieldCo
   }
   const options = parsed.value;
   if (typeof options.bin === 'string') {
-    const expanded = interpolate(options.bin, context.env);
-    if (!expanded.ok) {
-      return err(expanded.error.map((p) => context.source.diagnostic([...context.path, 'bin'], p.message, { hint: p.hint })));
-    }
-    options.bin = expanded.value.includes('/') ? path.resolve(context.manifestDir, expanded.value) : expanded.value;
+    const bin = resolveAgentPath(options.bin, 'bin', context, 'program');
+    if (!bin.ok) return bin;
+    options.bin = bin.value;
   }
   return ok(options);
 }
