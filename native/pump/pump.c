@@ -2,7 +2,9 @@
  * codex-run-pump: owns one job's pseudo-terminal so that Node does not run JavaScript for
  * every ~4 KiB read of the terminal (see docs/benchmarks.md, "Native pump").
  *
- *   codex-run-pump <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
+ *   codex-run-pump [--bounded] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
+ *     (--bounded: start in bounded mode, as if an 'm' 'b' frame came first; the spawner's
+ *      pumps get their control connection only after they started)
  *   codex-run-pump --probe     (prints "codex-run-pump 3": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
@@ -72,6 +74,7 @@
 #include <unistd.h>
 
 #include "plaintext.h"
+#include "spawner.h"
 
 #define CONTROL_FD 0
 #define DATA_FD 1
@@ -558,13 +561,19 @@ static int handle_control(int master, pid_t child, int reaped) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--decode") == 0) return decode_main(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "--spawner") == 0) return spawner_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
     puts("codex-run-pump 3");
     return 0;
   }
+  if (argc >= 2 && strcmp(argv[1], "--bounded") == 0) {
+    bounded = 1;
+    argv++;
+    argc--;
+  }
   if (argc < 6) {
-    fprintf(stderr, "usage: codex-run-pump <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
+    fprintf(stderr, "usage: codex-run-pump [--bounded] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
     return 2;
   }
   long cols, rows, drain_ms;

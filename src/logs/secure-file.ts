@@ -12,12 +12,16 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** Opens `file` for writing and returns its descriptor; injectable so tests can open /dev/full. */
 export type FileOpener = (file: string) => Promise<Result<number, string>>;
 
-/** Creates `file` with 'wx' (fails if anything exists there) and chmods it to 0600. */
+/**
+ * Creates `file` with 'ax' (fails if anything exists there; every write appends) and chmods it
+ * to 0600. Appending: the native pump's spawner reopens a job's log through /proc (a second
+ * open file of the same file), so each write must land at the end, whoever made it.
+ */
 export const openSecureFile: FileOpener = async (file) => {
   let fd: number;
   try {
     fd = await new Promise<number>((resolve, reject) => {
-      fs.open(file, 'wx', PRIVATE_FILE_MODE, (e, opened) => (e ? reject(e) : resolve(opened)));
+      fs.open(file, 'ax', PRIVATE_FILE_MODE, (e, opened) => (e ? reject(e) : resolve(opened)));
     });
   } catch (e: unknown) {
     return err(`cannot create ${file}: ${describeFsError(e)}`);

@@ -341,7 +341,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
     const resolved = resolvePtyBackend({ ...(options.env !== undefined ? { env: options.env } : {}) });
     if (!resolved.ok) return err(resolved.error);
     ptyBackend = resolved.value.kind;
-    ptyFactory = await ptyFactoryFor(resolved.value);
+    ptyFactory = await ptyFactoryFor(resolved.value, { spawner: true });
   }
   const redactor = Redactor.forJobs(plan.jobs.map((p) => ({ env: p.env, secrets: p.job.secrets })));
   const removeRedaction = options.bus.addRedaction((event) => redactor.event(event));

@@ -43,6 +43,9 @@ let collected = false;
 // Synchronous, as 'exit' handlers must be: SIGKILL to each group still open, then a short
 // wait (at most ~200 ms) for them to empty so they can be removed.
 function killOpenGroupsOnExit(): void {
+  for (const dir of spareGroups) removeCgroupDir(dir);
+  spareGroups.clear();
+  if (refilling !== null) removeCgroupDir(refilling);
   const dirs = [...openGroups];
   for (const dir of dirs) killCgroup(dir);
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -155,12 +158,15 @@ export function createJobCgroup(env: Record<string, string | undefined> = proces
     collected = true;
     removeEmptyLeftovers(parent.value);
   }
-  const dir = path.join(parent.value, `codex-run.${process.pid}.${randomBytes(6).toString('hex')}`);
-  try {
-    fs.mkdirSync(dir, { mode: 0o755 });
-  } catch (error) {
-    return err(`cannot create a cgroup under ${parent.value}: ${message(error)}`);
+  const dir = takeSpare() ?? path.join(parent.value, groupName());
+  if (!spareGroups.has(dir)) {
+    try {
+      fs.mkdirSync(dir, { mode: 0o755 });
+    } catch (error) {
+      return err(`cannot create a cgroup under ${parent.value}: ${message(error)}`);
+    }
   }
+  spareGroups.delete(dir);
   try {
     // The job joins by writing its pid here; as a delegated user the file must be ours.
     fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
@@ -168,12 +174,44 @@ export function createJobCgroup(env: Record<string, string | undefined> = proces
     removeCgroupDir(dir);
     return err(`cannot move processes into ${dir}: ${message(error)}`);
   }
+  refillSpares(parent.value);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', killOpenGroupsOnExit);
   }
   openGroups.add(dir);
   return ok(openCgroup(dir));
+}
+
+function groupName(): string {
+  return `codex-run.${process.pid}.${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Groups made ahead, in the background: creating a cgroup is ~1 ms of kernel work, which a
+ * batch of short jobs would otherwise pay on the main thread at every start (issue 16). At most
+ * {@link SPARE_GROUPS}; removed by the exit hook like open ones.
+ */
+const SPARE_GROUPS = 8;
+const spareGroups = new Set<string>();
+/** The group being made in the background, if any (removed at exit if it got made). */
+let refilling: string | null = null;
+
+function takeSpare(): string | null {
+  const first = spareGroups.values().next();
+  return first.done === true ? null : first.value;
+}
+
+function refillSpares(parent: string): void {
+  if (refilling !== null || spareGroups.size >= SPARE_GROUPS) return;
+  const dir = path.join(parent, groupName());
+  refilling = dir;
+  fs.mkdir(dir, { mode: 0o755 }, (error) => {
+    refilling = null;
+    if (error !== null) return; // The next job makes its own, and says why if it cannot.
+    spareGroups.add(dir);
+    refillSpares(parent);
+  });
 }
 
 // Empty groups whose runner is gone (it was killed, or exited with a job still open): nothing

@@ -190,10 +190,15 @@ export class JobSession {
   }
 
   // Bounded output when the PTY writes both files and nobody needs every byte.
+  /** Nobody needs every byte: a PTY that writes the files itself may send only the screen's share. */
+  private wantsBounded(): boolean {
+    return this.watchers === 0 && this.o.observer?.needsEveryByte?.() !== true;
+  }
+
   private updateMode(): void {
     const s = this.state;
     if (!this.boundable || (s.kind !== 'spawning' && s.kind !== 'running' && s.kind !== 'stopping')) return;
-    const bounded = this.watchers === 0 && this.o.observer?.needsEveryByte?.() !== true;
+    const bounded = this.wantsBounded();
     s.pty.setBounded?.(bounded);
     this.o.observer?.setUpstreamBounded?.(bounded);
   }
@@ -258,6 +263,8 @@ export class JobSession {
         rows: this.o.rows,
         ...(logFd !== null ? { logFd } : {}),
         ...(transcriptFd !== null ? { transcriptFd } : {}),
+        // What updateMode() decides for a PTY that writes both files, from the first byte on.
+        ...(logFd !== null && transcriptFd !== null && this.wantsBounded() ? { bounded: true } : {}),
       });
       if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);
       if (transcriptFd !== null && pty.writesTranscript !== true) this.o.sink.reclaimTranscript?.(null);

@@ -82,11 +82,15 @@ export function resolvePtyBackend(options: ResolveOptions = {}): Result<PtyBacke
     : ok({ kind: 'js', binary: null, why: `falling back to node-pty: ${problem}` });
 }
 
-/** The factory for a resolved backend (loads only that backend's module). */
-export async function ptyFactoryFor(backend: PtyBackend): Promise<PtyFactory> {
+/**
+ * The factory for a resolved backend (loads only that backend's module). `spawner`: the native
+ * pumps are started by one spawner process (pump-spawner.ts), for a runner; their pids are
+ * then known only once {@link PtyProcess.started} resolved.
+ */
+export async function ptyFactoryFor(backend: PtyBackend, options: { spawner?: boolean } = {}): Promise<PtyFactory> {
   if (backend.kind === 'native' && backend.binary !== null) {
     const { createPumpFactory } = await import('./pump-host.js');
-    return createPumpFactory({ binary: backend.binary });
+    return createPumpFactory({ binary: backend.binary, spawner: options.spawner === true });
   }
   return (await import('./pty-host.js')).nodePtyFactory;
 }

@@ -19,6 +19,12 @@ export interface PtySpawnOptions {
   logFd?: number;
   /** The job's open transcript (`<job>.txt`): a backend that decodes it itself says so in {@link PtyProcess.writesTranscript}. */
   transcriptFd?: number;
+  /**
+   * Start in bounded output mode (see {@link PtyProcess.setBounded}), for a backend that
+   * writes both files itself; what `setBounded(true)` right after the spawn would do, without
+   * a window in which output goes out in full. Others ignore it.
+   */
+  bounded?: boolean;
 }
 
 export interface PtyExit {

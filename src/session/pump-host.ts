@@ -29,12 +29,18 @@ import fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { PtySpawnError, validatePtySpawnOptions } from './pty-host.js';
+import { sharedSpawner, type PumpSpawner } from './pump-spawner.js';
 import type { PtyExit, PtyFactory, PtyProcess, PtySpawnOptions } from './pty.js';
 import { unreachable } from '../util/unreachable.js';
 
 export interface PumpFactoryOptions {
   /** The pump binary (see pty-backend.ts for where it is looked for). */
   binary: string;
+  /**
+   * Start pumps through the process's spawner (pump-spawner.ts) rather than forking each here.
+   * Their pid is then only known once {@link PtyProcess.started} resolved. Default false.
+   */
+  spawner?: boolean;
   /** After the child exits, how long a leftover holder of the terminal may delay the end. Default 200 ms. */
   drainTimeoutMs?: number;
   /** How long spawning waits for the pump to report the child's pid. Default 10 s (a loaded machine). */
@@ -96,20 +102,42 @@ class PumpPtyProcess implements PtyProcess {
   readonly started: Promise<string | null>;
   private readonly pidTimer: NodeJS.Timeout;
 
+  private control: Writable | null = null;
+  private data: Readable | null = null;
+  private events: Readable | null = null;
+  /** The events channel's descriptor, for reading the pid synchronously (a pipe; null for a socket). */
+  private eventsFd: number | null = null;
+  /** Control frames written before the control channel connected (the spawner's pumps). */
+  private readonly unsent: Buffer[] = [];
+  /** The pump's end, reported before its channels connected: handled once they have. */
+  private earlyEnd: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+
   constructor(
     readonly writesLog: boolean,
     readonly writesTranscript: boolean,
-    private readonly child: ChildProcess,
-    private readonly control: Writable,
-    private readonly data: Readable,
-    private readonly events: Readable,
-    private readonly eventsFd: number,
+    private readonly pump: PumpProcessHandle,
     private readonly pidTimeoutMs: number,
     private readonly file: string,
   ) {
     this.started = new Promise((resolve) => {
       this.settleStarted = resolve;
     });
+    // A pump that neither reports a child nor ends is given up on (as the synchronous wait did).
+    this.pidTimer = setTimeout(() => {
+      if (this.childPid !== null || this.spawnProblem !== null) return;
+      pump.kill('SIGKILL');
+      this.noChild(`it reported no child within ${pidTimeoutMs} ms`);
+    }, pidTimeoutMs);
+    this.pidTimer.unref();
+  }
+
+  /** The pump's channels (descriptors 0, 1 and 3), at once for a spawned child, later for the spawner's pumps. */
+  attach(channels: { control: Writable; data: Readable; events: Readable; eventsFd: number | null }): void {
+    const { control, data, events } = channels;
+    this.control = control;
+    this.data = data;
+    this.events = events;
+    this.eventsFd = channels.eventsFd;
     data.on('data', (chunk: Buffer) => this.onChunk(chunk));
     data.on('end', () => this.onPipeEnded());
     data.on('close', () => this.onPipeEnded());
@@ -118,14 +146,19 @@ class PumpPtyProcess implements PtyProcess {
     events.setEncoding('utf8');
     events.on('data', (text: string) => this.onEventText(text));
     events.on('error', () => undefined);
-    child.on('exit', (code, signal) => this.onPumpExit(code, signal));
-    // A pump that neither reports a child nor ends is given up on (as the synchronous wait did).
-    this.pidTimer = setTimeout(() => {
-      if (this.childPid !== null || this.spawnProblem !== null) return;
-      child.kill('SIGKILL');
-      this.noChild(`it reported no child within ${pidTimeoutMs} ms`);
-    }, pidTimeoutMs);
-    this.pidTimer.unref();
+    if (this.paused) data.pause();
+    else data.resume();
+    events.resume();
+    for (const frame of this.unsent.splice(0)) control.write(frame);
+    if (this.state.kind === 'closed') control.end();
+    if (this.earlyEnd !== null) this.onPumpExit(this.earlyEnd.code, this.earlyEnd.signal);
+  }
+
+  /** The spawner could not start the pump: the job never ran. */
+  failed(why: string): void {
+    this.noChild(why);
+    this.onChildExit({ exitCode: 1, signal: null });
+    this.onOutputEnded();
   }
 
   /**
@@ -144,6 +177,7 @@ class PumpPtyProcess implements PtyProcess {
   // it read from the pipe already, so what this reads comes after it, in order.
   private readPidNow(): void {
     const deadline = Date.now() + this.pidTimeoutMs;
+    if (this.eventsFd === null) throw new Error('Internal error: the pid of a pump started by the spawner was asked before it was reported');
     while (this.childPid === null && this.spawnProblem === null) {
       const next = readFirstLine(this.eventsFd, Math.max(0, deadline - Date.now()));
       if (next.line === null) {
@@ -153,7 +187,7 @@ class PumpPtyProcess implements PtyProcess {
       this.onEventText(`${next.line}\n${next.rest}`);
     }
     if (this.childPid === null && this.spawnProblem === null) {
-      this.child.kill('SIGKILL');
+      this.pump.kill('SIGKILL');
       this.noChild(this.errors.length > 0 ? this.errors.join('; ') : 'it reported no child');
     }
   }
@@ -216,7 +250,7 @@ class PumpPtyProcess implements PtyProcess {
 
   pause(): void {
     this.paused = true;
-    this.data.pause();
+    this.data?.pause();
   }
 
   resume(): void {
@@ -224,7 +258,7 @@ class PumpPtyProcess implements PtyProcess {
     while (this.held.length > 0 && !this.paused) this.parse(this.held.shift()!);
     if (this.paused) return;
     if (this.pipeEnded) this.onOutputEnded();
-    else this.data.resume();
+    else this.data?.resume();
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -254,11 +288,16 @@ class PumpPtyProcess implements PtyProcess {
   }
 
   private send(type: 'w' | 'r' | 'k' | 'c' | 'm' | 'n', payload: Buffer): void {
-    if (this.control.destroyed || this.control.writableEnded) return;
     const header = Buffer.alloc(5);
     header.write(type, 0, 'latin1');
     header.writeUInt32BE(payload.length, 1);
-    this.control.write(Buffer.concat([header, payload]));
+    const frame = Buffer.concat([header, payload]);
+    if (this.control === null) {
+      this.unsent.push(frame);
+      return;
+    }
+    if (this.control.destroyed || this.control.writableEnded) return;
+    this.control.write(frame);
   }
 
   private onChunk(chunk: Buffer): void {
@@ -411,15 +450,21 @@ class PumpPtyProcess implements PtyProcess {
   // The pump itself ended. Normally its "exit" line came first; if it was killed, the job's
   // end is reported with the pump's own status so the session never waits forever (the
   // output still ends first: the pump's death closed the data pipe).
-  private onPumpExit(code: number | null, signal: NodeJS.Signals | null): void {
+  onPumpExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.events === null) {
+      // The spawner's pumps: the channels are queued at the socket; they come first.
+      this.earlyEnd = { code, signal };
+      return;
+    }
     // Event lines still in the pipe arrive before the pipe's end; wait for it.
     const finish = (): void => {
       this.noChild(this.errors.length > 0 ? this.errors.join('; ') : `the pump ended (${signal ?? `exit code ${code ?? 'none'}`}) before it reported a child`);
       const lost = this.childPid === null ? {} : { hostLost: `the PTY pump (codex-run-pump) died (${signal ?? `exit code ${code ?? 'none'}`}) and the agent lost its terminal` };
       this.onChildExit({ exitCode: code ?? 1, signal: signal === null ? null : (osConstants.signals[signal] ?? null), ...lost });
     };
-    if (!this.events.readableEnded && !this.events.destroyed) {
-      this.events.once('close', finish);
+    const events = this.events;
+    if (!events.readableEnded && !events.destroyed) {
+      events.once('close', finish);
     } else {
       finish();
     }
@@ -427,7 +472,7 @@ class PumpPtyProcess implements PtyProcess {
 
   private close(exit: PtyExit): void {
     this.state = { kind: 'closed', exit };
-    this.control.end();
+    this.control?.end();
     for (const listener of this.exitListeners.splice(0)) listener(exit);
   }
 }
@@ -470,10 +515,22 @@ function readFirstLine(fd: number, timeoutMs: number): { line: string | null; re
   }
 }
 
-function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>): PtyProcess {
-  validatePtySpawnOptions(options);
+/** How a pump process is signalled, however it was started. */
+interface PumpProcessHandle {
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The pump's argv after its name, and the child's environment (TERM defaulted). */
+function pumpCommand(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>): { args: string[]; env: Record<string, string | undefined> } {
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
+  const bounded = options.bounded === true && options.logFd !== undefined && options.transcriptFd !== undefined ? ['--bounded'] : [];
+  return { args: [...bounded, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
+}
+
+// The pump forked by this process (the way without a spawner; and tests that want a pid at once).
+function spawnPumpHere(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>): PtyProcess {
+  const { args, env } = pumpCommand(options, factory);
   // fd 4 the log, fd 5 the transcript (an unlent fd 4 stays closed in the pump).
   const lent: Array<number | 'ignore'> = [];
   if (options.logFd !== undefined || options.transcriptFd !== undefined) lent.push(options.logFd ?? 'ignore');
@@ -482,7 +539,7 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
   try {
     child = spawn(
       factory.binary,
-      [String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args],
+      args,
       // argv0 is the pump's own name; the environment is exactly the child's.
       {
         stdio: ['pipe', 'pipe', 'ignore', 'pipe', ...lent],
@@ -503,15 +560,47 @@ function spawnPump(options: PtySpawnOptions, factory: Required<PumpFactoryOption
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`);
   }
   // A protocol-3 pump given fd 5 always decodes the transcript into it (its pid line says so too).
-  return new PumpPtyProcess(options.logFd !== undefined, options.transcriptFd !== undefined, child, control, data, events, eventsFd, factory.pidTimeoutMs, options.file);
+  const pty = new PumpPtyProcess(options.logFd !== undefined, options.transcriptFd !== undefined, { kill: (signal) => child.kill(signal) }, factory.pidTimeoutMs, options.file);
+  pty.attach({ control, data, events, eventsFd });
+  child.on('exit', (code, signal) => pty.onPumpExit(code, signal));
+  return pty;
+}
+
+// The pump forked by the run's spawner (pump-spawner.ts): nothing forks here.
+function spawnPumpThere(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>, spawner: PumpSpawner): PtyProcess {
+  const { args, env } = pumpCommand(options, factory);
+  let id = 0;
+  const pty = new PumpPtyProcess(
+    options.logFd !== undefined,
+    options.transcriptFd !== undefined,
+    { kill: (signal) => spawner.kill(id, signal) },
+    factory.pidTimeoutMs,
+    options.file,
+  );
+  id = spawner.request(
+    { args, env, logFd: options.logFd ?? null, transcriptFd: options.transcriptFd ?? null },
+    {
+      onSpawned: () => undefined,
+      onFailed: (why) => pty.failed(why),
+      onChannels: (channels) => pty.attach({ ...channels, eventsFd: null }),
+      onExit: (code, signal) => pty.onPumpExit(code, signal),
+    },
+  );
+  return pty;
 }
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */
 export function createPumpFactory(options: PumpFactoryOptions): PtyFactory {
   const resolved: Required<PumpFactoryOptions> = {
     binary: options.binary,
+    spawner: options.spawner ?? false,
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     pidTimeoutMs: options.pidTimeoutMs ?? DEFAULT_PID_TIMEOUT_MS,
   };
-  return (spawnOptions) => spawnPump(spawnOptions, resolved);
+  // Started now, while the runner is small (a fork costs in proportion to its memory).
+  const spawner = resolved.spawner ? sharedSpawner(resolved.binary) : null;
+  return (spawnOptions) => {
+    validatePtySpawnOptions(spawnOptions);
+    return spawner?.ready() === true ? spawnPumpThere(spawnOptions, resolved, spawner) : spawnPumpHere(spawnOptions, resolved);
+  };
 }

@@ -1,0 +1,335 @@
+/**
+ * The pump spawner: one `codex-run-pump --spawner` process per runner that forks the per-job
+ * pumps, so the runner does not fork once per job (native/pump/spawner.c says why: a fork
+ * from Node costs in proportion to its memory, on the main thread).
+ *
+ * The spawner is started once, early, while the runner is small. Each pump's three channels
+ * (control, output, events: descriptors 0, 1 and 3 of pump.c) are connections to a Unix socket
+ * this module listens on, in a private 0700 folder of its own, each introduced by a token
+ * (the spawner's secret and the request's id) and its role. The job's log and transcript
+ * descriptors are reopened by the spawner's child through /proc (both files are opened
+ * O_APPEND: see secure-file.ts).
+ *
+ *   starting ──"ready"──▶ ready ──stdout ended / exited──▶ gone
+ *      │                                                   ▲
+ *      └──"unavailable …" / could not start ──────────────┘
+ *
+ * Requests are only made in `ready`; a caller that finds the spawner anything else spawns the
+ * pump itself (pump-host.ts). One request:
+ *
+ *   requested ──"spawned id pid"──▶ running ──"exit id code signal"──▶ ended
+ *       └──"failed id why" / spawner gone──▶ ended
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { unreachable } from '../util/unreachable.js';
+
+const TOKEN_BYTES = 16;
+const SECRET_BYTES = 12;
+
+/** A pump's three channels, once all three connected (descriptors 0, 1 and 3 of pump.c). */
+export interface PumpChannels {
+  control: net.Socket;
+  data: net.Socket;
+  events: net.Socket;
+}
+
+/** What a request reports, in order: `onSpawned` or `onFailed` once, then `onChannels`, then `onExit`. */
+export interface SpawnListener {
+  /** The pump runs; its three connections are on their way (they are queued at the socket). */
+  onSpawned(pumpPid: number): void;
+  /** No pump runs (the spawner said why, or it is gone). */
+  onFailed(why: string): void;
+  /** All three channels connected. */
+  onChannels(channels: PumpChannels): void;
+  /** The pump was reaped (code null and signal null: the spawner died first, status unknown). */
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** The request as the spawner sees it. */
+export interface SpawnRequest {
+  /** The pump's arguments after its name. */
+  args: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  logFd: number | null;
+  transcriptFd: number | null;
+}
+
+type SpawnerState = { kind: 'starting' } | { kind: 'ready' } | { kind: 'gone'; why: string };
+
+type RequestState = { kind: 'requested' } | { kind: 'running'; pid: number } | { kind: 'ended' };
+
+interface Pending {
+  id: number;
+  state: RequestState;
+  listener: SpawnListener;
+  channels: Partial<PumpChannels>;
+  /** Channels all connected (reported once). */
+  connected: boolean;
+}
+
+/** One spawner process and its socket. */
+export class PumpSpawner {
+  private state: SpawnerState = { kind: 'starting' };
+  private readonly requests = new Map<number, Pending>();
+  private nextId = 1;
+  private answers = '';
+  private readonly secret = randomBytes(SECRET_BYTES);
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly server: net.Server,
+    private readonly folder: string,
+  ) {
+    child.stdout!.setEncoding('latin1');
+    child.stdout!.on('data', (text: string) => this.onAnswers(text));
+    child.stdout!.on('error', () => undefined);
+    child.stdin!.on('error', () => undefined);
+    child.on('error', () => this.gone('the spawner could not start'));
+    child.on('exit', (code, signal) => this.gone(`the spawner ended (${signal ?? `exit code ${code ?? 'none'}`})`));
+    server.on('connection', (socket) => this.onConnection(socket));
+    server.on('error', () => this.gone('its socket failed'));
+    this.idle();
+  }
+
+  /**
+   * Starts a spawner for `binary` (a pump of protocol 3 or later that knows `--spawner`); null
+   * when it cannot (no private folder, no socket): the caller spawns pumps itself.
+   */
+  static start(binary: string): PumpSpawner | null {
+    let folder: string;
+    try {
+      folder = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-run-spawner-'));
+    } catch {
+      return null;
+    }
+    const socketPath = path.join(folder, 's');
+    const server = net.createServer({ pauseOnConnect: true });
+    try {
+      server.listen(socketPath);
+    } catch {
+      fs.rmSync(folder, { recursive: true, force: true });
+      return null;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, ['--spawner', socketPath], { stdio: ['pipe', 'pipe', 'ignore'] });
+    } catch {
+      server.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+      return null;
+    }
+    if (child.stdin === null || child.stdout === null) {
+      child.kill('SIGKILL');
+      server.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+      return null;
+    }
+    return new PumpSpawner(child, server, folder);
+  }
+
+  /** True when requests are taken (else the caller spawns the pump itself). */
+  ready(): boolean {
+    return this.state.kind === 'ready';
+  }
+
+  /** Why the spawner cannot take requests, or null. */
+  problem(): string | null {
+    return this.state.kind === 'gone' ? this.state.why : null;
+  }
+
+  /** Asks for a pump; returns the request's id (for {@link kill}). Only in {@link ready}. */
+  request(request: SpawnRequest, listener: SpawnListener): number {
+    if (this.state.kind !== 'ready') throw new Error('Internal error: the pump spawner is not ready');
+    const id = this.nextId++;
+    this.requests.set(id, { id, state: { kind: 'requested' }, listener, channels: {}, connected: false });
+    this.busy();
+    const parts: Buffer[] = [];
+    const head = Buffer.alloc(4 + TOKEN_BYTES + 4 + 4 + 4);
+    head.writeUInt32BE(id, 0);
+    this.token(id).copy(head, 4);
+    head.writeInt32BE(request.logFd ?? -1, 4 + TOKEN_BYTES);
+    head.writeInt32BE(request.transcriptFd ?? -1, 8 + TOKEN_BYTES);
+    head.writeUInt32BE(request.args.length, 12 + TOKEN_BYTES);
+    parts.push(head);
+    for (const arg of request.args) parts.push(Buffer.from(`${arg}\0`, 'utf8'));
+    const env = Object.entries(request.env).filter((e): e is [string, string] => e[1] !== undefined);
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(env.length, 0);
+    parts.push(count);
+    for (const [name, value] of env) parts.push(Buffer.from(`${name}=${value}\0`, 'utf8'));
+    const payload = Buffer.concat(parts);
+    const frame = Buffer.alloc(5);
+    frame.write('S', 0, 'latin1');
+    frame.writeUInt32BE(payload.length, 1);
+    this.child.stdin!.write(Buffer.concat([frame, payload]));
+    return id;
+  }
+
+  /** Signals request `id`'s pump, if it has not been reaped (the spawner checks: no reused pid is hit). */
+  kill(id: number, signal: NodeJS.Signals): void {
+    const number = osConstants.signals[signal];
+    if (number === undefined || this.state.kind === 'gone') return;
+    const frame = Buffer.alloc(10);
+    frame.write('K', 0, 'latin1');
+    frame.writeUInt32BE(5, 1);
+    frame.writeUInt32BE(id, 5);
+    frame.writeUInt8(number, 9);
+    this.child.stdin!.write(frame);
+  }
+
+  private token(id: number): Buffer {
+    const token = Buffer.alloc(TOKEN_BYTES);
+    this.secret.copy(token, 0);
+    token.writeUInt32BE(id, SECRET_BYTES);
+    return token;
+  }
+
+  private onAnswers(text: string): void {
+    this.answers += text;
+    let newline = this.answers.indexOf('\n');
+    while (newline >= 0) {
+      const line = this.answers.slice(0, newline);
+      this.answers = this.answers.slice(newline + 1);
+      this.onAnswer(line);
+      newline = this.answers.indexOf('\n');
+    }
+  }
+
+  private onAnswer(line: string): void {
+    const space = line.indexOf(' ');
+    const word = space < 0 ? line : line.slice(0, space);
+    const rest = space < 0 ? '' : line.slice(space + 1);
+    switch (word) {
+      case 'ready':
+        if (this.state.kind === 'starting') this.state = { kind: 'ready' };
+        return;
+      case 'unavailable':
+        this.gone(rest);
+        return;
+      case 'spawned': {
+        const [id, pid] = rest.split(' ').map(Number);
+        const pending = this.requests.get(id!);
+        if (pending === undefined || pending.state.kind !== 'requested') return;
+        pending.state = { kind: 'running', pid: pid! };
+        pending.listener.onSpawned(pid!);
+        return;
+      }
+      case 'failed': {
+        const at = rest.indexOf(' ');
+        const pending = this.requests.get(Number(rest.slice(0, at)));
+        if (pending === undefined) return;
+        this.end(pending);
+        for (const socket of Object.values(pending.channels)) socket.destroy();
+        pending.listener.onFailed(rest.slice(at + 1));
+        return;
+      }
+      case 'exit': {
+        const [id, code, signal] = rest.split(' ').map(Number);
+        const pending = this.requests.get(id!);
+        if (pending === undefined) return;
+        pending.state = { kind: 'ended' };
+        // Its channels may still wait in the socket's queue: the request stays open until they came.
+        if (pending.connected) this.end(pending);
+        const name = signal === 0 ? null : ((Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] as NodeJS.Signals | undefined) ?? null);
+        pending.listener.onExit(code === -1 ? null : code!, name);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // A pump's connection: its first 17 bytes say whose and which; the rest is the channel's own.
+  private onConnection(socket: net.Socket): void {
+    socket.on('error', () => undefined);
+    const readHello = (): void => {
+      const hello = socket.read(TOKEN_BYTES + 1) as Buffer | null;
+      if (hello === null) return;
+      socket.off('readable', readHello);
+      const pending = hello.subarray(0, SECRET_BYTES).equals(this.secret) ? this.requests.get(hello.readUInt32BE(SECRET_BYTES)) : undefined;
+      const role = String.fromCharCode(hello[TOKEN_BYTES]!);
+      const key = role === '0' ? 'control' : role === '1' ? 'data' : role === '3' ? 'events' : null;
+      if (pending === undefined || key === null || pending.channels[key] !== undefined || pending.connected) {
+        socket.destroy();
+        return;
+      }
+      pending.channels[key] = socket;
+      const { control, data, events } = pending.channels;
+      if (control !== undefined && data !== undefined && events !== undefined) {
+        pending.connected = true;
+        pending.listener.onChannels({ control, data, events });
+        if (pending.state.kind === 'ended') this.end(pending);
+      }
+    };
+    socket.on('readable', readHello);
+  }
+
+  private end(pending: Pending): void {
+    pending.state = { kind: 'ended' };
+    this.requests.delete(pending.id);
+    if (this.requests.size === 0) this.idle();
+  }
+
+  // The spawner keeps the runner alive only while a request is open.
+  private busy(): void {
+    this.server.ref();
+    this.child.ref();
+    (this.child.stdout as net.Socket).ref();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    (this.child.stdout as net.Socket).unref();
+    (this.child.stdin as net.Socket).unref();
+    this.server.unref();
+  }
+
+  private gone(why: string): void {
+    if (this.state.kind === 'gone') return;
+    this.state = { kind: 'gone', why };
+    this.server.close();
+    fs.rm(this.folder, { recursive: true, force: true }, () => undefined);
+    this.child.stdin!.end();
+    for (const pending of [...this.requests.values()]) {
+      const state = pending.state;
+      switch (state.kind) {
+        case 'requested':
+          this.end(pending);
+          for (const socket of Object.values(pending.channels)) socket.destroy();
+          pending.listener.onFailed(`the pump spawner is gone (${why})`);
+          break;
+        case 'running':
+          // The pump may still run (reparented); its end shows as its events channel closing.
+          this.end(pending);
+          pending.listener.onExit(null, null);
+          break;
+        case 'ended':
+          // Reaped, but its channels never came (the socket is closed now).
+          this.end(pending);
+          pending.listener.onFailed(`the pump spawner is gone (${why})`);
+          break;
+        default:
+          unreachable(state);
+      }
+    }
+    this.idle();
+  }
+}
+
+const spawners = new Map<string, PumpSpawner | null>();
+
+/** The process's spawner for `binary`, started on first use (null when it cannot start). */
+export function sharedSpawner(binary: string): PumpSpawner | null {
+  let spawner = spawners.get(binary);
+  if (spawner === undefined || (spawner !== null && spawner.problem() !== null)) {
+    spawner = PumpSpawner.start(binary);
+    spawners.set(binary, spawner);
+  }
+  return spawner;
+}
