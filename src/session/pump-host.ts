@@ -40,7 +40,7 @@ export interface PumpFactoryOptions {
    * Start pumps through the process's spawner (pump-spawner.ts) rather than forking each here.
    * Their pid is then only known once {@link PtyProcess.started} resolved. Default false.
    */
-  spawner?: boolean;
+  spawner?: boolean | PumpSpawner;
   /** After the child exits, how long a leftover holder of the terminal may delay the end. Default 200 ms. */
   drainTimeoutMs?: number;
   /** How long spawning waits for the pump to report the child's pid. Default 10 s (a loaded machine). */
@@ -521,7 +521,7 @@ interface PumpProcessHandle {
 }
 
 /** The pump's argv after its name, and the child's environment (TERM defaulted). */
-function pumpCommand(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>): { args: string[]; env: Record<string, string | undefined> } {
+function pumpCommand(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>): { args: string[]; env: Record<string, string | undefined> } {
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
   const bounded = options.bounded === true && options.logFd !== undefined && options.transcriptFd !== undefined ? ['--bounded'] : [];
@@ -529,7 +529,7 @@ function pumpCommand(options: PtySpawnOptions, factory: Required<PumpFactoryOpti
 }
 
 // The pump forked by this process (the way without a spawner; and tests that want a pid at once).
-function spawnPumpHere(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>): PtyProcess {
+function spawnPumpHere(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>): PtyProcess {
   const { args, env } = pumpCommand(options, factory);
   // fd 4 the log, fd 5 the transcript (an unlent fd 4 stays closed in the pump).
   const lent: Array<number | 'ignore'> = [];
@@ -567,7 +567,7 @@ function spawnPumpHere(options: PtySpawnOptions, factory: Required<PumpFactoryOp
 }
 
 // The pump forked by the run's spawner (pump-spawner.ts): nothing forks here.
-function spawnPumpThere(options: PtySpawnOptions, factory: Required<PumpFactoryOptions>, spawner: PumpSpawner): PtyProcess {
+function spawnPumpThere(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>, spawner: PumpSpawner): PtyProcess {
   const { args, env } = pumpCommand(options, factory);
   let id = 0;
   const pty = new PumpPtyProcess(
@@ -591,14 +591,13 @@ function spawnPumpThere(options: PtySpawnOptions, factory: Required<PumpFactoryO
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */
 export function createPumpFactory(options: PumpFactoryOptions): PtyFactory {
-  const resolved: Required<PumpFactoryOptions> = {
+  const resolved: Required<Omit<PumpFactoryOptions, 'spawner'>> = {
     binary: options.binary,
-    spawner: options.spawner ?? false,
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     pidTimeoutMs: options.pidTimeoutMs ?? DEFAULT_PID_TIMEOUT_MS,
   };
   // Started now, while the runner is small (a fork costs in proportion to its memory).
-  const spawner = resolved.spawner ? sharedSpawner(resolved.binary) : null;
+  const spawner = options.spawner === true ? sharedSpawner(resolved.binary) : options.spawner === false || options.spawner === undefined ? null : options.spawner;
   return (spawnOptions) => {
     validatePtySpawnOptions(spawnOptions);
     return spawner?.ready() === true ? spawnPumpThere(spawnOptions, resolved, spawner) : spawnPumpHere(spawnOptions, resolved);

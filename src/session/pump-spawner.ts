@@ -133,6 +133,21 @@ export class PumpSpawner {
     return new PumpSpawner(child, server, folder);
   }
 
+  /** The spawner process's pid. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The private folder of its socket. */
+  get socketFolder(): string {
+    return this.folder;
+  }
+
+  /** Ends the spawner (its pumps run on: each ends with its own job). */
+  close(): void {
+    this.gone('closed');
+  }
+
   /** True when requests are taken (else the caller spawns the pump itself). */
   ready(): boolean {
     return this.state.kind === 'ready';
