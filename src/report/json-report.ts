@@ -135,6 +135,10 @@ export interface MergedRun {
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
 export function toJsonReport(record: RunRecord): JsonReport {
   const jobs = record.jobs.map(toJsonJob);
+  return reportWithJobs(record, jobs, summarize(jobs));
+}
+
+function summarize(jobs: readonly JsonJob[]): JsonReport['summary'] {
   const summary: JsonReport['summary'] = {
     pending: 0,
     running: 0,
@@ -146,6 +150,10 @@ export function toJsonReport(record: RunRecord): JsonReport {
     skipped: 0,
   };
   for (const job of jobs) summary[job.status] = (summary[job.status] ?? 0) + 1;
+  return summary;
+}
+
+function reportWithJobs(record: RunRecord, jobs: JsonJob[], summary: JsonReport['summary']): JsonReport {
   return {
     reportVersion: REPORT_VERSION,
     runId: record.runId,
@@ -179,9 +187,35 @@ export function toJsonReport(record: RunRecord): JsonReport {
   };
 }
 
-/** report.json as text: two-space indented, with a final newline. */
+/**
+ * A job's entry as it stands in report.json's `jobs` array (indented, no comma), by record: a
+ * record never changes (run-record.ts makes a new one for every change), so a job that did not
+ * change since the last write is not converted and stringified again. A run of 1,000 jobs
+ * rewrites the report several times a second while jobs end (issue 16).
+ */
+const renderedJobs = new WeakMap<JobRecord, { json: JsonJob; text: string }>();
+
+function renderedJob(job: JobRecord): { json: JsonJob; text: string } {
+  let rendered = renderedJobs.get(job);
+  if (rendered === undefined) {
+    const json = toJsonJob(job);
+    rendered = { json, text: `    ${JSON.stringify(json, null, 2).replace(/\n/g, '\n    ')}` };
+    renderedJobs.set(job, rendered);
+  }
+  return rendered;
+}
+
+const EMPTY_JOBS = '\n  "jobs": [],\n';
+
+/** report.json as text: two-space indented, with a final newline (what JSON.stringify(toJsonReport(record), null, 2) gives). */
 export function renderJsonReport(record: RunRecord): string {
-  return `${JSON.stringify(toJsonReport(record), null, 2)}\n`;
+  const jobs = record.jobs.map(renderedJob);
+  const text = `${JSON.stringify(reportWithJobs(record, [], summarize(jobs.map((j) => j.json))), null, 2)}\n`;
+  if (jobs.length === 0) return text;
+  // JSON.stringify escapes newlines inside strings, so this key at two spaces occurs once.
+  const at = text.indexOf(EMPTY_JOBS);
+  if (at < 0) throw new Error('Internal error: report.json has no jobs array');
+  return `${text.slice(0, at)}\n  "jobs": [\n${jobs.map((j) => j.text).join(',\n')}\n  ],\n${text.slice(at + EMPTY_JOBS.length)}`;
 }
 
 function toJsonShard(shard: ShardStamp, record: RunRecord): JsonShard {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RunEvent } from '../../src/run/events.js';
-import { renderJsonReport } from '../../src/report/json-report.js';
+import { renderJsonReport, toJsonReport } from '../../src/report/json-report.js';
 import { reduceRunRecord, type RunRecord } from '../../src/report/run-record.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -225,4 +225,21 @@ test('an event before run-started is an internal error', () => {
 test('an event for a job that is not in the plan becomes a warning', () => {
   const record = reduceAll(events.slice(0, 11));
   assert.deepEqual(record.warnings.at(-1), { at: T0 + 2000, job: 'ghost', message: 'event for unknown job "ghost"' });
+});
+
+test('report.json is the same text as a whole stringify after every event, also when rendered again from cached jobs, and with text that looks like its own keys', () => {
+  const tricky: RunEvent[] = events.map((event) =>
+    event.type === 'job-finished' && event.job === 'build' ? { ...event, result: { ...event.result, message: '\n  "jobs": [],\n}\n' } } : event,
+  );
+  for (const list of [events, tricky]) {
+    let record: RunRecord | null = null;
+    for (const event of list) {
+      record = reduceRunRecord(record, event);
+      const whole = `${JSON.stringify(toJsonReport(record), null, 2)}\n`;
+      assert.equal(renderJsonReport(record), whole, `after ${event.type}`);
+      assert.equal(renderJsonReport(record), whole, `again after ${event.type}`);
+    }
+  }
+  const empty = reduceRunRecord(null, { ...(events[0] as Extract<RunEvent, { type: 'run-started' }>), jobs: [] });
+  assert.equal(renderJsonReport(empty), `${JSON.stringify(toJsonReport(empty), null, 2)}\n`);
 });
