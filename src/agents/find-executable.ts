@@ -21,7 +21,10 @@ export function findExecutable(file: string, cwd: string, pathVar: string | unde
 
 function isExecutableFile(full: string): boolean {
   try {
-    if (!statSync(full).isFile()) return false;
+    // No exception for a PATH entry without the program (the usual case: thrown errors cost
+    // their stack capture, for every job start).
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (stat === undefined || !stat.isFile()) return false;
     accessSync(full, constants.X_OK);
     return true;
   } catch {

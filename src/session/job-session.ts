@@ -530,8 +530,14 @@ export class JobSession {
   }
 
   // After the agent's exit its pid may already belong to someone else: never a stray.
+  // In a cgroup, the group holds every process the job started (none leaves it without a
+  // privileged write to another group's cgroup.procs): its member list is the answer, read at
+  // once, and no /proc scan runs for the exit (a batch of 1,000 short jobs kept the scanner's
+  // thread busy on the second core, issue 16).
   private async strays(rootPid: number): Promise<number[]> {
-    return (await this.jobProcesses(rootPid)).filter((pid) => pid !== rootPid);
+    const containment = this.containment;
+    const pids = containment?.kind === 'cgroup' ? containment.members() : await this.jobProcesses(rootPid);
+    return pids.filter((pid) => pid !== rootPid);
   }
 
   // After the agent exits, its stray processes (background jobs, setsid escapees) must not outlive it.

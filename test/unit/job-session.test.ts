@@ -403,6 +403,42 @@ test('with a containment (cgroup): the spawn goes through its launcher, KILL kil
   assert.deepEqual(calls, ['killAll', 'killAll', 'release']);
 });
 
+test('with a cgroup, the sweep after an exit asks the group, not a /proc scan: its members are the strays', { timeout: 10_000 }, async () => {
+  let finds = 0;
+  let members: number[] = [];
+  const tree = new RecordingTree();
+  tree.strays = [5555]; // what a scan would (wrongly) add: not in the group
+  const contained: TreeControl = {
+    find: (rootPid) => {
+      finds++;
+      return tree.find(rootPid);
+    },
+    signal: (pids, signal) => tree.signal(pids, signal),
+    contain: () => ({
+      kind: 'cgroup',
+      cgroup: '/sys/fs/cgroup/test.2',
+      fallbackReason: null,
+      launch: (file, args) => ({ file, args }),
+      members: () => members,
+      killAll: () => undefined,
+      release: () => null,
+    }),
+  };
+  const { session, pty, clock } = setup({ tree: contained });
+  session.start();
+  members = [pty().pid, 8888];
+  pty().exit({ exitCode: 0, signal: null });
+  await settle();
+  assert.equal(finds, 0, 'no process scan for the exit');
+  assert.deepEqual(tree.calls.at(-1), { pids: [8888], signal: 'SIGTERM' }, 'the member left behind gets TERM; the root (its exited agent) does not');
+  members = [];
+  clock.advance(100);
+  await settle();
+  const result = await session.finished;
+  assert.equal(result.status, 'succeeded');
+  assert.equal(finds, 0);
+});
+
 /** A MemorySink whose raw log can be lent (as JobFiles does when the raw log is verbatim). */
 class LendingSink extends MemorySink {
   readonly loans: Array<'lent' | { reclaimed: string | null }> = [];
