@@ -2,9 +2,11 @@
  * codex-run-pump: owns one job's pseudo-terminal so that Node does not run JavaScript for
  * every ~4 KiB read of the terminal (see docs/benchmarks.md, "Native pump").
  *
- *   codex-run-pump [--bounded] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
+ *   codex-run-pump [--bounded] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
  *     (--bounded: start in bounded mode, as if an 'm' 'b' frame came first; the spawner's
  *      pumps get their control connection only after they started)
+ *     (--cgroup: the child joins the cgroup <dir> before it executes <file>, as
+ *      libexec/join-cgroup.sh does, without a shell per job; it exits 126 if it cannot)
  *   codex-run-pump --probe     (prints "codex-run-pump 3": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
@@ -572,8 +574,14 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  const char *join_cgroup = NULL;
+  if (argc >= 3 && strcmp(argv[1], "--cgroup") == 0) {
+    join_cgroup = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 6) {
-    fprintf(stderr, "usage: codex-run-pump [--bounded] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
+    fprintf(stderr, "usage: codex-run-pump [--bounded] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
     return 2;
   }
   long cols, rows, drain_ms;
@@ -678,6 +686,17 @@ int main(int argc, char **argv) {
     /* Only the terminal: no pipe to Node, no other job's descriptor. */
     if (close_range(3, ~0U, 0) != 0)
       for (int fd = 3; fd < 65536; fd++) close(fd);
+    if (join_cgroup != NULL) {
+      /* Writing 0 moves the writer: the job, and all it will start, is in the group from here. */
+      char procs[4096];
+      int n = snprintf(procs, sizeof procs, "%s/cgroup.procs", join_cgroup);
+      int fd = n > 0 && (size_t)n < sizeof procs ? open(procs, O_WRONLY | O_CLOEXEC) : -1;
+      if (fd < 0 || write(fd, "0\n", 2) != 2) {
+        fprintf(stderr, "codex-run: could not join the job's cgroup %s\n", join_cgroup);
+        _exit(126);
+      }
+      close(fd);
+    }
     if (chdir(cwd) != 0) {
       perror("chdir(2) failed.");
       _exit(1);

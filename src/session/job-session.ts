@@ -239,7 +239,9 @@ export class JobSession {
     }
     const containment = this.o.tree.contain?.() ?? null;
     this.containment = containment;
-    const argv = containment?.launch(launch.file, launch.args) ?? { file: launch.file, args: launch.args };
+    // A PTY that puts its child in the cgroup itself needs no launcher around the argv.
+    const joinsCgroup = containment?.cgroup != null && this.o.ptyFactory.joinsCgroup === true ? containment.cgroup : null;
+    const argv = joinsCgroup === null ? (containment?.launch(launch.file, launch.args) ?? { file: launch.file, args: launch.args }) : { file: launch.file, args: launch.args };
     let pty: PtyProcess;
     // A PTY that can write the raw log itself (the native pump) gets its descriptor, and is
     // told to stop writing it when another file of the run meets a full disk.
@@ -265,6 +267,7 @@ export class JobSession {
         ...(transcriptFd !== null ? { transcriptFd } : {}),
         // What updateMode() decides for a PTY that writes both files, from the first byte on.
         ...(logFd !== null && transcriptFd !== null && this.wantsBounded() ? { bounded: true } : {}),
+        ...(joinsCgroup !== null ? { cgroup: joinsCgroup } : {}),
       });
       if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);
       if (transcriptFd !== null && pty.writesTranscript !== true) this.o.sink.reclaimTranscript?.(null);

@@ -25,6 +25,8 @@ export interface PtySpawnOptions {
    * a window in which output goes out in full. Others ignore it.
    */
   bounded?: boolean;
+  /** The cgroup directory the child joins before its exec; only for a factory with `joinsCgroup`. */
+  cgroup?: string;
 }
 
 export interface PtyExit {
@@ -81,7 +83,12 @@ export interface PtyProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export type PtyFactory = (options: PtySpawnOptions) => PtyProcess;
+/**
+ * Makes a PTY. `joinsCgroup`: the factory honours {@link PtySpawnOptions.cgroup} (the child
+ * joins the group itself before its exec), so the caller need not wrap the argv in the
+ * launcher script.
+ */
+export type PtyFactory = ((options: PtySpawnOptions) => PtyProcess) & { readonly joinsCgroup?: boolean };
 
 /** Default terminal size for jobs: wide enough that agent TUIs do not wrap their prompts. */
 export const DEFAULT_COLS = 120;

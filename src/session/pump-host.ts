@@ -525,7 +525,8 @@ function pumpCommand(options: PtySpawnOptions, factory: Required<Omit<PumpFactor
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
   const bounded = options.bounded === true && options.logFd !== undefined && options.transcriptFd !== undefined ? ['--bounded'] : [];
-  return { args: [...bounded, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
+  const cgroup = options.cgroup !== undefined ? ['--cgroup', options.cgroup] : [];
+  return { args: [...bounded, ...cgroup, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
 }
 
 // The pump forked by this process (the way without a spawner; and tests that want a pid at once).
@@ -598,8 +599,10 @@ export function createPumpFactory(options: PumpFactoryOptions): PtyFactory {
   };
   // Started now, while the runner is small (a fork costs in proportion to its memory).
   const spawner = options.spawner === true ? sharedSpawner(resolved.binary) : options.spawner === false || options.spawner === undefined ? null : options.spawner;
-  return (spawnOptions) => {
+  const factory = (spawnOptions: PtySpawnOptions): PtyProcess => {
     validatePtySpawnOptions(spawnOptions);
     return spawner?.ready() === true ? spawnPumpThere(spawnOptions, resolved, spawner) : spawnPumpHere(spawnOptions, resolved);
   };
+  // The pump's child joins a job's cgroup itself (--cgroup): no launcher shell per job.
+  return Object.assign(factory, { joinsCgroup: true });
 }

@@ -53,3 +53,33 @@ test(`${CGROUPS_VARIABLE}=off, or a user who may not create cgroups, gets no gro
   assert.equal(outcome.ok, false, 'nobody cannot create a cgroup here');
   assert.match(outcome.error ?? '', /cannot create a cgroup under .*(EACCES|EPERM|permission denied|read-only)/i);
 });
+
+test('the native pump puts its child in the job cgroup before the exec (no launcher shell), and a group it cannot join ends the job with 126 and why', { timeout: 30_000 }, async (t) => {
+  const { createPumpFactory } = await import('../../src/session/pump-host.js');
+  const { defaultPumpBinary, probePump } = await import('../../src/session/pty-backend.js');
+  assert.equal(probePump(defaultPumpBinary()), null, 'the native pump is built');
+  const factory = createPumpFactory({ binary: defaultPumpBinary() });
+  assert.equal(factory.joinsCgroup, true);
+  const made = createJobCgroup({});
+  assert.ok(made.ok, `this machine (root, cgroup v2) allows job cgroups: ${made.ok ? '' : made.error}`);
+  const group = made.value;
+  t.after(() => {
+    group.kill();
+    group.remove();
+  });
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+  const run = (cgroup: string): Promise<{ out: string; code: number }> => {
+    const pty = factory({ file: 'sh', args: ['-c', 'cat /proc/self/cgroup; sleep 0.2 & cat /proc/$!/cgroup; wait'], cwd: '/', env, cols: 200, rows: 24, cgroup });
+    let out = '';
+    pty.onData((chunk) => (out += chunk.toString('utf8')));
+    return new Promise((resolve) => pty.onExit((exit) => resolve({ out, code: exit.exitCode })));
+  };
+  const joined = await run(group.path);
+  assert.equal(joined.code, 0, joined.out);
+  const lines = joined.out.split(/\r?\n/).filter((l) => l.startsWith('0::'));
+  assert.equal(lines.length, 2, joined.out);
+  for (const line of lines) assert.ok(line.endsWith(`/${path.basename(group.path)}`), `the job and its child are in the group: ${line}`);
+  const missing = await run(path.join(group.path, 'no-such-group'));
+  assert.equal(missing.code, 126);
+  assert.match(missing.out, /could not join the job's cgroup/);
+});
