@@ -65,6 +65,8 @@ export interface JobCgroup {
   kill(): void;
   /** Removes the directory; an error message when it cannot (still populated, gone already is fine). */
   remove(): string | null;
+  /** The same through the thread pool (rmdir of a cgroup is ~0.5 ms of kernel work on the calling thread). */
+  removeLater(): Promise<string | null>;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -263,6 +265,7 @@ export function openCgroup(dir: string, options: { useKillFile?: boolean } = {})
     },
     kill: () => killCgroup(dir, options.useKillFile ?? true),
     remove: () => removeCgroupDir(dir),
+    removeLater: () => removeCgroupDirLater(dir),
   };
 }
 
@@ -307,6 +310,24 @@ function killCgroup(dir: string, useKillFile = true): void {
     } catch {
       // Gone meanwhile.
     }
+  }
+}
+
+// removeCgroupDir through the thread pool: the usual group, with no child groups, is one
+// readdir and one rmdir; anything else (child groups, errors) is left to the synchronous one.
+async function removeCgroupDirLater(dir: string): Promise<string | null> {
+  try {
+    const entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    if (entries.some((entry) => entry.isDirectory())) return removeCgroupDir(dir);
+    await fs.promises.rmdir(dir);
+    openGroups.delete(dir);
+    return null;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      openGroups.delete(dir);
+      return null;
+    }
+    return removeCgroupDir(dir);
   }
 }
 

@@ -622,13 +622,13 @@ export class JobSession {
     const s = this.state;
     const rootPid = s.kind === 'running' || s.kind === 'stopping' ? s.pty.pid : s.kind === 'sweeping' ? s.rootPid : -1;
     this.state = { kind: 'sweeping', rootPid, startedAt, exit, cause, stoppedBy, timer: null };
-    this.releaseContainment();
+    const released = this.releaseContainment();
     const verdict = this.o.observer?.finish?.(exit) ?? Promise.resolve(null);
-    void verdict.then((v) => this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), v)));
+    void Promise.all([verdict, released]).then(([v]) => this.finish(resultOf(exit, cause, stoppedBy, startedAt, this.o.clock.now(), v)));
   }
 
   private finishWithoutRunning(startedAt: number, reason: FailureReason, message: string): void {
-    this.releaseContainment();
+    void this.releaseContainment();
     this.o.observer?.dispose();
     void this.o.observer?.finish?.(null);
     this.finish({
@@ -644,11 +644,13 @@ export class JobSession {
   }
 
   // The job's cgroup goes once its processes are gone; one that cannot be removed is reported.
-  private releaseContainment(): void {
+  private releaseContainment(): Promise<void> {
     const containment = this.containment;
     this.containment = null;
-    const problem = containment?.release() ?? null;
-    if (problem !== null) this.o.bus.emit({ type: 'warning', at: this.o.clock.now(), job: this.name, message: problem });
+    if (containment === null) return Promise.resolve();
+    return Promise.resolve(containment.release()).then((problem) => {
+      if (problem !== null) this.o.bus.emit({ type: 'warning', at: this.o.clock.now(), job: this.name, message: problem });
+    });
   }
 
   private finish(result: JobResult): void {

@@ -31,8 +31,8 @@ export interface JobContainment {
   members(): number[];
   /** SIGKILL to the whole group at once (cgroup.kill). */
   killAll(): void;
-  /** Removes the group once the job is gone; an error message when it cannot. */
-  release(): string | null;
+  /** Removes the group once the job is gone (off the main thread for a cgroup); an error message when it cannot. */
+  release(): string | null | Promise<string | null>;
 }
 
 /**
@@ -69,7 +69,7 @@ export function cgroupContainment(group: JobCgroup, launcher: string): JobContai
     launch: (file, args) => ({ file: '/bin/sh', args: [launcher, group.path, file, ...args] }),
     members: () => group.members(),
     killAll: () => group.kill(),
-    release: () => group.remove(),
+    release: () => group.removeLater(),
   };
 }
 
