@@ -15,8 +15,8 @@
  *            (the pump's arguments after its name), envc (u32 BE) and envc NUL-terminated
  *            strings (the job's environment, which the pump hands to the child)
  *        'K' signal a pump: id (u32 BE), signal (1 byte); ignored once the pump was reaped
- *      End of file (the runner went away): exit. The pumps notice on their own (their
- *      control sockets end) and hang up their terminals.
+ *      End of file (the runner went away): remove the socket and its folder, and exit. The
+ *      pumps notice on their own (their control sockets end) and hang up their terminals.
  *   1  answers, text lines: "spawned <id> <pid>", "failed <id> <text>" (no pump runs),
  *      "exit <id> <code> <signal>" once a pump has been reaped. First line: "ready".
  *   2  /dev/null (the runner ignores it).
@@ -353,6 +353,18 @@ static void reap(void) {
   }
 }
 
+/* The runner went away (its end of the request pipe closed, e.g. it was SIGKILLed): its socket
+ * and the private folder holding it go too. The pumps notice on their own. */
+static int runner_gone(void) {
+  unlink(address.sun_path);
+  char *slash = strrchr(address.sun_path, '/');
+  if (slash != NULL && slash != address.sun_path) {
+    *slash = 0;
+    rmdir(address.sun_path);
+  }
+  return 0;
+}
+
 int spawner_main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: codex-run-pump --spawner <socket>\n");
@@ -407,7 +419,7 @@ int spawner_main(int argc, char **argv) {
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       unsigned char header[5];
-      if (read_full(0, header, sizeof header) != 0) return 0; /* the runner went away */
+      if (read_full(0, header, sizeof header) != 0) return runner_gone();
       size_t length = be32(header + 1);
       if (length > MAX_REQUEST) return 1;
       if (length > payload_cap) {
@@ -416,7 +428,7 @@ int spawner_main(int argc, char **argv) {
         payload = grown;
         payload_cap = length;
       }
-      if (length > 0 && read_full(0, payload, length) != 0) return 0;
+      if (length > 0 && read_full(0, payload, length) != 0) return runner_gone();
       if (header[0] == 'S') spawn_request(payload, length);
       else if (header[0] == 'K') kill_request(payload, length);
       /* Any exits while the request was read are reported now rather than after the next poll. */

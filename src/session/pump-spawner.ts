@@ -130,7 +130,12 @@ export class PumpSpawner {
       fs.rmSync(folder, { recursive: true, force: true });
       return null;
     }
-    return new PumpSpawner(child, server, folder);
+    const spawner = new PumpSpawner(child, server, folder);
+    // The socket's folder goes with the process (the spawner itself ends when its pipe closes).
+    const removeFolder = (): void => fs.rmSync(folder, { recursive: true, force: true });
+    process.once('exit', removeFolder);
+    child.once('exit', () => process.off('exit', removeFolder));
+    return spawner;
   }
 
   /** The spawner process's pid. */

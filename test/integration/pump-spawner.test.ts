@@ -202,7 +202,7 @@ test('a runner killed with SIGKILL leaves no spawner, pump or job behind', { tim
     const pty = factory({ file: 'sleep', args: ['300'], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, cols: 80, rows: 24 });
     await pty.started;
     const pump = Number(fs.readFileSync('/proc/' + pty.pid + '/stat', 'utf8').split(') ')[1].split(' ')[1]);
-    fs.writeFileSync(${JSON.stringify(pidFile)}, [spawner.pid, pump, pty.pid].join(' '));
+    fs.writeFileSync(${JSON.stringify(pidFile)}, [spawner.pid, pump, pty.pid, spawner.socketFolder].join(' '));
     setInterval(() => undefined, 1000);
   `;
   const runner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
@@ -211,9 +211,30 @@ test('a runner killed with SIGKILL leaves no spawner, pump or job behind', { tim
     if (runner.exitCode === null) runner.kill('SIGKILL');
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
-  await waitFor('the runner started a job', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').split(' ').length === 3, 15_000);
-  pids = fs.readFileSync(pidFile, 'utf8').split(' ').map(Number);
+  await waitFor('the runner started a job', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').split(' ').length === 4, 15_000);
+  const written = fs.readFileSync(pidFile, 'utf8').split(' ');
+  pids = written.slice(0, 3).map(Number);
+  const folder = written[3]!;
+  assert.ok(fs.existsSync(folder));
   assert.ok(pids.every(alive));
   runner.kill('SIGKILL');
   await waitFor('the spawner, the pump and the job are gone', () => pids.every((pid) => !alive(pid) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')), 10_000);
+  await waitFor("the spawner's socket folder is gone", () => !fs.existsSync(folder), 10_000);
+});
+
+test('a runner that ends normally leaves no socket folder of its spawner', { timeout: 30_000 }, async () => {
+  const script = `
+    const { sharedSpawner } = await import(${JSON.stringify(new URL('../../src/session/pump-spawner.js', import.meta.url).href)});
+    const spawner = sharedSpawner(${JSON.stringify(binary)});
+    while (!spawner.ready()) await new Promise((r) => setTimeout(r, 20));
+    console.log(spawner.socketFolder);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0);
+  const folder = out.trim();
+  assert.match(folder, /codex-run-spawner-/);
+  assert.equal(fs.existsSync(folder), false);
 });
