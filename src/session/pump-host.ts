@@ -597,10 +597,17 @@ export function createPumpFactory(options: PumpFactoryOptions): PtyFactory {
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     pidTimeoutMs: options.pidTimeoutMs ?? DEFAULT_PID_TIMEOUT_MS,
   };
-  // Started now, while the runner is small (a fork costs in proportion to its memory).
-  const spawner = options.spawner === true ? sharedSpawner(resolved.binary) : options.spawner === false || options.spawner === undefined ? null : options.spawner;
+  // The shared spawner is started with the first job, while the runner is still small (a fork
+  // costs in proportion to its memory), not before the run has started; the jobs asked for
+  // before it is ready fork their pumps here.
+  let spawner = options.spawner === false || options.spawner === undefined || options.spawner === true ? null : options.spawner;
+  let wantsShared = options.spawner === true;
   const factory = (spawnOptions: PtySpawnOptions): PtyProcess => {
     validatePtySpawnOptions(spawnOptions);
+    if (wantsShared) {
+      wantsShared = false;
+      spawner = sharedSpawner(resolved.binary);
+    }
     return spawner?.ready() === true ? spawnPumpThere(spawnOptions, resolved, spawner) : spawnPumpHere(spawnOptions, resolved);
   };
   // The pump's child joins a job's cgroup itself (--cgroup): no launcher shell per job.
