@@ -118,7 +118,9 @@ export class PumpSpawner {
     }
     let child: ChildProcess;
     try {
-      child = spawn(binary, ['--spawner', socketPath], { stdio: ['pipe', 'pipe', 'ignore'] });
+      // No environment: the spawner needs none (each pump gets its job's), so none of the
+      // runner's variables (tokens, keys) sits in /proc/<spawner>/environ.
+      child = spawn(binary, ['--spawner', socketPath], { stdio: ['pipe', 'pipe', 'ignore'], env: {} });
     } catch {
       server.close();
       fs.rmSync(folder, { recursive: true, force: true });

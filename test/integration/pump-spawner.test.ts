@@ -84,6 +84,8 @@ test('pumps started by the spawner: 100 jobs, 25 at a time, byte-exact output an
   assert.deepEqual(problems, []);
   // Every pump is the spawner's child, none this process's.
   assert.deepEqual([...parents], [spawner.pid]);
+  // The spawner carries none of the runner's environment (tokens, keys).
+  assert.equal(fs.readFileSync(`/proc/${spawner.pid}/environ`, 'latin1'), '');
 });
 
 test('a pump started by the spawner writes the lent log and transcript through its own open file, appending', { timeout: 30_000 }, async (t) => {
