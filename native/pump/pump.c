@@ -108,7 +108,11 @@ static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
 static int log_fd = -1;
-static unsigned char read_buf[READ_CHUNK];
+/* Reads of the master gather here (a pty read returns at most ~4 KiB): the log and the
+ * transcript take them in one write / one decode per batch instead of one per read. */
+#define BATCH_CAP (4 * READ_CHUNK)
+static unsigned char batch[BATCH_CAP];
+static size_t batch_len = 0;
 
 /* The transcript (fd 5), decoded here. */
 static int txt_fd = -1;
@@ -294,11 +298,16 @@ static void osc_add(unsigned char c) {
 /* Finds complete OSC sequences (ESC ] ... BEL or ESC \) in held output; `at` is the held offset of p[0]. */
 static void osc_scan(const unsigned char *p, size_t n, unsigned long long at) {
   for (size_t i = 0; i < n; i++) {
+    if (osc_state == 0) {
+      /* Ground: only an ESC can start anything; skip to the next one (most floods have none). */
+      const unsigned char *esc = memchr(p + i, 0x1b, n - i);
+      if (esc == NULL) return;
+      i = (size_t)(esc - p);
+      osc_state = 1;
+      continue;
+    }
     unsigned char c = p[i];
     switch (osc_state) {
-      case 0:
-        if (c == 0x1b) osc_state = 1;
-        break;
       case 1:
         if (c == ']') {
           osc_state = 2;
@@ -413,10 +422,18 @@ static void flush_held(void) {
   want_flush = 0;
 }
 
-/* One read's bytes: to the log, the transcript, then Node as the mode says. */
+/* A batch of reads is complete: to the log, then the transcript. Called before read_master
+ * returns, so the log has every byte before Node is sent any of it (frames are only queued
+ * while reading). */
+static void batch_done(void) {
+  if (batch_len == 0) return;
+  log_bytes((const char *)batch, batch_len);
+  if (txt_fd >= 0) pt_push(decoder, batch, batch_len, txt_out, NULL);
+  batch_len = 0;
+}
+
+/* One read's bytes (already in the batch for the log and the transcript): to Node as the mode says. */
 static void on_output(const unsigned char *p, size_t n) {
-  log_bytes((const char *)p, n);
-  if (txt_fd >= 0) pt_push(decoder, p, n, txt_out, NULL);
   last_output_at = now_us();
   /* Switched to full while output was held: that goes first (can_read left room for both). */
   if (held_total > 0 && !bounded) flush_held();
@@ -444,16 +461,20 @@ static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
 static ssize_t read_master(int master) {
   ssize_t total = 0;
   while (can_read() && total < 1024 * 1024) {
-    ssize_t n = read(master, read_buf, READ_CHUNK);
+    if (BATCH_CAP - batch_len < READ_CHUNK) batch_done();
+    ssize_t n = read(master, batch + batch_len, READ_CHUNK);
     if (n > 0) {
-      on_output(read_buf, (size_t)n);
+      on_output(batch + batch_len, (size_t)n);
+      batch_len += (size_t)n;
       total += n;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
+    batch_done();
     if (n < 0 && errno == EAGAIN) return total;
     return total > 0 ? total : -1; /* EIO or 0: the terminal is gone */
   }
+  batch_done();
   return total;
 }
 
