@@ -13,6 +13,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'native', 'pump', 'pump.c');
 // The transcript decoder (a port of src/logs/plain-text.ts), linked into the same binary.
 const decoderSource = path.join(root, 'native', 'pump', 'plaintext.c');
+// The log and transcript writer thread (sink.c).
+const sinkSource = path.join(root, 'native', 'pump', 'sink.c');
 const outDir = path.join(root, 'native', 'pump', 'build');
 const target = path.join(outDir, 'codex-run-pump');
 const compiler = process.env.CC || 'cc';
@@ -23,10 +25,10 @@ function giveUp(why) {
 }
 
 if (process.platform !== 'linux') giveUp(`the pump is Linux-only, this is ${process.platform}`);
-for (const file of [source, decoderSource]) if (!fs.existsSync(file)) giveUp(`${file} is missing`);
+for (const file of [source, decoderSource, sinkSource]) if (!fs.existsSync(file)) giveUp(`${file} is missing`);
 fs.mkdirSync(outDir, { recursive: true });
 const temporary = `${target}.${process.pid}.tmp`;
-const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-o', temporary, source, decoderSource, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-pthread', '-o', temporary, source, decoderSource, sinkSource, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 if (built.error !== undefined) {
   giveUp(built.error.code === 'ENOENT' ? `no C compiler: \`${compiler}\` is not on PATH` : `${compiler} could not run: ${built.error.message}`);
 }

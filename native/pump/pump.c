@@ -55,6 +55,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +73,7 @@
 #include <unistd.h>
 
 #include "plaintext.h"
+#include "sink.h"
 
 #define CONTROL_FD 0
 #define DATA_FD 1
@@ -97,7 +99,6 @@
 #define OSC_KEEP 64
 /* The most one flush of held output writes: 's' + 'o' + 'd' frames. */
 #define FLUSH_MAX (13 + 5 + OSC_CAP + 5 + TAIL_CAP)
-#define TXT_CAP 65536
 
 extern char **environ;
 
@@ -107,18 +108,9 @@ static unsigned char *input_buf = NULL; /* bytes for the child's terminal */
 static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
-static int log_fd = -1;
-/* Reads of the master gather here (a pty read returns at most ~4 KiB): the log and the
- * transcript take them in one write / one decode per batch instead of one per read. */
-#define BATCH_CAP (4 * READ_CHUNK)
-static unsigned char batch[BATCH_CAP];
-static size_t batch_len = 0;
-
-/* The transcript (fd 5), decoded here. */
-static int txt_fd = -1;
-static pt_decoder *decoder = NULL;
-static unsigned char txt_buf[TXT_CAP];
-static size_t txt_len = 0;
+/* A pty read returns at most ~4 KiB; the reads gather in the sink's batches (sink.c), whose
+ * writer thread writes the log and the transcript one batch at a time. */
+#define READ_WANT 16384
 
 /* Bounded mode: the budget, the held ring, the OSC sequences seen in held output. */
 static int bounded = 0;
@@ -144,8 +136,10 @@ static size_t osc_cur_len = 0;
 static int osc_cur_over = 0;
 static unsigned long long osc_cur_start = 0;
 
-static void event(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static void event(const char *format, ...) {
+/* Serializes event lines: the sink's writer thread reports log and transcript errors too. */
+static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void event(const char *format, ...) {
   char line[512];
   va_list args;
   va_start(args, format);
@@ -154,6 +148,7 @@ static void event(const char *format, ...) {
   if (n < 0) return;
   if ((size_t)n > sizeof line - 2) n = sizeof line - 2;
   line[n++] = '\n';
+  pthread_mutex_lock(&event_lock);
   size_t done = 0;
   while (done < (size_t)n) {
     ssize_t w = write(EVENTS_FD, line + done, (size_t)n - done);
@@ -164,10 +159,11 @@ static void event(const char *format, ...) {
         poll(&p, 1, 1000);
         continue;
       }
-      return;
+      break;
     }
     done += (size_t)w;
   }
+  pthread_mutex_unlock(&event_lock);
 }
 
 static long long now_ms(void) {
@@ -194,61 +190,6 @@ static int parse_int(const char *s, long min, long max, long *out) {
 static void set_nonblocking(int fd) {
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-static void log_bytes(const char *data, size_t n) {
-  size_t done = 0;
-  while (log_fd >= 0 && done < n) {
-    ssize_t w = write(log_fd, data + done, n - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = w < 0 ? errno : EIO;
-      event("logerror %d %s", e, strerror(e));
-      close(log_fd);
-      log_fd = -1;
-      return;
-    }
-    done += (size_t)w;
-  }
-}
-
-static void txt_flush(void) {
-  size_t done = 0;
-  while (txt_fd >= 0 && done < txt_len) {
-    ssize_t w = write(txt_fd, txt_buf + done, txt_len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = w < 0 ? errno : EIO;
-      event("txterror %d %s", e, strerror(e));
-      close(txt_fd);
-      txt_fd = -1;
-      break;
-    }
-    done += (size_t)w;
-  }
-  txt_len = 0;
-}
-
-/* The decoder's output: gathered, written once per loop turn (or when the buffer is full). */
-static void txt_out(void *ctx, const unsigned char *bytes, size_t len) {
-  (void)ctx;
-  while (len > 0 && txt_fd >= 0) {
-    if (txt_len == TXT_CAP) txt_flush();
-    size_t take = TXT_CAP - txt_len < len ? TXT_CAP - txt_len : len;
-    memcpy(txt_buf + txt_len, bytes, take);
-    txt_len += take;
-    bytes += take;
-    len -= take;
-  }
-}
-
-/* The transcript is complete: the unfinished line goes out, the descriptor is closed. */
-static void txt_finish(void) {
-  if (txt_fd < 0) return;
-  pt_finish(decoder, txt_out, NULL);
-  txt_flush();
-  if (txt_fd >= 0) close(txt_fd);
-  txt_fd = -1;
 }
 
 static size_t out_room(void) { return OUT_CAP - out_len; }
@@ -422,17 +363,7 @@ static void flush_held(void) {
   want_flush = 0;
 }
 
-/* A batch of reads is complete: to the log, then the transcript. Called before read_master
- * returns, so the log has every byte before Node is sent any of it (frames are only queued
- * while reading). */
-static void batch_done(void) {
-  if (batch_len == 0) return;
-  log_bytes((const char *)batch, batch_len);
-  if (txt_fd >= 0) pt_push(decoder, batch, batch_len, txt_out, NULL);
-  batch_len = 0;
-}
-
-/* One read's bytes (already in the batch for the log and the transcript): to Node as the mode says. */
+/* One read's bytes (already in the sink's batch for the log and the transcript): to Node as the mode says. */
 static void on_output(const unsigned char *p, size_t n) {
   last_output_at = now_us();
   /* Switched to full while output was held: that goes first (can_read left room for both). */
@@ -452,8 +383,9 @@ static void on_output(const unsigned char *p, size_t n) {
   hold(p, n);
 }
 
-/* Whether the master may be read: room for a full read and a flush of what is held. */
-static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
+/* Whether the master may be read: room for a full read and a flush of what is held, and a
+ * free batch in the sink (else its writer is behind: sink_wait_fd says when it catches up). */
+static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX && sink_space(READ_WANT) != NULL; }
 
 /* Reads the master while there is room. Returns bytes read, 0 when it would block, -1 at
  * EIO/end (nobody holds the terminal any more). At most 1 MiB per call, so a flood does not
@@ -461,20 +393,20 @@ static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
 static ssize_t read_master(int master) {
   ssize_t total = 0;
   while (can_read() && total < 1024 * 1024) {
-    if (BATCH_CAP - batch_len < READ_CHUNK) batch_done();
-    ssize_t n = read(master, batch + batch_len, READ_CHUNK);
+    unsigned char *space = sink_space(READ_WANT);
+    ssize_t n = read(master, space, READ_WANT);
     if (n > 0) {
-      on_output(batch + batch_len, (size_t)n);
-      batch_len += (size_t)n;
+      sink_commit((size_t)n);
+      on_output(space, (size_t)n);
       total += n;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    batch_done();
+    sink_end_batch();
     if (n < 0 && errno == EAGAIN) return total;
     return total > 0 ? total : -1; /* EIO or 0: the terminal is gone */
   }
-  batch_done();
+  sink_end_batch();
   return total;
 }
 
@@ -548,15 +480,7 @@ static int handle_control(int master, pid_t child, int reaped) {
         if (len == 1 && !reaped) kill(child, p[0]);
         break;
       case 'c':
-        if (log_fd >= 0) {
-          close(log_fd);
-          log_fd = -1;
-        }
-        if (txt_fd >= 0) {
-          txt_flush();
-          if (txt_fd >= 0) close(txt_fd);
-          txt_fd = -1;
-        }
+        sink_stop();
         break;
       case 'm':
         if (len != 1 || (p[0] != 'f' && p[0] != 'b')) return -1;
@@ -565,7 +489,7 @@ static int handle_control(int master, pid_t child, int reaped) {
         if (!bounded && held_total > 0) want_flush = 1;
         break;
       case 'n':
-        if (txt_fd >= 0) pt_mark(decoder, p, len, txt_out, NULL);
+        sink_note(p, len);
         break;
       default:
         return -1;
@@ -601,18 +525,18 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  int log_fd = -1, txt_fd = -1;
   if (fcntl(LOG_FD, F_GETFD) >= 0) {
     log_fd = LOG_FD;
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
   }
   if (fcntl(TRANSCRIPT_FD, F_GETFD) >= 0) {
-    decoder = pt_new(0);
-    if (decoder == NULL) {
-      event("error out of memory");
-      return 1;
-    }
     txt_fd = TRANSCRIPT_FD;
     fcntl(txt_fd, F_SETFD, FD_CLOEXEC);
+  }
+  if (sink_open(log_fd, txt_fd) != 0) {
+    event("error out of memory");
+    return 1;
   }
 
   /* The child's environment is the pump's: copied for execvpe, then wiped from the pump's own
@@ -713,6 +637,8 @@ int main(int argc, char **argv) {
   set_nonblocking(CONTROL_FD);
   signal(SIGPIPE, SIG_IGN);
   /* " transcript": the pump decodes into fd 5 (else Node keeps writing it). */
+  /* The writer thread starts after the fork (the child is single-threaded until its exec). */
+  sink_start();
   event("pid %d%s", (int)child, txt_fd >= 0 ? " transcript" : "");
 
   int reaped = 0, exit_code = 0, exit_signal = 0;
@@ -721,9 +647,9 @@ int main(int argc, char **argv) {
   for (;;) {
     /* After the exit: finished once the master is gone and Node has every byte. */
     if (reaped && master_gone && held_total == 0 && out_len == 0) break;
-    struct pollfd fds[4];
+    struct pollfd fds[5];
     int nfds = 0;
-    int i_master = -1, i_control = -1, i_sig = -1;
+    int i_master = -1, i_control = -1, i_sig = -1, i_sink = -1;
     if (!master_gone) {
       short ev = 0;
       if (can_read()) ev |= POLLIN;
@@ -735,6 +661,11 @@ int main(int argc, char **argv) {
     }
     if (out_len > 0) {
       fds[nfds++] = (struct pollfd){DATA_FD, POLLOUT, 0};
+    }
+    if (!master_gone && sink_space(READ_WANT) == NULL && sink_wait_fd() >= 0) {
+      /* The sink's writer is behind: wait for a free batch. */
+      i_sink = nfds;
+      fds[nfds++] = (struct pollfd){sink_wait_fd(), POLLIN, 0};
     }
     if (control_open) {
       i_control = nfds;
@@ -764,8 +695,6 @@ int main(int argc, char **argv) {
       if (timeout_us < 0 || left < timeout_us) timeout_us = left;
     }
     if (want_flush && out_room() >= FLUSH_MAX) timeout_us = 0;
-    /* Transcript text goes to its file before waiting. */
-    if (txt_len > 0) txt_flush();
     struct timespec wait_ts = {timeout_us / 1000000, (timeout_us % 1000000) * 1000};
     int ready = ppoll(fds, (nfds_t)nfds, timeout_us < 0 ? NULL : &wait_ts, NULL);
     if (ready < 0) {
@@ -790,6 +719,7 @@ int main(int argc, char **argv) {
         drain_deadline = now_ms() + drain_ms;
       }
     }
+    if (i_sink >= 0 && (fds[i_sink].revents & POLLIN)) sink_ack();
     if (i_master >= 0 && (fds[i_master].revents & POLLOUT)) flush_input(master);
     if (!master_gone && can_read() &&
         (i_master < 0 || (fds[i_master].revents & (POLLIN | POLLHUP | POLLERR)) || reaped)) {
@@ -818,7 +748,7 @@ int main(int argc, char **argv) {
       if (want_flush) flush_held();
     }
     /* Every byte is decoded: the transcript is complete before "exit". */
-    if (master_gone) txt_finish();
+    if (master_gone) sink_finish();
     if (out_len > 0 && flush_out() < 0) {
       /* Node is gone: hang up the terminal (the child gets SIGHUP) and leave. */
       break;
@@ -851,6 +781,8 @@ int main(int argc, char **argv) {
   }
   if (held >= 0) close(held);
   if (master >= 0) close(master);
+  /* Both files have every byte read (the log is complete before "exit"). */
+  sink_close();
   close(DATA_FD);
   if (!control_open && !reaped) {
     /* Node went away first: the hang-up above ends a well-behaved child; report nothing. */
