@@ -39,10 +39,13 @@
  *      last, after fd 1 is closed; "error <text>" when something failed; "logerror <errno>
  *      <text>" when the log could not be written (nothing more is written to it).
  *   4  optional: the job's log, opened by Node (0600, exclusive). When open, every byte goes
- *      there first, byte-exact, before it is handed to Node.
+ *      there, byte-exact, in order; complete before "exit" is sent.
  *   5  optional: the job's transcript (<job>.txt), opened by Node. When open, every byte is
- *      decoded to plain text there (plaintext.c, the port of src/logs/plain-text.ts); a
- *      write error comes back as "txterror <errno> <text>".
+ *      decoded to plain text there (plaintext.c, the port of src/logs/plain-text.ts), with the
+ *      'n' notes where Node sent them; a write error comes back as "txterror <errno> <text>".
+ *      Both files are written by a second thread (sink.c), handed the reads in batches of up
+ *      to 128 KiB: the read loop only reads (issue 16). If that thread falls behind (a slow
+ *      disk), the pump stops reading the terminal until it catches up: nothing is dropped.
  *
  * Exit ordering (zero bytes lost; see /work/shared/reference/node-pty.md): the pump holds
  * its own descriptor on the child's terminal, so the master never reports a hang-up while
