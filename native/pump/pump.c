@@ -43,10 +43,13 @@
  *      last, after fd 1 is closed; "error <text>" when something failed; "logerror <errno>
  *      <text>" when the log could not be written (nothing more is written to it).
  *   4  optional: the job's log, opened by Node (0600, exclusive). When open, every byte goes
- *      there first, byte-exact, before it is handed to Node.
+ *      there, byte-exact, in order; complete before "exit" is sent.
  *   5  optional: the job's transcript (<job>.txt), opened by Node. When open, every byte is
- *      decoded to plain text there (plaintext.c, the port of src/logs/plain-text.ts); a
- *      write error comes back as "txterror <errno> <text>".
+ *      decoded to plain text there (plaintext.c, the port of src/logs/plain-text.ts), with the
+ *      'n' notes where Node sent them; a write error comes back as "txterror <errno> <text>".
+ *      Both files are written by a second thread (sink.c), handed the reads in batches of up
+ *      to 128 KiB: the read loop only reads (issue 16). If that thread falls behind (a slow
+ *      disk), the pump stops reading the terminal until it catches up: nothing is dropped.
  *
  * Exit ordering (zero bytes lost; see /work/shared/reference/node-pty.md): the pump holds
  * its own descriptor on the child's terminal, so the master never reports a hang-up while
@@ -59,6 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,6 +81,7 @@
 
 #include "plaintext.h"
 #include "spawner.h"
+#include "sink.h"
 
 #define CONTROL_FD 0
 #define DATA_FD 1
@@ -102,7 +107,6 @@
 #define OSC_KEEP 64
 /* The most one flush of held output writes: 's' + 'o' + 'd' frames. */
 #define FLUSH_MAX (13 + 5 + OSC_CAP + 5 + TAIL_CAP)
-#define TXT_CAP 65536
 
 extern char **environ;
 
@@ -112,14 +116,9 @@ static unsigned char *input_buf = NULL; /* bytes for the child's terminal */
 static size_t input_len = 0, input_cap = 0;
 static unsigned char control_buf[CONTROL_CAP + 5];
 static size_t control_len = 0;
-static int log_fd = -1;
-static unsigned char read_buf[READ_CHUNK];
-
-/* The transcript (fd 5), decoded here. */
-static int txt_fd = -1;
-static pt_decoder *decoder = NULL;
-static unsigned char txt_buf[TXT_CAP];
-static size_t txt_len = 0;
+/* A pty read returns at most ~4 KiB; the reads gather in the sink's batches (sink.c), whose
+ * writer thread writes the log and the transcript one batch at a time. */
+#define READ_WANT 16384
 
 /* Bounded mode: the budget, the held ring, the OSC sequences seen in held output. */
 static int bounded = 0;
@@ -145,8 +144,10 @@ static size_t osc_cur_len = 0;
 static int osc_cur_over = 0;
 static unsigned long long osc_cur_start = 0;
 
-static void event(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static void event(const char *format, ...) {
+/* Serializes event lines: the sink's writer thread reports log and transcript errors too. */
+static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void event(const char *format, ...) {
   char line[512];
   va_list args;
   va_start(args, format);
@@ -155,6 +156,7 @@ static void event(const char *format, ...) {
   if (n < 0) return;
   if ((size_t)n > sizeof line - 2) n = sizeof line - 2;
   line[n++] = '\n';
+  pthread_mutex_lock(&event_lock);
   size_t done = 0;
   while (done < (size_t)n) {
     ssize_t w = write(EVENTS_FD, line + done, (size_t)n - done);
@@ -165,10 +167,11 @@ static void event(const char *format, ...) {
         poll(&p, 1, 1000);
         continue;
       }
-      return;
+      break;
     }
     done += (size_t)w;
   }
+  pthread_mutex_unlock(&event_lock);
 }
 
 static long long now_ms(void) {
@@ -195,61 +198,6 @@ static int parse_int(const char *s, long min, long max, long *out) {
 static void set_nonblocking(int fd) {
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-static void log_bytes(const char *data, size_t n) {
-  size_t done = 0;
-  while (log_fd >= 0 && done < n) {
-    ssize_t w = write(log_fd, data + done, n - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = w < 0 ? errno : EIO;
-      event("logerror %d %s", e, strerror(e));
-      close(log_fd);
-      log_fd = -1;
-      return;
-    }
-    done += (size_t)w;
-  }
-}
-
-static void txt_flush(void) {
-  size_t done = 0;
-  while (txt_fd >= 0 && done < txt_len) {
-    ssize_t w = write(txt_fd, txt_buf + done, txt_len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = w < 0 ? errno : EIO;
-      event("txterror %d %s", e, strerror(e));
-      close(txt_fd);
-      txt_fd = -1;
-      break;
-    }
-    done += (size_t)w;
-  }
-  txt_len = 0;
-}
-
-/* The decoder's output: gathered, written once per loop turn (or when the buffer is full). */
-static void txt_out(void *ctx, const unsigned char *bytes, size_t len) {
-  (void)ctx;
-  while (len > 0 && txt_fd >= 0) {
-    if (txt_len == TXT_CAP) txt_flush();
-    size_t take = TXT_CAP - txt_len < len ? TXT_CAP - txt_len : len;
-    memcpy(txt_buf + txt_len, bytes, take);
-    txt_len += take;
-    bytes += take;
-    len -= take;
-  }
-}
-
-/* The transcript is complete: the unfinished line goes out, the descriptor is closed. */
-static void txt_finish(void) {
-  if (txt_fd < 0) return;
-  pt_finish(decoder, txt_out, NULL);
-  txt_flush();
-  if (txt_fd >= 0) close(txt_fd);
-  txt_fd = -1;
 }
 
 static size_t out_room(void) { return OUT_CAP - out_len; }
@@ -299,11 +247,16 @@ static void osc_add(unsigned char c) {
 /* Finds complete OSC sequences (ESC ] ... BEL or ESC \) in held output; `at` is the held offset of p[0]. */
 static void osc_scan(const unsigned char *p, size_t n, unsigned long long at) {
   for (size_t i = 0; i < n; i++) {
+    if (osc_state == 0) {
+      /* Ground: only an ESC can start anything; skip to the next one (most floods have none). */
+      const unsigned char *esc = memchr(p + i, 0x1b, n - i);
+      if (esc == NULL) return;
+      i = (size_t)(esc - p);
+      osc_state = 1;
+      continue;
+    }
     unsigned char c = p[i];
     switch (osc_state) {
-      case 0:
-        if (c == 0x1b) osc_state = 1;
-        break;
       case 1:
         if (c == ']') {
           osc_state = 2;
@@ -418,10 +371,8 @@ static void flush_held(void) {
   want_flush = 0;
 }
 
-/* One read's bytes: to the log, the transcript, then Node as the mode says. */
+/* One read's bytes (already in the sink's batch for the log and the transcript): to Node as the mode says. */
 static void on_output(const unsigned char *p, size_t n) {
-  log_bytes((const char *)p, n);
-  if (txt_fd >= 0) pt_push(decoder, p, n, txt_out, NULL);
   last_output_at = now_us();
   /* Switched to full while output was held: that goes first (can_read left room for both). */
   if (held_total > 0 && !bounded) flush_held();
@@ -440,8 +391,9 @@ static void on_output(const unsigned char *p, size_t n) {
   hold(p, n);
 }
 
-/* Whether the master may be read: room for a full read and a flush of what is held. */
-static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
+/* Whether the master may be read: room for a full read and a flush of what is held, and a
+ * free batch in the sink (else its writer is behind: sink_wait_fd says when it catches up). */
+static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX && sink_space(READ_WANT) != NULL; }
 
 /* Reads the master while there is room. Returns bytes read, 0 when it would block, -1 at
  * EIO/end (nobody holds the terminal any more). At most 1 MiB per call, so a flood does not
@@ -449,16 +401,20 @@ static int can_read(void) { return out_room() >= READ_CHUNK + 5 + FLUSH_MAX; }
 static ssize_t read_master(int master) {
   ssize_t total = 0;
   while (can_read() && total < 1024 * 1024) {
-    ssize_t n = read(master, read_buf, READ_CHUNK);
+    unsigned char *space = sink_space(READ_WANT);
+    ssize_t n = read(master, space, READ_WANT);
     if (n > 0) {
-      on_output(read_buf, (size_t)n);
+      sink_commit((size_t)n);
+      on_output(space, (size_t)n);
       total += n;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
+    sink_end_batch();
     if (n < 0 && errno == EAGAIN) return total;
     return total > 0 ? total : -1; /* EIO or 0: the terminal is gone */
   }
+  sink_end_batch();
   return total;
 }
 
@@ -532,15 +488,7 @@ static int handle_control(int master, pid_t child, int reaped) {
         if (len == 1 && !reaped) kill(child, p[0]);
         break;
       case 'c':
-        if (log_fd >= 0) {
-          close(log_fd);
-          log_fd = -1;
-        }
-        if (txt_fd >= 0) {
-          txt_flush();
-          if (txt_fd >= 0) close(txt_fd);
-          txt_fd = -1;
-        }
+        sink_stop();
         break;
       case 'm':
         if (len != 1 || (p[0] != 'f' && p[0] != 'b')) return -1;
@@ -549,7 +497,7 @@ static int handle_control(int master, pid_t child, int reaped) {
         if (!bounded && held_total > 0) want_flush = 1;
         break;
       case 'n':
-        if (txt_fd >= 0) pt_mark(decoder, p, len, txt_out, NULL);
+        sink_note(p, len);
         break;
       default:
         return -1;
@@ -597,18 +545,18 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  int log_fd = -1, txt_fd = -1;
   if (fcntl(LOG_FD, F_GETFD) >= 0) {
     log_fd = LOG_FD;
     fcntl(log_fd, F_SETFD, FD_CLOEXEC);
   }
   if (fcntl(TRANSCRIPT_FD, F_GETFD) >= 0) {
-    decoder = pt_new(0);
-    if (decoder == NULL) {
-      event("error out of memory");
-      return 1;
-    }
     txt_fd = TRANSCRIPT_FD;
     fcntl(txt_fd, F_SETFD, FD_CLOEXEC);
+  }
+  if (sink_open(log_fd, txt_fd) != 0) {
+    event("error out of memory");
+    return 1;
   }
 
   /* The child's environment is the pump's: copied for execvpe, then wiped from the pump's own
@@ -720,6 +668,8 @@ int main(int argc, char **argv) {
   set_nonblocking(CONTROL_FD);
   signal(SIGPIPE, SIG_IGN);
   /* " transcript": the pump decodes into fd 5 (else Node keeps writing it). */
+  /* The writer thread starts after the fork (the child is single-threaded until its exec). */
+  sink_start();
   event("pid %d%s", (int)child, txt_fd >= 0 ? " transcript" : "");
 
   int reaped = 0, exit_code = 0, exit_signal = 0;
@@ -728,9 +678,9 @@ int main(int argc, char **argv) {
   for (;;) {
     /* After the exit: finished once the master is gone and Node has every byte. */
     if (reaped && master_gone && held_total == 0 && out_len == 0) break;
-    struct pollfd fds[4];
+    struct pollfd fds[5];
     int nfds = 0;
-    int i_master = -1, i_control = -1, i_sig = -1;
+    int i_master = -1, i_control = -1, i_sig = -1, i_sink = -1;
     if (!master_gone) {
       short ev = 0;
       if (can_read()) ev |= POLLIN;
@@ -742,6 +692,11 @@ int main(int argc, char **argv) {
     }
     if (out_len > 0) {
       fds[nfds++] = (struct pollfd){DATA_FD, POLLOUT, 0};
+    }
+    if (!master_gone && sink_space(READ_WANT) == NULL && sink_wait_fd() >= 0) {
+      /* The sink's writer is behind: wait for a free batch. */
+      i_sink = nfds;
+      fds[nfds++] = (struct pollfd){sink_wait_fd(), POLLIN, 0};
     }
     if (control_open) {
       i_control = nfds;
@@ -771,8 +726,6 @@ int main(int argc, char **argv) {
       if (timeout_us < 0 || left < timeout_us) timeout_us = left;
     }
     if (want_flush && out_room() >= FLUSH_MAX) timeout_us = 0;
-    /* Transcript text goes to its file before waiting. */
-    if (txt_len > 0) txt_flush();
     struct timespec wait_ts = {timeout_us / 1000000, (timeout_us % 1000000) * 1000};
     int ready = ppoll(fds, (nfds_t)nfds, timeout_us < 0 ? NULL : &wait_ts, NULL);
     if (ready < 0) {
@@ -797,6 +750,7 @@ int main(int argc, char **argv) {
         drain_deadline = now_ms() + drain_ms;
       }
     }
+    if (i_sink >= 0 && (fds[i_sink].revents & POLLIN)) sink_ack();
     if (i_master >= 0 && (fds[i_master].revents & POLLOUT)) flush_input(master);
     if (!master_gone && can_read() &&
         (i_master < 0 || (fds[i_master].revents & (POLLIN | POLLHUP | POLLERR)) || reaped)) {
@@ -825,7 +779,7 @@ int main(int argc, char **argv) {
       if (want_flush) flush_held();
     }
     /* Every byte is decoded: the transcript is complete before "exit". */
-    if (master_gone) txt_finish();
+    if (master_gone) sink_finish();
     if (out_len > 0 && flush_out() < 0) {
       /* Node is gone: hang up the terminal (the child gets SIGHUP) and leave. */
       break;
@@ -858,6 +812,8 @@ int main(int argc, char **argv) {
   }
   if (held >= 0) close(held);
   if (master >= 0) close(master);
+  /* Both files have every byte read (the log is complete before "exit"). */
+  sink_close();
   close(DATA_FD);
   if (!control_open && !reaped) {
     /* Node went away first: the hang-up above ends a well-behaved child; report nothing. */
