@@ -38,6 +38,8 @@ export const JOB_CGROUP_NAME = /^codex-run\.([0-9]+)\.[0-9a-f]+$/;
 /** Groups created by this process and not yet removed, killed by the exit hook. */
 const openGroups = new Set<string>();
 let exitHookInstalled = false;
+/** The parent under which a group's cgroup.procs was found writable (checked once). */
+let joinableUnder: string | null = null;
 let collected = false;
 
 // Synchronous, as 'exit' handlers must be: SIGKILL to each group still open, then a short
@@ -169,12 +171,16 @@ export function createJobCgroup(env: Record<string, string | undefined> = proces
     }
   }
   spareGroups.delete(dir);
-  try {
-    // The job joins by writing its pid here; as a delegated user the file must be ours.
-    fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
-  } catch (error) {
-    removeCgroupDir(dir);
-    return err(`cannot move processes into ${dir}: ${message(error)}`);
+  // The job joins by writing its pid here; as a delegated user the file must be ours. Checked
+  // for the first group under a parent: every later one is made the same way, by the same user.
+  if (joinableUnder !== parent.value) {
+    try {
+      fs.accessSync(path.join(dir, 'cgroup.procs'), fs.constants.W_OK);
+    } catch (error) {
+      removeCgroupDir(dir);
+      return err(`cannot move processes into ${dir}: ${message(error)}`);
+    }
+    joinableUnder = parent.value;
   }
   refillSpares(parent.value);
   if (!exitHookInstalled) {
