@@ -171,25 +171,32 @@ export class PumpSpawner {
     const id = this.nextId++;
     this.requests.set(id, { id, state: { kind: 'requested' }, listener, channels: {}, connected: false });
     this.busy();
-    const parts: Buffer[] = [];
-    const head = Buffer.alloc(4 + TOKEN_BYTES + 4 + 4 + 4);
-    head.writeUInt32BE(id, 0);
-    this.token(id).copy(head, 4);
-    head.writeInt32BE(request.logFd ?? -1, 4 + TOKEN_BYTES);
-    head.writeInt32BE(request.transcriptFd ?? -1, 8 + TOKEN_BYTES);
-    head.writeUInt32BE(request.args.length, 12 + TOKEN_BYTES);
-    parts.push(head);
-    for (const arg of request.args) parts.push(Buffer.from(`${arg}\0`, 'utf8'));
-    const env = Object.entries(request.env).filter((e): e is [string, string] => e[1] !== undefined);
-    const count = Buffer.alloc(4);
-    count.writeUInt32BE(env.length, 0);
-    parts.push(count);
-    for (const [name, value] of env) parts.push(Buffer.from(`${name}=${value}\0`, 'utf8'));
-    const payload = Buffer.concat(parts);
-    const frame = Buffer.alloc(5);
-    frame.write('S', 0, 'latin1');
-    frame.writeUInt32BE(payload.length, 1);
-    this.child.stdin!.write(Buffer.concat([frame, payload]));
+    // One string for the arguments and one for the environment, NUL-terminated each.
+    let env = '';
+    let envCount = 0;
+    for (const name in request.env) {
+      const value = request.env[name];
+      if (value === undefined) continue;
+      env += `${name}=${value}\0`;
+      envCount++;
+    }
+    const args = request.args.length === 0 ? '' : `${request.args.join('\0')}\0`;
+    const argsBytes = Buffer.byteLength(args, 'utf8');
+    const envBytes = Buffer.byteLength(env, 'utf8');
+    const headBytes = 4 + TOKEN_BYTES + 4 + 4 + 4;
+    const payloadBytes = headBytes + argsBytes + 4 + envBytes;
+    const frame = Buffer.allocUnsafe(5 + payloadBytes);
+    let at = frame.write('S', 0, 'latin1');
+    at = frame.writeUInt32BE(payloadBytes, at);
+    at = frame.writeUInt32BE(id, at);
+    at += this.token(id).copy(frame, at);
+    at = frame.writeInt32BE(request.logFd ?? -1, at);
+    at = frame.writeInt32BE(request.transcriptFd ?? -1, at);
+    at = frame.writeUInt32BE(request.args.length, at);
+    at += frame.write(args, at, 'utf8');
+    at = frame.writeUInt32BE(envCount, at);
+    frame.write(env, at, 'utf8');
+    this.child.stdin!.write(frame);
     return id;
   }
 
