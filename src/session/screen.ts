@@ -5,7 +5,9 @@
  * bytes, so a prompt that arrives split across reads, is redrawn in place or wraps still
  * reads the same.
  *
- * xterm parses asynchronously: `write()` queues bytes and the buffer changes later. Change
+ * Parsing is deferred: `write()` queues bytes and the buffer changes later, at the end of the
+ * current task for ordinary chunks (all the chunks of one read parsed together, no timer), in
+ * xterm's own time-sliced async parse for very large ones. Change
  * notifications are coalesced: at most one snapshot per `throttleMs` (leading and trailing
  * edge, timed by the injected clock), and only when something was parsed since the last.
  *
@@ -212,9 +214,37 @@ function xterm(): XtermModule {
   return xtermModule;
 }
 
+/**
+ * xterm's synchronous parse (`Terminal._core.writeSync`, not in the public typings). Its
+ * `write()` always parses in a `setTimeout`: at least 1 ms later and one more event-loop wake-up
+ * per chunk (issue 16: answer latency, 50 idle jobs). Our OSC handlers are synchronous, which is
+ * all writeSync needs. Null when a future xterm drops it: then every write takes the async path.
+ */
+type SyncWrite = (data: Uint8Array | string) => void;
+
+function syncWriter(term: XTerminal): SyncWrite | null {
+  const core = (term as unknown as { _core?: { writeSync?: unknown } })._core;
+  if (core === undefined || typeof core.writeSync !== 'function') return null;
+  const writeSync = core.writeSync as (data: Uint8Array | string) => void;
+  return (data) => writeSync.call(core, data);
+}
+
+/**
+ * Writes up to this size are parsed at the end of the current task (a microtask), all the
+ * chunks written in that task together; bigger ones (only without the screen budget of
+ * job-supervision.ts) go through xterm's time-sliced async parse, as everything did before.
+ */
+const SYNC_PARSE_MAX_BYTES = 64 * 1024;
+
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
+  private readonly writeSync: SyncWrite | null;
+  /** Chunks waiting for the end-of-task parse (see {@link SYNC_PARSE_MAX_BYTES}), with their sizes summed. */
+  private batch: (Uint8Array | string)[] = [];
+  private batchBytes = 0;
+  /** Writes handed to xterm's async parse and not parsed yet: later writes queue behind them. */
+  private asyncWrites = 0;
   private readonly clock: Clock;
   private readonly historyLines: number;
   private readonly throttleMs: number;
@@ -268,6 +298,7 @@ export class ScreenModel {
     this.term.buffer.onBufferChange(() => {
       this.bufferEpoch++;
     });
+    this.writeSync = syncWriter(this.term);
   }
 
   get cols(): number {
@@ -278,7 +309,7 @@ export class ScreenModel {
     return this.term.rows;
   }
 
-  /** Grows with every parsed write: a cheap "did anything arrive" counter. */
+  /** Grows with every parse (the chunks written in one task are parsed together): a cheap "did anything arrive" counter. */
   get version(): number {
     return this.parsedVersion;
   }
@@ -335,8 +366,31 @@ export class ScreenModel {
     }
     this.pendingWrites++;
     this.pendingBytesCount += size;
-    this.term.write(data, () => this.handleParsed(size));
+    if (this.writeSync !== null && this.asyncWrites === 0 && (this.batch.length > 0 || size <= SYNC_PARSE_MAX_BYTES)) {
+      // Parsed when the current task ends: one parse and one notification check for all the
+      // chunks of a read, no timer, and a prompt is on the screen before the next I/O.
+      if (this.batch.length === 0) queueMicrotask(() => this.parseBatch());
+      this.batch.push(data);
+      this.batchBytes += size;
+    } else {
+      this.asyncWrites++;
+      this.term.write(data, () => {
+        this.asyncWrites--;
+        this.handleParsed(1, size);
+      });
+    }
     return this.pendingBytesCount <= this.highWaterMark;
+  }
+
+  // The end-of-task parse of the chunks written in this task (see write()).
+  private parseBatch(): void {
+    const chunks = this.batch;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.disposed) return;
+    for (const chunk of chunks) this.writeSync!(chunk);
+    this.handleParsed(chunks.length, bytes);
   }
 
   /**
@@ -413,8 +467,8 @@ export class ScreenModel {
     this.resolveWaiters();
   }
 
-  private handleParsed(size: number): void {
-    this.pendingWrites--;
+  private handleParsed(writes: number, size: number): void {
+    this.pendingWrites -= writes;
     this.pendingBytesCount -= size;
     this.parsedVersion++;
     if (this.pendingWrites === 0) this.resolveWaiters();
