@@ -46,9 +46,9 @@ interface MarkerAnchor {
 
 /** One line as a person reads it: a row plus the rows it wrapped onto. */
 export interface LogicalLine {
-  text: string;
+  readonly text: string;
   /** Viewport row of its first row; negative for lines in `history`. */
-  row: number;
+  readonly row: number;
 }
 
 /** The data of a snapshot; see {@link ScreenSnapshot}. */
@@ -93,6 +93,9 @@ export class ScreenSnapshot {
   private readonly anchorAt: ((row: number, version: number) => LineAnchor | null) | null;
   private cachedText: string | null = null;
   private rowStarts: number[] | null = null;
+  /** logicalLines() without and with history: every policy reads them, a snapshot builds them once. */
+  private cachedLines: readonly LogicalLine[] | null = null;
+  private cachedLinesWithHistory: readonly LogicalLine[] | null = null;
 
   constructor(data: ScreenSnapshotData, anchorAt: ((row: number, version: number) => LineAnchor | null) | null = null) {
     this.version = data.version;
@@ -139,9 +142,14 @@ export class ScreenSnapshot {
     return lo;
   }
 
-  /** Logical lines of the viewport, optionally preceded by those of the kept history. */
-  logicalLines(withHistory = false): LogicalLine[] {
-    const out: LogicalLine[] = [];
+  /** Logical lines of the viewport, optionally preceded by those of the kept history (built once per snapshot). */
+  logicalLines(withHistory = false): readonly LogicalLine[] {
+    if (withHistory) return (this.cachedLinesWithHistory ??= this.buildLogicalLines(true));
+    return (this.cachedLines ??= this.buildLogicalLines(false));
+  }
+
+  private buildLogicalLines(withHistory: boolean): readonly LogicalLine[] {
+    const out: { text: string; row: number }[] = [];
     const add = (rows: readonly string[], wrapped: readonly boolean[], offset: number): void => {
       rows.forEach((text, i) => {
         const last = out[out.length - 1];
