@@ -438,8 +438,11 @@ export class JobSupervision {
           for (const send of this.sends) send.cancel();
           this.sends.clear();
         }
-        this.record(decision.intervention);
+        // The first keys go out before the intervention is recorded (the event consumers, the
+        // events log and the report, are not between a prompt and its answer); the event is
+        // the same, stamped with the decision's time, and nothing is emitted in between.
         const run = runSendSteps(decision.steps, (data) => this.type(data), this.o.clock);
+        this.record(decision.intervention);
         this.sends.add(run);
         void run.done.then(() => this.sends.delete(run));
         break;
