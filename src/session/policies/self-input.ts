@@ -116,9 +116,6 @@ export class ScreenJudge {
   private cursorAt: number | null = null;
   /** Where the next typed byte lands when nothing was parsed since the last input: the end of its echo. */
   private inputEnd: number | null = null;
-  /** normaliseLine results of the previous judged snapshot, and of the one being judged. */
-  private normCache = new Map<string, string>();
-  private normNext = new Map<string, string>();
 
   /** How long an echo is accepted after the last keystroke. */
   get echoWindowMs(): number {
@@ -161,9 +158,7 @@ export class ScreenJudge {
     if (snap.hash === this.lastHash) return 'unchanged';
     this.lastHash = snap.hash;
     const raw = snap.logicalLines().map((l) => l.text);
-    const lines = raw.map((line) => this.normalised(line));
-    this.normCache = this.normNext;
-    this.normNext = new Map();
+    const lines = raw.map(normaliseLine);
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     const text = lines.join('\n');
     if (text === this.screen) return 'unchanged';
@@ -188,18 +183,6 @@ export class ScreenJudge {
       this.shown.delete(oldest);
     }
     return flicker && verdict === 'agent' ? 'unchanged' : verdict;
-  }
-
-  // normaliseLine (nine replaces) for a line as shown; most lines of a snapshot were on the
-  // previous one, so the previous snapshot's results are kept (issue 16: per-line idle cost).
-  private normalised(line: string): string {
-    let out = this.normCache.get(line);
-    if (out === undefined) {
-      out = normaliseLine(line);
-      this.normCache.set(line, out);
-    }
-    this.normNext.set(line, out);
-    return out;
   }
 
   /**
