@@ -538,9 +538,11 @@ export class ScreenModel {
     const texts: string[] = [];
     const wrapped: boolean[] = [];
     const first = base - historyCount;
+    // getLine() wraps the row in a new view object each call: each row is fetched once.
+    let next = buf.getLine(first);
     for (let y = first; y < base + rows; y++) {
-      const line = buf.getLine(y);
-      const next = buf.getLine(y + 1);
+      const line = next;
+      next = buf.getLine(y + 1);
       wrapped.push(line?.isWrapped ?? false);
       // A row that wraps onto the next keeps its trailing spaces: they are part of the text.
       const wrapsOn = next?.isWrapped === true;
