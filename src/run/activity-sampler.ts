@@ -79,10 +79,11 @@ export class ActivitySampler {
   }
 
   private sample(name: string, job: Sampled, final: boolean): void {
+    const now = this.clock.now();
+    // The gap first: a job shown less than a gap ago is not read at all (50 jobs, 4 ticks a second).
+    if (!final && now - job.shownAt < ACTIVITY_MIN_GAP_MS) return;
     const raw = job.source.lastLine();
     if (raw === null) return;
-    const now = this.clock.now();
-    if (!final && now - job.shownAt < ACTIVITY_MIN_GAP_MS) return;
     const line = capActivityLine(raw);
     if (line === job.shown) return;
     job.shown = line;

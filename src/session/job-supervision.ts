@@ -39,8 +39,13 @@ export interface JobSupervisionOptions {
   builtinRules?: readonly BuiltinRule[];
 }
 
-/** How often the live state ("idle 4m") is re-checked for the display. */
+/**
+ * How often the live state ("idle 4m") is re-checked for the display: on this grid from the
+ * job's start, but only at the grid points where time alone can change it (see planRefresh).
+ */
 const STATE_REFRESH_MS = 5000;
+/** When only an event can change the state, the refresh still looks again this often. */
+const IDLE_RECHECK_MS = 30_000;
 
 /**
  * The screen model's work is bounded by design, whatever the output volume. Output goes to it
@@ -95,6 +100,9 @@ export class JobSupervision {
   private readonly unsubscribe: Array<() => void> = [];
   private shownState = 'working';
   private refresh: TimerHandle | null = null;
+  /** When the refresh timer fires, and where its grid starts (see planRefresh). */
+  private refreshAt: number | null = null;
+  private readonly refreshOrigin: number;
   private disposed = false;
   /** Output held back from the screen model during a flood (only its tail is kept). */
   private tail: Buffer[] = [];
@@ -120,6 +128,7 @@ export class JobSupervision {
   private latest: ScreenSnapshot | null = null;
 
   constructor(private readonly o: JobSupervisionOptions) {
+    this.refreshOrigin = o.clock.now();
     const adapter = adapterFor(o.job.agent);
     const builtin = o.builtinRules ?? adapter.builtinRules?.(o.job, o.job.supervision.answers.length) ?? [];
     const spec = { ...o.job.supervision, answers: [...o.job.supervision.answers, ...builtin.map((b) => b.rule)] };
@@ -145,7 +154,7 @@ export class JobSupervision {
     // but only when the job looks like a terminal program asking (src/session/reply-gate.ts).
     this.replies = new ReplyGate({ clock: o.clock, send: (reply) => this.type(reply) });
     this.unsubscribe.push(this.screen.onReply((reply) => this.replies.offer(reply)));
-    this.scheduleRefresh();
+    this.planRefresh();
   }
 
   /** The newest screen snapshot (kept after the job ends), or null before the first. */
@@ -429,8 +438,11 @@ export class JobSupervision {
           for (const send of this.sends) send.cancel();
           this.sends.clear();
         }
-        this.record(decision.intervention);
+        // The first keys go out before the intervention is recorded (the event consumers, the
+        // events log and the report, are not between a prompt and its answer); the event is
+        // the same, stamped with the decision's time, and nothing is emitted in between.
         const run = runSendSteps(decision.steps, (data) => this.type(data), this.o.clock);
+        this.record(decision.intervention);
         this.sends.add(run);
         void run.done.then(() => this.sends.delete(run));
         break;
@@ -473,15 +485,31 @@ export class JobSupervision {
     if (label === this.shownState) return;
     this.shownState = label;
     this.o.bus.emit({ type: 'job-state', at: this.o.clock.now(), job: this.o.job.name, phase: 'running', detail: label });
+    if (this.refresh !== null) this.planRefresh();
   }
 
-  private scheduleRefresh(): void {
+  // The refresh timer wakes on the STATE_REFRESH_MS grid from the start (as a 5 s poll would:
+  // the same labels at the same moments), but only at the first grid point where time alone can
+  // change the state: a job that keeps making progress is looked at about every 30 s, not
+  // every 5 s (issue 16: 50 idle jobs); while "idle" counts up, at every grid point. Called
+  // again after every change shown, so a sooner change (an "answered" label that expires) is
+  // never missed; a later one lets the planned wake-up come and plan again.
+  private planRefresh(): void {
+    if (this.disposed) return;
+    const now = this.o.clock.now();
+    const changeAt = this.supervisor.nextStateChangeAt() ?? now + IDLE_RECHECK_MS;
+    const steps = Math.max(1, Math.ceil((Math.max(changeAt, now + 1) - this.refreshOrigin) / STATE_REFRESH_MS));
+    const at = this.refreshOrigin + steps * STATE_REFRESH_MS;
+    if (this.refreshAt !== null && this.refreshAt <= at) return;
+    if (this.refresh !== null) this.o.clock.clearTimeout(this.refresh);
+    this.refreshAt = at;
     this.refresh = this.o.clock.setTimeout(() => {
       this.refresh = null;
+      this.refreshAt = null;
       if (this.disposed) return;
       this.showState();
-      this.scheduleRefresh();
-    }, STATE_REFRESH_MS);
+      this.planRefresh();
+    }, at - now);
   }
 }
 

@@ -54,7 +54,10 @@ const TAIL_BYTES = 512;
 /** True when `chunk` could be a terminal program writing a query last: text ending in an escape sequence. */
 export function endsWithTerminalQuery(chunk: Buffer): boolean {
   if (chunk.length === 0 || chunk[chunk.length - 1]! < 0x07) return false;
-  const tail = chunk.subarray(Math.max(0, chunk.length - TAIL_BYTES)).toString('latin1');
+  const from = Math.max(0, chunk.length - TAIL_BYTES);
+  // Every sequence the pattern accepts starts with ESC: plain text (most chunks) needs no string.
+  if (chunk.lastIndexOf(0x1b) < from) return false;
+  const tail = chunk.subarray(from).toString('latin1');
   if (!ENDS_WITH_SEQUENCE.test(tail)) return false;
   for (const byte of chunk) {
     // BEL, BS, TAB, LF, CR, SO, SI and ESC are what terminal programs send; the other C0 bytes and DEL are binary.

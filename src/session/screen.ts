@@ -5,7 +5,9 @@
  * bytes, so a prompt that arrives split across reads, is redrawn in place or wraps still
  * reads the same.
  *
- * xterm parses asynchronously: `write()` queues bytes and the buffer changes later. Change
+ * Parsing is deferred: `write()` queues bytes and the buffer changes later, at the end of the
+ * current task for ordinary chunks (all the chunks of one read parsed together, no timer), in
+ * xterm's own time-sliced async parse for very large ones. Change
  * notifications are coalesced: at most one snapshot per `throttleMs` (leading and trailing
  * edge, timed by the injected clock), and only when something was parsed since the last.
  *
@@ -44,9 +46,9 @@ interface MarkerAnchor {
 
 /** One line as a person reads it: a row plus the rows it wrapped onto. */
 export interface LogicalLine {
-  text: string;
+  readonly text: string;
   /** Viewport row of its first row; negative for lines in `history`. */
-  row: number;
+  readonly row: number;
 }
 
 /** The data of a snapshot; see {@link ScreenSnapshot}. */
@@ -91,6 +93,9 @@ export class ScreenSnapshot {
   private readonly anchorAt: ((row: number, version: number) => LineAnchor | null) | null;
   private cachedText: string | null = null;
   private rowStarts: number[] | null = null;
+  /** logicalLines() without and with history: every policy reads them, a snapshot builds them once. */
+  private cachedLines: readonly LogicalLine[] | null = null;
+  private cachedLinesWithHistory: readonly LogicalLine[] | null = null;
 
   constructor(data: ScreenSnapshotData, anchorAt: ((row: number, version: number) => LineAnchor | null) | null = null) {
     this.version = data.version;
@@ -137,9 +142,14 @@ export class ScreenSnapshot {
     return lo;
   }
 
-  /** Logical lines of the viewport, optionally preceded by those of the kept history. */
-  logicalLines(withHistory = false): LogicalLine[] {
-    const out: LogicalLine[] = [];
+  /** Logical lines of the viewport, optionally preceded by those of the kept history (built once per snapshot). */
+  logicalLines(withHistory = false): readonly LogicalLine[] {
+    if (withHistory) return (this.cachedLinesWithHistory ??= this.buildLogicalLines(true));
+    return (this.cachedLines ??= this.buildLogicalLines(false));
+  }
+
+  private buildLogicalLines(withHistory: boolean): readonly LogicalLine[] {
+    const out: { text: string; row: number }[] = [];
     const add = (rows: readonly string[], wrapped: readonly boolean[], offset: number): void => {
       rows.forEach((text, i) => {
         const last = out[out.length - 1];
@@ -212,9 +222,37 @@ function xterm(): XtermModule {
   return xtermModule;
 }
 
+/**
+ * xterm's synchronous parse (`Terminal._core.writeSync`, not in the public typings). Its
+ * `write()` always parses in a `setTimeout`: at least 1 ms later and one more event-loop wake-up
+ * per chunk (issue 16: answer latency, 50 idle jobs). Our OSC handlers are synchronous, which is
+ * all writeSync needs. Null when a future xterm drops it: then every write takes the async path.
+ */
+type SyncWrite = (data: Uint8Array | string) => void;
+
+function syncWriter(term: XTerminal): SyncWrite | null {
+  const core = (term as unknown as { _core?: { writeSync?: unknown } })._core;
+  if (core === undefined || typeof core.writeSync !== 'function') return null;
+  const writeSync = core.writeSync as (data: Uint8Array | string) => void;
+  return (data) => writeSync.call(core, data);
+}
+
+/**
+ * Writes up to this size are parsed at the end of the current task (a microtask), all the
+ * chunks written in that task together; bigger ones (only without the screen budget of
+ * job-supervision.ts) go through xterm's time-sliced async parse, as everything did before.
+ */
+const SYNC_PARSE_MAX_BYTES = 64 * 1024;
+
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
+  private readonly writeSync: SyncWrite | null;
+  /** Chunks waiting for the end-of-task parse (see {@link SYNC_PARSE_MAX_BYTES}), with their sizes summed. */
+  private batch: (Uint8Array | string)[] = [];
+  private batchBytes = 0;
+  /** Writes handed to xterm's async parse and not parsed yet: later writes queue behind them. */
+  private asyncWrites = 0;
   private readonly clock: Clock;
   private readonly historyLines: number;
   private readonly throttleMs: number;
@@ -268,6 +306,7 @@ export class ScreenModel {
     this.term.buffer.onBufferChange(() => {
       this.bufferEpoch++;
     });
+    this.writeSync = syncWriter(this.term);
   }
 
   get cols(): number {
@@ -278,7 +317,7 @@ export class ScreenModel {
     return this.term.rows;
   }
 
-  /** Grows with every parsed write: a cheap "did anything arrive" counter. */
+  /** Grows with every parse (the chunks written in one task are parsed together): a cheap "did anything arrive" counter. */
   get version(): number {
     return this.parsedVersion;
   }
@@ -335,8 +374,31 @@ export class ScreenModel {
     }
     this.pendingWrites++;
     this.pendingBytesCount += size;
-    this.term.write(data, () => this.handleParsed(size));
+    if (this.writeSync !== null && this.asyncWrites === 0 && (this.batch.length > 0 || size <= SYNC_PARSE_MAX_BYTES)) {
+      // Parsed when the current task ends: one parse and one notification check for all the
+      // chunks of a read, no timer, and a prompt is on the screen before the next I/O.
+      if (this.batch.length === 0) queueMicrotask(() => this.parseBatch());
+      this.batch.push(data);
+      this.batchBytes += size;
+    } else {
+      this.asyncWrites++;
+      this.term.write(data, () => {
+        this.asyncWrites--;
+        this.handleParsed(1, size);
+      });
+    }
     return this.pendingBytesCount <= this.highWaterMark;
+  }
+
+  // The end-of-task parse of the chunks written in this task (see write()).
+  private parseBatch(): void {
+    const chunks = this.batch;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.disposed) return;
+    for (const chunk of chunks) this.writeSync!(chunk);
+    this.handleParsed(chunks.length, bytes);
   }
 
   /**
@@ -413,8 +475,8 @@ export class ScreenModel {
     this.resolveWaiters();
   }
 
-  private handleParsed(size: number): void {
-    this.pendingWrites--;
+  private handleParsed(writes: number, size: number): void {
+    this.pendingWrites -= writes;
     this.pendingBytesCount -= size;
     this.parsedVersion++;
     if (this.pendingWrites === 0) this.resolveWaiters();
@@ -476,9 +538,11 @@ export class ScreenModel {
     const texts: string[] = [];
     const wrapped: boolean[] = [];
     const first = base - historyCount;
+    // getLine() wraps the row in a new view object each call: each row is fetched once.
+    let next = buf.getLine(first);
     for (let y = first; y < base + rows; y++) {
-      const line = buf.getLine(y);
-      const next = buf.getLine(y + 1);
+      const line = next;
+      next = buf.getLine(y + 1);
       wrapped.push(line?.isWrapped ?? false);
       // A row that wraps onto the next keeps its trailing spaces: they are part of the text.
       const wrapsOn = next?.isWrapped === true;

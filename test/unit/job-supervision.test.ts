@@ -76,3 +76,48 @@ test('one answer at a time: a prompt redrawn while an answer is still being type
   assert.deepEqual(written, ['\x1b[B', '\r'], 'no second answer was typed over the first');
   supervision.dispose();
 });
+
+test('the live state is re-checked only when time alone can change it: a job printing every 3 s wakes no refresh timer every 5 s, and an idle job still counts up (issue 16)', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock();
+  let fired = 0;
+  // The same clock, counting the timers that fire.
+  const counting = {
+    now: () => clock.now(),
+    setTimeout: (fn: () => void, ms: number) =>
+      clock.setTimeout(() => {
+        fired++;
+        fn();
+      }, ms),
+    clearTimeout: (handle: Parameters<FakeClock['clearTimeout']>[0]) => clock.clearTimeout(handle),
+  };
+  const bus = new EventBus();
+  const states: string[] = [];
+  bus.on((e) => {
+    if (e.type === 'job-state' && e.detail !== null) states.push(`${(e.at - T0) / 1000}s ${e.detail}`);
+  });
+  const T0 = clock.now();
+  const supervision = new JobSupervision({
+    job: job(),
+    cols: 80,
+    rows: 24,
+    clock: counting,
+    bus,
+    decline: { kind: 'text', text: 'n', enter: true },
+    target: { write: () => {}, stop: () => assert.fail('nothing should stop the job') },
+  });
+  try {
+    for (let tick = 1; tick <= 20; tick++) {
+      clock.advance(3000);
+      supervision.write(Buffer.from(`still working: tick ${tick}\r\n`));
+      await supervision.whenCaughtUp();
+    }
+    // 60 s of a line every 3 s: a 5 s poll fires 12 times; the grid point after each "could turn idle" moment, twice.
+    assert.ok(fired <= 3, `${fired} timers fired while the job kept printing`);
+    assert.deepEqual(states, []);
+    // Then silence: "idle" appears at the first 5 s grid point 30 s after the last line, and counts up at every one.
+    clock.advance(45_000);
+    assert.deepEqual(states, ['90s idle 30s', '95s idle 35s', '100s idle 40s', '105s idle 45s']);
+  } finally {
+    supervision.dispose();
+  }
+});

@@ -65,6 +65,34 @@ test('version grows per parsed write; hash changes only with the picture; snapsh
   screen.dispose();
 });
 
+test('output is parsed at the end of the task that wrote it, every chunk of the task at once, without waiting for a timer (issue 16)', { timeout: 5000 }, async () => {
+  const { screen, clock } = model();
+  const seen: string[][] = [];
+  screen.onSnapshot((snap) => seen.push([...snap.lines.slice(0, 2)]));
+  clock.advance(1000);
+  screen.write('Continue? ');
+  screen.write(Buffer.from('[y/n] '));
+  assert.equal(screen.snapshot().lines[0], '', 'not parsed inside write()');
+  // A microtask later: before any timer (xterm's own write() parses in a setTimeout, >= 1 ms later).
+  await Promise.resolve();
+  assert.equal(screen.snapshot().lines[0], 'Continue? [y/n]');
+  assert.equal(screen.version, 1, 'one parse for the chunks of one task');
+  assert.deepEqual(seen, [['Continue? [y/n]', '']], 'the leading edge is notified in the same task');
+  screen.dispose();
+});
+
+test('a chunk too big for the end-of-task parse goes through the async parse, and later chunks wait behind it', { timeout: 5000 }, async () => {
+  const { screen } = model(40, 6);
+  const big = `${'x'.repeat(39)}\r\n`.repeat(2000);
+  screen.write(big);
+  screen.write('after');
+  await Promise.resolve();
+  assert.equal(screen.version, 0, 'nothing parsed out of order before the big chunk');
+  await screen.whenParsed();
+  assert.equal(screen.snapshot().lines.at(-1), 'after');
+  screen.dispose();
+});
+
 test('OSC handlers receive machine signals; titles are reported and not on screen', async () => {
   const { screen } = model();
   const osc: string[] = [];

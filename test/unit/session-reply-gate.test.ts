@@ -10,6 +10,9 @@ test('a query is eligible only as the last thing of a text chunk', { timeout: 5_
   assert.equal(endsWithTerminalQuery(Buffer.from('\x1b[6n and more')), false);
   assert.equal(endsWithTerminalQuery(Buffer.from([0x00, 0x01, 0x1b, 0x5b, 0x36, 0x6e])), false, 'binary before it');
   assert.equal(endsWithTerminalQuery(Buffer.from([0xff, 0xfe, 0x1b, 0x5b, 0x63])), false, 'invalid UTF-8 before it');
+  assert.equal(endsWithTerminalQuery(Buffer.from(`${'x'.repeat(5000)}\x1b[6n`)), true, 'at the end of a long chunk');
+  assert.equal(endsWithTerminalQuery(Buffer.from(`\x1b]0;${'t'.repeat(600)}\x07`)), false, 'a sequence longer than the tail read');
+  assert.equal(endsWithTerminalQuery(Buffer.from('still working: tick 3\r\n')), false, 'plain text');
 });
 
 test('replies wait for quiet, are dropped when output goes on, and are rate-limited', { timeout: 5_000 }, () => {

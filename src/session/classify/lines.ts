@@ -4,22 +4,22 @@
  * (`│ ❯ 1. Yes │`, `╭─ Title ─╮`); the classifier reads what is inside.
  */
 
-/** One screen line as the classifier reads it. */
+/** One screen line as the classifier reads it (never modified: the snapshot classifier shares them between calls). */
 export interface ClassifyLine {
   /** Viewport row (of the first row of a wrapped line). */
-  row: number;
+  readonly row: number;
   /** The line as shown. */
-  text: string;
+  readonly text: string;
   /** The text inside box borders, trailing spaces removed (leading indentation kept). */
-  inner: string;
+  readonly inner: string;
   /** Columns of indentation of `inner`. */
-  indent: number;
+  readonly indent: number;
   /** `inner` without its indentation. */
-  body: string;
+  readonly body: string;
   /** Whether the line is empty once borders are removed. */
-  blank: boolean;
+  readonly blank: boolean;
   /** A frame line (`╭────╮`, `────`, `╰─ ready ─╯`): its title, '' when it has none; null when not a frame. */
-  frameTitle: string | null;
+  readonly frameTitle: string | null;
 }
 
 /** Vertical borders at either end of a line. */

@@ -180,6 +180,29 @@ export class Supervisor {
     return { kind: 'working' };
   }
 
+  /**
+   * The earliest time {@link state} can change with nothing happening but time passing (an
+   * "answered" label expiring, "idle" appearing or counting up), as of now; null when only an
+   * event can change it. Events (decisions, progress) are shown by whoever acts on them.
+   */
+  nextStateChangeAt(): number | null {
+    const state = this.state();
+    switch (state.kind) {
+      case 'stopping':
+      case 'waiting-for-input':
+      case 'poked':
+        return null;
+      case 'answered':
+        return state.at + ANSWERED_DISPLAY_MS;
+      case 'idle':
+        return this.clock.now();
+      case 'working':
+        return this.phase.kind === 'disposed' ? null : this.lastProgressAt + this.idleDisplayAfterMs;
+      default:
+        return unreachable(state);
+    }
+  }
+
   /** Stops the timers and releases what the policies hold. */
   dispose(): void {
     this.phase = { kind: 'disposed' };
