@@ -67,6 +67,7 @@ static struct sockaddr_un address;
 static socklen_t address_length;
 
 static void answer(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static int runner_gone(void);
 
 static void answer(const char *format, ...) {
   char line[512];
@@ -87,7 +88,7 @@ static void answer(const char *format, ...) {
         poll(&p, 1, 1000);
         continue;
       }
-      _exit(0); /* the runner is gone */
+      _exit(runner_gone()); /* the runner is gone: so are its socket and folder */
     }
     done += (size_t)w;
   }

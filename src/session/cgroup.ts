@@ -206,8 +206,12 @@ const spareGroups = new Set<string>();
 let refilling: string | null = null;
 
 function takeSpare(): string | null {
-  const first = spareGroups.values().next();
-  return first.done === true ? null : first.value;
+  for (const dir of spareGroups) {
+    // Someone may have removed it meanwhile (another runner's clean-up of "empty leftovers").
+    if (fs.existsSync(path.join(dir, 'cgroup.procs'))) return dir;
+    spareGroups.delete(dir);
+  }
+  return null;
 }
 
 function refillSpares(parent: string): void {

@@ -521,7 +521,7 @@ interface PumpProcessHandle {
 }
 
 /** The pump's argv after its name, and the child's environment (TERM defaulted). */
-function pumpCommand(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>): { args: string[]; env: Record<string, string | undefined> } {
+function pumpCommand(options: PtySpawnOptions, factory: PumpOptions): { args: string[]; env: Record<string, string | undefined> } {
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
   const bounded = options.bounded === true && options.logFd !== undefined && options.transcriptFd !== undefined ? ['--bounded'] : [];
@@ -529,8 +529,10 @@ function pumpCommand(options: PtySpawnOptions, factory: Required<Omit<PumpFactor
   return { args: [...bounded, ...cgroup, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
 }
 
-// The pump forked by this process (the way without a spawner; and tests that want a pid at once).
-function spawnPumpHere(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>): PtyProcess {
+type PumpOptions = Required<Omit<PumpFactoryOptions, 'spawner'>>;
+
+// Forks a pump here: the child and its three pipes. Throws PtySpawnError when it cannot.
+function forkPump(options: PtySpawnOptions, factory: PumpOptions): { child: ChildProcess; control: Writable; data: Readable; events: Readable; eventsFd: number } {
   const { args, env } = pumpCommand(options, factory);
   // fd 4 the log, fd 5 the transcript (an unlent fd 4 stays closed in the pump).
   const lent: Array<number | 'ignore'> = [];
@@ -560,29 +562,44 @@ function spawnPumpHere(options: PtySpawnOptions, factory: Required<Omit<PumpFact
     if (child.pid !== undefined) child.kill('SIGKILL');
     throw new PtySpawnError(`Cannot spawn ${JSON.stringify(options.file)}: the PTY pump ${factory.binary} could not start`);
   }
+  return { child, control, data, events, eventsFd };
+}
+
+// The pump forked by this process (the way without a spawner; and tests that want a pid at once).
+function spawnPumpHere(options: PtySpawnOptions, factory: PumpOptions): PtyProcess {
+  const { child, ...channels } = forkPump(options, factory);
   // A protocol-3 pump given fd 5 always decodes the transcript into it (its pid line says so too).
   const pty = new PumpPtyProcess(options.logFd !== undefined, options.transcriptFd !== undefined, { kill: (signal) => child.kill(signal) }, factory.pidTimeoutMs, options.file);
-  pty.attach({ control, data, events, eventsFd });
+  pty.attach(channels);
   child.on('exit', (code, signal) => pty.onPumpExit(code, signal));
   return pty;
 }
 
-// The pump forked by the run's spawner (pump-spawner.ts): nothing forks here.
-function spawnPumpThere(options: PtySpawnOptions, factory: Required<Omit<PumpFactoryOptions, 'spawner'>>, spawner: PumpSpawner): PtyProcess {
+// The pump forked by the run's spawner (pump-spawner.ts): nothing forks here. If the spawner
+// goes away before this pump ran, it is forked here after all (the job does not fail for it).
+function spawnPumpThere(options: PtySpawnOptions, factory: PumpOptions, spawner: PumpSpawner): PtyProcess {
   const { args, env } = pumpCommand(options, factory);
   let id = 0;
-  const pty = new PumpPtyProcess(
-    options.logFd !== undefined,
-    options.transcriptFd !== undefined,
-    { kill: (signal) => spawner.kill(id, signal) },
-    factory.pidTimeoutMs,
-    options.file,
-  );
+  const handle: PumpProcessHandle = { kill: (signal) => spawner.kill(id, signal) };
+  const pty = new PumpPtyProcess(options.logFd !== undefined, options.transcriptFd !== undefined, { kill: (signal) => handle.kill(signal) }, factory.pidTimeoutMs, options.file);
+  const forkHere = (why: string): void => {
+    let forked: ReturnType<typeof forkPump>;
+    try {
+      forked = forkPump(options, factory);
+    } catch (error) {
+      pty.failed(`${why}; then ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const { child, ...channels } = forked;
+    handle.kill = (signal) => child.kill(signal);
+    pty.attach(channels);
+    child.on('exit', (code, signal) => pty.onPumpExit(code, signal));
+  };
   id = spawner.request(
     { args, env, logFd: options.logFd ?? null, transcriptFd: options.transcriptFd ?? null },
     {
       onSpawned: () => undefined,
-      onFailed: (why) => pty.failed(why),
+      onFailed: (why, notStarted) => (notStarted ? forkHere(why) : pty.failed(why)),
       onChannels: (channels) => pty.attach({ ...channels, eventsFd: null }),
       onExit: (code, signal) => pty.onPumpExit(code, signal),
     },
@@ -592,7 +609,7 @@ function spawnPumpThere(options: PtySpawnOptions, factory: Required<Omit<PumpFac
 
 /** A {@link PtyFactory} whose terminals are owned by `codex-run-pump` processes. */
 export function createPumpFactory(options: PumpFactoryOptions): PtyFactory {
-  const resolved: Required<Omit<PumpFactoryOptions, 'spawner'>> = {
+  const resolved: PumpOptions = {
     binary: options.binary,
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     pidTimeoutMs: options.pidTimeoutMs ?? DEFAULT_PID_TIMEOUT_MS,

@@ -31,6 +31,10 @@ import { unreachable } from '../util/unreachable.js';
 
 const TOKEN_BYTES = 16;
 const SECRET_BYTES = 12;
+/** A spawner that answers nothing this long while a request waits is taken for hung (stopped, stuck) and killed. */
+const HUNG_MS = 5000;
+/** After the spawner went away, how long a request's child (forked, maybe) has to connect before the request is given up. */
+const ORPHAN_GRACE_MS = 1500;
 
 /** A pump's three channels, once all three connected (descriptors 0, 1 and 3 of pump.c). */
 export interface PumpChannels {
@@ -43,8 +47,11 @@ export interface PumpChannels {
 export interface SpawnListener {
   /** The pump runs; its three connections are on their way (they are queued at the socket). */
   onSpawned(pumpPid: number): void;
-  /** No pump runs (the spawner said why, or it is gone). */
-  onFailed(why: string): void;
+  /**
+   * No pump runs: the spawner said why, or it went away first. `notStarted`: it went away and
+   * no part of this pump ever connected, so the caller may start the pump another way.
+   */
+  onFailed(why: string, notStarted: boolean): void;
   /** All three channels connected. */
   onChannels(channels: PumpChannels): void;
   /** The pump was reaped (code null and signal null: the spawner died first, status unknown). */
@@ -66,6 +73,7 @@ type RequestState = { kind: 'requested' } | { kind: 'running'; pid: number } | {
 
 interface Pending {
   id: number;
+  requestedAt: number;
   state: RequestState;
   listener: SpawnListener;
   channels: Partial<PumpChannels>;
@@ -80,6 +88,9 @@ export class PumpSpawner {
   private nextId = 1;
   private answers = '';
   private readonly secret = randomBytes(SECRET_BYTES);
+  /** When the spawner last answered anything (for the hang check). */
+  private lastAnswerAt = Date.now();
+  private watchdog: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -136,7 +147,6 @@ export class PumpSpawner {
     // The socket's folder goes with the process (the spawner itself ends when its pipe closes).
     const removeFolder = (): void => fs.rmSync(folder, { recursive: true, force: true });
     process.once('exit', removeFolder);
-    child.once('exit', () => process.off('exit', removeFolder));
     return spawner;
   }
 
@@ -169,8 +179,9 @@ export class PumpSpawner {
   request(request: SpawnRequest, listener: SpawnListener): number {
     if (this.state.kind !== 'ready') throw new Error('Internal error: the pump spawner is not ready');
     const id = this.nextId++;
-    this.requests.set(id, { id, state: { kind: 'requested' }, listener, channels: {}, connected: false });
+    this.requests.set(id, { id, requestedAt: Date.now(), state: { kind: 'requested' }, listener, channels: {}, connected: false });
     this.busy();
+    this.watchdog ??= setInterval(() => this.checkHung(), 1000).unref();
     // One string for the arguments and one for the environment, NUL-terminated each.
     let env = '';
     let envCount = 0;
@@ -219,7 +230,21 @@ export class PumpSpawner {
     return token;
   }
 
+  // Requests wait and the spawner has said nothing for HUNG_MS: it is stopped or stuck. Killed,
+  // it goes the way of a dead one (gone): its requests' pumps are forked by the runner.
+  private checkHung(): void {
+    if (this.state.kind !== 'ready') return;
+    const now = Date.now();
+    for (const pending of this.requests.values()) {
+      if (pending.state.kind === 'requested' && now - Math.max(pending.requestedAt, this.lastAnswerAt) > HUNG_MS) {
+        this.child.kill('SIGKILL');
+        return;
+      }
+    }
+  }
+
   private onAnswers(text: string): void {
+    this.lastAnswerAt = Date.now();
     this.answers += text;
     let newline = this.answers.indexOf('\n');
     while (newline >= 0) {
@@ -255,7 +280,7 @@ export class PumpSpawner {
         if (pending === undefined) return;
         this.end(pending);
         for (const socket of Object.values(pending.channels)) socket.destroy();
-        pending.listener.onFailed(rest.slice(at + 1));
+        pending.listener.onFailed(rest.slice(at + 1), false);
         return;
       }
       case 'exit': {
@@ -293,7 +318,13 @@ export class PumpSpawner {
       if (control !== undefined && data !== undefined && events !== undefined) {
         pending.connected = true;
         pending.listener.onChannels({ control, data, events });
-        if (pending.state.kind === 'ended') this.end(pending);
+        if (this.state.kind === 'gone' && pending.state.kind !== 'ended') {
+          // Forked before the spawner went away: it runs, and its end shows as its events closing.
+          pending.listener.onExit(null, null);
+          this.end(pending);
+        } else if (pending.state.kind === 'ended') {
+          this.end(pending);
+        }
       }
     };
     socket.on('readable', readHello);
@@ -302,7 +333,15 @@ export class PumpSpawner {
   private end(pending: Pending): void {
     pending.state = { kind: 'ended' };
     this.requests.delete(pending.id);
-    if (this.requests.size === 0) this.idle();
+    if (this.requests.size === 0) {
+      this.idle();
+      if (this.state.kind === 'gone') this.closeSocket();
+    }
+  }
+
+  private closeSocket(): void {
+    this.server.close();
+    fs.rm(this.folder, { recursive: true, force: true }, () => undefined);
   }
 
   // The spawner keeps the runner alive only while a request is open.
@@ -319,35 +358,55 @@ export class PumpSpawner {
     this.server.unref();
   }
 
+  // The spawner is gone (it died, was killed as hung, or was closed). Its socket stays open
+  // while pumps it forked may still connect: "spawned" ones have connected (their connections
+  // wait in the queue), and one asked for just before it died may have been forked; those that
+  // do not connect within ORPHAN_GRACE_MS never started, and are left to the caller.
   private gone(why: string): void {
     if (this.state.kind === 'gone') return;
     this.state = { kind: 'gone', why };
-    this.server.close();
-    fs.rm(this.folder, { recursive: true, force: true }, () => undefined);
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
     this.child.stdin!.end();
+    const orphans: Pending[] = [];
     for (const pending of [...this.requests.values()]) {
       const state = pending.state;
       switch (state.kind) {
         case 'requested':
-          this.end(pending);
-          for (const socket of Object.values(pending.channels)) socket.destroy();
-          pending.listener.onFailed(`the pump spawner is gone (${why})`);
+          if (pending.connected) {
+            this.end(pending);
+            pending.listener.onExit(null, null);
+          } else {
+            orphans.push(pending);
+          }
           break;
         case 'running':
-          // The pump may still run (reparented); its end shows as its events channel closing.
-          this.end(pending);
+          // It may still run (reparented); its end shows as its events channel closing.
           pending.listener.onExit(null, null);
+          if (pending.connected) this.end(pending);
+          else pending.state = { kind: 'ended' }; // its channels are queued: end() once they came
           break;
         case 'ended':
-          // Reaped, but its channels never came (the socket is closed now).
-          this.end(pending);
-          pending.listener.onFailed(`the pump spawner is gone (${why})`);
-          break;
+          break; // reaped; its channels are queued
         default:
           unreachable(state);
       }
     }
-    this.idle();
+    if (orphans.length > 0) {
+      setTimeout(() => {
+        for (const pending of orphans) {
+          if (pending.connected || !this.requests.has(pending.id)) continue;
+          const partial = Object.values(pending.channels);
+          for (const socket of partial) socket.destroy();
+          this.end(pending);
+          pending.listener.onFailed(`the pump spawner is gone (${why})`, partial.length === 0);
+        }
+      }, ORPHAN_GRACE_MS);
+    }
+    if (this.requests.size === 0) {
+      this.closeSocket();
+      this.idle();
+    }
   }
 }
 

@@ -240,3 +240,46 @@ test('a runner that ends normally leaves no socket folder of its spawner', { tim
   assert.match(folder, /codex-run-spawner-/);
   assert.equal(fs.existsSync(folder), false);
 });
+
+// Runs `count` jobs through `factory`, each appending its number to `ranFile` once and printing
+// it; resolves with the outputs and exits once all ended.
+async function runMarkedJobs(factory: ReturnType<typeof createPumpFactory>, dir: string, count: number, afterStart: () => void) {
+  const ranFile = path.join(dir, 'ran');
+  const ptys = Array.from({ length: count }, (_, i) =>
+    factory({ file: 'sh', args: ['-c', 'echo "$0" >> "$1"; echo "job $0 ran"', String(i), ranFile], cwd: dir, env, cols: 80, rows: 24 }),
+  );
+  afterStart();
+  const results = await Promise.all(ptys.map((pty) => collect(pty)));
+  const ran = fs.existsSync(ranFile) ? fs.readFileSync(ranFile, 'utf8').trim().split('\n').map(Number) : [];
+  return { results, ran };
+}
+
+test('a spawner killed with requests in flight: every job still runs exactly once, forked there or here', { timeout: 60_000 }, async (t) => {
+  const spawner = startSpawner(t);
+  await waitFor('the spawner is ready', () => spawner.ready(), 10_000);
+  const factory = createPumpFactory({ binary, spawner });
+  const dir = tempDir();
+  const { results, ran } = await runMarkedJobs(factory, dir, 60, () => process.kill(spawner.pid!, 'SIGKILL'));
+  results.forEach(({ out, exit }, i) => {
+    assert.equal(exit.exitCode, 0, `job ${i}: ${out.toString('utf8')}`);
+    assert.match(out.toString('utf8'), new RegExp(`job ${i} ran`));
+  });
+  assert.deepEqual([...ran].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i), 'each job ran once');
+});
+
+test('a stopped spawner is taken for hung: it is killed and the waiting jobs run anyway, each once', { timeout: 60_000 }, async (t) => {
+  const spawner = startSpawner(t);
+  await waitFor('the spawner is ready', () => spawner.ready(), 10_000);
+  const factory = createPumpFactory({ binary, spawner });
+  const dir = tempDir();
+  const pid = spawner.pid!;
+  process.kill(pid, 'SIGSTOP');
+  t.after(() => {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const { results, ran } = await runMarkedJobs(factory, dir, 10, () => undefined);
+  for (const { exit } of results) assert.equal(exit.exitCode, 0);
+  assert.deepEqual([...ran].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i), 'each job ran once');
+  assert.equal(spawner.ready(), false);
+  await waitFor('the stopped spawner was killed', () => !alive(pid) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 10_000);
+});
