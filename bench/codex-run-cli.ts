@@ -36,7 +36,8 @@ export interface ReportJob {
 /** The run folder codex-run created in `outDir` (it is the only entry), or null. */
 export async function findRunDir(outDir: string): Promise<string | null> {
   const entries = await readdir(outDir, { withFileTypes: true });
-  const dirs = entries.filter((e) => e.isDirectory());
+  // A `.<id>.partial` folder is a run being prepared: it is renamed to its final name.
+  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   return dirs.length === 1 ? path.join(outDir, dirs[0]!.name) : null;
 }
 

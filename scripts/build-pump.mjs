@@ -15,6 +15,8 @@ const source = path.join(root, 'native', 'pump', 'pump.c');
 const decoderSource = path.join(root, 'native', 'pump', 'plaintext.c');
 // The spawner (`codex-run-pump --spawner`), which starts the pumps for a runner: same binary.
 const spawnerSource = path.join(root, 'native', 'pump', 'spawner.c');
+// Event and answer lines, shared by the pump and the spawner.
+const lineSource = path.join(root, 'native', 'pump', 'line.c');
 // The log and transcript writer thread (sink.c).
 const sinkSource = path.join(root, 'native', 'pump', 'sink.c');
 const outDir = path.join(root, 'native', 'pump', 'build');
@@ -27,10 +29,10 @@ function giveUp(why) {
 }
 
 if (process.platform !== 'linux') giveUp(`the pump is Linux-only, this is ${process.platform}`);
-for (const file of [source, decoderSource, sinkSource, spawnerSource]) if (!fs.existsSync(file)) giveUp(`${file} is missing`);
+for (const file of [source, decoderSource, sinkSource, spawnerSource, lineSource]) if (!fs.existsSync(file)) giveUp(`${file} is missing`);
 fs.mkdirSync(outDir, { recursive: true });
 const temporary = `${target}.${process.pid}.tmp`;
-const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-pthread', '-o', temporary, source, decoderSource, sinkSource, spawnerSource, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const built = spawnSync(compiler, ['-O2', '-std=gnu11', '-Wall', '-pthread', '-o', temporary, source, decoderSource, sinkSource, spawnerSource, lineSource, '-lutil'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 if (built.error !== undefined) {
   giveUp(built.error.code === 'ENOENT' ? `no C compiler: \`${compiler}\` is not on PATH` : `${compiler} could not run: ${built.error.message}`);
 }

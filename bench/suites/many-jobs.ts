@@ -130,10 +130,14 @@ async function measureWindow(windowMs: number, pids: number[], started: () => Pr
 async function allLogsStarted(outDir: string): Promise<boolean> {
   const runDir = await findRunDir(outDir);
   if (runDir === null) return false;
-  const logs = (await readdir(runDir)).filter((n) => n.endsWith('.log'));
-  if (logs.length < JOBS) return false;
-  const sizes = await Promise.all(logs.map(async (n) => (await stat(path.join(runDir, n))).size));
-  return sizes.every((size) => size > 0);
+  try {
+    const logs = (await readdir(runDir)).filter((n) => n.endsWith('.log'));
+    if (logs.length < JOBS) return false;
+    const sizes = await Promise.all(logs.map(async (n) => (await stat(path.join(runDir, n))).size));
+    return sizes.every((size) => size > 0);
+  } catch {
+    return false; // the folder moved or a file is not there yet: look again
+  }
 }
 
 async function scriptWindow(

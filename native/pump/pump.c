@@ -79,6 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "line.h"
 #include "plaintext.h"
 #include "spawner.h"
 #include "sink.h"
@@ -148,30 +149,12 @@ static unsigned long long osc_cur_start = 0;
 static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void event(const char *format, ...) {
-  char line[512];
   va_list args;
   va_start(args, format);
-  int n = vsnprintf(line, sizeof line - 1, format, args);
-  va_end(args);
-  if (n < 0) return;
-  if ((size_t)n > sizeof line - 2) n = sizeof line - 2;
-  line[n++] = '\n';
   pthread_mutex_lock(&event_lock);
-  size_t done = 0;
-  while (done < (size_t)n) {
-    ssize_t w = write(EVENTS_FD, line + done, (size_t)n - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        struct pollfd p = {EVENTS_FD, POLLOUT, 0};
-        poll(&p, 1, 1000);
-        continue;
-      }
-      break;
-    }
-    done += (size_t)w;
-  }
+  write_line(EVENTS_FD, format, args);
   pthread_mutex_unlock(&event_lock);
+  va_end(args);
 }
 
 static long long now_ms(void) {

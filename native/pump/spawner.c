@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "line.h"
 #include "spawner.h"
 
 #define TOKEN_BYTES 16
@@ -70,28 +71,11 @@ static void answer(const char *format, ...) __attribute__((format(printf, 1, 2))
 static int runner_gone(void);
 
 static void answer(const char *format, ...) {
-  char line[512];
   va_list args;
   va_start(args, format);
-  int n = vsnprintf(line, sizeof line - 1, format, args);
+  int failed = write_line(1, format, args);
   va_end(args);
-  if (n < 0) return;
-  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
-  line[n++] = '\n';
-  size_t done = 0;
-  while (done < (size_t)n) {
-    ssize_t w = write(1, line + done, (size_t)n - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        struct pollfd p = {1, POLLOUT, 0};
-        poll(&p, 1, 1000);
-        continue;
-      }
-      _exit(runner_gone()); /* the runner is gone: so are its socket and folder */
-    }
-    done += (size_t)w;
-  }
+  if (failed != 0) _exit(runner_gone()); /* the runner is gone: so are its socket and folder */
 }
 
 static int read_full(int fd, void *buffer, size_t length) {

@@ -332,12 +332,8 @@ async function removeCgroupDirLater(dir: string): Promise<string | null> {
     await fs.promises.rmdir(dir);
     openGroups.delete(dir);
     return null;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') {
-      openGroups.delete(dir);
-      return null;
-    }
-    return removeCgroupDir(dir);
+  } catch {
+    return removeCgroupDir(dir); // gone already (fine), or it says why not
   }
 }
 

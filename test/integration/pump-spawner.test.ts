@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { defaultPumpBinary, probePump } from '../../src/session/pty-backend.js';
 import { createPumpFactory } from '../../src/session/pump-host.js';
 import { PumpSpawner } from '../../src/session/pump-spawner.js';
+import { isAlive } from '../../src/session/process-tree.js';
 import type { PtyExit, PtyProcess } from '../../src/session/pty.js';
 import { killTree } from '../helpers/kill-tree.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -23,15 +24,6 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function startSpawner(t: { after(fn: () => void): void }): PumpSpawner {
   assert.equal(probePump(binary), null, 'the native pump is built');
   const spawner = PumpSpawner.start(binary);
@@ -39,7 +31,7 @@ function startSpawner(t: { after(fn: () => void): void }): PumpSpawner {
   t.after(() => {
     const pid = spawner.pid;
     spawner.close();
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
   return spawner;
 }
@@ -211,16 +203,16 @@ test('a runner killed with SIGKILL leaves no spawner, pump or job behind', { tim
   let pids: number[] = [];
   t.after(() => {
     if (runner.exitCode === null) runner.kill('SIGKILL');
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
   await waitFor('the runner started a job', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').split(' ').length === 4, 15_000);
   const written = fs.readFileSync(pidFile, 'utf8').split(' ');
   pids = written.slice(0, 3).map(Number);
   const folder = written[3]!;
   assert.ok(fs.existsSync(folder));
-  assert.ok(pids.every(alive));
+  assert.ok(pids.every((pid) => isAlive(pid)));
   runner.kill('SIGKILL');
-  await waitFor('the spawner, the pump and the job are gone', () => pids.every((pid) => !alive(pid) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')), 10_000);
+  await waitFor('the spawner, the pump and the job are gone', () => pids.every((pid) => !isAlive(pid)), 10_000);
   await waitFor("the spawner's socket folder is gone", () => !fs.existsSync(folder), 10_000);
 });
 
@@ -275,11 +267,11 @@ test('a stopped spawner is taken for hung: it is killed and the waiting jobs run
   const pid = spawner.pid!;
   process.kill(pid, 'SIGSTOP');
   t.after(() => {
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
   const { results, ran } = await runMarkedJobs(factory, dir, 10, () => undefined);
   for (const { exit } of results) assert.equal(exit.exitCode, 0);
   assert.deepEqual([...ran].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i), 'each job ran once');
   assert.equal(spawner.ready(), false);
-  await waitFor('the stopped spawner was killed', () => !alive(pid) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 10_000);
+  await waitFor('the stopped spawner was killed', () => !isAlive(pid), 10_000);
 });
