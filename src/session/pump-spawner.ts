@@ -144,6 +144,7 @@ export class PumpSpawner {
       return null;
     }
     const spawner = new PumpSpawner(child, server, folder);
+    void sweepStaleFolders(folder);
     // The socket's folder goes with the process (the spawner itself ends when its pipe closes).
     const removeFolder = (): void => fs.rmSync(folder, { recursive: true, force: true });
     process.once('exit', removeFolder);
@@ -408,6 +409,50 @@ export class PumpSpawner {
       this.idle();
     }
   }
+}
+
+/** How old a socket folder without a listener must be before it counts as left behind. */
+const STALE_FOLDER_MS = 60_000;
+
+/**
+ * Removes the socket folders of spawners that are gone without cleaning up (a SIGKILL of a
+ * runner's whole process group takes the spawner too): this user's `codex-run-spawner-*`
+ * folders in the temp folder, older than a minute, whose socket no longer answers. In the
+ * background at a spawner's start; never throws.
+ */
+export async function sweepStaleFolders(own: string | null, now = Date.now()): Promise<void> {
+  const tmp = os.tmpdir();
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(tmp);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith('codex-run-spawner-')) continue;
+    const dir = path.join(tmp, name);
+    if (dir === own) continue;
+    try {
+      const stat = await fs.promises.lstat(dir);
+      if (!stat.isDirectory() || stat.uid !== process.getuid?.() || now - stat.mtimeMs < STALE_FOLDER_MS) continue;
+      if (await answers(path.join(dir, 's'))) continue;
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to judge.
+    }
+  }
+}
+
+// Whether something listens on the Unix socket at `file`.
+function answers(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(file);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 const spawners = new Map<string, PumpSpawner | null>();

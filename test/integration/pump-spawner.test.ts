@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { defaultPumpBinary, probePump } from '../../src/session/pty-backend.js';
 import { createPumpFactory } from '../../src/session/pump-host.js';
-import { PumpSpawner } from '../../src/session/pump-spawner.js';
+import { PumpSpawner, sweepStaleFolders } from '../../src/session/pump-spawner.js';
 import { isAlive } from '../../src/session/process-tree.js';
 import type { PtyExit, PtyProcess } from '../../src/session/pty.js';
 import { killTree } from '../helpers/kill-tree.js';
@@ -274,4 +275,29 @@ test('a stopped spawner is taken for hung: it is killed and the waiting jobs run
   assert.deepEqual([...ran].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i), 'each job ran once');
   assert.equal(spawner.ready(), false);
   await waitFor('the stopped spawner was killed', () => !isAlive(pid), 10_000);
+});
+
+test("socket folders of spawners gone without cleaning up are removed; a live one, a young one and others' files are kept", { timeout: 30_000 }, async (t) => {
+  const tmp = os.tmpdir();
+  const stale = fs.mkdtempSync(path.join(tmp, 'codex-run-spawner-'));
+  const live = fs.mkdtempSync(path.join(tmp, 'codex-run-spawner-'));
+  const young = fs.mkdtempSync(path.join(tmp, 'codex-run-spawner-'));
+  const unrelated = fs.mkdtempSync(path.join(tmp, 'codex-run-spawnerish-'));
+  t.after(() => {
+    for (const dir of [stale, live, young, unrelated]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  // A socket whose listener died without closing it (SIGKILL), and one that still listens.
+  const dead = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path.join(stale, 's'))}, () => process.kill(process.pid, 'SIGKILL'))`], { stdio: 'ignore' });
+  await new Promise((resolve) => dead.once('exit', resolve));
+  assert.ok(fs.existsSync(path.join(stale, 's')), 'the killed listener left its socket');
+  const server = net.createServer().listen(path.join(live, 's'));
+  t.after(() => server.close());
+  await new Promise((resolve) => server.once('listening', resolve));
+  const old = new Date(Date.now() - 5 * 60_000);
+  for (const dir of [stale, live, unrelated]) fs.utimesSync(dir, old, old);
+  await sweepStaleFolders(null);
+  assert.equal(fs.existsSync(stale), false, 'the stale folder is removed');
+  assert.ok(fs.existsSync(live), 'a folder whose socket answers is kept');
+  assert.ok(fs.existsSync(young), 'a folder younger than a minute is kept');
+  assert.ok(fs.existsSync(unrelated), 'other names are not touched');
 });
