@@ -31,6 +31,7 @@ import type { Readable, Writable } from 'node:stream';
 import { PtySpawnError, validatePtySpawnOptions } from './pty-host.js';
 import { sharedSpawner, type PumpSpawner } from './pump-spawner.js';
 import type { PtyExit, PtyFactory, PtyProcess, PtySpawnOptions } from './pty.js';
+import { LineSplitter } from '../util/line-splitter.js';
 import { unreachable } from '../util/unreachable.js';
 
 export interface PumpFactoryOptions {
@@ -83,7 +84,7 @@ class PumpPtyProcess implements PtyProcess {
   /** A skip announced by an 's' frame, handed over with the next data (after any 'o'). */
   private pendingGap: { skipped: number; oscs: Buffer } | null = null;
   private failedTranscript: NodeJS.ErrnoException | null = null;
-  private eventText = '';
+  private readonly eventLines = new LineSplitter((line) => this.onEventLine(line));
   private paused = false;
   /**
    * Chunks that came while paused. Node resumes a child's stdout by itself when the child
@@ -376,14 +377,7 @@ class PumpPtyProcess implements PtyProcess {
   }
 
   private onEventText(text: string): void {
-    this.eventText += text;
-    let newline = this.eventText.indexOf('\n');
-    while (newline >= 0) {
-      const line = this.eventText.slice(0, newline);
-      this.eventText = this.eventText.slice(newline + 1);
-      this.onEventLine(line);
-      newline = this.eventText.indexOf('\n');
-    }
+    this.eventLines.push(text);
   }
 
   private onEventLine(line: string): void {

@@ -27,6 +27,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
+import { LineSplitter } from '../util/line-splitter.js';
 import { unreachable } from '../util/unreachable.js';
 
 const TOKEN_BYTES = 16;
@@ -86,7 +87,7 @@ export class PumpSpawner {
   private state: SpawnerState = { kind: 'starting' };
   private readonly requests = new Map<number, Pending>();
   private nextId = 1;
-  private answers = '';
+  private readonly answers = new LineSplitter((line) => this.onAnswer(line));
   private readonly secret = randomBytes(SECRET_BYTES);
   /** When the spawner last answered anything (for the hang check). */
   private lastAnswerAt = Date.now();
@@ -246,14 +247,7 @@ export class PumpSpawner {
 
   private onAnswers(text: string): void {
     this.lastAnswerAt = Date.now();
-    this.answers += text;
-    let newline = this.answers.indexOf('\n');
-    while (newline >= 0) {
-      const line = this.answers.slice(0, newline);
-      this.answers = this.answers.slice(newline + 1);
-      this.onAnswer(line);
-      newline = this.answers.indexOf('\n');
-    }
+    this.answers.push(text);
   }
 
   private onAnswer(line: string): void {
