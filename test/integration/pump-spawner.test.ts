@@ -151,9 +151,12 @@ test('a spawner killed while a job runs: the job ends normally, and later pumps 
   assert.match(out.toString('utf8'), /got hello/);
   assert.equal(exit.exitCode, 3);
   assert.equal(exit.hostLost, undefined);
-  const later = factory({ file: 'sh', args: ['-c', 'exit 5'], cwd: dir, env, cols: 80, rows: 24 });
+  // It waits for a line, so its parents can be read while it runs.
+  const later = factory({ file: 'sh', args: ['-c', 'read line; exit 5'], cwd: dir, env, cols: 80, rows: 24 });
   const second = collect(later);
+  t.after(() => killTree(later.pid));
   assert.equal(parentOf(parentOf(later.pid)), process.pid, 'forked here');
+  later.write('go\r');
   assert.equal((await second).exit.exitCode, 5);
 });
 
