@@ -81,7 +81,7 @@ export async function openRunOutputs(
   space.moved(dir);
   const warn = (message: string): void => bus.emit({ type: 'warning', at: clock.now(), job: null, message });
 
-  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn, space });
+  const events = await EventsLog.open(path.join(dir, EVENTS_FILE_NAME), bus, { onError: warn, space, clock });
   if (!events.ok) {
     await space.dispose();
     return err(events.error);

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { EVENTS_FILE_NAME, EventsLog, serialiseEvent } from '../../src/logs/events-log.js';
+import { ACTIVITY_FLUSH_MS, EVENTS_FILE_NAME, EventsLog, serialiseEvent } from '../../src/logs/events-log.js';
 import { EventBus, type RunEvent } from '../../src/run/events.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0, 0);
 
@@ -85,4 +87,39 @@ test('an events file that cannot be created is an error value', { timeout: 20_00
   const opened = await EventsLog.open(path.join(tempDir(), 'missing', EVENTS_FILE_NAME), new EventBus());
   assert.equal(opened.ok, false);
   assert.match(!opened.ok ? opened.error : '', /ENOENT/);
+});
+
+test('activity lines are gathered: written together once their time is up, or at once before the next decision, in order', { timeout: 20_000 }, async () => {
+  const file = path.join(tempDir(), EVENTS_FILE_NAME);
+  const bus = new EventBus();
+  const clock = new FakeClock(T0);
+  const opened = await EventsLog.open(file, bus, { clock });
+  assert.ok(opened.ok);
+  const log = opened.value;
+  const activity = (n: number): RunEvent => ({ type: 'job-activity', at: T0 + n, job: `j${n % 3}`, line: `line ${n}` });
+  const typesAndLines = (): string[] =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const e = JSON.parse(l) as { type: string; line?: string; message?: string };
+        return `${e.type}:${e.line ?? e.message ?? ''}`;
+      });
+
+  for (let n = 1; n <= 3; n++) bus.emit(activity(n));
+  clock.advance(ACTIVITY_FLUSH_MS - 1);
+  assert.equal(log.bytesWritten(), 0, 'activity lines wait for their time');
+  clock.advance(1);
+  const afterTimer = log.bytesWritten();
+  assert.ok(afterTimer > 0, 'their time is up: all three go out');
+  await waitFor('the gathered lines in the file', () => typesAndLines().length === 3, 5_000);
+
+  bus.emit(activity(4));
+  bus.emit(activity(5));
+  assert.equal(log.bytesWritten(), afterTimer);
+  bus.emit({ type: 'warning', at: T0 + 6, job: null, message: 'now' });
+  assert.ok(log.bytesWritten() > afterTimer, 'a decision takes the gathered lines with it');
+  bus.emit(activity(7));
+  await log.close();
+  assert.deepEqual(typesAndLines(), ['job-activity:line 1', 'job-activity:line 2', 'job-activity:line 3', 'job-activity:line 4', 'job-activity:line 5', 'warning:now', 'job-activity:line 7']);
 });
