@@ -37,6 +37,7 @@ export interface ActivitySource {
 }
 
 interface Sampled {
+  name: string;
   source: ActivitySource;
   shown: string | null;
   shownAt: number;
@@ -59,12 +60,12 @@ export class ActivitySampler {
     const job = this.jobs.get(name);
     if (job === undefined) return;
     this.jobs.delete(name);
-    this.sample(name, job, true);
+    this.sample(job, true);
   }
 
   /** Starts sampling a job that has just opened its files. */
   add(name: string, source: ActivitySource): void {
-    this.jobs.set(name, { source, shown: null, shownAt: Number.NEGATIVE_INFINITY });
+    this.jobs.set(name, { name, source, shown: null, shownAt: Number.NEGATIVE_INFINITY });
   }
 
   /** Stops the timer. */
@@ -74,11 +75,11 @@ export class ActivitySampler {
   }
 
   private tick(): void {
-    for (const [name, job] of this.jobs) this.sample(name, job, false);
+    for (const job of this.jobs.values()) this.sample(job, false);
     this.timer = this.clock.setTimeout(() => this.tick(), SAMPLE_EVERY_MS);
   }
 
-  private sample(name: string, job: Sampled, final: boolean): void {
+  private sample(job: Sampled, final: boolean): void {
     const now = this.clock.now();
     // The gap first: a job shown less than a gap ago is not read at all (50 jobs, 4 ticks a second).
     if (!final && now - job.shownAt < ACTIVITY_MIN_GAP_MS) return;
@@ -88,6 +89,6 @@ export class ActivitySampler {
     if (line === job.shown) return;
     job.shown = line;
     job.shownAt = now;
-    this.bus.emit({ type: 'job-activity', at: now, job: name, line });
+    this.bus.emit({ type: 'job-activity', at: now, job: job.name, line });
   }
 }

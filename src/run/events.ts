@@ -242,11 +242,17 @@ export interface NotificationDelivery {
 
 export type RunEventListener = (event: RunEvent) => void;
 
-/** A synchronous fan-out of run events. Listeners must be cheap: job-output is on the hot path. */
+/**
+ * A synchronous fan-out of run events. Listeners must be cheap: job-output is on the hot path.
+ * Listeners of one job ({@link onJob}) are kept by job name and called after the others, so
+ * an event costs the same with 2 running jobs as with 500 (each job's runner listens to its
+ * own events only).
+ */
 export class EventBus {
   // Replaced, never mutated: an emit in progress keeps walking the array it started with,
   // so a listener that unsubscribes during an emit never makes the next one miss the event.
   private listeners: readonly RunEventListener[] = [];
+  private readonly jobListeners = new Map<string, readonly RunEventListener[]>();
   /** Applied in order to every event except raw job-output before any listener sees it (secrets: src/logs/redactor.ts). */
   private redactions: ReadonlyArray<(event: RunEvent) => RunEvent> = [];
 
@@ -254,6 +260,16 @@ export class EventBus {
     this.listeners = [...this.listeners, listener];
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Listens to the events of job `job` only (those with `job: <job>`). */
+  onJob(job: string, listener: RunEventListener): () => void {
+    this.jobListeners.set(job, [...(this.jobListeners.get(job) ?? []), listener]);
+    return () => {
+      const left = (this.jobListeners.get(job) ?? []).filter((l) => l !== listener);
+      if (left.length === 0) this.jobListeners.delete(job);
+      else this.jobListeners.set(job, left);
     };
   }
 
@@ -269,5 +285,8 @@ export class EventBus {
     let shown = event;
     if (event.type !== 'job-output') for (const redact of this.redactions) shown = redact(shown);
     for (const listener of this.listeners) listener(shown);
+    if (!('job' in shown) || shown.job === null) return;
+    const own = this.jobListeners.get(shown.job);
+    if (own !== undefined) for (const listener of own) listener(shown);
   }
 }

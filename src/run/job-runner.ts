@@ -151,13 +151,12 @@ export class JobRunner {
   constructor(private readonly o: JobRunnerOptions) {
     this.plan = o.plan;
     // Workspace hook: the agent's last message becomes the commit message.
-    this.unsubscribeWorkspace = o.bus.on((event) => {
-      if (event.type === 'job-facts' && event.job === o.plan.job.name && event.facts.lastMessage !== undefined) this.lastMessage = event.facts.lastMessage;
-    });
     const name = o.plan.job.name;
+    this.unsubscribeWorkspace = o.bus.onJob(name, (event) => {
+      if (event.type === 'job-facts' && event.facts.lastMessage !== undefined) this.lastMessage = event.facts.lastMessage;
+    });
     this.completion = o.plan.job.completion ?? completionOf({});
-    this.unsubscribe = o.bus.on((event) => {
-      if (!('job' in event) || event.job !== name) return;
+    this.unsubscribe = o.bus.onJob(name, (event) => {
       if (event.type === 'job-intervention') this.transcriptItems.push({ at: event.intervention.at, kind: 'intervention', intervention: event.intervention });
       if (event.type !== 'job-facts') return;
       if (event.facts.lastMessage !== undefined) this.lastMessageReported = true;
@@ -378,9 +377,9 @@ export class JobRunner {
     };
     // Every byte from now on, not the bounded tails a flooding job's PTY sends otherwise.
     const unwatch = session.watchOutput();
-    const off = this.o.bus.on((event) => {
-      if (event.type === 'job-output' && event.job === name) options.onOutput(event.data);
-      if (event.type === 'job-finished' && event.job === name) {
+    const off = this.o.bus.onJob(name, (event) => {
+      if (event.type === 'job-output') options.onOutput(event.data);
+      if (event.type === 'job-finished') {
         detach();
         options.onEnd();
       }
