@@ -20,7 +20,7 @@
  */
 
 import { createRequire } from 'node:module';
-import type { IMarker, Terminal as XTerminal } from '@xterm/headless';
+import type { IBufferNamespace, IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 // Where xterm.js's own diagnostics go: nowhere (see the constructor).
@@ -247,6 +247,8 @@ const SYNC_PARSE_MAX_BYTES = 64 * 1024;
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
+  /** `term.buffer`, read once: xterm's getter checks its options on every call (a snapshot read it per anchor). */
+  private readonly buffers: IBufferNamespace;
   private readonly writeSync: SyncWrite | null;
   /** Chunks waiting for the end-of-task parse (see {@link SYNC_PARSE_MAX_BYTES}), with their sizes summed. */
   private batch: (Uint8Array | string)[] = [];
@@ -303,7 +305,8 @@ export class ScreenModel {
       logLevel: 'off',
       logger: SILENT_LOGGER,
     });
-    this.term.buffer.onBufferChange(() => {
+    this.buffers = this.term.buffer;
+    this.buffers.onBufferChange(() => {
       this.bufferEpoch++;
     });
     this.writeSync = syncWriter(this.term);
@@ -528,10 +531,10 @@ export class ScreenModel {
   }
 
   private buildSnapshot(): ScreenSnapshot {
-    const buf = this.term.buffer.active;
+    const buf = this.buffers.active;
     const base = buf.baseY;
     const rows = this.term.rows;
-    const normalBase = this.term.buffer.normal.baseY;
+    const normalBase = this.buffers.normal.baseY;
     for (const m of this.markers) if (!m.marker.isDisposed) m.lastRow = m.marker.line - normalBase;
     const historyCount = Math.min(this.historyLines, base);
     // Rows from the oldest kept history row to the bottom of the viewport, plus one flag each.
@@ -575,7 +578,7 @@ export class ScreenModel {
   private anchor(row: number, version: number): LineAnchor | null {
     if (this.disposed || version !== this.parsedVersion) return null;
     const self = this;
-    const buf = this.term.buffer.active;
+    const buf = this.buffers.active;
     if (buf.type === 'alternate') {
       const epoch = this.bufferEpoch;
       return {
@@ -591,9 +594,9 @@ export class ScreenModel {
     this.markers.add(entry);
     return {
       get row(): number | null {
-        if (self.disposed || self.term.buffer.active.type !== 'normal') return null;
+        if (self.disposed || self.buffers.active.type !== 'normal') return null;
         // xterm disposes a marker when its line is erased; a redraw puts the line back there.
-        return marker.isDisposed ? entry.lastRow : marker.line - self.term.buffer.normal.baseY;
+        return marker.isDisposed ? entry.lastRow : marker.line - self.buffers.normal.baseY;
       },
       dispose: () => {
         self.markers.delete(entry);

@@ -48,8 +48,31 @@ function normaliseGroup(_whole: string, inner: string): string {
   return pieces.length === 0 ? '' : `(${pieces.join(' · ')})`;
 }
 
+/**
+ * Lines normalised lately. Every snapshot normalises every line on screen, and from one
+ * snapshot to the next almost all of them are the same lines (a job printing a line every few
+ * seconds scrolls 23 known lines and adds one): ten expression passes per line were the
+ * largest part of a quiet job's cost (issue 16, 50 idle jobs). The function is pure, so a
+ * result is reused as is; the memo is emptied when it grows past {@link MEMO_ENTRIES}, and
+ * lines longer than {@link MEMO_MAX_CHARS} (a flood's unique rows) are not kept.
+ */
+const memo = new Map<string, string>();
+const MEMO_ENTRIES = 4096;
+const MEMO_MAX_CHARS = 512;
+
 /** One line with spinners, timers, token counters and clock times removed and spaces collapsed. */
 export function normaliseLine(line: string): string {
+  if (line.length > MEMO_MAX_CHARS) return normaliseUncached(line);
+  let normal = memo.get(line);
+  if (normal === undefined) {
+    normal = normaliseUncached(line);
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(line, normal);
+  }
+  return normal;
+}
+
+function normaliseUncached(line: string): string {
   return line
     .replace(STATUS_GLYPH, '$1')
     .replace(PAREN_GROUP, normaliseGroup)
