@@ -8,6 +8,8 @@ import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import { TurnGate } from '../util/turn-gate.js';
+import { preloadScreenModel } from '../session/screen.js';
+import { explainTooManyFiles, FDS_PER_JOB, fitConcurrency, readFdUsage } from './fd-budget.js';
 
 /** Jobs started per event-loop turn when many are ready at once (see src/util/turn-gate.ts). */
 const START_PER_TURN = 10;
@@ -118,7 +120,15 @@ class Run implements RunHandle {
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null; redactor: Redactor; notifier: Notifier | null },
+    private readonly options: RunOptions & {
+      ptyFactory: PtyFactory;
+      tree: TreeControl;
+      activeRehearsal: Rehearsal | null;
+      redactor: Redactor;
+      notifier: Notifier | null;
+      /** The runner's open-file limit (`ulimit -n`) when known, for the message of a job that ran out of descriptors. */
+      fdLimit: number | null;
+    },
   ) {
     this.queue = [...plan.jobs];
     this.finished = new Promise((resolve) => {
@@ -230,7 +240,7 @@ class Run implements RunHandle {
         this.finishUnstarted(job.name, {
           status: 'failed',
           reason: 'log-write-failed',
-          message: `could not create the job's log files: ${files.error}`,
+          message: explainTooManyFiles(`could not create the job's log files: ${files.error}`, this.options.fdLimit),
         });
         return;
       }
@@ -284,8 +294,10 @@ class Run implements RunHandle {
 
   // Records and announces a job's final result, then starts what may start next.
   private finishJob(name: string, raw: JobResult): void {
+    // A start that ran out of descriptors says so first ("too many open files (EMFILE): ...").
+    const named = raw.reason === 'spawn-failed' && raw.message !== null ? { ...raw, message: explainTooManyFiles(raw.message, this.options.fdLimit) } : raw;
     // The summary and --json show these: secrets out, as in the events.
-    const result = this.options.redactor.result(raw);
+    const result = this.options.redactor.result(named);
     this.results.set(name, result);
     // Its last activity line first, and the event stamped now (not at finishedAt, which the
     // closing of its files may be well past), so events.jsonl stays in time order.
@@ -335,6 +347,9 @@ class Run implements RunHandle {
  */
 export async function startRun(plan: RunPlan, options: RunOptions): Promise<Result<RunHandle, string>> {
   // The PTY backend is settled before anything is created: a forced backend that cannot run is a setup error.
+  // Every job needs xterm: loaded now, never by a job's start once descriptors may be scarce.
+  const unloadable = preloadScreenModel();
+  if (unloadable !== null) return err(unloadable);
   let ptyFactory = options.ptyFactory;
   let ptyBackend: PtyBackendKind | null = null;
   if (ptyFactory === undefined) {
@@ -358,8 +373,12 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   const notifier = wanted
     ? new (await import('../notify/notifier.js')).Notifier({ bus: options.bus, clock: options.clock, run: plan.manifest.notify ?? [], jobs: notifyJobs, env: options.env ?? process.env })
     : null;
-  const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
+  // As many jobs at once as the open-file limit allows (src/run/fd-budget.ts), counted with the run's own files open.
+  const fdUsage = readFdUsage();
+  const fds = fitConcurrency(plan.concurrency, fdUsage, FDS_PER_JOB[ptyBackend ?? 'injected']);
+  const run = new Run(outputs.runId, outputs.runDir, { ...plan, concurrency: fds.effective }, outputs, {
     ...options,
+    fdLimit: fdUsage?.limit ?? null,
     notifier,
     ptyFactory,
     tree: options.tree ?? procTreeControl,
@@ -368,6 +387,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   });
   void run.finished.then(removeRedaction);
   options.bus.emit(outputs.runStarted);
+  if (fds.warning !== null) options.bus.emit({ type: 'warning', at: options.clock.now(), job: null, message: fds.warning });
   if (started?.ok === false) run.failAll(started.error);
   else {
     if (started?.ok === true) {
