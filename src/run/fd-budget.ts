@@ -87,12 +87,17 @@ export function tooManyFilesCode(message: string): 'EMFILE' | 'ENFILE' | null {
 }
 
 /**
- * A job's start failure worded by its cause when descriptors ran out (a limit lowered meanwhile,
- * another process of this user): "too many open files (EMFILE): ...". Other messages unchanged.
+ * A job's start failure worded by its cause when descriptors ran out ("too many open files
+ * (EMFILE): ..."), or null when they did not. Some failures do not name their errno (node-pty's
+ * "forkpty failed"): then `usage`, read right after the failure, shows the runner with fewer
+ * descriptors free than a job needs.
  */
-export function explainTooManyFiles(message: string, limit: number | null): string {
+export function explainStartFailure(message: string, usage: FdUsage | null, perJob: number): string | null {
+  if (message.startsWith('too many open files (')) return message;
   const code = tooManyFilesCode(message);
-  if (code === null || message.startsWith('too many open files (')) return message;
-  const where = code === 'ENFILE' ? 'the system-wide open-file table is full' : `the open-file limit is ${limit ?? 'unknown'} (ulimit -n)`;
-  return `too many open files (${code}): ${message}; ${where}: raise it, or lower \`concurrency:\``;
+  const limit = usage?.limit ?? null;
+  if (code === 'ENFILE') return `too many open files (ENFILE): ${message}; the system-wide open-file table is full`;
+  if (code === 'EMFILE') return `too many open files (EMFILE): ${message}; the open-file limit is ${limit ?? 'unknown'} (ulimit -n)`;
+  if (usage === null || limit === null || limit - usage.open >= perJob) return null;
+  return `too many open files (EMFILE): ${message}; the runner holds ${usage.open} of the ${limit} descriptors its open-file limit (ulimit -n) allows`;
 }

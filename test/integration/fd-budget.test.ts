@@ -2,7 +2,7 @@
 // says so once, and every job still runs. Both PTY backends, the CLI started under a real limit.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FDS_PER_JOB } from '../../src/run/fd-budget.js';
@@ -108,5 +108,59 @@ for (const backend of BACKENDS) {
     const nine = await held(9);
     const perJob = (nine - one) / 8;
     assert.ok(perJob > 0 && perJob <= FDS_PER_JOB[backend], `a running job holds ${perJob} descriptors (1 job: ${one}, 9 jobs: ${nine}); FDS_PER_JOB.${backend} is ${FDS_PER_JOB[backend]}`);
+  });
+}
+
+// Whether the run's events.jsonl has recorded `job` as finished.
+function finished(dir: string, job: string): boolean {
+  const root = path.join(dir, '.codex-run', 'runs');
+  if (!existsSync(root)) return false;
+  const line = new RegExp(`"type":"job-finished","at":"[^"]*","job":"${job}"`);
+  return readdirSync(root).some((run) => {
+    const file = path.join(root, run, 'events.jsonl');
+    return existsSync(file) && line.test(readFileSync(file, 'utf8'));
+  });
+}
+
+for (const backend of BACKENDS) {
+  test(`${backend}: the open-file limit lowered under a running run: the job that cannot start fails naming EMFILE, the rest wait and succeed`, { timeout: 90_000 }, async (t) => {
+    const prlimit = spawnSync('prlimit', ['--version']);
+    assert.equal(prlimit.error, undefined, 'this test lowers the limit of the running CLI with prlimit (util-linux)');
+    const dir = tempDir('codex-run-fd-starved-');
+    const mark = (name: string): string => JSON.stringify(path.join(dir, name));
+    const text =
+      'version: 1\nconcurrency: 2\njobs:\n' +
+      `  a:\n    agent: command\n    command: [sh, -c, ${JSON.stringify(`touch ${mark('a-ready')}; while [ ! -e ${mark('release-a')} ]; do sleep 0.05; done`)}]\n` +
+      `  b:\n    agent: command\n    command: [sh, -c, ${JSON.stringify(`touch ${mark('b-ready')}; while [ ! -e ${mark('release-b')} ]; do sleep 0.05; done`)}]\n` +
+      `  c:\n    agent: command\n    command: [sh, -c, 'echo c ran']\n` +
+      `  d:\n    agent: command\n    command: [sh, -c, 'echo d ran']\n`;
+    writeFileSync(path.join(dir, 'jobs.yaml'), text);
+    const { child, result } = startLimited(t, 4096, ['run', 'jobs.yaml'], dir, { CODEX_RUN_PTY: backend });
+    try {
+      await waitFor('a and b to be running', () => existsSync(path.join(dir, 'a-ready')) && existsSync(path.join(dir, 'b-ready')), 30_000);
+      let open = Infinity;
+      for (let i = 0; i < 20; i++) open = Math.min(open, readdirSync(`/proc/${child.pid}/fd`).length);
+      // What b gives back when it ends is less than the next job needs: c cannot start.
+      const limit = open - 5;
+      const lowered = spawnSync('prlimit', ['--pid', String(child.pid), `--nofile=${limit}:${limit}`], { encoding: 'utf8' });
+      assert.equal(lowered.status, 0, lowered.stderr);
+      writeFileSync(path.join(dir, 'release-b'), '');
+      await waitFor('c to have finished', () => finished(dir, 'c'), 30_000);
+    } finally {
+      writeFileSync(path.join(dir, 'release-a'), '');
+      writeFileSync(path.join(dir, 'release-b'), '');
+    }
+    const r = await within(result, 30_000, () => 'the run did not finish', () => child.pid !== undefined && killTree(child.pid));
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 1, `a run with a failed job exits 1:\n${out}`);
+    assert.doesNotMatch(out, /Cannot find module|^\s+at /m, out);
+    const json = report(dir) as ReturnType<typeof report> & { jobs: { name: string; status: string; message?: string | null }[] };
+    const byName = new Map(json.jobs.map((j) => [j.name, j]));
+    assert.equal(byName.get('a')?.status, 'succeeded', out);
+    assert.equal(byName.get('b')?.status, 'succeeded', out);
+    assert.equal(byName.get('c')?.status, 'failed', out);
+    assert.match(JSON.stringify(byName.get('c')), /too many open files \(EMFILE\): /, out);
+    assert.equal(byName.get('d')?.status, 'succeeded', `d waited for a running job to end:\n${out}`);
+    assert.equal([...out.matchAll(/warning: concurrency 2 lowered to 1: a job could not start, too many open files/g)].length, 1, out);
   });
 }
