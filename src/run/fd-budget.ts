@@ -18,8 +18,15 @@ import type { PtyBackendKind } from '../session/pty-backend.js';
  */
 export const FDS_PER_JOB: Readonly<Record<PtyBackendKind | 'injected', number>> = { native: 8, js: 7, injected: 8 };
 
-/** Descriptors kept free for the runner itself: reports, notifications, the control socket, `require`s. */
+/**
+ * Descriptors kept free for the runner itself (reports, notifications, the control socket, git
+ * and /proc reads): 32, or a quarter of a smaller limit (a limit of 64 keeps 16).
+ */
 export const FD_HEADROOM = 32;
+
+function headroom(limit: number): number {
+  return Math.min(FD_HEADROOM, Math.floor(limit / 4));
+}
 
 /** The runner's open-file numbers, read at run start. */
 export interface FdUsage {
@@ -64,7 +71,7 @@ export function parseOpenFileLimit(limits: string): number | null | undefined {
 /** The concurrency that fits `usage`: at most `requested`, at least 1. */
 export function fitConcurrency(requested: number, usage: FdUsage | null, perJob: number): FdBudget {
   if (usage === null || usage.limit === null) return { requested, effective: requested, warning: null };
-  const free = usage.limit - usage.open - FD_HEADROOM;
+  const free = usage.limit - usage.open - headroom(usage.limit);
   const fits = Math.max(1, Math.floor(free / perJob));
   if (fits >= requested) return { requested, effective: requested, warning: null };
   // Enough for the requested jobs, rounded up to a power of two people type.

@@ -40,6 +40,8 @@ test('the concurrency is lowered to what fits the limit, at least 1, with one wa
     `concurrency 100 lowered to 25: the open-file limit is 256 (ulimit -n) and each running job needs about 8; raise it with 'ulimit -n 1024'`,
   );
   assert.equal(fitConcurrency(4, { limit: 40, open: 30 }, 8).effective, 1);
+  // A small limit keeps a quarter of it free, not 32.
+  assert.equal(fitConcurrency(10, { limit: 64, open: 20 }, 8).effective, Math.floor((64 - 20 - 16) / 8));
   assert.match(fitConcurrency(400, { limit: 1024, open: 30 }, 8).warning ?? '', /raise it with 'ulimit -n 4096'$/);
 });
 
