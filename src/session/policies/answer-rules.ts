@@ -140,7 +140,7 @@ export class AnswerRules implements Policy {
         return unreachable(state);
     }
     const { instance } = state;
-    const drewNew = (): boolean => ctx.progress && instance.showsNew(lines());
+    const drewNew = (): boolean => ctx.progress && instance.showsNew(snap, lines());
     if (state.kind === 'vanished' && (ctx.now - state.since >= SETTLE_MS || drewNew())) return this.release(slot, instance);
     if (match === null) {
       if (state.kind === 'holding') {

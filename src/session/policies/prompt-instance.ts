@@ -98,9 +98,16 @@ export class PromptInstance {
     return found !== null && normaliseLine(found.text) === this.text;
   }
 
-  /** Whether `lines` (a snapshot's, normalised) hold a line with a word never seen while the prompt was held. */
-  showsNew(lines: readonly string[]): boolean {
-    return lines.some((line) => HAS_WORD.test(line) && !this.seen.has(line));
+  /**
+   * Whether the snapshot (`lines`: its logical lines, normalised) holds a line with a word never
+   * seen while the prompt was held. The line at the cursor does not count: in a frame caught
+   * half-drawn it is cut short (`│ ? Shell  echo ma`), a line never seen whole.
+   */
+  showsNew(snap: ScreenSnapshot, lines: readonly string[]): boolean {
+    const logical = snap.logicalLines();
+    let atCursor = -1;
+    for (const [i, line] of logical.entries()) if (line.row <= snap.cursor.row) atCursor = i;
+    return lines.some((line, i) => i !== atCursor && HAS_WORD.test(line) && !this.seen.has(line));
   }
 
   /** Remembers a snapshot's normalised lines as seen while the prompt was held. */
