@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ScreenModel } from '../../src/session/screen.js';
 import type { Decision } from '../../src/session/policies/policy.js';
 import { SETTLE_MS } from '../../src/session/policies/prompt-instance.js';
 import { parseSupervision } from '../../src/session/policies/spec.js';
 import { Supervisor } from '../../src/session/policies/supervisor.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { fixture } from '../helpers/paths.js';
+
+const START = Date.UTC(2026, 0, 1, 0, 0, 0);
 
 // An answered prompt is never answered twice: the dialog of an ink TUI (Gemini CLI, Claude
 // Code) redrawn on other rows, erased for a frame, or with a ticking timer stays answered;
@@ -30,9 +34,9 @@ function harness(answers: unknown[], size = { cols: 70, rows: 30 }) {
   const h = {
     clock,
     screen,
-    async feed(data: string): Promise<void> {
+    async feed(data: string | Uint8Array): Promise<void> {
       screen.write(data);
-      sup.observeOutput(Buffer.byteLength(data));
+      sup.observeOutput(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
       await screen.whenParsed();
       sup.observeScreen(screen.snapshot());
     },
@@ -224,4 +228,38 @@ test('a line-based agent asking the same question again under the answered one, 
   } finally {
     h.dispose();
   }
+});
+
+// Gemini CLI 0.61's own bytes (a `--rehearse` run of the approval test, recorded by codex-run:
+// `<ms> <bytes>` per burst). 427 ms after the answer Gemini redraws the answered dialog; a
+// snapshot that falls inside that redraw (a write cut in two by the PTY on a loaded machine)
+// shows the dialog erased or half-drawn. Whatever the cut, each dialog is answered once.
+test('real Gemini CLI bytes: its redraw of the answered dialog, caught half-drawn at any point, is not answered again', { timeout: 20_000 }, async () => {
+  const log = readFileSync(fixture('gemini-0.61/approval-shell-write.log'));
+  const bursts = readFileSync(fixture('gemini-0.61/approval-shell-write.timing'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(' ').map(Number) as [number, number]);
+  const redraw = bursts.findIndex(([at]) => at === 3840);
+  assert.ok(redraw > 0, 'the redraw burst is in the recording');
+  const wrong: string[] = [];
+  for (let cut = 0; cut < bursts[redraw]![1]; cut += 250) {
+    const h = harness([SHELL_RULE, WRITE_RULE], { cols: 120, rows: 40 });
+    try {
+      let offset = 0;
+      for (const [i, [at, size]] of bursts.entries()) {
+        const pieces = i === redraw && cut > 0 ? [cut, size - cut] : [size];
+        for (const piece of pieces) {
+          h.clock.setTime(START + at + (piece === size - cut && pieces.length > 1 ? 20 : 0));
+          await h.feed(log.subarray(offset, offset + piece));
+          offset += piece;
+        }
+      }
+      if (h.answeredBy().join() !== '0,1') wrong.push(`cut ${cut}: answered by rules ${h.answeredBy().join()}`);
+    } finally {
+      h.dispose();
+    }
+  }
+  assert.deepEqual(wrong, []);
 });
