@@ -82,11 +82,12 @@ export class PromptInstance {
   /**
    * Whether the answered line still shows the prompt (in the viewport, or in the scrollback
    * the snapshot keeps): then a match elsewhere is a second prompt, not this one moved. Null
-   * when the line scrolled beyond what the snapshot keeps.
+   * when that cannot be seen: the line scrolled beyond what the snapshot keeps, or the
+   * terminal switched buffers.
    */
   stillShown(pattern: ScreenPattern, snap: ScreenSnapshot): boolean | null {
     const row = this.currentRow();
-    if (row === null) return false;
+    if (row === null) return null;
     const rows = [...snap.history, ...snap.lines];
     const wrapped = [...snap.historyWrapped, ...snap.wrapped];
     const first = snap.history.length + row;
