@@ -8,6 +8,8 @@ import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import { TurnGate } from '../util/turn-gate.js';
+import { preloadScreenModel } from '../session/screen.js';
+import { explainStartFailure, FDS_PER_JOB, fitConcurrency, readFdUsage } from './fd-budget.js';
 
 /** Jobs started per event-loop turn when many are ready at once (see src/util/turn-gate.ts). */
 const START_PER_TURN = 10;
@@ -112,15 +114,26 @@ class Run implements RunHandle {
   /** The run's top-level budget, shared by its jobs; null: none. */
   private readonly budget: BudgetMeter | null;
   private budgetTimer: ReturnType<Clock['setTimeout']> | null = null;
+  /** Jobs at once: the plan's, lowered by the open-file budget (src/run/fd-budget.ts). */
+  private concurrency: number;
 
   constructor(
     readonly runId: string,
     readonly runDir: string,
     private readonly plan: RunPlan,
     private readonly outputs: RunOutputs,
-    private readonly options: RunOptions & { ptyFactory: PtyFactory; tree: TreeControl; activeRehearsal: Rehearsal | null; redactor: Redactor; notifier: Notifier | null },
+    private readonly options: RunOptions & {
+      ptyFactory: PtyFactory;
+      tree: TreeControl;
+      activeRehearsal: Rehearsal | null;
+      redactor: Redactor;
+      notifier: Notifier | null;
+      /** Descriptors one running job holds in the runner (src/run/fd-budget.ts). */
+      fdsPerJob: number;
+    },
   ) {
     this.queue = [...plan.jobs];
+    this.concurrency = plan.concurrency;
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -205,7 +218,7 @@ class Run implements RunHandle {
 
   // Starts queued jobs up to the concurrency limit, skipping agents whose usage limit holds.
   private fill(): void {
-    while (this.state.kind === 'running' && this.active.size + this.starting.size < this.plan.concurrency) {
+    while (this.state.kind === 'running' && this.active.size + this.starting.size < this.concurrency) {
       if (this.queue.length > 0 && this.budget?.exhausted(this.options.clock.now()) != null) {
         this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
         return;
@@ -285,7 +298,7 @@ class Run implements RunHandle {
   // Records and announces a job's final result, then starts what may start next.
   private finishJob(name: string, raw: JobResult): void {
     // The summary and --json show these: secrets out, as in the events.
-    const result = this.options.redactor.result(raw);
+    const result = this.options.redactor.result(this.startFailure(raw));
     this.results.set(name, result);
     // Its last activity line first, and the event stamped now (not at finishedAt, which the
     // closing of its files may be well past), so events.jsonl stays in time order.
@@ -293,6 +306,26 @@ class Run implements RunHandle {
     this.options.bus.emit({ type: 'job-finished', at: Math.max(result.finishedAt, this.options.clock.now()), job: name, result });
     this.fill();
     this.maybeClose();
+  }
+
+  // A job that could not start because descriptors ran out (the limit lowered meanwhile, or
+  // another process) fails saying so, and the jobs still queued wait for running ones to end:
+  // the concurrency drops to what runs now (at least 1), with one warning.
+  private startFailure(raw: JobResult): JobResult {
+    if ((raw.reason !== 'spawn-failed' && raw.reason !== 'log-write-failed') || raw.message === null) return raw;
+    const message = explainStartFailure(raw.message, readFdUsage(), this.options.fdsPerJob);
+    if (message === null) return raw;
+    const running = Math.max(1, this.active.size + this.starting.size);
+    if (running < this.concurrency && this.queue.length > 0) {
+      this.options.bus.emit({
+        type: 'warning',
+        at: this.options.clock.now(),
+        job: null,
+        message: `concurrency ${this.concurrency} lowered to ${running}: a job could not start, too many open files; raise the open-file limit (ulimit -n)`,
+      });
+      this.concurrency = running;
+    }
+    return { ...raw, message };
   }
 
   private maybeClose(): void {
@@ -335,6 +368,9 @@ class Run implements RunHandle {
  */
 export async function startRun(plan: RunPlan, options: RunOptions): Promise<Result<RunHandle, string>> {
   // The PTY backend is settled before anything is created: a forced backend that cannot run is a setup error.
+  // Every job needs xterm: loaded now, never by a job's start once descriptors may be scarce.
+  const unloadable = preloadScreenModel();
+  if (unloadable !== null) return err(unloadable);
   let ptyFactory = options.ptyFactory;
   let ptyBackend: PtyBackendKind | null = null;
   if (ptyFactory === undefined) {
@@ -358,8 +394,11 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   const notifier = wanted
     ? new (await import('../notify/notifier.js')).Notifier({ bus: options.bus, clock: options.clock, run: plan.manifest.notify ?? [], jobs: notifyJobs, env: options.env ?? process.env })
     : null;
-  const run = new Run(outputs.runId, outputs.runDir, plan, outputs, {
+  // As many jobs at once as the open-file limit allows (src/run/fd-budget.ts), counted with the run's own files open.
+  const fds = fitConcurrency(plan.concurrency, readFdUsage(), FDS_PER_JOB[ptyBackend ?? 'injected']);
+  const run = new Run(outputs.runId, outputs.runDir, { ...plan, concurrency: fds.effective }, outputs, {
     ...options,
+    fdsPerJob: FDS_PER_JOB[ptyBackend ?? 'injected'],
     notifier,
     ptyFactory,
     tree: options.tree ?? procTreeControl,
@@ -368,6 +407,7 @@ export async function startRun(plan: RunPlan, options: RunOptions): Promise<Resu
   });
   void run.finished.then(removeRedaction);
   options.bus.emit(outputs.runStarted);
+  if (fds.warning !== null) options.bus.emit({ type: 'warning', at: options.clock.now(), job: null, message: fds.warning });
   if (started?.ok === false) run.failAll(started.error);
   else {
     if (started?.ok === true) {

@@ -214,12 +214,26 @@ type XtermModule = typeof import('@xterm/headless');
 let xtermModule: XtermModule | null = null;
 
 /**
- * xterm (about 300 KB of JavaScript) is loaded by the first screen model, i.e. when the first
- * job starts: `validate`, `ps`, reports and the rest of the CLI never load it.
+ * xterm (about 300 KB of JavaScript) is loaded when a run starts ({@link preloadScreenModel}) or
+ * by the first screen model: `validate`, `ps`, reports and the rest of the CLI never load it.
  */
 function xterm(): XtermModule {
   xtermModule ??= createRequire(import.meta.url)('@xterm/headless') as XtermModule;
   return xtermModule;
+}
+
+/**
+ * Loads xterm now, or says why it cannot. A run calls this before its first job starts: a
+ * `require` on a job's path would fail once descriptors run out (EMFILE reads as "Cannot find
+ * module") and crash the runner.
+ */
+export function preloadScreenModel(): string | null {
+  try {
+    xterm();
+    return null;
+  } catch (error: unknown) {
+    return `cannot load @xterm/headless: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /**

@@ -3,12 +3,21 @@
  * declining, failing, killing or notifying. Rules are checked in order; for each rule only
  * its last (lowest) match on the screen counts, since that is the live one.
  *
- * A prompt instance is answered once. After firing, a rule holds the instance (its line,
- * followed through scrolling, and the matched text) and fires again only once the screen
- * shows no match or a different instance, so a redraw never sends a second "y":
+ * A prompt instance is answered once. After firing, a rule holds the instance (see
+ * prompt-instance.ts: its normalised text, its line followed through scrolling, the lines seen
+ * while it was held) and fires again only on evidence that the instance is over: another text,
+ * a second prompt while the answered one is still shown, or the prompt gone from the screen
+ * while the agent drew something new (or gone for SETTLE_MS). A redraw of the answered prompt
+ * on another row, a half-drawn frame without it, a spinner or timer in it: none re-arms it,
+ * so a second "1" never lands on the next dialog.
  *
- *   armed ──new instance──▶ fire ──▶ holding(instance) ──instance gone or different──▶ armed
- *     └──────────── fired `max` times ────────────▶ exhausted
+ *                   ┌──── on screen (same row, or redrawn elsewhere with the same text) ───┐
+ *                   ▼                                                                      │
+ *   armed ──fire──▶ holding(instance) ──no match──▶ vanished(instance, since) ──match, no evidence─┘
+ *     ▲               │                               │
+ *     │               │ over: other text, 2nd prompt, │ over: something new drawn, or
+ *     │               │ gone with something new drawn │ off screen for SETTLE_MS
+ *     └───────────────┴───────────────────────────────┘  (to exhausted once fired `max` times)
  *
  * Deny rules guard approvals: they fire only while a prompt is on screen (a respond rule
  * matches, or the screen ends in a question) and the dangerous text is near it, so an agent
@@ -16,33 +25,24 @@
  * no respond rule fires, whatever it matches.
  */
 
-import type { LineAnchor, ScreenSnapshot } from '../screen.js';
+import type { ScreenSnapshot } from '../screen.js';
 import { unreachable } from '../../util/unreachable.js';
 import { excerptRows, type Decision, type Intervention, type Policy, type RuleRef, type ScreenContext } from './policy.js';
 import { findQuestion } from './question-detector.js';
 import { stepsFor, visibleSteps, type SendTiming } from './send-steps.js';
 import type { ScreenPattern } from './pattern.js';
+import { normalisedLines, PromptInstance, SETTLE_MS, type RuleMatch } from './prompt-instance.js';
 import type { AnswerRule, SendSpec } from './spec.js';
 
 /** How far above the prompt (in rows) a deny pattern still counts as part of it. */
 export const DENY_WINDOW_ROWS = 12;
 
-/** Where a rule matched on one snapshot. */
-interface RuleMatch {
-  text: string;
-  row: number;
-  endRow: number;
-}
-
-interface Instance {
-  anchor: LineAnchor | null;
-  row: number;
-  text: string;
-}
-
 type RuleState =
   | { kind: 'armed' }
-  | { kind: 'holding'; instance: Instance }
+  /** The answered prompt is on screen. */
+  | { kind: 'holding'; instance: PromptInstance }
+  /** The answered prompt is off the screen since `since`, with no evidence yet that it is over. */
+  | { kind: 'vanished'; instance: PromptInstance; since: number }
   | { kind: 'exhausted' };
 
 interface RuleSlot {
@@ -88,10 +88,12 @@ export class AnswerRules implements Policy {
       decisions.push({ type: 'unblocked' });
     }
     const matches = this.slots.map((slot) => lastMatch(slot.rule.match, snap));
-    for (const [i, slot] of this.slots.entries()) this.release(slot, matches[i] ?? null);
+    let normalised: string[] | null = null;
+    const lines = (): string[] => (normalised ??= normalisedLines(snap));
+    for (const [i, slot] of this.slots.entries()) this.follow(slot, matches[i] ?? null, snap, ctx, lines);
 
     let promptRow: number | null | undefined;
-    let denied = this.slots.some((s) => s.rule.action === 'deny' && s.state.kind === 'holding');
+    let denied = this.slots.some((s) => s.rule.action === 'deny' && (s.state.kind === 'holding' || s.state.kind === 'vanished'));
     for (const [i, slot] of this.slots.entries()) {
       const match = matches[i] ?? null;
       if (match === null || slot.state.kind !== 'armed') continue;
@@ -113,24 +115,55 @@ export class AnswerRules implements Policy {
         default:
           return unreachable(action);
       }
-      decisions.push(...this.fire(slot, match, snap, ctx.now));
+      decisions.push(...this.fire(slot, match, snap, ctx.now, lines()));
       if (decisions.some((d) => d.type === 'stop')) break;
     }
     return decisions;
   }
 
   dispose(): void {
-    for (const slot of this.slots) if (slot.state.kind === 'holding') slot.state.instance.anchor?.dispose();
+    for (const slot of this.slots) if (slot.state.kind === 'holding' || slot.state.kind === 'vanished') slot.state.instance.dispose();
   }
 
-  // A held instance is released when the screen no longer shows it (no match, or a match
-  // on another line or with other text): the prompt went away or a new one came.
-  private release(slot: RuleSlot, match: RuleMatch | null): void {
-    if (slot.state.kind !== 'holding') return;
-    const held = slot.state.instance;
-    const heldRow = held.anchor === null ? held.row : held.anchor.row;
-    if (match !== null && match.row === heldRow && match.text === held.text) return;
-    held.anchor?.dispose();
+  // Follows a held instance through one snapshot (`match`: the rule's lowest match) and
+  // releases it once the screen shows it is over (see the diagram and prompt-instance.ts).
+  private follow(slot: RuleSlot, match: RuleMatch | null, snap: ScreenSnapshot, ctx: ScreenContext, lines: () => string[]): void {
+    const state = slot.state;
+    switch (state.kind) {
+      case 'armed':
+      case 'exhausted':
+        return;
+      case 'holding':
+      case 'vanished':
+        break;
+      default:
+        return unreachable(state);
+    }
+    const { instance } = state;
+    const drewNew = (): boolean => ctx.progress && instance.showsNew(snap, lines());
+    if (state.kind === 'vanished' && (ctx.now - state.since >= SETTLE_MS || drewNew())) return this.release(slot, instance);
+    if (match === null) {
+      if (state.kind === 'holding') {
+        if (drewNew()) return this.release(slot, instance);
+        slot.state = { kind: 'vanished', instance, since: ctx.now };
+      }
+      instance.remember(lines());
+      return;
+    }
+    if (!instance.isAt(match)) {
+      // Another text is another prompt; the same text elsewhere is a second prompt if the
+      // answered one is still shown, else the answered one redrawn (or scrolled, if nothing new came).
+      if (!instance.sameText(match)) return this.release(slot, instance);
+      const shown = instance.stillShown(slot.rule.match, snap);
+      if (shown === true || (shown === null && drewNew())) return this.release(slot, instance);
+      instance.moveTo(match, snap);
+    }
+    slot.state = { kind: 'holding', instance };
+    instance.remember(lines());
+  }
+
+  private release(slot: RuleSlot, instance: PromptInstance): void {
+    instance.dispose();
     slot.state = slot.rule.max !== null && slot.fired >= slot.rule.max ? { kind: 'exhausted' } : { kind: 'armed' };
   }
 
@@ -144,10 +177,10 @@ export class AnswerRules implements Policy {
     return row;
   }
 
-  private fire(slot: RuleSlot, match: RuleMatch, snap: ScreenSnapshot, now: number): Decision[] {
+  private fire(slot: RuleSlot, match: RuleMatch, snap: ScreenSnapshot, now: number, lines: readonly string[]): Decision[] {
     const { rule } = slot;
     slot.fired++;
-    slot.state = { kind: 'holding', instance: { anchor: snap.anchor(match.row), row: match.row, text: match.text } };
+    slot.state = { kind: 'holding', instance: new PromptInstance(match, snap, lines) };
     const ref: RuleRef = { index: rule.index, match: rule.matchSource };
     const excerpt = excerptRows(snap, match.row, match.endRow);
     const record = (kind: Intervention['kind'], sent: string | null): Intervention => ({ at: now, kind, rule: ref, excerpt, sent });
