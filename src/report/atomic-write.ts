@@ -14,15 +14,19 @@ function temporaryFileFor(file: string): string {
   return `${file}.tmp-${process.pid}`;
 }
 
-/** Atomically replaces `file` with `text` (mode 0600). Errors are values. */
-export async function writeFileAtomic(file: string, text: string): Promise<Result<void, string>> {
+/**
+ * Atomically replaces `file` with `text` (mode 0600). Errors are values. `text` may come in
+ * parts (a big report, written part by part so that it never exists as one string).
+ */
+export async function writeFileAtomic(file: string, text: string | Iterable<string>): Promise<Result<void, string>> {
   const tmp = temporaryFileFor(file);
   let handle: FileHandle | null = null;
   try {
     // O_NOFOLLOW: a symlink planted at the temporary name is refused, not written through.
     handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
     await handle.chmod(PRIVATE_FILE_MODE);
-    await handle.writeFile(text, 'utf8');
+    if (typeof text === 'string') await handle.writeFile(text, 'utf8');
+    else for (const part of text) await writeAll(handle, Buffer.from(part, 'utf8'));
     await handle.sync();
     await handle.close();
     handle = null;
@@ -33,4 +37,9 @@ export async function writeFileAtomic(file: string, text: string): Promise<Resul
     await rm(tmp, { force: true }).catch(() => undefined);
     return err(`cannot write ${file}: ${describeFsError(e)}`);
   }
+}
+
+// A write to a regular file can be short (a full disk meets it part way): the rest follows.
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
 }

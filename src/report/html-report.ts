@@ -58,50 +58,54 @@ function shardsLine(report: ReportInput['report']): string | null {
   return null;
 }
 
-/** The data the page script renders (exported for tests). */
+/** The data the page script renders (exported for tests): {@link htmlReportParts} writes the same JSON a job at a time. */
 export function htmlReportData(input: ReportInput): unknown {
-  const { report } = input;
   const explained = explanations(input);
+  return { run: htmlRunData(input.report), jobs: input.report.jobs.map((job) => htmlJobData(input, job, explained)) };
+}
+
+function htmlRunData(report: ReportInput['report']): unknown {
   return {
-    run: {
-      runId: report.runId,
-      manifest: report.manifest,
-      runDir: report.runDir,
-      status: report.status,
-      startedAt: report.startedAt,
-      finishedAt: report.finishedAt,
-      durationMs: report.durationMs,
-      summary: report.summary,
-      warnings: report.warnings,
-      shards: shardsLine(report),
-    },
-    jobs: report.jobs.map((job) => ({
-      name: job.name,
-      status: job.status,
-      headline: headline(job),
-      outcome: job.outcome ?? null,
-      agent: agentOf(job),
-      reason: job.reason,
-      exitCode: job.exitCode,
-      signal: job.signal,
-      startedAt: job.startedAt,
-      finishedAt: job.finishedAt,
-      durationMs: job.durationMs,
-      turns: turnsOf(job),
-      tokens: tokensOf(job),
-      ...(job.costUsd !== undefined ? { cost: costText(job.costUsd) } : {}),
-      sessionId: job.sessionId,
-      lastMessage: job.lastMessage,
-      transcriptFile: job.transcriptFile,
-      logFile: job.logFile,
-      interventions: job.interventions.map((i) => ({ ...i })),
-      attempts: job.attempts ?? null,
-      changes: job.changes ?? null,
-      patch: input.patches?.[job.name]?.slice(0, HTML_PATCH_CHARS) ?? null,
-      waits: waitsOf(input, job),
-      transcript: tailLines(input.transcripts[job.name], HTML_TRANSCRIPT_LINES),
-      explanation: explained.get(job.name) ?? null,
-    })),
+    runId: report.runId,
+    manifest: report.manifest,
+    runDir: report.runDir,
+    status: report.status,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    durationMs: report.durationMs,
+    summary: report.summary,
+    warnings: report.warnings,
+    shards: shardsLine(report),
+  };
+}
+
+function htmlJobData(input: ReportInput, job: ReportJob, explained: ReturnType<typeof explanations>): unknown {
+  return {
+    name: job.name,
+    status: job.status,
+    headline: headline(job),
+    outcome: job.outcome ?? null,
+    agent: agentOf(job),
+    reason: job.reason,
+    exitCode: job.exitCode,
+    signal: job.signal,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    durationMs: job.durationMs,
+    turns: turnsOf(job),
+    tokens: tokensOf(job),
+    ...(job.costUsd !== undefined ? { cost: costText(job.costUsd) } : {}),
+    sessionId: job.sessionId,
+    lastMessage: job.lastMessage,
+    transcriptFile: job.transcriptFile,
+    logFile: job.logFile,
+    interventions: job.interventions.map((i) => ({ ...i })),
+    attempts: job.attempts ?? null,
+    changes: job.changes ?? null,
+    patch: input.patches?.[job.name]?.slice(0, HTML_PATCH_CHARS) ?? null,
+    waits: waitsOf(input, job),
+    transcript: tailLines(input.transcripts[job.name], HTML_TRANSCRIPT_LINES),
+    explanation: explained.get(job.name) ?? null,
   };
 }
 
@@ -114,10 +118,21 @@ function htmlText(text: string): string {
   return xmlSafe(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** report.html as text. */
+/** report.html as text (the parts of {@link htmlReportParts}, joined). */
 export function renderHtmlReport(input: ReportInput): string {
+  return [...htmlReportParts(input)].join('');
+}
+
+/**
+ * report.html in parts: the page up to its data, the run, each job's data, the rest. A run's
+ * final reports are written part by part (src/report/text-reports.ts): the whole page as one
+ * string, escaped, then encoded was several copies of every job's transcript tail alive at once,
+ * the largest memory peak of a 200-job run (issue 16). The joined parts are the page exactly:
+ * JSON.stringify of the whole data is that of its parts with commas, and the escaping is per character.
+ */
+export function* htmlReportParts(input: ReportInput): Generator<string> {
   const title = `codex-run ${input.report.status}: ${path.basename(input.report.manifest)} ${input.report.runId}`;
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -142,7 +157,10 @@ export function renderHtmlReport(input: ReportInput): string {
 <section id="warnings"></section>
 </main>
 <noscript>This report needs JavaScript to show its data; the same facts are in report.md and report.json.</noscript>
-<script type="application/json" id="report-data">${scriptSafeJson(htmlReportData(input))}</script>
+<script type="application/json" id="report-data">{"run":${scriptSafeJson(htmlRunData(input.report))},"jobs":[`;
+  const explained = explanations(input);
+  for (const [i, job] of input.report.jobs.entries()) yield `${i === 0 ? '' : ','}${scriptSafeJson(htmlJobData(input, job, explained))}`;
+  yield `]}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -30,8 +30,13 @@ function isSkipped(job: ReportJob): boolean {
   return job.status === 'skipped';
 }
 
-/** report.junit.xml as text, ending with a newline. */
+/** report.junit.xml as text, ending with a newline (the parts of {@link junitReportParts}, joined). */
 export function renderJunitReport(input: ReportInput): string {
+  return [...junitReportParts(input)].join('');
+}
+
+/** report.junit.xml in parts, a testcase each (written part by part: see htmlReportParts in html-report.ts). */
+export function* junitReportParts(input: ReportInput): Generator<string> {
   const { report } = input;
   const explained = explanations(input);
   const manifest = path.basename(report.manifest);
@@ -39,16 +44,17 @@ export function renderJunitReport(input: ReportInput): string {
   const unfinished = report.jobs.filter((j) => j.status === 'pending' || j.status === 'running').length;
   const failures = report.jobs.filter((j) => !isSkipped(j) && j.status !== 'pending' && j.status !== 'running' && explained.get(j.name) != null).length;
   const counts = `tests="${report.jobs.length}" failures="${failures}" errors="${unfinished}" skipped="${skipped}" time="${seconds(report.durationMs)}"`;
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="codex-run" ${counts}>`];
-  out.push(`  <testsuite name="${xmlAttr(`${manifest} run ${report.runId}`)}" ${counts} timestamp="${xmlAttr(report.startedAt)}">`);
-  out.push('    <properties>');
-  out.push(`      <property name="runId" value="${xmlAttr(report.runId)}"/>`);
-  out.push(`      <property name="manifest" value="${xmlAttr(report.manifest)}"/>`);
-  out.push(`      <property name="runDir" value="${xmlAttr(report.runDir)}"/>`);
-  out.push(`      <property name="status" value="${xmlAttr(report.status)}"/>`);
-  out.push('    </properties>');
+  const head: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="codex-run" ${counts}>`];
+  head.push(`  <testsuite name="${xmlAttr(`${manifest} run ${report.runId}`)}" ${counts} timestamp="${xmlAttr(report.startedAt)}">`);
+  head.push('    <properties>');
+  head.push(`      <property name="runId" value="${xmlAttr(report.runId)}"/>`);
+  head.push(`      <property name="manifest" value="${xmlAttr(report.manifest)}"/>`);
+  head.push(`      <property name="runDir" value="${xmlAttr(report.runDir)}"/>`);
+  head.push(`      <property name="status" value="${xmlAttr(report.status)}"/>`);
+  head.push('    </properties>');
+  yield `${head.join('\n')}\n`;
   for (const job of report.jobs) {
-    out.push(`    <testcase classname="${xmlAttr(manifest)}" name="${xmlAttr(job.name)}" time="${seconds(job.durationMs)}">`);
+    const out: string[] = [`    <testcase classname="${xmlAttr(manifest)}" name="${xmlAttr(job.name)}" time="${seconds(job.durationMs)}">`];
     const explanation = explained.get(job.name) ?? null;
     if (isSkipped(job)) {
       out.push(`      <skipped message="${xmlAttr(explanation?.reason ?? 'skipped')}"/>`);
@@ -61,7 +67,7 @@ export function renderJunitReport(input: ReportInput): string {
     const tail = transcriptTail(input.transcripts[job.name]);
     if (tail !== '') out.push(`      <system-out>${xmlText(tail)}</system-out>`);
     out.push('    </testcase>');
+    yield `${out.join('\n')}\n`;
   }
-  out.push('  </testsuite>', '</testsuites>');
-  return `${out.join('\n')}\n`;
+  yield '  </testsuite>\n</testsuites>\n';
 }

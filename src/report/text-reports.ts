@@ -8,8 +8,8 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFsError } from '../logs/fs-error.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { HTML_REPORT_FILE_NAME, renderHtmlReport } from './html-report.js';
-import { JUNIT_REPORT_FILE_NAME, renderJunitReport } from './junit-report.js';
+import { HTML_REPORT_FILE_NAME, htmlReportParts } from './html-report.js';
+import { JUNIT_REPORT_FILE_NAME, junitReportParts } from './junit-report.js';
 import { loadReportInputFor } from './load-report-input.js';
 import { MARKDOWN_REPORT_FILE_NAME, renderMarkdownReport } from './markdown-report.js';
 import type { ReportInput, ReportRun } from './report-input.js';
@@ -44,16 +44,17 @@ export async function writeTextReports(runDir: string, report: ReportRun, option
   } catch (e: unknown) {
     return [`cannot read the run folder for the reports: ${describeFsError(e)}`];
   }
+  // One report at a time, the big ones part by part: all of them whole at once, with their
+  // encoded copies, were the run's memory peak (issue 16: 200 jobs, 9 MB of reports).
   const markdown = renderMarkdownReport(input);
-  const junit = renderJunitReport(input);
-  const writes: Array<[string, string]> = [
-    [path.join(runDir, MARKDOWN_REPORT_FILE_NAME), markdown],
-    [path.join(runDir, JUNIT_REPORT_FILE_NAME), junit],
-    [path.join(runDir, HTML_REPORT_FILE_NAME), renderHtmlReport(input)],
+  const writes: Array<[string, () => Iterable<string>]> = [
+    [path.join(runDir, MARKDOWN_REPORT_FILE_NAME), () => [markdown]],
+    [path.join(runDir, JUNIT_REPORT_FILE_NAME), () => junitReportParts(input)],
+    [path.join(runDir, HTML_REPORT_FILE_NAME), () => htmlReportParts(input)],
   ];
-  if (options.junitFile !== undefined) writes.push([path.resolve(options.junitFile), junit]);
-  for (const [file, text] of writes) {
-    const written = await writeFileAtomic(file, text);
+  if (options.junitFile !== undefined) writes.push([path.resolve(options.junitFile), () => junitReportParts(input)]);
+  for (const [file, parts] of writes) {
+    const written = await writeFileAtomic(file, parts());
     if (!written.ok) warnings.push(written.error);
   }
   if (options.stepSummaryFile !== undefined && options.stepSummaryFile !== '') {
