@@ -258,6 +258,25 @@ function syncWriter(term: XTerminal): SyncWrite | null {
  */
 const SYNC_PARSE_MAX_BYTES = 64 * 1024;
 
+/**
+ * xterm is handed at most this many bytes (or UTF-16 units) per call. Its parser decodes a call's
+ * whole input into a Uint32Array it keeps for the terminal's life and only ever grows (up to
+ * 512 KiB): one 64 KiB chunk made every later byte of that job cost 256 KiB of memory that
+ * nobody used again (issue 16: 200 jobs flooding at once, peak RSS). 4096 is the size that
+ * array starts at; xterm keeps a UTF-8 sequence or a surrogate pair split between calls.
+ */
+export const PARSE_PIECE = 4096;
+
+/** `data` in pieces of at most {@link PARSE_PIECE}, as views (no copy) or slices. */
+export function parsePieces(data: Uint8Array | string): (Uint8Array | string)[] {
+  if (data.length <= PARSE_PIECE) return [data];
+  const pieces: (Uint8Array | string)[] = [];
+  for (let at = 0; at < data.length; at += PARSE_PIECE) {
+    pieces.push(typeof data === 'string' ? data.slice(at, at + PARSE_PIECE) : data.subarray(at, at + PARSE_PIECE));
+  }
+  return pieces;
+}
+
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
@@ -399,7 +418,11 @@ export class ScreenModel {
       this.batchBytes += size;
     } else {
       this.asyncWrites++;
-      this.term.write(data, () => {
+      // xterm parses its writes in order: the last piece's callback means all are parsed.
+      const pieces = parsePieces(data);
+      const last = pieces.pop()!;
+      for (const piece of pieces) this.term.write(piece);
+      this.term.write(last, () => {
         this.asyncWrites--;
         this.handleParsed(1, size);
       });
@@ -414,7 +437,10 @@ export class ScreenModel {
     this.batch = [];
     this.batchBytes = 0;
     if (this.disposed) return;
-    for (const chunk of chunks) this.writeSync!(chunk);
+    for (const chunk of chunks) {
+      if (chunk.length <= PARSE_PIECE) this.writeSync!(chunk);
+      else for (const piece of parsePieces(chunk)) this.writeSync!(piece);
+    }
     this.handleParsed(chunks.length, bytes);
   }
 
@@ -555,11 +581,14 @@ export class ScreenModel {
     const texts: string[] = [];
     const wrapped: boolean[] = [];
     const first = base - historyCount;
-    // getLine() wraps the row in a new view object each call: each row is fetched once.
+    // getLine() wraps the row in a new view object each call: each row is fetched once. Not past
+    // the bottom row: once the scrollback is full, xterm's ring hands back its oldest row there
+    // (a wrapped one made the bottom row keep its trailing spaces).
+    const end = base + rows;
     let next = buf.getLine(first);
-    for (let y = first; y < base + rows; y++) {
+    for (let y = first; y < end; y++) {
       const line = next;
-      next = buf.getLine(y + 1);
+      next = y + 1 < end ? buf.getLine(y + 1) : undefined;
       wrapped.push(line?.isWrapped ?? false);
       // A row that wraps onto the next keeps its trailing spaces: they are part of the text.
       const wrapsOn = next?.isWrapped === true;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScreenModel } from '../../src/session/screen.js';
+import { parsePieces, PARSE_PIECE, ScreenModel } from '../../src/session/screen.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; quietMs?: number; silenceMs?: number; inputWindowMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
@@ -271,5 +271,50 @@ test('write() asks for backpressure above the high-water mark until parsed', asy
   await screen.whenParsed();
   assert.equal(screen.pendingBytes, 0);
   assert.equal(screen.bytesWritten, 1100);
+  screen.dispose();
+});
+
+// xterm's parser decodes each call's input into a buffer it keeps, and only ever grows (issue 16:
+// a 16 KiB tail made every flooding job's terminal keep 64 KiB more; 200 jobs, 20 MB).
+function parseBufferLength(screen: ScreenModel): number {
+  const term = (screen as unknown as { term: { _core?: { _inputHandler?: { _parseBuffer?: Uint32Array } } } }).term;
+  const buffer = term._core?._inputHandler?._parseBuffer;
+  assert.ok(buffer instanceof Uint32Array, "xterm's parse buffer was not found where it was (has xterm changed?)");
+  return buffer.length;
+}
+
+test('big chunks reach xterm in pieces: its parse buffer stays small, and UTF-8 and surrogate pairs cut between pieces still read right', async () => {
+  const { screen } = model(40, 6);
+  const before = parseBufferLength(screen);
+  // Bytes: a 2-byte and a 4-byte UTF-8 sequence straddle the 4096-byte cuts.
+  const bytes = Buffer.from(`${'a'.repeat(PARSE_PIECE - 1)}é${'b'.repeat(PARSE_PIECE - 3)}😀\r\n${'c'.repeat(60_000)}\r\nend of bytes é😀`, 'utf8');
+  assert.ok(bytes.length > 2 * PARSE_PIECE);
+  assert.equal(bytes.subarray(PARSE_PIECE - 1, PARSE_PIECE + 1).toString('utf8'), 'é');
+  await fed(screen, bytes);
+  assert.equal(screen.snapshot().lines.at(-1), 'end of bytes é😀');
+  // A string: a surrogate pair straddles the 4096-unit cut.
+  await fed(screen, `\r\n${'d'.repeat(PARSE_PIECE - 3)}😀${'e'.repeat(70_000)}\r\nend of text 😀`);
+  assert.equal(screen.snapshot().lines.at(-1), 'end of text 😀');
+  assert.equal(parseBufferLength(screen), before);
+  assert.ok(before <= PARSE_PIECE);
+  screen.dispose();
+});
+
+test('parsePieces cuts at PARSE_PIECE without copying bytes, and leaves small input whole', () => {
+  const small = Buffer.from('small');
+  assert.deepEqual(parsePieces(small), [small]);
+  const big = Buffer.alloc(PARSE_PIECE * 2 + 5, 0x61);
+  const pieces = parsePieces(big) as Buffer[];
+  assert.deepEqual(pieces.map((p) => p.length), [PARSE_PIECE, PARSE_PIECE, 5]);
+  assert.equal(pieces[0]!.buffer, big.buffer);
+  assert.deepEqual((parsePieces('x'.repeat(PARSE_PIECE + 1)) as string[]).map((p) => p.length), [PARSE_PIECE, 1]);
+});
+
+test("the bottom row keeps no trailing spaces once the scrollback is full and its oldest row is a wrapped one", async () => {
+  const { screen } = model(10, 3);
+  // 10 columns, 3 rows, 3 rows of scrollback: a long line wraps over rows that reach the top of
+  // the ring, then a short last line.
+  await fed(screen, `${'w'.repeat(65)}\r\nlast`);
+  assert.equal(screen.snapshot().lines.at(-1), 'last');
   screen.dispose();
 });
