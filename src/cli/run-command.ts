@@ -11,11 +11,14 @@ import { unreachable } from '../util/unreachable.js';
 import type { FailureExplanation } from '../report/failure-explanation.js';
 import type { ReportRun } from '../report/report-input.js';
 
-// Why each job did not succeed, from the final report and the transcripts beside it.
+// Why each job did not succeed, from the final report and the transcripts beside it (only
+// those of the jobs that did not: a succeeded job needs no explanation, and 200 transcript
+// tails read again after the reports were a run's last memory peak).
 async function explainRun(reportJson: string, runDir: string): Promise<Map<string, FailureExplanation | null>> {
   const { loadReportInputFor } = await import('../report/load-report-input.js');
   const { explanations } = await import('../report/report-facts.js');
-  return explanations(await loadReportInputFor(JSON.parse(reportJson) as ReportRun, runDir));
+  const { jobSucceeded } = await import('../report/failure-explanation.js');
+  return explanations(await loadReportInputFor(JSON.parse(reportJson) as ReportRun, runDir, { filesOf: (job) => !jobSucceeded(job) }));
 }
 import { announceStarted, DETACHED_ENV } from '../control/detach.js';
 import type { RunHandle } from '../run/start-run.js';

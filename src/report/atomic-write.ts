@@ -26,7 +26,7 @@ export async function writeFileAtomic(file: string, text: string | Iterable<stri
     handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
     await handle.chmod(PRIVATE_FILE_MODE);
     if (typeof text === 'string') await handle.writeFile(text, 'utf8');
-    else for (const part of text) await writeAll(handle, Buffer.from(part, 'utf8'));
+    else await writeParts(handle, text);
     await handle.sync();
     await handle.close();
     handle = null;
@@ -39,7 +39,30 @@ export async function writeFileAtomic(file: string, text: string | Iterable<stri
   }
 }
 
+/** Parts are gathered up to this many characters per write: few writes, and never the whole text at once. */
+const WRITE_GATHER_CHARS = 64 * 1024;
+
+async function writeParts(handle: FileHandle, parts: Iterable<string>): Promise<void> {
+  let gathered: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    gathered.push(part);
+    size += part.length;
+    if (size < WRITE_GATHER_CHARS) continue;
+    await writeText(handle, gathered.join(''));
+    gathered = [];
+    size = 0;
+  }
+  if (size > 0) await writeText(handle, gathered.join(''));
+}
+
+// Handed over as a string: Node encodes it into memory of the write's own, freed when the write
+// ends, where a Buffer would be garbage until V8 next collects (megabytes of it after a big run).
 // A write to a regular file can be short (a full disk meets it part way): the rest follows.
-async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
-  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+async function writeText(handle: FileHandle, text: string): Promise<void> {
+  const { bytesWritten } = await handle.write(text, null, 'utf8');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytesWritten === bytes) return;
+  const rest = Buffer.from(text, 'utf8');
+  for (let at = bytesWritten; at < rest.length; ) at += (await handle.write(rest, at, rest.length - at)).bytesWritten;
 }

@@ -71,12 +71,19 @@ function parseStates(text: string): ReportStateEvent[] {
   return states;
 }
 
+/** What of a run folder {@link loadReportInputFor} reads. */
+export interface LoadReportOptions {
+  /** The jobs whose transcript tail and patch are read (default: all); the others have none in the input. */
+  filesOf?: (job: ReportRun['jobs'][number]) => boolean;
+}
+
 /** Builds the reporters' input from a report value already in memory and the files of its run folder. */
-export async function loadReportInputFor(report: ReportRun, runDir: string): Promise<ReportInput> {
+export async function loadReportInputFor(report: ReportRun, runDir: string, options: LoadReportOptions = {}): Promise<ReportInput> {
   const transcripts: Record<string, string> = {};
   const patches: Record<string, string> = {};
+  const filesOf = options.filesOf ?? ((): boolean => true);
   await Promise.all(
-    report.jobs.map(async (job) => {
+    report.jobs.filter(filesOf).map(async (job) => {
       const tail = await readTail(path.join(runDir, path.basename(job.transcriptFile)), TRANSCRIPT_TAIL_BYTES);
       if (tail !== null) transcripts[job.name] = tail;
       const patchFile = job.changes?.patchFile;

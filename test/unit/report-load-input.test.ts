@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadReportInput, readTail } from '../../src/report/load-report-input.js';
+import { loadReportInput, loadReportInputFor, readTail } from '../../src/report/load-report-input.js';
+import { jobSucceeded } from '../../src/report/failure-explanation.js';
 import type { ReportRun } from '../../src/report/report-input.js';
 import { REPORT_FIXTURE } from '../helpers/report-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -46,4 +47,21 @@ test('readTail starts at a whole line when it cuts', { timeout: 10_000 }, async 
   assert.equal(await readTail(file, 15), 'third\n');
   assert.equal(await readTail(file, 1000), 'first line\nsecond line\nthird\n');
   assert.equal(await readTail(path.join(file, 'missing'), 10), null);
+});
+
+test('loadReportInputFor reads the transcripts and patches of the jobs asked for only (the end-of-run explanation reads the failed ones)', { timeout: 10_000 }, async () => {
+  const dir = tempDir();
+  const jobs = REPORT_FIXTURE.report.jobs.map((j) => ({ ...j, changes: { patchFile: `${j.name}.patch` } }));
+  const report: ReportRun = { ...REPORT_FIXTURE.report, runDir: dir, jobs };
+  for (const job of jobs) {
+    writeFileSync(path.join(dir, path.basename(job.transcriptFile)), `${job.name} said this\n`);
+    writeFileSync(path.join(dir, `${job.name}.patch`), `+${job.name}\n`);
+  }
+  const failed = jobs.filter((j) => !jobSucceeded(j)).map((j) => j.name);
+  assert.ok(failed.length > 0 && failed.length < jobs.length);
+  const some = await loadReportInputFor(report, dir, { filesOf: (job) => !jobSucceeded(job) });
+  assert.deepEqual(Object.keys(some.transcripts).sort(), [...failed].sort());
+  assert.deepEqual(Object.keys(some.patches ?? {}).sort(), [...failed].sort());
+  const all = await loadReportInputFor(report, dir);
+  assert.equal(Object.keys(all.transcripts).length, jobs.length);
 });
