@@ -40,7 +40,8 @@ export const fixedCostsBench: Bench = {
   method:
     'Many floods: N jobs each `cat` a 1 MiB text file at once (full: N = 50 and 200; quick: N = 20); codex-run (wall from spawn to ' +
     'exit, CPU of the runner process, peak RSS) against `bench/agents/raw-pty-loop.js` (node-pty, one blocking log write per read: ' +
-    'the least a Node host can do) and N `script` processes started together (wall until the last exits, CPU and RSS summed). ' +
+    'the least a Node host can do) and N `script` processes started together (wall until the last exits, CPU and RSS summed); ' +
+    'full mode: 3 interleaved rounds, each figure the median of its side. ' +
     'Stop: N jobs `sleep` (full: 200, quick: 50); once all run, the runner gets SIGINT; the time to its exit, then the count of ' +
     'sleeps left. validate: one-job manifest, `codex-run validate` against `node -e 0`, interleaved, medians of 10 (quick: 5). ' +
     'Spawn to run-started: from spawning `codex-run` on a one-job manifest to the `at` of its `run-started` event, median of 5 (quick: 3).',
@@ -53,17 +54,26 @@ export const fixedCostsBench: Bench = {
     writeText(text, MIB);
 
     for (const jobs of ctx.quick ? [20] : [50, 200]) {
-      ctx.progress(`fixed-costs: ${jobs} x 1 MiB floods`);
-      const codex = await floodCodex(ctx, dir, text, jobs);
-      const raw = await floodRaw(ctx, text, jobs);
-      const script = await floodScript(ctx, text, jobs);
-      details[`floods${jobs}`] = { codex, raw, script };
+      // Interleaved rounds, each figure the median of its side's rounds: one 200-job run's peak
+      // RSS moves by 20-40 MiB with the moment V8 collects (2026-12-01: 175-213 MiB, same tree).
+      const rounds = ctx.quick ? 1 : FLOOD_ROUNDS;
+      const sides: { codex: Side[]; raw: Side[]; script: Side[] } = { codex: [], raw: [], script: [] };
+      for (let round = 1; round <= rounds; round++) {
+        ctx.progress(`fixed-costs: ${jobs} x 1 MiB floods, round ${round} of ${rounds}`);
+        sides.codex.push(await floodCodex(ctx, dir, text, jobs));
+        sides.raw.push(await floodRaw(ctx, text, jobs));
+        sides.script.push(await floodScript(ctx, text, jobs));
+      }
+      const codex = medianSide(sides.codex);
+      const raw = medianSide(sides.raw);
+      const script = medianSide(sides.script);
+      details[`floods${jobs}`] = { rounds: sides, codex, raw, script };
       for (const side of [codex, raw, script]) if (side.problem !== null) notes.push(side.problem);
       const wallRatio = ratio(codex.wallMs, raw.wallMs);
       const cpuRatio = ratio(codex.cpuMs, raw.cpuMs);
       figures.push(
         {
-          metric: `${jobs} x 1 MiB: wall`,
+          metric: `${jobs} x 1 MiB: wall${rounds > 1 ? `, median of ${rounds}` : ''}`,
           baseline: { label: `raw node-pty loop (script: ${script.wallMs?.toFixed(0) ?? 'n/a'} ms)`, ...value(raw.wallMs, 'ms', 0) },
           codexRun: value(codex.wallMs, 'ms', 0),
           comparison: formatRatio(wallRatio),
@@ -71,7 +81,7 @@ export const fixedCostsBench: Bench = {
           verdict: judged(wallRatio === null ? null : wallRatio <= TARGET_FLOOD_WALL),
         },
         {
-          metric: `${jobs} x 1 MiB: runner CPU`,
+          metric: `${jobs} x 1 MiB: runner CPU${rounds > 1 ? `, median of ${rounds}` : ''}`,
           baseline: { label: `raw node-pty loop (script: ${script.cpuMs?.toFixed(0) ?? 'n/a'} ms)`, ...value(raw.cpuMs, 'ms', 0) },
           codexRun: value(codex.cpuMs, 'ms', 0),
           comparison: formatRatio(cpuRatio),
@@ -79,7 +89,7 @@ export const fixedCostsBench: Bench = {
           verdict: judged(cpuRatio === null ? null : cpuRatio <= TARGET_FLOOD_CPU),
         },
         {
-          metric: `${jobs} x 1 MiB: peak RSS`,
+          metric: `${jobs} x 1 MiB: peak RSS${rounds > 1 ? `, median of ${rounds}` : ''}`,
           baseline: { label: 'raw node-pty loop', ...value(raw.peakRssMb, 'MiB', 0) },
           codexRun: value(codex.peakRssMb, 'MiB', 0),
           comparison: '',
@@ -152,6 +162,15 @@ export const fixedCostsBench: Bench = {
     return { figures, notes, details };
   },
 };
+
+/** Full mode: rounds of each many-job flood (codex-run, the raw loop and script, interleaved). */
+const FLOOD_ROUNDS = 3;
+
+/** Each figure the median of the rounds that measured it; the first problem, if any. */
+function medianSide(rounds: readonly Side[]): Side {
+  const of = (pick: (side: Side) => number | null): number | null => median(rounds.map(pick).filter((v): v is number => v !== null));
+  return { wallMs: of((s) => s.wallMs), cpuMs: of((s) => s.cpuMs), peakRssMb: of((s) => s.peakRssMb), problem: rounds.find((s) => s.problem !== null)?.problem ?? null };
+}
 
 // `bytes` of numbered text lines, by the throughput bench's generator.
 function writeText(file: string, bytes: number): void {
