@@ -7,6 +7,10 @@
  * job), the write waits `activityIntervalMs` instead: 50 jobs printing a line every few seconds
  * no longer rewrite (and fsync) the whole report several times a second (issue 16). Any other
  * change (a state, an exit, a decision) brings an owed write forward to `minIntervalMs`.
+ * Both intervals stretch with the report's size, so that rewriting it never takes more than
+ * {@link REWRITE_CHARS_PER_SECOND} a second (at most {@link MAX_SIZE_INTERVAL_MS} between writes):
+ * a 1,000-job report is ~1.5 MB, and rewriting (and fsyncing) it five times a second while jobs
+ * end was a tenth of the runner's main thread (issue 16, fast exits).
  *
  *   idle ──change, interval passed──▶ writing ──done──▶ idle (and if the record changed
  *    │                                  ▲          meanwhile, on as for a change)
@@ -57,6 +61,10 @@ export interface ReportWriterStats {
 
 const DEFAULT_MIN_INTERVAL_MS = 200;
 const DEFAULT_ACTIVITY_INTERVAL_MS = 1000;
+/** The most report text rewritten per second, by stretching the intervals (see the file comment). */
+export const REWRITE_CHARS_PER_SECOND = 1_000_000;
+/** The intervals never stretch beyond this. */
+export const MAX_SIZE_INTERVAL_MS = 2000;
 
 /** Subscribes to a run's events and keeps a report file up to date. */
 export class ReportWriter {
@@ -73,6 +81,8 @@ export class ReportWriter {
   /** ...by more than activity lines (see the file comment). */
   private urgent = false;
   private lastWriteStartedAt: number | null = null;
+  /** Characters of the last report written: the longer, the longer the intervals. */
+  private lastWrittenChars = 0;
   private startedWrites = 0;
   private completedWrites = 0;
   private failures = 0;
@@ -162,7 +172,7 @@ export class ReportWriter {
     const state = this.state;
     switch (state.tag) {
       case 'idle': {
-        const interval = this.urgent ? this.minIntervalMs : this.activityIntervalMs;
+        const interval = this.stretched(this.urgent ? this.minIntervalMs : this.activityIntervalMs);
         const due = this.lastWriteStartedAt === null ? this.clock.now() : this.lastWriteStartedAt + interval;
         if (due <= this.clock.now()) {
           this.startWrite();
@@ -173,7 +183,7 @@ export class ReportWriter {
       }
       case 'waiting': {
         if (!this.urgent || this.lastWriteStartedAt === null) return;
-        const due = this.lastWriteStartedAt + this.minIntervalMs;
+        const due = this.lastWriteStartedAt + this.stretched(this.minIntervalMs);
         if (due >= state.due) return;
         this.clock.clearTimeout(state.timer);
         this.state = { tag: 'idle' };
@@ -186,6 +196,12 @@ export class ReportWriter {
       default:
         unreachable(state);
     }
+  }
+
+  // An interval, lengthened for a big report (see the file comment).
+  private stretched(interval: number): number {
+    const bySize = Math.min(MAX_SIZE_INTERVAL_MS, (this.lastWrittenChars * 1000) / REWRITE_CHARS_PER_SECOND);
+    return Math.max(interval, bySize);
   }
 
   private wait(due: number): void {
@@ -202,7 +218,9 @@ export class ReportWriter {
     this.urgent = false;
     this.startedWrites++;
     this.lastWriteStartedAt = this.clock.now();
-    const done = this.write(renderJsonReport(record)).then((result) => this.finishWrite(result));
+    const text = renderJsonReport(record);
+    this.lastWrittenChars = text.length;
+    const done = this.write(text).then((result) => this.finishWrite(result));
     this.state = { tag: 'writing', done };
   }
 

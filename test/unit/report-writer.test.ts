@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { EventBus, type RunEvent } from '../../src/run/events.js';
 import { REPORT_FILE_NAME, renderJsonReport } from '../../src/report/json-report.js';
-import { ReportWriter } from '../../src/report/report-writer.js';
+import { MAX_SIZE_INTERVAL_MS, REWRITE_CHARS_PER_SECOND, ReportWriter } from '../../src/report/report-writer.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -107,6 +107,28 @@ test('activity lines alone are written at most once a second; a state change bri
   const report = readReport(file) as { jobs: { detail: string | null; lastLine: string | null }[] };
   assert.equal(report.jobs[0]!.detail, 'waiting for input');
   assert.equal(report.jobs[0]!.lastLine, 'last line');
+  await writer.close();
+});
+
+test('a big report is rewritten less often: at most a megabyte of it a second, the wait capped (issue 16)', { timeout: 30_000 }, async () => {
+  const file = path.join(tempDir(), REPORT_FILE_NAME);
+  const clock = new FakeClock();
+  const bus = new EventBus();
+  const writer = new ReportWriter(file, bus, { clock });
+  const names = Array.from({ length: 1000 }, (_, i) => `job-${String(i).padStart(4, '0')}`);
+  bus.emit(started(clock, names));
+  await waitFor('the first write', () => writer.stats().writes === 1);
+  const size = readFileSync(file, 'utf8').length;
+  const interval = Math.min(MAX_SIZE_INTERVAL_MS, (size * 1000) / REWRITE_CHARS_PER_SECOND);
+  assert.ok(interval > 200, `a report of ${size} characters waits ${interval} ms, more than the usual 200`);
+  // Jobs ending one after another: every event is a state change.
+  clock.advance(10);
+  bus.emit({ type: 'job-state', at: clock.now(), job: 'job-0000', phase: 'running', detail: null });
+  clock.advance(Math.ceil(interval) - 11);
+  assert.equal(writer.stats().writes, 1, 'not rewritten before its size allows');
+  clock.advance(1);
+  await waitFor('the owed write', () => writer.stats().writes === 2);
+  assert.equal((readReport(file) as { jobs: { status: string }[] }).jobs[0]!.status, 'running');
   await writer.close();
 });
 
