@@ -39,7 +39,10 @@ export async function writeFileAtomic(file: string, text: string | Iterable<stri
   }
 }
 
-/** Parts are gathered up to this many characters per write: few writes, and never the whole text at once. */
+/**
+ * Parts are gathered up to this many characters per write: few writes, and never the whole text
+ * at once. A FileHandle's writeFile writes at its current position and finishes a short write.
+ */
 const WRITE_GATHER_CHARS = 64 * 1024;
 
 async function writeParts(handle: FileHandle, parts: Iterable<string>): Promise<void> {
@@ -49,20 +52,9 @@ async function writeParts(handle: FileHandle, parts: Iterable<string>): Promise<
     gathered.push(part);
     size += part.length;
     if (size < WRITE_GATHER_CHARS) continue;
-    await writeText(handle, gathered.join(''));
+    await handle.writeFile(gathered.join(''), 'utf8');
     gathered = [];
     size = 0;
   }
-  if (size > 0) await writeText(handle, gathered.join(''));
-}
-
-// Handed over as a string: Node encodes it into memory of the write's own, freed when the write
-// ends, where a Buffer would be garbage until V8 next collects (megabytes of it after a big run).
-// A write to a regular file can be short (a full disk meets it part way): the rest follows.
-async function writeText(handle: FileHandle, text: string): Promise<void> {
-  const { bytesWritten } = await handle.write(text, null, 'utf8');
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytesWritten === bytes) return;
-  const rest = Buffer.from(text, 'utf8');
-  for (let at = bytesWritten; at < rest.length; ) at += (await handle.write(rest, at, rest.length - at)).bytesWritten;
+  if (size > 0) await handle.writeFile(gathered.join(''), 'utf8');
 }
