@@ -31,8 +31,9 @@ function runFolders(runsRoot: string): RunFolder[] {
   const found: RunFolder[] = [];
   for (const name of readdirSync(runsRoot).sort()) {
     const dir = path.join(runsRoot, name);
-    // A run folder being born is `.<id>.partial` until it is renamed: not a run yet.
-    if (name === 'locks' || name.startsWith('.') || !statSync(dir).isDirectory()) continue;
+    // A run folder being born is `.<id>.partial` until it is renamed: not a run yet. Files come
+    // and go here meanwhile (the schedule lock's temporary file, renamed over the lock).
+    if (name === 'locks' || name.startsWith('.') || statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) continue;
     let report: Report;
     try {
       report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
