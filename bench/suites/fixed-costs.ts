@@ -15,6 +15,7 @@ import { agent, cliEntry } from '../paths.js';
 import { judged, value, type Figure } from '../result.js';
 import { scriptArgv } from '../script-baseline.js';
 import { formatRatio, median, ratio } from '../stats.js';
+import { microsPerEvent } from '../record-events.js';
 import { waitFor } from '../wait.js';
 
 const MIB = 1024 * 1024;
@@ -44,7 +45,9 @@ export const fixedCostsBench: Bench = {
     'full mode: 3 interleaved rounds, each figure the median of its side. ' +
     'Stop: N jobs `sleep` (full: 200, quick: 50); once all run, the runner gets SIGINT; the time to its exit, then the count of ' +
     'sleeps left. validate: one-job manifest, `codex-run validate` against `node -e 0`, interleaved, medians of 10 (quick: 5). ' +
-    'Spawn to run-started: from spawning `codex-run` on a one-job manifest to the `at` of its `run-started` event, median of 5 (quick: 3).',
+    'Spawn to run-started: from spawning `codex-run` on a one-job manifest to the `at` of its `run-started` event, median of 5 (quick: 3). ' +
+    'Run record: a synthetic run (per job a state change, six activity lines, its end) through `reduceRunRecord` in process, ' +
+    'microseconds per event at 100 jobs and at 10,000 (quick: 2,000), best of 5 and 3 (quick: 1): a cost per event that grows with the jobs is O(jobs²) over a run.',
   async run(ctx) {
     const figures: Figure[] = [];
     const notes: string[] = [];
@@ -158,6 +161,20 @@ export const fixedCostsBench: Bench = {
       comparison: '',
       target: `<= ${TARGET_RUN_STARTED_MS} ms`,
       verdict: judged(startedMedian === null ? null : startedMedian <= TARGET_RUN_STARTED_MS),
+    });
+
+    const [few, many] = ctx.quick ? [100, 2000] : [100, 10_000];
+    ctx.progress(`fixed-costs: run record, cost per event at ${few} and ${many} jobs`);
+    const fewUs = microsPerEvent(few, 5);
+    const manyUs = microsPerEvent(many, ctx.quick ? 1 : 3);
+    details['recordEvents'] = { [few]: fewUs, [many]: manyUs };
+    figures.push({
+      metric: `run record: cost per event at ${many} jobs (in process, best of ${ctx.quick ? 1 : 3})`,
+      baseline: { label: `at ${few} jobs`, ...value(fewUs, 'us', 1) },
+      codexRun: value(manyUs, 'us', 1),
+      comparison: formatRatio(ratio(manyUs, fewUs)),
+      target: '',
+      verdict: 'info',
     });
     return { figures, notes, details };
   },

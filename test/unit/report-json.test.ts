@@ -243,3 +243,30 @@ test('report.json is the same text as a whole stringify after every event, also 
   const empty = reduceRunRecord(null, { ...(events[0] as Extract<RunEvent, { type: 'run-started' }>), jobs: [] });
   assert.equal(renderJsonReport(empty), `${JSON.stringify(toJsonReport(empty), null, 2)}\n`);
 });
+
+test('each event updates its own job, whatever the order of the jobs and however the record was built', () => {
+  const started = reduceRunRecord(null, events[0]!);
+  const names = started.jobs.map((j) => j.name);
+  const activity = (record: RunRecord, job: string, line: string): RunRecord => reduceRunRecord(record, { type: 'job-activity', at: T0 + 1, job, line });
+  const lines = (record: RunRecord): Record<string, string | null> => Object.fromEntries(record.jobs.map((j) => [j.name, j.lastLine]));
+
+  // Interleaved events: every job gets exactly its own line, each time.
+  let record = started;
+  for (let round = 0; round < 3; round++) {
+    for (const name of [...names].reverse()) record = activity(record, name, `${name} ${round}`);
+    assert.deepEqual(lines(record), Object.fromEntries(names.map((n) => [n, `${n} ${round}`])));
+  }
+
+  // A record whose jobs array was made elsewhere, in another order (a merge, a test): still the right job.
+  const reordered: RunRecord = { ...record, jobs: [...record.jobs].reverse() };
+  const after = activity(reordered, 'build', 'rebuilt');
+  assert.deepEqual(after.jobs.map((j) => j.name), [...names].reverse());
+  assert.deepEqual(lines(after), { ...lines(record), build: 'rebuilt' });
+  // ...and the record it came from still answers for its own order.
+  assert.deepEqual(lines(activity(record, 'deploy', 'shipped')), { ...lines(record), deploy: 'shipped' });
+
+  // A name not in the plan is a warning, before and after the lookups above.
+  const unknown = activity(after, 'not-a-job', 'x');
+  assert.deepEqual(unknown.jobs, after.jobs);
+  assert.equal(unknown.warnings.at(-1)?.message, 'event for unknown job "not-a-job"');
+});
