@@ -35,6 +35,23 @@ function startLimited(t: TestContext, nofile: number, args: string[], cwd: strin
   return { child, result };
 }
 
+/** The number of descriptors `pid` holds once it has held the same number for 10 polls in a row (200 ms). */
+function steadyDescriptors(pid: number): Promise<number> {
+  let last = -1;
+  let same = 0;
+  return waitFor(
+    `the open descriptors of ${pid} to stay the same for 200 ms`,
+    () => {
+      const open = readdirSync(`/proc/${pid}/fd`).length;
+      same = open === last ? same + 1 : 0;
+      last = open;
+      return same >= 10 ? open : null;
+    },
+    30_000,
+    20,
+  );
+}
+
 function writeJobs(dir: string, count: number, concurrency: number, script: string): void {
   let text = `version: 1\nconcurrency: ${concurrency}\njobs:\n`;
   for (let i = 0; i < count; i++) text += `  j${i}:\n    agent: command\n    command: [sh, -c, ${JSON.stringify(script)}, j${i}]\n`;
@@ -138,8 +155,9 @@ for (const backend of BACKENDS) {
     const { child, result } = startLimited(t, 4096, ['run', 'jobs.yaml'], dir, { CODEX_RUN_PTY: backend });
     try {
       await waitFor('a and b to be running', () => existsSync(path.join(dir, 'a-ready')) && existsSync(path.join(dir, 'b-ready')), 30_000);
-      let open = Infinity;
-      for (let i = 0; i < 20; i++) open = Math.min(open, readdirSync(`/proc/${child.pid}/fd`).length);
+      // Counted once the runner's start-up is over: descriptors it holds for a moment (a git
+      // child's pipes, a report being written) would make the limit too high, and c could start.
+      const open = await steadyDescriptors(child.pid!);
       // What b gives back when it ends is less than the next job needs: c cannot start.
       const limit = open - 5;
       const lowered = spawnSync('prlimit', ['--pid', String(child.pid), `--nofile=${limit}:${limit}`], { encoding: 'utf8' });
