@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FDS_PER_JOB } from '../../src/run/fd-budget.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -35,17 +35,29 @@ function startLimited(t: TestContext, nofile: number, args: string[], cwd: strin
   return { child, result };
 }
 
-/** The number of descriptors `pid` holds once it has held the same number for 10 polls in a row (200 ms). */
-function steadyDescriptors(pid: number): Promise<number> {
-  let last = -1;
+/**
+ * The descriptors `pid` holds (number -> what it points to), once the same numbers have been
+ * open for 10 polls in a row (200 ms): the runner's start-up holds some for a moment (a git
+ * child's pipes, a report being written).
+ */
+function steadyDescriptors(pid: number): Promise<Map<number, string>> {
+  let last = '';
   let same = 0;
   return waitFor(
     `the open descriptors of ${pid} to stay the same for 200 ms`,
     () => {
-      const open = readdirSync(`/proc/${pid}/fd`).length;
-      same = open === last ? same + 1 : 0;
-      last = open;
-      return same >= 10 ? open : null;
+      const fds = new Map<number, string>();
+      for (const name of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          fds.set(Number(name), readlinkSync(`/proc/${pid}/fd/${name}`));
+        } catch {
+          // closed between the listing and the link: not held
+        }
+      }
+      const key = [...fds.keys()].sort((x, y) => x - y).join(',');
+      same = key === last ? same + 1 : 0;
+      last = key;
+      return same >= 10 ? fds : null;
     },
     30_000,
     20,
@@ -155,15 +167,27 @@ for (const backend of BACKENDS) {
     const { child, result } = startLimited(t, 4096, ['run', 'jobs.yaml'], dir, { CODEX_RUN_PTY: backend });
     try {
       await waitFor('a and b to be running', () => existsSync(path.join(dir, 'a-ready')) && existsSync(path.join(dir, 'b-ready')), 30_000);
-      // Counted once the runner's start-up is over: descriptors it holds for a moment (a git
-      // child's pipes, a report being written) would make the limit too high, and c could start.
-      const open = await steadyDescriptors(child.pid!);
-      // What b gives back when it ends is less than the next job needs: c cannot start.
-      const limit = open - 5;
-      const lowered = spawnSync('prlimit', ['--pid', String(child.pid), `--nofile=${limit}:${limit}`], { encoding: 'utf8' });
-      assert.equal(lowered.status, 0, lowered.stderr);
+      // A new descriptor takes the lowest free number, and EMFILE means that number is not below
+      // the limit: what counts is which numbers are free, not how many are open (descriptors the
+      // runner inherited, holes left by closed ones). The limit goes to the lowest free number
+      // (no room at all), or lower, to b's first file: then b's files, when b ends, free numbers
+      // above the limit, and what else b gives back is less than a job needs, so c cannot start.
+      const fds = await steadyDescriptors(child.pid!);
+      let firstFree = 0;
+      while (fds.has(firstFree)) firstFree++;
+      const bFiles = [...fds].filter(([, target]) => /\/b\.(?:log|txt|timing)$/.test(target)).map(([n]) => n);
+      assert.ok(bFiles.length > 0, `b's files among the runner's descriptors: ${JSON.stringify([...fds])}`);
+      const limit = Math.min(firstFree, ...bFiles);
+      // The soft limit only: it can be raised again (the hard one stays what the shell set).
+      const setLimit = (soft: number): void => {
+        const set = spawnSync('prlimit', ['--pid', String(child.pid), `--nofile=${soft}:4096`], { encoding: 'utf8' });
+        assert.equal(set.status, 0, set.stderr);
+      };
+      setLimit(limit);
       writeFileSync(path.join(dir, 'release-b'), '');
       await waitFor('c to have finished', () => finished(dir, 'c'), 30_000);
+      // Room again before a ends: d, queued behind a, then starts.
+      setLimit(4096);
     } finally {
       writeFileSync(path.join(dir, 'release-a'), '');
       writeFileSync(path.join(dir, 'release-b'), '');
