@@ -256,19 +256,18 @@ function updateJob(record: RunRecord, name: string, at: number, update: (job: Jo
  * Where each job is in a record's `jobs`, by name. Every event of a job looks its job up, so a
  * scan per event made a run's events cost O(jobs²): 10,000 jobs of 8 events each took 4.9 s per
  * reducer (the report writer and the control server each run one). The index is built once per
- * run (updateJob hands it on to each new array) and checked on use, so an array built elsewhere
- * gets its own.
+ * run and handed on by updateJob to each new array (same names, same places); an array built
+ * elsewhere (a merge, a test) gets its own on first use.
  */
 const jobIndexes = new WeakMap<readonly JobRecord[], Map<string, number>>();
 
 function indexOfJob(jobs: readonly JobRecord[], name: string): number {
   let index = jobIndexes.get(jobs);
-  const at = index?.get(name);
-  if (at !== undefined && jobs[at]?.name === name) return at;
-  if (index !== undefined && at === undefined && index.size === jobs.length) return -1;
-  // First use, or an array whose order the index does not describe: build it (the first of equal names wins, as findIndex did).
-  index = new Map();
-  for (let i = jobs.length - 1; i >= 0; i--) index.set(jobs[i]!.name, i);
-  jobIndexes.set(jobs, index);
+  if (index === undefined) {
+    index = new Map();
+    // The first of equal names wins, as findIndex did.
+    for (let i = jobs.length - 1; i >= 0; i--) index.set(jobs[i]!.name, i);
+    jobIndexes.set(jobs, index);
+  }
   return index.get(name) ?? -1;
 }

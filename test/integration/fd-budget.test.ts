@@ -37,8 +37,8 @@ function startLimited(t: TestContext, nofile: number, args: string[], cwd: strin
 
 /**
  * The descriptors `pid` holds (number -> what it points to), once the same numbers have been
- * open for 10 polls in a row (200 ms): the runner's start-up holds some for a moment (a git
- * child's pipes, a report being written).
+ * open for 10 polls in a row (200 ms): one held for a moment (a git child's pipes, a report
+ * being written) would put the lowest free number in the wrong place.
  */
 function steadyDescriptors(pid: number): Promise<Map<number, string>> {
   let last = '';
