@@ -36,8 +36,17 @@ export class BudgetMeter {
     const { tokens, turns, wallMs } = this.spec;
     if (tokens !== null && this.tokens >= tokens) return `${this.whose} token budget is used up: ${this.tokens} tokens of ${tokens}`;
     if (turns !== null && this.turns >= turns) return `${this.whose} turn budget is used up: ${this.turns} turns of ${turns}`;
-    if (wallMs !== null && now - this.startedAt >= wallMs) return `${this.whose} wall budget of ${formatDuration(wallMs)} is used up`;
+    if (wallMs !== null && now - this.startedAt >= wallMs) return this.wallUsedUp();
     return null;
+  }
+
+  /**
+   * What the wall budget's timer says when it fires. The timer is the authority: it may fire a
+   * millisecond before `now()` shows the budget used up (see Clock.setTimeout).
+   */
+  wallUsedUp(): string {
+    const { wallMs } = this.spec;
+    return wallMs === null ? `${this.whose} wall budget is used up` : `${this.whose} wall budget of ${formatDuration(wallMs)} is used up`;
   }
 
   /** Milliseconds of wall budget left (null: no wall budget). */

@@ -573,7 +573,8 @@ export class JobRunner {
 
   // The wall budget ran out: stop the running attempt through the ladder, or end the wait.
   private wallExhausted(): void {
-    const message = this.meter?.exhausted(this.o.clock.now()) ?? "the job's wall budget is used up";
+    // A token or turn budget used up says so first; otherwise it is the wall budget, whatever now() says.
+    const message = this.meter?.exhausted(this.o.clock.now()) ?? this.meter?.wallUsedUp() ?? "the job's wall budget is used up";
     this.budgetStop = { status: 'failed', reason: 'budget-exhausted', message };
     this.wait?.cancel();
     this.session?.stop(this.budgetStop);

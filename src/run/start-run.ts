@@ -211,7 +211,8 @@ class Run implements RunHandle {
   private budgetExhausted(): void {
     this.budgetTimer = null;
     if (this.state.kind !== 'running') return;
-    const message = this.budget?.exhausted(this.options.clock.now()) ?? "the run's wall budget is used up";
+    // As for a job's (job-runner.ts): the timer fired, so the wall budget is used up whatever now() says.
+    const message = this.budget?.exhausted(this.options.clock.now()) ?? this.budget?.wallUsedUp() ?? "the run's wall budget is used up";
     for (const runner of this.active.values()) runner.stop({ status: 'failed', reason: 'budget-exhausted', message });
     this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
   }

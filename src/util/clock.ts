@@ -8,6 +8,11 @@ export type TimerHandle = { readonly __timer: unique symbol } | object;
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Runs `fn` once `ms` have passed. With the real clock it may run up to a millisecond before
+   * `now()` says `ms` have passed (Node counts timers on the event loop's millisecond clock, not
+   * Date.now()): a timer's firing is its own proof that it is due; do not check it against `now()`.
+   */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -30,14 +35,9 @@ interface ChainedTimer<H> {
 }
 
 /**
- * A clock whose timers wait any length of time and never fire before `now()` reaches their
- * due time: a wait longer than {@link MAX_TIMER_MS} is a chain of legs of at most that length,
- * each started when the previous one ends, and a leg that ends early waits out the rest.
- * Node's timers count on the event loop's cached millisecond time, so one set late in a tick
- * can fire a millisecond before Date.now() says it is due (measured: 72 of 200 20 ms timers
- * set 3 ms into a tick). Callers compare Date.now() stamps with their budgets, so the clock
- * keeps that promise for them (a system clock set back delays its timers by as much, as it
- * already did a long chain's). The one place in codex-run where user durations meet Node's timers.
+ * A clock whose timers wait any length of time: a wait longer than {@link MAX_TIMER_MS} is a
+ * chain of legs of at most that length, each started when the previous one ends, so nothing
+ * can fire early. The one place in codex-run where user durations meet Node's timers.
  */
 export function chainedTimers<H>(timers: TimerFunctions<H>, now: () => number = Date.now): Clock {
   return {
@@ -49,7 +49,7 @@ export function chainedTimers<H>(timers: TimerFunctions<H>, now: () => number = 
       const leg = (wait: number): void => {
         timer.current = timers.setTimeout(() => {
           const left = due - now();
-          if (left > 0) leg(Math.min(left, MAX_TIMER_MS));
+          if (wait === MAX_TIMER_MS && left > 0) leg(Math.min(left, MAX_TIMER_MS));
           else {
             timer.current = null;
             fn();
