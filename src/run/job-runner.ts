@@ -179,7 +179,7 @@ export class JobRunner {
     const meter = new BudgetMeter(this.completion.budget, clock.now(), "the job's");
     this.meter = meter;
     const wallLeft = meter.wallLeft(clock.now());
-    if (wallLeft !== null) this.wallTimer = clock.setTimeout(() => this.wallExhausted(), wallLeft);
+    if (wallLeft !== null) this.wallTimer = clock.setTimeout(() => this.wallExhausted(meter), wallLeft);
     let attempt: Attempt = { launch: plan.launch, prompt: 'first', resumed: 0, expects: plan.resumeSessionId ?? null };
     let firstStartedAt: number | null = null;
     let final: JobResult;
@@ -572,9 +572,9 @@ export class JobRunner {
   }
 
   // The wall budget ran out: stop the running attempt through the ladder, or end the wait.
-  private wallExhausted(): void {
+  private wallExhausted(meter: BudgetMeter): void {
     // A token or turn budget used up says so first; otherwise it is the wall budget, whatever now() says.
-    const message = this.meter?.exhausted(this.o.clock.now()) ?? this.meter?.wallUsedUp() ?? "the job's wall budget is used up";
+    const message = meter.exhausted(this.o.clock.now()) ?? meter.wallUsedUp();
     this.budgetStop = { status: 'failed', reason: 'budget-exhausted', message };
     this.wait?.cancel();
     this.session?.stop(this.budgetStop);

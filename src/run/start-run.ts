@@ -147,8 +147,9 @@ class Run implements RunHandle {
   }
 
   begin(): void {
-    const wallLeft = this.budget?.wallLeft(this.options.clock.now()) ?? null;
-    if (wallLeft !== null) this.budgetTimer = this.options.clock.setTimeout(() => this.budgetExhausted(), wallLeft);
+    const budget = this.budget;
+    const wallLeft = budget?.wallLeft(this.options.clock.now()) ?? null;
+    if (budget !== null && wallLeft !== null) this.budgetTimer = this.options.clock.setTimeout(() => this.budgetExhausted(budget), wallLeft);
     this.fill();
     this.maybeClose();
   }
@@ -208,11 +209,11 @@ class Run implements RunHandle {
   }
 
   // The run's wall budget ran out: running jobs stop through the ladder, queued ones never start.
-  private budgetExhausted(): void {
+  private budgetExhausted(budget: BudgetMeter): void {
     this.budgetTimer = null;
     if (this.state.kind !== 'running') return;
     // As for a job's (job-runner.ts): the timer fired, so the wall budget is used up whatever now() says.
-    const message = this.budget?.exhausted(this.options.clock.now()) ?? this.budget?.wallUsedUp() ?? "the run's wall budget is used up";
+    const message = budget.exhausted(this.options.clock.now()) ?? budget.wallUsedUp();
     for (const runner of this.active.values()) runner.stop({ status: 'failed', reason: 'budget-exhausted', message });
     this.finishQueued({ status: 'skipped', reason: 'budget-exhausted', message: NOT_STARTED_BUDGET });
   }
