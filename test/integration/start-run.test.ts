@@ -69,7 +69,10 @@ test('a wall budget whose timer fires before Date.now() reaches it still stops t
   assert.ok(plan.ok);
   const started = await startRun(plan.value, { runsRoot: path.join(dir, 'runs'), bus: new EventBus(), clock: earlyClock, graceMs: 200 });
   assert.ok(started.ok);
-  const outcome = await started.value.finished;
+  // Were no budget to stop them, the endless jobs are interrupted here, so a failure never hangs the suite.
+  const run = started.value;
+  const deadline = setTimeout(() => run.interrupt(true), 20_000);
+  const outcome = await run.finished.finally(() => clearTimeout(deadline));
   const byName = new Map(outcome.results.map((r) => [r.name, r.result]));
   assert.equal(byName.get('capped')?.reason, 'budget-exhausted');
   assert.equal(byName.get('capped')?.message, "the job's wall budget of 400ms is used up");
