@@ -7,7 +7,7 @@
  *      pumps get their control connection only after they started)
  *     (--cgroup: the child joins the cgroup <dir> before it executes <file>, as
  *      libexec/join-cgroup.sh does, without a shell per job; it exits 126 if it cannot)
- *   codex-run-pump --probe     (prints "codex-run-pump 3": the protocol version)
+ *   codex-run-pump --probe     (prints "codex-run-pump 4": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
  * memory: see main), the argv after <file> unchanged (execvp of
@@ -31,13 +31,20 @@
  *            parser first). 0: nothing was dropped, the 'd' that follows was only held back.
  *        'o' complete OSC sequences (titles, agent state) found in the skipped bytes, in order;
  *            not output bytes: for the screen model only. Sent between 's' and its tail.
+ *        'q' (no payload) the output went quiet. After output within INPUT_WINDOW_US of a 'w'
+ *            frame (the reply to an answer or a poke, where the next question can be), when
+ *            nothing is held: nothing came for QUIET_EDGE_US after it; Node's screen then shows
+ *            the reply at once instead of waiting out its own millisecond timer (the quiet
+ *            edge of src/session/screen.ts). And after a tail sent because a flood went quiet
+ *            (bounded mode): the flood is over.
  *      Closed once the master has been read empty after the child's exit (and held output
  *      sent).
  *      Modes: full sends every byte as 'd'. Bounded (the screen budget of
  *      src/session/job-supervision.ts, moved here): bytes pass while a budget lasts (16 KiB
  *      burst, 2 KiB per 100 ms); past it they are held (a ring of the last 16 KiB plus the
  *      OSC sequences seen) and sent at most once per 100 ms during a flood, and ~1 ms after
- *      the output goes quiet: whole when nothing was dropped, else as 's' ['o'] 'd'.
+ *      the output goes quiet (a flood in steps, a line every 10 ms, is quiet only after two
+ *      steps' time: see STEP_MAX_US): whole when nothing was dropped, else as 's' ['o'] 'd'.
  *   3  events, to Node: text lines. "pid <n>" once after the fork (with " transcript" when
  *      the pump writes fd 5); "exit <code> <signal>"
  *      last, after fd 1 is closed; "error <text>" when something failed; "logerror <errno>
@@ -100,8 +107,19 @@
 #define TAIL_CAP 16384
 /* Output quiet this long: what is held goes to Node at once (answers are not delayed)... */
 #define QUIET_US 1000LL
+/* ...or, when the output comes in steps (a line every 10 ms), quiet for twice the recent
+ * steps (the longest lately: a step late by a busy machine is not the end), at most a tick: a
+ * pause between two steps is not the end of the flood (sending a tail at each one sent Node
+ * ~100 tails a second per such job instead of 10, and Node's screen took each for the end of
+ * the flood). After a pause longer than a tick, quiet for QUIET_US. */
+#define STEP_MAX_US TICK_US
 /* ...but not more often than this during a flood that stutters. */
 #define QUIET_MIN_GAP_US 10000LL
+/* The 'q' frame: output this long after codex-run typed into the terminal is a reply to it... */
+#define INPUT_WINDOW_US 500000LL
+/* ...and once nothing more came for this long, the reply is whole (a prompt written in two
+ * writes back to back is seen at once; see docs/benchmarks.md, "The quiet edge in the pump"). */
+#define QUIET_EDGE_US 250LL
 /* OSC sequences kept from skipped output: at most this many bytes (oldest dropped), each at most OSC_MAX. */
 #define OSC_CAP 16384
 #define OSC_MAX 4096
@@ -129,6 +147,12 @@ static unsigned char ring[TAIL_CAP];
 static size_t ring_start = 0, ring_len = 0;
 static unsigned long long held_total = 0; /* bytes held since the last flush */
 static long long last_tail_at = -(1LL << 60), last_output_at = 0;
+/* The recent pauses between reads: up to the longest at once, then down by an eighth of the
+ * difference per read; 0 after a pause longer than STEP_MAX_US (see there). */
+static long long step_us = 0;
+/* When a 'w' frame last came, and whether output since is owed a 'q' once it goes quiet. */
+static long long input_at = -(1LL << 60);
+static int quiet_owed = 0;
 static int want_flush = 0;
 struct osc_seq {
   unsigned long long start; /* offset in the held bytes */
@@ -203,6 +227,16 @@ static void refill_budget(long long now) {
   if (budget_at >= 0) budget += (double)(now - budget_at) * BYTES_PER_TICK / (double)TICK_US;
   if (budget > BURST_BYTES) budget = BURST_BYTES;
   budget_at = now;
+}
+
+/* When held output counts as quiet (see QUIET_US and STEP_MAX_US). */
+static long long held_quiet_at(void) {
+  long long wait = 2 * step_us;
+  if (wait < QUIET_US) wait = QUIET_US;
+  if (wait > TICK_US) wait = TICK_US;
+  long long at = last_output_at + wait;
+  if (at < last_tail_at + QUIET_MIN_GAP_US) at = last_tail_at + QUIET_MIN_GAP_US;
+  return at;
 }
 
 static void osc_keep(void) {
@@ -316,8 +350,8 @@ static void hold(const unsigned char *p, size_t n) {
 }
 
 /* Sends what is held: whole when nothing was dropped, else 's', the OSCs of the skipped part and the tail. */
-static void flush_held(void) {
-  if (held_total == 0 || out_room() < FLUSH_MAX) return;
+static int flush_held(void) {
+  if (held_total == 0 || out_room() < FLUSH_MAX) return 0;
   static unsigned char tail[TAIL_CAP];
   size_t first = TAIL_CAP - ring_start < ring_len ? TAIL_CAP - ring_start : ring_len;
   memcpy(tail, ring + ring_start, first);
@@ -352,11 +386,16 @@ static void flush_held(void) {
   osc_used = 0;
   last_tail_at = now;
   want_flush = 0;
+  return 1;
 }
 
 /* One read's bytes (already in the sink's batch for the log and the transcript): to Node as the mode says. */
 static void on_output(const unsigned char *p, size_t n) {
-  last_output_at = now_us();
+  long long now = now_us();
+  long long step = now - last_output_at;
+  step_us = step > STEP_MAX_US ? 0 : step >= step_us ? step : step_us - (step_us - step) / 8;
+  last_output_at = now;
+  if (last_output_at - input_at <= INPUT_WINDOW_US) quiet_owed = 1;
   /* Switched to full while output was held: that goes first (can_read left room for both). */
   if (held_total > 0 && !bounded) flush_held();
   if (held_total == 0) {
@@ -458,6 +497,7 @@ static int handle_control(int master, pid_t child, int reaped) {
     switch (type) {
       case 'w':
         if (master >= 0) queue_input(p, len);
+        input_at = now_us();
         break;
       case 'r':
         if (len == 4 && master >= 0) {
@@ -497,7 +537,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--spawner") == 0) return spawner_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
-    puts("codex-run-pump 3");
+    puts("codex-run-pump 4");
     return 0;
   }
   if (argc >= 2 && strcmp(argv[1], "--bounded") == 0) {
@@ -700,11 +740,16 @@ int main(int argc, char **argv) {
       }
     }
     if (held_total > 0 && !want_flush) {
-      /* Held output goes at the next tick, or once the output has been quiet for QUIET_US. */
-      long long quiet_at = last_output_at + QUIET_US;
-      if (quiet_at < last_tail_at + QUIET_MIN_GAP_US) quiet_at = last_tail_at + QUIET_MIN_GAP_US;
+      /* Held output goes at the next tick, or once the output has gone quiet. */
+      long long quiet_at = held_quiet_at();
       long long due = last_tail_at + TICK_US < quiet_at ? last_tail_at + TICK_US : quiet_at;
       long long left = due - now_us();
+      if (left < 0) left = 0;
+      if (timeout_us < 0 || left < timeout_us) timeout_us = left;
+    }
+    if (quiet_owed && held_total == 0 && !master_gone) {
+      /* A reply to codex-run's input: say when it goes quiet. */
+      long long left = last_output_at + QUIET_EDGE_US - now_us();
       if (left < 0) left = 0;
       if (timeout_us < 0 || left < timeout_us) timeout_us = left;
     }
@@ -756,10 +801,18 @@ int main(int argc, char **argv) {
     }
     if (held_total > 0) {
       long long now = now_us();
-      long long quiet_at = last_output_at + QUIET_US;
-      if (quiet_at < last_tail_at + QUIET_MIN_GAP_US) quiet_at = last_tail_at + QUIET_MIN_GAP_US;
-      if (master_gone || now >= last_tail_at + TICK_US || now >= quiet_at) want_flush = 1;
-      if (want_flush) flush_held();
+      int quiet = now >= held_quiet_at();
+      if (master_gone || now >= last_tail_at + TICK_US || quiet) want_flush = 1;
+      /* A tail sent because the output went quiet ends the flood: 'q' says so (Node's screen
+       * then notifies as usual again at once). */
+      if (want_flush && flush_held() && quiet && !master_gone && out_room() >= 5) frame('q', NULL, 0, NULL, 0);
+    }
+    if (quiet_owed && (held_total > 0 || master_gone)) {
+      /* Held output is a flood (Node's screen ignores quiet edges then); after the exit, none is due. */
+      quiet_owed = 0;
+    } else if (quiet_owed && now_us() >= last_output_at + QUIET_EDGE_US && out_room() >= 5) {
+      frame('q', NULL, 0, NULL, 0);
+      quiet_owed = 0;
     }
     /* Every byte is decoded: the transcript is complete before "exit". */
     if (master_gone) sink_finish();

@@ -31,6 +31,8 @@ export interface OutputObserver {
    * output's tail, and `oscs` the complete OSC sequences found in what was skipped.
    */
   skipped?(skipped: number, oscs: Buffer): void;
+  /** The PTY saw the output after codex-run's input go quiet ({@link PtyProcess.onQuiet}). */
+  quiet?(): void;
   /** Whether the observer must see every byte (e.g. a monitor that reads every line): the PTY is then never bounded. */
   needsEveryByte?(): boolean;
   /** The PTY bounds the output itself (the screen budget runs in the pump): no second budget here. */
@@ -313,6 +315,7 @@ export class JobSession {
     const containment = this.containment;
     this.boundable = isBoundable(pty);
     pty.onGap?.((skipped, oscs) => this.onGap(skipped, oscs));
+    pty.onQuiet?.(() => this.o.observer?.quiet?.());
     pty.onData((chunk) => this.onData(pty, chunk));
     pty.onExit((exit) => this.onExit(exit));
     // Recorded so that a later codex-run can stop what is left if this runner dies

@@ -71,6 +71,12 @@ const FLOOD_TAIL_BYTES = 16 * 1024;
 /** A flood is over when no output came this long after a tail was replayed. */
 const FLOOD_QUIET_MS = 50;
 /**
+ * With a bounded PTY, which says when a flood went quiet (the pump's 'q' after its last tail):
+ * the flood is over then; this is the fallback, longer than the pump's tick, so that the gap
+ * between two of its tails is not taken for the end of the flood (each would cost a snapshot).
+ */
+const UPSTREAM_FLOOD_QUIET_MS = 2.5 * FLOOD_REPLAY_EVERY_MS;
+/**
  * Written before a replayed tail: CAN ends any escape sequence, control or OSC string the
  * skipped output left the parser in, so the tail is parsed from the ground state.
  */
@@ -118,9 +124,10 @@ export class JobSupervision {
   private outputBytes = 0;
   /** The PTY runs the screen budget itself (the native pump's bounded mode): output goes to the screen as it comes. */
   private upstreamBounded = false;
-  /** Bytes the bounded PTY skipped, and the tails it sent after them. */
+  /** Bytes the bounded PTY skipped, the tails it sent after them, and all the held-back tails it sent. */
   private skippedBytes = 0;
   private gaps = 0;
+  private tails = 0;
   private monitor: AgentMonitor | null = null;
   /** Completed plain-text lines for the monitor (a second decoder: the transcript has its own). */
   private lines: PlainTextDecoder | null = null;
@@ -214,6 +221,7 @@ export class JobSupervision {
    */
   skipped(skipped: number, oscs: Buffer): void {
     if (this.disposed) return;
+    this.tails++;
     // 0: the output that follows was held back (the budget ran out) but is whole.
     this.screen.setFlooding(true);
     if (skipped > 0) {
@@ -224,12 +232,26 @@ export class JobSupervision {
       this.screen.write(PARSER_RESET);
       if (oscs.length > 0) this.screen.write(oscs);
     }
-    // Nothing skipped shortly after: the flood is over, the screen notifies as usual again.
+    // The PTY says when the flood went quiet (quiet()); else, nothing more held for a while.
     if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
-    this.floodCheck = this.o.clock.setTimeout(() => {
-      this.floodCheck = null;
-      this.screen.setFlooding(false);
-    }, FLOOD_QUIET_MS);
+    this.floodCheck = this.o.clock.setTimeout(() => this.floodOver(), UPSTREAM_FLOOD_QUIET_MS);
+  }
+
+  // The flood is over: the screen notifies as usual again.
+  private floodOver(): void {
+    if (this.floodCheck !== null) this.o.clock.clearTimeout(this.floodCheck);
+    this.floodCheck = null;
+    this.screen.setFlooding(false);
+  }
+
+  /**
+   * The PTY saw the output go quiet: the reply to codex-run's input, which the screen shows now
+   * (screen.ts, the quiet edge), or a flood, which is over once its last tail is parsed.
+   */
+  quiet(): void {
+    if (this.disposed) return;
+    if (this.upstreamBounded && this.floodCheck !== null) this.floodOver();
+    this.screen.outputQuiet();
   }
 
   /** Feeds raw PTY bytes; false asks the session to pause the PTY until {@link whenCaughtUp}. */
@@ -266,8 +288,11 @@ export class JobSupervision {
     this.budget = Math.min(SCREEN_BURST_BYTES, this.budget + (elapsed * SCREEN_BYTES_PER_TICK) / FLOOD_REPLAY_EVERY_MS);
   }
 
-  /** Bytes the screen model was given, bytes held for the next tail, all output seen, and snapshots the policies read. */
-  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number; skipped: number; gaps: number } {
+  /**
+   * Bytes the screen model was given, bytes held for the next tail, all output seen, snapshots
+   * the policies read; from a bounded PTY, bytes skipped, tails after a skip, and all tails.
+   */
+  screenWork(): { fed: number; held: number; outputBytes: number; snapshots: number; skipped: number; gaps: number; tails: number } {
     return {
       fed: this.screen.bytesWritten,
       held: this.tailBytes,
@@ -275,6 +300,7 @@ export class JobSupervision {
       snapshots: this.screen.notified,
       skipped: this.skippedBytes,
       gaps: this.gaps,
+      tails: this.tails,
     };
   }
 

@@ -28,7 +28,7 @@ export interface PtyBackend {
 export const PTY_BACKEND_VARIABLE = 'CODEX_RUN_PTY';
 
 /** What the pump's `--probe` prints; a different answer is a binary of another version. */
-export const PUMP_PROBE_ANSWER = 'codex-run-pump 3';
+export const PUMP_PROBE_ANSWER = 'codex-run-pump 4';
 
 /** Where the build script puts the pump: native/pump/build/ of the package (dist/src/session/ is three levels down). */
 export function defaultPumpBinary(): string {
@@ -58,7 +58,9 @@ export function probePump(binary: string): string | null {
     const answer = spawnSync(binary, ['--probe'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
     problem = judgeProbe(binary, answer.error, answer.status, answer.stdout);
   } catch {
-    problem = `the pump is not built (${binary} is missing; run \`node ${buildPumpScript()}\`, which needs a C compiler)`;
+    problem =
+      `the pump is not built (${binary} is missing; run \`node ${buildPumpScript()}\`, which needs a C compiler; ` +
+      `npm 11 skips the install script that builds it unless the project allows it: \`npm install-scripts approve codex-run\`)`;
   }
   probed.set(binary, problem);
   return problem;

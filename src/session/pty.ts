@@ -70,6 +70,12 @@ export interface PtyProcess {
   setBounded?(bounded: boolean): void;
   /** Output held back in bounded mode, of which `skipped` bytes were dropped (counted, not delivered; 0: none), before what follows. */
   onGap?(listener: (skipped: number, oscs: Buffer) => void): void;
+  /**
+   * A PTY that watches its own output closely (the native pump): the output that followed
+   * codex-run's input went quiet, microseconds after its last byte. The screen's quiet edge
+   * then comes at once instead of after its own timer. Others never call it.
+   */
+  onQuiet?(listener: () => void): void;
   /** Raw bytes exactly as the master read them. Attach in the same tick as spawn. */
   onData(listener: (chunk: Buffer) => void): void;
   /** Fires once, after every byte the child wrote has been delivered to onData. */

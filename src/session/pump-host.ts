@@ -7,9 +7,10 @@
  * zero bytes lost) in C. Why a helper process and not an addon: docs/benchmarks.md,
  * "Native pump".
  *
- * Descriptors of the pump (protocol 3, in pump.c): 0 control frames from here (write, resize,
+ * Descriptors of the pump (protocol 4, in pump.c): 0 control frames from here (write, resize,
  * signal, mode, transcript note), 1 output frames ('d' bytes; in bounded mode also 's' n bytes
- * skipped and 'o' the OSC sequences seen in them, before the tail), 3 event lines ("pid",
+ * skipped and 'o' the OSC sequences seen in them, before the tail; 'q' the reply to our input
+ * went quiet), 3 event lines ("pid",
  * "error", "logerror", "txterror", "exit" last, after 1 closes), 4 the job's log and 5 its
  * transcript when the caller lends them (`logFd`, `transcriptFd`): the pump then writes every
  * byte to the log and decodes it into the transcript before handing it over, so neither
@@ -61,7 +62,7 @@ const DEFAULT_TERM = 'xterm-256color';
  * dying without an "exit" line (killed from outside) also ends in `closed`, with its status.
  */
 /** One parsed item of the output pipe, in order. */
-type OutputItem = { kind: 'data'; bytes: Buffer } | { kind: 'gap'; skipped: number; oscs: Buffer };
+type OutputItem = { kind: 'data'; bytes: Buffer } | { kind: 'gap'; skipped: number; oscs: Buffer } | { kind: 'quiet' };
 
 type PumpState =
   | { kind: 'running' }
@@ -73,6 +74,7 @@ class PumpPtyProcess implements PtyProcess {
   private state: PumpState = { kind: 'running' };
   private readonly dataListeners: Array<(chunk: Buffer) => void> = [];
   private readonly gapListeners: Array<(skipped: number, oscs: Buffer) => void> = [];
+  private readonly quietListeners: Array<() => void> = [];
   private readonly exitListeners: Array<(exit: PtyExit) => void> = [];
   private readonly early: OutputItem[] = [];
   /** The output pipe's framing: the frame being read (header bytes gathered, then its payload). */
@@ -210,6 +212,11 @@ class PumpPtyProcess implements PtyProcess {
     this.gapListeners.push(listener);
   }
 
+  /** The pump's 'q' frames: the reply to our input went quiet (microseconds after its last byte). */
+  onQuiet(listener: () => void): void {
+    this.quietListeners.push(listener);
+  }
+
   /** Bounded: the pump sends what the screen budget lets through and the tails of floods; else every byte. */
   setBounded(bounded: boolean): void {
     if (this.state.kind === 'closed' || this.state.kind === 'exited') return;
@@ -341,6 +348,8 @@ class PumpPtyProcess implements PtyProcess {
       this.pendingGap = { skipped: Number(payload.readBigUInt64BE(0)), oscs: Buffer.alloc(0) };
     } else if (type === 0x6f /* o */ && this.pendingGap !== null) {
       this.pendingGap.oscs = Buffer.from(payload);
+    } else if (type === 0x71 /* q */) {
+      this.emit({ kind: 'quiet' });
     }
   }
 
@@ -370,6 +379,9 @@ class PumpPtyProcess implements PtyProcess {
         return;
       case 'gap':
         for (const listener of this.gapListeners) listener(item.skipped, item.oscs);
+        return;
+      case 'quiet':
+        for (const listener of this.quietListeners) listener();
         return;
       default:
         unreachable(item);

@@ -17,6 +17,10 @@
  * the reply to an answer, poke or send). Steady output (a job printing every 10 ms) pauses
  * after every line but is not waiting for anyone: it gets the throttle only (~10 snapshots a
  * second instead of ~100; issue 16, where 20 such siblings delayed answers by tens of ms).
+ * A PTY that sees the pause itself sooner (the native pump, microseconds after its last read
+ * of the master) says so through {@link ScreenModel.outputQuiet}: the quiet edge then comes
+ * as soon as what came before is parsed, not after the `quietMs` timer (whose millisecond
+ * granularity was most of an answer's latency; docs/benchmarks.md).
  */
 
 import { createRequire } from 'node:module';
@@ -316,6 +320,8 @@ export class ScreenModel {
   private cached: ScreenSnapshot | null = null;
   private readonly markers = new Set<MarkerAnchor>();
   private disposed = false;
+  /** The PTY said the output went quiet while some of it was still being parsed: the quiet edge comes after that parse. */
+  private quietSaid = false;
   private flooding = false;
   private notifications = 0;
 
@@ -452,6 +458,17 @@ export class ScreenModel {
     this.lastInputAt = this.clock.now();
   }
 
+  /**
+   * The PTY saw the output pause (sooner and more precisely than the `quietMs` timer can):
+   * a quiet edge that is due comes as soon as everything written so far is parsed. Ignored
+   * where no quiet edge is due (steady output, a flood).
+   */
+  outputQuiet(): void {
+    if (this.disposed) return;
+    if (this.batch.length > 0 || this.asyncWrites > 0) this.quietSaid = true;
+    else if (this.quietTimer !== null) this.quietEdge();
+  }
+
   /** Resolves once everything written so far has been parsed. */
   whenParsed(): Promise<void> {
     if (this.pendingWrites === 0 || this.disposed) return Promise.resolve();
@@ -523,6 +540,9 @@ export class ScreenModel {
     this.pendingBytesCount -= size;
     this.parsedVersion++;
     if (this.pendingWrites === 0) this.resolveWaiters();
+    // What the PTY said went quiet is parsed once no write is left (async writes parse in order).
+    const quietSaid = this.quietSaid && this.batch.length === 0 && this.asyncWrites === 0;
+    if (quietSaid) this.quietSaid = false;
     if (this.disposed || this.snapshotListeners.length === 0) return;
     const now = this.clock.now();
     if (this.notifyTimer === null) {
@@ -540,6 +560,10 @@ export class ScreenModel {
     // count), and only where a prompt can be (see the module comment).
     if (this.flooding) return;
     if (!this.afterSilence && now - this.lastInputAt > this.inputWindowMs) return;
+    if (quietSaid) {
+      this.quietEdge();
+      return;
+    }
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.quietTimer = this.clock.setTimeout(() => this.quietEdge(), this.quietMs);
   }

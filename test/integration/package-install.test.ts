@@ -62,6 +62,9 @@ interface LockEntry {
   [key: string]: unknown;
 }
 
+/** The app's `allowScripts` (npm 11), as the README's install steps set it. */
+const APP_ALLOW_SCRIPTS = { 'codex-run': true };
+
 // package.json and package-lock.json of an app that depends on the packed tarball, with the
 // tree codex-run's own lockfile pins for its production dependencies.
 function writeAppLock(app: string, tarball: string): void {
@@ -81,7 +84,7 @@ function writeAppLock(app: string, tarball: string): void {
     const resolved = entry['resolved'] ?? `https://registry.npmjs.org/${name}/-/${name.split('/').at(-1)}-${String(entry['version'])}.tgz`;
     packages[key] = { ...entry, resolved };
   }
-  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, dependencies: { 'codex-run': spec } }, null, 2)}\n`);
+  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, dependencies: { 'codex-run': spec }, allowScripts: APP_ALLOW_SCRIPTS }, null, 2)}\n`);
   writeFileSync(path.join(app, 'package-lock.json'), `${JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
 }
 
@@ -96,7 +99,9 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
   assert.ok(tarball !== undefined, packed.out);
 
   mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+  // As the README says: npm 11 runs a dependency's install script (codex-run's builds the pump)
+  // only where the project allows it.
+  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, allowScripts: APP_ALLOW_SCRIPTS }, null, 2)}\n`);
   // As a user installs it, offline from the cache `npm ci` filled. That cache holds the
   // tarballs but not always the registry's package lists, without which npm cannot resolve
   // offline (ENOTCACHED); then the same tree is installed from a lockfile made of codex-run's

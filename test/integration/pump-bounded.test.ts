@@ -266,3 +266,21 @@ test('native: a job that prints 1 MiB the moment it starts is bounded from its f
     assert.ok(run.session.delivered < 256 * 1024, `run ${i}: Node got ${run.session.delivered} of ${run.session.bytes} bytes`);
   }
 });
+
+test('native: a flood in steps (lines every 10 ms) gets a tail per tick, not one per step, and the prompt at its end is answered', { timeout: 120_000 }, async (t) => {
+  const run = await runFlood(t, {
+    backend: 'native',
+    args: [],
+    command: [process.execPath, fixture('step-flood.js'), '20', '10', '2000'],
+    answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }],
+  });
+  assert.equal(run.result.status, 'succeeded', run.result.message ?? '');
+  assert.match(run.transcript, /answered y/);
+  assert.equal(run.session.bytes, run.log.length, 'every byte is counted');
+  const { tails, snapshots } = run.supervision.screenWork();
+  t.diagnostic(`${tails} tails, ${snapshots} snapshots`);
+  // 2 s of ~200 steps, past the 16 KiB burst after ~0.1 s: ~19 ticks of 100 ms. A tail per
+  // pause between steps was ~190 (and the screen took each for the end of the flood).
+  assert.ok(tails >= 5 && tails <= 60, `${tails} tails in 2 s of steps`);
+  assert.ok(snapshots <= 40, `${snapshots} snapshots for the policies`);
+});

@@ -47,6 +47,41 @@ test('a flood never asks for backpressure, and a prompt at its end is still seen
   supervision.dispose();
 });
 
+test("a bounded PTY's flood ends on its quiet word, not between two of its tails; the prompt in the last tail is answered (issue 16)", async () => {
+  const clock = new FakeClock();
+  const written: string[] = [];
+  const supervision = new JobSupervision({
+    job: job(),
+    cols: 80,
+    rows: 24,
+    clock,
+    bus: new EventBus(),
+    decline: { kind: 'text', text: 'n', enter: true },
+    target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
+  });
+  supervision.setUpstreamBounded(true);
+  const lines = (n: number): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `step ${n} line ${i}\r\n`).join(''));
+  const snapshots = (): number => supervision.screenWork().snapshots;
+  // The pump's tails, one per 100 ms tick: held back, nothing skipped.
+  for (let tick = 0; tick < 10; tick++) {
+    supervision.skipped(0, Buffer.alloc(0));
+    supervision.write(lines(tick));
+    await supervision.whenCaughtUp();
+    clock.advance(100);
+  }
+  // A flooding screen shows the policies one snapshot a second, not one per tail.
+  assert.ok(snapshots() <= 2, `${snapshots()} snapshots in 1 s of tails`);
+  // The last tail ends in a prompt and the pump says the output went quiet: answered now,
+  // without waiting for a fallback timer.
+  supervision.skipped(0, Buffer.alloc(0));
+  supervision.write(Buffer.from('Continue? [y/n] '));
+  supervision.quiet();
+  await supervision.whenCaughtUp();
+  clock.advance(1);
+  assert.deepEqual(written, ['y']);
+  supervision.dispose();
+});
+
 test('one answer at a time: a prompt redrawn while an answer is still being typed gets no second answer', async () => {
   const clock = new FakeClock();
   const bus = new EventBus();

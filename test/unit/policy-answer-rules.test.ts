@@ -170,9 +170,10 @@ test('deny uses the adapter decline key or the rule own send, and fails the job 
   assert.equal(stop?.reason, 'denied');
   assert.equal(stop?.message, 'rule #1 "rm -rf" declined a prompt');
   assert.equal(stop?.intervention.kind, 'fail');
+  // The answer rules act before the snapshot is judged (supervisor.ts); once stopping, no progress is reported.
   assert.deepEqual(
     failing.decisions.map((d) => d.type),
-    ['progress', 'send', 'stop'],
+    ['send', 'stop'],
   );
   failing.dispose();
 });
@@ -190,7 +191,7 @@ test('fail and kill stop the job with the rule named; nothing is decided after a
   await failing.feed('error: rate limit exceeded\r\nRetry? ');
   assert.deepEqual(
     failing.decisions.map((d) => d.type),
-    ['progress', 'stop'],
+    ['stop'],
   );
   const [stop] = failing.of('stop');
   assert.equal(stop?.reason, 'rule-failed');
@@ -199,7 +200,7 @@ test('fail and kill stop the job with the rule named; nothing is decided after a
   await failing.feed('\r\nmore output\r\n');
   failing.sup.observeOutput(10_000);
   failing.clock.advance(3_600_000);
-  assert.equal(failing.decisions.length, 2);
+  assert.equal(failing.decisions.length, 1);
   assert.deepEqual(failing.sup.state(), { kind: 'stopping', reason: 'rule-failed' });
   failing.dispose();
 

@@ -257,3 +257,42 @@ test('the screen can drive the supervisor through coalesced notifications', asyn
   sup.dispose();
   screen.dispose();
 });
+
+test('an answer is typed before the snapshot is judged, and the judgement is the one it would have been (issue 16: answer latency)', async () => {
+  const clock = new FakeClock();
+  const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });
+  assert.ok(parsed.ok);
+  const screen = new ScreenModel({ cols: 60, rows: 12, clock });
+  const order: string[] = [];
+  const sup: Supervisor = new Supervisor({
+    spec: parsed.value,
+    clock,
+    // As job-supervision.ts does: the first keys are typed when the decision comes.
+    onDecision: (d) => {
+      order.push(d.type);
+      if (d.type === 'send' && d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
+    },
+  });
+  const observe = async (data: string): Promise<void> => {
+    screen.write(data);
+    await screen.whenParsed();
+    sup.observeScreen(screen.snapshot());
+  };
+  await observe('Working on the build\r\n');
+  assert.deepEqual(order, ['progress']);
+  order.length = 0;
+  clock.advance(2000);
+  await observe('Continue? [y/n] ');
+  // The answer first; the prompt is still the agent's progress (judged as if nothing was typed yet).
+  assert.deepEqual(order, ['send', 'progress']);
+  order.length = 0;
+  // The typed key reached the judge after its judgement: its echo is not progress.
+  clock.advance(20);
+  await observe('y');
+  assert.deepEqual(order, [], 'the echo of the answer is not progress');
+  clock.advance(20);
+  await observe('\r\nok, continuing\r\n');
+  assert.deepEqual(order, ['progress'], "the agent's reply is");
+  sup.dispose();
+  screen.dispose();
+});

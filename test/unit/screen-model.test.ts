@@ -263,6 +263,39 @@ test('output right after codex-run typed into the job is noticed at its quiet ed
   screen.dispose();
 });
 
+test('a PTY that says the reply went quiet (outputQuiet) gets the quiet edge at once, not after quietMs; elsewhere it changes nothing', { timeout: 30_000 }, async () => {
+  const { screen, clock } = model(40, 6, { throttleMs: 100, quietMs: 5, inputWindowMs: 500 });
+  const seen: string[] = [];
+  screen.onSnapshot((s) => seen.push(s.lines.filter((l) => l !== '').at(-1) ?? ''));
+  await fed(screen, 'working\r\n');
+  assert.deepEqual(seen, ['working'], 'leading edge');
+  // Within the throttle window, the reply to our input: without a word from the PTY it waits for quietMs...
+  clock.advance(10);
+  screen.inputSent();
+  await fed(screen, 'Continue? [y/n] ');
+  assert.deepEqual(seen, ['working']);
+  clock.advance(4);
+  assert.deepEqual(seen, ['working'], 'not before quietMs');
+  // ...and with it, at once: written and said quiet in the same task (the pump's 'd' and 'q' in one read).
+  screen.write('y\r\nnext? [y/n] ');
+  screen.outputQuiet();
+  assert.deepEqual(seen, ['working'], 'not before the bytes before it are parsed');
+  await screen.whenParsed();
+  assert.deepEqual(seen, ['working', 'next? [y/n]'], 'the quiet edge, with no time passing');
+  // Said quiet when nothing is pending, or for output outside the input window: nothing happens.
+  screen.outputQuiet();
+  assert.equal(seen.length, 2);
+  clock.advance(1000);
+  const next = await steady(screen, clock, 500);
+  screen.write(`line ${next}\r\n`);
+  screen.outputQuiet();
+  await screen.whenParsed();
+  assert.notEqual(seen.at(-1), `line ${next}`, 'steady output is not notified by a quiet word (it gets the throttle)');
+  clock.advance(100);
+  assert.equal(seen.at(-1), `line ${next}`);
+  screen.dispose();
+});
+
 test('write() asks for backpressure above the high-water mark until parsed', async () => {
   const { screen } = model(20, 3, { highWaterMark: 1000 });
   assert.equal(screen.write('x'.repeat(500)), true);

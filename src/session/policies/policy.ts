@@ -67,8 +67,9 @@ export interface ScreenContext {
   /**
    * The agent changed the screen beyond spinners and timers since the previous snapshot; the
    * echo of what codex-run typed, and a scroll or redraw it caused, are not progress (self-input.ts).
+   * Judged on first read (supervisor.ts).
    */
-  progress: boolean;
+  readonly progress: boolean;
   /** An earlier policy already answered, blocked or stopped on this snapshot. */
   handled: boolean;
 }

@@ -71,6 +71,8 @@ export class Supervisor {
   private readonly answers: AnswerRules;
   /** Progress is what the agent changed on screen, not the echo of what codex-run typed (self-input.ts). */
   private readonly judge = new ScreenJudge();
+  /** Keystrokes typed while the snapshot being observed is not judged yet (see observeScreen); null outside. */
+  private heldInput: Array<{ data: string; at: number }> | null = null;
   private readonly idleDisplayAfterMs: number;
   private phase: Phase = { kind: 'watching' };
   private timer: TimerHandle | null = null;
@@ -101,23 +103,52 @@ export class Supervisor {
     this.reschedule();
   }
 
-  /** Feeds a screen snapshot (call in the same tick it was taken: rules anchor to its lines). */
+  /**
+   * Feeds a screen snapshot (call in the same tick it was taken: rules anchor to its lines).
+   *
+   * The answer rules go first, and their answer is typed before the judge has looked at the
+   * snapshot (its ~0.2 ms is not spent between a prompt and its answer): the judgement is made
+   * when the answer rules ask for it, else right after them, and keystrokes typed before it are
+   * noted to the judge only after it. So it judges the snapshot exactly as it would have had
+   * it gone first.
+   */
   observeScreen(snap: ScreenSnapshot): void {
     if (this.phase.kind !== 'watching') return;
     const now = this.clock.now();
-    const ctx: ScreenContext = { now, progress: this.judge.judge(snap, now) === 'agent', handled: false };
-    if (ctx.progress) {
-      this.lastProgressAt = now;
-      this.pokedAt = null;
-      this.emit({ type: 'progress' });
-    }
-    for (const policy of this.policies) {
-      if (policy.onScreen === undefined) continue;
-      for (const d of policy.onScreen(snap, ctx)) {
-        if (d.type === 'send' || d.type === 'blocked' || d.type === 'stop') ctx.handled = true;
-        this.handle(policy, d);
+    let progress: boolean | null = null;
+    const judged = (): boolean => {
+      if (progress !== null) return progress;
+      progress = this.judge.judge(snap, now) === 'agent';
+      const held = this.heldInput ?? [];
+      this.heldInput = null;
+      for (const input of held) this.judge.noteInput(input.data, input.at);
+      if (progress) {
+        this.lastProgressAt = now;
+        this.pokedAt = null;
+        if (this.phase.kind === 'watching') this.emit({ type: 'progress' });
       }
-      if (this.phase.kind !== 'watching') return;
+      return progress;
+    };
+    const ctx: ScreenContext = {
+      now,
+      get progress() {
+        return judged();
+      },
+      handled: false,
+    };
+    this.heldInput = [];
+    try {
+      for (const policy of this.policies) {
+        if (policy !== this.answers) judged();
+        if (policy.onScreen === undefined) continue;
+        for (const d of policy.onScreen(snap, ctx)) {
+          if (d.type === 'send' || d.type === 'blocked' || d.type === 'stop') ctx.handled = true;
+          this.handle(policy, d);
+        }
+        if (this.phase.kind !== 'watching') return;
+      }
+    } finally {
+      judged();
     }
     this.reschedule();
   }
@@ -129,7 +160,9 @@ export class Supervisor {
    */
   observeInput(data: string): void {
     if (this.phase.kind === 'disposed') return;
-    this.judge.noteInput(data, this.clock.now());
+    // Typed while a snapshot waits for its judgement (an answer): noted right after it.
+    if (this.heldInput !== null) this.heldInput.push({ data, at: this.clock.now() });
+    else this.judge.noteInput(data, this.clock.now());
   }
 
   /** Counts raw output bytes (for the output cap); call for every PTY chunk. */
