@@ -24,7 +24,7 @@
  */
 
 import { createRequire } from 'node:module';
-import type { IBufferNamespace, IMarker, Terminal as XTerminal } from '@xterm/headless';
+import type { IBufferNamespace, IDisposable, IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 // Where xterm.js's own diagnostics go: nowhere (see the constructor).
@@ -281,6 +281,51 @@ export function parsePieces(data: Uint8Array | string): (Uint8Array | string)[] 
   return pieces;
 }
 
+/**
+ * Terminals of ended jobs, reset, for the next jobs' screens (issue 16: fast exits). Making a
+ * terminal costs ~1 ms of main thread (its buffers and the parser's ~100 handlers), resetting
+ * one ~0.15 ms. A terminal is pooled only from a screen with nothing left to parse, after every
+ * handler and marker of that screen was disposed; CAN ends any sequence the job left the parser
+ * in and RIS resets the rest (buffers, modes, charsets, attributes).
+ */
+const POOLED_TERMINALS_MAX = 16;
+const terminalPool: XTerminal[] = [];
+const TERMINAL_RESET = '\x18\x1bc';
+
+/** Terminals waiting in the pool (for tests and diagnostics). */
+export function pooledTerminals(): number {
+  return terminalPool.length;
+}
+
+function takeTerminal(cols: number, rows: number, scrollback: number): XTerminal {
+  const pooled = terminalPool.pop();
+  if (pooled !== undefined) {
+    pooled.options.scrollback = scrollback;
+    if (pooled.cols !== cols || pooled.rows !== rows) pooled.resize(cols, rows);
+    return pooled;
+  }
+  return new (xterm().Terminal)({
+    cols,
+    rows,
+    scrollback,
+    allowProposedApi: true,
+    // The screen model never logs: xterm.js would print a parser dump to the runner's stderr
+    // for every byte it does not expect (one DEL gave 34 lines, binary output millions).
+    logLevel: 'off',
+    logger: SILENT_LOGGER,
+  });
+}
+
+// A screen is done with `term` (nothing of it is registered on it any more).
+function releaseTerminal(term: XTerminal, writeSync: SyncWrite | null): void {
+  if (writeSync === null || terminalPool.length >= POOLED_TERMINALS_MAX) {
+    term.dispose();
+    return;
+  }
+  writeSync(TERMINAL_RESET);
+  terminalPool.push(term);
+}
+
 /** The screen model of one job. Feed it raw PTY bytes; read snapshots. */
 export class ScreenModel {
   private readonly term: XTerminal;
@@ -319,6 +364,8 @@ export class ScreenModel {
   private lastNotifiedVersion = 0;
   private cached: ScreenSnapshot | null = null;
   private readonly markers = new Set<MarkerAnchor>();
+  /** What this screen registered on its terminal (handlers, listeners), disposed with it. */
+  private readonly registered = new Set<IDisposable>();
   private disposed = false;
   /** The PTY said the output went quiet while some of it was still being parsed: the quiet edge comes after that parse. */
   private quietSaid = false;
@@ -333,21 +380,14 @@ export class ScreenModel {
     this.silenceMs = Math.max(0, options.silenceMs ?? 100);
     this.inputWindowMs = Math.max(0, options.inputWindowMs ?? 500);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
-    this.term = new (xterm().Terminal)({
-      cols: options.cols,
-      rows: options.rows,
-      // Anchors follow lines into the scrollback; keep enough for them and the history.
-      scrollback: this.historyLines + options.rows,
-      allowProposedApi: true,
-      // The screen model never logs: xterm.js would print a parser dump to the runner's stderr
-      // for every byte it does not expect (one DEL gave 34 lines, binary output millions).
-      logLevel: 'off',
-      logger: SILENT_LOGGER,
-    });
+    // Anchors follow lines into the scrollback; keep enough for them and the history.
+    this.term = takeTerminal(options.cols, options.rows, this.historyLines + options.rows);
     this.buffers = this.term.buffer;
-    this.buffers.onBufferChange(() => {
-      this.bufferEpoch++;
-    });
+    this.registered.add(
+      this.buffers.onBufferChange(() => {
+        this.bufferEpoch++;
+      }),
+    );
     this.writeSync = syncWriter(this.term);
   }
 
@@ -495,17 +535,17 @@ export class ScreenModel {
    * while parsing. xterm's own handling (titles, colours) still runs.
    */
   onOsc(ident: number, listener: Listener<string>): () => void {
-    const handle = this.term.parser.registerOscHandler(ident, (data) => {
-      listener(data);
-      return false;
-    });
-    return () => handle.dispose();
+    return this.register(
+      this.term.parser.registerOscHandler(ident, (data) => {
+        listener(data);
+        return false;
+      }),
+    );
   }
 
   /** Window title changes (OSC 0 / 2): shown to people, never progress. */
   onTitle(listener: Listener<string>): () => void {
-    const handle = this.term.onTitleChange(listener);
-    return () => handle.dispose();
+    return this.register(this.term.onTitleChange(listener));
   }
 
   /**
@@ -513,8 +553,19 @@ export class ScreenModel {
    * attributes). Forwarding these to the PTY is the caller's choice.
    */
   onReply(listener: Listener<string>): () => void {
-    const handle = this.term.onData(listener);
-    return () => handle.dispose();
+    return this.register(this.term.onData(listener));
+  }
+
+  // Kept until disposed by the caller or with the screen (its terminal may serve another job next).
+  private register(handle: IDisposable): () => void {
+    if (this.disposed) {
+      handle.dispose();
+      return noop;
+    }
+    this.registered.add(handle);
+    return () => {
+      if (this.registered.delete(handle)) handle.dispose();
+    };
   }
 
   resize(cols: number, rows: number): void {
@@ -531,7 +582,11 @@ export class ScreenModel {
     for (const m of this.markers) m.marker.dispose();
     this.markers.clear();
     this.snapshotListeners = [];
-    this.term.dispose();
+    for (const handle of this.registered) handle.dispose();
+    this.registered.clear();
+    // A terminal still parsing (xterm's async writes) would carry this job's bytes into the next.
+    if (this.asyncWrites === 0) releaseTerminal(this.term, this.writeSync);
+    else this.term.dispose();
     this.resolveWaiters();
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePieces, PARSE_PIECE, ScreenModel } from '../../src/session/screen.js';
+import { parsePieces, PARSE_PIECE, pooledTerminals, ScreenModel } from '../../src/session/screen.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 function model(cols = 40, rows = 6, extra: { historyLines?: number; throttleMs?: number; quietMs?: number; silenceMs?: number; inputWindowMs?: number; highWaterMark?: number } = {}): { screen: ScreenModel; clock: FakeClock } {
@@ -350,4 +350,38 @@ test("the bottom row keeps no trailing spaces once the scrollback is full and it
   await fed(screen, `${'w'.repeat(65)}\r\nlast`);
   assert.equal(screen.snapshot().lines.at(-1), 'last');
   screen.dispose();
+});
+
+test("a screen on the terminal of a job that ended starts blank whatever that job left; the old screen's handlers hear nothing more (issue 16: terminals are pooled)", async () => {
+  const clock = new FakeClock();
+  const old = new ScreenModel({ cols: 40, rows: 6, clock });
+  const heard: string[] = [];
+  old.onOsc(7501, (p) => heard.push(`osc ${p}`));
+  old.onTitle((t) => heard.push(`title ${t}`));
+  old.onReply((r) => heard.push(`reply ${JSON.stringify(r)}`));
+  old.onSnapshot(() => heard.push('snapshot'));
+  // Alternate buffer, a colour, a scroll region, a cursor far down, and an OSC left unfinished.
+  await fed(old, 'left behind\r\n\x1b[?1049h\x1b[31mred\x1b[2;4r\x1b[6;30H\x1b]0;unfinished title');
+  heard.length = 0;
+  const before = pooledTerminals();
+  old.dispose();
+  assert.equal(pooledTerminals(), before + 1, 'the ended screen gave its terminal back');
+
+  const next = new ScreenModel({ cols: 30, rows: 5, clock, historyLines: 2 });
+  assert.equal(pooledTerminals(), before, 'the next screen took it');
+  const mine: string[] = [];
+  next.onOsc(7501, (p) => mine.push(`osc ${p}`));
+  next.onTitle((t) => mine.push(`title ${t}`));
+  next.onReply((r) => mine.push(`reply ${JSON.stringify(r)}`));
+  await fed(next, '\x1b]7501;state=busy\x07\x1b]0;new title\x07\x1b[6n', 'a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng');
+  assert.deepEqual(heard, [], 'nothing reaches the old screen');
+  assert.deepEqual(mine, ['osc state=busy', 'title new title', 'reply "\\u001b[1;1R"']);
+  const snap = next.snapshot();
+  assert.equal(snap.cols, 30);
+  assert.equal(snap.rows, 5);
+  assert.equal(snap.buffer, 'normal');
+  assert.deepEqual(snap.lines, ['c', 'd', 'e', 'f', 'g'], 'the whole screen scrolls: no scroll region left over');
+  assert.deepEqual(snap.history, ['a', 'b']);
+  assert.deepEqual(snap.cursor, { row: 4, col: 1 });
+  next.dispose();
 });
