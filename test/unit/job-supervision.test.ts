@@ -7,6 +7,7 @@ import { ANSWER_CONTINUE, floodJobSpec } from '../helpers/job-spec.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { defaultSupervision } from '../helpers/supervision.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { floodSupervision } from '../helpers/flood-supervision.js';
 
 function job(): JobSpec {
   return floodJobSpec([ANSWER_CONTINUE]);
@@ -48,17 +49,7 @@ test('a flood never asks for backpressure, and a prompt at its end is still seen
 });
 
 test("a bounded PTY's flood ends on its quiet word, not between two of its tails; the prompt in the last tail is answered (issue 16)", async () => {
-  const clock = new FakeClock();
-  const written: string[] = [];
-  const supervision = new JobSupervision({
-    job: job(),
-    cols: 80,
-    rows: 24,
-    clock,
-    bus: new EventBus(),
-    decline: { kind: 'text', text: 'n', enter: true },
-    target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
-  });
+  const { clock, written, supervision } = floodSupervision();
   supervision.setUpstreamBounded(true);
   const lines = (n: number): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `step ${n} line ${i}\r\n`).join(''));
   const snapshots = (): number => supervision.screenWork().snapshots;

@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { JobSupervision, SCREEN_BUDGET } from '../../src/session/job-supervision.js';
-import { EventBus } from '../../src/run/events.js';
-import type { JobSpec } from '../../src/manifest/model.js';
-import { ANSWER_CONTINUE, floodJobSpec } from '../helpers/job-spec.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { floodSupervision } from '../helpers/flood-supervision.js';
 import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -14,24 +12,7 @@ import { waitFor } from '../helpers/wait-for.js';
 const TICK_MS = SCREEN_BUDGET.tickMs;
 const PER_TICK = SCREEN_BUDGET.bytesPerTick + SCREEN_BUDGET.tailBytes + 1;
 
-function job(): JobSpec {
-  return floodJobSpec([ANSWER_CONTINUE]);
-}
-
-function setup() {
-  const clock = new FakeClock();
-  const written: string[] = [];
-  const supervision = new JobSupervision({
-    job: job(),
-    cols: 80,
-    rows: 24,
-    clock,
-    bus: new EventBus(),
-    decline: { kind: 'text', text: 'n', enter: true },
-    target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
-  });
-  return { clock, written, supervision };
-}
+const setup = floodSupervision;
 
 const LINE = Buffer.from(`${'x'.repeat(75)}\r\n`);
 const CHUNK = Buffer.concat(Array.from({ length: 54 }, () => LINE)); // about 4 KiB, a PTY read
