@@ -118,7 +118,7 @@
 /* The 'q' frame: output this long after codex-run typed into the terminal is a reply to it... */
 #define INPUT_WINDOW_US 500000LL
 /* ...and once nothing more came for this long, the reply is whole (a prompt written in two
- * writes back to back is seen at once; see docs/benchmarks.md, "The quiet edge in the pump"). */
+ * writes back to back is seen at once; docs/benchmarks.md, "Answer latency and floods in steps"). */
 #define QUIET_EDGE_US 250LL
 /* OSC sequences kept from skipped output: at most this many bytes (oldest dropped), each at most OSC_MAX. */
 #define OSC_CAP 16384
