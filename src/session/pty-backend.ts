@@ -58,9 +58,7 @@ export function probePump(binary: string): string | null {
     const answer = spawnSync(binary, ['--probe'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
     problem = judgeProbe(binary, answer.error, answer.status, answer.stdout);
   } catch {
-    problem =
-      `the pump is not built (${binary} is missing; run \`node ${buildPumpScript()}\`, which needs a C compiler; ` +
-      `npm 11 skips the install script that builds it unless the project allows it: \`npm install-scripts approve codex-run\`)`;
+    problem = `the pump is not built (${binary} is missing; run \`node ${buildPumpScript()}\`, which needs a C compiler)`;
   }
   probed.set(binary, problem);
   return problem;

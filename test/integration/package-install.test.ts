@@ -62,9 +62,6 @@ interface LockEntry {
   [key: string]: unknown;
 }
 
-/** The app's `allowScripts` (npm 11), as the README's install steps set it. */
-const APP_ALLOW_SCRIPTS = { 'codex-run': true };
-
 // package.json and package-lock.json of an app that depends on the packed tarball, with the
 // tree codex-run's own lockfile pins for its production dependencies.
 function writeAppLock(app: string, tarball: string): void {
@@ -74,7 +71,9 @@ function writeAppLock(app: string, tarball: string): void {
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const packages: Record<string, unknown> = {
     '': { name: 'app', dependencies: { 'codex-run': spec } },
-    'node_modules/codex-run': { version: own['version'], resolved: spec, integrity, dependencies: own['dependencies'], bin: own['bin'], engines: own['engines'] },
+    // hasInstallScript, as npm writes it for a package with an install script: `npm ci` runs
+    // only the scripts its lockfile flags (without it codex-run's pump is never built).
+    'node_modules/codex-run': { version: own['version'], resolved: spec, integrity, dependencies: own['dependencies'], bin: own['bin'], engines: own['engines'], hasInstallScript: true },
   };
   for (const [key, entry] of Object.entries(lock.packages)) {
     if (key === '' || entry.dev === true) continue;
@@ -84,7 +83,7 @@ function writeAppLock(app: string, tarball: string): void {
     const resolved = entry['resolved'] ?? `https://registry.npmjs.org/${name}/-/${name.split('/').at(-1)}-${String(entry['version'])}.tgz`;
     packages[key] = { ...entry, resolved };
   }
-  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, dependencies: { 'codex-run': spec }, allowScripts: APP_ALLOW_SCRIPTS }, null, 2)}\n`);
+  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, dependencies: { 'codex-run': spec } }, null, 2)}\n`);
   writeFileSync(path.join(app, 'package-lock.json'), `${JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
 }
 
@@ -99,9 +98,7 @@ test('packed and installed into a fresh folder, the example runs with --rehearse
   assert.ok(tarball !== undefined, packed.out);
 
   mkdirSync(app);
-  // As the README says: npm 11 runs a dependency's install script (codex-run's builds the pump)
-  // only where the project allows it.
-  writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'app', private: true, allowScripts: APP_ALLOW_SCRIPTS }, null, 2)}\n`);
+  writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
   // As a user installs it, offline from the cache `npm ci` filled. That cache holds the
   // tarballs but not always the registry's package lists, without which npm cannot resolve
   // offline (ENOTCACHED); then the same tree is installed from a lockfile made of codex-run's
