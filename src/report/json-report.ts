@@ -134,7 +134,7 @@ export interface MergedRun {
 
 /** The report as a value (for callers that embed it, e.g. `--json` output). */
 export function toJsonReport(record: RunRecord): JsonReport {
-  const jobs = record.jobs.map(toJsonJob);
+  const jobs = record.jobs.map((job) => toJsonJob(job));
   return reportWithJobs(record, jobs, summarize(jobs));
 }
 
@@ -195,13 +195,45 @@ function reportWithJobs(record: RunRecord, jobs: JsonJob[], summary: JsonReport[
  */
 const renderedJobs = new WeakMap<JobRecord, { json: JsonJob; text: string }>();
 
+/**
+ * An intervention as it stands in its job's `interventions` array in report.json (indented, no
+ * comma), by record: a job that answered its 400th question is rendered from 399 cached
+ * interventions and one new one, not converted and stringified whole again (issue 16: the
+ * answer-latency bench rewrote a job with hundreds of interventions five times a second; that
+ * rendering was a sixth of everything the runner allocated).
+ */
+const renderedInterventions = new WeakMap<InterventionRecord, { json: JsonIntervention; text: string }>();
+
+function renderedIntervention(intervention: InterventionRecord): { json: JsonIntervention; text: string } {
+  let rendered = renderedInterventions.get(intervention);
+  if (rendered === undefined) {
+    const json = toJsonIntervention(intervention);
+    rendered = { json, text: `        ${JSON.stringify(json, null, 2).replace(/\n/g, '\n        ')}` };
+    renderedInterventions.set(intervention, rendered);
+  }
+  return rendered;
+}
+
+// A job's key at two spaces inside its object: JSON.stringify escapes newlines inside strings, so it occurs once.
+const EMPTY_INTERVENTIONS = '\n  "interventions": [],\n';
+
 function renderedJob(job: JobRecord): { json: JsonJob; text: string } {
   let rendered = renderedJobs.get(job);
-  if (rendered === undefined) {
-    const json = toJsonJob(job);
+  if (rendered !== undefined) return rendered;
+  const interventions = job.interventions.map(renderedIntervention);
+  const json = toJsonJob(job, interventions.map((i) => i.json));
+  if (interventions.length === 0) {
     rendered = { json, text: `    ${JSON.stringify(json, null, 2).replace(/\n/g, '\n    ')}` };
-    renderedJobs.set(job, rendered);
+  } else {
+    const base = JSON.stringify({ ...json, interventions: [] }, null, 2);
+    const at = base.indexOf(EMPTY_INTERVENTIONS);
+    if (at < 0) throw new Error('Internal error: a job in report.json has no interventions array');
+    const head = base.slice(0, at).replace(/\n/g, '\n    ');
+    const tail = base.slice(at + EMPTY_INTERVENTIONS.length).replace(/\n/g, '\n    ');
+    const items = interventions.map((i) => i.text).join(',\n');
+    rendered = { json, text: `    ${head}\n      "interventions": [\n${items}\n      ],\n    ${tail}` };
   }
+  renderedJobs.set(job, rendered);
   return rendered;
 }
 
@@ -223,7 +255,7 @@ function toJsonShard(shard: ShardStamp, record: RunRecord): JsonShard {
   return { index, total, planHash, host, startedAt: isoTime(record.startedAt), finishedAt: optionalIso(record.finishedAt), codexVersion, assignment: { ...assignment }, filter: [...filter] };
 }
 
-function toJsonJob(job: JobRecord): JsonJob {
+function toJsonJob(job: JobRecord, interventions: JsonIntervention[] = job.interventions.map(toJsonIntervention)): JsonJob {
   return {
     name: job.name,
     status: job.status ?? (job.phase === 'pending' ? 'pending' : 'running'),
@@ -249,7 +281,7 @@ function toJsonJob(job: JobRecord): JsonJob {
     tokensUsed: job.tokensUsed,
     ...(job.costUsd !== undefined ? { costUsd: job.costUsd } : {}),
     lastMessage: job.lastMessage,
-    interventions: job.interventions.map(toJsonIntervention),
+    interventions,
     containment: job.process?.containment ?? null,
     process:
       job.process === null ? null : { pid: job.process.pid, startTime: job.process.startTime, bootId: job.process.bootId, cgroup: job.process.cgroup },

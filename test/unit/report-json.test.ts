@@ -227,11 +227,26 @@ test('an event for a job that is not in the plan becomes a warning', () => {
   assert.deepEqual(record.warnings.at(-1), { at: T0 + 2000, job: 'ghost', message: 'event for unknown job "ghost"' });
 });
 
-test('report.json is the same text as a whole stringify after every event, also when rendered again from cached jobs, and with text that looks like its own keys', () => {
+test('report.json is the same text as a whole stringify after every event, also when rendered again from cached jobs and interventions, and with text that looks like its own keys', () => {
   const tricky: RunEvent[] = events.map((event) =>
     event.type === 'job-finished' && event.job === 'build' ? { ...event, result: { ...event.result, message: '\n  "jobs": [],\n}\n' } } : event,
   );
-  for (const list of [events, tricky]) {
+  // A job answered again and again: each new intervention is rendered once, the others come from the cache.
+  const answer = (n: number, excerpt: string[]): RunEvent => ({
+    type: 'job-intervention',
+    at: T0 + 30 + n,
+    job: 'review docs',
+    intervention: { at: T0 + 30 + n, kind: 'answer', rule: { index: 0, match: 'Continue\\? \\[y/n\\]' }, excerpt, sent: 'y\r', question: { text: 'Continue?', options: [{ label: 'yes', keys: ['y'] }] } },
+  });
+  const answered: RunEvent[] = [
+    ...events.slice(0, 4),
+    answer(1, ['Continue? [y/n]']),
+    answer(2, ['\n  "interventions": [],\n', '      "interventions": [', 'ü ✓ "quoted" \\ back']),
+    answer(3, []),
+    ...events.slice(4),
+    answer(4, ['after the others']),
+  ];
+  for (const list of [events, tricky, answered]) {
     let record: RunRecord | null = null;
     for (const event of list) {
       record = reduceRunRecord(record, event);
