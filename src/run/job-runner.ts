@@ -28,6 +28,7 @@ import type { UsageGate } from './usage-gate.js';
 import { runVerify, type VerifyOutcome } from './verify-command.js';
 import { exportHandoff } from '../handoff/export-handoff.js';
 import { Redactor } from '../logs/redactor.js';
+import type { ScreenWorkQueue } from '../session/screen-work.js';
 
 /** Name of the variable that marks every process of a job, so strays can be found by environment. */
 export const JOB_MARKER_VARIABLE = 'CODEX_RUN_JOB_TOKEN';
@@ -64,6 +65,8 @@ export interface JobRunnerOptions {
   workspace?: JobWorkspace;
   /** The run's secrets (redacted from the hand-off's session files); absent: this job's own. */
   redactor?: Redactor;
+  /** The run's screen work queue (src/session/screen-work.ts); absent: each screen's work runs at once. */
+  screenWork?: ScreenWorkQueue;
 }
 
 /** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
@@ -659,6 +662,7 @@ export class JobRunner {
       bus,
       decline: plan.decline,
       builtinRules: plan.builtinRules,
+      screenWork: this.o.screenWork,
       target: {
         write: (data) => session.write(data),
         stop: (cause, stopOptions) => session.stop(cause, stopOptions),

@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import { TurnGate } from '../util/turn-gate.js';
+import { ScreenWorkQueue } from '../session/screen-work.js';
 import { preloadScreenModel } from '../session/screen.js';
 import { explainStartFailure, FDS_PER_JOB, fitConcurrency, readFdUsage } from './fd-budget.js';
 
@@ -106,6 +107,8 @@ class Run implements RunHandle {
   /** Jobs whose files are being created, or that wait for their start turn. */
   private readonly starting = new Set<string>();
   private readonly startTurns = new TurnGate(START_PER_TURN);
+  /** The jobs' screens share the thread by turns (src/session/screen-work.ts): a reply is not read behind other jobs' bursts. */
+  private readonly screenWork = new ScreenWorkQueue();
   private readonly results = new Map<string, JobResult>();
   private resolveFinished!: (outcome: RunOutcome) => void;
   readonly finished: Promise<RunOutcome>;
@@ -270,6 +273,7 @@ class Run implements RunHandle {
         gate: this.gate,
         runBudget: this.budget,
         redactor: this.options.redactor,
+        screenWork: this.screenWork,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();

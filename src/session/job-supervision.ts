@@ -14,6 +14,7 @@ import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
 import { ReplyGate } from './reply-gate.js';
 import { ScreenModel, type ScreenSnapshot } from './screen.js';
+import type { ScreenWorkQueue } from './screen-work.js';
 import { classifySnapshot } from './classify/classify-snapshot.js';
 import type { ScreenVerdict } from './classify/types.js';
 import { excerptTail } from './policies/policy.js';
@@ -37,6 +38,8 @@ export interface JobSupervisionOptions {
   decline: SendSpec;
   /** The adapter's rules for the agent's own screens, as the plan computed them; absent: asked from the adapter here. */
   builtinRules?: readonly BuiltinRule[];
+  /** The run's screen work queue, shared by its jobs (screen-work.ts); absent: this screen's work runs at once. */
+  screenWork?: ScreenWorkQueue;
 }
 
 /**
@@ -144,6 +147,7 @@ export class JobSupervision {
       rows: o.rows,
       clock: o.clock,
       historyLines: Supervisor.historyLinesFor(spec),
+      work: o.screenWork,
     });
     this.makeSupervisor = () =>
       new Supervisor({

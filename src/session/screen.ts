@@ -7,7 +7,9 @@
  *
  * Parsing is deferred: `write()` queues bytes and the buffer changes later, at the end of the
  * current task for ordinary chunks (all the chunks of one read parsed together, no timer), in
- * xterm's own time-sliced async parse for very large ones. Change
+ * xterm's own time-sliced async parse for very large ones. In a run, the jobs' screens share
+ * the thread through a work queue (screen-work.ts): a parse or a notification where no prompt
+ * can be waits for a later turn of the event loop once this turn's screen work is spent. Change
  * notifications are coalesced: at most one snapshot per `throttleMs` (leading and trailing
  * edge, timed by the injected clock), and only when something was parsed since the last.
  *
@@ -26,6 +28,7 @@
 import { createRequire } from 'node:module';
 import type { IBufferNamespace, IDisposable, IMarker, Terminal as XTerminal } from '@xterm/headless';
 import type { Clock, TimerHandle } from '../util/clock.js';
+import type { ScreenTask, ScreenWorkQueue } from './screen-work.js';
 
 // Where xterm.js's own diagnostics go: nowhere (see the constructor).
 const SILENT_LOGGER = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
@@ -192,6 +195,11 @@ export interface ScreenModelOptions {
   inputWindowMs?: number;
   /** `write()` returns false while more than this many bytes wait to be parsed. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Shares the thread with other jobs' screens (screen-work.ts): parses and notifications where
+   * no prompt can be may wait for a later turn of the event loop. Without one, they run at once.
+   */
+  work?: ScreenWorkQueue;
 }
 
 /** During a flood, at most one change notification (snapshot, policies) per this many ms. */
@@ -371,6 +379,22 @@ export class ScreenModel {
   private quietSaid = false;
   private flooding = false;
   private notifications = 0;
+  private readonly work: ScreenWorkQueue | null;
+  /** The end-of-task parse waits in the work queue (a later write may run it sooner). */
+  private parseWaiting = false;
+  /** A notification waits in the work queue. */
+  private deliveryWaiting = false;
+  // Each runs once per time it was queued; a copy left in the queue after an urgent run does nothing.
+  private readonly parseTask: ScreenTask = () => {
+    if (!this.parseWaiting) return;
+    this.parseWaiting = false;
+    this.parseBatch();
+  };
+  private readonly deliveryTask: ScreenTask = () => {
+    if (!this.deliveryWaiting) return;
+    this.deliveryWaiting = false;
+    this.deliver();
+  };
 
   constructor(options: ScreenModelOptions) {
     this.clock = options.clock;
@@ -380,6 +404,7 @@ export class ScreenModel {
     this.silenceMs = Math.max(0, options.silenceMs ?? 100);
     this.inputWindowMs = Math.max(0, options.inputWindowMs ?? 500);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
+    this.work = options.work ?? null;
     // Anchors follow lines into the scrollback; keep enough for them and the history.
     this.term = takeTerminal(options.cols, options.rows, this.historyLines + options.rows);
     this.buffers = this.term.buffer;
@@ -425,7 +450,7 @@ export class ScreenModel {
     this.flooding = flooding;
     if (flooding || this.parsedVersion === this.lastNotifiedVersion || this.snapshotListeners.length === 0) return;
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
-    this.quietTimer = this.clock.setTimeout(() => this.notify(), this.quietMs);
+    this.quietTimer = this.clock.setTimeout(() => this.notify(true), this.quietMs);
   }
 
   /** Total bytes given to `write`. */
@@ -458,8 +483,11 @@ export class ScreenModel {
     this.pendingBytesCount += size;
     if (this.writeSync !== null && this.asyncWrites === 0 && (this.batch.length > 0 || size <= SYNC_PARSE_MAX_BYTES)) {
       // Parsed when the current task ends: one parse and one notification check for all the
-      // chunks of a read, no timer, and a prompt is on the screen before the next I/O.
-      if (this.batch.length === 0) queueMicrotask(() => this.parseBatch());
+      // chunks of a read, no timer, and a prompt is on the screen before the next I/O. With a
+      // work queue, steady output's parse may wait for a later turn (chunks written meanwhile
+      // join it); a reply or a burst after a silence does not wait.
+      if (this.batch.length === 0) queueMicrotask(() => this.scheduleParse());
+      else if (this.parseWaiting && this.promptCanBe(now)) queueMicrotask(() => this.work?.run(this.parseTask, true));
       this.batch.push(data);
       this.batchBytes += size;
     } else {
@@ -476,8 +504,26 @@ export class ScreenModel {
     return this.pendingBytesCount <= this.highWaterMark;
   }
 
+  private scheduleParse(): void {
+    if (this.work === null) {
+      this.parseBatch();
+      return;
+    }
+    this.parseWaiting = true;
+    this.work.run(this.parseTask, this.promptCanBe(this.clock.now()));
+  }
+
+  /**
+   * Output where a prompt can be (a quiet edge is due): a burst after a silence, or the reply
+   * to codex-run's input; not a flood. Its screen work never waits for other jobs' (screen-work.ts).
+   */
+  private promptCanBe(now: number): boolean {
+    return !this.flooding && (this.afterSilence || now - this.lastInputAt <= this.inputWindowMs);
+  }
+
   // The end-of-task parse of the chunks written in this task (see write()).
   private parseBatch(): void {
+    if (this.batch.length === 0) return;
     const chunks = this.batch;
     const bytes = this.batchBytes;
     this.batch = [];
@@ -627,7 +673,7 @@ export class ScreenModel {
   private quietEdge(): void {
     this.quietTimer = null;
     this.afterSilence = false;
-    this.notify();
+    this.notify(true);
   }
 
   private resolveWaiters(): void {
@@ -636,11 +682,25 @@ export class ScreenModel {
     for (const w of waiters) w();
   }
 
-  private notify(): void {
+  // `urgent`: where a prompt can be (a quiet edge, the end of a flood); never waits in the work queue.
+  private notify(urgent = false): void {
     if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.notifyTimer = null;
     this.quietTimer = null;
+    if (this.disposed || this.parsedVersion === this.lastNotifiedVersion) return;
+    if (this.work === null) {
+      this.deliver();
+      return;
+    }
+    const now = urgent || this.promptCanBe(this.clock.now());
+    if (this.deliveryWaiting && !now) return;
+    this.deliveryWaiting = true;
+    this.work.run(this.deliveryTask, now);
+  }
+
+  // The snapshot goes to the listeners (the policies read it).
+  private deliver(): void {
     if (this.disposed || this.parsedVersion === this.lastNotifiedVersion) return;
     this.lastNotifyAt = this.clock.now();
     this.lastNotifiedVersion = this.parsedVersion;
