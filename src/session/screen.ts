@@ -693,10 +693,10 @@ export class ScreenModel {
       this.deliver();
       return;
     }
-    const now = urgent || this.promptCanBe(this.clock.now());
-    if (this.deliveryWaiting && !now) return;
+    const atOnce = urgent || this.promptCanBe(this.clock.now());
+    if (this.deliveryWaiting && !atOnce) return;
     this.deliveryWaiting = true;
-    this.work.run(this.deliveryTask, now);
+    this.work.run(this.deliveryTask, atOnce);
   }
 
   // The snapshot goes to the listeners (the policies read it).
