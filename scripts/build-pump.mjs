@@ -42,7 +42,7 @@ if (built.status !== 0) {
   giveUp(`${compiler} failed: ${first.trim()}`);
 }
 const probe = spawnSync(temporary, ['--probe'], { encoding: 'utf8' });
-if (probe.status !== 0 || probe.stdout.trim() !== 'codex-run-pump 4') {
+if (probe.status !== 0 || probe.stdout.trim() !== 'codex-run-pump 5') {
   fs.rmSync(temporary, { force: true });
   giveUp('the built pump does not answer its probe');
 }

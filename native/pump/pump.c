@@ -2,12 +2,14 @@
  * codex-run-pump: owns one job's pseudo-terminal so that Node does not run JavaScript for
  * every ~4 KiB read of the terminal (see docs/benchmarks.md, "Native pump").
  *
- *   codex-run-pump [--bounded] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
+ *   codex-run-pump [--bounded] [--burst <bytes>] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]
  *     (--bounded: start in bounded mode, as if an 'm' 'b' frame came first; the spawner's
  *      pumps get their control connection only after they started)
+ *     (--burst: bounded mode's burst, this job's share of the run's (src/session/screen-budget.ts);
+ *      default BURST_BYTES)
  *     (--cgroup: the child joins the cgroup <dir> before it executes <file>, as
  *      libexec/join-cgroup.sh does, without a shell per job; it exits 126 if it cannot)
- *   codex-run-pump --probe     (prints "codex-run-pump 4": the protocol version)
+ *   codex-run-pump --probe     (prints "codex-run-pump 5": the protocol version)
  *
  * The child gets exactly the pump's environment (which the pump then wipes from its own
  * memory: see main), the argv after <file> unchanged (execvp of
@@ -40,8 +42,8 @@
  *      Closed once the master has been read empty after the child's exit (and held output
  *      sent).
  *      Modes: full sends every byte as 'd'. Bounded (the screen budget of
- *      src/session/job-supervision.ts, moved here): bytes pass while a budget lasts (16 KiB
- *      burst, 2 KiB per 100 ms); past it they are held (a ring of the last 16 KiB plus the
+ *      src/session/screen-budget.ts, run here): bytes pass while a budget lasts (16 KiB
+ *      burst or the --burst share, 2 KiB per 100 ms); past it they are held (a ring of the last 16 KiB plus the
  *      OSC sequences seen) and sent at most once per 100 ms during a flood, and ~1 ms after
  *      the output goes quiet (a flood in steps, a line every 10 ms, is quiet only after two
  *      steps' time: see STEP_MAX_US): whole when nothing was dropped, else as 's' ['o'] 'd'.
@@ -100,7 +102,7 @@
 #define OUT_CAP (512 * 1024)
 #define READ_CHUNK 65536
 #define CONTROL_CAP (1024 * 1024)
-/* Bounded mode (the screen budget; same figures as SCREEN_BUDGET in job-supervision.ts). */
+/* Bounded mode (the screen budget; same figures as SCREEN_BUDGET in src/session/screen-budget.ts). */
 #define TICK_US 100000LL
 #define BURST_BYTES 16384.0
 #define BYTES_PER_TICK 2048.0
@@ -141,6 +143,7 @@ static size_t control_len = 0;
 
 /* Bounded mode: the budget, the held ring, the OSC sequences seen in held output. */
 static int bounded = 0;
+static double burst_bytes = BURST_BYTES; /* --burst */
 static double budget = BURST_BYTES;
 static long long budget_at = -1;
 static unsigned char ring[TAIL_CAP];
@@ -225,7 +228,7 @@ static void frame(unsigned char type, const unsigned char *a, size_t alen, const
 
 static void refill_budget(long long now) {
   if (budget_at >= 0) budget += (double)(now - budget_at) * BYTES_PER_TICK / (double)TICK_US;
-  if (budget > BURST_BYTES) budget = BURST_BYTES;
+  if (budget > burst_bytes) budget = burst_bytes;
   budget_at = now;
 }
 
@@ -537,13 +540,24 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--spawner") == 0) return spawner_main(argc, argv);
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
     /* The version of this protocol; codex-run refuses a pump that answers anything else. */
-    puts("codex-run-pump 4");
+    puts("codex-run-pump 5");
     return 0;
   }
   if (argc >= 2 && strcmp(argv[1], "--bounded") == 0) {
     bounded = 1;
     argv++;
     argc--;
+  }
+  if (argc >= 3 && strcmp(argv[1], "--burst") == 0) {
+    long burst;
+    if (parse_int(argv[2], 1, 16L * 1024 * 1024, &burst)) {
+      fprintf(stderr, "codex-run-pump: bad burst\n");
+      return 2;
+    }
+    burst_bytes = (double)burst;
+    budget = burst_bytes;
+    argv += 2;
+    argc -= 2;
   }
   const char *join_cgroup = NULL;
   if (argc >= 3 && strcmp(argv[1], "--cgroup") == 0) {
@@ -552,7 +566,7 @@ int main(int argc, char **argv) {
     argc -= 2;
   }
   if (argc < 6) {
-    fprintf(stderr, "usage: codex-run-pump [--bounded] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
+    fprintf(stderr, "usage: codex-run-pump [--bounded] [--burst <bytes>] [--cgroup <dir>] <cols> <rows> <cwd> <drain-ms> <file> [arg ...]\n");
     return 2;
   }
   long cols, rows, drain_ms;

@@ -67,6 +67,8 @@ export interface JobRunnerOptions {
   redactor?: Redactor;
   /** The run's screen work queue (src/session/screen-work.ts); absent: each screen's work runs at once. */
   screenWork?: ScreenWorkQueue;
+  /** This job's share of the run's screen burst (src/session/screen-budget.ts); absent: one job's full burst. */
+  screenBurstBytes?: number;
 }
 
 /** A job someone attached to: its screen at that moment, their keystrokes in, and the way out. */
@@ -663,6 +665,7 @@ export class JobRunner {
       decline: plan.decline,
       builtinRules: plan.builtinRules,
       screenWork: this.o.screenWork,
+      ...(this.o.screenBurstBytes !== undefined ? { screenBurstBytes: this.o.screenBurstBytes } : {}),
       target: {
         write: (data) => session.write(data),
         stop: (cause, stopOptions) => session.stop(cause, stopOptions),

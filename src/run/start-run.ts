@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
 import { TurnGate } from '../util/turn-gate.js';
+import { burstShare } from '../session/screen-budget.js';
 import { ScreenWorkQueue } from '../session/screen-work.js';
 import { preloadScreenModel } from '../session/screen.js';
 import { explainStartFailure, FDS_PER_JOB, fitConcurrency, readFdUsage } from './fd-budget.js';
@@ -109,6 +110,8 @@ class Run implements RunHandle {
   private readonly startTurns = new TurnGate(START_PER_TURN);
   /** The jobs' screens share the thread by turns (src/session/screen-work.ts): a reply is not read behind other jobs' bursts. */
   private readonly screenWork = new ScreenWorkQueue();
+  /** Each job's share of the run's screen burst (src/session/screen-budget.ts), by the jobs that run at once. */
+  private readonly screenBurstBytes: number;
   private readonly results = new Map<string, JobResult>();
   private resolveFinished!: (outcome: RunOutcome) => void;
   readonly finished: Promise<RunOutcome>;
@@ -137,6 +140,7 @@ class Run implements RunHandle {
   ) {
     this.queue = [...plan.jobs];
     this.concurrency = plan.concurrency;
+    this.screenBurstBytes = burstShare(Math.min(plan.concurrency, plan.jobs.length));
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -274,6 +278,7 @@ class Run implements RunHandle {
         runBudget: this.budget,
         redactor: this.options.redactor,
         screenWork: this.screenWork,
+        screenBurstBytes: this.screenBurstBytes,
       });
       this.active.set(job.name, runner);
       const result = await runner.run();

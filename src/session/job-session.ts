@@ -37,6 +37,8 @@ export interface OutputObserver {
   needsEveryByte?(): boolean;
   /** The PTY bounds the output itself (the screen budget runs in the pump): no second budget here. */
   setUpstreamBounded?(bounded: boolean): void;
+  /** The burst of the screen budget the PTY runs when it bounds the output (screen-budget.ts); absent: one job's full burst. */
+  readonly screenBurstBytes?: number;
   whenCaughtUp(): Promise<void>;
   /** The job has exited: stop watching. */
   dispose(): void;
@@ -269,6 +271,7 @@ export class JobSession {
         ...(transcriptFd !== null ? { transcriptFd } : {}),
         // What updateMode() decides for a PTY that writes both files, from the first byte on.
         ...(logFd !== null && transcriptFd !== null && this.wantsBounded() ? { bounded: true } : {}),
+        ...(this.o.observer?.screenBurstBytes !== undefined ? { burstBytes: this.o.observer.screenBurstBytes } : {}),
         ...(joinsCgroup !== null ? { cgroup: joinsCgroup } : {}),
       });
       if (logFd !== null && pty.writesLog !== true) this.o.sink.reclaimLog?.(null);

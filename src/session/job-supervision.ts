@@ -14,6 +14,7 @@ import { describeState, Supervisor } from './policies/supervisor.js';
 import type { PtyExit } from './pty.js';
 import { ReplyGate } from './reply-gate.js';
 import { ScreenModel, type ScreenSnapshot } from './screen.js';
+import { SCREEN_BUDGET } from './screen-budget.js';
 import type { ScreenWorkQueue } from './screen-work.js';
 import { classifySnapshot } from './classify/classify-snapshot.js';
 import type { ScreenVerdict } from './classify/types.js';
@@ -40,6 +41,11 @@ export interface JobSupervisionOptions {
   builtinRules?: readonly BuiltinRule[];
   /** The run's screen work queue, shared by its jobs (screen-work.ts); absent: this screen's work runs at once. */
   screenWork?: ScreenWorkQueue;
+  /**
+   * This job's screen burst: its share of the run's (screen-budget.ts, burstShare); absent: one
+   * job's full burst. The native pump runs the same budget when it bounds the output.
+   */
+  screenBurstBytes?: number;
 }
 
 /**
@@ -51,26 +57,25 @@ const STATE_REFRESH_MS = 5000;
 const IDLE_RECHECK_MS = 30_000;
 
 /**
- * The screen model's work is bounded by design, whatever the output volume. Output goes to it
- * as it comes while a byte budget lasts: a bucket of SCREEN_BURST_BYTES (a prompt, a full
- * redraw, an agent's start-up screens pass at once) refilled by SCREEN_BYTES_PER_TICK per tick
- * of FLOOD_REPLAY_EVERY_MS. Past the budget, output is held back; once per tick the held output is
+ * The screen model's work is bounded by design, whatever the output volume (screen-budget.ts).
+ * Output goes to it as it comes while a byte budget lasts: a bucket of the job's burst (its
+ * share of the run's, `screenBurstBytes`) refilled by SCREEN_BYTES_PER_TICK per tick of
+ * FLOOD_REPLAY_EVERY_MS. Past the budget, output is held back; once per tick the held output is
  * replayed: whole when it is at most FLOOD_TAIL_BYTES (a big TUI frame: the screen stays
  * exact, a tick late), else only its tail from a line boundary, after a parser reset. So a
  * flooding job costs its screen at most (SCREEN_BYTES_PER_TICK + FLOOD_TAIL_BYTES) of parsing
  * per tick (after one burst) and about FLOOD_TAIL_BYTES of memory; while output is held back the screen takes
  * at most one snapshot a second for the policies (ScreenModel.setFlooding). The log keeps
  * every byte; once the output goes quiet the last tail brings the screen fully up to date.
+ * With the native pump in bounded mode, the pump runs this budget and Node gets what it lets through.
  */
-const SCREEN_BYTES_PER_TICK = 2 * 1024;
-/** The budget's bucket: how much may pass at once after a quiet spell. */
-const SCREEN_BURST_BYTES = 16 * 1024;
+const SCREEN_BYTES_PER_TICK = SCREEN_BUDGET.bytesPerTick;
 /** Also held back while xterm is this far behind (it parses asynchronously). */
 const FLOOD_PENDING_BYTES = 32 * 1024;
 /** The tick: during a flood, the screen is brought up to date with the output's tail this often... */
-const FLOOD_REPLAY_EVERY_MS = 100;
+const FLOOD_REPLAY_EVERY_MS = SCREEN_BUDGET.tickMs;
 /** ...from this much of the latest output (starting at a line boundary). */
-const FLOOD_TAIL_BYTES = 16 * 1024;
+const FLOOD_TAIL_BYTES = SCREEN_BUDGET.tailBytes;
 /** A flood is over when no output came this long after a tail was replayed. */
 const FLOOD_QUIET_MS = 50;
 /**
@@ -84,9 +89,6 @@ const UPSTREAM_FLOOD_QUIET_MS = 2.5 * FLOOD_REPLAY_EVERY_MS;
  * skipped output left the parser in, so the tail is parsed from the ground state.
  */
 const PARSER_RESET = Buffer.from([0x18]);
-
-/** The screen's budget, as documented above (for tests and the benchmark notes). */
-export const SCREEN_BUDGET = { tickMs: FLOOD_REPLAY_EVERY_MS, burstBytes: SCREEN_BURST_BYTES, bytesPerTick: SCREEN_BYTES_PER_TICK, tailBytes: FLOOD_TAIL_BYTES } as const;
 
 /**
  * Watches one job's terminal like a person would: keeps its screen model, runs the job's
@@ -122,7 +124,9 @@ export class JobSupervision {
   private floodCheck: TimerHandle | null = null;
   private lastReplayAt = Number.NEGATIVE_INFINITY;
   /** The screen's byte budget: what is left in the bucket, as of when. */
-  private budget = SCREEN_BURST_BYTES;
+  private budget: number;
+  /** The bucket's size (see screenBurstBytes). */
+  readonly screenBurstBytes: number;
   private budgetAt: number | null = null;
   private outputBytes = 0;
   /** The PTY runs the screen budget itself (the native pump's bounded mode): output goes to the screen as it comes. */
@@ -139,6 +143,8 @@ export class JobSupervision {
 
   constructor(private readonly o: JobSupervisionOptions) {
     this.refreshOrigin = o.clock.now();
+    this.screenBurstBytes = o.screenBurstBytes ?? SCREEN_BUDGET.burstBytes;
+    this.budget = this.screenBurstBytes;
     const adapter = adapterFor(o.job.agent);
     const builtin = o.builtinRules ?? adapter.builtinRules?.(o.job, o.job.supervision.answers.length) ?? [];
     const spec = { ...o.job.supervision, answers: [...o.job.supervision.answers, ...builtin.map((b) => b.rule)] };
@@ -289,7 +295,7 @@ export class JobSupervision {
     const now = this.o.clock.now();
     const elapsed = this.budgetAt === null ? 0 : now - this.budgetAt;
     this.budgetAt = now;
-    this.budget = Math.min(SCREEN_BURST_BYTES, this.budget + (elapsed * SCREEN_BYTES_PER_TICK) / FLOOD_REPLAY_EVERY_MS);
+    this.budget = Math.min(this.screenBurstBytes, this.budget + (elapsed * SCREEN_BYTES_PER_TICK) / FLOOD_REPLAY_EVERY_MS);
   }
 
   /**

@@ -28,7 +28,7 @@ export interface PtyBackend {
 export const PTY_BACKEND_VARIABLE = 'CODEX_RUN_PTY';
 
 /** What the pump's `--probe` prints; a different answer is a binary of another version. */
-export const PUMP_PROBE_ANSWER = 'codex-run-pump 4';
+export const PUMP_PROBE_ANSWER = 'codex-run-pump 5';
 
 /** Where the build script puts the pump: native/pump/build/ of the package (dist/src/session/ is three levels down). */
 export function defaultPumpBinary(): string {

@@ -25,6 +25,11 @@ export interface PtySpawnOptions {
    * a window in which output goes out in full. Others ignore it.
    */
   bounded?: boolean;
+  /**
+   * The burst of the screen budget that bounded mode runs (src/session/screen-budget.ts: the
+   * job's share of the run's); absent: one job's full burst. Others ignore it.
+   */
+  burstBytes?: number;
   /** The cgroup directory the child joins before its exec; only for a factory with `joinsCgroup`. */
   cgroup?: string;
 }

@@ -531,8 +531,10 @@ function pumpCommand(options: PtySpawnOptions, factory: PumpOptions): { args: st
   const env = { ...options.env };
   if (env['TERM'] === undefined) env['TERM'] = DEFAULT_TERM;
   const bounded = options.bounded === true && options.logFd !== undefined && options.transcriptFd !== undefined ? ['--bounded'] : [];
+  // The burst also holds when Node switches to bounded mode later (an 'm' 'b' frame).
+  const burst = options.burstBytes !== undefined ? ['--burst', String(Math.max(1, Math.floor(options.burstBytes)))] : [];
   const cgroup = options.cgroup !== undefined ? ['--cgroup', options.cgroup] : [];
-  return { args: [...bounded, ...cgroup, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
+  return { args: [...bounded, ...burst, ...cgroup, String(options.cols), String(options.rows), options.cwd, String(factory.drainTimeoutMs), options.file, ...options.args], env };
 }
 
 type PumpOptions = Required<Omit<PumpFactoryOptions, 'spawner'>>;

@@ -6,9 +6,10 @@ import { ANSWER_CONTINUE, floodJobSpec } from './job-spec.js';
 
 /**
  * A job's supervision on a fake clock, with the y/n answer rule of the flood tests, fed by
- * hand: what it types is in `written`; a stop fails the test.
+ * hand: what it types is in `written`; a stop fails the test. `screenBurstBytes`: the job's
+ * share of the run's screen burst (default: one job's full burst).
  */
-export function floodSupervision(): { clock: FakeClock; written: string[]; supervision: JobSupervision } {
+export function floodSupervision(options: { screenBurstBytes?: number } = {}): { clock: FakeClock; written: string[]; supervision: JobSupervision } {
   const clock = new FakeClock();
   const written: string[] = [];
   const supervision = new JobSupervision({
@@ -19,6 +20,7 @@ export function floodSupervision(): { clock: FakeClock; written: string[]; super
     bus: new EventBus(),
     decline: { kind: 'text', text: 'n', enter: true },
     target: { write: (data) => written.push(data), stop: () => assert.fail('nothing should stop the job') },
+    ...options,
   });
   return { clock, written, supervision };
 }

@@ -13,6 +13,7 @@ import { floodJobSpec } from '../helpers/job-spec.js';
 import { EventBus } from '../../src/run/events.js';
 import { JobSession } from '../../src/session/job-session.js';
 import { JobSupervision } from '../../src/session/job-supervision.js';
+import { burstShare, SCREEN_BUDGET } from '../../src/session/screen-budget.js';
 import { probePump, defaultPumpBinary } from '../../src/session/pty-backend.js';
 import { createPumpFactory } from '../../src/session/pump-host.js';
 import { nodePtyFactory } from '../../src/session/pty-host.js';
@@ -64,6 +65,8 @@ interface RunOptions {
    * is): the job's first output comes before Node hears of its pid.
    */
   busyAfterStartMs?: number;
+  /** The job's share of the run's screen burst (src/session/screen-budget.ts); absent: one job's full burst. */
+  screenBurstBytes?: number;
   /** Called once the job runs (e.g. to attach). */
   running?: (session: JobSession, bus: EventBus, supervision: JobSupervision, files: JobFiles) => void;
 }
@@ -87,6 +90,7 @@ async function runFlood(t: { after(fn: () => void): void }, o: RunOptions) {
     bus,
     decline: { kind: 'text', text: 'n', enter: true },
     target: { write: (data) => session?.write(data), stop: (cause, options) => session?.stop(cause, options) },
+    ...(o.screenBurstBytes !== undefined ? { screenBurstBytes: o.screenBurstBytes } : {}),
   });
   session = new JobSession({
     job: job(o.answers),
@@ -283,4 +287,25 @@ test('native: a flood in steps (lines every 10 ms) gets a tail per tick, not one
   // pause between steps was ~190 (and the screen took each for the end of the flood).
   assert.ok(tails >= 5 && tails <= 60, `${tails} tails in 2 s of steps`);
   assert.ok(snapshots <= 40, `${snapshots} snapshots for the policies`);
+});
+
+test("native: the pump runs the job's share of the run's screen burst: a start-up screen past it is held and reaches the screen whole", { timeout: 120_000 }, async (t) => {
+  const size = 9000;
+  const share = burstShare(21);
+  assert.ok(share < size && size < SCREEN_BUDGET.burstBytes, `a screen of ${size} bytes is past a share of ${share} and within a full burst`);
+  const answers = [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }];
+  const command: [string, ...string[]] = [process.execPath, fixture('startup-screen.js'), String(size)];
+  const shared = await runFlood(t, { backend: 'native', args: [], command, answers, screenBurstBytes: share });
+  const alone = await runFlood(t, { backend: 'native', args: [], command, answers });
+  for (const [name, run] of [['shared', shared], ['alone', alone]] as const) {
+    assert.equal(run.result.status, 'succeeded', `${name}: ${run.result.message ?? ''}`);
+    assert.match(run.transcript, /answered y/, name);
+    assert.equal(run.session.bytes, run.log.length, `${name}: every byte is counted`);
+    // Nothing skipped: the screen got the whole start-up screen either way.
+    assert.equal(run.supervision.screenWork().skipped, 0, name);
+    assert.equal(run.supervision.screenWork().fed, run.log.length, `${name}: the screen parsed every byte`);
+  }
+  // With the share, the screen went past the pump's burst: held, then sent whole once quiet.
+  assert.ok(shared.supervision.screenWork().tails >= 1, `shared: ${JSON.stringify(shared.supervision.screenWork())}`);
+  assert.equal(alone.supervision.screenWork().tails, 0, `alone: ${JSON.stringify(alone.supervision.screenWork())}`);
 });

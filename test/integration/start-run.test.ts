@@ -7,6 +7,8 @@ import { loadManifest } from '../../src/manifest/load-manifest.js';
 import { EventBus } from '../../src/run/events.js';
 import { planRun } from '../../src/run/plan.js';
 import { startRun } from '../../src/run/start-run.js';
+import { ptyFactoryFor, resolvePtyBackend } from '../../src/session/pty-backend.js';
+import { burstShare, SCREEN_BUDGET } from '../../src/session/screen-budget.js';
 import { systemClock, type Clock } from '../../src/util/clock.js';
 import { err } from '../../src/util/result.js';
 import { fakePtyFactory } from '../helpers/fake-pty.js';
@@ -78,4 +80,41 @@ test('a wall budget whose timer fires before Date.now() reaches it still stops t
   assert.equal(byName.get('capped')?.message, "the job's wall budget of 400ms is used up");
   assert.equal(byName.get('uncapped')?.reason, 'budget-exhausted');
   assert.equal(byName.get('uncapped')?.message, "the run's wall budget of 2s is used up");
+});
+
+test("each job's PTY gets its share of the run's screen burst, by the jobs that run at once", { timeout: 120_000 }, async () => {
+  const spawnBursts = async (jobs: number, concurrency: number): Promise<Array<number | undefined>> => {
+    const dir = tempDir();
+    const manifestFile = path.join(dir, 'jobs.yaml');
+    let yaml = `version: 1\nconcurrency: ${concurrency}\njobs:\n`;
+    for (let i = 0; i < jobs; i++) yaml += `  job-${i}:\n    agent: command\n    command: [echo, "job ${i}"]\n`;
+    writeFileSync(manifestFile, yaml);
+    const loaded = await loadManifest(manifestFile, { env: process.env });
+    assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.error));
+    const plan = planRun(loaded.value, { env: process.env });
+    assert.ok(plan.ok);
+    const backend = resolvePtyBackend();
+    assert.ok(backend.ok);
+    const real = await ptyFactoryFor(backend.value);
+    const bursts: Array<number | undefined> = [];
+    const started = await startRun(plan.value, {
+      runsRoot: path.join(dir, 'runs'),
+      bus: new EventBus(),
+      clock: systemClock,
+      graceMs: 200,
+      ptyFactory: (options) => {
+        bursts.push(options.burstBytes);
+        return real(options);
+      },
+    });
+    assert.ok(started.ok);
+    const outcome = await started.value.finished;
+    assert.equal(outcome.status, 'succeeded', JSON.stringify(outcome.results));
+    return bursts;
+  };
+  // Ten jobs, eight at once: each gets an eighth of the run's burst.
+  assert.deepEqual(await spawnBursts(10, 8), Array.from({ length: 10 }, () => burstShare(8)));
+  assert.equal(burstShare(8), 8 * 1024);
+  // Two jobs (a concurrency above the jobs counts only the jobs): a full burst each.
+  assert.deepEqual(await spawnBursts(2, 16), [SCREEN_BUDGET.burstBytes, SCREEN_BUDGET.burstBytes]);
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { JobSupervision, SCREEN_BUDGET } from '../../src/session/job-supervision.js';
+import { JobSupervision } from '../../src/session/job-supervision.js';
+import { burstShare, RUN_BURST_BYTES, SCREEN_BUDGET } from '../../src/session/screen-budget.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { floodSupervision } from '../helpers/flood-supervision.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -135,4 +136,48 @@ test('a burst bigger than the tick budget but smaller than the tail (a full-scre
   assert.equal(supervision.screenWork().fed - before, bytes.length, 'every byte once, no reset');
   reference.dispose();
   supervision.dispose();
+});
+
+test("a run's jobs share its screen burst: up to four jobs at once get a full burst each, more get an equal share, never under a tick's refill", { timeout: 10_000 }, () => {
+  assert.equal(burstShare(1), SCREEN_BUDGET.burstBytes);
+  assert.equal(burstShare(4), SCREEN_BUDGET.burstBytes);
+  assert.equal(burstShare(8), 8 * 1024);
+  assert.equal(burstShare(21), Math.floor(RUN_BURST_BYTES / 21));
+  assert.equal(burstShare(32), SCREEN_BUDGET.bytesPerTick);
+  assert.equal(burstShare(1000), SCREEN_BUDGET.bytesPerTick);
+  // Nonsense counts are one job (a run always has one).
+  for (const odd of [0, -3, Number.NaN, Number.POSITIVE_INFINITY]) assert.equal(burstShare(odd), SCREEN_BUDGET.burstBytes, String(odd));
+  for (let jobs = 1; jobs <= 300; jobs++) {
+    const share = burstShare(jobs);
+    assert.ok(share <= SCREEN_BUDGET.burstBytes && share >= SCREEN_BUDGET.bytesPerTick, `${jobs} jobs: ${share}`);
+    assert.ok(share <= burstShare(jobs - 1 || 1), `${jobs} jobs: the share never grows with more jobs`);
+    // Together, the bursts stay within the run's (or the floor of one tick's refill each).
+    assert.ok(jobs * share <= Math.max(RUN_BURST_BYTES, jobs * SCREEN_BUDGET.bytesPerTick), `${jobs} jobs: ${jobs * share} in all`);
+  }
+});
+
+test("a job's share of the run's burst is what its screen parses at once; the rest is held and reaches the screen whole a tick later", { timeout: 60_000 }, async () => {
+  const burst = burstShare(21);
+  const { clock, supervision } = setup({ screenBurstBytes: burst });
+  assert.equal(supervision.screenBurstBytes, burst);
+  // A start-up screen of 10 KiB in 1 KiB writes (lines, then a prompt): more than the share, less than a tail.
+  const line = Buffer.from(`${'s'.repeat(1022)}\r\n`);
+  for (let i = 0; i < 10; i++) supervision.write(line);
+  supervision.write(Buffer.from('Continue? [y/n] '));
+  await supervision.whenCaughtUp();
+  const first = supervision.screenWork();
+  assert.ok(first.fed <= burst && first.fed > burst - line.length, `${first.fed} bytes parsed at once with a burst of ${burst}`);
+  assert.equal(first.fed + first.held, 10 * line.length + 'Continue? [y/n] '.length, 'the rest is held, none of it dropped');
+  await waitFor('the held part to be replayed', async () => {
+    clock.advance(TICK_MS);
+    await supervision.whenCaughtUp();
+    return supervision.screenWork().held === 0;
+  });
+  assert.equal(supervision.screenWork().fed, 10 * line.length + 'Continue? [y/n] '.length, 'the whole start-up screen reached the screen');
+  assert.match(supervision.inspect().snapshot.text(), /Continue\? \[y\/n\] *$/);
+  // The same screen with one job's full burst passes at once.
+  const alone = setup();
+  for (let i = 0; i < 10; i++) alone.supervision.write(line);
+  await alone.supervision.whenCaughtUp();
+  assert.deepEqual([alone.supervision.screenWork().fed, alone.supervision.screenWork().held], [10 * line.length, 0]);
 });
