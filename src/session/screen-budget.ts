@@ -11,9 +11,9 @@
  * The burst is the run's to share ({@link burstShare}): each job's rate is bounded per tick,
  * but the bursts are not, and a batch's jobs start together. Twenty jobs starting at once
  * each let 16 KiB through: for the first second the runner parsed every one of their writes
- * and ran their policies ten times a second each, at 80-100 % of a core, and the answers of
- * a job asking meanwhile came 3-5 times later than afterwards (docs/benchmarks.md, "Answer
- * latency: the run's burst, shared").
+ * and ran their policies ten times a second each, at 80-100 % of a core, and the slowest
+ * answers to a job asking meanwhile took 2-4 times as long as later ones (docs/benchmarks.md,
+ * "Answer latency: the run's burst, shared").
  */
 export const SCREEN_BUDGET = {
   /** The tick: during a flood, the screen gets the held output this often. */
