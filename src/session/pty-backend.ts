@@ -97,7 +97,7 @@ export async function ptyFactoryFor(backend: PtyBackend, options: { spawner?: bo
 
 function judgeProbe(binary: string, error: Error | undefined, status: number | null, stdout: string): string | null {
   if (error !== undefined) return `${binary} does not run: ${error.message}`;
-  return status === 0 && stdout.trim() === PUMP_PROBE_ANSWER ? null : `${binary} is not a codex-run-pump of this version (answered ${JSON.stringify(stdout.trim())})`;
+  return status === 0 && stdout.trim() === PUMP_PROBE_ANSWER ? null : `${binary} is not a codex-run-pump of this version (answered ${JSON.stringify(stdout.trim())}; expected ${JSON.stringify(PUMP_PROBE_ANSWER)}); rebuild it with \`node ${buildPumpScript()}\``;
 }
 
 /**

@@ -19,7 +19,7 @@ test('a background probe caches what the synchronous probe answers: a pump of an
   await probePumpInBackground({ env: {}, binary: impostors[0]! });
   fs.rmSync(impostors[0]!); // the answer now comes from the cache the background probe filled
   assert.equal(probePump(impostors[0]!)?.replace(impostors[0]!, '<pump>'), probePump(impostors[1]!)?.replace(impostors[1]!, '<pump>'));
-  assert.match(probePump(impostors[0]!) ?? '', /is not a codex-run-pump of this version \(answered "something else"\)/);
+  assert.match(probePump(impostors[0]!) ?? '', /is not a codex-run-pump of this version \(answered "something else"; expected "codex-run-pump \d+"\); rebuild it with `node \S+build-pump\.mjs`/);
   const chosen = resolvePtyBackend({ env: {}, binary: impostors[0]! });
   assert.deepEqual(chosen.ok && [chosen.value.kind, /is not a codex-run-pump of this version/.test(chosen.value.why)], ['js', true]);
 
