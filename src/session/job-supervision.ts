@@ -501,11 +501,12 @@ export class JobSupervision {
   }
 
   // Everything codex-run types goes through here, so supervision knows its echo is not progress.
+  // The keys go out first: nothing else runs before their echo can be read (a later turn).
   private type(data: string): void {
+    this.o.target.write(data);
     this.supervisor.observeInput(data);
     // Its reply is noticed as soon as it pauses (screen.ts: the quiet edge after our input).
     this.screen.inputSent();
-    this.o.target.write(data);
   }
 
   private record(intervention: Intervention): void {

@@ -667,6 +667,12 @@ export class ScreenModel {
     }
     if (this.quietTimer !== null) this.clock.clearTimeout(this.quietTimer);
     this.quietTimer = this.clock.setTimeout(() => this.quietEdge(), this.quietMs);
+    // The quiet edge shows this screen unless more output comes first. In the reply to codex-run's
+    // input (where the next question can be, and where the native pump says when the output went
+    // quiet) its snapshot is taken now, while the pause is being waited out, not between a prompt
+    // and its answer. Not after a silence: a batch's first output (300 jobs that print and exit)
+    // would pay a snapshot per read for nothing (issue 16).
+    if (now - this.lastInputAt <= this.inputWindowMs) this.snapshot();
   }
 
   // The output paused: the burst after a silence is over (its later output is steady until the next silence).

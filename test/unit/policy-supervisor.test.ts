@@ -258,6 +258,51 @@ test('the screen can drive the supervisor through coalesced notifications', asyn
   screen.dispose();
 });
 
+test('an answer is typed before the answered prompt is followed, and that prompt is still answered once (issue 16: answer latency)', async () => {
+  const clock = new FakeClock();
+  const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });
+  assert.ok(parsed.ok);
+  const screen = new ScreenModel({ cols: 60, rows: 12, clock });
+  const order: string[] = [];
+  const sup: Supervisor = new Supervisor({
+    spec: parsed.value,
+    clock,
+    onDecision: (d) => {
+      if (d.type !== 'send') return;
+      order.push('send');
+      if (d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
+    },
+  });
+  // The rule takes the answered prompt's line (a screen anchor) to follow it: after the keys.
+  const observe = async (data: string): Promise<void> => {
+    screen.write(data);
+    await screen.whenParsed();
+    const snap = screen.snapshot();
+    const anchor = snap.anchor.bind(snap);
+    snap.anchor = (row) => {
+      order.push('anchor');
+      return anchor(row);
+    };
+    sup.observeScreen(snap);
+  };
+  await observe('Working on the build\r\n');
+  clock.advance(2000);
+  await observe('Continue? [y/n] ');
+  assert.deepEqual(order, ['send', 'anchor']);
+  // The answered prompt redrawn where it was (a spinner above it) is the same prompt: not answered again.
+  clock.advance(100);
+  await observe('\x1b7\x1b[1;1H| building\x1b8');
+  assert.deepEqual(order, ['send', 'anchor']);
+  // The agent goes on, then asks again on a new line: a new prompt, answered.
+  clock.advance(100);
+  await observe('y\r\nok, continuing\r\nCompiling 3 files\r\n');
+  clock.advance(2000);
+  await observe('Continue? [y/n] ');
+  assert.deepEqual(order, ['send', 'anchor', 'send', 'anchor']);
+  sup.dispose();
+  screen.dispose();
+});
+
 test('an answer is typed before the snapshot is judged, and the judgement is the one it would have been (issue 16: answer latency)', async () => {
   const clock = new FakeClock();
   const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });

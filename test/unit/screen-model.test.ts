@@ -296,6 +296,37 @@ test('a PTY that says the reply went quiet (outputQuiet) gets the quiet edge at 
   screen.dispose();
 });
 
+test('the reply to the input codex-run typed has its snapshot taken as soon as it is parsed, while the pause is waited out; output after a silence does not (issue 16)', { timeout: 30_000 }, async () => {
+  const { screen, clock } = model(40, 6, { throttleMs: 1000, quietMs: 5, silenceMs: 100, inputWindowMs: 500 });
+  const seen: { line: string; at: number }[] = [];
+  screen.onSnapshot((s) => seen.push({ line: s.lines.filter((l) => l !== '').at(-1) ?? '', at: s.at }));
+  await fed(screen, 'working\r\n');
+  clock.advance(10);
+  screen.inputSent();
+  await fed(screen, 'Continue? [y/n] ');
+  const parsedAt = clock.now();
+  clock.advance(5);
+  // The quiet edge shows the snapshot taken at the parse (nothing came since), not a new one.
+  assert.deepEqual(seen.at(-1), { line: 'Continue? [y/n]', at: parsedAt });
+  // More output before the quiet edge: the edge shows the screen as it is then.
+  clock.advance(10);
+  screen.inputSent();
+  await fed(screen, 'y\r\nnext? ');
+  clock.advance(2);
+  await fed(screen, '[y/n] ');
+  const lastAt = clock.now();
+  clock.advance(5);
+  assert.deepEqual(seen.at(-1), { line: 'next? [y/n]', at: lastAt });
+  // After a silence (within the throttle), with no input: the snapshot is taken at the quiet edge
+  // (a batch of jobs that print and exit pays nothing ahead).
+  clock.advance(600);
+  await fed(screen, '\r\nProceed? [y/n] ');
+  const silentAt = clock.now();
+  clock.advance(5);
+  assert.deepEqual(seen.at(-1), { line: 'Proceed? [y/n]', at: silentAt + 5 });
+  screen.dispose();
+});
+
 test('write() asks for backpressure above the high-water mark until parsed', async () => {
   const { screen } = model(20, 3, { highWaterMark: 1000 });
   assert.equal(screen.write('x'.repeat(500)), true);

@@ -23,11 +23,16 @@
  * matches, or the screen ends in a question) and the dangerous text is near it, so an agent
  * merely mentioning `rm -rf` is not interrupted. While a denied prompt is still on screen
  * no respond rule fires, whatever it matches.
+ *
+ * A rule that fires is `fired` until its keys are out: the supervisor calls {@link
+ * AnswerRules.settle} once it has carried out the decisions, and only then is the prompt
+ * instance taken (its normalised lines and its anchor, ~0.1-0.2 ms of cold code on a busy
+ * runner: issue 16, answer latency). Nothing reads the instance in between.
  */
 
 import type { ScreenSnapshot } from '../screen.js';
 import { unreachable } from '../../util/unreachable.js';
-import { excerptRows, type Decision, type Intervention, type Policy, type RuleRef, type ScreenContext } from './policy.js';
+import { excerptRows, type Decision, type Intervention, type Policy, type RuleRef, type ScreenContext, type SendStep } from './policy.js';
 import { findQuestion } from './question-detector.js';
 import { stepsFor, visibleSteps, type SendTiming } from './send-steps.js';
 import type { ScreenPattern } from './pattern.js';
@@ -39,6 +44,8 @@ export const DENY_WINDOW_ROWS = 12;
 
 type RuleState =
   | { kind: 'armed' }
+  /** Fired on the snapshot being judged; {@link AnswerRules.settle} takes its instance, after the keys are out. */
+  | { kind: 'fired'; match: RuleMatch; snap: ScreenSnapshot; lines: () => string[] }
   /** The answered prompt is on screen. */
   | { kind: 'holding'; instance: PromptInstance }
   /** The answered prompt is off the screen since `since`, with no evidence yet that it is over. */
@@ -49,6 +56,8 @@ interface RuleSlot {
   rule: AnswerRule;
   fired: number;
   state: RuleState;
+  /** What the rule types (respond and deny rules), worked out once: the same on every firing. */
+  send: { steps: SendStep[]; visible: string } | null;
 }
 
 /** Options of {@link AnswerRules}. */
@@ -65,15 +74,12 @@ export class AnswerRules implements Policy {
   private notifiedBlocked = false;
   private lastAnswer: { rule: RuleRef; at: number } | null = null;
 
-  constructor(
-    rules: readonly AnswerRule[],
-    private readonly options: AnswerRulesOptions,
-  ) {
-    this.slots = rules.map((rule) => ({
-      rule,
-      fired: 0,
-      state: { kind: 'armed' },
-    }));
+  constructor(rules: readonly AnswerRule[], options: AnswerRulesOptions) {
+    this.slots = rules.map((rule) => {
+      const spec = rule.action === 'respond' ? rule.send! : rule.action === 'deny' ? (rule.send ?? options.decline) : null;
+      const steps = spec === null ? null : stepsFor(spec, options.timing);
+      return { rule, fired: 0, state: { kind: 'armed' }, send: steps === null ? null : { steps, visible: visibleSteps(steps) } };
+    });
   }
 
   /** The last answer sent, for the live display. */
@@ -82,6 +88,8 @@ export class AnswerRules implements Policy {
   }
 
   onScreen(snap: ScreenSnapshot, ctx: ScreenContext): Decision[] {
+    // In case the caller did not settle the last snapshot's firings.
+    this.settle();
     const decisions: Decision[] = [];
     if (this.notifiedBlocked && ctx.progress) {
       this.notifiedBlocked = false;
@@ -115,10 +123,22 @@ export class AnswerRules implements Policy {
         default:
           return unreachable(action);
       }
-      decisions.push(...this.fire(slot, match, snap, ctx.now, lines()));
+      decisions.push(...this.fire(slot, match, snap, ctx.now, lines));
       if (decisions.some((d) => d.type === 'stop')) break;
     }
     return decisions;
+  }
+
+  /**
+   * Takes the instances of the prompts answered on the last snapshot: call once its decisions
+   * are carried out (their keys typed), before the screen parses anything more (the instance's
+   * anchor is taken on that snapshot).
+   */
+  settle(): void {
+    for (const slot of this.slots) {
+      const state = slot.state;
+      if (state.kind === 'fired') slot.state = { kind: 'holding', instance: new PromptInstance(state.match, state.snap, state.lines()) };
+    }
   }
 
   dispose(): void {
@@ -132,6 +152,7 @@ export class AnswerRules implements Policy {
     switch (state.kind) {
       case 'armed':
       case 'exhausted':
+      case 'fired': // settled before any follow (onScreen's first step)
         return;
       case 'holding':
       case 'vanished':
@@ -177,23 +198,23 @@ export class AnswerRules implements Policy {
     return row;
   }
 
-  private fire(slot: RuleSlot, match: RuleMatch, snap: ScreenSnapshot, now: number, lines: readonly string[]): Decision[] {
+  private fire(slot: RuleSlot, match: RuleMatch, snap: ScreenSnapshot, now: number, lines: () => string[]): Decision[] {
     const { rule } = slot;
     slot.fired++;
-    slot.state = { kind: 'holding', instance: new PromptInstance(match, snap, lines) };
+    slot.state = { kind: 'fired', match, snap, lines };
     const ref: RuleRef = { index: rule.index, match: rule.matchSource };
     const excerpt = excerptRows(snap, match.row, match.endRow);
     const record = (kind: Intervention['kind'], sent: string | null): Intervention => ({ at: now, kind, rule: ref, excerpt, sent });
     const named = `rule #${rule.index + 1} ${JSON.stringify(rule.matchSource)}`;
     switch (rule.action) {
       case 'respond': {
-        const steps = stepsFor(rule.send!, this.options.timing);
+        const { steps, visible } = slot.send!;
         this.lastAnswer = { rule: ref, at: now };
-        return [{ type: 'send', steps, intervention: record('answer', visibleSteps(steps)) }];
+        return [{ type: 'send', steps, intervention: record('answer', visible) }];
       }
       case 'deny': {
-        const steps = stepsFor(rule.send ?? this.options.decline, this.options.timing);
-        const decisions: Decision[] = [{ type: 'send', steps, intervention: record('deny', visibleSteps(steps)) }];
+        const { steps, visible } = slot.send!;
+        const decisions: Decision[] = [{ type: 'send', steps, intervention: record('deny', visible) }];
         if (rule.failJob) {
           decisions.push({ type: 'stop', reason: 'denied', message: `${named} declined a prompt`, intervention: record('fail', null) });
         }

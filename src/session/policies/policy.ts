@@ -80,6 +80,11 @@ export interface Policy {
   onScreen?(snap: ScreenSnapshot, ctx: ScreenContext): Decision[];
   onOutputBytes?(n: number, now: number): Decision[];
   onTick?(now: number): Decision[];
+  /**
+   * Bookkeeping the policy puts off until its decisions on a snapshot are carried out (so none
+   * sits between a prompt and its answer); called right after them, before the next snapshot.
+   */
+  settle?(): void;
   /** When the policy next needs `onTick`, or null. */
   nextWakeAt?(): number | null;
   /** Releases anything held (screen anchors). */

@@ -107,7 +107,8 @@ export class Supervisor {
    * Feeds a screen snapshot (call in the same tick it was taken: rules anchor to its lines).
    *
    * The answer rules go first, and their answer is typed before the judge has looked at the
-   * snapshot (its ~0.2 ms is not spent between a prompt and its answer): the judgement is made
+   * snapshot, and before the rules take the answered prompt's instance (their `settle`): neither's
+   * ~0.1-0.2 ms is spent between a prompt and its answer. The judgement is made
    * when the answer rules ask for it, else right after them, and keystrokes typed before it are
    * noted to the judge only after it. So it judges the snapshot exactly as it would have had
    * it gone first.
@@ -145,6 +146,7 @@ export class Supervisor {
           if (d.type === 'send' || d.type === 'blocked' || d.type === 'stop') ctx.handled = true;
           this.handle(policy, d);
         }
+        policy.settle?.();
         if (this.phase.kind !== 'watching') return;
       }
     } finally {
