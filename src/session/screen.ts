@@ -670,8 +670,9 @@ export class ScreenModel {
     // The quiet edge shows this screen unless more output comes first. In the reply to codex-run's
     // input (where the next question can be, and where the native pump says when the output went
     // quiet) its snapshot is taken now, while the pause is being waited out, not between a prompt
-    // and its answer. Not after a silence: a batch's first output (300 jobs that print and exit)
-    // would pay a snapshot per read for nothing (issue 16).
+    // and its answer (issue 16). Not in a burst after a silence: its first read was notified at
+    // once (the throttle ran out in the silence), and a snapshot per later read would mostly be
+    // replaced by the next.
     if (now - this.lastInputAt <= this.inputWindowMs) this.snapshot();
   }
 
