@@ -303,6 +303,34 @@ test('an answer is typed before the answered prompt is followed, and that prompt
   screen.dispose();
 });
 
+test('a supervisor disposed of by its own decision (a denial that fails the job) takes no prompt instance afterwards', async () => {
+  const clock = new FakeClock();
+  const parsed = parseSupervision({ answers: [{ match: 'rm -rf', action: 'deny', fail: true }] });
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
+  const screen = new ScreenModel({ cols: 60, rows: 12, clock });
+  const order: string[] = [];
+  const sup: Supervisor = new Supervisor({
+    spec: parsed.value,
+    clock,
+    onDecision: (d) => {
+      order.push(d.type);
+      // As a job session stopping at once would.
+      if (d.type === 'stop') sup.dispose();
+    },
+  });
+  screen.write('Run rm -rf build? [y/n] ');
+  await screen.whenParsed();
+  const snap = screen.snapshot();
+  const anchor = snap.anchor.bind(snap);
+  snap.anchor = (row) => {
+    order.push('anchor');
+    return anchor(row);
+  };
+  sup.observeScreen(snap);
+  assert.deepEqual(order, ['send', 'stop']);
+  screen.dispose();
+});
+
 test('an answer is typed before the snapshot is judged, and the judgement is the one it would have been (issue 16: answer latency)', async () => {
   const clock = new FakeClock();
   const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });

@@ -142,7 +142,12 @@ export class AnswerRules implements Policy {
   }
 
   dispose(): void {
-    for (const slot of this.slots) if (slot.state.kind === 'holding' || slot.state.kind === 'vanished') slot.state.instance.dispose();
+    for (const slot of this.slots) {
+      const state = slot.state;
+      if (state.kind === 'holding' || state.kind === 'vanished') state.instance.dispose();
+      // A firing disposed of before its settle (its decision stopped the job) takes no instance.
+      slot.state = { kind: 'exhausted' };
+    }
   }
 
   // Follows a held instance through one snapshot (`match`: the rule's lowest match) and
