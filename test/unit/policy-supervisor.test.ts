@@ -258,54 +258,14 @@ test('the screen can drive the supervisor through coalesced notifications', asyn
   screen.dispose();
 });
 
-test('an answer is typed before the answered prompt is followed, and that prompt is still answered once (issue 16: answer latency)', async () => {
+/**
+ * A supervisor over a real screen that records, in order, its decisions (but progress) and each
+ * screen anchor a rule takes (a spy on the snapshot's `anchor`). As a job session does, the first
+ * keys of a send are typed when the decision comes, and a stop disposes of the supervisor at once.
+ */
+function orderHarness(answers: unknown[]) {
   const clock = new FakeClock();
-  const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });
-  assert.ok(parsed.ok);
-  const screen = new ScreenModel({ cols: 60, rows: 12, clock });
-  const order: string[] = [];
-  const sup: Supervisor = new Supervisor({
-    spec: parsed.value,
-    clock,
-    onDecision: (d) => {
-      if (d.type !== 'send') return;
-      order.push('send');
-      if (d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
-    },
-  });
-  // The rule takes the answered prompt's line (a screen anchor) to follow it: after the keys.
-  const observe = async (data: string): Promise<void> => {
-    screen.write(data);
-    await screen.whenParsed();
-    const snap = screen.snapshot();
-    const anchor = snap.anchor.bind(snap);
-    snap.anchor = (row) => {
-      order.push('anchor');
-      return anchor(row);
-    };
-    sup.observeScreen(snap);
-  };
-  await observe('Working on the build\r\n');
-  clock.advance(2000);
-  await observe('Continue? [y/n] ');
-  assert.deepEqual(order, ['send', 'anchor']);
-  // The answered prompt redrawn where it was (a spinner above it) is the same prompt: not answered again.
-  clock.advance(100);
-  await observe('\x1b7\x1b[1;1H| building\x1b8');
-  assert.deepEqual(order, ['send', 'anchor']);
-  // The agent goes on, then asks again on a new line: a new prompt, answered.
-  clock.advance(100);
-  await observe('y\r\nok, continuing\r\nCompiling 3 files\r\n');
-  clock.advance(2000);
-  await observe('Continue? [y/n] ');
-  assert.deepEqual(order, ['send', 'anchor', 'send', 'anchor']);
-  sup.dispose();
-  screen.dispose();
-});
-
-test('a supervisor disposed of by its own decision (a denial that fails the job) takes no prompt instance afterwards', async () => {
-  const clock = new FakeClock();
-  const parsed = parseSupervision({ answers: [{ match: 'rm -rf', action: 'deny', fail: true }] });
+  const parsed = parseSupervision({ answers });
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
   const screen = new ScreenModel({ cols: 60, rows: 12, clock });
   const order: string[] = [];
@@ -313,22 +273,58 @@ test('a supervisor disposed of by its own decision (a denial that fails the job)
     spec: parsed.value,
     clock,
     onDecision: (d) => {
+      if (d.type === 'progress') return;
       order.push(d.type);
-      // As a job session stopping at once would.
+      if (d.type === 'send' && d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
       if (d.type === 'stop') sup.dispose();
     },
   });
-  screen.write('Run rm -rf build? [y/n] ');
-  await screen.whenParsed();
-  const snap = screen.snapshot();
-  const anchor = snap.anchor.bind(snap);
-  snap.anchor = (row) => {
-    order.push('anchor');
-    return anchor(row);
+  return {
+    clock,
+    order,
+    async observe(data: string): Promise<void> {
+      screen.write(data);
+      await screen.whenParsed();
+      const snap = screen.snapshot();
+      const anchor = snap.anchor.bind(snap);
+      snap.anchor = (row) => {
+        order.push('anchor');
+        return anchor(row);
+      };
+      sup.observeScreen(snap);
+    },
+    dispose(): void {
+      sup.dispose();
+      screen.dispose();
+    },
   };
-  sup.observeScreen(snap);
-  assert.deepEqual(order, ['send', 'stop']);
-  screen.dispose();
+}
+
+test('an answer is typed before the answered prompt is followed, and that prompt is still answered once (issue 16: answer latency)', async () => {
+  const h = orderHarness([{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }]);
+  await h.observe('Working on the build\r\n');
+  h.clock.advance(2000);
+  await h.observe('Continue? [y/n] ');
+  // The rule takes the answered prompt's line (a screen anchor) to follow it: after the keys.
+  assert.deepEqual(h.order, ['send', 'anchor']);
+  // The answered prompt redrawn where it was (a spinner above it) is the same prompt: not answered again.
+  h.clock.advance(100);
+  await h.observe('\x1b7\x1b[1;1H| building\x1b8');
+  assert.deepEqual(h.order, ['send', 'anchor']);
+  // The agent goes on, then asks again on a new line: a new prompt, answered.
+  h.clock.advance(100);
+  await h.observe('y\r\nok, continuing\r\nCompiling 3 files\r\n');
+  h.clock.advance(2000);
+  await h.observe('Continue? [y/n] ');
+  assert.deepEqual(h.order, ['send', 'anchor', 'send', 'anchor']);
+  h.dispose();
+});
+
+test('a supervisor disposed of by its own decision (a denial that fails the job) takes no prompt instance afterwards', async () => {
+  const h = orderHarness([{ match: 'rm -rf', action: 'deny', fail: true }]);
+  await h.observe('Run rm -rf build? [y/n] ');
+  assert.deepEqual(h.order, ['send', 'stop']);
+  h.dispose();
 });
 
 test('an answer is typed before the snapshot is judged, and the judgement is the one it would have been (issue 16: answer latency)', async () => {
