@@ -259,11 +259,12 @@ test('the screen can drive the supervisor through coalesced notifications', asyn
 });
 
 /**
- * A supervisor over a real screen that records, in order, its decisions (but progress) and each
- * screen anchor a rule takes (a spy on the snapshot's `anchor`). As a job session does, the first
- * keys of a send are typed when the decision comes, and a stop disposes of the supervisor at once.
+ * A supervisor over a real screen that records, in order, its decisions (progress only when
+ * asked) and each screen anchor a rule takes (a spy on the snapshot's `anchor`, unless asked not
+ * to). As a job session does, the first keys of a send are typed when the decision comes, and a
+ * stop disposes of the supervisor at once.
  */
-function orderHarness(answers: unknown[]) {
+function orderHarness(answers: unknown[], record: { progress: boolean; anchors: boolean } = { progress: false, anchors: true }) {
   const clock = new FakeClock();
   const parsed = parseSupervision({ answers });
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
@@ -273,7 +274,7 @@ function orderHarness(answers: unknown[]) {
     spec: parsed.value,
     clock,
     onDecision: (d) => {
-      if (d.type === 'progress') return;
+      if (d.type === 'progress' && !record.progress) return;
       order.push(d.type);
       if (d.type === 'send' && d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
       if (d.type === 'stop') sup.dispose();
@@ -287,10 +288,12 @@ function orderHarness(answers: unknown[]) {
       await screen.whenParsed();
       const snap = screen.snapshot();
       const anchor = snap.anchor.bind(snap);
-      snap.anchor = (row) => {
-        order.push('anchor');
-        return anchor(row);
-      };
+      if (record.anchors) {
+        snap.anchor = (row) => {
+          order.push('anchor');
+          return anchor(row);
+        };
+      }
       sup.observeScreen(snap);
     },
     dispose(): void {
@@ -328,25 +331,7 @@ test('a supervisor disposed of by its own decision (a denial that fails the job)
 });
 
 test('an answer is typed before the snapshot is judged, and the judgement is the one it would have been (issue 16: answer latency)', async () => {
-  const clock = new FakeClock();
-  const parsed = parseSupervision({ answers: [{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }] });
-  assert.ok(parsed.ok);
-  const screen = new ScreenModel({ cols: 60, rows: 12, clock });
-  const order: string[] = [];
-  const sup: Supervisor = new Supervisor({
-    spec: parsed.value,
-    clock,
-    // As job-supervision.ts does: the first keys are typed when the decision comes.
-    onDecision: (d) => {
-      order.push(d.type);
-      if (d.type === 'send' && d.steps[0]?.delayMs === 0) sup.observeInput(d.steps[0].data);
-    },
-  });
-  const observe = async (data: string): Promise<void> => {
-    screen.write(data);
-    await screen.whenParsed();
-    sup.observeScreen(screen.snapshot());
-  };
+  const { clock, order, observe, dispose } = orderHarness([{ match: 'Continue\\? \\[y/n\\]', send: { keys: ['y'] } }], { progress: true, anchors: false });
   await observe('Working on the build\r\n');
   assert.deepEqual(order, ['progress']);
   order.length = 0;
@@ -362,6 +347,5 @@ test('an answer is typed before the snapshot is judged, and the judgement is the
   clock.advance(20);
   await observe('\r\nok, continuing\r\n');
   assert.deepEqual(order, ['progress'], "the agent's reply is");
-  sup.dispose();
-  screen.dispose();
+  dispose();
 });
