@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import type { RE2JS, RE2JSException } from 're2js';
 import { err, ok, type Result } from '../../util/result.js';
+import { literalTest, requiredLiteral } from './pattern-literal.js';
 
 /** One match of a pattern in a text (UTF-16 offsets, as JavaScript strings count). */
 export interface PatternMatch {
@@ -67,7 +68,8 @@ export function compilePattern(source: string, options: { ignoreCase: boolean })
     if (!(error instanceof re2().RE2JSException)) throw error;
     return err(describeSyntaxError(source, error));
   }
-  return ok(new Re2Pattern(source, compiled));
+  const literal = requiredLiteral(source, options.ignoreCase);
+  return ok(new Re2Pattern(source, compiled, literal === null ? null : literalTest(literal)));
 }
 
 /** A compiled user pattern that pulls one value out of a text (e.g. a session id). */
@@ -131,11 +133,14 @@ class Re2Pattern implements ScreenPattern {
   constructor(
     readonly source: string,
     private readonly compiled: RE2JS,
+    /** Whether a text holds the literal every match contains (pattern-literal.ts); null when none is known. */
+    private readonly mayMatch: ((text: string) => boolean) | null,
   ) {
     this.flags = (compiled.flags() & re2().RE2JS.CASE_INSENSITIVE) !== 0 ? 'im' : 'm';
   }
 
   lastMatch(text: string): PatternMatch | null {
+    if (this.mayMatch !== null && !this.mayMatch(text)) return null;
     const m = this.compiled.matcher(text);
     let last: PatternMatch | null = null;
     let from = 0;
