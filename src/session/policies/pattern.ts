@@ -7,6 +7,9 @@
  * `aaaa…!` takes microseconds, where JavaScript's backtracking RegExp would freeze the runner
  * (no timeout, no Ctrl-C, no log) for longer than the job could ever run. The price is RE2
  * syntax: no lookaround and no backreferences, which {@link compilePattern} reports with a hint.
+ * re2js skips ahead only by a case-sensitive literal prefix; any other pattern is run over the
+ * whole screen, so a pattern first checks the screen for the literal every match of it contains,
+ * when its source shows one (pattern-literal.ts), and passes a screen without it over.
  *
  * The agent adapters' built-in rules stay JavaScript RegExp literals ({@link builtinPattern}):
  * they are ours, reviewed and tested against captured screens, their shapes are linear (a
