@@ -386,3 +386,26 @@ test('a screen that flickers between a full redraw and its erased half (ink, e.g
   // Something new is progress again.
   assert.equal(judge.judge(snap([...full(3, '⠸'), '✦ Here is the summary.'], 7), 1200), 'agent');
 });
+
+test('a spinner line caught half-drawn (a frame split across reads on a busy machine) is not progress; a line the agent really changes is', { timeout: 10_000 }, async () => {
+  const clock = new FakeClock();
+  const screen = new ScreenModel({ cols: 60, rows: 6, clock });
+  const judge = new ScreenJudge();
+  const show = async (data: string): Promise<string> => {
+    clock.advance(80);
+    screen.write(data);
+    await screen.whenParsed();
+    return judge.judge(screen.snapshot(), clock.now());
+  };
+  assert.equal(await show('Build started\r\n⠋ Working (1s • esc to interrupt)'), 'agent', 'the first screen');
+  assert.equal(await show('\r\x1b[2K⠙ Working (2s • esc to interrupt)'), 'unchanged', 'a spinner turned');
+  // The frame's erase and its first characters in one read, the rest in the next.
+  for (const half of ['⠹ Wor', '⠸ Working (9', '⠼ Working (10s • esc to inter']) {
+    assert.equal(await show(`\r\x1b[2K${half}`), 'unchanged', `caught half-drawn: ${half}`);
+    assert.equal(await show(`\r\x1b[2K⠴ Working (10s • esc to interrupt)`), 'unchanged', 'the whole frame again');
+  }
+  // Cut short where the agent moved on is not a frame being drawn: another line there, or a new one above it.
+  assert.equal(await show('\r\x1b[2K⠦ Compiling'), 'agent', 'another text on the spinner line');
+  assert.equal(await show('\r\x1b[2KStep 2 done\r\n⠧ Wor'), 'agent', 'a new line above the cursor');
+  screen.dispose();
+});

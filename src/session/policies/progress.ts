@@ -86,6 +86,23 @@ function normaliseUncached(line: string): string {
     .trim();
 }
 
+/**
+ * Whether `part` can be `whole` caught half-drawn: `whole` cut short, spinner glyphs and numbers
+ * aside (the frame being drawn shows the next glyph and the next count: `⠙ Working (1` for
+ * `⠋ Working (0s • esc to interrupt)`).
+ */
+export function isDrawnPrefix(part: string, whole: string): boolean {
+  const p = maskChanging(part.trimEnd());
+  const w = maskChanging(whole);
+  return p.length > 0 && p.length < w.length && w.startsWith(p);
+}
+
+function maskChanging(line: string): string {
+  return line.replace(SPINNER_GLYPHS, '*').replace(DIGITS, '#');
+}
+
+const DIGITS = /\d+/g;
+
 /** The normalised viewport: equal strings mean "nothing happened". */
 export function normaliseScreen(snap: ScreenSnapshot): string {
   const lines = snap.logicalLines().map((l) => normaliseLine(l.text));

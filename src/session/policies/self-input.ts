@@ -52,9 +52,9 @@
  * input cannot explain is progress even inside it, so a generous window hides no real work.
  */
 
-import type { ScreenSnapshot } from '../screen.js';
+import type { LogicalLine, ScreenSnapshot } from '../screen.js';
 import { unreachable } from '../../util/unreachable.js';
-import { normaliseLine } from './progress.js';
+import { isDrawnPrefix, normaliseLine } from './progress.js';
 
 /** The shortest echo window after codex-run's last keystroke. */
 export const MIN_ECHO_WINDOW_MS = 500;
@@ -104,6 +104,8 @@ export class ScreenJudge {
   /** The screen before `screen`: a change back to it is a flicker, not progress (see judge). */
   private previous: string | null = null;
   private lines: ReadonlySet<string> = new Set();
+  /** The agent's screen's lines as drawn (not normalised), for a frame caught half-drawn. */
+  private drawn: readonly string[] = [];
   private state: EchoState = { kind: 'quiet' };
   private readonly latencies: number[] = [];
   /** Lines shown on screen lately, least recent first (a bounded LRU). */
@@ -157,13 +159,17 @@ export class ScreenJudge {
     this.inputEnd = null;
     if (snap.hash === this.lastHash) return 'unchanged';
     this.lastHash = snap.hash;
-    const raw = snap.logicalLines().map((l) => l.text);
+    const logical = snap.logicalLines();
+    const raw = logical.map((l) => l.text);
     const lines = raw.map(normaliseLine);
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     const text = lines.join('\n');
     if (text === this.screen) return 'unchanged';
     this.sampleLatency(now);
-    const verdict = this.explainedByInput(lines, raw, now) ? 'self' : 'agent';
+    const explained = this.explainedByInput(lines, raw, now);
+    // What codex-run's input cannot explain may still be a frame caught half-drawn.
+    if (!explained && this.caughtHalfDrawn(snap, logical, lines)) return 'unchanged';
+    const verdict = explained ? 'self' : 'agent';
     // The redraw a typed line end awaited has come: the agent drew something, or this is the first change after the window.
     if (this.state.kind === 'echoing' && (verdict === 'agent' || now > this.state.until)) this.state = { ...this.state, lineEndAt: null };
     // A TUI that redraws its whole region by erasing it first (ink: Gemini CLI's spinner, a
@@ -174,6 +180,7 @@ export class ScreenJudge {
     this.previous = this.screen;
     this.screen = text;
     this.lines = new Set(lines);
+    this.drawn = raw;
     for (const line of this.lines) {
       this.shown.delete(line);
       this.shown.add(line);
@@ -183,6 +190,25 @@ export class ScreenJudge {
       this.shown.delete(oldest);
     }
     return flicker && verdict === 'agent' ? 'unchanged' : verdict;
+  }
+
+  /**
+   * A frame caught while the agent was still drawing it (the snapshot fell between the writes
+   * of one frame, or a write the terminal split): the only new line is the one at the cursor,
+   * the cursor is at its end, and it is the line the agent's screen had there, cut short
+   * (isDrawnPrefix: a spinner's line redrawn in place).
+   * Not progress, and not the agent's screen: a hung agent's spinner caught half-drawn under
+   * load would otherwise reset the idle ladder. A line the agent really ends there counts once
+   * something else changes.
+   */
+  private caughtHalfDrawn(snap: ScreenSnapshot, logical: readonly LogicalLine[], lines: readonly string[]): boolean {
+    let at = -1;
+    for (const [i, line] of logical.entries()) if (line.row <= snap.cursor.row) at = i;
+    const part = logical[at]?.text;
+    if (part === undefined || this.cursorAt === null || this.cursorAt < part.length) return false;
+    for (const [i, line] of lines.entries()) if (i !== at && line !== '' && !this.lines.has(line)) return false;
+    const whole = this.drawn[at];
+    return whole !== undefined && isDrawnPrefix(part, whole);
   }
 
   /**
