@@ -121,7 +121,10 @@ defaults:
 jobs:
   spinner:
     command: [node, ${fixture('agent-spinner-hung.js')}, ${pokes}]
-    idle: { poke: 1500ms, pokeWith: "status", kill: 3s }
+    # The idle ladder counts from the spawn: on a loaded machine (a 20 MB flood beside it, the
+    # JS PTY backend) node took ~1.9 s to draw the first frame, after a poke at 1.5 s, and that
+    # first frame was rightly progress: the ladder started again (two pokes).
+    idle: { poke: 3s, pokeWith: "status", kill: 6s }
   silent:
     command: [node, ${fixture('agent-silent.js')}]
     idle: { kill: 1500ms }
