@@ -47,6 +47,8 @@ const LINE_SLACK = 4;
 const INITIAL_LINE_BYTES = 256;
 const MAX_CSI_PARAMS = 16;
 const MAX_CSI_PARAM_VALUE = 99_999;
+/** Printable runs up to this many bytes are copied byte by byte; longer ones through a view (see print). */
+const COPY_BY_LOOP_MAX = 256;
 
 const LF = 0x0a;
 const VT = 0x0b;
@@ -77,7 +79,8 @@ export class PlainTextDecoder {
   /** Cursor as a byte offset into `line`, on a character boundary; may equal `len`. */
   private pos = 0;
   private state: ParserState = 'ground';
-  private params: number[] = [];
+  /** The current CSI's parameters (emptied, not replaced, for each sequence). */
+  private readonly params: number[] = [];
   /** The CSI parameter being read, or -1 when none has started (meaning "default"). */
   private param = -1;
   /** A CSI with a private marker (`?`, `>`, ...) or intermediates: never acted on. */
@@ -147,7 +150,13 @@ export class PlainTextDecoder {
       }
       const take = Math.min(room, end - i);
       this.reserve(this.len + take);
-      this.line.set(src.subarray(i, i + take), this.len);
+      if (take <= COPY_BY_LOOP_MAX) {
+        // A short run (most of a coloured line's pieces): a view of it would be an allocation per run.
+        const line = this.line;
+        for (let k = 0; k < take; k++) line[this.len + k] = src[i + k]!;
+      } else {
+        this.line.set(src.subarray(i, i + take), this.len);
+      }
       this.len += take;
       this.pos = this.len;
       i += take;
@@ -270,7 +279,7 @@ export class PlainTextDecoder {
 
   private startCsi(): void {
     this.state = 'csi';
-    this.params = [];
+    this.params.length = 0;
     this.param = -1;
     this.csiIgnored = false;
   }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { ok, type Result } from '../util/result.js';
 import { JobLog, type JobLogOptions, type JobLogStats } from './job-log.js';
+import { LastLineWindow } from './last-line-window.js';
 import { PlainTextDecoder, type PlainTextOptions } from './plain-text.js';
 
 export interface TranscriptOptions extends JobLogOptions, PlainTextOptions {}
@@ -47,10 +48,11 @@ export class Transcript {
 
   private lastCompleted: string | null = null;
   /**
-   * While a PTY backend (the native pump) decodes the output into the file itself: a decoder
-   * of what reaches Node, for the last line only, and where notes go (ordered with the output).
+   * While a PTY backend (the native pump) decodes the output into the file itself: the newest
+   * output that reaches Node, decoded for the last line only when asked (last-line-window.ts),
+   * and where notes go (ordered with the output).
    */
-  private lent: { decoder: PlainTextDecoder; onMark: (text: string) => void; fd: number; sizeAtLend: number } | null = null;
+  private lent: { window: LastLineWindow; onMark: (text: string) => void; fd: number; sizeAtLend: number } | null = null;
 
   private constructor(
     private readonly log: JobLog,
@@ -73,7 +75,7 @@ export class Transcript {
     } catch {
       // Counted from 0: the stats are only a report figure.
     }
-    this.lent = { decoder: new PlainTextDecoder(), onMark, fd, sizeAtLend };
+    this.lent = { window: new LastLineWindow(isMeaningfulLine), onMark, fd, sizeAtLend };
     return fd;
   }
 
@@ -82,7 +84,7 @@ export class Transcript {
     const lent = this.lent;
     if (lent === null) return;
     this.lent = null;
-    this.track(lent.decoder.flush());
+    this.lastCompleted = lent.window.lastLine() ?? this.lastCompleted;
     let written: number | undefined;
     try {
       written = fs.fstatSync(lent.fd).size - lent.sizeAtLend;
@@ -92,9 +94,9 @@ export class Transcript {
     this.log.reclaim(error, written);
   }
 
-  /** Output skipped before a tail (bounded PTY): the last-line decoder starts afresh. */
+  /** Output skipped before a tail (bounded PTY): the last line ends there. */
   skipped(): void {
-    if (this.lent !== null) this.track(this.lent.decoder.flush());
+    this.lent?.window.restart();
   }
 
   get file(): string {
@@ -104,7 +106,7 @@ export class Transcript {
   /** Decodes raw bytes and queues the lines they complete; false asks the caller to pause. */
   write(chunk: Buffer): boolean {
     if (this.lent !== null) {
-      this.track(this.lent.decoder.push(chunk));
+      this.lent.window.push(chunk);
       return true;
     }
     return this.writeLines(this.decoder.push(chunk));
@@ -126,7 +128,7 @@ export class Transcript {
    */
   mark(text: string): boolean {
     if (this.lent !== null) {
-      this.track(this.lent.decoder.flush());
+      this.lent.window.restart();
       this.lent.onMark(text);
       return true;
     }
@@ -146,7 +148,8 @@ export class Transcript {
 
   /** The last meaningful line (the unfinished one counts), trimmed; null before any. */
   lastLine(): string | null {
-    const current = (this.lent?.decoder ?? this.decoder).currentLine().trim();
+    if (this.lent !== null) return this.lent.window.lastLine() ?? this.lastCompleted;
+    const current = this.decoder.currentLine().trim();
     return isMeaningfulLine(current) ? current : this.lastCompleted;
   }
 
