@@ -2,15 +2,16 @@
  * The last meaningful line of a job's output while another process writes its transcript
  * (the native pump decodes every byte into `<job>.txt` itself; src/logs/transcript.ts lends it
  * the file). Node still wants the line for people (the live display, `job-activity`, the
- * report), and decoding every byte that reaches Node for it was 16 % of the runner's
- * allocations with 20 jobs printing lines (issue 16): a GC pause every ~0.4 s instead of ~0.5 s.
+ * report), and decoding every byte that reached Node for it was 16 % of the runner's
+ * allocations with 20 busy jobs (issue 16; 20-21 scavenges in 10 s, now 16).
  *
  * So the window keeps the newest {@link WINDOW_BYTES} bytes as they come (a copy into a ring,
- * no decoding) and decodes only their end, when asked and only if something came since:
- * from the first line start ({@link firstLineStart}) in the last {@link FIRST_LOOK_BYTES}, then
- * from further back while that shows no meaningful line, up to the whole window. A line that scrolled out of the window
- * before anyone asked is not seen; the answer is then the last one found before (a window of
- * only blank lines, numbers or spinner frames keeps showing the line before them).
+ * no decoding) and decodes only their end, when asked and only if something came since: from
+ * the first line start ({@link firstLineStart}) in the last {@link FIRST_LOOK_BYTES}, then from
+ * further back while that shows no meaningful line, over what came since the last search and a
+ * little more (the older bytes were searched then). A line that scrolled out of the window
+ * before anyone asked is not seen; the answer is then the last one found (a window of only blank
+ * lines, numbers or spinner frames keeps showing the line before them).
  *
  * A restart (the output skipped before a tail, or a note between attempts) ends the current
  * line and the escape sequence it may be in, as the eager decoder's `flush()` did: CAN then LF.
@@ -57,8 +58,14 @@ export class LastLineWindow {
   /** The newest meaningful line found so far (completed or not), or null. */
   private found: string | null = null;
 
-  /** @param meaningful whether a trimmed line is worth showing (transcript.ts, isMeaningfulLine) */
-  constructor(private readonly meaningful: (line: string) => boolean) {}
+  /**
+   * @param meaningful whether a trimmed line is worth showing (transcript.ts, isMeaningfulLine)
+   * @param newDecoder makes the decoder of one search (tests count what it reads)
+   */
+  constructor(
+    private readonly meaningful: (line: string) => boolean,
+    private readonly newDecoder: () => PlainTextDecoder = () => new PlainTextDecoder(),
+  ) {}
 
   /** Keeps the newest bytes of `chunk` (the caller may reuse it afterwards). */
   push(chunk: Uint8Array): void {
@@ -80,18 +87,24 @@ export class LastLineWindow {
     if (this.total > 0) this.push(RESTART);
   }
 
-  /** The last meaningful line, trimmed (the unfinished one counts), or null before any. */
+  /**
+   * The last meaningful line, trimmed (the unfinished one counts), or null before any. The
+   * search reaches back over what came since the last one and {@link FIRST_LOOK_BYTES} more
+   * (the older bytes were searched then): its work follows the output, however often it is
+   * asked and however long nothing meaningful comes.
+   */
   lastLine(): string | null {
-    if (this.total === this.decodedAt) return this.found;
+    const fresh = this.total - this.decodedAt;
+    if (fresh === 0) return this.found;
     this.decodedAt = this.total;
-    const kept = Math.min(this.total, WINDOW_BYTES);
-    for (let look = Math.min(FIRST_LOOK_BYTES, kept); ; look = Math.min(look * 4, kept)) {
+    const reach = Math.min(this.total, WINDOW_BYTES, fresh + FIRST_LOOK_BYTES);
+    for (let look = Math.min(FIRST_LOOK_BYTES, reach); ; look = Math.min(look * 4, reach)) {
       const line = this.lastIn(look, look < this.total);
       if (line !== null) {
         this.found = line;
         break;
       }
-      if (look === kept) break;
+      if (look === reach) break;
     }
     return this.found;
   }
@@ -102,7 +115,7 @@ export class LastLineWindow {
     const bytes = this.newest(look);
     const start = cut ? firstLineStart(bytes) : 0;
     if (start < 0) return null;
-    const decoder = new PlainTextDecoder();
+    const decoder = this.newDecoder();
     const lines = decoder.push(bytes.subarray(start));
     const current = decoder.currentLine().trim();
     if (this.meaningful(current)) return current;

@@ -124,6 +124,33 @@ test('only the newest output is kept, and a line across the end of the ring read
   }
 });
 
+test('asking often while nothing meaningful comes reads only the new output, not the window again', { timeout: 20_000 }, () => {
+  let decoded = 0;
+  const counting = (): PlainTextDecoder => {
+    const decoder = new PlainTextDecoder();
+    const push = decoder.push.bind(decoder);
+    decoder.push = (chunk: Uint8Array) => {
+      decoded += chunk.length;
+      return push(chunk);
+    };
+    return decoder;
+  };
+  const window = new LastLineWindow(isMeaningfulLine, counting);
+  window.push(Buffer.from('the build started\r\n'));
+  assert.equal(window.lastLine(), 'the build started');
+  window.push(Buffer.from('1234\r\n'.repeat(WINDOW_BYTES)));
+  assert.equal(window.lastLine(), 'the build started');
+  decoded = 0;
+  // A progress dot at a time, and the display asking after each.
+  for (let i = 0; i < 200; i++) {
+    window.push(Buffer.from('.'));
+    assert.equal(window.lastLine(), 'the build started');
+  }
+  assert.ok(decoded <= 200 * 1024, `decoded ${decoded} bytes for 200 new bytes`);
+  window.push(Buffer.from(' done: 3 packages\r\n'));
+  assert.equal(window.lastLine(), '.'.repeat(200) + ' done: 3 packages');
+});
+
 test('a restart ends the line and any escape sequence the skipped output cut', { timeout: 20_000 }, () => {
   const window = new LastLineWindow(isMeaningfulLine);
   window.push(Buffer.from('first step done\r\nhalf a lin'));
