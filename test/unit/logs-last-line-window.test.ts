@@ -13,32 +13,9 @@ import { LastLineWindow, WINDOW_BYTES } from '../../src/logs/last-line-window.js
 import { PlainTextDecoder } from '../../src/logs/plain-text.js';
 import { isMeaningfulLine, Transcript } from '../../src/logs/transcript.js';
 import { repoRoot } from '../helpers/paths.js';
+import { recordedStreams } from '../helpers/recorded-streams.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const STREAM_EXTENSIONS = new Set(['.ansi', '.log', '.bin', '.typescript']);
-
-function streamsUnder(root: string): string[] {
-  if (!fs.existsSync(root)) return [];
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    const file = path.join(root, entry.name);
-    if (entry.isDirectory()) found.push(...streamsUnder(file));
-    else if (entry.isFile() && STREAM_EXTENSIONS.has(path.extname(entry.name))) found.push(file);
-  }
-  return found.sort();
-}
-
-/** mulberry32: a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the transcript said before the window: every byte decoded, the newest meaningful line kept, and where it was seen. */
 class EagerLastLine {
@@ -70,12 +47,12 @@ class EagerLastLine {
 }
 
 test('the window says what the eager decoder says while that line is within it, on every recorded stream', { timeout: 300_000 }, () => {
-  const streams = [...streamsUnder(path.join(repoRoot, 'test', 'fixtures')), ...streamsUnder(path.join(repoRoot, '..', 'shared', 'reference'))];
+  const streams = [...recordedStreams(path.join(repoRoot, 'test', 'fixtures')), ...recordedStreams(path.join(repoRoot, '..', 'shared', 'reference'))];
   assert.ok(streams.length >= 5, `expected recorded terminal streams, found ${streams.length}`);
   let compared = 0;
   for (const [index, file] of streams.entries()) {
     const bytes = fs.readFileSync(file);
-    const next = random(7000 + index);
+    const next = seededRandom(7000 + index);
     const eager = new EagerLastLine();
     const window = new LastLineWindow(isMeaningfulLine);
     let at = 0;

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { Transcript } from '../../src/logs/transcript.js';
 import { repoRoot } from '../helpers/paths.js';
+import { recordedStreams } from '../helpers/recorded-streams.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const PUMP_DIR = path.join(repoRoot, 'native', 'pump');
 const PUMP = path.join(PUMP_DIR, 'build', 'codex-run-pump');
 const REFERENCE = path.join(repoRoot, '..', 'shared', 'reference');
 const FIXTURES = path.join(repoRoot, 'test', 'fixtures');
-const STREAM_EXTENSIONS = new Set(['.ansi', '.log', '.bin', '.typescript']);
 const ESC = '\x1b';
 
 type Step = { data: Buffer } | { mark: string };
@@ -26,18 +27,6 @@ interface Case {
   name: string;
   steps: Step[];
   maxLineBytes?: number;
-}
-
-/** A small seeded generator (mulberry32), so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function newestSource(): number {
@@ -125,7 +114,7 @@ function byteChunks(bytes: Buffer): Step[] {
 
 /** Random-sized chunks (1 byte to 8 KiB), with a mark between chunks now and then. */
 function randomChunks(bytes: Buffer, seed: number, marks: boolean): Step[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const steps: Step[] = [];
   let i = 0;
   while (i < bytes.length) {
@@ -151,19 +140,9 @@ async function assertEveryChunking(dir: string, name: string, bytes: Buffer, see
   assertSameBytes(runPump([], bytes, undefined), js, `${name} (the pump's own random reads)`);
 }
 
-function streamsUnder(root: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    const file = path.join(root, entry.name);
-    if (entry.isDirectory()) found.push(...streamsUnder(file));
-    else if (entry.isFile() && STREAM_EXTENSIONS.has(path.extname(entry.name))) found.push(file);
-  }
-  return found.sort();
-}
-
 test('the C transcript equals the JS one on every terminal stream in test/fixtures', { timeout: 600_000 }, async () => {
   const dir = tempDir();
-  const streams = streamsUnder(FIXTURES);
+  const streams = recordedStreams(FIXTURES);
   assert.ok(streams.length >= 5, `expected recorded streams in ${FIXTURES}, found ${streams.length}`);
   for (const [index, file] of streams.entries()) {
     await assertEveryChunking(dir, path.relative(repoRoot, file), fs.readFileSync(file), 1000 + index);
@@ -172,7 +151,7 @@ test('the C transcript equals the JS one on every terminal stream in test/fixtur
 
 test('the C transcript equals the JS one on every terminal stream in ../shared/reference', { timeout: 600_000 }, async () => {
   const dir = tempDir();
-  const streams = streamsUnder(REFERENCE);
+  const streams = recordedStreams(REFERENCE);
   assert.ok(streams.length >= 50, `expected the captures of ${REFERENCE}, found ${streams.length}`);
   for (const [index, file] of streams.entries()) {
     await assertEveryChunking(dir, path.relative(path.join(repoRoot, '..'), file), fs.readFileSync(file), 2000 + index);
@@ -194,7 +173,7 @@ const BYTE_TOKENS: Buffer[] = [
 ].map((bytes) => Buffer.from(bytes));
 
 function tokenSoup(seed: number, size: number): Buffer {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const all = [...TOKENS, ...BYTE_TOKENS];
   const parts: Buffer[] = [];
   let length = 0;
@@ -210,7 +189,7 @@ function tokenSoup(seed: number, size: number): Buffer {
 test('the C transcript equals the JS one on random bytes and on soups of controls, sequences and broken UTF-8', { timeout: 600_000 }, async () => {
   const dir = tempDir();
   for (let seed = 1; seed <= 6; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const bytes = Buffer.alloc(6000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256);
     await assertEveryChunking(dir, `random bytes, seed ${seed}`, bytes, seed);
