@@ -19,10 +19,11 @@ function writeManifest(dir: string, mode: 'stay' | 'exit'): void {
   writeFileSync(path.join(dir, 'jobs.yaml'), text);
 }
 
+// The run's folder once it has its final name (a `.<id>.partial` folder is one being prepared, renamed at any moment).
 function runDirOf(dir: string): string | null {
   const root = path.join(dir, '.codex-run', 'runs');
   if (!existsSync(root)) return null;
-  const runs = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory());
+  const runs = readdirSync(root).filter((name) => !name.startsWith('.') && statSync(path.join(root, name)).isDirectory());
   return runs.length === 1 ? path.join(root, runs[0]!) : null;
 }
 
