@@ -3,7 +3,7 @@
  * type the answer, while 20 sibling jobs keep the runner busy? Against a minimal node-pty
  * loop that answers as soon as it sees the prompt.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLI_ENV, startCodexRun } from '../codex-run-cli.js';
 import type { Bench, BenchContext } from '../context.js';
@@ -51,7 +51,9 @@ export const answerLatencyBench: Bench = {
     'send delay); the baseline, `bench/agents/raw-echo-host.js`, spawns the same 21 agents with node-pty, discards the ' +
     "siblings' output and writes `y` as soon as the prompt's text is in the agent's output. Reported: p50/p90/p99 of both. " +
     'After a miss (full mode or `--profile`) codex-run is measured once more with 250 ms between questions, to show whether ' +
-    'the delay depends on how soon a prompt follows earlier output.',
+    'the delay depends on how soon a prompt follows earlier output. In full mode, codex-run is also measured supervising the ' +
+    'prompt agent alone while `bench/agents/noisy-host.js` runs the 20 siblings outside it (node-pty, output discarded): ' +
+    "the floor of codex-run's own path under the same contention, without the siblings' supervision (info rows).",
   async run(ctx) {
     const trials = ctx.quick ? 100 : 200;
     const deadlineMs = 120_000 + trials * 100;
@@ -59,6 +61,11 @@ export const answerLatencyBench: Bench = {
     const raw = await rawSide(ctx, trials, deadlineMs);
     ctx.progress(`answer-latency: codex-run, ${trials} trials`);
     const codex = await codexSide(ctx, trials, deadlineMs, GAP_MS);
+    let floor: Side | null = null;
+    if (!ctx.quick) {
+      ctx.progress(`answer-latency: codex-run alone, the ${NOISY} siblings outside it, ${trials} trials`);
+      floor = await floorSide(ctx, trials, deadlineMs);
+    }
 
     const stat = (side: Side, p: number): number | null => (side.ok ? percentile(side.latenciesMs, p) : null);
     const notes: string[] = [];
@@ -79,8 +86,23 @@ export const answerLatencyBench: Bench = {
         verdict: judgedRow ? judged(delta === null ? null : delta <= TARGET_P99_DELTA_MS) : 'info',
       };
     });
-    const details: Record<string, unknown> = { trials, warmups: WARMUPS, noisy: NOISY, gapMs: GAP_MS, raw, codexRun: codex };
-    if (figures[2]!.verdict === 'miss' && ctx.profileOnMiss) {
+    if (floor !== null) {
+      if (!floor.ok) notes.push(`codex-run alone (siblings outside it) not available: ${floor.reason}`);
+      for (const p of [50, 99]) {
+        const base = stat(raw, p);
+        const mine = floor.ok ? percentile(floor.latenciesMs, p) : null;
+        figures.push({
+          metric: `answer latency p${p}, siblings outside codex-run (its own path's floor)`,
+          baseline: { label: 'raw node-pty loop', ...value(base, 'ms', 2) },
+          codexRun: floor.ok ? value(mine, 'ms', 2) : { value: null, unit: 'ms', text: 'not available' },
+          comparison: base === null || mine === null ? 'n/a' : `${mine - base >= 0 ? '+' : ''}${(mine - base).toFixed(2)} ms`,
+          target: '',
+          verdict: 'info',
+        });
+      }
+    }
+    const details: Record<string, unknown> = { trials, warmups: WARMUPS, noisy: NOISY, gapMs: GAP_MS, raw, codexRun: codex, codexRunAlone: floor };
+    if (figures.find((f) => f.verdict !== 'info')?.verdict === 'miss' && ctx.profileOnMiss) {
       // Evidence: does the delay depend on how soon a prompt follows the previous output?
       ctx.progress(`answer-latency: target missed, measuring codex-run with ${SLOW_GAP_MS} ms between questions`);
       const slow = await codexSide(ctx, SLOW_TRIALS, deadlineMs, SLOW_GAP_MS);
@@ -109,18 +131,43 @@ async function rawSide(ctx: BenchContext, trials: number, deadlineMs: number): P
   }
 }
 
+/** The job of the prompt agent, answered by the rule; it waits for NOISY siblings in `work`. */
+function promptJob(work: string, trials: number, gapMs: number): BenchJob {
+  return {
+    agent: 'command',
+    command: [process.execPath, agent('prompt-agent.js'), String(trials), String(WARMUPS), work, String(NOISY), String(gapMs)],
+    timeout: '5m',
+    answers: [ANSWER_RULE],
+  };
+}
+
+/**
+ * codex-run supervising the prompt agent alone while the siblings run outside it: the latency of
+ * its own path under the same contention. The siblings stop on the `done` file the prompt agent
+ * writes (written here too, for a run that did not get that far).
+ */
+async function floorSide(ctx: BenchContext, trials: number, deadlineMs: number): Promise<Side> {
+  const work = await ctx.scratch.dir('answer-latency-alone');
+  const outDir = await ctx.scratch.dir('answer-latency-alone-run');
+  const siblings = MeasuredProcess.start([process.execPath, agent('noisy-host.js'), work, String(NOISY)], { deadlineMs, pollMs: null });
+  try {
+    const manifest = await writeManifest(work, 'jobs.yaml', { concurrency: 1, jobs: { prompt: promptJob(work, trials, GAP_MS) } });
+    const end = await startCodexRun(manifest, outDir, { deadlineMs, pollMs: null }).done;
+    return await readSide(work, end.exitCode === 0 ? null : `codex-run ${describeEnd(end)}`);
+  } finally {
+    await writeFile(path.join(work, 'done'), '');
+    const hostEnd = await siblings.done;
+    if (hostEnd.exitCode !== 0 && !hostEnd.timedOut) ctx.progress(`answer-latency: noisy-host.js ${describeEnd(hostEnd)}`);
+    await ctx.scratch.remove(outDir);
+    await ctx.scratch.remove(work);
+  }
+}
+
 async function codexSide(ctx: BenchContext, trials: number, deadlineMs: number, gapMs: number): Promise<Side> {
   const work = await ctx.scratch.dir('answer-latency-codex');
   const outDir = await ctx.scratch.dir('answer-latency-run');
   try {
-    const jobs: Record<string, BenchJob> = {
-      prompt: {
-        agent: 'command',
-        command: [process.execPath, agent('prompt-agent.js'), String(trials), String(WARMUPS), work, String(NOISY), String(gapMs)],
-        timeout: '5m',
-        answers: [ANSWER_RULE],
-      },
-    };
+    const jobs: Record<string, BenchJob> = { prompt: promptJob(work, trials, gapMs) };
     for (let i = 0; i < NOISY; i++) {
       jobs[`noisy-${String(i).padStart(2, '0')}`] = { agent: 'command', command: [process.execPath, agent('noisy.js'), work], timeout: '5m' };
     }
