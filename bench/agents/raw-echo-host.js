@@ -7,19 +7,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
+import { ptyOptions, spawnSiblings } from './siblings.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [trials, warmups, workDir, noisyCount, gapMs] = process.argv.slice(2);
 const PROMPT = /Continue\? \[y\/n\]/;
-const options = { name: 'xterm-256color', cols: 120, rows: 40, cwd: workDir, env: process.env };
 
-const children = [];
-for (let i = 0; i < Number(noisyCount); i++) {
-  const sibling = pty.spawn(process.execPath, [path.join(here, 'noisy.js'), workDir], options);
-  sibling.onData(() => {});
-  children.push(sibling);
-}
-const agent = pty.spawn(process.execPath, [path.join(here, 'prompt-agent.js'), trials, warmups, workDir, noisyCount, gapMs], options);
+const children = spawnSiblings(workDir, Number(noisyCount));
+const agent = pty.spawn(process.execPath, [path.join(here, 'prompt-agent.js'), trials, warmups, workDir, noisyCount, gapMs], ptyOptions(workDir));
 let seen = '';
 agent.onData((text) => {
   seen += text;
