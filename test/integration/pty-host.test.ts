@@ -9,6 +9,7 @@ import { findJobProcesses, isAlive, signalProcesses } from '../../src/session/pr
 import { DEFAULT_COLS, DEFAULT_ROWS, type PtyExit, type PtyProcess, type PtySpawnOptions } from '../../src/session/pty.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { fixture } from '../helpers/paths.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const baseEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
 
@@ -47,16 +48,12 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000)
   }
 }
 
-// Deterministic bytes per seed (mulberry32), without "\n" so the terminal passes them unchanged.
+// Deterministic bytes per seed, without "\n" so the terminal passes them unchanged.
 function payload(seed: number, size: number): Buffer {
-  let state = seed >>> 0;
+  const next = seededRandom(seed);
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const byte = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+    const byte = Math.floor(next() * 256);
     bytes[i] = byte === 0x0a ? 0x0b : byte;
   }
   return bytes;
