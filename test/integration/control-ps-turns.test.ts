@@ -17,7 +17,7 @@ interface PsJob {
 
 // The real Codex CLI against the rehearsal model: a job that hit a usage limit is parked; `ps`
 // says until when, and how many turns it has had; after the run, `ps --all` keeps the turns.
-test('ps shows a parked job as "usage limit until HH:MM" with its turns, and turns of finished jobs', { timeout: 120_000 }, async (t) => {
+test('ps shows a parked job as "usage limit until HH:MM" (with the date when not today) with its turns, and turns of finished jobs', { timeout: 120_000 }, async (t) => {
   const dir = tempDir();
   const workdir = path.join(dir, 'work');
   mkdirSync(workdir);
@@ -45,10 +45,15 @@ test('ps shows a parked job as "usage limit until HH:MM" with its turns, and tur
   assert.equal(parked.turns, 1);
   const until = Date.parse(parked.parkedUntil ?? '');
   assert.ok(until > Date.now() + 30 * 60_000, `parked until ${parked.parkedUntil}`);
-  const hhmm = `${String(new Date(until).getHours()).padStart(2, '0')}:${String(new Date(until).getMinutes()).padStart(2, '0')}`;
-  assert.equal(parked.label, `usage limit until ${hhmm}`);
+  // Local time of the reset; with its date in front when the reset is not today (from 23:00 on,
+  // an hour's limit ends tomorrow).
+  const at = new Date(until);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const hhmm = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  const when = at.toDateString() === new Date().toDateString() ? hhmm : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${hhmm}`;
+  assert.equal(parked.label, `usage limit until ${when}`);
   const text = (await runCli(['ps'], { cwd: dir })).stdout;
-  assert.match(text, new RegExp(`limited +usage limit until ${hhmm} .*\\b1 turn\\b`), text);
+  assert.match(text, new RegExp(`limited +usage limit until ${when} .*\\b1 turn\\b`), text);
 
   assert.equal((await runCli(['stop', 'latest'], { cwd: dir })).code, 0);
   await waitFor('the run to end', () => {
